@@ -1,0 +1,96 @@
+package batch
+
+import "time"
+
+// Status is a row's final state in a report.
+type Status string
+
+// Row statuses. validate writes valid/invalid; run writes the others.
+const (
+	Valid        Status = "valid"
+	Invalid      Status = "invalid"
+	Created      Status = "created"
+	Failed       Status = "failed"
+	NotAttempted Status = "not_attempted" // the run stopped before the row was sent
+	Skipped      Status = "skipped"       // already onboarded in an earlier run
+)
+
+// Problem is one reason a row did not succeed: a validation FieldError or a
+// vendor answer. Code is a schema.Code or providers.Code value.
+type Problem struct {
+	Code    string
+	Field   string // vendor spelling; "" when the vendor names none
+	Message string
+}
+
+// Outcome is the reconciled result for one roster row.
+type Outcome struct {
+	Line     int      // the row number the user sees; the header is row 1
+	Cells    []string // the roster's own cells, secret columns already masked
+	Status   Status
+	ID       string    // vendor's created ID (or the stored one when skipped)
+	Problems []Problem // every failing field for invalid rows; one for vendor failures
+	// The vendor's raw answer for the row's last attempt.
+	VendorStatus int
+	VendorCode   string
+	VendorMsg    string
+	Attempts     int
+	Note         string // e.g. "recovered: existed at vendor after a lost answer"
+}
+
+// Sink receives outcomes in roster order, from one goroutine. reports
+// implements it for XLSX and CSV.
+type Sink interface {
+	Write(o Outcome) error
+	// Close finishes the output with the run's summary.
+	Close(s *Summary) error
+}
+
+// Summary describes a whole run or validation.
+type Summary struct {
+	Command   string // "validate" or "run"
+	Provider  string
+	Input     string
+	Start     time.Time
+	End       time.Time
+	RowsRead  int
+	ByStatus  map[Status]int
+	ByCode    map[string]int
+	ByField   map[string]int
+	Requests  int               // create requests sent (attempts), for achieved rate
+	Settings  map[string]string // run settings, never secrets
+	Skipped   int               // skipped as already onboarded
+	Recovered int               // unknown outcomes resolved as created
+	Warnings  []string          // e.g. unmapped columns
+}
+
+// NewSummary returns a Summary with its maps made.
+func NewSummary(command, provider, input string) *Summary {
+	return &Summary{
+		Command: command, Provider: provider, Input: input, Start: time.Now(),
+		ByStatus: map[Status]int{}, ByCode: map[string]int{}, ByField: map[string]int{},
+		Settings: map[string]string{},
+	}
+}
+
+// Add counts one outcome.
+func (s *Summary) Add(o *Outcome) {
+	s.RowsRead++
+	s.ByStatus[o.Status]++
+	s.Requests += o.Attempts
+	for _, p := range o.Problems {
+		s.ByCode[p.Code]++
+		if p.Field != "" {
+			s.ByField[p.Field]++
+		}
+	}
+}
+
+// Rate is the achieved create requests per second.
+func (s *Summary) Rate() float64 {
+	d := s.End.Sub(s.Start).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return float64(s.Requests) / d
+}

@@ -1,0 +1,121 @@
+// Package providers holds the vendor registry: each vendor package brings its
+// schema, its client, its error mapping and its simulator together and
+// registers them under one id (the -p value).
+//
+// How to add a vendor:
+//  1. Make one folder providers/<id> with schema.go (the schema.Schema from the
+//     vendor's doc), client.go (a Client that speaks the documented wire
+//     format), errors.go (the vendor's answers → Code) and sim.go (an
+//     http.Handler that behaves as the doc says, wrapped in sim.Middleware).
+//  2. Call Register from init with a Registration.
+//  3. Blank-import the package in providers/all.
+//  4. Add samples/<id>/ rosters and a mapping file.
+package providers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/schema"
+)
+
+// Client creates users at one vendor. Create is called concurrently by the
+// worker pool and must be safe for concurrent use. It makes exactly one
+// create request (no retries: the pool decides) and returns a *Error on
+// any failure, including transport errors.
+type Client interface {
+	Create(ctx context.Context, rec schema.Record) (Created, error)
+}
+
+// Finder is implemented by clients whose vendor can look a person up. The
+// pool uses it to resolve unknown outcomes (an answer lost after the request
+// was sent, a row left in flight by a crash) without creating twice.
+type Finder interface {
+	// Find returns the vendor ID of the person with rec's unique key.
+	Find(ctx context.Context, rec schema.Record) (id string, found bool, err error)
+}
+
+// Created is a successful create.
+type Created struct {
+	ID string // the vendor's created ID, as a string
+	// Extra holds other IDs worth keeping (smartapp's globalUserID).
+	Extra map[string]string
+}
+
+// Config is what a client is built from. Credentials come from the
+// environment or a config file, read in cmd; nothing below cmd reads the
+// environment.
+type Config struct {
+	BaseURL     string            // vendor host; the client adds the documented path
+	Credentials map[string]string // env var name → value, e.g. ONBOARD_TOKEN
+	HTTP        *http.Client      // nil means a client with a sane timeout
+}
+
+// Registration ties a vendor together.
+type Registration struct {
+	ID      string // -p value
+	Title   string // "SmarterProctoring create user"
+	DocFile string // which shared vendor doc it implements
+	// DefaultBaseURL is the production host.
+	DefaultBaseURL string
+	Schema         *schema.Schema
+	// Credentials lists the env vars a client needs; alternatives are
+	// separated by "|" ("ONBOARD_TOKEN|ONBOARD_CLIENT_ID+ONBOARD_CLIENT_SECRET").
+	Credentials []string
+	// Tenant returns the tenant part of the state-store scope (the install
+	// SID for smarterproctoring); nil means the base URL alone.
+	Tenant func(cfg Config) string
+	New    func(cfg Config) (Client, error)
+	// Simulator returns a faithful http.Handler for this vendor and the
+	// credentials it accepts (env var name → value).
+	Simulator func(opt sim.Options) (http.Handler, map[string]string)
+}
+
+var (
+	mu       sync.RWMutex
+	registry = map[string]*Registration{}
+)
+
+// Register makes a vendor available by id. It panics on nil, an empty id or
+// a duplicate, like database/sql.Register.
+func Register(r *Registration) {
+	mu.Lock()
+	defer mu.Unlock()
+	if r == nil || r.ID == "" || r.New == nil || r.Schema == nil {
+		panic("providers: Register with incomplete registration")
+	}
+	if _, dup := registry[r.ID]; dup {
+		panic("providers: Register called twice for " + r.ID)
+	}
+	registry[r.ID] = r
+}
+
+// Lookup returns the vendor registered as id.
+func Lookup(id string) (*Registration, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	if r, ok := registry[id]; ok {
+		return r, nil
+	}
+	return nil, fmt.Errorf("unknown provider %q (known: %v)", id, namesLocked())
+}
+
+// Names returns the registered ids, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}

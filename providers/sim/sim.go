@@ -1,0 +1,234 @@
+// Package sim holds what every vendor simulator shares: the fault injection
+// asked for on the command line (rate limit with 429 and Retry-After,
+// latency, 5xx answers, dropped connections) and a concurrency-safe store of
+// created users that counts creates per key. The vendor-specific behaviour
+// (auth, body validation, error format, duplicates) lives in each vendor's
+// sim.go.
+package sim
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Options are the faults a simulator injects.
+type Options struct {
+	RateLimit float64       // requests per second before 429; 0 means none
+	Latency   time.Duration // added to every answer
+	FailRate  float64       // share of requests answered 500 (0..1)
+	DropRate  float64       // share of requests whose connection is dropped after the request was read (0..1)
+	Licences  int           // licences available (vendors that count them); 0 means unlimited
+	Seed      uint64        // for the fault dice; 0 picks one
+}
+
+// Stats counts what a simulator saw.
+type Stats struct {
+	Requests    atomic.Int64
+	RateLimited atomic.Int64
+	Failed      atomic.Int64
+	Dropped     atomic.Int64
+}
+
+// Middleware wraps a vendor handler with the faults in opt. Faults apply
+// only to POST requests (creates and token calls), so lookups stay reliable.
+func Middleware(opt Options, stats *Stats, next http.Handler) http.Handler {
+	var lim *rate.Limiter
+	if opt.RateLimit > 0 {
+		lim = rate.NewLimiter(rate.Limit(opt.RateLimit), max(1, int(opt.RateLimit/10)))
+	}
+	seed := opt.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	roll := func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return rng.Float64()
+	}
+	if stats == nil {
+		stats = &Stats{}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stats.Requests.Add(1)
+		if opt.Latency > 0 {
+			select {
+			case <-time.After(opt.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if lim != nil && !lim.Allow() {
+			stats.RateLimited.Add(1)
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"message":"Too Many Requests"}`, http.StatusTooManyRequests)
+			return
+		}
+		if opt.FailRate > 0 && roll() < opt.FailRate {
+			stats.Failed.Add(1)
+			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
+			return
+		}
+		if opt.DropRate > 0 && roll() < opt.DropRate {
+			stats.Dropped.Add(1)
+			// Drop after handling half the time, so a lost answer can mean
+			// the user was created: the unknown outcome clients must handle.
+			if roll() < 0.5 {
+				next.ServeHTTP(discard{h: http.Header{}}, r)
+			}
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
+
+// User is one created user as a simulator keeps it.
+type User struct {
+	ID     string
+	Key    string // the vendor's unique key, lower-cased
+	Fields map[string]any
+}
+
+// Store keeps created users and counts create attempts per key. It is safe
+// for concurrent use.
+type Store struct {
+	mu      sync.Mutex
+	byKey   map[string]*User
+	byID    map[string]*User
+	creates map[string]int
+	dups    map[string]int
+	seq     int
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{byKey: map[string]*User{}, byID: map[string]*User{}, creates: map[string]int{}, dups: map[string]int{}}
+}
+
+// Create adds a user under key unless one exists. newID makes the vendor's ID
+// from a sequence number starting at 1. It reports whether the key existed.
+// keys beyond the first are further unique keys (login and email): a clash
+// on any of them is a duplicate.
+func (s *Store) Create(newID func(seq int) string, fields map[string]any, keys ...string) (u *User, existed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if u, ok := s.byKey[strings.ToLower(k)]; ok {
+			s.dups[u.Key]++
+			return u, true
+		}
+	}
+	s.seq++
+	u = &User{ID: newID(s.seq), Fields: fields}
+	for i, k := range keys {
+		if k == "" {
+			continue
+		}
+		k = strings.ToLower(k)
+		if i == 0 {
+			u.Key = k
+		}
+		s.byKey[k] = u
+	}
+	s.creates[u.Key]++
+	s.byID[u.ID] = u
+	return u, false
+}
+
+// Find returns the user with key (any of its unique keys), case-insensitive.
+func (s *Store) Find(key string) (*User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.byKey[strings.ToLower(key)]
+	return u, ok
+}
+
+// ByID returns the user with the vendor ID id.
+func (s *Store) ByID(id string) (*User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.byID[id]
+	return u, ok
+}
+
+// Len is the number of users created.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byID)
+}
+
+// Creates returns how many times a user was created under each primary key;
+// a value above 1 would be a double create, which Store itself prevents, so
+// tests use it to count that every key was created exactly once.
+func (s *Store) Creates() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.creates))
+	for k, v := range s.creates {
+		out[k] = v
+	}
+	return out
+}
+
+// Duplicates returns how many creates per primary key were refused because
+// the user existed.
+func (s *Store) Duplicates() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.dups))
+	for k, v := range s.dups {
+		out[k] = v
+	}
+	return out
+}
+
+// Users returns all users, ordered by key.
+func (s *Store) Users() []*User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*User, 0, len(s.byID))
+	for _, u := range s.byID {
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b *User) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// Hex returns n as a fixed-width lowercase hex string of width w, for
+// vendor-shaped IDs (smarterproctoring's US + 32 hex).
+func Hex(n, w int) string {
+	s := strconv.FormatInt(int64(n), 16)
+	if len(s) >= w {
+		return s
+	}
+	return strings.Repeat("0", w-len(s)) + s
+}

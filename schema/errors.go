@@ -1,0 +1,43 @@
+package schema
+
+import "fmt"
+
+// Code is a validation error code written to reports. The list is
+// append-only: users filter on these values.
+type Code string
+
+// Validation codes.
+const (
+	MissingRequired   Code = "MISSING_REQUIRED"
+	InvalidValue      Code = "INVALID_VALUE"
+	InvalidEnum       Code = "INVALID_ENUM"
+	ConflictingFields Code = "CONFLICTING_FIELDS"
+	DuplicateInFile   Code = "DUPLICATE_IN_FILE"
+)
+
+// FieldError is one problem with one field of one row. Field is the vendor's
+// spelling; Message names the expected form. Value is never set for Secret
+// fields.
+type FieldError struct {
+	Field   string
+	Code    Code
+	Message string
+	Value   string
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Field, e.Code, e.Message)
+}
+
+// RowError wraps a row's field errors with the row number the user sees.
+type RowError struct {
+	Line   int
+	Errors []FieldError
+}
+
+func (e *RowError) Error() string {
+	if len(e.Errors) == 0 {
+		return fmt.Sprintf("row %d: invalid", e.Line)
+	}
+	return fmt.Sprintf("row %d: %v (and %d more)", e.Line, e.Errors[0], len(e.Errors)-1)
+}

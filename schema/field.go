@@ -1,0 +1,117 @@
+package schema
+
+import (
+	"regexp"
+	"time"
+)
+
+// Type is the JSON type a vendor expects for a field.
+type Type string
+
+// Field types. A Record holds, per type: String → string, Integer → int64,
+// Number → float64, Boolean → bool, Date → time.Time (UTC midnight), List →
+// []string, Object → map[string]any.
+const (
+	String  Type = "string"
+	Integer Type = "integer"
+	Number  Type = "number"
+	Boolean Type = "boolean"
+	Date    Type = "date"
+	List    Type = "list"
+	Object  Type = "object"
+)
+
+// Field describes one vendor field. Name is the vendor's own spelling and is
+// the key on the wire, typos included (smarterproctoring's "exernalId").
+type Field struct {
+	Name        string
+	Type        Type
+	Required    bool
+	Description string
+	// Enum lists the allowed values as they go on the wire. Matching is
+	// case-insensitive; the canonical spelling is stored in the Record.
+	Enum []string
+	// Synonyms maps other accepted spellings (lower-cased) to an Enum value,
+	// e.g. ispring's doc role "learners" → REST "learner".
+	Synonyms map[string]string
+	// Pattern must match the whole value (anchor it). PatternText says it in
+	// words for messages ("AI followed by 32 lowercase hex digits").
+	Pattern     *regexp.Regexp
+	PatternText string
+	// Check is for rules RE2 cannot express (look-ahead password rules) or
+	// formats such as email. It returns a message naming the expected form.
+	Check  func(string) string
+	MinLen int // in runes; 0 means no limit
+	MaxLen int // in runes; 0 means no limit
+	// Aliases are other roster headers that mean this field ("Given Name").
+	Aliases []string
+	// Secret fields (passwords) are masked in every output.
+	Secret bool
+	// Separator splits a List cell; "" means ";".
+	Separator string
+	// Example is a valid value, for templates and docs.
+	Example string
+}
+
+// Rule is a rule across fields (required-if, at-most-one-of, custom). It
+// sees the typed values of fields that parsed and returns every problem.
+type Rule struct {
+	Name        string // short, for docs: "invitationMessage required when sendLoginEmail is true"
+	Description string
+	Check       func(r Record) []FieldError
+}
+
+// Schema is one vendor's create-user contract.
+type Schema struct {
+	Provider string
+	Fields   []Field
+	Rules    []Rule
+	// Key names the fields whose value identifies a person at the vendor
+	// (the vendor's unique key), in order of preference: the first
+	// non-empty one is the key. Compared case-insensitively.
+	Key []string
+	// Extra, when set, names an Object field that collects every roster
+	// column not mapped to a field (smartapp's metadata).
+	Extra string
+}
+
+// Field returns the field named name (exact vendor spelling) or nil.
+func (s *Schema) Field(name string) *Field {
+	for i := range s.Fields {
+		if s.Fields[i].Name == name {
+			return &s.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Record is one mapped, validated row: typed values keyed by vendor field
+// name. A field left empty in the roster is absent, never "".
+type Record map[string]any
+
+// KeyOf returns the person's unique key for s: the first non-empty Key field,
+// lower-cased, prefixed with the field name ("email:ann@x.org"). "" if none.
+func (s *Schema) KeyOf(r Record) string {
+	for _, k := range s.Key {
+		if v, ok := r[k].(string); ok && v != "" {
+			return k + ":" + lowerASCII(v)
+		}
+	}
+	return ""
+}
+
+// DateOf is a convenience for clients: the Date value of field name.
+func (r Record) DateOf(name string) (time.Time, bool) {
+	t, ok := r[name].(time.Time)
+	return t, ok
+}
+
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
