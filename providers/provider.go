@@ -70,9 +70,8 @@ type Registration struct {
 	// SID for smarterproctoring); nil means the base URL alone.
 	Tenant func(cfg Config) string
 	New    func(cfg Config) (Client, error)
-	// Simulator returns a faithful http.Handler for this vendor and the
-	// credentials it accepts (env var name → value).
-	Simulator func(opt sim.Options) (http.Handler, map[string]string)
+	// Simulator returns a new faithful simulator of this vendor.
+	Simulator func(opt sim.Options) *sim.Server
 }
 
 var (

@@ -7,6 +7,8 @@
 package sim
 
 import (
+	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -231,4 +233,33 @@ func Hex(n, w int) string {
 		return s
 	}
 	return strings.Repeat("0", w-len(s)) + s
+}
+
+// Server is a running vendor simulator: its handler (faults included), its
+// users, its fault counters and the credentials it accepts (env var name →
+// value, exactly what a client's Config.Credentials needs).
+type Server struct {
+	Handler     http.Handler
+	Store       *Store
+	Stats       *Stats
+	Credentials map[string]string
+}
+
+// WriteJSON writes v as a JSON answer with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ReadJSON decodes a JSON object request body (at most 1 MiB) into a map,
+// keeping numbers as json.Number is NOT done: numbers decode as float64, as
+// encoding/json does by default, which schema.FromJSON expects.
+func ReadJSON(r *http.Request) (map[string]any, error) {
+	var body map[string]any
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	if err := dec.Decode(&body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
