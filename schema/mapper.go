@@ -1,0 +1,527 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// source is where one field's value comes from in every row.
+type source struct {
+	field      *Field
+	col        int // roster column, -1 for none
+	split      int // 1: first part of a split column, 2: last part
+	constant   string
+	hasConst   bool
+	def        string
+	hasDef     bool
+	values     map[string]string // lower(roster value) → vendor value
+	transforms []func(string) string
+	lookup     map[string]string
+	required   bool
+}
+
+// Mapper binds a Schema to one file's header once, then maps rows. It is
+// read-only after NewMapper, so one Mapper may serve several goroutines.
+type Mapper struct {
+	s          *Schema
+	header     []string
+	sources    []source
+	extra      []int // columns collected into s.Extra
+	extraCol   int   // the Extra field's own column, -1 if none
+	secret     []bool
+	anySecret  bool
+	fieldCols  map[string][]int
+	warnings   []string
+	dateFormat string
+}
+
+// NewMapper binds s to header. m may be nil. A mapping that names an unknown
+// field, two columns claiming one field, or a required field with no column,
+// no constant and no default are errors, found before any row is read.
+func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
+	if m == nil {
+		m = &Mapping{}
+	}
+	mp := &Mapper{s: s, header: header, extraCol: -1, dateFormat: m.DateFormat,
+		secret: make([]bool, len(header)), fieldCols: map[string][]int{}}
+	if err := checkMappingFields(s, m); err != nil {
+		return nil, err
+	}
+
+	colOf := map[string]int{} // field → column
+	claim := func(field string, col int) error {
+		if prev, ok := colOf[field]; ok && prev != col {
+			return fmt.Errorf("columns %q and %q both map to field %s: map one in the mapping file (columns:) or list the other under ignore:", header[prev], header[col], field)
+		}
+		colOf[field] = col
+		mp.fieldCols[field] = append(mp.fieldCols[field], col)
+		return nil
+	}
+	splitOf := map[string][2]int{} // field → {column, part}
+	ignored := map[string]bool{}
+	for _, h := range m.Ignore {
+		ignored[NormalizeHeader(h)] = true
+	}
+	explicit := map[string]string{} // normalized header → field
+	for h, f := range m.Columns {
+		explicit[NormalizeHeader(h)] = f
+	}
+	splits := map[string][]string{}
+	for h, into := range m.Split {
+		splits[NormalizeHeader(h)] = into
+	}
+	byName := map[string]string{} // normalized name or alias → field
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		for _, a := range f.Aliases {
+			byName[NormalizeHeader(a)] = f.Name
+		}
+	}
+	for i := range s.Fields { // names win over aliases
+		byName[NormalizeHeader(s.Fields[i].Name)] = s.Fields[i].Name
+	}
+
+	seen := map[string]bool{}
+	for col, h := range header {
+		n := NormalizeHeader(h)
+		if strings.Contains(n, "password") {
+			mp.secret[col] = true
+		}
+		seen[n] = true
+		switch {
+		case ignored[n]:
+		case explicit[n] != "":
+			if err := claim(explicit[n], col); err != nil {
+				return nil, err
+			}
+		case splits[n] != nil:
+			for part, f := range splits[n] {
+				splitOf[f] = [2]int{col, part + 1}
+				mp.fieldCols[f] = append(mp.fieldCols[f], col)
+			}
+		case byName[n] != "":
+			if byName[n] == s.Extra {
+				mp.extraCol = col
+				mp.fieldCols[s.Extra] = append(mp.fieldCols[s.Extra], col)
+				continue
+			}
+			if err := claim(byName[n], col); err != nil {
+				return nil, err
+			}
+		case s.Extra != "":
+			mp.extra = append(mp.extra, col)
+		default:
+			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q is not mapped to any %s field; it is ignored", h, s.Provider))
+		}
+	}
+	for h := range m.Columns {
+		if !seen[NormalizeHeader(h)] {
+			mp.warnings = append(mp.warnings, fmt.Sprintf("mapping file names column %q, which the file does not have", h))
+		}
+	}
+	for h := range m.Split {
+		if !seen[NormalizeHeader(h)] {
+			mp.warnings = append(mp.warnings, fmt.Sprintf("mapping file splits column %q, which the file does not have", h))
+		}
+	}
+
+	required := map[string]bool{}
+	for _, f := range m.Required {
+		required[f] = true
+	}
+	var missing []string
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		src := source{field: f, col: -1, required: f.Required || required[f.Name]}
+		if c, ok := colOf[f.Name]; ok {
+			src.col = c
+			if f.Secret {
+				mp.secret[c] = true
+			}
+		}
+		if sp, ok := splitOf[f.Name]; ok && src.col < 0 {
+			src.col, src.split = sp[0], sp[1]
+		}
+		src.constant, src.hasConst = m.Constants[f.Name]
+		src.def, src.hasDef = m.Defaults[f.Name]
+		if vm := m.Values[f.Name]; len(vm) > 0 {
+			src.values = make(map[string]string, len(vm))
+			for k, v := range vm {
+				src.values[strings.ToLower(strings.TrimSpace(k))] = v
+			}
+		}
+		for _, t := range m.Transforms[f.Name] {
+			src.transforms = append(src.transforms, transforms[t])
+		}
+		src.lookup = m.tables[f.Name]
+		if src.col < 0 && !src.hasConst && !src.hasDef {
+			if src.required {
+				missing = append(missing, f.Name)
+			}
+			if f.Name != s.Extra || (mp.extraCol < 0 && len(mp.extra) == 0) {
+				continue
+			}
+		}
+		mp.sources = append(mp.sources, src)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
+			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]))
+	}
+	for _, s := range mp.secret {
+		mp.anySecret = mp.anySecret || s
+	}
+	return mp, nil
+}
+
+func expectedHeaders(s *Schema, field string) string {
+	f := s.Field(field)
+	names := append([]string{f.Name}, f.Aliases...)
+	for i, n := range names {
+		names[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(names, " or ")
+}
+
+// checkMappingFields rejects a mapping file that names fields the vendor
+// does not have: a typo there would otherwise silently do nothing.
+func checkMappingFields(s *Schema, m *Mapping) error {
+	check := func(where, name string) error {
+		if s.Field(name) != nil {
+			return nil
+		}
+		names := make([]string, len(s.Fields))
+		for i, f := range s.Fields {
+			names[i] = f.Name
+		}
+		return fmt.Errorf("mapping file: %s names %q, which is not a %s field (fields: %s)", where, name, s.Provider, strings.Join(names, ", "))
+	}
+	var errs []error
+	for h, f := range m.Columns {
+		errs = append(errs, check("columns."+h, f))
+	}
+	for _, section := range []struct {
+		name string
+		keys []string
+	}{
+		{"constants", keys(m.Constants)}, {"defaults", keys(m.Defaults)}, {"values", keys(m.Values)},
+		{"transforms", keys(m.Transforms)}, {"lookups", keys(m.Lookups)}, {"required", m.Required},
+	} {
+		for _, f := range section.keys {
+			errs = append(errs, check(section.name, f))
+		}
+	}
+	for h, into := range m.Split {
+		for _, f := range into {
+			errs = append(errs, check("split."+h, f))
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Warnings lists what the binding noticed but did not refuse: unmapped
+// columns, mapping entries for columns the file lacks. Report them once.
+func (m *Mapper) Warnings() []string { return m.warnings }
+
+// Header returns the roster header the mapper was bound to.
+func (m *Mapper) Header() []string { return m.header }
+
+// FieldColumns returns, per vendor field, the roster columns it came from.
+func (m *Mapper) FieldColumns() map[string][]int { return m.fieldCols }
+
+// Mask returns cells with secret columns (password fields and any column
+// whose header says password) replaced by ********. It copies only when a
+// secret column exists.
+func (m *Mapper) Mask(cells []string) []string {
+	if !m.anySecret {
+		return cells
+	}
+	out := slices.Clone(cells)
+	for i, s := range m.secret {
+		if s && i < len(out) && out[i] != "" {
+			out[i] = "********"
+		}
+	}
+	return out
+}
+
+// Map turns one row's cells into a typed Record and returns every problem in
+// the row, not just the first.
+func (m *Mapper) Map(cells []string) (Record, []FieldError) {
+	rec := make(Record, len(m.sources))
+	var errs []FieldError
+	for i := range m.sources {
+		src := &m.sources[i]
+		f := src.field
+		if f.Name == m.s.Extra && src.col < 0 && !src.hasConst && !src.hasDef {
+			m.collectExtra(rec, cells, nil, &errs)
+			continue
+		}
+		raw := src.value(cells)
+		if raw == "" {
+			if f.Name == m.s.Extra {
+				m.collectExtra(rec, cells, nil, &errs)
+				continue
+			}
+			if src.required {
+				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: m.missingMessage(src)})
+			}
+			continue
+		}
+		v, fe := parse(f, raw, m.dateFormat)
+		if fe != nil {
+			errs = append(errs, *fe)
+			continue
+		}
+		if f.Name == m.s.Extra {
+			obj, _ := v.(map[string]any)
+			m.collectExtra(rec, cells, obj, &errs)
+			continue
+		}
+		if v != nil {
+			rec[f.Name] = v
+		} else if src.required {
+			errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: m.missingMessage(src)})
+		}
+	}
+	errs = runRules(m.s, rec, errs)
+	return rec, errs
+}
+
+func (m *Mapper) collectExtra(rec Record, cells []string, obj map[string]any, _ *[]FieldError) {
+	for _, c := range m.extra {
+		if c < len(cells) {
+			if v := strings.TrimSpace(cells[c]); v != "" {
+				if obj == nil {
+					obj = map[string]any{}
+				}
+				obj[m.header[c]] = v
+			}
+		}
+	}
+	if len(obj) > 0 {
+		rec[m.s.Extra] = obj
+	}
+}
+
+func (m *Mapper) missingMessage(src *source) string {
+	if src.col >= 0 && src.split == 0 {
+		return fmt.Sprintf("is required (column %q is empty)", m.header[src.col])
+	}
+	return "is required"
+}
+
+// value is the cell for src after the mapping file's constant, transforms,
+// default, value map and lookup. "" means absent.
+func (src *source) value(cells []string) string {
+	if src.hasConst {
+		return src.constant
+	}
+	var s string
+	if src.col >= 0 && src.col < len(cells) {
+		s = strings.TrimSpace(cells[src.col])
+		if src.split > 0 {
+			s = splitName(s, src.split)
+		}
+	}
+	for _, t := range src.transforms {
+		s = t(s)
+	}
+	if s == "" {
+		if !src.hasDef {
+			return ""
+		}
+		s = src.def
+	}
+	if src.values != nil {
+		if v, ok := src.values[strings.ToLower(s)]; ok {
+			s = v
+		}
+	}
+	if src.lookup != nil {
+		if v, ok := src.lookup[strings.ToLower(s)]; ok {
+			s = v
+		}
+	}
+	return s
+}
+
+// splitName returns part 1 (first name) or 2 (last name) of a full name.
+// "Lee, Ann" is unambiguous; otherwise the last word is the last name.
+func splitName(s string, part int) string {
+	if first, last, ok := strings.Cut(s, ","); ok {
+		if part == 1 {
+			return strings.TrimSpace(last)
+		}
+		return strings.TrimSpace(first)
+	}
+	i := strings.LastIndexByte(s, ' ')
+	if i < 0 {
+		if part == 1 {
+			return s
+		}
+		return ""
+	}
+	if part == 1 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s[i+1:]
+}
+
+// runRules applies the schema's cross-field rules, leaving out problems with
+// fields that already failed on their own (one reason per field is enough).
+func runRules(s *Schema, rec Record, errs []FieldError) []FieldError {
+	if len(s.Rules) == 0 {
+		return errs
+	}
+	failed := make(map[string]bool, len(errs))
+	for _, e := range errs {
+		failed[e.Field] = true
+	}
+	for _, r := range s.Rules {
+		for _, e := range r.Check(rec) {
+			if !failed[e.Field] {
+				errs = append(errs, e)
+				failed[e.Field] = true
+			}
+		}
+	}
+	return errs
+}
+
+// FromJSON type-checks a decoded JSON body (as encoding/json makes it) against
+// s and runs every field check and rule, so simulators validate requests with
+// the same rules as the roster validation. Keys s does not know are ignored;
+// null is absent.
+func FromJSON(s *Schema, body map[string]any) (Record, []FieldError) {
+	rec := make(Record, len(body))
+	var errs []FieldError
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		raw, ok := body[f.Name]
+		if !ok || raw == nil {
+			if f.Required {
+				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: "is required"})
+			}
+			continue
+		}
+		v, fe := fromJSONValue(f, raw)
+		if fe != nil {
+			errs = append(errs, *fe)
+			continue
+		}
+		if v == nil {
+			if f.Required {
+				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: "is required"})
+			}
+			continue
+		}
+		rec[f.Name] = v
+	}
+	return rec, runRules(s, rec, errs)
+}
+
+func fromJSONValue(f *Field, raw any) (any, *FieldError) {
+	wrongType := func(want string) *FieldError {
+		b, _ := json.Marshal(raw)
+		return f.fail(InvalidValue, string(b), "must be a JSON "+want)
+	}
+	switch f.Type {
+	case String:
+		s, ok := raw.(string)
+		if !ok {
+			return nil, wrongType("string")
+		}
+		if s == "" {
+			return nil, nil
+		}
+		if fe := f.checkEnumExact(s); fe != nil {
+			return nil, fe
+		}
+		return s, f.checkString(s)
+	case Integer:
+		n, ok := raw.(float64)
+		if !ok || n != float64(int64(n)) {
+			return nil, wrongType("whole number")
+		}
+		if fe := f.checkEnum(fmt.Sprint(int64(n))); fe != nil {
+			return nil, fe
+		}
+		return int64(n), nil
+	case Number:
+		n, ok := raw.(float64)
+		if !ok {
+			return nil, wrongType("number")
+		}
+		return n, f.checkString(fmt.Sprint(n))
+	case Boolean:
+		b, ok := raw.(bool)
+		if !ok {
+			return nil, wrongType("boolean (true or false)")
+		}
+		return b, nil
+	case Date:
+		switch v := raw.(type) {
+		case string:
+			return parse(f, v, "")
+		case map[string]any:
+			y, _ := v["Year"].(float64)
+			mo, _ := v["Month"].(float64)
+			d, _ := v["Day"].(float64)
+			s := fmt.Sprintf("%04d-%02d-%02d", int(y), int(mo), int(d))
+			return parse(f, s, "")
+		}
+		return nil, wrongType("date")
+	case List:
+		items, ok := raw.([]any)
+		if !ok {
+			return nil, wrongType("array of strings")
+		}
+		out := make([]string, 0, len(items))
+		for _, it := range items {
+			s, ok := it.(string)
+			if !ok {
+				return nil, wrongType("array of strings")
+			}
+			if fe := f.checkEnumExact(s); fe != nil {
+				return nil, fe
+			}
+			if fe := f.checkString(s); fe != nil {
+				return nil, fe
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case Object:
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return nil, wrongType("object")
+		}
+		return m, nil
+	}
+	return raw, nil
+}
+
+// checkEnumExact is the wire check: the vendor wants its own spelling.
+func (f *Field) checkEnumExact(s string) *FieldError {
+	if len(f.Enum) == 0 || slices.Contains(f.Enum, s) {
+		return nil
+	}
+	return f.fail(InvalidEnum, s, "must be one of: "+strings.Join(f.Enum, ", "))
+}

@@ -1,0 +1,143 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gocarina/gocsv"
+	"gopkg.in/yaml.v3"
+)
+
+// Mapping is a YAML mapping file: it overrides how roster columns become
+// vendor fields. Every key that names a field uses the vendor's spelling.
+type Mapping struct {
+	Columns    map[string]string            `yaml:"columns"`    // roster header → vendor field
+	Constants  map[string]string            `yaml:"constants"`  // vendor field → value for every row
+	Defaults   map[string]string            `yaml:"defaults"`   // vendor field → value when the cell is empty
+	Values     map[string]map[string]string `yaml:"values"`     // vendor field → roster value → vendor value (case-insensitive)
+	Transforms map[string][]string          `yaml:"transforms"` // vendor field → [trim lower upper title digits]
+	Split      map[string][]string          `yaml:"split"`      // roster column → [firstField, lastField]: split a full name
+	Required   []string                     `yaml:"required"`   // fields the account makes mandatory
+	Lookups    map[string]string            `yaml:"lookups"`    // vendor field → CSV file with name,id columns
+	DateFormat string                       `yaml:"date_format"`
+	Ignore     []string                     `yaml:"ignore"` // roster columns not to warn about
+
+	// lookups loaded from Lookups: field → lower(name) → id.
+	tables map[string]map[string]string
+}
+
+// lookupRow is one line of a lookup table: a fixed shape, so gocsv maps it.
+type lookupRow struct {
+	Name string `csv:"name"`
+	ID   string `csv:"id"`
+}
+
+// transforms is what a mapping file may name under transforms.
+var transforms = map[string]func(string) string{
+	"trim":  strings.TrimSpace,
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+	"title": titleCase,
+	"digits": func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	},
+}
+
+// LoadMapping reads a mapping file. Unknown keys are errors (a typo must not
+// silently do nothing). Lookup paths are relative to the mapping file.
+func LoadMapping(path string) (*Mapping, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mapping file: %w", err)
+	}
+	var m Mapping
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("mapping file %s: %w", path, err)
+	}
+	for field, names := range m.Transforms {
+		for _, n := range names {
+			if transforms[n] == nil {
+				return nil, fmt.Errorf("mapping file %s: transforms.%s: unknown transform %q (known: trim, lower, upper, title, digits)", path, field, n)
+			}
+		}
+	}
+	for col, into := range m.Split {
+		if len(into) != 2 {
+			return nil, fmt.Errorf("mapping file %s: split.%s: needs two fields [first, last], got %d", path, col, len(into))
+		}
+	}
+	for field, file := range m.Lookups {
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(filepath.Dir(path), file)
+		}
+		t, err := loadLookup(file)
+		if err != nil {
+			return nil, fmt.Errorf("mapping file %s: lookups.%s: %w", path, field, err)
+		}
+		if m.tables == nil {
+			m.tables = map[string]map[string]string{}
+		}
+		m.tables[field] = t
+	}
+	return &m, nil
+}
+
+func loadLookup(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []lookupRow
+	// A configured csv.Reader, not gocsv's global one: gocsv's settings are
+	// package-wide.
+	r := csv.NewReader(f)
+	r.TrimLeadingSpace = true
+	if err := gocsv.UnmarshalCSV(r, &rows); err != nil {
+		return nil, fmt.Errorf("%s: %w (want a CSV with columns name,id)", path, err)
+	}
+	t := make(map[string]string, len(rows))
+	for _, row := range rows {
+		if row.Name == "" || row.ID == "" {
+			continue
+		}
+		t[strings.ToLower(strings.TrimSpace(row.Name))] = strings.TrimSpace(row.ID)
+	}
+	if len(t) == 0 {
+		return nil, fmt.Errorf("%s: no name,id rows", path)
+	}
+	return t, nil
+}
+
+func titleCase(s string) string {
+	words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+// NormalizeHeader folds a header for matching: lower case, without spaces,
+// '_', '-' and '.' ("First Name" and "first_name" both become "firstname").
+func NormalizeHeader(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '_', '-', '.', '\t', '\ufeff':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
