@@ -2,6 +2,7 @@ package schema
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -89,12 +90,12 @@ func (s *Schema) Field(name string) *Field {
 // name. A field left empty in the roster is absent, never "".
 type Record map[string]any
 
-// KeyOf returns the person's unique key for s: the first non-empty Key field,
-// lower-cased, prefixed with the field name ("email:ann@x.org"). "" if none.
+// KeyOf returns the person's unique key for s: the first non-empty Key field
+// and its value, lower-cased ("email:ann@x.org", "username:alee"). "" if none.
 func (s *Schema) KeyOf(r Record) string {
 	for _, k := range s.Key {
 		if v, ok := r[k].(string); ok && v != "" {
-			return k + ":" + lowerASCII(v)
+			return strings.ToLower(k) + ":" + strings.ToLower(v)
 		}
 	}
 	return ""
@@ -104,14 +105,4 @@ func (s *Schema) KeyOf(r Record) string {
 func (r Record) DateOf(name string) (time.Time, bool) {
 	t, ok := r[name].(time.Time)
 	return t, ok
-}
-
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

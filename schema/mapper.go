@@ -141,6 +141,9 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 				mp.secret[c] = true
 			}
 		}
+		if f.Name == s.Extra && mp.extraCol >= 0 {
+			src.col = mp.extraCol
+		}
 		if sp, ok := splitOf[f.Name]; ok && src.col < 0 {
 			src.col, src.split = sp[0], sp[1]
 		}

@@ -3,8 +3,11 @@
 package read
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 )
 
 // Row is one data row.
@@ -14,7 +17,8 @@ type Row struct {
 }
 
 // Reader yields rows in file order. Read returns io.EOF after the last row.
-// It is used from one goroutine.
+// Any other error is a *Error about the whole file (a row the reader cannot
+// split safely), and Read keeps returning it. It is used from one goroutine.
 type Reader interface {
 	Header() []string
 	Read() (Row, error)
@@ -23,7 +27,7 @@ type Reader interface {
 
 // Options tune reading. Zero values mean detect or default.
 type Options struct {
-	Sheet     string // XLSX: sheet name or 1-based index; "" means the first sheet
+	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet
 	Delimiter rune   // CSV: 0 means detect from the header line
 	Encoding  string // CSV: "", "utf-8", "utf-16le", "utf-16be", "windows-1252"; "" means detect
 	// Limits; zero means the package defaults.
@@ -33,8 +37,44 @@ type Options struct {
 	MaxUnzipBytes int64 // XLSX: default 1 GiB total, worksheet parts included
 }
 
-// ErrNotImplemented is returned until the readers exist.
-var ErrNotImplemented = errors.New("not implemented")
+// Default limits, used where Options leaves a limit at zero.
+const (
+	DefaultMaxCellBytes  = 64 << 10
+	DefaultMaxRowBytes   = 1 << 20
+	DefaultMaxColumns    = 1000
+	DefaultMaxUnzipBytes = 1 << 30
+)
+
+// withDefaults fills the zero limits.
+func (o Options) withDefaults() Options {
+	if o.MaxCellBytes <= 0 {
+		o.MaxCellBytes = DefaultMaxCellBytes
+	}
+	if o.MaxRowBytes <= 0 {
+		o.MaxRowBytes = DefaultMaxRowBytes
+	}
+	if o.MaxColumns <= 0 {
+		o.MaxColumns = DefaultMaxColumns
+	}
+	if o.MaxUnzipBytes <= 0 {
+		o.MaxUnzipBytes = DefaultMaxUnzipBytes
+	}
+	return o
+}
+
+// Sentinels for the file problems callers may branch on; test with errors.Is
+// on the *Error that Open or Read returns.
+var (
+	ErrEmpty       = errors.New("file is empty")
+	ErrNoDataRows  = errors.New("no data rows after the header")
+	ErrLegacyXLS   = errors.New("legacy .xls is not supported; save as .xlsx or .csv")
+	ErrEncrypted   = errors.New("password-protected workbooks are not supported; remove the password and save as .xlsx")
+	ErrNotTabular  = errors.New("not a CSV or XLSX file")
+	ErrCorruptXLSX = errors.New("not a valid XLSX file (corrupt or truncated zip)")
+	// ErrLimit is wrapped by every "over a size limit" error (cell, row,
+	// columns, unzipped size), whose own message names the limit.
+	ErrLimit = errors.New("size limit exceeded")
+)
 
 // Error is a file-level problem: one clear line naming the file, the row
 // where known, and what is wrong.
@@ -53,7 +93,89 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Open picks the reader from the file's content (not only its extension).
+// kindError gives a sentinel a more specific message while errors.Is still
+// finds the sentinel.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// kindf returns an error reading as the formatted message that matches kind.
+func kindf(kind error, format string, a ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, a...), kind: kind}
+}
+
+// sniffSize is how much of the file Open looks at to decide its kind.
+const sniffSize = 8 << 10
+
+var (
+	zipMagic = []byte("PK\x03\x04")
+	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+// Open picks the reader from the file's content (not only its extension):
+// a zip is read as XLSX, anything else as text CSV. It reads the header and
+// the first data row, so a file with neither fails here.
 func Open(path string, opt Options) (Reader, error) {
-	return nil, &Error{File: path, Err: ErrNotImplemented}
+	opt = opt.withDefaults()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	head := make([]byte, sniffSize)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		_ = f.Close()
+		return nil, &Error{File: path, Err: err}
+	}
+	head = head[:n]
+	switch {
+	case n == 0:
+		err = ErrEmpty
+	case bytes.HasPrefix(head, zipMagic):
+		_ = f.Close()
+		return openXLSX(path, opt)
+	case bytes.HasPrefix(head, oleMagic):
+		err = oleError(f)
+	case isBinary(head, opt.Encoding):
+		err = ErrNotTabular
+	default:
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			return openCSV(path, f, opt)
+		}
+	}
+	_ = f.Close()
+	return nil, &Error{File: path, Err: err}
+}
+
+// isBinary reports NUL bytes in text that is not UTF-16 (by BOM or by the
+// forced encoding): such a file is neither CSV nor XLSX.
+func isBinary(head []byte, encoding string) bool {
+	if bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE) {
+		return false
+	}
+	if e, err := parseEncoding(encoding); err == nil && (e == encUTF16LE || e == encUTF16BE) {
+		return false
+	}
+	return bytes.IndexByte(head, 0) >= 0
+}
+
+// oleScanBytes bounds the search for an encrypted workbook's stream name.
+const oleScanBytes = 4 << 20
+
+// encryptedName is "EncryptedPackage" in UTF-16LE, the stream that holds an
+// encrypted XLSX inside an OLE container (the same container as .xls).
+var encryptedName = []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e\x00")
+
+// oleError tells a password-protected XLSX from a legacy .xls: both are OLE
+// compound files.
+func oleError(f *os.File) error {
+	buf, err := io.ReadAll(io.NewSectionReader(f, 0, oleScanBytes))
+	if err == nil && bytes.Contains(buf, encryptedName) {
+		return ErrEncrypted
+	}
+	return ErrLegacyXLS
 }

@@ -1,0 +1,88 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/schema"
+)
+
+// chunk is how many rows travel together between stages: channel costs are
+// paid per chunk, not per row.
+const chunk = 256
+
+// item is one roster row after map and validate.
+type item struct {
+	seq      int
+	line     int
+	cells    []string // masked
+	rec      schema.Record
+	key      string
+	problems []Problem
+}
+
+func (it *item) valid() bool { return len(it.problems) == 0 }
+
+// readChunks reads rows in chunks on its own goroutine so that parsing and
+// validation overlap. It closes out when the file ends or fails.
+func readChunks(ctx context.Context, r read.Reader, out chan<- []read.Row) error {
+	defer close(out)
+	buf := make([]read.Row, 0, chunk)
+	for {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		buf = append(buf, row)
+		if len(buf) == chunk {
+			select {
+			case out <- buf:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			buf = make([]read.Row, 0, chunk)
+		}
+	}
+	if len(buf) > 0 {
+		select {
+		case out <- buf:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// validator maps and validates rows in order, flagging duplicates inside
+// the file.
+type validator struct {
+	s     *schema.Schema
+	m     *schema.Mapper
+	dedup *schema.Dedup
+	seq   int
+}
+
+func newValidator(s *schema.Schema, m *schema.Mapper) *validator {
+	return &validator{s: s, m: m, dedup: schema.NewDedup(s)}
+}
+
+func (v *validator) item(row read.Row) item {
+	rec, errs := v.m.Map(row.Cells)
+	if len(errs) == 0 {
+		errs = v.dedup.Check(rec, row.Line)
+	}
+	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec}
+	v.seq++
+	for _, e := range errs {
+		it.problems = append(it.problems, Problem{Code: string(e.Code), Field: e.Field, Message: e.Message})
+	}
+	if it.valid() {
+		it.key = v.s.KeyOf(rec)
+	}
+	return it
+}

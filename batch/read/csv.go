@@ -1,0 +1,225 @@
+package read
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+)
+
+// textBufSize is the size of the read buffers; it bounds the look-ahead
+// used to detect the encoding and the delimiter.
+const textBufSize = 64 << 10
+
+// csvReader streams a delimited text file through encoding/csv.
+type csvReader struct {
+	t     table
+	f     *os.File
+	br    *bufio.Reader
+	cr    *csv.Reader
+	guard *recordGuard
+	// nextLine is where the next record starts at the earliest (the line
+	// after the previous record), for errors csv gives no position for.
+	nextLine int
+	first    *Row // the first data row, read by Open
+	err      error
+}
+
+func openCSV(path string, f *os.File, opt Options) (Reader, error) {
+	r, err := newCSVReader(path, f, opt)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
+	r := &csvReader{t: table{file: path, opt: opt, label: csvLabel}, f: f, nextLine: 1}
+	enc, err := parseEncoding(opt.Encoding)
+	if err != nil {
+		return nil, r.t.fail(0, err)
+	}
+	text, enc, err := decode(bufio.NewReaderSize(f, textBufSize), enc)
+	if err != nil {
+		return nil, r.t.fail(0, err)
+	}
+	r.t.utf8 = enc == encUTF8
+	// encoding/csv buffers a whole record: the guard fails a record that
+	// grows past the row limit (plus the look-ahead), so one huge line or a
+	// quote that is never closed cannot take all memory.
+	r.guard = &recordGuard{r: text, limit: int64(opt.MaxRowBytes) + 2*textBufSize}
+	r.br = bufio.NewReaderSize(r.guard, textBufSize)
+	comma := opt.Delimiter
+	if comma == 0 {
+		head, err := r.br.Peek(textBufSize)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, r.t.fail(0, err)
+		}
+		comma = sniffDelimiter(head)
+	} else if comma == '"' || comma == '\r' || comma == '\n' || !utf8.ValidRune(comma) || comma == utf8.RuneError {
+		return nil, r.t.fail(0, fmt.Errorf("invalid delimiter %q", comma))
+	}
+	// The reader is handed a *bufio.Reader, which csv uses as is, so
+	// InputOffset counts the same bytes as the guard.
+	r.cr = csv.NewReader(r.br)
+	r.cr.Comma = comma
+	r.cr.FieldsPerRecord = -1 // the table checks widths, with better messages
+	r.cr.ReuseRecord = true   // the table copies cells into each Row
+	r.cr.LazyQuotes = false
+
+	for len(r.t.header) == 0 {
+		rec, line, err := r.record()
+		if err == io.EOF {
+			return nil, r.t.fail(0, ErrEmpty)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := r.t.setHeader(rec, line); err != nil {
+			return nil, err
+		}
+	}
+	row, err := r.next()
+	if err == io.EOF {
+		return nil, r.t.fail(0, ErrNoDataRows)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.first = &row
+	return r, nil
+}
+
+// Header returns the column names, trimmed, with "Column N" for blanks.
+func (r *csvReader) Header() []string { return append([]string(nil), r.t.header...) }
+
+// Read returns the next data row; blank rows are skipped.
+func (r *csvReader) Read() (Row, error) {
+	if r.first != nil {
+		row := *r.first
+		r.first = nil
+		return row, nil
+	}
+	if r.err != nil {
+		return Row{}, r.err
+	}
+	row, err := r.next()
+	if err != nil {
+		r.err = err
+	}
+	return row, err
+}
+
+// Close closes the file.
+func (r *csvReader) Close() error {
+	if r.f == nil {
+		return nil
+	}
+	err := r.f.Close()
+	r.f = nil
+	return err
+}
+
+func (r *csvReader) next() (Row, error) {
+	for {
+		rec, line, err := r.record()
+		if err != nil {
+			return Row{}, err
+		}
+		row, ok, err := r.t.row(rec, line)
+		if err != nil || ok {
+			return row, err
+		}
+	}
+}
+
+// record reads one CSV record and the line it starts on, turning csv's
+// errors into *Error.
+func (r *csvReader) record() ([]string, int, error) {
+	rec, err := r.cr.Read()
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	if err != nil {
+		return nil, 0, r.parseError(rec, err)
+	}
+	line, _ := r.cr.FieldPos(0)
+	last := len(rec) - 1
+	endLine, _ := r.cr.FieldPos(last)
+	r.nextLine = endLine + strings.Count(rec[last], "\n") + 1
+	r.guard.mark(r.cr.InputOffset())
+	return rec, line, nil
+}
+
+// parseError explains a csv error. rec holds the fields read before it, so
+// the bad field is the next one.
+func (r *csvReader) parseError(rec []string, err error) error {
+	if errors.Is(err, errRecordTooLong) {
+		return r.t.fail(r.nextLine, kindf(ErrLimit,
+			"row is over the %d-byte limit (MaxRowBytes); if no row is that long, look for an unbalanced quote starting here",
+			r.t.opt.MaxRowBytes))
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return r.t.fail(r.nextLine, err)
+	}
+	col := r.columnName(len(rec))
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return r.t.fail(pe.Line, fmt.Errorf("bare \" in unquoted field (column %s); quote the whole field and double the quotes inside it", col))
+	case errors.Is(pe.Err, csv.ErrQuote):
+		start := pe.StartLine
+		if n := len(rec); n > 0 {
+			// The bad field starts right after the last good one.
+			l, _ := r.cr.FieldPos(n - 1)
+			start = l + strings.Count(rec[n-1], "\n")
+		}
+		if _, peekErr := r.br.Peek(1); peekErr == io.EOF {
+			// encoding/csv read to the end of the file looking for the
+			// closing quote: everything after start is lost, so it is a
+			// file error, not one bad row.
+			return r.t.fail(start, fmt.Errorf("unbalanced quote starting here (column %s): the quoted field is never closed", col))
+		}
+		return r.t.fail(start, fmt.Errorf("extraneous or missing \" in quoted field (column %s)", col))
+	}
+	return r.t.fail(pe.StartLine, pe.Err)
+}
+
+// columnName names column i for messages: its header when known.
+func (r *csvReader) columnName(i int) string {
+	if i < len(r.t.header) {
+		return fmt.Sprintf("%q", r.t.header[i])
+	}
+	return csvLabel(i)
+}
+
+// errRecordTooLong is what the guard returns to encoding/csv.
+var errRecordTooLong = errors.New("record too long")
+
+// recordGuard sits under encoding/csv and fails once the bytes read since
+// the end of the last record pass limit.
+type recordGuard struct {
+	r         io.Reader
+	read      int64 // bytes handed out
+	lastEnd   int64 // offset just after the last complete record
+	limit     int64
+	triggered bool
+}
+
+// mark records where the last complete record ended.
+func (g *recordGuard) mark(offset int64) { g.lastEnd = offset }
+
+func (g *recordGuard) Read(p []byte) (int, error) {
+	if g.triggered || g.read-g.lastEnd > g.limit {
+		g.triggered = true
+		return 0, errRecordTooLong
+	}
+	n, err := g.r.Read(p)
+	g.read += int64(n)
+	return n, err
+}

@@ -1,0 +1,263 @@
+package read
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// xmlSpillBytes is the size above which excelize keeps a worksheet or the
+// shared strings in a temp file instead of memory.
+const xmlSpillBytes = 16 << 20
+
+// xlsxReader streams one worksheet with excelize's row iterator.
+type xlsxReader struct {
+	t     table
+	f     *excelize.File
+	rows  *excelize.Rows
+	sheet string
+	line  int  // the sheet row of the last Next
+	first *Row // the first data row, read by Open
+	err   error
+}
+
+func openXLSX(path string, opt Options) (Reader, error) {
+	fail := func(err error) (Reader, error) { return nil, &Error{File: path, Err: err} }
+	// excelize trusts the sizes the zip declares and ignores inflate and
+	// checksum errors (a damaged sheet would just end early), so check the
+	// real bytes first: about 2% of the read time.
+	if err := verifyZip(path, opt.MaxUnzipBytes); err != nil {
+		return fail(err)
+	}
+	f, err := excelize.OpenFile(path, excelize.Options{
+		UnzipSizeLimit:    opt.MaxUnzipBytes,
+		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes),
+	})
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		return fail(openError(err, opt.MaxUnzipBytes))
+	}
+	r, err := newXLSXReader(path, f, opt)
+	if err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, error) {
+	r := &xlsxReader{t: table{file: path, opt: opt, label: xlsxLabel}, f: f}
+	var err error
+	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
+		return r, r.t.fail(0, err)
+	}
+	if err := normalizeStyles(f); err != nil {
+		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
+	}
+	if r.rows, err = f.Rows(r.sheet); err != nil {
+		return r, r.t.fail(0, fmt.Errorf("sheet %q: %w", r.sheet, err))
+	}
+	for len(r.t.header) == 0 {
+		cells, err := r.cells()
+		if err == io.EOF {
+			return r, r.t.fail(0, kindf(ErrEmpty, "sheet %q is empty", r.sheet))
+		}
+		if err != nil {
+			return r, err
+		}
+		if _, err := r.t.setHeader(cells, r.line); err != nil {
+			return r, err
+		}
+	}
+	row, err := r.next()
+	if err == io.EOF {
+		return r, r.t.fail(0, kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
+	}
+	if err != nil {
+		return r, err
+	}
+	r.first = &row
+	return r, nil
+}
+
+// Header returns the column names, trimmed, with "Column N" for blanks.
+func (r *xlsxReader) Header() []string { return append([]string(nil), r.t.header...) }
+
+// Read returns the next data row; empty rows are skipped.
+func (r *xlsxReader) Read() (Row, error) {
+	if r.first != nil {
+		row := *r.first
+		r.first = nil
+		return row, nil
+	}
+	if r.err != nil {
+		return Row{}, r.err
+	}
+	row, err := r.next()
+	if err != nil {
+		r.err = err
+	}
+	return row, err
+}
+
+// Close releases the row iterator and the workbook, whose Close also
+// removes excelize's temp files.
+func (r *xlsxReader) Close() error {
+	var err error
+	if r.rows != nil {
+		err = r.rows.Close()
+		r.rows = nil
+	}
+	if r.f != nil {
+		err = errors.Join(err, r.f.Close())
+		r.f = nil
+	}
+	return err
+}
+
+func (r *xlsxReader) next() (Row, error) {
+	for {
+		cells, err := r.cells()
+		if err != nil {
+			return Row{}, err
+		}
+		row, ok, err := r.t.row(cells, r.line)
+		if err != nil || ok {
+			return row, err
+		}
+	}
+}
+
+// cells reads the next sheet row, empty ones included.
+func (r *xlsxReader) cells() ([]string, error) {
+	if !r.rows.Next() {
+		if err := r.rows.Error(); err != nil {
+			return nil, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		}
+		return nil, io.EOF
+	}
+	// Next yields every row number, missing rows included, so counting
+	// calls gives the sheet row.
+	r.line++
+	cells, err := r.rows.Columns() // once per row: a second call returns nothing
+	if err != nil {
+		return nil, r.t.fail(r.line, fmt.Errorf("sheet %q: %w", r.sheet, err))
+	}
+	for i, c := range cells {
+		cells[i] = trimMidnight(c)
+	}
+	return cells, nil
+}
+
+// trimMidnight drops the time from a "yyyy-mm-dd 00:00" date-time: a date
+// cell written with a date-time format (as excelize does for time.Time)
+// has no time part to show.
+func trimMidnight(s string) string {
+	if len(s) == len("2006-01-02 00:00") && strings.HasSuffix(s, " 00:00") && s[4] == '-' && s[7] == '-' {
+		return s[:10]
+	}
+	return s
+}
+
+// xlsxLabel names column i (0-based) by its letter.
+func xlsxLabel(i int) string {
+	name, err := excelize.ColumnNumberToName(i + 1)
+	if err != nil {
+		return strconv.Itoa(i + 1)
+	}
+	return name
+}
+
+// pickSheet resolves Options.Sheet: a name (exact, then any case), else a
+// 1-based index; "" is the first visible sheet.
+func pickSheet(f *excelize.File, want string) (string, error) {
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return "", kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive with no worksheets)")
+	}
+	if want == "" {
+		for _, s := range sheets {
+			if visible, err := f.GetSheetVisible(s); err == nil && visible {
+				return s, nil
+			}
+		}
+		return sheets[0], nil
+	}
+	for _, s := range sheets {
+		if s == want {
+			return s, nil
+		}
+	}
+	for _, s := range sheets {
+		if strings.EqualFold(s, want) {
+			return s, nil
+		}
+	}
+	if i, err := strconv.Atoi(want); err == nil && i >= 1 && i <= len(sheets) {
+		return sheets[i-1], nil
+	}
+	quoted := make([]string, len(sheets))
+	for i, s := range sheets {
+		quoted[i] = strconv.Quote(s)
+	}
+	return "", fmt.Errorf("sheet %q not found; the workbook has %s", want, strings.Join(quoted, ", "))
+}
+
+// verifyZip inflates every part once, checking checksums and the real
+// unzipped size against limit, and checks there is a workbook part.
+func verifyZip(path string, limit int64) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return ErrCorruptXLSX
+	}
+	defer zr.Close()
+	var total int64
+	workbook, xlsb := false, false
+	for _, zf := range zr.File {
+		name := strings.ToLower(zf.Name)
+		workbook = workbook || strings.HasSuffix(name, "workbook.xml")
+		xlsb = xlsb || strings.HasSuffix(name, "workbook.bin")
+		rc, err := zf.Open()
+		if err != nil {
+			return ErrCorruptXLSX
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, limit-total+1))
+		_ = rc.Close()
+		if total += n; total > limit {
+			return unzipLimitError(limit)
+		}
+		if err != nil {
+			return ErrCorruptXLSX
+		}
+	}
+	switch {
+	case workbook:
+		return nil
+	case xlsb:
+		return kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
+	}
+	return kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+}
+
+func unzipLimitError(limit int64) error {
+	return kindf(ErrLimit, "the workbook unzips to more than %d bytes (MaxUnzipBytes); it may be a zip bomb", limit)
+}
+
+// openError explains an excelize.OpenFile failure.
+func openError(err error, limit int64) error {
+	switch {
+	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrAlgorithm),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrCorruptXLSX
+	case strings.Contains(err.Error(), "unzip size exceeds"):
+		return unzipLimitError(limit)
+	}
+	return fmt.Errorf("not a valid XLSX file: %w", err)
+}

@@ -1,0 +1,350 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/submit"
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+// AlreadyOnboarded is the code of a row skipped because an earlier run
+// created the person.
+const AlreadyOnboarded = "ALREADY_ONBOARDED"
+
+// window bounds the rows between the reader and the results sheet, so a
+// slow row at the top of a million invalid ones cannot fill memory.
+const window = 4096
+
+// RunOptions configure a run.
+type RunOptions struct {
+	Submit submit.Options
+	// State is the store that makes runs idempotent; nil runs without one.
+	State *state.Store
+	Scope state.Scope
+	RunID int64
+	// Progress is called from one goroutine after each outcome.
+	Progress func(*Summary)
+}
+
+// Run reads, validates and submits every row of r, and writes one Outcome
+// per row to sink in roster order. ctx is the soft stop: once done, no new
+// create is sent, requests in flight finish, and every row not sent is
+// written as not_attempted. A fatal vendor error (bad credentials, licences
+// used up) stops sending the same way and is returned as *providers.Error.
+// Reader and sink errors are returned as they are.
+func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper, c providers.Client, sink Sink, sum *Summary, opt RunOptions) error {
+	var (
+		halted atomic.Bool // a fatal answer or ctx: send nothing more
+		fatal  atomic.Pointer[providers.Error]
+	)
+	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
+	rows := make(chan []read.Row, 4)
+	jobs := make(chan submit.Job, max(opt.Submit.Workers, 1)*2)
+	direct := make(chan ordered, chunk)
+	results := make(chan submit.Result, max(opt.Submit.Workers, 1)*2)
+	slots := make(chan struct{}, window)
+	cells := &cellStore{m: map[int][]string{}}
+
+	g.Go(func() error { return readChunks(gctx, r, rows) })
+	g.Go(func() error {
+		defer close(jobs)
+		defer close(direct)
+		d := dispatcher{v: newValidator(s, m), opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, cells: cells}
+		for batch := range rows {
+			if err := d.dispatch(gctx, batch, jobs, direct, slots); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer close(results)
+		_, err := submit.Run(ctx, c, opt.Submit, jobs, results)
+		var pe *providers.Error
+		if errors.As(err, &pe) {
+			fatal.Store(pe)
+			halted.Store(true)
+			return nil
+		}
+		return err
+	})
+	g.Go(func() error {
+		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}}
+		return rc.run(gctx, direct, results, slots, &halted, &fatal)
+	})
+	err := g.Wait()
+	sum.End = time.Now()
+	if err != nil {
+		return err
+	}
+	if pe := fatal.Load(); pe != nil {
+		return pe
+	}
+	return nil
+}
+
+// ordered is an outcome with its place in the roster.
+type ordered struct {
+	seq int
+	o   Outcome
+}
+
+// cellStore holds the cells of rows out at the vendor, so jobs carry only
+// what the vendor needs. The dispatcher puts before it sends the job, so the
+// reconciler always finds them when the result arrives.
+type cellStore struct {
+	mu sync.Mutex
+	m  map[int][]string
+}
+
+func (c *cellStore) put(seq int, cells []string) {
+	c.mu.Lock()
+	c.m[seq] = cells
+	c.mu.Unlock()
+}
+
+func (c *cellStore) take(seq int) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cells := c.m[seq]
+	delete(c.m, seq)
+	return cells
+}
+
+// dispatcher turns validated rows into outcomes (invalid, skipped, not
+// attempted) or jobs, consulting and marking the state store per chunk.
+type dispatcher struct {
+	v      *validator
+	opt    *RunOptions
+	halted *atomic.Bool
+	fatal  *atomic.Pointer[providers.Error]
+	ctx    context.Context // the soft stop
+	cells  *cellStore
+}
+
+func (d *dispatcher) dispatch(ctx context.Context, batch []read.Row, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+	items := make([]item, len(batch))
+	var keys []string
+	for i, row := range batch {
+		items[i] = d.v.item(row)
+		if items[i].valid() && items[i].key != "" {
+			keys = append(keys, items[i].key)
+		}
+	}
+	stopped := d.stopped()
+	known := map[string]state.Person{}
+	if d.opt.State != nil && len(keys) > 0 {
+		var err error
+		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
+			return fmt.Errorf("state store: %w", err)
+		}
+		var send []string
+		for _, k := range keys {
+			if known[k].Status != state.StatusCreated {
+				send = append(send, k)
+			}
+		}
+		if !stopped && len(send) > 0 {
+			// Durable before any of them is sent: a crash from here on
+			// leaves them in_flight, and the next run recovers them.
+			if err := d.opt.State.MarkInFlight(d.opt.Scope, d.opt.RunID, send); err != nil {
+				return fmt.Errorf("state store: %w", err)
+			}
+		}
+	}
+	for i := range items {
+		it := &items[i]
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if o, done := d.outcome(it, known, stopped); done {
+			select {
+			case direct <- ordered{it.seq, o}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
+		d.cells.put(it.seq, it.cells)
+		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
+			Recover: known[it.key].Status == state.StatusInFlight}
+		select {
+		case jobs <- job:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (d *dispatcher) stopped() bool {
+	if d.ctx.Err() != nil {
+		d.halted.Store(true)
+	}
+	return d.halted.Load()
+}
+
+// outcome decides a row that needs no request (done is true), or reports
+// that it must be sent.
+func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bool) (o Outcome, done bool) {
+	o = Outcome{Line: it.line, Cells: it.cells}
+	switch p := known[it.key]; {
+	case !it.valid():
+		o.Status, o.Problems = Invalid, it.problems
+	case it.key != "" && p.Status == state.StatusCreated:
+		o.Status, o.ID = Skipped, p.VendorID
+		o.Problems = []Problem{{Code: AlreadyOnboarded, Message: fmt.Sprintf("created by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))}}
+	case stopped:
+		o.Status = NotAttempted
+		o.Problems = []Problem{{Code: string(providers.Interrupted), Message: d.stopReason()}}
+	default:
+		return o, false
+	}
+	return o, true
+}
+
+func (d *dispatcher) stopReason() string {
+	if pe := d.fatal.Load(); pe != nil {
+		return "not sent: the run stopped after " + string(pe.Code)
+	}
+	return "not sent: the run was interrupted"
+}
+
+// stateBatch is how many outcomes go to the state store in one transaction.
+const stateBatch = 200
+
+// reconciler owns the sink and the state writes: it turns results into
+// outcomes, records them in the state store in batches, and writes them to
+// the sink in roster order.
+type reconciler struct {
+	sink    Sink
+	sum     *Summary
+	opt     *RunOptions
+	cells   *cellStore
+	pending map[int]Outcome // by seq, waiting for earlier rows
+	next    int
+	record  []state.Outcome
+}
+
+func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for direct != nil || results != nil {
+		select {
+		case d, ok := <-direct:
+			if !ok {
+				direct = nil
+				continue
+			}
+			if err := rc.add(d.seq, d.o, slots); err != nil {
+				return err
+			}
+		case res, ok := <-results:
+			if !ok {
+				results = nil
+				continue
+			}
+			if res.Err != nil && res.Err.Fatal() {
+				halted.Store(true)
+				fatal.CompareAndSwap(nil, res.Err)
+			}
+			if err := rc.add(res.Job.Seq, rc.fromResult(res), slots); err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := rc.flushState(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := rc.flushState(); err != nil {
+		return err
+	}
+	if len(rc.pending) > 0 {
+		return fmt.Errorf("internal error: %d rows left without a status", len(rc.pending))
+	}
+	return nil
+}
+
+// fromResult turns a pool result into the row's outcome and queues its
+// state change.
+func (rc *reconciler) fromResult(res submit.Result) Outcome {
+	o := Outcome{Line: res.Job.Line, Cells: rc.cells.take(res.Job.Seq), Attempts: res.Attempts, Note: res.Note}
+	st := state.Outcome{Key: res.Job.Key}
+	switch {
+	case res.Err == nil:
+		o.Status, o.ID = Created, res.Created.ID
+		st.Status, st.VendorID = state.StatusCreated, res.Created.ID
+		if res.Recovered {
+			rc.sum.Recovered++
+		}
+	case res.Err.Code == providers.Interrupted && res.Attempts == 0:
+		o.Status = NotAttempted
+		st.Status = "" // never sent: undo the in_flight mark
+	default:
+		o.Status = Failed
+		st.Status = state.StatusFailed
+	}
+	if e := res.Err; e != nil {
+		o.Problems = []Problem{{Code: string(e.Code), Field: e.Field, Message: e.Message}}
+		o.VendorStatus, o.VendorCode, o.VendorMsg = e.Status, e.VendorCode, e.Message
+	}
+	// An unknown outcome stays in_flight: the next run resolves it.
+	if rc.opt.State != nil && res.Job.Key != "" && !res.Unknown {
+		rc.record = append(rc.record, st)
+	}
+	return o
+}
+
+func (rc *reconciler) flushState() error {
+	if rc.opt.State == nil || len(rc.record) == 0 {
+		return nil
+	}
+	if err := rc.opt.State.Record(rc.opt.Scope, rc.opt.RunID, rc.record); err != nil {
+		return fmt.Errorf("state store: %w", err)
+	}
+	rc.record = rc.record[:0]
+	return nil
+}
+
+// add queues o and writes every outcome whose turn has come.
+func (rc *reconciler) add(seq int, o Outcome, slots <-chan struct{}) error {
+	rc.pending[seq] = o
+	for {
+		o, ok := rc.pending[rc.next]
+		if !ok {
+			break
+		}
+		delete(rc.pending, rc.next)
+		rc.next++
+		rc.sum.Add(&o)
+		if o.Status == Skipped {
+			rc.sum.Skipped++
+		}
+		if err := rc.sink.Write(o); err != nil {
+			return err
+		}
+		<-slots
+		if rc.opt.Progress != nil {
+			rc.opt.Progress(rc.sum)
+		}
+	}
+	if len(rc.record) >= stateBatch {
+		return rc.flushState()
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package state
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	benchKeys  = 100_000
+	benchBatch = 200
+)
+
+func makeKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("email:user%06d@example.org", i)
+	}
+	return keys
+}
+
+// markAndRecord does what a run does for keys: mark each batch in flight,
+// then record it created.
+func markAndRecord(b *testing.B, s *Store, run int64, keys []string) {
+	outs := make([]Outcome, 0, benchBatch)
+	for batch := range slices.Chunk(keys, benchBatch) {
+		require.NoError(b, s.MarkInFlight(scopeA, run, batch))
+		outs = outs[:0]
+		for _, k := range batch {
+			outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: "v-" + k})
+		}
+		require.NoError(b, s.Record(scopeA, run, outs))
+	}
+}
+
+// BenchmarkMarkAndRecord is a first run over 100k new keys in batches of
+// 200: 500 durable MarkInFlight and 500 Record transactions per op.
+func BenchmarkMarkAndRecord(b *testing.B) {
+	keys := makeKeys(benchKeys)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s, err := Open(filepath.Join(b.TempDir(), "state.db"), Options{})
+		require.NoError(b, err)
+		run := beginRun(b, s, scopeA)
+		b.StartTimer()
+		markAndRecord(b, s, run, keys)
+		b.StopTimer()
+		require.NoError(b, s.Close())
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(benchKeys*b.N)/b.Elapsed().Seconds(), "keys/s")
+}
+
+// BenchmarkGet is the nightly re-run's lookup of 100k known keys in
+// batches of 200.
+func BenchmarkGet(b *testing.B) {
+	keys := makeKeys(benchKeys)
+	s, _ := openTemp(b)
+	markAndRecord(b, s, beginRun(b, s, scopeA), keys)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for batch := range slices.Chunk(keys, benchBatch) {
+			m, err := s.Get(scopeA, batch)
+			require.NoError(b, err)
+			require.Len(b, m, len(batch))
+		}
+	}
+	b.ReportMetric(float64(benchKeys*b.N)/b.Elapsed().Seconds(), "keys/s")
+}

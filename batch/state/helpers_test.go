@@ -1,0 +1,57 @@
+package state
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	scopeA = Scope{Provider: "smartapp", BaseURL: "https://api.example.test", Tenant: "t1"}
+	scopeB = Scope{Provider: "smartapp", BaseURL: "https://api.example.test", Tenant: "t2"}
+)
+
+// t0 is the fake clock's start.
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// tickClock returns a clock that advances one second per call.
+func tickClock() func() time.Time {
+	var mu sync.Mutex
+	now := t0
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+}
+
+// openTemp opens a new store in a temp dir, closed at cleanup.
+func openTemp(t testing.TB) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	s, err := Open(path, Options{Now: tickClock()})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+// beginRun starts a run and fails the test on error.
+func beginRun(t testing.TB, s *Store, sc Scope) int64 {
+	t.Helper()
+	id, err := s.BeginRun("roster.csv", "0123abcd", sc)
+	require.NoError(t, err)
+	return id
+}
+
+// get is Get for one key; ok is false when the store has no record.
+func get(t testing.TB, s *Store, sc Scope, key string) (Person, bool) {
+	t.Helper()
+	m, err := s.Get(sc, []string{key})
+	require.NoError(t, err)
+	p, ok := m[key]
+	return p, ok
+}

@@ -1,0 +1,225 @@
+package state
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Person is what the store knows about one key in one scope.
+type Person struct {
+	Key        string // e.g. "email:ann@x.org", lower-cased by the caller
+	Status     string // StatusInFlight, StatusCreated or StatusFailed
+	VendorID   string
+	FirstSeen  time.Time
+	LastSeen   time.Time
+	CreatedRun int64 // 0 unless created
+	UpdatedRun int64
+	Provider   string
+	BaseURL    string
+	Tenant     string
+}
+
+// Outcome is one key's result for Record.
+type Outcome struct {
+	Key string
+	// Status is StatusCreated, StatusFailed (the vendor surely did not
+	// create the person), or "" (never sent: the in_flight mark is undone).
+	// A key whose answer is unknown must not be recorded at all: it stays
+	// in_flight and the next run recovers it.
+	Status   string
+	VendorID string
+}
+
+// personCols are the columns scanPerson reads, in order.
+const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.created_run, p.updated_run`
+
+// scanPerson scans personCols, then extra destinations.
+func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
+	var first, last sql.NullString
+	var created, updated sql.NullInt64
+	dest := append([]any{&p.Key, &p.Status, &p.VendorID, &first, &last, &created, &updated}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	p.CreatedRun, p.UpdatedRun = created.Int64, updated.Int64
+	var err error
+	if p.FirstSeen, err = parseTime(first); err != nil {
+		return err
+	}
+	p.LastSeen, err = parseTime(last)
+	return err
+}
+
+// Get returns what the store knows about keys in sc; keys it has never seen
+// are absent from the map. The keys travel as one JSON array, so one query
+// serves any number of them (no SQLite variable limit).
+func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
+	out := make(map[string]Person, len(keys))
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found || len(keys) == 0 {
+		return out, err
+	}
+	n := sc.normalize()
+	js, _ := json.Marshal(keys) // a []string always marshals
+	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
+		WHERE p.scope_id = ? AND p.key IN (SELECT value FROM json_each(?))`, sid, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+	}
+	err = eachPerson(rows, func(p Person) {
+		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
+		out[p.Key] = p
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+	}
+	return out, nil
+}
+
+// eachPerson scans every row into fn and closes rows.
+func eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
+	defer rows.Close()
+	for rows.Next() {
+		var p Person
+		if err := scanPerson(rows, &p, extra...); err != nil {
+			return err
+		}
+		fn(p)
+	}
+	return rows.Err()
+}
+
+// MarkInFlight marks keys in_flight for runID in one durable transaction:
+// when it returns, a crash can no longer lose the mark. Call it before
+// sending. A created key is left as it is.
+func (s *Store) MarkInFlight(sc Scope, runID int64, keys []string) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	sid, _, err := s.scopeID(sc, true)
+	if err != nil {
+		return err
+	}
+	now := fmtTime(s.now())
+	err = s.inTx(true, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if k == "" {
+				return errors.New("empty key")
+			}
+		}
+		js, _ := json.Marshal(keys) // a []string always marshals
+		_, err := tx.Stmt(s.writes.mark).Exec(sid, string(js), now, runID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(keys), runID, err)
+	}
+	return nil
+}
+
+// Record stores a batch of outcomes for runID in one transaction. A created
+// key is never downgraded to failed; "" undoes the in_flight mark (deletes
+// a key that had no earlier record, or puts back failed or the in_flight of
+// a crashed run).
+func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Key == "" {
+			return fmt.Errorf("state: record (run %d): empty key", runID)
+		}
+		if o.Status != StatusCreated && o.Status != StatusFailed && o.Status != "" {
+			return fmt.Errorf("state: record (run %d): key %s: status %q is not %q, %q or \"\"",
+				runID, o.Key, o.Status, StatusCreated, StatusFailed)
+		}
+	}
+	sid, _, err := s.scopeID(sc, true)
+	if err != nil {
+		return err
+	}
+	now := fmtTime(s.now())
+	err = s.inTx(false, func(tx *sql.Tx) error {
+		// One statement per status: each gets its outcomes as one JSON
+		// array of [key, vendor_id] pairs.
+		byStatus := map[string][][2]string{}
+		for _, o := range outs {
+			byStatus[o.Status] = append(byStatus[o.Status], [2]string{o.Key, o.VendorID})
+		}
+		for _, status := range []string{StatusCreated, StatusFailed, ""} {
+			pairs := byStatus[status]
+			if len(pairs) == 0 {
+				continue
+			}
+			js, err := json.Marshal(pairs)
+			if err != nil {
+				return err
+			}
+			args := []any{sid, string(js)}
+			if status != "" { // the unsend statements take no time or run
+				args = append(args, now, runID)
+			}
+			for _, st := range s.writes.record[status] {
+				if _, err := tx.Stmt(st).Exec(args...); err != nil {
+					return fmt.Errorf("%s: %w", statusName(status), err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	}
+	return nil
+}
+
+// lookupQuery finds ?2 as a whole key or a key's value part; ?1 is ?2's
+// value part. The IN on the value part uses the people_value index, the OR
+// then keeps exact keys and bare-value matches.
+const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
+	FROM people p JOIN scopes s ON s.id = p.scope_id
+	WHERE substr(p.key, instr(p.key, ':') + 1) IN (?1, ?2)
+		AND (p.key = ?2 OR substr(p.key, instr(p.key, ':') + 1) = ?2)
+	ORDER BY s.provider, s.base_url, s.tenant, p.key`
+
+// Lookup finds a key in every scope. q is a whole key ("email:ann@x.org")
+// or a bare value ("Ann@X.org"), which matches any key whose part after the
+// first colon equals it (email:, login:, username:, ...). Matching is on the
+// lower-cased q, as keys are stored lower-cased.
+func (s *Store) Lookup(q string) ([]Person, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return nil, fmt.Errorf("state: lookup: empty key")
+	}
+	val := q
+	if _, v, ok := strings.Cut(q, ":"); ok {
+		val = v
+	}
+	rows, err := s.db.Query(lookupQuery, val, q)
+	if err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	var out []Person
+	var prov, base, tenant string
+	err = eachPerson(rows, func(p Person) {
+		p.Provider, p.BaseURL, p.Tenant = prov, base, tenant
+		out = append(out, p)
+	}, &prov, &base, &tenant)
+	if err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	return out, nil
+}
+
+
+// statusName names an Outcome status in messages.
+func statusName(status string) string {
+	if status == "" {
+		return "not sent"
+	}
+	return status
+}

@@ -1,0 +1,248 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+)
+
+// Person statuses.
+const (
+	StatusInFlight = "in_flight" // marked before sending; outcome not recorded yet
+	StatusCreated  = "created"
+	StatusFailed   = "failed"
+)
+
+// Run statuses.
+const (
+	RunRunning     = "running"
+	RunDone        = "done"
+	RunInterrupted = "interrupted"
+	RunCrashed     = "crashed" // still running when a later Open found it
+)
+
+// defaultBusyTimeout bounds how long a statement waits for SQLite's own
+// locks (a reader checkpointing, say) before failing.
+const defaultBusyTimeout = 5 * time.Second
+
+// Options tune Open. The zero value is ready to use.
+type Options struct {
+	// LockWait is how long Open waits for another run to release the
+	// state file; 0 fails at once.
+	LockWait time.Duration
+	// BusyTimeout is SQLite's busy_timeout; 0 means 5s.
+	BusyTimeout time.Duration
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an open state file. Its methods are safe for concurrent use; they
+// are serialized on one connection, which is what SQLite does anyway for a
+// single writer.
+type Store struct {
+	db      *sql.DB
+	path    string
+	ro      bool
+	lock    *runLock    // nil when read-only
+	writes  *writeStmts // nil when read-only
+	now     func() time.Time
+	crashed []int64
+
+	mu     sync.Mutex
+	scopes map[Scope]int64
+}
+
+// Open opens or creates the state file at path for a run: it takes the run
+// lock (see Options.LockWait), switches the file to WAL, migrates an older
+// schema, refuses a newer one, and marks runs left "running" by a dead
+// process as "crashed" (see CrashedRuns).
+func Open(path string, opt Options) (*Store, error) {
+	return OpenContext(context.Background(), path, opt)
+}
+
+// OpenContext is Open with a context that cancels the wait for the lock.
+func OpenContext(ctx context.Context, path string, opt Options) (*Store, error) {
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	// Lock before touching the file: a second run must not even migrate.
+	lk, err := acquireLock(ctx, path, path+".lock", opt.LockWait, now())
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path, false, opt.BusyTimeout, now)
+	if err != nil {
+		lk.release() //nolint:errcheck // the open error matters more
+		return nil, err
+	}
+	s.lock = lk
+	if err := s.prepareForRun(); err != nil {
+		s.Close() //nolint:errcheck // the setup error matters more
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing state file for history and lookup. It
+// takes no lock (WAL lets it read while a run writes) and never writes; a
+// missing file is an error that matches fs.ErrNotExist.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("state file %s does not exist (no run has written it yet): %w", path, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("state file: %w", err)
+	}
+	s, err := open(path, true, 0, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	v, err := schemaVersion(s.db, path)
+	if err == nil && v != SchemaVersion {
+		err = &SchemaError{Path: path, Version: v, Known: SchemaVersion}
+	}
+	if err != nil {
+		s.Close() //nolint:errcheck // the version error matters more
+		return nil, err
+	}
+	return s, nil
+}
+
+// open opens the database with per-connection settings in the DSN, so a
+// connection the pool reopens gets them too.
+func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Store, error) {
+	if busy <= 0 {
+		busy = defaultBusyTimeout
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	if ro {
+		q.Set("mode", "ro") // SQLite's own: never create, never write
+	} else {
+		// NORMAL is safe with WAL: a commit is in the WAL before it returns,
+		// so a killed process loses nothing and the file never corrupts;
+		// only power loss can drop the latest commits (fsync happens at
+		// checkpoints). MarkInFlight, the one write whose loss could cause
+		// a duplicate, raises it to FULL for its own commit.
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not mid-transaction
+	}
+	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	// One connection: one writer, and PRAGMA synchronous changes apply to
+	// the connection the next transaction uses.
+	db.SetMaxOpenConns(1)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}}, nil
+}
+
+// prepareForRun sets WAL, migrates and marks crashed runs.
+func (s *Store) prepareForRun() error {
+	var mode string
+	if err := s.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("state file %s: set WAL: %w", s.path, err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("state file %s: cannot use WAL journal (got %q); is it on a network file system?", s.path, mode)
+	}
+	if err := migrate(s.db, s.path, SchemaVersion); err != nil {
+		return err
+	}
+	if err := s.markCrashed(); err != nil {
+		return err
+	}
+	w, err := prepareWrites(s.db)
+	if err != nil {
+		return fmt.Errorf("state file %s: %w", s.path, err)
+	}
+	s.writes = w
+	return nil
+}
+
+// Close releases the database and then the run lock.
+func (s *Store) Close() error {
+	err := errors.Join(s.writes.close(), s.db.Close())
+	if lerr := s.lock.release(); err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return fmt.Errorf("state file %s: close: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the state file's path as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// writable reports ErrReadOnly for a read-only store.
+func (s *Store) writable() error {
+	if s.ro {
+		return fmt.Errorf("state file %s: %w", s.path, ErrReadOnly)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction. durable raises synchronous to FULL for
+// this commit, so it is on disk (not just in the OS cache) when inTx returns.
+func (s *Store) inTx(durable bool, fn func(tx *sql.Tx) error) (err error) {
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if durable {
+		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, rerr := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err == nil {
+				err = rerr
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback() //nolint:errcheck // fn's error matters more
+		return err
+	}
+	return tx.Commit()
+}
+
+// timeLayout is RFC 3339 in UTC with milliseconds: readable in the sqlite3
+// shell, and sorts as text.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// parseTime reads a stored time; NULL or "" is the zero time.
+func parseTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s.String)
+}

@@ -1,0 +1,100 @@
+package state
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// The write statements, prepared once per Open and bound to each
+// transaction with tx.Stmt.
+const (
+	// sqlMark marks ?2 in flight for run ?4. prev_status keeps what to
+	// restore if the key is not sent; a second mark in the same run must
+	// not overwrite it with in_flight. A created key is left alone.
+	sqlMark = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run)
+		SELECT ?1, value, 'in_flight', ?3, ?3, ?4 FROM json_each(?2) WHERE true
+		ON CONFLICT (scope_id, key) DO UPDATE SET
+			prev_status = CASE WHEN people.status = 'in_flight' AND people.updated_run IS excluded.updated_run
+				THEN people.prev_status ELSE people.status END,
+			status = 'in_flight', last_seen = excluded.last_seen, updated_run = excluded.updated_run
+		WHERE people.status <> 'created'`
+
+	// sqlCreated records ?2 created as ?3; an empty ?3 keeps a known ID,
+	// and an already created key keeps the run that created it.
+	sqlCreated = `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run)
+		SELECT ?1, value ->> 0, 'created', value ->> 1, ?3, ?3, ?4, ?4 FROM json_each(?2) WHERE true
+		ON CONFLICT (scope_id, key) DO UPDATE SET
+			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
+			created_run = CASE WHEN people.status = 'created' THEN people.created_run ELSE excluded.created_run END,
+			status = 'created', prev_status = '', last_seen = excluded.last_seen, updated_run = excluded.updated_run`
+
+	// sqlFailed records ?2 failed, unless it is created.
+	sqlFailed = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run)
+		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4 FROM json_each(?2) WHERE true
+		ON CONFLICT (scope_id, key) DO UPDATE SET
+			status = 'failed', last_seen = excluded.last_seen, updated_run = excluded.updated_run
+		WHERE people.status <> 'created'`
+
+	// sqlUnsendNew and sqlUnsendOld undo the in_flight mark of a key that
+	// was not sent: no earlier record → gone; else back to what it was.
+	// prev_status stays, so a re-mark in the same run restores the same.
+	sqlUnsendNew = `DELETE FROM people WHERE scope_id = ?1 AND key IN (SELECT value ->> 0 FROM json_each(?2))
+		AND status = 'in_flight' AND prev_status = ''`
+	sqlUnsendOld = `UPDATE people SET status = prev_status
+		WHERE scope_id = ?1 AND key IN (SELECT value ->> 0 FROM json_each(?2))
+		AND status = 'in_flight' AND prev_status <> ''`
+)
+
+// writeStmts are the prepared write statements.
+type writeStmts struct {
+	mark *sql.Stmt
+	// record lists the statements Record runs for each Outcome.Status.
+	record map[string][]*sql.Stmt
+}
+
+// prepareWrites prepares every write statement.
+func prepareWrites(db *sql.DB) (*writeStmts, error) {
+	var errs []error
+	prep := func(q string) *sql.Stmt {
+		st, err := db.Prepare(q)
+		errs = append(errs, err)
+		return st
+	}
+	w := &writeStmts{
+		mark: prep(sqlMark),
+		record: map[string][]*sql.Stmt{
+			StatusCreated: {prep(sqlCreated)},
+			StatusFailed:  {prep(sqlFailed)},
+			"":            {prep(sqlUnsendNew), prep(sqlUnsendOld)},
+		},
+	}
+	if err := errors.Join(errs...); err != nil {
+		w.close() //nolint:errcheck // the prepare error matters more
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return w, nil
+}
+
+// close closes the statements; nil-safe.
+func (w *writeStmts) close() error {
+	if w == nil {
+		return nil
+	}
+	var errs []error
+	for _, st := range append([]*sql.Stmt{w.mark}, w.all()...) {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// all lists the record statements.
+func (w *writeStmts) all() []*sql.Stmt {
+	var out []*sql.Stmt
+	for _, sts := range w.record {
+		out = append(out, sts...)
+	}
+	return out
+}

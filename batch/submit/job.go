@@ -1,0 +1,41 @@
+package submit
+
+import (
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+// Job is one valid row to create at the vendor.
+type Job struct {
+	Seq    int    // position in the roster (0-based), for reordering
+	Line   int    // row number the user sees
+	Key    string // the person's unique key (schema.Schema.KeyOf)
+	Record schema.Record
+	// Recover marks a job whose earlier create may have reached the vendor
+	// (left in flight by a crashed run): it is resolved without a blind
+	// create.
+	Recover bool
+}
+
+// Result is how one Job ended. Run writes exactly one per Job.
+type Result struct {
+	Job     Job
+	Created providers.Created // on success
+	Err     *providers.Error  // nil on success
+	// Attempts counts the create requests sent for this job (lookups are
+	// not counted).
+	Attempts int
+	// Recovered is set when success was established from an unknown
+	// outcome: the person was found at the vendor, or the vendor said it
+	// already exists after a request of ours went unanswered.
+	Recovered bool
+	// Unknown is set on a failure when the person may nevertheless exist
+	// at the vendor: an earlier request got no answer (or a 5xx) and no
+	// later lookup or answer settled it. The row should stay in flight so
+	// that the next run resolves it (Job.Recover).
+	Unknown bool
+	Note    string // a human note for the results sheet
+}
+
+// OK reports whether the job succeeded.
+func (r *Result) OK() bool { return r.Err == nil }

@@ -1,0 +1,210 @@
+package submit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// cutFactor is what a 429 leaves of the rate at that moment.
+const cutFactor = 0.8
+
+// recent is how many send times are kept to estimate the achieved rate
+// when a 429 arrives on an unlimited run.
+const recent = 4096
+
+// minWindow is the shortest span a rate is estimated over.
+const minWindow = 100 * time.Millisecond
+
+// pacer decides when the next request may go. It owns the shared token
+// bucket, the "not before" gate a Retry-After sets, and the counters. It is
+// safe for concurrent use.
+type pacer struct {
+	lim *rate.Limiter
+
+	mu          sync.Mutex
+	space       spacer
+	gate        time.Time // no request before this
+	lastCut     time.Time // when a 429 last lowered the rate
+	sends       [recent]time.Time
+	nsends      int
+	requests    int64
+	lookups     int64
+	rateLimited int64
+	first, last time.Time
+}
+
+func newPacer(opt Options) *pacer {
+	limit := rate.Inf
+	if opt.Rate > 0 {
+		limit = rate.Limit(opt.Rate)
+	}
+	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst)}
+}
+
+// wait blocks until a request may be sent: past the gate, holding a token,
+// and spaced from the requests before it. Any error means the run stopped.
+func (p *pacer) wait(stop context.Context) error {
+	for {
+		if err := p.waitGate(stop); err != nil {
+			return err
+		}
+		if err := p.lim.Wait(stop); err != nil {
+			return err
+		}
+		// A Retry-After may have come in while we waited for the token.
+		// Going at the gate with tokens taken before it would release
+		// every waiting worker at once, so wait the gate and take a fresh
+		// token.
+		if time.Now().Before(p.gateTime()) {
+			continue
+		}
+		for {
+			d := p.spaced()
+			if d == 0 {
+				return stop.Err()
+			}
+			if !sleep(stop, d) {
+				return stop.Err()
+			}
+		}
+	}
+}
+
+func (p *pacer) waitGate(stop context.Context) error {
+	for {
+		d := time.Until(time.Time{})
+		if d <= 0 {
+			return nil
+		}
+		if !sleep(stop, d) {
+			return stop.Err()
+		}
+	}
+}
+
+// spaced takes a spacer token now, or says how long to wait for one.
+func (p *pacer) spaced() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.space.take(time.Now())
+}
+
+func (p *pacer) gateTime() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gate
+}
+
+// sent records a create request about to be sent and returns its time.
+func (p *pacer) sent() time.Time {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sends[p.nsends%recent] = now
+	p.nsends++
+	p.requests++
+	if p.first.IsZero() {
+		p.first = now
+	}
+	p.last = now
+	return now
+}
+
+// looked records a lookup request.
+func (p *pacer) looked() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lookups++
+}
+
+// limited takes a 429 for a request sent at sentAt: it moves the gate by
+// retryAfter and lowers the rate. Answers to requests sent before the last
+// cut say nothing about the new rate, so a volley of 429s cuts once.
+func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rateLimited++
+	if retryAfter > 0 {
+		if g := now.Add(retryAfter); g.After(p.gate) {
+			p.gate = g
+		}
+	}
+	if sentAt.Before(p.lastCut) {
+		return
+	}
+	p.lastCut = now
+	cur := p.lim.Limit()
+	base := float64(cur)
+	if cur == rate.Inf {
+		base = p.observedLocked(now)
+	}
+	// Floor 1/s, unless the configured rate was already below it.
+	floor := min(1, base)
+	next := max(base*cutFactor, floor)
+	p.lim.SetLimitAt(now, rate.Limit(next))
+	p.space.rate = next
+}
+
+// observedLocked is the create rate achieved over the last second, or
+// since the first request when the run is younger, but over at least
+// minWindow so that a couple of requests sent together do not read as
+// thousands per second.
+func (p *pacer) observedLocked(now time.Time) float64 {
+	window := min(time.Second, max(now.Sub(p.first), minWindow))
+	n := min(p.nsends, recent)
+	count, oldest := 0, now
+	for _, t := range p.sends[:n] {
+		if now.Sub(t) <= window {
+			count++
+			oldest = minTime(oldest, t)
+		}
+	}
+	if count == recent && now.After(oldest) {
+		// The ring spans less than the window: measure over what it holds.
+		window = now.Sub(oldest)
+	}
+	return float64(count) / window.Seconds()
+}
+
+// minTime is min for time.Time values.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func (p *pacer) stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := Stats{
+		Requests:    p.requests,
+		Lookups:     p.lookups,
+		RateLimited: p.rateLimited,
+		First:       p.first,
+		Last:        p.last,
+	}
+	if l := p.lim.Limit(); l != rate.Inf {
+		s.Limit = float64(l)
+	}
+	return s
+}
+
+// sleep waits d or until stop is done; it reports whether d elapsed.
+func sleep(stop context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return stop.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-stop.Done():
+		return false
+	}
+}

@@ -1,0 +1,258 @@
+package submit
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers"
+)
+
+// fast keeps retry waits tiny, and the rate high enough that a 429's cut
+// does not slow a test down.
+var fast = Options{Workers: 2, Rate: 1000, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+
+type want struct {
+	code      providers.Code // "" means success
+	attempts  int
+	recovered bool
+	unknown   bool
+	note      string // substring of Note; "" means Note is empty
+}
+
+func TestRunOutcomes(t *testing.T) {
+	e0 := email(0)
+	tests := []struct {
+		name        string
+		finder      bool
+		seed        []string // already at the vendor
+		script      map[string][]step
+		n           int
+		recover     []int
+		retries     int
+		want        map[int]want // by Seq; jobs not listed must be plain successes
+		wantLookups int64
+		want429     int64
+	}{
+		{name: "all created", n: 3},
+		{
+			name: "already exists before onboard is a failure", n: 2, finder: true, seed: []string{e0},
+			want: map[int]want{0: {code: providers.AlreadyExists, attempts: 1}},
+		},
+		{
+			name: "429 then created", n: 2, script: map[string][]step{e0: {answer(429, "0")}},
+			want: map[int]want{0: {attempts: 2}}, want429: 1,
+		},
+		{
+			name: "429 until the retries run out", n: 1, retries: 2,
+			script: map[string][]step{e0: {answer(429, ""), answer(429, ""), answer(429, "")}},
+			want:   map[int]want{0: {code: providers.RateLimited, attempts: 3}}, want429: 3,
+		},
+		{
+			name: "500 then created", n: 2, script: map[string][]step{e0: {answer(500, "")}},
+			want: map[int]want{0: {attempts: 2}},
+		},
+		{
+			name: "500 then looked up before the retry", n: 2, finder: true,
+			script: map[string][]step{e0: {answer(500, "")}},
+			want:   map[int]want{0: {attempts: 2}}, wantLookups: 1,
+		},
+		{
+			name: "500 until the retries run out leaves the outcome unknown", n: 1, retries: 2,
+			script: map[string][]step{e0: {answer(500, ""), answer(500, ""), answer(500, "")}},
+			want:   map[int]want{0: {code: providers.VendorError, attempts: 3, unknown: true, note: "outcome unknown"}},
+		},
+		{
+			name: "rejected is not retried", n: 2, script: map[string][]step{e0: {answer(400, "")}},
+			want: map[int]want{0: {code: providers.VendorRejected, attempts: 1}},
+		},
+		{
+			name: "dropped after saving, found by lookup", n: 2, finder: true,
+			script: map[string][]step{e0: {drop(true)}},
+			want:   map[int]want{0: {attempts: 1, recovered: true, note: "found at vendor after an unanswered"}}, wantLookups: 1,
+		},
+		{
+			name: "dropped before saving, not found, created", n: 2, finder: true,
+			script: map[string][]step{e0: {drop(false)}},
+			want:   map[int]want{0: {attempts: 2}}, wantLookups: 1,
+		},
+		{
+			name: "dropped after saving, no finder, already exists is recovered", n: 2,
+			script: map[string][]step{e0: {drop(true)}},
+			want:   map[int]want{0: {attempts: 2, recovered: true, note: "already existed at vendor after an unanswered"}},
+		},
+		{
+			name: "crashed row found by lookup, nothing sent", n: 2, finder: true, seed: []string{e0}, recover: []int{0},
+			want: map[int]want{0: {recovered: true, note: "earlier run left this row in flight"}}, wantLookups: 1,
+		},
+		{
+			name: "crashed row not found is created", n: 2, finder: true, recover: []int{0},
+			want: map[int]want{0: {attempts: 1}}, wantLookups: 1,
+		},
+		{
+			name: "crashed row, no finder, already exists is recovered", n: 2, seed: []string{e0}, recover: []int{0},
+			want: map[int]want{0: {attempts: 1, recovered: true, note: "earlier run left this row in flight"}},
+		},
+		{
+			name: "crashed row, no finder, not there is created", n: 2, recover: []int{0},
+			want: map[int]want{0: {attempts: 1}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			noLeaks(t)
+			v := newVendor(t, tt.script, tt.seed...)
+			var c providers.Client = newClient(t, v.srv.URL)
+			if tt.finder {
+				c = findingClient{c.(*fakeClient)}
+			}
+			opt := fast
+			opt.Retries = tt.retries
+			got, stats, err := runJobs(t, t.Context(), c, opt, makeJobs(tt.n, tt.recover...))
+			require.NoError(t, err)
+
+			var attempts int64
+			for seq, r := range got {
+				w := tt.want[seq]
+				if w == (want{}) {
+					w = want{attempts: 1}
+				}
+				attempts += int64(r.Attempts)
+				assert.Equal(t, w.attempts, r.Attempts, "job %d attempts", seq)
+				assert.Equal(t, w.recovered, r.Recovered, "job %d recovered", seq)
+				assert.Equal(t, w.unknown, r.Unknown, "job %d unknown", seq)
+				if w.note == "" {
+					assert.Empty(t, r.Note, "job %d note", seq)
+				} else {
+					assert.Contains(t, r.Note, w.note, "job %d note", seq)
+				}
+				if w.code != "" {
+					require.NotNil(t, r.Err, "job %d", seq)
+					assert.Equal(t, w.code, r.Err.Code, "job %d", seq)
+					continue
+				}
+				require.Nil(t, r.Err, "job %d", seq)
+				// The ID is the vendor's, also when recovered by lookup.
+				u, ok := v.store.Find(email(seq))
+				require.True(t, ok, "job %d is at the vendor", seq)
+				if r.Recovered && tt.finder {
+					assert.Equal(t, u.ID, r.Created.ID, "job %d", seq)
+				}
+				if !r.Recovered {
+					assert.Equal(t, u.ID, r.Created.ID, "job %d", seq)
+				}
+			}
+			for key, n := range v.store.Creates() {
+				assert.Equal(t, 1, n, "%s created once", key)
+			}
+			assert.Equal(t, attempts, stats.Requests, "requests = sum of attempts")
+			assert.Equal(t, int64(len(v.seen())), stats.Requests, "requests = creates the vendor saw")
+			assert.Equal(t, tt.wantLookups, stats.Lookups)
+			assert.Equal(t, tt.want429, stats.RateLimited)
+		})
+	}
+}
+
+func TestRunFatalStopsThePool(t *testing.T) {
+	const n, workers, fatalAt = 40, 4, 10
+	tests := []struct {
+		name   string
+		status int
+		code   providers.Code
+	}{
+		{"auth failed", http.StatusUnauthorized, providers.AuthFailed},
+		{"licences exhausted", http.StatusPaymentRequired, providers.LicenseExhausted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			noLeaks(t)
+			v := newVendor(t, map[string][]step{email(fatalAt): {answer(tt.status, "")}})
+			opt := fast
+			opt.Workers, opt.Rate = workers, 500
+			start := time.Now()
+			got, stats, err := runJobs(t, t.Context(), newClient(t, v.srv.URL), opt, makeJobs(n))
+			assert.Less(t, time.Since(start), time.Second, "the pool stops promptly")
+
+			var fatal *providers.Error
+			require.ErrorAs(t, err, &fatal)
+			assert.Equal(t, tt.code, fatal.Code)
+			require.NotNil(t, got[fatalAt].Err)
+			assert.Equal(t, tt.code, got[fatalAt].Err.Code)
+
+			sent := len(v.seen())
+			assert.LessOrEqual(t, sent, fatalAt+1+workers, "no hammering after a fatal answer")
+			assert.Equal(t, int64(sent), stats.Requests)
+			var ok, interrupted int
+			for seq, r := range got {
+				switch {
+				case seq == fatalAt:
+				case r.Err == nil:
+					ok++
+				default:
+					assert.Equal(t, providers.Interrupted, r.Err.Code, "job %d", seq)
+					assert.Equal(t, 0, r.Attempts, "job %d", seq)
+					assert.Contains(t, r.Err.Message, string(tt.code), "job %d says why", seq)
+					interrupted++
+				}
+			}
+			assert.Equal(t, sent-1, ok, "every sent request but the fatal one succeeded")
+			assert.Equal(t, n-sent, interrupted)
+		})
+	}
+}
+
+func TestRunSoftStop(t *testing.T) {
+	noLeaks(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	failed := make(chan struct{})
+	v := newVendor(t, map[string][]step{
+		email(0): {after(arrived, release, created)},
+		// A long Retry-After: the stop must cut the wait short.
+		email(1): {then(answer(503, "10"), failed)},
+	})
+	opt := fast
+	opt.Workers = 2
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		<-arrived
+		<-failed
+		cancel()
+		// The held request is still in flight: let it finish after the stop.
+		time.Sleep(20 * time.Millisecond)
+		close(release)
+	}()
+	start := time.Now()
+	got, stats, err := runJobs(t, ctx, newClient(t, v.srv.URL), opt, makeJobs(6))
+	require.NoError(t, err, "a soft stop is not an error")
+	assert.Less(t, time.Since(start), 2*time.Second, "the retry wait was cut short")
+
+	require.Nil(t, got[0].Err, "the in-flight request finished")
+	assert.Equal(t, 1, got[0].Attempts)
+	u, ok := v.store.Find(email(0))
+	require.True(t, ok)
+	assert.Equal(t, u.ID, got[0].Created.ID)
+
+	require.NotNil(t, got[1].Err)
+	assert.Equal(t, providers.VendorError, got[1].Err.Code, "ends with its last error")
+	assert.Equal(t, 1, got[1].Attempts)
+
+	for seq := 2; seq < 6; seq++ {
+		require.NotNil(t, got[seq].Err, "job %d", seq)
+		assert.Equal(t, providers.Interrupted, got[seq].Err.Code, "job %d", seq)
+		assert.Equal(t, 0, got[seq].Attempts, "job %d", seq)
+	}
+	assert.Equal(t, int64(2), stats.Requests)
+}
+
+func TestRunInvalidOptions(t *testing.T) {
+	in := make(chan Job) // never read: Run must return first
+	_, err := Run(t.Context(), &fakeClient{}, Options{Rate: -1}, in, make(chan Result))
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, errOptions))
+}

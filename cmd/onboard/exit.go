@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, as the README documents them.
+const (
+	exitOK          = 0
+	exitSomeFailed  = 1 // some rows invalid, or failed at the vendor
+	exitFatal       = 2 // bad file, bad mapping, auth failure before any create, cannot write output
+	exitInterrupted = 130
+)
+
+// exitError carries an exit code up to Main; commands never call os.Exit.
+type exitError struct {
+	code int
+	err  error // nil: nothing more to print
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// fatal marks err as a fatal error (exit 2).
+func fatal(err error) error { return &exitError{code: exitFatal, err: err} }
+
+// Main runs the command line and returns the exit code. The first SIGINT or
+// SIGTERM is a soft stop (finish what is in flight, write the results); a
+// second one exits at once.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for range sigs {
+			n++
+			if n == 1 {
+				fmt.Fprintln(stderr, "onboard: stopping: letting requests in flight finish and writing the results (Ctrl-C again to abort)")
+				stop()
+				continue
+			}
+			fmt.Fprintln(stderr, "onboard: aborted")
+			os.Exit(exitInterrupted)
+		}
+	}()
+
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "onboard:", ee.err)
+		}
+		return ee.code
+	}
+	// Cobra's own errors (unknown flag, wrong arguments) are usage errors.
+	fmt.Fprintln(stderr, "onboard:", err)
+	return exitFatal
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "onboard",
+		Short: "Bulk-onboard people from CSV/XLSX rosters into vendors' user APIs",
+		Long: `onboard reads a roster (CSV or XLSX), maps and validates every row against a
+vendor's create-user contract, creates the valid people through the vendor's
+API at a safe rate, and writes a results sheet. A state store makes re-runs
+and nightly files create each person exactly once.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newValidateCmd(),
+		newRunCmd(),
+		newDemoCmd(),
+		newSimulateCmd(),
+		newProvidersCmd(),
+		newTemplateCmd(),
+		newHistoryCmd(),
+		newLookupCmd(),
+	)
+	return root
+}
+
+// inputFlags are how a roster is read and mapped; validate and run share them.
+type inputFlags struct {
+	provider  string
+	mapping   string
+	sheet     string
+	delimiter string
+	encoding  string
+}
+
+func (f *inputFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.provider, "provider", "p", "", "vendor id (see 'onboard providers')")
+	cmd.Flags().StringVarP(&f.mapping, "mapping", "m", "", "YAML mapping file (columns, constants, defaults, value maps, transforms)")
+	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index (default: the first sheet)")
+	cmd.Flags().StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: "," ";" "|" or "tab" (default: detected)`)
+	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	_ = cmd.MarkFlagRequired("provider")
+}
+
+// input is an opened roster bound to a vendor.
+type input struct {
+	reg    *providers.Registration
+	reader read.Reader
+	mapper *schema.Mapper
+}
+
+// open looks the vendor up, opens the roster and binds its header. Every
+// error is fatal and names the file or the field.
+func (f *inputFlags) open(path string) (*input, error) {
+	reg, err := providers.Lookup(f.provider)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	var m *schema.Mapping
+	if f.mapping != "" {
+		if m, err = schema.LoadMapping(f.mapping); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	opt := read.Options{Sheet: f.sheet, Encoding: f.encoding}
+	if opt.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
+		return nil, fatal(err)
+	}
+	r, err := read.Open(path, opt)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	mp, err := schema.NewMapper(reg.Schema, r.Header(), m)
+	if err != nil {
+		r.Close()
+		return nil, fatal(fmt.Errorf("%s: %w", path, err))
+	}
+	return &input{reg: reg, reader: r, mapper: mp}, nil
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case ",", ";", "|":
+		r, _ := utf8.DecodeRuneInString(s)
+		return r, nil
+	}
+	return 0, fmt.Errorf(`--delimiter %q: use "," ";" "|" or "tab"`, s)
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/reports"
+)
+
+func newTemplateCmd() *cobra.Command {
+	var id, out string
+	cmd := &cobra.Command{
+		Use:     "template -p PROVIDER -o FILE.xlsx|FILE.csv",
+		Short:   "Write a blank roster with the vendor's headers",
+		Long:    "template writes a blank roster; the XLSX version marks required headers, offers a drop-down for every enum column and explains each field on an Instructions sheet.",
+		Example: "  onboard template -p ispring -o ispring-roster.xlsx",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			reg, err := providers.Lookup(id)
+			if err != nil {
+				return fatal(err)
+			}
+			if err := reports.WriteTemplate(out, reg.Schema); err != nil {
+				return fatal(err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&id, "provider", "p", "", "vendor id")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "template file, .xlsx or .csv")
+	_ = cmd.MarkFlagRequired("provider")
+	_ = cmd.MarkFlagRequired("output")
+	return cmd
+}

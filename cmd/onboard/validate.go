@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/reports"
+)
+
+func newValidateCmd() *cobra.Command {
+	var in inputFlags
+	var out string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "validate -p PROVIDER [-m map.yaml] [-o report.xlsx|report.csv] INPUT",
+		Short: "Check every row against the vendor's rules; no network call is made",
+		Example: `  onboard validate -p ispring -m samples/ispring/map.yaml -o report.xlsx samples/ispring/roster-mapped.csv
+  onboard validate -p bksb samples/bksb/roster.xlsx`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := in.open(args[0])
+			if err != nil {
+				return err
+			}
+			defer src.reader.Close()
+			stderr := cmd.ErrOrStderr()
+			sum := batch.NewSummary("validate", in.provider, args[0])
+			sum.Warnings = src.mapper.Warnings()
+			warn(stderr, sum.Warnings)
+
+			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
+			if out != "" {
+				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns()}
+				if sink, err = reports.NewValidation(out, src.mapper.Header(), opts); err != nil {
+					return fatal(err)
+				}
+			}
+			prog := newProgress(stderr, quiet, "validating")
+			err = batch.Validate(cmd.Context(), src.reader, src.reg.Schema, src.mapper, sink, sum, prog.update)
+			prog.finish()
+			if err != nil {
+				return fatal(err)
+			}
+			if err := sink.Close(sum); err != nil {
+				return fatal(fmt.Errorf("write %s: %w", out, err))
+			}
+			fmt.Fprintln(stderr, reports.SummaryLine(sum))
+			if sum.ByStatus[batch.Invalid] > 0 {
+				return &exitError{code: exitSomeFailed}
+			}
+			return nil
+		},
+	}
+	in.register(cmd)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "validation report, .xlsx or .csv (default: the first problems on stdout)")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+func warn(w io.Writer, warnings []string) {
+	for _, s := range warnings {
+		fmt.Fprintln(w, "warning:", s)
+	}
+}
+
+// problemPrinter is the sink when no report file is asked for: it prints the
+// first problems so a quick check needs no spreadsheet.
+type problemPrinter struct {
+	w     io.Writer
+	max   int
+	shown int
+	more  int
+}
+
+func (p *problemPrinter) Write(o batch.Outcome) error {
+	for _, pr := range o.Problems {
+		if p.shown >= p.max {
+			p.more++
+			continue
+		}
+		p.shown++
+		if _, err := fmt.Fprintf(p.w, "row %d: %s %s: %s\n", o.Line, pr.Code, pr.Field, pr.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *problemPrinter) Close(*batch.Summary) error {
+	if p.more > 0 {
+		_, err := fmt.Fprintf(p.w, "... and %d more problems (write them all with -o report.xlsx)\n", p.more)
+		return err
+	}
+	return nil
+}

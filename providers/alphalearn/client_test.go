@@ -1,0 +1,184 @@
+package alphalearn
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+// docSuccess is the doc's success answer, verbatim.
+const docSuccess = `{
+    "success": true,
+    "data": {
+        "response": {
+            "acknowledgement": "Success",
+            "data": {
+                "userId": "126"
+            },
+            "error": {
+                "code": "",
+                "internal_message": "",
+                "moreInfo": []
+            }
+        }
+    }
+}`
+
+func TestCreateWire(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  schema.Record
+		want string
+	}{
+		{
+			name: "required fields only, integers as numbers",
+			rec:  good(),
+			want: `{"title":"Ms","firstName":"Ananya","lastName":"Rao","email":"ananya.rao@example.com","userCanChoosePassword":0,"roleId":3}`,
+		},
+		{
+			name: "every field with its documented name and JSON type",
+			rec: schema.Record{"title": "Dr", "firstName": "Vikram", "lastName": "Iyer", "email": "v.iyer@example.com",
+				"countryCode": "+91", "mobile": "9876543210", "userCanChoosePassword": int64(1), "password": "Welcome2024",
+				"uniqueId": "EMP-0042", "roleId": int64(3), "reportingTo": int64(17), "companyName": "Acme Learning",
+				"department": int64(12), "designation": int64(4), "zipcode": "560001", "city": int64(1001), "state": int64(29),
+				"country": int64(101), "timezone": "Asia/Kolkata", "language": "en-US", "sendEmailNotification": int64(1)},
+			want: `{"title":"Dr","firstName":"Vikram","lastName":"Iyer","email":"v.iyer@example.com","countryCode":"+91",
+				"mobile":"9876543210","userCanChoosePassword":1,"password":"Welcome2024","uniqueId":"EMP-0042","roleId":3,
+				"reportingTo":17,"companyName":"Acme Learning","department":12,"designation":4,"zipcode":"560001","city":1001,
+				"state":29,"country":101,"timezone":"Asia/Kolkata","language":"en-US","sendEmailNotification":1}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScripted(t, reply{status: http.StatusOK, body: docSuccess})
+			got, err := testClient(t, srv.URL).Create(ctx(t), tt.rec)
+			require.NoError(t, err)
+			assert.Equal(t, "126", got.ID)
+			reqs := srv.requests()
+			require.Len(t, reqs, 1, "exactly one request")
+			r := reqs[0]
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, "/user/create", r.Path)
+			assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+			assert.JSONEq(t, tt.want, r.Raw)
+		})
+	}
+}
+
+func TestCreateBaseURLPath(t *testing.T) {
+	srv := newScripted(t, reply{status: http.StatusOK, body: docSuccess})
+	_, err := testClient(t, srv.URL+"/v2/").Create(ctx(t), good())
+	require.NoError(t, err)
+	assert.Equal(t, "/v2/user/create", srv.requests()[0].Path)
+}
+
+func TestCreatedID(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       string
+		sent       bool // no ID: VendorError with Sent
+	}{
+		{name: "doc sample", body: docSuccess, want: "126"},
+		{name: "numeric userId", body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{"userId":127},"error":{"code":"","internal_message":"","moreInfo":[]}}}}`, want: "127"},
+		{name: "no userId", body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{},"error":{"code":""}}}}`, sent: true},
+		{name: "not JSON", body: `<html>ok</html>`, sent: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScripted(t, reply{status: http.StatusOK, body: tt.body})
+			got, err := testClient(t, srv.URL).Create(ctx(t), good())
+			if !tt.sent {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, got.ID)
+				return
+			}
+			var pe *providers.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, providers.VendorError, pe.Code)
+			assert.True(t, pe.Sent, "the user may exist: look it up, do not create again")
+		})
+	}
+}
+
+func TestSuccessFalseIsNeverCreated(t *testing.T) {
+	// HTTP 200, success false, and even a userId: still a failure.
+	body := `{"success":false,"data":{"response":{"acknowledgement":"Failure","data":{"userId":"130"},
+		"error":{"code":"1021","internal_message":"Invalid email","moreInfo":[]}}}}`
+	srv := newScripted(t, reply{status: http.StatusOK, body: body})
+	got, err := testClient(t, srv.URL).Create(ctx(t), good())
+	assert.Empty(t, got.ID)
+	var pe *providers.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, providers.VendorRejected, pe.Code)
+	assert.Equal(t, "email", pe.Field)
+}
+
+func TestFind(t *testing.T) {
+	list := func(total int, users ...string) string {
+		items := ""
+		for i, u := range users {
+			if i > 0 {
+				items += ","
+			}
+			items += u
+		}
+		return `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{"userList":[` + items + `],"totalRecords":` +
+			string(rune('0'+total)) + `},"error":{"code":"","internal_message":"","moreInfo":[]}}}}`
+	}
+	ann := `{"userId":"126","firstName":"Ananya","lastName":"Rao","email":"Ananya.Rao@example.com","countryCode":"+91","mobile":"9876543210","uniqueId":"","role":"Trainee"}`
+	joann := `{"userId":"131","firstName":"Jo","lastName":"Ann","email":"jo.ananya.rao@example.com"}`
+	tests := []struct {
+		name      string
+		replies   []reply
+		wantID    string
+		wantFound bool
+		requests  int
+	}{
+		{"exact email, case-insensitive", []reply{{status: 200, body: list(2, joann, ann)}}, "126", true, 1},
+		{"only a partial match", []reply{{status: 200, body: list(1, joann)}}, "", false, 1},
+		{"nobody", []reply{{status: 200, body: list(0)}}, "", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newScripted(t, tt.replies...)
+			id, found, err := testClient(t, srv.URL).Find(ctx(t), good())
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantFound, found)
+			assert.Equal(t, tt.wantID, id)
+			reqs := srv.requests()
+			require.Len(t, reqs, tt.requests)
+			assert.Equal(t, http.MethodGet, reqs[0].Method)
+			assert.Equal(t, "/user/user-list", reqs[0].Path)
+			assert.Equal(t, []string{"1"}, reqs[0].Query["firstRecord"])
+			assert.Equal(t, []string{"50"}, reqs[0].Query["count"])
+			assert.Equal(t, []string{"ananya.rao@example.com"}, reqs[0].Query["q"])
+			assert.Equal(t, "Bearer "+testToken, reqs[0].Header.Get("Authorization"))
+		})
+	}
+}
+
+func TestFindErrors(t *testing.T) {
+	srv := newScripted(t, reply{status: http.StatusUnauthorized, body: failure("1001", "Invalid or expired token")})
+	_, _, err := testClient(t, srv.URL).Find(ctx(t), good())
+	var pe *providers.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, providers.AuthFailed, pe.Code)
+
+	_, _, err = testClient(t, srv.URL).Find(ctx(t), schema.Record{"firstName": "x"})
+	assert.Error(t, err, "nothing to look up by")
+}
+
+func TestNewNeedsToken(t *testing.T) {
+	_, err := New(testConfig("http://127.0.0.1:1", nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), EnvToken)
+	c, err := New(providers.Config{Credentials: map[string]string{EnvToken: "t"}})
+	require.NoError(t, err)
+	assert.Equal(t, DefaultBaseURL, c.(*Client).base)
+}

@@ -1,0 +1,94 @@
+package smartapp
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers"
+)
+
+// TestCreateErrors drives the client against each documented answer (and
+// the assumed ones) and checks the normalized code.
+func TestCreateErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		header    http.Header
+		body      string
+		code      providers.Code
+		msg       string
+		field     string
+		retryable bool
+		fatal     bool
+	}{
+		{name: "400 documented, plain text", status: 400, body: "Invalid emailId, Company, CompanyLocation, or Email",
+			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email"},
+		{name: "400 documented, JSON", status: 400, body: `{"message":"Invalid emailId, Company, CompanyLocation, or Email"}`,
+			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email"},
+		{name: "401 means licences, not auth", status: 401, body: "Insufficient user licences",
+			code: providers.LicenseExhausted, msg: "Insufficient user licences", fatal: true},
+		{name: "402 means the email exists", status: 402, body: `"email already exists"`,
+			code: providers.AlreadyExists, msg: "email already exists", field: "email"},
+		{name: "403 is a bad token (assumed)", status: 403, body: `{"message":"Forbidden"}`,
+			code: providers.AuthFailed, msg: "Forbidden", fatal: true},
+		{name: "429 with Retry-After", status: 429, header: http.Header{"Retry-After": {"7"}}, body: `{"error":"Too Many Requests"}`,
+			code: providers.RateLimited, msg: "Too Many Requests", retryable: true},
+		{name: "500", status: 500, body: `{"message":"Internal Server Error"}`,
+			code: providers.VendorError, msg: "Internal Server Error", retryable: true},
+		{name: "404 falls back to VENDOR_REJECTED", status: 404, body: "404 page not found",
+			code: providers.VendorRejected, msg: "404 page not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, _ := scripted(t, tt.status, tt.header, tt.body)
+			_, err := newClient(t, ts.URL).Create(t.Context(), good())
+			var pe *providers.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.code, pe.Code)
+			assert.Equal(t, tt.status, pe.Status)
+			assert.Equal(t, tt.msg, pe.Message)
+			assert.Equal(t, tt.field, pe.Field)
+			assert.Equal(t, tt.retryable, pe.Retryable())
+			assert.Equal(t, tt.fatal, pe.Fatal())
+			assert.NotContains(t, err.Error(), testToken)
+			if tt.code == providers.RateLimited {
+				assert.Equal(t, 7*time.Second, pe.RetryAfter)
+			}
+		})
+	}
+}
+
+// TestCreateSuccessWithoutID: a 200 whose ID is lost may still have
+// created the user, so the row is marked sent for a lookup.
+func TestCreateSuccessWithoutID(t *testing.T) {
+	for _, body := range []string{`{"email":"ccarr@smartapp.com"}`, `User was created`} {
+		ts, _ := scripted(t, http.StatusOK, nil, body)
+		_, err := newClient(t, ts.URL).Create(t.Context(), good())
+		var pe *providers.Error
+		require.ErrorAs(t, err, &pe, body)
+		assert.Equal(t, providers.VendorError, pe.Code, body)
+		assert.True(t, pe.Sent, body)
+	}
+}
+
+func TestMessage(t *testing.T) {
+	long := make([]byte, 600)
+	for i := range long {
+		long[i] = 'x'
+	}
+	tests := []struct{ in, want string }{
+		{`{"message":"a"}`, "a"},
+		{`{"error":"b"}`, "b"},
+		{`"c"`, "c"},
+		{"  plain text\n", "plain text"},
+		{"", ""},
+		{string(long), string(long[:500])},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, message([]byte(tt.in)), tt.in)
+	}
+}

@@ -1,0 +1,127 @@
+package smarterproctoring
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+// Client creates users in one SmarterProctoring install. It is safe for
+// concurrent use.
+type Client struct {
+	usersURL string // base + /v1/installs/{installSid}/users
+	token    string
+	hc       *http.Client
+}
+
+// Check the interfaces are satisfied.
+var (
+	_ providers.Client = (*Client)(nil)
+	_ providers.Finder = (*Client)(nil)
+)
+
+// New builds a client from ONBOARD_TOKEN and ONBOARD_INSTALL_SID. Errors name
+// the env var, never its value.
+func New(cfg providers.Config) (providers.Client, error) {
+	token := cfg.Credentials[envToken]
+	if token == "" {
+		return nil, fmt.Errorf("smarterproctoring: %s is not set (the API token from your SmarterProctoring account manager)", envToken)
+	}
+	sid := cfg.Credentials[envInstallSID]
+	if sid == "" {
+		return nil, fmt.Errorf("smarterproctoring: %s is not set (the install SID, AI followed by 32 hex digits)", envInstallSID)
+	}
+	if !installSIDRE.MatchString(sid) {
+		return nil, fmt.Errorf("smarterproctoring: %s is not an install SID: want AI followed by 32 lowercase hex digits (got %d characters)", envInstallSID, len(sid))
+	}
+	return &Client{
+		usersURL: providers.JoinURL(cfg.BaseURL, "/v1/installs/"+sid+"/users"),
+		token:    token,
+		hc:       cfg.HTTP,
+	}, nil
+}
+
+func (c *Client) header() http.Header {
+	return http.Header{"Token": {c.token}}
+}
+
+// requestBody returns the JSON body for rec: every schema field present in rec
+// under its documented name, with its JSON type; absent fields are omitted.
+func requestBody(rec schema.Record) map[string]any {
+	body := make(map[string]any, len(rec))
+	for _, f := range Schema.Fields {
+		if v, ok := rec[f.Name]; ok {
+			body[f.Name] = v
+		}
+	}
+	return body
+}
+
+// user is the part of the documented user object the client reads.
+type user struct {
+	Sid   string `json:"sid"`
+	Email string `json:"email"`
+}
+
+// Create sends one POST /v1/installs/{installSid}/users and returns the new
+// user's sid.
+func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Created, error) {
+	resp, err := providers.Do(ctx, c.hc, http.MethodPost, c.usersURL, c.header(), requestBody(rec))
+	if err != nil {
+		return providers.Created{}, providers.AsError(ctx, err)
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return providers.Created{}, mapError(resp)
+	}
+	var u user
+	if err := json.Unmarshal(resp.Body, &u); err != nil || u.Sid == "" {
+		// Created or not, we cannot tell: Sent lets the pool look the
+		// person up instead of creating them twice.
+		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
+			Message: "success answer without a user sid: " + bodyText(resp.Body), Err: err}
+	}
+	return providers.Created{ID: u.Sid}, nil
+}
+
+// list is the list endpoint's answer: {"results": [...]} as the vendor's
+// pagination docs show. A bare array is accepted too.
+type list struct {
+	Results []user `json:"results"`
+}
+
+// Find looks the person up with GET /v1/installs/{installSid}/users?email=.
+func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, error) {
+	email, _ := rec["email"].(string)
+	if email == "" {
+		return "", false, fmt.Errorf("smarterproctoring: find: the record has no email")
+	}
+	q := url.Values{"email": {email}}
+	resp, err := providers.Do(ctx, c.hc, http.MethodGet, c.usersURL+"?"+q.Encode(), c.header(), nil)
+	if err != nil {
+		return "", false, providers.AsError(ctx, err)
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return "", false, mapError(resp)
+	}
+	var l list
+	if err := json.Unmarshal(resp.Body, &l); err != nil {
+		if err2 := json.Unmarshal(resp.Body, &l.Results); err2 != nil {
+			return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
+				Message: "unreadable user list: " + bodyText(resp.Body), Err: err}
+		}
+	}
+	// The filter's matching rules are not documented: insist on the same
+	// address, ignoring case.
+	for _, u := range l.Results {
+		if u.Sid != "" && strings.EqualFold(u.Email, email) {
+			return u.Sid, true, nil
+		}
+	}
+	return "", false, nil
+}

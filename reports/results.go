@@ -1,0 +1,130 @@
+package reports
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/onboard/onboard/batch"
+)
+
+// resultColumns come before the roster's own columns in the results
+// sheet. resultRecord's csv tags spell the same names (a test checks it).
+var resultColumns = []string{"row", "status", "id", "error_code", "field", "message", "vendor_status", "vendor_code", "attempts"}
+
+// resultRecord is the fixed part of one results row. gocsv writes it by
+// its tags for CSV; cells lists it for XLSX.
+type resultRecord struct {
+	Row          int       `csv:"row"`
+	Status       csvText   `csv:"status"`
+	ID           csvText   `csv:"id"`
+	ErrorCode    csvText   `csv:"error_code"`
+	Field        csvText   `csv:"field"`
+	Message      csvText   `csv:"message"`
+	VendorStatus blankZero `csv:"vendor_status"`
+	VendorCode   csvText   `csv:"vendor_code"`
+	Attempts     int       `csv:"attempts"`
+}
+
+// csvText is a string that gocsv writes formula-guarded.
+type csvText string
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (t csvText) MarshalCSV() (string, error) { return guardFormula(string(t)), nil }
+
+// blankZero is a number written empty when zero: vendor_status is 0 when
+// no HTTP answer came.
+type blankZero int
+
+// MarshalCSV implements gocsv.TypeMarshaller.
+func (n blankZero) MarshalCSV() (string, error) { return n.String(), nil }
+
+func (n blankZero) String() string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(n))
+}
+
+// newResultRecord flattens an outcome into one row. Several problems are
+// joined with "; " in each column, in order; when there are several, each
+// message is prefixed with its field so it can be told apart. The note
+// follows the message in brackets (or is the message when there is none).
+func newResultRecord(o *batch.Outcome) resultRecord {
+	var codes, fields, msgs []string
+	for _, p := range o.Problems {
+		if p.Code != "" {
+			codes = append(codes, p.Code)
+		}
+		if p.Field != "" {
+			fields = append(fields, p.Field)
+		}
+		m := p.Message
+		if len(o.Problems) > 1 && p.Field != "" && m != "" {
+			m = p.Field + ": " + m
+		}
+		if m != "" {
+			msgs = append(msgs, m)
+		}
+	}
+	return resultRecord{
+		Row:          o.Line,
+		Status:       csvText(o.Status),
+		ID:           csvText(o.ID),
+		ErrorCode:    csvText(strings.Join(codes, "; ")),
+		Field:        csvText(strings.Join(fields, "; ")),
+		Message:      csvText(withNote(strings.Join(msgs, "; "), o.Note)),
+		VendorStatus: blankZero(o.VendorStatus),
+		VendorCode:   csvText(o.VendorCode),
+		Attempts:     o.Attempts,
+	}
+}
+
+// appendCells appends the record's cells, unguarded, in resultColumns order.
+func (r *resultRecord) appendCells(dst []string) []string {
+	return append(dst, strconv.Itoa(r.Row), string(r.Status), string(r.ID), string(r.ErrorCode),
+		string(r.Field), string(r.Message), r.VendorStatus.String(), string(r.VendorCode), strconv.Itoa(r.Attempts))
+}
+
+// NewResults returns the run's results sheet written to path: XLSX or CSV
+// by its extension. One row per roster row, in roster order: row, status,
+// id, error_code, field, message, vendor_status, vendor_code, attempts,
+// then the roster's own columns.
+//
+// XLSX has a bold frozen header, an autofilter, the status cell coloured
+// and a Summary sheet. CSV is written with gocsv, every cell
+// formula-guarded, and has the rows only; cmd prints SummaryLine instead.
+func NewResults(path string, header []string) (batch.Sink, error) {
+	f, err := formatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	if f == csvFormat {
+		return newResultsCSV(path, header)
+	}
+	l := xlsxLayout{
+		sheet:   "Results",
+		header:  append(append([]string(nil), resultColumns...), header...),
+		widths:  widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
+		numeric: []bool{0: true, 6: true, 8: true},
+	}
+	t, err := newXLSXTable(path, l)
+	if err != nil {
+		return nil, err
+	}
+	r := &resultsXLSX{mask: newMasker(header)}
+	return &tableSink{path: path, t: t, rows: r.rows, sections: resultsSections}, nil
+}
+
+type resultsXLSX struct {
+	mask  masker
+	cells []string
+	tones []tone
+}
+
+func (r *resultsXLSX) rows(o *batch.Outcome, emit emitFunc) error {
+	rec := newResultRecord(o)
+	r.cells = append(rec.appendCells(r.cells[:0]), r.mask.cells(o.Cells)...)
+	r.tones = append(r.tones[:0], make([]tone, len(r.cells))...)
+	r.tones[1] = statusTone(o.Status)
+	return emit(r.cells, r.tones)
+}

@@ -1,0 +1,82 @@
+package reports
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/gocarina/gocsv"
+	"github.com/onboard/onboard/batch"
+)
+
+// resultsCSV writes the results CSV: gocsv marshals the fixed columns from
+// resultRecord's tags, one record at a time so nothing accumulates, and
+// rowJoiner appends the roster's own columns before the line is written.
+type resultsCSV struct {
+	path   string
+	out    *os.File
+	j      rowJoiner
+	one    [1]resultRecord // gocsv marshals slices; this one is reused
+	mask   masker
+	closed bool
+}
+
+func newResultsCSV(path string, header []string) (*resultsCSV, error) {
+	out, w, err := createCSV(path, ',')
+	if err != nil {
+		return nil, err
+	}
+	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header)}
+	r.j.extra = append(r.j.extra, header...)
+	guardAll(r.j.extra)
+	// An empty slice gives the header line alone.
+	if err := gocsv.MarshalCSV(&[]resultRecord{}, &r.j); err != nil {
+		_ = out.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+func (r *resultsCSV) Write(o batch.Outcome) error {
+	if r.closed {
+		return errors.New("report already closed")
+	}
+	r.one[0] = newResultRecord(&o)
+	r.j.extra = r.mask.cells(o.Cells)
+	guardAll(r.j.extra)
+	if err := gocsv.MarshalCSVWithoutHeaders(r.one[:], &r.j); err != nil {
+		return fmt.Errorf("%s: row %d: %w", r.path, o.Line, err)
+	}
+	return nil
+}
+
+// Close finishes the file; the CSV has no room for the summary.
+func (r *resultsCSV) Close(*batch.Summary) error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	return finishCSV(r.path, r.out, r.j.w)
+}
+
+// rowJoiner is the gocsv.CSVWriter gocsv writes to: it appends extra (the
+// roster cells) to each line gocsv made and passes it to the csv.Writer.
+// Its Flush does nothing, because gocsv flushes after every call and we
+// call it once per row; finishCSV flushes at the end.
+type rowJoiner struct {
+	w     *csv.Writer
+	extra []string
+	buf   []string
+}
+
+func (j *rowJoiner) Write(row []string) error {
+	j.buf = append(append(j.buf[:0], row...), j.extra...)
+	return j.w.Write(j.buf)
+}
+
+func (j *rowJoiner) Flush() {}
+
+func (j *rowJoiner) Error() error { return j.w.Error() }
+
+var _ gocsv.CSVWriter = (*rowJoiner)(nil)

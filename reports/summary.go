@@ -1,0 +1,145 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onboard/onboard/batch"
+)
+
+// Statuses each command always reports, even at zero, in this order.
+var (
+	validateStatuses = []batch.Status{batch.Valid, batch.Invalid}
+	runStatuses      = []batch.Status{batch.Created, batch.Skipped, batch.Invalid, batch.Failed, batch.NotAttempted}
+)
+
+func statusesFor(command string) []batch.Status {
+	if command == "validate" {
+		return validateStatuses
+	}
+	return runStatuses
+}
+
+// SummaryLine is the one-line summary cmd prints on stderr, e.g.
+// "validate: 120 rows read, 112 valid, 8 invalid (MISSING_REQUIRED 5, INVALID_ENUM 3)".
+// A run adds its requests, duration and achieved rate. Codes are listed
+// most frequent first. It returns "" for a nil summary.
+func SummaryLine(s *batch.Summary) string {
+	if s == nil {
+		return ""
+	}
+	var b strings.Builder
+	command := cmp.Or(s.Command, "run")
+	fmt.Fprintf(&b, "%s: %d rows read", command, s.RowsRead)
+	for _, l := range statusLines(s) {
+		fmt.Fprintf(&b, ", %d %s", l.value, l.label)
+	}
+	if codes := countLines(s.ByCode); len(codes) > 0 {
+		parts := make([]string, len(codes))
+		for i, l := range codes {
+			parts[i] = fmt.Sprintf("%s %d", l.label, l.value)
+		}
+		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
+	}
+	if command != "validate" {
+		fmt.Fprintf(&b, "; %d requests in %s (%.2f/s)", s.Requests, duration(s), s.Rate())
+	}
+	return b.String()
+}
+
+// statusLines counts the command's usual statuses (zeros included), then
+// any other status that occurred, sorted by name.
+func statusLines(s *batch.Summary) []line {
+	always := statusesFor(s.Command)
+	var out []line
+	for _, st := range always {
+		out = append(out, line{string(st), s.ByStatus[st]})
+	}
+	for _, st := range slices.Sorted(maps.Keys(s.ByStatus)) {
+		if !slices.Contains(always, st) && s.ByStatus[st] > 0 {
+			out = append(out, line{string(st), s.ByStatus[st]})
+		}
+	}
+	return out
+}
+
+// countLines lists m's non-zero counts, most frequent first, then by name.
+func countLines(m map[string]int) []line {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b))
+	})
+	var out []line
+	for _, k := range keys {
+		if m[k] > 0 {
+			out = append(out, line{k, m[k]})
+		}
+	}
+	return out
+}
+
+func duration(s *batch.Summary) time.Duration {
+	return s.End.Sub(s.Start).Round(time.Millisecond)
+}
+
+func warningLines(s *batch.Summary) []line {
+	out := make([]line, len(s.Warnings))
+	for i, w := range s.Warnings {
+		out[i] = line{label: w}
+	}
+	return out
+}
+
+// identityLines say what ran on what; command is the default for an
+// unset Command.
+func identityLines(s *batch.Summary, command string) []line {
+	return []line{{"Command", cmp.Or(s.Command, command)}, {"Provider", s.Provider}, {"Input", s.Input}}
+}
+
+// validationSections is the validate report's Summary sheet.
+func validationSections(s *batch.Summary) []section {
+	if s == nil {
+		return nil
+	}
+	head := append(identityLines(s, "validate"), line{"Rows read", s.RowsRead})
+	return []section{
+		{"Validation", append(head, statusLines(s)...)},
+		{"Problems by code", countLines(s.ByCode)},
+		{"Problems by field", countLines(s.ByField)},
+		{"Warnings", warningLines(s)},
+	}
+}
+
+// resultsSections is the results sheet's Summary sheet.
+func resultsSections(s *batch.Summary) []section {
+	if s == nil {
+		return nil
+	}
+	run := append(identityLines(s, "run"), []line{
+		{"Start", s.Start.Format(time.RFC3339)},
+		{"End", s.End.Format(time.RFC3339)},
+		{"Duration", duration(s).String()},
+		{"Rows read", s.RowsRead},
+		{"Requests sent", s.Requests},
+		{"Achieved rate (requests/s)", math.Round(s.Rate()*100) / 100},
+		{"Skipped as already onboarded", s.Skipped},
+		{"Recovered unknown outcomes", s.Recovered},
+	}...)
+	settings := make([]line, 0, len(s.Settings))
+	for _, k := range slices.Sorted(maps.Keys(s.Settings)) {
+		settings = append(settings, line{k, s.Settings[k]})
+	}
+	return []section{
+		{"Run", run},
+		{"Rows by status", statusLines(s)},
+		{"Problems by code", countLines(s.ByCode)},
+		{"Problems by field", countLines(s.ByField)},
+		{"Settings", settings},
+		{"Warnings", warningLines(s)},
+	}
+}

@@ -1,0 +1,115 @@
+package reports
+
+import (
+	"strconv"
+
+	"github.com/onboard/onboard/batch"
+)
+
+// validationColumns come before the roster's own columns.
+var validationColumns = []string{"row", "status", "error_code", "field", "message"}
+
+// ValidationOptions tune the validation report.
+type ValidationOptions struct {
+	// FieldColumns maps a vendor field to the roster columns (0-based) it
+	// was read from, so the XLSX report can highlight the failing cell. A
+	// field without an entry is looked for in the header under its own
+	// name (ignoring case, spaces, '_', '-' and '.').
+	FieldColumns map[string][]int
+}
+
+// NewValidation returns the validate report written to path: XLSX or CSV
+// by its extension. Columns are row, status, error_code, field, message,
+// then the roster's own header. A valid row gives one line; an invalid row
+// one line per problem, each repeating the roster cells.
+//
+// XLSX has a bold frozen header, an autofilter, the failing cells in red
+// and a Summary sheet. CSV has the lines only, every cell formula-guarded;
+// cmd prints SummaryLine instead. At most one opts is used.
+func NewValidation(path string, header []string, opts ...ValidationOptions) (batch.Sink, error) {
+	f, err := formatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	var opt ValidationOptions
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
+	v := &validation{mask: newMasker(header), fieldCols: opt.FieldColumns, byName: map[string]int{}}
+	for i, h := range header {
+		if _, dup := v.byName[normalizeHeader(h)]; !dup {
+			v.byName[normalizeHeader(h)] = i
+		}
+	}
+	l := xlsxLayout{
+		sheet:   "Validation",
+		header:  append(append([]string(nil), validationColumns...), header...),
+		widths:  widths([]float64{8, 10, 20, 18, 50}, header),
+		numeric: []bool{true},
+	}
+	t, err := openTable(path, f, l, ',', true)
+	if err != nil {
+		return nil, err
+	}
+	return &tableSink{path: path, t: t, rows: v.rows, sections: validationSections}, nil
+}
+
+type validation struct {
+	mask      masker
+	fieldCols map[string][]int
+	byName    map[string]int // normalized header → first column
+	cells     []string
+	tones     []tone
+}
+
+func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
+	roster := v.mask.cells(o.Cells)
+	problems := o.Problems
+	if len(problems) == 0 {
+		problems = []batch.Problem{{}} // one line even without a problem
+	}
+	fixed := len(validationColumns)
+	for i, p := range problems {
+		note := ""
+		if i == 0 {
+			note = o.Note
+		}
+		v.cells = append(v.cells[:0], strconv.Itoa(o.Line), string(o.Status), p.Code, p.Field, withNote(p.Message, note))
+		v.cells = append(v.cells, roster...)
+		v.tones = append(v.tones[:0], make([]tone, len(v.cells))...)
+		if succeeded(o.Status) {
+			v.tones[1] = statusTone(o.Status)
+		} else {
+			for c := 1; c < fixed; c++ {
+				v.tones[c] = toneBad
+			}
+			for _, c := range v.columnsOf(p.Field) {
+				v.tones[fixed+c] = toneBad
+			}
+		}
+		if err := emit(v.cells, v.tones); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// columnsOf returns the roster columns a field was read from.
+func (v *validation) columnsOf(field string) []int {
+	if field == "" {
+		return nil
+	}
+	cols, ok := v.fieldCols[field]
+	if !ok {
+		if c, found := v.byName[normalizeHeader(field)]; found {
+			cols = []int{c}
+		}
+	}
+	var out []int
+	for _, c := range cols {
+		if c >= 0 && c < v.mask.width {
+			out = append(out, c)
+		}
+	}
+	return out
+}
