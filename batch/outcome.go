@@ -58,6 +58,7 @@ type Summary struct {
 	ByCode    map[string]int
 	ByField   map[string]int
 	Requests  int               // create requests sent (attempts), for achieved rate
+	Achieved  float64           // create requests per second, first to last request (0: unknown)
 	Settings  map[string]string // run settings, never secrets
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
@@ -88,6 +89,9 @@ func (s *Summary) Add(o *Outcome) {
 
 // Rate is the achieved create requests per second.
 func (s *Summary) Rate() float64 {
+	if s.Achieved > 0 {
+		return s.Achieved
+	}
 	d := s.End.Sub(s.Start).Seconds()
 	if d <= 0 {
 		return 0

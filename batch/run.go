@@ -69,7 +69,8 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	})
 	g.Go(func() error {
 		defer close(results)
-		_, err := submit.Run(ctx, c, opt.Submit, jobs, results)
+		stats, err := submit.Run(ctx, c, opt.Submit, jobs, results)
+		sum.Achieved = stats.Achieved()
 		var pe *providers.Error
 		if errors.As(err, &pe) {
 			fatal.Store(pe)

@@ -141,6 +141,8 @@ func TestCSVRejects(t *testing.T) {
 			Options{Encoding: "utf-8"}, []string{`row 3: invalid UTF-8 in column "name"`}, 1},
 		{"invalid utf-8 after the detection window", laterBad,
 			Options{}, []string{`row 20002: invalid UTF-8 in column "name"`}, 20_000},
+		{"invalid utf-8 in the header", "\xEF\xBB\xBFname,em\xffail\n1,2\n",
+			Options{}, []string{`row 1: invalid UTF-8 in column 2`}, 0},
 		{"duplicate header", "Email,name,email\n1,2,3\n",
 			Options{}, []string{`row 1: duplicate column names in the header: "email" (columns 1 and 3)`}, 0},
 		{"huge line", long,
@@ -186,4 +188,32 @@ func TestRecordGuard(t *testing.T) {
 	assert.ErrorIs(t, err, errRecordTooLong)
 	_, err = io.ReadAll(io.MultiReader(bytes.NewReader(nil), g))
 	assert.ErrorIs(t, err, errRecordTooLong, "stays failed")
+}
+
+func TestUTF8Scan(t *testing.T) {
+	inputs := []string{
+		"plain ascii",
+		"José Ñúñez 日本 🎉 done",
+		"bad \xe9 byte",
+		"cut at end \xe6\x97",
+		"\xf0\x9f\x8e",
+		"ok 🎉\xff",
+		"\xef\xbf\xbd is U+FFFD, valid",
+		"",
+	}
+	require.Equal(t, 4, firstInvalid([]byte(inputs[2])))
+	require.Equal(t, 11, firstInvalid([]byte(inputs[3])))
+	for _, in := range inputs {
+		want := int64(firstInvalid([]byte(in)))
+		for chunk := 1; chunk <= 7; chunk++ {
+			s := newUTF8Scan()
+			for b := []byte(in); len(b) > 0; {
+				n := min(chunk, len(b))
+				s.feed(b[:n])
+				b = b[n:]
+			}
+			s.end()
+			assert.Equal(t, want, s.bad, "%q in chunks of %d", in, chunk)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // table turns the raw cells of either format into the header and rows: it
@@ -18,8 +17,6 @@ type table struct {
 	// label names column i (0-based) the way the format shows it: "7" for
 	// CSV, "G" for XLSX.
 	label func(i int) string
-	// utf8 makes rows fail on invalid UTF-8 (CSV decoded as UTF-8).
-	utf8 bool
 }
 
 // csvLabel numbers columns from 1.
@@ -80,8 +77,9 @@ func (t *table) setHeader(cells []string, line int) (ok bool, err error) {
 	return true, nil
 }
 
-// row shapes one data row. cells may be reused by the caller: the Row gets
-// its own slice. It reports ok=false for a blank row, which the caller skips.
+// row shapes one data row, taking cells over: callers hand it a slice they
+// will not touch again. It reports ok=false for a blank row, which the
+// caller skips.
 func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 	n := width(cells)
 	if n == 0 {
@@ -93,13 +91,15 @@ func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 	if err := t.check(cells[:n], line, func(i int) string { return t.header[i] }); err != nil {
 		return Row{}, false, err
 	}
-	out := make([]string, len(t.header))
-	copy(out, cells[:n])
-	return Row{Line: line, Cells: out}, true, nil
+	w := len(t.header)
+	if len(cells) < w {
+		cells = append(make([]string, 0, w), cells...)
+	}
+	return Row{Line: line, Cells: cells[:w:w]}, true, nil
 }
 
-// check applies the cell and row size limits and the UTF-8 check; name
-// gives the column name for messages.
+// check applies the cell and row size limits; name gives the column name
+// for messages.
 func (t *table) check(cells []string, line int, name func(i int) string) error {
 	total := 0
 	for i, c := range cells {
@@ -107,9 +107,6 @@ func (t *table) check(cells []string, line int, name func(i int) string) error {
 			return t.fail(line, kindf(ErrLimit, "cell in column %q is %d bytes, over the %d-byte limit (MaxCellBytes)", name(i), len(c), t.opt.MaxCellBytes))
 		}
 		total += len(c)
-		if t.utf8 && !utf8.ValidString(c) {
-			return t.fail(line, fmt.Errorf("invalid UTF-8 in column %q; if the file is Windows-1252, set the encoding to windows-1252", name(i)))
-		}
 	}
 	if total > t.opt.MaxRowBytes {
 		return t.fail(line, kindf(ErrLimit, "row is %d bytes, over the %d-byte limit (MaxRowBytes)", total, t.opt.MaxRowBytes))

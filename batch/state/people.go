@@ -3,8 +3,8 @@ package state
 import (
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -100,17 +100,15 @@ func (s *Store) MarkInFlight(sc Scope, runID int64, keys []string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	if slices.Contains(keys, "") {
+		return fmt.Errorf("state: mark in flight (run %d): empty key", runID)
+	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {
 		return err
 	}
 	now := fmtTime(s.now())
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		for _, k := range keys {
-			if k == "" {
-				return errors.New("empty key")
-			}
-		}
 		js, _ := json.Marshal(keys) // a []string always marshals
 		_, err := tx.Stmt(s.writes.mark).Exec(sid, string(js), now, runID)
 		return err
@@ -214,7 +212,6 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 	}
 	return out, nil
 }
-
 
 // statusName names an Outcome status in messages.
 func statusName(status string) string {

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -85,29 +87,52 @@ func TestMarkAndRecord(t *testing.T) {
 	}
 }
 
-func TestRecordBatchIsAtomic(t *testing.T) {
+func TestRecordRejects(t *testing.T) {
 	s, _ := openTemp(t)
 	run := beginRun(t, s, scopeA)
-	err := s.Record(scopeA, run, []Outcome{
-		{Key: "email:a@x.org", Status: StatusCreated, VendorID: "V1"},
-		{Key: "email:b@x.org", Status: "exists"},
+	tests := []struct {
+		name  string
+		write func() error
+		want  string
+	}{
+		{"bad status", func() error {
+			return s.Record(scopeA, run, []Outcome{
+				{Key: "email:a@x.org", Status: StatusCreated, VendorID: "V1"},
+				{Key: "email:b@x.org", Status: "exists"},
+			})
+		}, `key email:b@x.org: status "exists" is not "created", "failed" or ""`},
+		{"empty key", func() error {
+			return s.Record(scopeA, run, []Outcome{{Key: "email:a@x.org", Status: StatusCreated}, {Status: StatusCreated}})
+		}, "empty key"},
+		{"unknown run", func() error {
+			return s.Record(scopeA, run+100, []Outcome{{Key: "email:a@x.org", Status: StatusCreated, VendorID: "V1"}})
+		}, "FOREIGN KEY"},
+		{"mark empty key", func() error { return s.MarkInFlight(scopeA, run, []string{"email:a@x.org", ""}) }, "empty key"},
+		{"mark unknown run", func() error { return s.MarkInFlight(scopeA, run+100, []string{"email:a@x.org"}) }, "FOREIGN KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.ErrorContains(t, tt.write(), tt.want)
+			_, ok := get(t, s, scopeA, "email:a@x.org")
+			assert.False(t, ok, "nothing of a rejected batch is written")
+		})
+	}
+}
+
+func TestInTxRollsBack(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	boom := errors.New("boom")
+	err = s.inTx(true, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(s.writes.mark).Exec(sid, `["email:a@x.org"]`, fmtTime(t0), run)
+		require.NoError(t, err)
+		return boom
 	})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `key email:b@x.org: status "exists"`)
-
-	err = s.Record(scopeA, run, []Outcome{{Key: "", Status: StatusCreated}})
-	assert.ErrorContains(t, err, "empty key")
-	err = s.Record(scopeA, 999, []Outcome{{Key: "email:a@x.org", Status: StatusCreated, VendorID: "V1"}})
-	assert.ErrorContains(t, err, "FOREIGN KEY", "outcomes belong to a real run")
+	require.ErrorIs(t, err, boom)
 	_, ok := get(t, s, scopeA, "email:a@x.org")
-	assert.False(t, ok, "nothing of a rejected batch is written")
-
-	// The empty key is found inside the transaction, after c's row was
-	// written: the rollback must take c back with it.
-	err = s.MarkInFlight(scopeA, run, []string{"email:c@x.org", ""})
-	require.Error(t, err)
-	_, ok = get(t, s, scopeA, "email:c@x.org")
-	assert.False(t, ok, "a failed mark takes back the whole batch")
+	assert.False(t, ok, "the write before the error was rolled back")
 }
 
 func TestGetManyKeysAndScopes(t *testing.T) {

@@ -59,6 +59,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	scopes map[Scope]int64
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens or creates the state file at path for a run: it takes the run
@@ -180,16 +183,19 @@ func (s *Store) prepareForRun() error {
 	return nil
 }
 
-// Close releases the database and then the run lock.
+// Close releases the database and then the run lock. Later calls return
+// the first call's result.
 func (s *Store) Close() error {
-	err := errors.Join(s.writes.close(), s.db.Close())
-	if lerr := s.lock.release(); err == nil {
-		err = lerr
-	}
-	if err != nil {
-		return fmt.Errorf("state file %s: close: %w", s.path, err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		err := errors.Join(s.writes.close(), s.db.Close())
+		if lerr := s.lock.release(); err == nil {
+			err = lerr
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("state file %s: close: %w", s.path, err)
+		}
+	})
+	return s.closeErr
 }
 
 // Path is the state file's path as given to Open.

@@ -100,7 +100,7 @@ func TestReadOnlyWhileRunWrites(t *testing.T) {
 	// No lock taken: works while the run still holds the file.
 	ro, err := OpenReadOnly(path)
 	require.NoError(t, err)
-	defer ro.Close()
+	t.Cleanup(func() { ro.Close() })
 
 	h, err := ro.History(0)
 	require.NoError(t, err)
@@ -122,6 +122,15 @@ func TestReadOnlyWhileRunWrites(t *testing.T) {
 	}
 	_, ok := get(t, s, scopeA, "email:b@x.org")
 	assert.False(t, ok, "nothing written through the read-only store")
+
+	// After the run: the WAL is checkpointed away and the file still reads.
+	require.NoError(t, ro.Close())
+	require.NoError(t, s.Close())
+	ro, err = OpenReadOnly(path)
+	require.NoError(t, err)
+	h, err = ro.History(0)
+	require.NoError(t, err)
+	assert.Len(t, h, 1)
 }
 
 func TestScopeKeepsNoSecrets(t *testing.T) {

@@ -75,7 +75,7 @@ func (p *pacer) wait(stop context.Context) error {
 
 func (p *pacer) waitGate(stop context.Context) error {
 	for {
-		d := time.Until(time.Time{})
+		d := time.Until(p.gateTime())
 		if d <= 0 {
 			return nil
 		}
