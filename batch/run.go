@@ -240,7 +240,7 @@ type reconciler struct {
 }
 
 func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for direct != nil || results != nil {
 		select {

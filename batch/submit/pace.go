@@ -113,11 +113,12 @@ func (p *pacer) sent() time.Time {
 	return now
 }
 
-// looked records a lookup request.
-func (p *pacer) looked() {
+// looked records a lookup request about to be sent and returns its time.
+func (p *pacer) looked() time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lookups++
+	return time.Now()
 }
 
 // limited takes a 429 for a request sent at sentAt: it moves the gate by

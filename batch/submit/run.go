@@ -28,7 +28,8 @@ type pool struct {
 // ctx is the soft stop. Once it is done no new request is sent: a request
 // in flight finishes (it runs under context.WithoutCancel(ctx), bounded by
 // the client's own timeout), a retry wait is cut short and its job ends with
-// its last error, and every job not yet sent ends Interrupted.
+// its last error, and every job not yet sent ends Interrupted. A deadline
+// on ctx stops the pool as soon as the next token would come after it.
 //
 // A fatal answer (AUTH_FAILED, LICENSE_EXHAUSTED) stops the pool the same
 // way: its row gets the error, every job still to come (Run keeps draining

@@ -68,10 +68,13 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 // find looks the person up. It reports done when they were found; a nil
 // error without done means "not there".
 func (p *pool) find(req context.Context, t *task) (bool, *providers.Error) {
-	p.pace.looked()
+	sentAt := p.pace.looked()
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		t.last = providers.AsError(req, err)
+		if t.last.Code == providers.RateLimited {
+			p.pace.limited(sentAt, t.last.RetryAfter)
+		}
 		return false, t.last
 	}
 	if !found {

@@ -34,13 +34,13 @@ func checkRole(r schema.Record) []schema.FieldError {
 	if _, ok := r["roleId"]; role == roleCustom && !ok {
 		errs = append(errs, schema.FieldError{
 			Field: "roleId", Code: schema.MissingRequired,
-			Message: "roleId (a UUID) is required when role is custom or supervisor: the ID of that role in the account",
+			Message: "is required when role is custom or supervisor: the UUID of that role in the account",
 		})
 	}
 	if _, ok := r["manageableDepartmentIds"]; managesDepartments(role) && !ok {
 		errs = append(errs, schema.FieldError{
 			Field: "manageableDepartmentIds", Code: schema.MissingRequired,
-			Message: fmt.Sprintf("manageableDepartmentIds (department UUIDs) is required when role is %s", role),
+			Message: fmt.Sprintf("is required when role is %s: the UUIDs of the departments the user manages", role),
 		})
 	}
 	return errs
@@ -78,7 +78,7 @@ func checkRoles(r schema.Record) []schema.FieldError {
 			if managesDepartments(it.Type) {
 				return []schema.FieldError{{
 					Field: "manageableDepartmentIds", Code: schema.MissingRequired,
-					Message: fmt.Sprintf("manageableDepartmentIds (department UUIDs) is required when roles has a %s entry", it.Type),
+					Message: fmt.Sprintf("is required when roles has a %s entry: the UUIDs of the departments the user manages", it.Type),
 				}}
 			}
 		}
