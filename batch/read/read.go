@@ -1,5 +1,17 @@
 // Package read is stage 1 of the pipeline: it streams roster rows from CSV
 // or XLSX files in constant memory.
+//
+// Open decides the format from the content: a zip is XLSX, text is CSV.
+// Both readers give the same shape: a trimmed header (the first non-blank
+// row, blank names become "Column N", duplicates are refused), then rows
+// padded to the header's width with blank rows skipped, each carrying the
+// row number the user sees. Cells are returned as the user sees them, not
+// trimmed; XLSX dates come out as YYYY-MM-DD (YYYY-MM-DD HH:MM with a time
+// of day) and numbers in full (4155550123, 0.3).
+//
+// Anything that would make a row's cells unreliable (a value beyond the
+// header, an unbalanced quote, invalid UTF-8, a size limit) is a *Error
+// for the whole file: the reader never drops or guesses data.
 package read
 
 import (
@@ -142,6 +154,9 @@ func Open(path string, opt Options) (Reader, error) {
 		err = oleError(f)
 	case isBinary(head, opt.Encoding):
 		err = ErrNotTabular
+		if looksUTF16(head) {
+			err = kindf(ErrNotTabular, "not a CSV or XLSX file (if it is UTF-16 text without a BOM, set the encoding to utf-16le or utf-16be)")
+		}
 	default:
 		if _, err = f.Seek(0, io.SeekStart); err == nil {
 			return openCSV(path, f, opt)
@@ -161,6 +176,19 @@ func isBinary(head []byte, encoding string) bool {
 		return false
 	}
 	return bytes.IndexByte(head, 0) >= 0
+}
+
+// looksUTF16 reports text where most bytes at one parity are NUL, as in
+// mostly-ASCII UTF-16.
+func looksUTF16(head []byte) bool {
+	var nul [2]int
+	for i, b := range head {
+		if b == 0 {
+			nul[i%2]++
+		}
+	}
+	half := len(head) / 2
+	return half > 0 && (nul[0] > half*9/10 && nul[1] < half/10 || nul[1] > half*9/10 && nul[0] < half/10)
 }
 
 // oleScanBytes bounds the search for an encrypted workbook's stream name.

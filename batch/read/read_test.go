@@ -66,6 +66,15 @@ func requireFileError(t *testing.T, err error, path string, parts ...string) *Er
 	return fe
 }
 
+// encodeUTF16LE encodes ASCII s as UTF-16LE without a BOM.
+func encodeUTF16LE(s string) []byte {
+	out := make([]byte, 0, 2*len(s))
+	for _, c := range []byte(s) {
+		out = append(out, c, 0)
+	}
+	return out
+}
+
 // oleHeader is the start of an OLE compound file (.xls and encrypted .xlsx).
 var oleHeader = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
@@ -83,6 +92,8 @@ func TestOpenRejects(t *testing.T) {
 		{"blank lines only", "roster.csv", []byte("\r\n\n  \n"), Options{}, ErrEmpty, "file is empty"},
 		{"only a BOM", "roster.csv", []byte("\xEF\xBB\xBF"), Options{}, ErrEmpty, "file is empty"},
 		{"binary", "roster.csv", binary, Options{}, ErrNotTabular, "not a CSV or XLSX file"},
+		{"utf-16 without BOM", "roster.csv", encodeUTF16LE("name,email\nAna,a@x\n"), Options{}, ErrNotTabular,
+			"if it is UTF-16 text without a BOM, set the encoding"},
 		{"legacy xls", "roster.xls", append(append([]byte{}, oleHeader...), make([]byte, 600)...), Options{}, ErrLegacyXLS,
 			"legacy .xls is not supported; save as .xlsx or .csv"},
 		{"encrypted xlsx", "roster.xlsx", append(append(append([]byte{}, oleHeader...), make([]byte, 600)...), encryptedName...), Options{},

@@ -12,7 +12,8 @@ import (
 )
 
 // xmlSpillBytes is the size above which excelize keeps a worksheet or the
-// shared strings in a temp file instead of memory.
+// shared strings in a temp file instead of memory (a quarter of
+// MaxUnzipBytes when that is lower).
 const xmlSpillBytes = 16 << 20
 
 // xlsxReader streams one worksheet with excelize's row iterator.
@@ -36,7 +37,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    opt.MaxUnzipBytes,
-		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes),
+		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes/4),
 	})
 	if err != nil {
 		if f != nil {

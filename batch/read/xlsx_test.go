@@ -307,3 +307,33 @@ func TestClassifyFormat(t *testing.T) {
 		assert.Equal(t, tt.want, classifyFormat(tt.code), tt.code)
 	}
 }
+
+func TestXLSXSpillsToTempAndCleansUp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	rows := [][]string{{"name", "email"}}
+	for i := range 5000 {
+		rows = append(rows, []string{"name " + csvLabel(i), "user" + csvLabel(i) + "@example.com"})
+	}
+	path := writeXLSXRows(t, rows)
+	// The sheet XML (~600 KB) is over a quarter of the limit: it spills.
+	r, err := Open(path, Options{MaxUnzipBytes: 2 << 20})
+	require.NoError(t, err)
+	spilled, err := filepath.Glob(filepath.Join(tmp, "excelize-*"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, spilled, "the sheet went to a temp file")
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 5000, n)
+	require.NoError(t, r.Close())
+	left, err := filepath.Glob(filepath.Join(tmp, "*"))
+	require.NoError(t, err)
+	assert.Empty(t, left, "Close removes the temp files")
+}

@@ -44,6 +44,9 @@ func (e *SchemaError) Error() string {
 		return fmt.Sprintf("state file %s was written by a newer onboard (schema %d); this binary knows up to %d: upgrade onboard",
 			e.Path, e.Version, e.Known)
 	}
+	if e.Version == 0 {
+		return fmt.Sprintf("state file %s holds no onboard data yet", e.Path)
+	}
 	return fmt.Sprintf("state file %s has schema %d, older than this binary's %d; the next run upgrades it",
 		e.Path, e.Version, e.Known)
 }

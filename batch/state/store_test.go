@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,6 +57,11 @@ func TestOpenErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
+	empty := filepath.Join(dir, "empty.db")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	garbage := filepath.Join(dir, "roster.csv")
+	require.NoError(t, os.WriteFile(garbage, []byte(strings.Repeat("email,name\n", 100)), 0o644))
+
 	tests := []struct {
 		name string
 		open func() error
@@ -70,10 +76,18 @@ func TestOpenErrors(t *testing.T) {
 			_, err := OpenReadOnly(notState)
 			return err
 		}, notState + " is not an onboard state file (no meta table)", nil},
+		{"read-only empty file", func() error {
+			_, err := OpenReadOnly(empty)
+			return err
+		}, "state file " + empty + " holds no onboard data yet", nil},
 		{"not a state file", func() error {
 			_, err := Open(notState, Options{})
 			return err
 		}, notState + " is not an onboard state file (no meta table)", nil},
+		{"not a database", func() error {
+			_, err := Open(garbage, Options{})
+			return err
+		}, "state file " + garbage + ": file is not a database", nil},
 		{"missing directory", func() error {
 			_, err := Open(filepath.Join(dir, "no", "such", "state.db"), Options{})
 			return err
@@ -89,6 +103,9 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+	b, err := os.ReadFile(garbage)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("email,name\n", 100), string(b), "a file that is not ours is left alone")
 }
 
 func TestReadOnlyWhileRunWrites(t *testing.T) {
