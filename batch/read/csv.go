@@ -17,7 +17,7 @@ const textBufSize = 64 << 10
 
 // csvReader streams a delimited text file through encoding/csv.
 type csvReader struct {
-	t     table
+	stream
 	f     *os.File
 	br    *bufio.Reader
 	cr    *csv.Reader
@@ -25,8 +25,6 @@ type csvReader struct {
 	// nextLine is where the next record starts at the earliest (the line
 	// after the previous record), for errors csv gives no position for.
 	nextLine int
-	first    *Row // the first data row, read by Open
-	err      error
 }
 
 func openCSV(path string, f *os.File, opt Options) (Reader, error) {
@@ -39,7 +37,8 @@ func openCSV(path string, f *os.File, opt Options) (Reader, error) {
 }
 
 func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
-	r := &csvReader{t: table{file: path, opt: opt, label: csvLabel}, f: f, nextLine: 1}
+	r := &csvReader{f: f, nextLine: 1}
+	r.stream = stream{t: table{file: path, opt: opt, label: csvLabel}, src: r.record}
 	enc, err := parseEncoding(opt.Encoding)
 	if err != nil {
 		return nil, r.t.fail(0, err)
@@ -78,47 +77,10 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	r.cr.ReuseRecord = false
 	r.cr.LazyQuotes = false
 
-	for len(r.t.header) == 0 {
-		rec, line, err := r.record()
-		if err == io.EOF {
-			return nil, r.t.fail(0, ErrEmpty)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if _, err := r.t.setHeader(rec, line); err != nil {
-			return nil, err
-		}
-	}
-	row, err := r.next()
-	if err == io.EOF {
-		return nil, r.t.fail(0, ErrNoDataRows)
-	}
-	if err != nil {
+	if err := r.start(ErrEmpty, ErrNoDataRows); err != nil {
 		return nil, err
 	}
-	r.first = &row
 	return r, nil
-}
-
-// Header returns the column names, trimmed, with "Column N" for blanks.
-func (r *csvReader) Header() []string { return append([]string(nil), r.t.header...) }
-
-// Read returns the next data row; blank rows are skipped.
-func (r *csvReader) Read() (Row, error) {
-	if r.first != nil {
-		row := *r.first
-		r.first = nil
-		return row, nil
-	}
-	if r.err != nil {
-		return Row{}, r.err
-	}
-	row, err := r.next()
-	if err != nil {
-		r.err = err
-	}
-	return row, err
 }
 
 // Close closes the file.
@@ -129,19 +91,6 @@ func (r *csvReader) Close() error {
 	err := r.f.Close()
 	r.f = nil
 	return err
-}
-
-func (r *csvReader) next() (Row, error) {
-	for {
-		rec, line, err := r.record()
-		if err != nil {
-			return Row{}, err
-		}
-		row, ok, err := r.t.row(rec, line)
-		if err != nil || ok {
-			return row, err
-		}
-	}
 }
 
 // record reads one CSV record and the line it starts on, turning csv's

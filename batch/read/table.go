@@ -40,19 +40,19 @@ func width(cells []string) int {
 	return n
 }
 
-// setHeader makes the header from the first non-blank row. It reports
-// ok=false for a blank row, which the caller skips.
-func (t *table) setHeader(cells []string, line int) (ok bool, err error) {
+// setHeader makes the header from the first non-blank row; a blank row
+// leaves it unset.
+func (t *table) setHeader(cells []string, line int) error {
 	n := width(cells)
 	if n == 0 {
-		return false, nil
+		return nil
 	}
 	if n > t.opt.MaxColumns {
-		return false, t.fail(line, kindf(ErrLimit, "the header has %d columns, more than the %d allowed (MaxColumns)", n, t.opt.MaxColumns))
+		return t.fail(line, kindf(ErrLimit, "the header has %d columns, more than the %d allowed (MaxColumns)", n, t.opt.MaxColumns))
 	}
 	cells = cells[:n]
 	if err := t.check(cells, line, func(i int) string { return "Column " + csvLabel(i) }); err != nil {
-		return false, err
+		return err
 	}
 	header := make([]string, n)
 	seen := make(map[string]int, n)
@@ -71,10 +71,10 @@ func (t *table) setHeader(cells []string, line int) (ok bool, err error) {
 		header[i] = name
 	}
 	if len(dups) > 0 {
-		return false, t.fail(line, fmt.Errorf("duplicate column names in the header: %s", strings.Join(dups, ", ")))
+		return t.fail(line, fmt.Errorf("duplicate column names in the header: %s", strings.Join(dups, ", ")))
 	}
 	t.header = header
-	return true, nil
+	return nil
 }
 
 // row shapes one data row, taking cells over: callers hand it a slice they

@@ -18,13 +18,11 @@ const xmlSpillBytes = 16 << 20
 
 // xlsxReader streams one worksheet with excelize's row iterator.
 type xlsxReader struct {
-	t     table
+	stream
 	f     *excelize.File
 	rows  *excelize.Rows
 	sheet string
-	line  int  // the sheet row of the last Next
-	first *Row // the first data row, read by Open
-	err   error
+	line  int // the sheet row of the last Next
 }
 
 func openXLSX(path string, opt Options) (Reader, error) {
@@ -54,7 +52,8 @@ func openXLSX(path string, opt Options) (Reader, error) {
 }
 
 func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, error) {
-	r := &xlsxReader{t: table{file: path, opt: opt, label: xlsxLabel}, f: f}
+	r := &xlsxReader{f: f}
+	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells}
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
 		return r, r.t.fail(0, err)
@@ -65,47 +64,8 @@ func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, err
 	if r.rows, err = f.Rows(r.sheet); err != nil {
 		return r, r.t.fail(0, fmt.Errorf("sheet %q: %w", r.sheet, err))
 	}
-	for len(r.t.header) == 0 {
-		cells, err := r.cells()
-		if err == io.EOF {
-			return r, r.t.fail(0, kindf(ErrEmpty, "sheet %q is empty", r.sheet))
-		}
-		if err != nil {
-			return r, err
-		}
-		if _, err := r.t.setHeader(cells, r.line); err != nil {
-			return r, err
-		}
-	}
-	row, err := r.next()
-	if err == io.EOF {
-		return r, r.t.fail(0, kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
-	}
-	if err != nil {
-		return r, err
-	}
-	r.first = &row
-	return r, nil
-}
-
-// Header returns the column names, trimmed, with "Column N" for blanks.
-func (r *xlsxReader) Header() []string { return append([]string(nil), r.t.header...) }
-
-// Read returns the next data row; empty rows are skipped.
-func (r *xlsxReader) Read() (Row, error) {
-	if r.first != nil {
-		row := *r.first
-		r.first = nil
-		return row, nil
-	}
-	if r.err != nil {
-		return Row{}, r.err
-	}
-	row, err := r.next()
-	if err != nil {
-		r.err = err
-	}
-	return row, err
+	return r, r.start(kindf(ErrEmpty, "sheet %q is empty", r.sheet),
+		kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
 }
 
 // Close releases the row iterator and the workbook, whose Close also
@@ -123,38 +83,25 @@ func (r *xlsxReader) Close() error {
 	return err
 }
 
-func (r *xlsxReader) next() (Row, error) {
-	for {
-		cells, err := r.cells()
-		if err != nil {
-			return Row{}, err
-		}
-		row, ok, err := r.t.row(cells, r.line)
-		if err != nil || ok {
-			return row, err
-		}
-	}
-}
-
-// cells reads the next sheet row, empty ones included.
-func (r *xlsxReader) cells() ([]string, error) {
+// cells reads the next sheet row, empty ones included, and its number.
+func (r *xlsxReader) cells() ([]string, int, error) {
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
-			return nil, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
 		}
-		return nil, io.EOF
+		return nil, 0, io.EOF
 	}
 	// Next yields every row number, missing rows included, so counting
 	// calls gives the sheet row.
 	r.line++
 	cells, err := r.rows.Columns() // once per row: a second call returns nothing
 	if err != nil {
-		return nil, r.t.fail(r.line, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		return nil, 0, r.t.fail(r.line, fmt.Errorf("sheet %q: %w", r.sheet, err))
 	}
 	for i, c := range cells {
 		cells[i] = trimMidnight(c)
 	}
-	return cells, nil
+	return cells, r.line, nil
 }
 
 // trimMidnight drops the time from a "yyyy-mm-dd 00:00" date-time: a date

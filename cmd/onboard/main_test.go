@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
 )
@@ -208,4 +210,42 @@ func TestRunSimulateFailedOut(t *testing.T) {
 	require.Len(t, rows, 2)
 	assert.Equal(t, "sokafor@globex", rows[1][2])
 	assert.Contains(t, rows[1][len(rows[1])-1], "INVALID_VALUE")
+}
+
+func TestRunMissingCredentials(t *testing.T) {
+	t.Setenv("ONBOARD_TOKEN", "")
+	out := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "alphalearn", "--no-state", "-o", out, write(t, "r.csv", "title,firstName,lastName,email,userCanChoosePassword,roleId\nMr,A,B,a@b.co,0,3\n"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "ONBOARD_TOKEN")
+}
+
+func TestRunConfigFileCredentials(t *testing.T) {
+	s, url := simulator(t, "bksb", sim.Options{})
+	var cfg strings.Builder
+	for k, v := range s.Credentials {
+		fmt.Fprintf(&cfg, "export %s=%q\n", k, v)
+		t.Setenv(k, "")
+	}
+	conf := write(t, "creds.env", "# bksb key\n"+cfg.String())
+	out := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "bksb", "--base-url", url, "--no-state", "--config", conf, "-o", out,
+		write(t, "r.csv", "Username,First Name,Surname\nalee,Ann,Lee\n"))
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"created"}, column(readCSV(t, out), "status"))
+	for _, v := range s.Credentials {
+		assert.NotContains(t, stderr, v)
+	}
+}
+
+func TestStateFileInUse(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	stateFile := filepath.Join(t.TempDir(), "state.db")
+	st, err := state.Open(stateFile, state.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	out := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--state", stateFile, "-o", out, write(t, "r.csv", smartappGood))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "in use by another run")
 }
