@@ -103,6 +103,9 @@ func (r *csvReader) record() ([]string, int, error) {
 	if err != nil {
 		return nil, 0, r.parseError(rec, err)
 	}
+	if len(rec) == 0 { // csv never returns this; FieldPos would panic
+		return rec, r.nextLine, nil
+	}
 	line, _ := r.cr.FieldPos(0)
 	last := len(rec) - 1
 	endLine, _ := r.cr.FieldPos(last)

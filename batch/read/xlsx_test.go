@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ func writeFixture(t *testing.T) string {
 	set("B4", "ana@example.com", 0)
 	set("C4", 4155550123, 0)
 	set("D4", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), date)
-	set("E4", 0.1+0.2, 0)
+	set("E4", 0.3, 0) // becomes 0.1+0.2 below
 	set("F4", 1234, zip5)
 	set("G4", 123456789012, bold)
 	set("H4", time.Date(2024, 3, 5, 14, 30, 0, 0, time.UTC), 0) // excelize's default m/d/yy hh:mm
@@ -142,13 +143,33 @@ func writeFixture(t *testing.T) string {
 
 	path := filepath.Join(t.TempDir(), "roster.xlsx")
 	require.NoError(t, f.SaveAs(path))
-	return path
+	// excelize writes floats with 15 digits; Excel writes 0.1+0.2 in full.
+	cellE4 := regexp.MustCompile(`<c r="E4"><v>[^<]*</v></c>`)
+	xml := cellE4.ReplaceAllString(sheetPartXML(t, path), `<c r="E4"><v>0.30000000000000004</v></c>`)
+	return rewriteZip(t, path, map[string][]byte{sheetPart: []byte(xml)})
 }
 
 func ptr[T any](v T) *T { return &v }
 
+// sheetPartXML returns the first worksheet's XML from the workbook at path.
+func sheetPartXML(t *testing.T, path string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	defer zr.Close()
+	rc, err := zr.Open(sheetPart)
+	require.NoError(t, err)
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return string(b)
+}
+
 func TestXLSXFixture(t *testing.T) {
 	path := writeFixture(t)
+	raw := sheetPartXML(t, path)
+	require.Contains(t, raw, "<v>0.30000000000000004</v>", "the fixture stores the float unrounded")
+	require.Contains(t, raw, "<v>4155550123</v>", "the fixture stores the phone as a number")
 	header, rows, err := readAll(t, path, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"name", "email", "phone", "start", "ratio", "zip", "big", "updated"}, header)

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/onboard/onboard/batch/submit"
+	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/schema"
+)
+
+// Sizes and targets of the submit figures (issue item 3).
+const (
+	rateCreates    = 2000
+	latencyCreates = 1000
+	latency        = 50 * time.Millisecond
+	latencyRate    = 500
+	latencyWorkers = 32 // the worker count the target is about
+	freeCreates    = 20_000
+	freeWorkers    = 8
+	freeTries      = 3    // best of, interleaved: loopback figures vary ±25% run to run
+	rateBelow      = 0.03 // achieved rate within 3% below the configured one
+	latencyShare   = 0.95
+	bareShare      = 0.70
+)
+
+// captureEmail marks the one create whose request bare POSTs replay.
+const captureEmail = "capture@example.com"
+
+// submitFigures drives submit.Run with the vendor's real client against
+// its simulator: paced rates, creates/s under latency by worker count, and
+// unlimited throughput against bare POSTs.
+func submitFigures(ctx context.Context, b *bench) error {
+	for i, r := range []float64{200, 1000} {
+		b.logf("submit at --rate %v", r)
+		m, v, err := measure(ctx, sim.Options{}, submit.Options{Workers: 8, Rate: r}, rateCreates)
+		if err != nil {
+			return err
+		}
+		got := v.rate()
+		b.add(check(fmt.Sprintf("2%c", 'a'+i), fmt.Sprintf("achieved rate at --rate %v, %s creates, 8 workers (vendor's clock; pool's own: %.1f/s)", r, count(rateCreates), m.PerSecond()),
+			fmt.Sprintf("%.1f req/s = %s", got, pct(got/r)), fmt.Sprintf("%s–100%% of %v", pct(1-rateBelow), r), got >= (1-rateBelow)*r && got <= r))
+	}
+	for i, w := range []int{8, 16, 32, 64} {
+		b.logf("submit with %v latency, %d workers", latency, w)
+		m, _, err := measure(ctx, sim.Options{Latency: latency}, submit.Options{Workers: w, Rate: latencyRate}, latencyCreates)
+		if err != nil {
+			return err
+		}
+		got := rate(latencyCreates, m.Elapsed)
+		id, what := fmt.Sprintf("2%c", 'c'+i), fmt.Sprintf("creates/s at --rate %d with %v latency, %d workers", latencyRate, latency, w)
+		measured := fmt.Sprintf("%.0f/s = %s", got, pct(got/latencyRate))
+		if w == latencyWorkers {
+			b.add(check(id, what, measured, "≥ "+pct(latencyShare)+" of "+fmt.Sprint(latencyRate), got >= latencyShare*latencyRate))
+		} else {
+			b.add(info(id, what, measured))
+		}
+	}
+	return unlimitedFigures(ctx, b)
+}
+
+// unlimitedFigures compares the pool without a rate limit with the bare
+// loopback ceiling: the same POSTs from the same HTTP client and as many
+// goroutines, without the pool or the vendor client around them.
+func unlimitedFigures(ctx context.Context, b *bench) error {
+	var pool, bare, direct float64
+	for i := range freeTries {
+		b.logf("unlimited: bare POSTs, client.Create loop and pool, try %d of %d", i+1, freeTries)
+		r, err := barePosts(ctx, freeWorkers, freeCreates)
+		if err != nil {
+			return err
+		}
+		bare = max(bare, r)
+		if r, err = directCreates(ctx, freeWorkers, freeCreates); err != nil {
+			return err
+		}
+		direct = max(direct, r)
+		m, _, err := measure(ctx, sim.Options{}, submit.Options{Workers: freeWorkers}, freeCreates)
+		if err != nil {
+			return err
+		}
+		pool = max(pool, rate(freeCreates, m.Elapsed))
+	}
+	what := fmt.Sprintf("%s creates, %d workers, no rate limit", count(freeCreates), freeWorkers)
+	b.add(info("2g", "bare POSTs (replayed create request, same http.Client), "+what, perSec(bare, "req")))
+	b.add(info("2h", "vendor client.Create from as many goroutines, no pool", perSec(direct, "req")+" = "+pct(direct/bare)+" of bare"))
+	b.add(check("2i", "submit pool, "+what, perSec(pool, "req")+" = "+pct(pool/bare)+" of bare", "≥ "+pct(bareShare)+" of bare", pool >= bareShare*bare))
+	return nil
+}
+
+// measure sends n creates through submit.Run against a fresh simulator with
+// opt, and checks every one was created.
+func measure(ctx context.Context, so sim.Options, opt submit.Options, n int) (submit.Measurement, *vendor, error) {
+	v, err := newVendor(so)
+	if err != nil {
+		return submit.Measurement{}, nil, err
+	}
+	defer v.Close()
+	c, err := v.client(nil)
+	if err != nil {
+		return submit.Measurement{}, nil, err
+	}
+	runtime.GC() // start each measurement from the same heap
+	m, err := submit.Measure(ctx, c, opt, n, record)
+	switch {
+	case err != nil:
+		return m, v, fmt.Errorf("submit %+v: %w", opt, err)
+	case m.Failed > 0 || v.sim.Store.Len() != n:
+		return m, v, fmt.Errorf("submit %+v: %d of %d creates failed, the vendor has %d users", opt, m.Failed, n, v.sim.Store.Len())
+	}
+	return m, v, nil
+}
+
+// record is the i-th person to create, as the mapper would make it from a
+// generated roster row.
+func record(i int) schema.Record {
+	return schema.Record{
+		"firstName": "Ana", "lastName": "Ñúñez", "email": fmt.Sprintf("bench%d@example.com", i+1),
+		"phone": "4155550000", "companyName": "smartapp.com", "companyLocationName": "headquarters",
+		"applicationRoles": []string{"member"},
+		"metadata":         map[string]any{"employee_id": fmt.Sprintf("E%07d", i+1), "department": "Sales", "country": "GB"},
+	}
+}
+
+// directCreates calls the vendor client's Create n times from workers
+// goroutines, with no pool, and returns the creates per second.
+func directCreates(ctx context.Context, workers, n int) (float64, error) {
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer v.Close()
+	c, err := v.client(nil)
+	if err != nil {
+		return 0, err
+	}
+	return fanOut(workers, n, func(i int) error {
+		_, err := c.Create(ctx, record(i))
+		return err
+	})
+}
+
+// barePosts replays the create request the vendor client makes, with a
+// new email each time, n times from workers goroutines on the client's
+// http.Client, and returns the POSTs per second: the loopback ceiling.
+func barePosts(ctx context.Context, workers, n int) (float64, error) {
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer v.Close()
+	capture := &captured{}
+	c, err := v.client(func(next http.RoundTripper) http.RoundTripper { return capture.wrap(next) })
+	if err != nil {
+		return 0, err
+	}
+	rec := record(0)
+	rec["email"] = captureEmail
+	if _, err := c.Create(ctx, rec); err != nil {
+		return 0, fmt.Errorf("capture a create request: %w", err)
+	}
+	if capture.req == nil || !bytes.Contains(capture.body, []byte(captureEmail)) {
+		return 0, fmt.Errorf("capture a create request: no POST carrying the email was seen")
+	}
+	return fanOut(workers, n, func(i int) error {
+		body := bytes.Replace(capture.body, []byte(captureEmail), fmt.Appendf(nil, "bare%d@example.com", i+1), 1)
+		req, err := http.NewRequestWithContext(ctx, capture.req.Method, capture.req.URL.String(), bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header = capture.req.Header.Clone()
+		resp, err := v.hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return fmt.Errorf("bare POST: %s", resp.Status)
+		}
+		return nil
+	})
+}
+
+// fanOut runs call(0..n-1) from workers goroutines and returns the calls
+// per second, or the first error.
+func fanOut(workers, n int, call func(i int) error) (float64, error) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	runtime.GC()
+	start := time.Now()
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if err := call(i); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return 0, first
+	}
+	return rate(n, time.Since(start)), nil
+}
+
+// captured keeps the first POST a client sends, body included.
+type captured struct {
+	mu   sync.Mutex
+	req  *http.Request
+	body []byte
+}
+
+func (c *captured) wrap(next http.RoundTripper) http.RoundTripper {
+	return roundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodPost && r.Body != nil {
+			body, err := io.ReadAll(r.Body)
+			r.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			c.mu.Lock()
+			if c.req == nil {
+				c.req, c.body = r.Clone(r.Context()), body
+			}
+			c.mu.Unlock()
+			// A RoundTripper must not change the caller's request.
+			r = r.Clone(r.Context())
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		return next.RoundTrip(r)
+	})
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
