@@ -204,3 +204,7 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Delimiter is the delimiter in use (given or detected), so that outputs
+// such as the failed-out file can be written in the input's own format.
+func (r *csvReader) Delimiter() rune { return r.cr.Comma }

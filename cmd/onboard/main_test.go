@@ -249,3 +249,17 @@ func TestStateFileInUse(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "in use by another run")
 }
+
+func TestFailedOutKeepsDelimiter(t *testing.T) {
+	dir := t.TempDir()
+	failed := filepath.Join(dir, "failed.csv")
+	roster := write(t, "r.csv", "First Name;Last Name;E-mail;Company;Location\nA;B;bad-email;smartapp.com;headquarters\nC;D;c@d.co;smartapp.com;headquarters\n")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--no-state", "-o", filepath.Join(dir, "r.csv"), "--failed-out", failed, roster)
+	assert.Equal(t, 1, code, stderr)
+	b, err := os.ReadFile(failed)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, "First Name;Last Name;E-mail;Company;Location;error", lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "A;B;bad-email;smartapp.com;headquarters;"), lines[1])
+}

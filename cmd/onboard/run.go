@@ -223,19 +223,16 @@ func openSinks(f *runFlags, src *input) (multiSink, error) {
 	}
 	sinks := multiSink{res}
 	if f.failedOut != "" {
-		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: delimiterOf(f.in.delimiter)})
+		// Mirror the input: its delimiter when it was a CSV.
+		comma := ','
+		if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
+			comma = d.Delimiter()
+		}
+		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
 		if err != nil {
 			return nil, err
 		}
 		sinks = append(sinks, fo)
 	}
 	return sinks, nil
-}
-
-func delimiterOf(s string) rune {
-	r, _ := parseDelimiter(s)
-	if r == 0 {
-		return ','
-	}
-	return r
 }
