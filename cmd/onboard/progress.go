@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -28,17 +29,19 @@ type progress struct {
 	quiet bool
 }
 
-func newProgress(w io.Writer, quiet bool, label string) *progress {
+// newProgress starts progress output for input (a path, for an estimate of
+// the total rows on a terminal; "" for none).
+func newProgress(w io.Writer, quiet bool, label, input string) *progress {
 	p := &progress{w: w, label: label, start: time.Now(), last: time.Now(), quiet: quiet}
 	if f, ok := w.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
-		// The total is unknown while streaming: a spinner with counts.
-		p.bar = progressbar.NewOptions64(-1,
+		p.bar = progressbar.NewOptions64(estimateRows(input),
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("rows"),
 			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionClearOnFinish(),
 		)
 	}
@@ -75,4 +78,31 @@ func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Exit()
 	}
+}
+
+// estimateRows counts the lines of a CSV file for the bar's total and ETA
+// (about 30 ms for 150 MB); quoted line breaks make it an overestimate. It
+// returns -1 (a spinner) for XLSX or when the file cannot be read.
+func estimateRows(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	var lines int64
+	for first := true; ; first = false {
+		n, err := f.Read(buf)
+		if first && n >= 2 && buf[0] == 'P' && buf[1] == 'K' {
+			return -1
+		}
+		lines += int64(bytes.Count(buf[:n], []byte{'\n'}))
+		if err != nil {
+			break
+		}
+	}
+	if lines < 1 {
+		return -1
+	}
+	return lines - 1
 }

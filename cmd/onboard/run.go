@@ -105,6 +105,12 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	warn(stderr, sum.Warnings)
 	sum.Settings = settings(f, cfg.BaseURL)
 
+	// Outputs first: a path that cannot be written fails before the state
+	// store records a run.
+	sinks, err := openSinks(f, src)
+	if err != nil {
+		return fatal(err)
+	}
 	opt := batch.RunOptions{Submit: f.submit}
 	if !f.noState {
 		st, err := state.Open(f.stateFile, state.Options{})
@@ -126,11 +132,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 		}
 	}
 
-	sinks, err := openSinks(f, src)
-	if err != nil {
-		return fatal(err)
-	}
-	prog := newProgress(stderr, f.quiet, "onboarding")
+	prog := newProgress(stderr, f.quiet, "onboarding", path)
 	opt.Progress = prog.update
 	runErr := batch.Run(ctx, src.reader, reg.Schema, src.mapper, client, sinks, sum, opt)
 	prog.finish()

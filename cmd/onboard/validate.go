@@ -38,7 +38,7 @@ func newValidateCmd() *cobra.Command {
 					return fatal(err)
 				}
 			}
-			prog := newProgress(stderr, quiet, "validating")
+			prog := newProgress(stderr, quiet, "validating", args[0])
 			err = batch.Validate(cmd.Context(), src.reader, src.reg.Schema, src.mapper, sink, sum, prog.update)
 			prog.finish()
 			if err != nil {
