@@ -3,6 +3,7 @@ package providers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -123,6 +124,27 @@ func ByStatus(status int) Code {
 // Bearer returns an Authorization header with a bearer token.
 func Bearer(token string) http.Header {
 	return http.Header{"Authorization": {"Bearer " + token}}
+}
+
+// Basic returns an Authorization header with HTTP Basic credentials.
+func Basic(id, secret string) http.Header {
+	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))}}
+}
+
+// maxBodyText caps BodyText: an excerpt identifies an error page, the
+// whole page is not a message.
+const maxBodyText = 200
+
+// BodyText is a short, one-line excerpt of an answer whose body is not the
+// vendor's error shape (an HTML page from a proxy, say), for the results
+// sheet: runs of white space become one space, and more than 200 bytes are
+// cut with "…".
+func BodyText(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > maxBodyText {
+		s = s[:maxBodyText] + "…"
+	}
+	return s
 }
 
 // JoinURL joins a base URL and a path without doubling slashes.

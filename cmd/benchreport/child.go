@@ -43,24 +43,39 @@ func (b *bench) runOnboard(ctx context.Context, env []string, args ...string) (c
 	if err != nil {
 		return childRun{}, err
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
+	r, err := b.runChild(ctx, env, bin, args...)
+	if err != nil {
+		return r, fmt.Errorf("onboard %s: %w\n%s", strings.Join(args, " "), err, tail(r.stderr, 10))
+	}
+	b.logf("  onboard %s: %s, peak RSS %s", args[0], secs(r.wall), mib(r.rssKiB))
+	return r, nil
+}
+
+// runChild runs bin through the spawn go-between, which reports its peak
+// RSS, and times it.
+func (b *bench) runChild(ctx context.Context, env []string, bin string, args ...string) (childRun, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return childRun{}, err
+	}
+	rssFile := filepath.Join(b.dir, "rss")
+	_ = os.Remove(rssFile)
+	cmd := exec.CommandContext(ctx, self, append([]string{spawnArg, rssFile, bin}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.WaitDelay = 5 * time.Second
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) } // spawn kills onboard
+	cmd.WaitDelay = 10 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr // stdout (the first problems) is not needed
 	start := time.Now()
 	err = cmd.Run()
 	r := childRun{wall: time.Since(start), stderr: strings.TrimSpace(stderr.String())}
-	if cmd.ProcessState != nil {
-		r.rssKiB = maxRSSKiB(cmd.ProcessState)
-		if cmd.ProcessState.ExitCode() == 1 {
-			err = nil
-		}
+	if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 1 {
+		err = nil
 	}
-	if err != nil {
-		return r, fmt.Errorf("onboard %s: %w\n%s", strings.Join(args, " "), err, tail(r.stderr, 10))
+	if err == nil {
+		r.rssKiB, err = readRSS(rssFile)
 	}
-	return r, nil
+	return r, err
 }
 
 // tail returns the last n lines of s.

@@ -57,6 +57,9 @@ type bench struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == spawnArg {
+		os.Exit(spawn(os.Args[2], os.Args[3:]))
+	}
 	out := flag.String("out", "", "also write the report (Markdown) to `FILE`")
 	only := flag.String("only", "", "comma-separated sections to run: validate, submit, state (default: all)")
 	keep := flag.Bool("keep", false, "keep the temp dir with the generated files")

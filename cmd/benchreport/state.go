@@ -15,6 +15,7 @@ import (
 const (
 	stateRows    = 100_000
 	stateWorkers = 32
+	stateTries   = 3    // best of: these runs vary by ±10%
 	stateShare   = 0.80 // with state vs --no-state
 	rerunShare   = 0.10 // the all-skipped re-run vs the first run
 )
@@ -27,34 +28,13 @@ func stateFigures(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	// Each run with fresh people gets a fresh vendor (the simulator keeps
-	// its users); the re-run goes to the same vendor as the run with state:
-	// the same base URL is the same state scope.
-	first, err := newVendor(sim.Options{})
-	if err != nil {
-		return err
-	}
-	defer first.Close()
-	b.logf("run --no-state, %s rows", count(stateRows))
-	noState, err := b.run(ctx, first, path, stateRows, "--no-state")
-	if err != nil {
-		return err
-	}
-	v, err := newVendor(sim.Options{})
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	store := filepath.Join(b.dir, "state.db")
-	b.logf("run --state, %s rows", count(stateRows))
-	withState, err := b.run(ctx, v, path, stateRows, "--state", store)
-	if err != nil {
-		return err
-	}
-	b.logf("re-run with the same state store and vendor")
-	rerun, err := b.run(ctx, v, path, 0, "--state", store)
-	if err != nil {
-		return err
+	var noState, withState, rerun childRun
+	for i := range stateTries {
+		ns, ws, rr, err := b.stateTry(ctx, path, i)
+		if err != nil {
+			return err
+		}
+		noState, withState, rerun = best(noState, ns), best(withState, ws), best(rerun, rr)
 	}
 
 	what := fmt.Sprintf("%s rows, --rate 0, %d workers", count(stateRows), stateWorkers)
@@ -62,9 +42,42 @@ func stateFigures(ctx context.Context, b *bench) error {
 	b.add(info("3a", "run --no-state, "+what, perSec(ns, "rows")+" ("+secs(noState.wall)+", peak RSS "+mib(noState.rssKiB)+")"))
 	b.add(info("3b", "run with the state store, "+what, perSec(ws, "rows")+" ("+secs(withState.wall)+", peak RSS "+mib(withState.rssKiB)+")"))
 	b.add(check("3c", "run with state / --no-state", pct(ws/ns), "≥ "+pct(stateShare), ws/ns >= stateShare))
-	share := rerun.wall.Seconds() / withState.wall.Seconds()
+	share := rerun.wall.Seconds() / withState.wall.Seconds() // the best re-run against the best first run
 	b.add(check("3d", "re-run of the same rows, all skipped, vs the first run", secs(rerun.wall)+" = "+pct(share), "< "+pct(rerunShare), share < rerunShare))
 	return nil
+}
+
+// stateTry runs the three runs once. Each run of new people gets a fresh
+// vendor (a simulator keeps its users); the re-run goes to the same vendor
+// as the run with state, since the base URL is part of the state scope.
+func (b *bench) stateTry(ctx context.Context, path string, try int) (noState, withState, rerun childRun, err error) {
+	b.logf("run --no-state, %s rows (try %d of %d)", count(stateRows), try+1, stateTries)
+	if noState, err = b.runFresh(ctx, path); err != nil {
+		return
+	}
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return
+	}
+	defer v.Close()
+	store := filepath.Join(b.dir, fmt.Sprintf("state-%d.db", try))
+	b.logf("run --state, %s rows", count(stateRows))
+	if withState, err = b.run(ctx, v, path, stateRows, "--state", store); err != nil {
+		return
+	}
+	b.logf("re-run with the same state store and vendor")
+	rerun, err = b.run(ctx, v, path, 0, "--state", store)
+	return
+}
+
+// runFresh runs `onboard run --no-state` against a vendor of its own.
+func (b *bench) runFresh(ctx context.Context, path string) (childRun, error) {
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return childRun{}, err
+	}
+	defer v.Close()
+	return b.run(ctx, v, path, stateRows, "--no-state")
 }
 
 // run runs `onboard run` on path against v and checks that every row was

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,19 +31,11 @@ var (
 
 // New builds a client from cfg; ONBOARD_TOKEN is the bearer JWT.
 func New(cfg providers.Config) (providers.Client, error) {
-	tok := cfg.Credentials[EnvToken]
-	if tok == "" {
-		return nil, fmt.Errorf("alphalearn: %s is not set (the bearer token from POST /authorize/login)", EnvToken)
+	v, err := cfg.Require("alphalearn", providers.Need{Env: EnvToken, What: "the bearer token from POST /authorize/login"})
+	if err != nil {
+		return nil, err
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	hc := cfg.HTTP
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
-	return &Client{base: base, hc: hc, token: tok, now: time.Now}, nil
+	return &Client{base: cfg.BaseURLOr(DefaultBaseURL), hc: cfg.HTTPClient(), token: v[0], now: time.Now}, nil
 }
 
 // Create sends one POST /user/create. The record's fields go as they are
@@ -71,7 +62,7 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 			// Likely created, but no ID to show: Sent lets the pool look
 			// the user up instead of creating again.
 			return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-				Message: "success answer without data.response.data.userId: " + rawText(resp.Body)}
+				Message: "success answer without data.response.data.userId: " + providers.BodyText(resp.Body)}
 		}
 		return providers.Created{ID: string(d.UserID)}, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -55,13 +56,11 @@ func TestCreateWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, reply{status: http.StatusOK, body: docSuccess})
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: docSuccess})
 			got, err := testClient(t, srv.URL).Create(ctx(t), tt.rec)
 			require.NoError(t, err)
 			assert.Equal(t, "126", got.ID)
-			reqs := srv.requests()
-			require.Len(t, reqs, 1, "exactly one request")
-			r := reqs[0]
+			r := srv.Only(t)
 			assert.Equal(t, http.MethodPost, r.Method)
 			assert.Equal(t, "/user/create", r.Path)
 			assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
@@ -72,10 +71,10 @@ func TestCreateWire(t *testing.T) {
 }
 
 func TestCreateBaseURLPath(t *testing.T) {
-	srv := newScripted(t, reply{status: http.StatusOK, body: docSuccess})
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: docSuccess})
 	_, err := testClient(t, srv.URL+"/v2/").Create(ctx(t), good())
 	require.NoError(t, err)
-	assert.Equal(t, "/v2/user/create", srv.requests()[0].Path)
+	assert.Equal(t, "/v2/user/create", srv.Requests()[0].Path)
 }
 
 func TestCreatedID(t *testing.T) {
@@ -91,16 +90,14 @@ func TestCreatedID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, reply{status: http.StatusOK, body: tt.body})
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: tt.body})
 			got, err := testClient(t, srv.URL).Create(ctx(t), good())
 			if !tt.sent {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, got.ID)
 				return
 			}
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, providers.VendorError, pe.Code)
+			pe := providertest.VendorError(t, err, providers.VendorError)
 			assert.True(t, pe.Sent, "the user may exist: look it up, do not create again")
 		})
 	}
@@ -110,12 +107,10 @@ func TestSuccessFalseIsNeverCreated(t *testing.T) {
 	// HTTP 200, success false, and even a userId: still a failure.
 	body := `{"success":false,"data":{"response":{"acknowledgement":"Failure","data":{"userId":"130"},
 		"error":{"code":"1021","internal_message":"Invalid email","moreInfo":[]}}}}`
-	srv := newScripted(t, reply{status: http.StatusOK, body: body})
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: body})
 	got, err := testClient(t, srv.URL).Create(ctx(t), good())
 	assert.Empty(t, got.ID)
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.VendorRejected, pe.Code)
+	pe := providertest.VendorError(t, err, providers.VendorRejected)
 	assert.Equal(t, "email", pe.Field)
 }
 
@@ -135,23 +130,23 @@ func TestFind(t *testing.T) {
 	joann := `{"userId":"131","firstName":"Jo","lastName":"Ann","email":"jo.ananya.rao@example.com"}`
 	tests := []struct {
 		name      string
-		replies   []reply
+		replies   []providertest.Answer
 		wantID    string
 		wantFound bool
 		requests  int
 	}{
-		{"exact email, case-insensitive", []reply{{status: 200, body: list(2, joann, ann)}}, "126", true, 1},
-		{"only a partial match", []reply{{status: 200, body: list(1, joann)}}, "", false, 1},
-		{"nobody", []reply{{status: 200, body: list(0)}}, "", false, 1},
+		{"exact email, case-insensitive", []providertest.Answer{{Status: 200, Body: list(2, joann, ann)}}, "126", true, 1},
+		{"only a partial match", []providertest.Answer{{Status: 200, Body: list(1, joann)}}, "", false, 1},
+		{"nobody", []providertest.Answer{{Status: 200, Body: list(0)}}, "", false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, tt.replies...)
+			srv := providertest.NewRecorder(t, tt.replies...)
 			id, found, err := testClient(t, srv.URL).Find(ctx(t), good())
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantFound, found)
 			assert.Equal(t, tt.wantID, id)
-			reqs := srv.requests()
+			reqs := srv.Requests()
 			require.Len(t, reqs, tt.requests)
 			assert.Equal(t, http.MethodGet, reqs[0].Method)
 			assert.Equal(t, "/user/user-list", reqs[0].Path)
@@ -164,20 +159,16 @@ func TestFind(t *testing.T) {
 }
 
 func TestFindErrors(t *testing.T) {
-	srv := newScripted(t, reply{status: http.StatusUnauthorized, body: failure("1001", "Invalid or expired token")})
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusUnauthorized, Body: failure("1001", "Invalid or expired token")})
 	_, _, err := testClient(t, srv.URL).Find(ctx(t), good())
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.AuthFailed, pe.Code)
+	providertest.VendorError(t, err, providers.AuthFailed)
 
 	_, _, err = testClient(t, srv.URL).Find(ctx(t), schema.Record{"firstName": "x"})
 	assert.Error(t, err, "nothing to look up by")
 }
 
 func TestNewNeedsToken(t *testing.T) {
-	_, err := New(testConfig("http://127.0.0.1:1", nil))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), EnvToken)
+	providertest.CheckNew(t, New, nil, EnvToken)
 	c, err := New(providers.Config{Credentials: map[string]string{EnvToken: "t"}})
 	require.NoError(t, err)
 	assert.Equal(t, DefaultBaseURL, c.(*Client).base)

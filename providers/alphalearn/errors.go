@@ -32,7 +32,7 @@ func classify(r *providers.Response, env *envelope, now time.Time) *providers.Er
 		}
 	}
 	if e.Message == "" {
-		e.Message = rawText(r.Body)
+		e.Message = providers.BodyText(r.Body)
 	}
 	code := e.VendorCode
 	switch {
@@ -61,15 +61,6 @@ func classify(r *providers.Response, env *envelope, now time.Time) *providers.Er
 		e.Message = "the vendor answered success false without a message"
 	}
 	return e
-}
-
-// rawText is a short, one-line excerpt of a non-envelope answer.
-func rawText(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 // fieldRE finds the field in the vendor's "Missing X" / "Invalid X"

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 )
 
 // TestDocumentedCodes drives the client against every code of the doc's
@@ -27,7 +28,7 @@ func TestDocumentedCodes(t *testing.T) {
 	for _, c := range codes {
 		name := c.Code + " " + c.Message
 		t.Run(name, func(t *testing.T) {
-			srv := newScripted(t, reply{status: http.StatusOK, body: failure(c.Code, c.Message)})
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: failure(c.Code, c.Message)})
 			_, err := testClient(t, srv.URL).Create(ctx(t), good())
 			var pe *providers.Error
 			require.ErrorAs(t, err, &pe)
@@ -54,37 +55,35 @@ func TestDocumentedCodes(t *testing.T) {
 func TestOtherAnswers(t *testing.T) {
 	tests := []struct {
 		name      string
-		reply     reply
+		reply     providertest.Answer
 		code      providers.Code
 		vendor    string
 		field     string
 		retryWait time.Duration
 	}{
-		{name: "401 envelope", reply: reply{status: 401, body: failure("1001", "Invalid or expired token")}, code: providers.AuthFailed, vendor: "1001"},
-		{name: "401 bare", reply: reply{status: 401, body: `Unauthorized`}, code: providers.AuthFailed},
-		{name: "auth code on 200", reply: reply{status: 200, body: failure("1002", "Token expired")}, code: providers.AuthFailed, vendor: "1002"},
-		{name: "403", reply: reply{status: 403, body: failure("", "Forbidden")}, code: providers.AuthFailed},
-		{name: "numeric code", reply: reply{status: 200, body: `{"success":false,"data":{"response":{"acknowledgement":"Failure","data":{},"error":{"code":1023,"internal_message":"Email address provided already exist. Please provide another email address"}}}}`},
+		{name: "401 envelope", reply: providertest.Answer{Status: 401, Body: failure("1001", "Invalid or expired token")}, code: providers.AuthFailed, vendor: "1001"},
+		{name: "401 bare", reply: providertest.Answer{Status: 401, Body: `Unauthorized`}, code: providers.AuthFailed},
+		{name: "auth code on 200", reply: providertest.Answer{Status: 200, Body: failure("1002", "Token expired")}, code: providers.AuthFailed, vendor: "1002"},
+		{name: "403", reply: providertest.Answer{Status: 403, Body: failure("", "Forbidden")}, code: providers.AuthFailed},
+		{name: "numeric code", reply: providertest.Answer{Status: 200, Body: `{"success":false,"data":{"response":{"acknowledgement":"Failure","data":{},"error":{"code":1023,"internal_message":"Email address provided already exist. Please provide another email address"}}}}`},
 			code: providers.AlreadyExists, vendor: "1023", field: "email"},
-		{name: "duplicate on 400", reply: reply{status: 400, body: failure("1023", "Email address provided already exist. Please provide another email address")}, code: providers.AlreadyExists, vendor: "1023", field: "email"},
-		{name: "validation on 400", reply: reply{status: 400, body: failure("1049", "Invalid roleId")}, code: providers.VendorRejected, vendor: "1049", field: "roleId"},
-		{name: "unknown code names a field", reply: reply{status: 200, body: failure("1099", "Invalid department")}, code: providers.VendorRejected, vendor: "1099", field: "department"},
-		{name: "no code", reply: reply{status: 200, body: failure("", "Invalid designation")}, code: providers.VendorRejected, field: "designation"},
-		{name: "success false and nothing else", reply: reply{status: 200, body: `{"success":false}`}, code: providers.VendorRejected},
-		{name: "rate limited", reply: reply{status: 429, header: map[string]string{"Retry-After": "3"}, body: `Too Many Requests`}, code: providers.RateLimited, retryWait: 3 * time.Second},
-		{name: "server error", reply: reply{status: 500, body: `<html>error</html>`}, code: providers.VendorError},
-		{name: "server error envelope", reply: reply{status: 503, body: failure("", "Service unavailable")}, code: providers.VendorError},
+		{name: "duplicate on 400", reply: providertest.Answer{Status: 400, Body: failure("1023", "Email address provided already exist. Please provide another email address")}, code: providers.AlreadyExists, vendor: "1023", field: "email"},
+		{name: "validation on 400", reply: providertest.Answer{Status: 400, Body: failure("1049", "Invalid roleId")}, code: providers.VendorRejected, vendor: "1049", field: "roleId"},
+		{name: "unknown code names a field", reply: providertest.Answer{Status: 200, Body: failure("1099", "Invalid department")}, code: providers.VendorRejected, vendor: "1099", field: "department"},
+		{name: "no code", reply: providertest.Answer{Status: 200, Body: failure("", "Invalid designation")}, code: providers.VendorRejected, field: "designation"},
+		{name: "success false and nothing else", reply: providertest.Answer{Status: 200, Body: `{"success":false}`}, code: providers.VendorRejected},
+		{name: "rate limited", reply: providertest.Answer{Status: 429, Header: map[string]string{"Retry-After": "3"}, Body: `Too Many Requests`}, code: providers.RateLimited, retryWait: 3 * time.Second},
+		{name: "server error", reply: providertest.Answer{Status: 500, Body: `<html>error</html>`}, code: providers.VendorError},
+		{name: "server error envelope", reply: providertest.Answer{Status: 503, Body: failure("", "Service unavailable")}, code: providers.VendorError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, tt.reply)
+			srv := providertest.NewRecorder(t, tt.reply)
 			_, err := testClient(t, srv.URL).Create(ctx(t), good())
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, tt.code, pe.Code, "error: %v", err)
+			pe := providertest.VendorError(t, err, tt.code)
 			assert.Equal(t, tt.vendor, pe.VendorCode)
 			assert.Equal(t, tt.field, pe.Field)
-			assert.Equal(t, tt.reply.status, pe.Status)
+			assert.Equal(t, tt.reply.Status, pe.Status)
 			assert.NotEmpty(t, pe.Message)
 			assert.Equal(t, tt.retryWait, pe.RetryAfter)
 			assert.NotContains(t, err.Error(), testToken)

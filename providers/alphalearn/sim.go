@@ -1,9 +1,6 @@
 package alphalearn
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,22 +20,14 @@ const firstUserID = 125
 // part filled). A bad token gets HTTP 401 with the same envelope and code
 // 1001 (an assumption: the codes below 1007 are not documented).
 func NewSimulator(opt sim.Options) *sim.Server {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	s := &simulator{store: sim.NewStore(), token: "sim-token-" + hex.EncodeToString(b)}
+	s := &simulator{store: sim.NewStore(), token: "sim-token-" + sim.RandomHex(16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /user/create", s.authed(s.create))
 	mux.HandleFunc("GET /user/user-list", s.authed(s.list))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, http.StatusNotFound, "Failure", nil, "", "Not found")
 	})
-	stats := &sim.Stats{}
-	return &sim.Server{
-		Handler:     sim.Middleware(opt, stats, mux),
-		Store:       s.store,
-		Stats:       stats,
-		Credentials: map[string]string{EnvToken: s.token},
-	}
+	return sim.NewServer(opt, mux, s.store, map[string]string{EnvToken: s.token})
 }
 
 type simulator struct {
@@ -68,8 +57,7 @@ func refuse(w http.ResponseWriter, c vendorCode) {
 
 func (s *simulator) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.token)) != 1 {
+		if !sim.HasBearer(r, s.token) {
 			answer(w, http.StatusUnauthorized, "Failure", nil, "1001", "Invalid or expired token")
 			return
 		}

@@ -3,9 +3,7 @@ package alphalearn
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
@@ -26,30 +25,21 @@ type simEnv struct {
 func newSimEnv(t *testing.T, opt sim.Options) *simEnv {
 	t.Helper()
 	srv := NewSimulator(opt)
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(ts.Close)
-	c, err := New(testConfig(ts.URL, srv.Credentials))
-	require.NoError(t, err)
-	return &simEnv{srv: srv, url: ts.URL, c: c.(*Client)}
+	url := providertest.Serve(t, srv.Handler)
+	return &simEnv{srv: srv, url: url, c: providertest.NewClient[*Client](t, New, url, srv.Credentials)}
 }
 
 // do sends a raw request and decodes the envelope.
 func (e *simEnv) do(t *testing.T, method, path, token, body string) (int, *envelope) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), method, e.url+path, strings.NewReader(body))
-	require.NoError(t, err)
+	h := http.Header{"Content-Type": {"application/json"}}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		h.Set("Authorization", "Bearer "+token)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	status, _, b := providertest.Send(t, method, e.url+path, h, body)
 	env := decode(b)
 	require.NotNil(t, env, "every answer is an envelope: %s", b)
-	return resp.StatusCode, env
+	return status, env
 }
 
 func (e *simEnv) token() string { return e.srv.Credentials[EnvToken] }
@@ -128,9 +118,7 @@ func TestSimValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.c.Create(ctx(t), tt.body)
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, providers.VendorRejected, pe.Code, "error: %v", err)
+			pe := providertest.VendorError(t, err, providers.VendorRejected)
 			assert.Equal(t, http.StatusOK, pe.Status, "failures come with HTTP 200")
 			assert.Equal(t, tt.code, pe.VendorCode)
 			assert.Equal(t, tt.field, pe.Field, "message: %s", pe.Message)
@@ -162,9 +150,7 @@ func TestSimDuplicate(t *testing.T) {
 	again := good()
 	again["email"] = "ANANYA.RAO@example.com"
 	_, err = e.c.Create(ctx(t), again)
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.AlreadyExists, pe.Code)
+	pe := providertest.VendorError(t, err, providers.AlreadyExists)
 	assert.Equal(t, "1023", pe.VendorCode)
 	assert.Equal(t, "Email address provided already exist. Please provide another email address", pe.Message)
 	assert.Equal(t, 1, e.srv.Store.Len())

@@ -2,7 +2,6 @@ package bksb
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,19 +31,13 @@ var (
 // New builds a client from ONBOARD_KEY_ID and ONBOARD_SECRET. Errors name
 // the env var, never its value.
 func New(cfg providers.Config) (providers.Client, error) {
-	id, secret := cfg.Credentials[envKeyID], cfg.Credentials[envSecret]
-	if id == "" {
-		return nil, fmt.Errorf("bksb: %s is not set (the API Access Key ID from Admin Options → API Access Keys)", envKeyID)
+	v, err := cfg.Require("bksb",
+		providers.Need{Env: envKeyID, What: "the API Access Key ID from Admin Options → API Access Keys"},
+		providers.Need{Env: envSecret, What: "the Secret Access Key of that API access key"})
+	if err != nil {
+		return nil, err
 	}
-	if secret == "" {
-		return nil, fmt.Errorf("bksb: %s is not set (the Secret Access Key of that API access key)", envSecret)
-	}
-	basic := base64.StdEncoding.EncodeToString([]byte(id + ":" + secret))
-	return &Client{
-		base: cfg.BaseURL,
-		auth: http.Header{"Authorization": {"Basic " + basic}},
-		hc:   cfg.HTTP,
-	}, nil
+	return &Client{base: cfg.BaseURL, auth: providers.Basic(v[0], v[1]), hc: cfg.HTTP}, nil
 }
 
 // simpleDateTime is bksb's date object; every part is an integer.
@@ -96,7 +89,7 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		// Created or not, we cannot tell: Sent lets the pool look the
 		// username up instead of creating twice.
 		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without a UserId: " + bodyText(resp.Body), Err: err}
+			Message: "success answer without a UserId: " + providers.BodyText(resp.Body), Err: err}
 	}
 	out := providers.Created{ID: strconv.FormatInt(id, 10)}
 	if u.OrgID != "" {
@@ -126,7 +119,7 @@ func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, err
 	id, ok := parseUserID(resp.Body)
 	if !ok {
 		return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
-			Message: "unreadable getUserId answer: " + bodyText(resp.Body)}
+			Message: "unreadable getUserId answer: " + providers.BodyText(resp.Body)}
 	}
 	return id, id != "", nil
 }

@@ -33,7 +33,7 @@ func mapError(resp *providers.Response) *providers.Error {
 	case detail != "":
 		e.Message = detail
 	case e.Message == "":
-		e.Message = bodyText(resp.Body)
+		e.Message = providers.BodyText(resp.Body)
 	}
 	// ByStatus is bksb's mapping too: 401 is a bad key, 403 a key whose
 	// permissions are not set to Allow (both stop the run), 5xx the server.
@@ -74,13 +74,4 @@ func firstModelError(ms map[string][]string) (field, msg string) {
 		}
 	}
 	return "", ""
-}
-
-// bodyText is a short, one-line excerpt of a non-JSON answer.
-func bodyText(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }

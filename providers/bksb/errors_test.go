@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -78,11 +78,9 @@ func TestErrorMapping(t *testing.T) {
 	rec := schema.Record{"Username": "alee2024", "Firstname": "Ann", "Lastname": "Lee"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base, _ := scriptedServer(t, tt.status, tt.header, tt.body)
-			_, err := client(t, base).Create(ctx(t), rec)
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, tt.code, pe.Code)
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: tt.status, Header: tt.header, Body: tt.body})
+			_, err := client(t, srv.URL).Create(ctx(t), rec)
+			pe := providertest.VendorError(t, err, tt.code)
 			assert.Equal(t, tt.status, pe.Status)
 			assert.Equal(t, tt.field, pe.Field)
 			assert.Equal(t, tt.message, pe.Message)

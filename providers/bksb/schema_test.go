@@ -8,17 +8,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
 func TestSchemaRoster(t *testing.T) {
 	header := []string{"Login", "Given Name", "Surname", "E-mail", "Date of Birth", "Auto Enrol", "Initial Password"}
 	good := []string{"alee2024", "Ann", "Lee", "ann.lee@example.ac.uk", "2004-09-17", "yes", "Welcome-2024"}
-	with := func(col int, v string) []string {
-		c := append([]string(nil), good...)
-		c[col] = v
-		return c
-	}
+	with := func(col int, v string) []string { return providertest.WithCell(good, col, v) }
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 	tests := []struct {
 		name  string
@@ -125,15 +122,5 @@ func TestSchemaFromJSON(t *testing.T) {
 // TestSchemaExamples: every field's Example is a valid value, so templates
 // and docs built from them validate.
 func TestSchemaExamples(t *testing.T) {
-	var header, cells []string
-	for _, f := range Schema.Fields {
-		require.NotEmpty(t, f.Example, "field %s has no Example", f.Name)
-		header = append(header, f.Name)
-		cells = append(cells, f.Example)
-	}
-	mp, err := schema.NewMapper(Schema, header, nil)
-	require.NoError(t, err)
-	rec, errs := mp.Map(cells)
-	assert.Empty(t, errs)
-	assert.Len(t, rec, len(Schema.Fields))
+	providertest.CheckExamples(t, Schema)
 }

@@ -1,9 +1,6 @@
 package bksb
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,25 +24,13 @@ type simulator struct {
 // NewSimulator returns a simulator of createUser, getUserId and
 // isUsernameExists, wrapped in the fault middleware.
 func NewSimulator(opt sim.Options) *sim.Server {
-	s := &simulator{keyID: "sim-key-" + randomHex(8), secret: "sim-secret-" + randomHex(16), store: sim.NewStore()}
+	s := &simulator{keyID: "sim-key-" + sim.RandomHex(8), secret: "sim-secret-" + sim.RandomHex(16), store: sim.NewStore()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/users/createUser", s.authed(s.create))
 	mux.HandleFunc("GET /api/users/user/getUserId", s.authed(s.getUserID))
 	mux.HandleFunc("GET /api/users/isUsernameExists", s.authed(s.usernameExists))
 	mux.HandleFunc("/", notFound)
-	stats := &sim.Stats{}
-	return &sim.Server{
-		Handler:     sim.Middleware(opt, stats, mux),
-		Store:       s.store,
-		Stats:       stats,
-		Credentials: map[string]string{envKeyID: s.keyID, envSecret: s.secret},
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+	return sim.NewServer(opt, mux, s.store, map[string]string{envKeyID: s.keyID, envSecret: s.secret})
 }
 
 func message(w http.ResponseWriter, status int, msg string) {
@@ -61,8 +46,7 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 func (s *simulator) authed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, secret, ok := r.BasicAuth()
-		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(s.keyID)) != 1 ||
-			subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {
+		if !ok || !sim.SameSecret(id, s.keyID) || !sim.SameSecret(secret, s.secret) {
 			message(w, http.StatusUnauthorized, "Authorization has been denied for this request.")
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -103,9 +104,7 @@ func TestSimDuplicateUsername(t *testing.T) {
 	_, err := c.Create(ctx(t), schema.Record{"Username": "alee2024", "Firstname": "Ann", "Lastname": "Lee"})
 	require.NoError(t, err)
 	_, err = c.Create(ctx(t), schema.Record{"Username": "ALee2024", "Firstname": "Al", "Lastname": "Lee"})
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.AlreadyExists, pe.Code)
+	pe := providertest.VendorError(t, err, providers.AlreadyExists)
 	assert.Equal(t, http.StatusBadRequest, pe.Status)
 	assert.Equal(t, "A user with the username 'ALee2024' already exists.", pe.Message)
 	assert.Equal(t, 1, srv.Store.Len())

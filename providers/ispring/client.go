@@ -32,14 +32,7 @@ var (
 // New builds a client from cfg. ONBOARD_TOKEN is used when set; otherwise
 // ONBOARD_CLIENT_ID and ONBOARD_CLIENT_SECRET are exchanged for tokens.
 func New(cfg providers.Config) (providers.Client, error) {
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	hc := cfg.HTTP
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	base, hc := cfg.BaseURLOr(DefaultBaseURL), cfg.HTTPClient()
 	c := &Client{base: base, hc: hc, now: time.Now}
 	if tok := cfg.Credentials[EnvToken]; tok != "" {
 		c.token = tok

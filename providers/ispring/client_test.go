@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
 // created is the documented 201 answer: the user ID as a JSON string.
-var created = reply{status: http.StatusCreated, body: `"` + testUser + `"`}
+var created = providertest.Answer{Status: http.StatusCreated, Body: `"` + testUser + `"`}
 
 func TestCreateWire(t *testing.T) {
 	tests := []struct {
@@ -55,13 +56,11 @@ func TestCreateWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, created)
+			srv := providertest.NewRecorder(t, created)
 			got, err := tokenClient(t, srv.URL).Create(ctx(t), tt.rec)
 			require.NoError(t, err)
 			assert.Equal(t, testUser, got.ID)
-			reqs := srv.requests()
-			require.Len(t, reqs, 1, "exactly one request")
-			r := reqs[0]
+			r := srv.Only(t)
 			assert.Equal(t, http.MethodPost, r.Method)
 			assert.Equal(t, "/user", r.Path)
 			assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
@@ -76,10 +75,10 @@ func TestCreateSupervisorGoesAsCustom(t *testing.T) {
 	// The roster's "supervisor" becomes role custom through the schema.
 	rec, errs := mapRow(t, with("Role", "Supervisor", "Role ID", testRole, "Managed Departments", testDept), nil)
 	require.Empty(t, errs)
-	srv := newScripted(t, created)
+	srv := providertest.NewRecorder(t, created)
 	_, err := tokenClient(t, srv.URL).Create(ctx(t), rec)
 	require.NoError(t, err)
-	body := srv.requests()[0].Body
+	body := srv.Requests()[0].Body
 	assert.Equal(t, "custom", body["role"])
 	assert.Equal(t, testRole, body["roleId"])
 }
@@ -104,11 +103,9 @@ func TestCreatedID(t *testing.T) {
 }
 
 func TestCreateUnreadableID(t *testing.T) {
-	srv := newScripted(t, reply{status: http.StatusCreated, body: ""})
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusCreated, Body: ""})
 	_, err := tokenClient(t, srv.URL).Create(ctx(t), schema.Record{"login": "bo", "departmentId": testDept})
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.VendorError, pe.Code)
+	pe := providertest.VendorError(t, err, providers.VendorError)
 	assert.True(t, pe.Sent, "the user may exist: the pool must look it up, not create again")
 }
 
@@ -131,12 +128,12 @@ func TestFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, reply{status: http.StatusOK, body: tt.body})
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: tt.body})
 			id, found, err := tokenClient(t, srv.URL).Find(ctx(t), tt.rec)
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantFound, found)
 			assert.Equal(t, tt.wantID, id)
-			r := srv.requests()[0]
+			r := srv.Requests()[0]
 			assert.Equal(t, http.MethodGet, r.Method)
 			assert.Equal(t, "/user", r.Path)
 			assert.Len(t, r.Query[tt.query], 1, "filter %s", tt.query)
@@ -145,13 +142,11 @@ func TestFind(t *testing.T) {
 }
 
 func TestFindErrors(t *testing.T) {
-	srv := newScripted(t, reply{status: http.StatusUnauthorized, body: `{"code":401,"message":"Invalid access token"}`})
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusUnauthorized, Body: `{"code":401,"message":"Invalid access token"}`})
 	_, _, err := tokenClient(t, srv.URL).Find(ctx(t), schema.Record{"login": "ann"})
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.AuthFailed, pe.Code)
+	pe := providertest.VendorError(t, err, providers.AuthFailed)
 
-	srv = newScripted(t, reply{status: http.StatusOK, body: `<response/>`})
+	srv = providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: `<response/>`})
 	_, _, err = tokenClient(t, srv.URL).Find(ctx(t), schema.Record{"login": "ann"})
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, providers.VendorError, pe.Code)
@@ -173,19 +168,7 @@ func TestNewCredentials(t *testing.T) {
 		{"secret only", map[string]string{EnvClientSecret: "s3cr3t-value"}, EnvClientID},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(testConfig("http://127.0.0.1:1", tt.creds))
-			if tt.wantErr == "" {
-				require.NoError(t, err)
-				assert.NotNil(t, c)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
-			for _, v := range tt.creds {
-				assert.NotContains(t, err.Error(), v, "no credential value in errors")
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { providertest.CheckNew(t, New, tt.creds, tt.wantErr) })
 	}
 }
 

@@ -1,23 +1,10 @@
 package ispring
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/require"
-
-	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 )
-
-// testTimeout bounds every request: loopback servers answer at once.
-const testTimeout = 5 * time.Second
 
 const (
 	testToken = "test-token-9c2e"
@@ -29,81 +16,11 @@ const (
 	testUser  = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 )
 
-// captured is one request a scripted server saw.
-type captured struct {
-	Method, Path string
-	Query        map[string][]string
-	Header       http.Header
-	Raw          string
-	Body         map[string]any
-}
-
-// reply is one scripted answer.
-type reply struct {
-	status int
-	header map[string]string
-	body   string
-}
-
-// scripted is a server that records requests and answers them with replies
-// in turn (the last one repeats).
-type scripted struct {
-	*httptest.Server
-	mu      sync.Mutex
-	reqs    []captured
-	replies []reply
-}
-
-func newScripted(t *testing.T, replies ...reply) *scripted {
-	t.Helper()
-	require.NotEmpty(t, replies)
-	s := &scripted{replies: replies}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		c := captured{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Raw: string(b)}
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			d := json.NewDecoder(strings.NewReader(string(b)))
-			d.UseNumber()
-			_ = d.Decode(&c.Body)
-		}
-		s.mu.Lock()
-		rp := s.replies[min(len(s.reqs), len(s.replies)-1)]
-		s.reqs = append(s.reqs, c)
-		s.mu.Unlock()
-		for k, v := range rp.header {
-			w.Header().Set(k, v)
-		}
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		}
-		w.WriteHeader(rp.status)
-		_, _ = io.WriteString(w, rp.body)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// requests returns what the server saw.
-func (s *scripted) requests() []captured {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]captured(nil), s.reqs...)
-}
-
-func testConfig(base string, creds map[string]string) providers.Config {
-	return providers.Config{BaseURL: base, Credentials: creds, HTTP: &http.Client{Timeout: testTimeout}}
-}
+// ctx bounds a test's requests.
+var ctx = providertest.Context
 
 // tokenClient is a client with a ready token.
 func tokenClient(t *testing.T, base string) *Client {
 	t.Helper()
-	c, err := New(testConfig(base, map[string]string{EnvToken: testToken}))
-	require.NoError(t, err)
-	return c.(*Client)
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(t.Context(), testTimeout)
-	t.Cleanup(cancel)
-	return c
+	return providertest.NewClient[*Client](t, New, base, map[string]string{EnvToken: testToken})
 }

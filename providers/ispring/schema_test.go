@@ -6,35 +6,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
 // mapRow maps one roster row given as header → cell through the engine.
 func mapRow(t *testing.T, row map[string]string, m *schema.Mapping) (schema.Record, []schema.FieldError) {
 	t.Helper()
-	header := make([]string, 0, len(row))
-	cells := make([]string, 0, len(row))
-	for h, v := range row {
-		header = append(header, h)
-		cells = append(cells, v)
-	}
-	mp, err := schema.NewMapper(Schema, header, m)
-	require.NoError(t, err)
-	return mp.Map(cells)
+	return providertest.MapColumns(t, Schema, row, m)
 }
 
+// goodRow is a roster row that maps without a problem.
+var goodRow = map[string]string{"User Name": "ann.lee", "E-mail": "ann.lee@example.com", "departmentId": testDept, "First Name": "Ann"}
+
 // with returns a good roster row changed by kv pairs ("" deletes).
-func with(kv ...string) map[string]string {
-	row := map[string]string{"User Name": "ann.lee", "E-mail": "ann.lee@example.com", "departmentId": testDept, "First Name": "Ann"}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			delete(row, kv[i])
-			continue
-		}
-		row[kv[i]] = kv[i+1]
-	}
-	return row
-}
+func with(kv ...string) map[string]string { return providertest.With(goodRow, kv...) }
 
 // problem is the part of a FieldError a test checks.
 type problem struct {

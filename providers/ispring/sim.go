@@ -1,9 +1,6 @@
 package ispring
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -52,7 +49,7 @@ func newSimulator(opt sim.Options, cfg simConfig) *sim.Server {
 	}
 	s := &simulator{
 		cfg: cfg, licences: opt.Licences, store: sim.NewStore(),
-		id: "sim-client-" + randHex(8), secret: "sim-secret-" + randHex(16), idPrefix: randHex(9),
+		id: "sim-client-" + sim.RandomHex(8), secret: "sim-secret-" + sim.RandomHex(16), idPrefix: sim.RandomHex(9),
 		tokens: map[string]time.Time{},
 	}
 	mux := http.NewServeMux()
@@ -62,19 +59,7 @@ func newSimulator(opt sim.Options, cfg simConfig) *sim.Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		sim.WriteJSON(w, http.StatusNotFound, errorResponse{Code: http.StatusNotFound, Message: "Not found"})
 	})
-	stats := &sim.Stats{}
-	return &sim.Server{
-		Handler:     sim.Middleware(opt, stats, mux),
-		Store:       s.store,
-		Stats:       stats,
-		Credentials: map[string]string{EnvClientID: s.id, EnvClientSecret: s.secret},
-	}
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return sim.NewServer(opt, mux, s.store, map[string]string{EnvClientID: s.id, EnvClientSecret: s.secret})
 }
 
 // fail answers an ErrorResponse whose code is the HTTP status.
@@ -91,18 +76,16 @@ func (s *simulator) token(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "Wrong parameters. grant_type must be client_credentials")
 		return
 	}
-	if !equal(r.PostForm.Get("client_id"), s.id) || !equal(r.PostForm.Get("client_secret"), s.secret) {
+	if !sim.SameSecret(r.PostForm.Get("client_id"), s.id) || !sim.SameSecret(r.PostForm.Get("client_secret"), s.secret) {
 		fail(w, http.StatusUnauthorized, "Invalid client credentials")
 		return
 	}
-	tok := "sim-token-" + randHex(16)
+	tok := "sim-token-" + sim.RandomHex(16)
 	s.mu.Lock()
 	s.tokens[tok] = s.cfg.now().Add(s.cfg.tokenTTL)
 	s.mu.Unlock()
 	sim.WriteJSON(w, http.StatusOK, tokenResponse{AccessToken: tok, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "bearer"})
 }
-
-func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // authed checks the bearer token before next.
 func (s *simulator) authed(next http.HandlerFunc) http.HandlerFunc {

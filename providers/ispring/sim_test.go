@@ -2,11 +2,8 @@ package ispring
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/providers/sim"
 )
 
@@ -27,9 +25,7 @@ type simEnv struct {
 func newSimEnv(t *testing.T, opt sim.Options) *simEnv {
 	t.Helper()
 	e := &simEnv{srv: NewSimulator(opt)}
-	ts := httptest.NewServer(e.srv.Handler)
-	t.Cleanup(ts.Close)
-	e.url = ts.URL
+	e.url = providertest.Serve(t, e.srv.Handler)
 	status, body := e.form(t, url.Values{"client_id": {e.srv.Credentials[EnvClientID]},
 		"client_secret": {e.srv.Credentials[EnvClientSecret]}, "grant_type": {"client_credentials"}})
 	require.Equal(t, http.StatusOK, status, body)
@@ -43,39 +39,25 @@ func newSimEnv(t *testing.T, opt sim.Options) *simEnv {
 
 func (e *simEnv) form(t *testing.T, v url.Values) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), http.MethodPost, e.url+tokenPath, strings.NewReader(v.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return send(t, req)
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	status, _, b := providertest.Send(t, http.MethodPost, e.url+tokenPath, h, v.Encode())
+	return status, string(b)
 }
 
 // do sends a raw request with a bearer token ("" for none).
 func (e *simEnv) do(t *testing.T, method, path, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), method, e.url+path, strings.NewReader(body))
-	require.NoError(t, err)
+	h := http.Header{"Content-Type": {"application/json"}}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		h.Set("Authorization", "Bearer "+token)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	return send(t, req)
-}
-
-func send(t *testing.T, req *http.Request) (int, string) {
-	t.Helper()
-	resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	status, _, b := providertest.Send(t, method, e.url+path, h, body)
+	return status, string(b)
 }
 
 func (e *simEnv) client(t *testing.T) *Client {
 	t.Helper()
-	c, err := New(testConfig(e.url, e.srv.Credentials))
-	require.NoError(t, err)
-	return c.(*Client)
+	return providertest.NewClient[*Client](t, New, e.url, e.srv.Credentials)
 }
 
 func TestSimTokenEndpoint(t *testing.T) {
@@ -121,9 +103,7 @@ func TestSimAuth(t *testing.T) {
 func TestSimExpiredToken(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	srv := newSimulator(sim.Options{}, simConfig{now: clock.now})
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(ts.Close)
-	e := &simEnv{srv: srv, url: ts.URL}
+	e := &simEnv{srv: srv, url: providertest.Serve(t, srv.Handler)}
 	_, body := e.form(t, url.Values{"client_id": {srv.Credentials[EnvClientID]}, "client_secret": {srv.Credentials[EnvClientSecret]}, "grant_type": {"client_credentials"}})
 	tok, _ := decodeJSON(t, []byte(body))["access_token"].(string)
 	require.NotEmpty(t, tok)
@@ -194,13 +174,13 @@ func TestSimDuplicates(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = c.Create(ctx(t), map[string]any{"login": "USER1", "departmentId": testDept})
-	pe := assertCode(t, err, providers.AlreadyExists)
+	pe := providertest.VendorError(t, err, providers.AlreadyExists)
 	assert.Equal(t, "login", pe.Field)
 	assert.Equal(t, http.StatusConflict, pe.Status)
 	assert.Equal(t, "User with the same login is already registered.", pe.Message)
 
 	_, err = c.Create(ctx(t), map[string]any{"login": "other", "email": "User1@Example.com", "departmentId": testDept})
-	pe = assertCode(t, err, providers.AlreadyExists)
+	pe = providertest.VendorError(t, err, providers.AlreadyExists)
 	assert.Equal(t, "email", pe.Field)
 
 	assert.Equal(t, 1, e.srv.Store.Len())
@@ -215,10 +195,10 @@ func TestSimLicences(t *testing.T) {
 		require.NoError(t, err)
 	}
 	_, err := c.Create(ctx(t), person("3"))
-	pe := assertCode(t, err, providers.LicenseExhausted)
+	pe := providertest.VendorError(t, err, providers.LicenseExhausted)
 	assert.True(t, pe.Fatal())
 	_, err = c.Create(ctx(t), person("1"))
-	assertCode(t, err, providers.AlreadyExists) // a duplicate is still a duplicate
+	providertest.VendorError(t, err, providers.AlreadyExists) // a duplicate is still a duplicate
 	assert.Equal(t, 2, e.srv.Store.Len())
 }
 

@@ -3,7 +3,6 @@ package ispring
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
@@ -77,11 +77,7 @@ func newKeyEnv(t *testing.T, opt sim.Options, ttl time.Duration) *keyEnv {
 	t.Helper()
 	e := &keyEnv{count: &counter{}, simClock: &fakeClock{t: time.Unix(1_700_000_000, 0)}, clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}}
 	e.srv = newSimulator(opt, simConfig{now: e.simClock.now, tokenTTL: ttl})
-	ts := httptest.NewServer(e.count.wrap(e.srv.Handler))
-	t.Cleanup(ts.Close)
-	c, err := New(testConfig(ts.URL, e.srv.Credentials))
-	require.NoError(t, err)
-	e.c = c.(*Client)
+	e.c = providertest.NewClient[*Client](t, New, providertest.Serve(t, e.count.wrap(e.srv.Handler)), e.srv.Credentials)
 	e.c.tokens.now = e.clock.now
 	return e
 }
@@ -107,10 +103,7 @@ func TestTokenExchangeWire(t *testing.T) {
 		bearer = r.Header.Get("Authorization")
 		sim.WriteJSON(w, 201, testUser)
 	})
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	c, err := New(testConfig(ts.URL, map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret"}))
-	require.NoError(t, err)
+	c := providertest.NewClient[*Client](t, New, providertest.Serve(t, mux), map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret"})
 	got, err := c.Create(ctx(t), person("1"))
 	require.NoError(t, err)
 	assert.Equal(t, testUser, got.ID)
@@ -200,20 +193,17 @@ func TestToken401AfterFreshTokenIsFatal(t *testing.T) {
 	mux.HandleFunc("POST /user", func(w http.ResponseWriter, r *http.Request) {
 		sim.WriteJSON(w, 401, errorResponse{Code: 401, Message: "Unauthorized"})
 	})
-	ts := httptest.NewServer(count.wrap(mux))
-	t.Cleanup(ts.Close)
-	c, err := New(testConfig(ts.URL, map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret"}))
-	require.NoError(t, err)
+	c := providertest.NewClient[*Client](t, New, providertest.Serve(t, count.wrap(mux)), map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret"})
 
 	// A fresh token refused: no second exchange.
-	_, err = c.Create(ctx(t), person("1"))
-	assertCode(t, err, providers.AuthFailed)
+	_, err := c.Create(ctx(t), person("1"))
+	providertest.VendorError(t, err, providers.AuthFailed)
 	assert.Equal(t, 1, count.get(tokenCalls))
 	assert.Equal(t, 1, count.get(createCalls))
 
 	// A cached token refused: one renewal, one resend, then give up.
 	_, err = c.Create(ctx(t), person("1"))
-	assertCode(t, err, providers.AuthFailed)
+	providertest.VendorError(t, err, providers.AuthFailed)
 	assert.Equal(t, 2, count.get(tokenCalls))
 	assert.Equal(t, 3, count.get(createCalls))
 }
@@ -233,15 +223,14 @@ func TestTokenFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newScripted(t, reply{status: tt.status, body: tt.body})
-			c, err := New(testConfig(srv.URL, map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret-value"}))
-			require.NoError(t, err)
-			_, err = c.Create(ctx(t), person("1"))
-			pe := assertCode(t, err, tt.code)
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: tt.status, Body: tt.body})
+			c := providertest.NewClient[*Client](t, New, srv.URL, map[string]string{EnvClientID: "cid", EnvClientSecret: "csecret-value"})
+			_, err := c.Create(ctx(t), person("1"))
+			pe := providertest.VendorError(t, err, tt.code)
 			assert.False(t, pe.Sent, "no user was sent")
 			assert.Contains(t, err.Error(), tokenPath)
 			assert.NotContains(t, err.Error(), "csecret-value")
-			reqs := srv.requests()
+			reqs := srv.Requests()
 			require.Len(t, reqs, 1, "no create without a token")
 			assert.Equal(t, tokenPath, reqs[0].Path)
 		})
@@ -255,14 +244,6 @@ func TestTokenWaitHonoursContext(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, _, err := ts.Token(c, "")
-	assertCode(t, err, providers.Interrupted)
+	providertest.VendorError(t, err, providers.Interrupted)
 	assert.Less(t, time.Since(start), time.Second)
-}
-
-func assertCode(t *testing.T, err error, code providers.Code) *providers.Error {
-	t.Helper()
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, code, pe.Code, "error: %v", err)
-	return pe
 }

@@ -6,12 +6,14 @@
 //	func TestConformance(t *testing.T) {
 //		providertest.Run(t, reg, schema.Record{"email": "ann@example.org", ...})
 //	}
+//
+// It also holds what the vendors' own tests share: a Recorder standing in
+// for the vendor to check the wire format, the sample rosters and
+// workbooks under samples/ (LoadSample, SampleXLSX), and small helpers for
+// clients, raw requests and roster rows.
 package providertest
 
 import (
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -23,8 +25,9 @@ import (
 	"github.com/onboard/onboard/schema"
 )
 
-// timeout bounds every request and every subtest: simulators answer at once.
-const timeout = 10 * time.Second
+// Timeout bounds every request a test makes: loopback servers answer at
+// once.
+const Timeout = 10 * time.Second
 
 // Option adjusts Run for a vendor whose documented behaviour differs from
 // the common case.
@@ -85,14 +88,12 @@ func start(t *testing.T, reg *providers.Registration, opt sim.Options) *env {
 	require.NotNil(t, srv, "Simulator returned nil")
 	require.NotNil(t, srv.Handler, "Simulator returned no Handler")
 	require.NotNil(t, srv.Store, "Simulator returned no Store")
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(ts.Close)
-	return &env{reg: reg, srv: srv, url: ts.URL}
+	return &env{reg: reg, srv: srv, url: Serve(t, srv.Handler)}
 }
 
 // config is a client config for this simulator with creds.
 func (e *env) config(creds map[string]string) providers.Config {
-	return providers.Config{BaseURL: e.url, Credentials: creds, HTTP: &http.Client{Timeout: timeout}}
+	return Config(e.url, creds)
 }
 
 // client builds a client with the simulator's own credentials.
@@ -109,26 +110,10 @@ func (e *env) clientWith(t *testing.T, creds map[string]string) providers.Client
 	return c
 }
 
-func ctxFor(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// vendorError asserts err is a *providers.Error with code and returns it.
-func vendorError(t *testing.T, err error, code providers.Code) *providers.Error {
-	t.Helper()
-	require.Error(t, err, "want %s", code)
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe, "errors must be *providers.Error")
-	assert.Equal(t, code, pe.Code, "error: %v", err)
-	return pe
-}
-
 // create makes good at e and asserts it worked.
 func (e *env) create(t *testing.T, c providers.Client, good schema.Record) providers.Created {
 	t.Helper()
-	got, err := c.Create(ctxFor(t), good)
+	got, err := c.Create(Context(t), good)
 	require.NoError(t, err, "Create(good)")
 	require.NotEmpty(t, got.ID, "Create must return the vendor's ID")
 	return got
@@ -150,8 +135,8 @@ func checkDuplicate(t *testing.T, reg *providers.Registration, good schema.Recor
 	e := start(t, reg, sim.Options{})
 	c := e.client(t)
 	e.create(t, c, good)
-	_, err := c.Create(ctxFor(t), good)
-	pe := vendorError(t, err, providers.AlreadyExists)
+	_, err := c.Create(Context(t), good)
+	pe := VendorError(t, err, providers.AlreadyExists)
 	assert.False(t, pe.Retryable(), "a duplicate must not be retried")
 	assert.Equal(t, 1, e.srv.Store.Len(), "a duplicate must not create a user")
 }
@@ -165,8 +150,8 @@ func checkWrongCredentials(t *testing.T, reg *providers.Registration, good schem
 		wrong[k] = w
 	}
 	c := e.clientWith(t, wrong)
-	_, err := c.Create(ctxFor(t), good)
-	pe := vendorError(t, err, providers.AuthFailed)
+	_, err := c.Create(Context(t), good)
+	pe := VendorError(t, err, providers.AuthFailed)
 	assert.True(t, pe.Fatal(), "bad credentials must stop the run")
 	assert.Equal(t, 0, e.srv.Store.Len(), "no user may be created with bad credentials")
 	for k, v := range e.srv.Credentials {
@@ -181,26 +166,26 @@ func checkFind(t *testing.T, reg *providers.Registration, good schema.Record) {
 	if !ok {
 		t.Skip("client does not implement providers.Finder")
 	}
-	_, found, err := f.Find(ctxFor(t), good)
+	_, found, err := f.Find(Context(t), good)
 	require.NoError(t, err, "Find before create")
 	assert.False(t, found, "nobody exists yet")
 
 	got := e.create(t, c, good)
-	id, found, err := f.Find(ctxFor(t), good)
+	id, found, err := f.Find(Context(t), good)
 	require.NoError(t, err, "Find(good)")
 	assert.True(t, found, "Find(good) after create")
 	assert.Equal(t, got.ID, id, "Find returns the created ID")
 
 	other := Other(reg.Schema, good)
-	_, found, err = f.Find(ctxFor(t), other)
+	_, found, err = f.Find(Context(t), other)
 	require.NoError(t, err, "Find(other)")
 	assert.False(t, found, "a different person (%s) must not be found", reg.Schema.KeyOf(other))
 }
 
 func checkVendorError(t *testing.T, reg *providers.Registration, good schema.Record) {
 	e := start(t, reg, sim.Options{FailRate: 1})
-	_, err := e.client(t).Create(ctxFor(t), good)
-	pe := vendorError(t, err, providers.VendorError)
+	_, err := e.client(t).Create(Context(t), good)
+	pe := VendorError(t, err, providers.VendorError)
 	assert.True(t, pe.Retryable(), "a 5xx is retryable")
 	assert.False(t, pe.Fatal(), "a 5xx does not stop the run")
 }
@@ -209,13 +194,13 @@ func checkRateLimited(t *testing.T, reg *providers.Registration, good schema.Rec
 	// One request per 1000 s: the first POST passes, the next gets 429.
 	e := start(t, reg, sim.Options{RateLimit: 0.001})
 	c := e.client(t)
-	_, err := c.Create(ctxFor(t), good)
+	_, err := c.Create(Context(t), good)
 	if err == nil {
 		// The first POST was the create itself; a client that posts for a
 		// token first meets the limit on its first create instead.
-		_, err = c.Create(ctxFor(t), Other(reg.Schema, good))
+		_, err = c.Create(Context(t), Other(reg.Schema, good))
 	}
-	pe := vendorError(t, err, providers.RateLimited)
+	pe := VendorError(t, err, providers.RateLimited)
 	assert.True(t, pe.Retryable(), "a 429 is retryable")
 	assert.Positive(t, pe.RetryAfter, "RetryAfter comes from the Retry-After header")
 }

@@ -7,8 +7,12 @@
 package sim
 
 import (
+	crand "crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -194,11 +198,7 @@ func (s *Store) Len() int {
 func (s *Store) Creates() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.creates))
-	for k, v := range s.creates {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.creates)
 }
 
 // Duplicates returns how many creates per primary key were refused because
@@ -206,11 +206,7 @@ func (s *Store) Creates() map[string]int {
 func (s *Store) Duplicates() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.dups))
-	for k, v := range s.dups {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.dups)
 }
 
 // Users returns all users, ordered by key.
@@ -233,6 +229,33 @@ func Hex(n, w int) string {
 		return s
 	}
 	return strings.Repeat("0", w-len(s)) + s
+}
+
+// RandomHex returns n random bytes as 2n lowercase hex digits, for the
+// secrets and tokens a simulator hands out.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = crand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+// SameSecret compares a presented credential with the expected one in
+// constant time.
+func SameSecret(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// HasBearer reports whether r carries "Authorization: Bearer <token>".
+func HasBearer(r *http.Request, token string) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && SameSecret(got, token)
+}
+
+// NewServer wraps a vendor handler in the faults of opt and returns the
+// Server that hands out creds.
+func NewServer(opt Options, h http.Handler, store *Store, creds map[string]string) *Server {
+	stats := &Stats{}
+	return &Server{Handler: Middleware(opt, stats, h), Store: store, Stats: stats, Credentials: creds}
 }
 
 // Server is a running vendor simulator: its handler (faults included), its

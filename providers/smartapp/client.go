@@ -48,11 +48,7 @@ func New(cfg providers.Config) (providers.Client, error) {
 	if cfg.BaseURL == "" {
 		return nil, fmt.Errorf("smartapp: no base URL")
 	}
-	hc := cfg.HTTP
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
-	return &Client{base: cfg.BaseURL, header: providers.Bearer(token), hc: hc, now: time.Now}, nil
+	return &Client{base: cfg.BaseURL, header: providers.Bearer(token), hc: cfg.HTTPClient(), now: time.Now}, nil
 }
 
 // Create sends one POST /user/create. Fields absent from rec are left out:

@@ -1,57 +1,22 @@
 package smartapp
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
 const testToken = "test-token-0123"
 
-// captured is one request as the vendor saw it.
-type captured struct {
-	method, path, auth, contentType string
-	body                            map[string]any
-}
-
-// scripted answers every request with status, header and body verbatim and
-// hands the first request it saw to the returned channel.
-func scripted(t *testing.T, status int, header http.Header, answer string) (*httptest.Server, chan captured) {
-	t.Helper()
-	got := make(chan captured, 1)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var body map[string]any
-		_ = json.Unmarshal(b, &body)
-		select {
-		case got <- captured{r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), body}:
-		default:
-		}
-		for k, v := range header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, answer)
-	}))
-	t.Cleanup(ts.Close)
-	return ts, got
-}
-
 func newClient(t *testing.T, base string) *Client {
 	t.Helper()
-	c, err := New(providers.Config{BaseURL: base, Credentials: map[string]string{TokenEnv: testToken},
-		HTTP: &http.Client{Timeout: 5 * time.Second}})
-	require.NoError(t, err)
-	return c.(*Client)
+	return providertest.NewClient[*Client](t, New, base, map[string]string{TokenEnv: testToken})
 }
 
 const createdAnswer = `{"email":"ccarr@smartapp.com","userID":"0d5c4f0e-7a51-4d8e-9c1b-2f4a6b8c9d01","globalUserID":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}`
@@ -104,16 +69,16 @@ func TestCreateWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, got := scripted(t, http.StatusOK, nil, createdAnswer)
-			c := newClient(t, ts.URL+"/") // a trailing slash must not double
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: createdAnswer})
+			c := newClient(t, srv.URL+"/") // a trailing slash must not double
 			created, err := c.Create(t.Context(), tt.rec)
 			require.NoError(t, err)
-			req := <-got
-			assert.Equal(t, http.MethodPost, req.method)
-			assert.Equal(t, "/user/create", req.path)
-			assert.Equal(t, "Bearer "+testToken, req.auth)
-			assert.Equal(t, "application/json", req.contentType)
-			assert.Equal(t, tt.want, req.body)
+			req := srv.Only(t)
+			assert.Equal(t, http.MethodPost, req.Method)
+			assert.Equal(t, "/user/create", req.URI)
+			assert.Equal(t, "Bearer "+testToken, req.Header.Get("Authorization"))
+			assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+			assert.Equal(t, tt.want, req.Body)
 			assert.Equal(t, providers.Created{ID: "0d5c4f0e-7a51-4d8e-9c1b-2f4a6b8c9d01",
 				Extra: map[string]string{"globalUserID": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}}, created)
 		})
@@ -121,10 +86,10 @@ func TestCreateWire(t *testing.T) {
 }
 
 func TestCreateUnderPathPrefix(t *testing.T) {
-	ts, got := scripted(t, http.StatusOK, nil, createdAnswer)
-	_, err := newClient(t, ts.URL+"/api/v1").Create(t.Context(), good())
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: createdAnswer})
+	_, err := newClient(t, srv.URL+"/api/v1").Create(t.Context(), good())
 	require.NoError(t, err)
-	assert.Equal(t, "/api/v1/user/create", (<-got).path)
+	assert.Equal(t, "/api/v1/user/create", srv.Only(t).URI)
 }
 
 func TestNewMissingToken(t *testing.T) {
@@ -133,12 +98,7 @@ func TestNewMissingToken(t *testing.T) {
 		"empty": {TokenEnv: ""},
 		"other": {"ONBOARD_API_KEY": "secret-value"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := New(providers.Config{BaseURL: "http://127.0.0.1", Credentials: creds})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), TokenEnv)
-			assert.NotContains(t, err.Error(), "secret-value")
-		})
+		t.Run(name, func(t *testing.T) { providertest.CheckNew(t, New, creds, TokenEnv) })
 	}
 }
 
@@ -155,13 +115,13 @@ func TestFindWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, got := scripted(t, http.StatusOK, nil, tt.answer)
-			id, found, err := newClient(t, ts.URL).Find(t.Context(), schema.Record{"email": tt.email})
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: tt.answer})
+			id, found, err := newClient(t, srv.URL).Find(t.Context(), schema.Record{"email": tt.email})
 			require.NoError(t, err)
-			req := <-got
-			assert.Equal(t, http.MethodGet, req.method)
-			assert.Equal(t, "/user/list?"+tt.wantQuery, req.path)
-			assert.Equal(t, "Bearer "+testToken, req.auth)
+			req := srv.Only(t)
+			assert.Equal(t, http.MethodGet, req.Method)
+			assert.Equal(t, "/user/list?"+tt.wantQuery, req.URI)
+			assert.Equal(t, "Bearer "+testToken, req.Header.Get("Authorization"))
 			assert.Equal(t, tt.wantID != "", found)
 			assert.Equal(t, tt.wantID, id)
 		})
@@ -169,16 +129,14 @@ func TestFindWire(t *testing.T) {
 }
 
 func TestFindErrors(t *testing.T) {
-	ts, _ := scripted(t, http.StatusForbidden, nil, `{"message":"Forbidden"}`)
-	_, _, err := newClient(t, ts.URL).Find(t.Context(), good())
-	var pe *providers.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, providers.AuthFailed, pe.Code)
+	srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusForbidden, Body: `{"message":"Forbidden"}`})
+	_, _, err := newClient(t, srv.URL).Find(t.Context(), good())
+	providertest.VendorError(t, err, providers.AuthFailed)
 
-	ts, _ = scripted(t, http.StatusOK, nil, `<html>oops</html>`)
-	_, _, err = newClient(t, ts.URL).Find(t.Context(), good())
+	srv = providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: `<html>oops</html>`})
+	_, _, err = newClient(t, srv.URL).Find(t.Context(), good())
 	assert.ErrorContains(t, err, "list answer")
 
-	_, _, err = newClient(t, ts.URL).Find(t.Context(), schema.Record{"firstName": "Ann"})
+	_, _, err = newClient(t, srv.URL).Find(t.Context(), schema.Record{"firstName": "Ann"})
 	assert.ErrorContains(t, err, "no email")
 }

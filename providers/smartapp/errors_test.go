@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 )
 
 // TestCreateErrors drives the client against each documented answer (and
@@ -17,7 +18,7 @@ func TestCreateErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		status    int
-		header    http.Header
+		header    map[string]string
 		body      string
 		code      providers.Code
 		msg       string
@@ -35,7 +36,7 @@ func TestCreateErrors(t *testing.T) {
 			code: providers.AlreadyExists, msg: "email already exists", field: "email"},
 		{name: "403 is a bad token (assumed)", status: 403, body: `{"message":"Forbidden"}`,
 			code: providers.AuthFailed, msg: "Forbidden", fatal: true},
-		{name: "429 with Retry-After", status: 429, header: http.Header{"Retry-After": {"7"}}, body: `{"error":"Too Many Requests"}`,
+		{name: "429 with Retry-After", status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"error":"Too Many Requests"}`,
 			code: providers.RateLimited, msg: "Too Many Requests", retryable: true},
 		{name: "500", status: 500, body: `{"message":"Internal Server Error"}`,
 			code: providers.VendorError, msg: "Internal Server Error", retryable: true},
@@ -44,11 +45,9 @@ func TestCreateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts, _ := scripted(t, tt.status, tt.header, tt.body)
-			_, err := newClient(t, ts.URL).Create(t.Context(), good())
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, tt.code, pe.Code)
+			srv := providertest.NewRecorder(t, providertest.Answer{Status: tt.status, Header: tt.header, Body: tt.body})
+			_, err := newClient(t, srv.URL).Create(t.Context(), good())
+			pe := providertest.VendorError(t, err, tt.code)
 			assert.Equal(t, tt.status, pe.Status)
 			assert.Equal(t, tt.msg, pe.Message)
 			assert.Equal(t, tt.field, pe.Field)
@@ -66,8 +65,8 @@ func TestCreateErrors(t *testing.T) {
 // created the user, so the row is marked sent for a lookup.
 func TestCreateSuccessWithoutID(t *testing.T) {
 	for _, body := range []string{`{"email":"ccarr@smartapp.com"}`, `User was created`} {
-		ts, _ := scripted(t, http.StatusOK, nil, body)
-		_, err := newClient(t, ts.URL).Create(t.Context(), good())
+		srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: body})
+		_, err := newClient(t, srv.URL).Create(t.Context(), good())
 		var pe *providers.Error
 		require.ErrorAs(t, err, &pe, body)
 		assert.Equal(t, providers.VendorError, pe.Code, body)

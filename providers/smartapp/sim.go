@@ -2,7 +2,6 @@ package smartapp
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -56,7 +55,7 @@ type simulator struct {
 // licences, so that answer is our assumption.
 func NewSimulator(opt sim.Options) *sim.Server {
 	s := &simulator{
-		token:     "sim-token-" + randomHex(16),
+		token:     "sim-token-" + sim.RandomHex(16),
 		store:     sim.NewStore(),
 		locations: map[string]bool{},
 		licences:  opt.Licences,
@@ -71,13 +70,7 @@ func NewSimulator(opt sim.Options) *sim.Server {
 	mux.HandleFunc("POST "+createPath, s.create)
 	mux.HandleFunc("GET "+getUserPath, s.get)
 	mux.HandleFunc("GET "+listPath, s.list)
-	stats := &sim.Stats{}
-	return &sim.Server{
-		Handler:     sim.Middleware(opt, stats, s.auth(mux)),
-		Store:       s.store,
-		Stats:       stats,
-		Credentials: map[string]string{TokenEnv: s.token},
-	}
+	return sim.NewServer(opt, s.auth(mux), s.store, map[string]string{TokenEnv: s.token})
 }
 
 func locationKey(company, location string) string {
@@ -90,9 +83,8 @@ func answer(w http.ResponseWriter, status int, msg string) {
 
 // auth admits only "Authorization: Bearer <token>".
 func (s *simulator) auth(next http.Handler) http.Handler {
-	want := []byte("Bearer " + s.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if !sim.HasBearer(r, s.token) {
 			answer(w, http.StatusForbidden, msgForbidden)
 			return
 		}
@@ -209,10 +201,4 @@ func newUUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

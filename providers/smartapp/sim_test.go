@@ -1,20 +1,17 @@
 package smartapp
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/providers/sim"
 )
 
@@ -22,34 +19,25 @@ import (
 type simEnv struct {
 	srv *sim.Server
 	url string
-	hc  *http.Client
 }
 
 func startSim(t *testing.T, opt sim.Options) *simEnv {
 	t.Helper()
 	srv := NewSimulator(opt)
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(ts.Close)
-	return &simEnv{srv: srv, url: ts.URL, hc: &http.Client{Timeout: 5 * time.Second}}
+	return &simEnv{srv: srv, url: providertest.Serve(t, srv.Handler)}
 }
 
 // call sends a raw request and returns the status and the decoded answer.
 func (e *simEnv) call(t *testing.T, method, path, auth, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.url+path, bytes.NewBufferString(body))
-	require.NoError(t, err)
+	h := http.Header{"Content-Type": {"application/json"}}
 	if auth != "" {
-		req.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.hc.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	status, _, b := providertest.Send(t, method, e.url+path, h, body)
 	var ans map[string]any
 	_ = json.Unmarshal(b, &ans)
-	return resp.StatusCode, ans
+	return status, ans
 }
 
 func (e *simEnv) bearer() string { return "Bearer " + e.srv.Credentials[TokenEnv] }
@@ -196,8 +184,7 @@ func TestSimLicences(t *testing.T) {
 // concurrent creates: one winner per email, no more users than licences.
 func TestSimConcurrent(t *testing.T) {
 	e := startSim(t, sim.Options{Licences: 5})
-	c, err := New(providers.Config{BaseURL: e.url, Credentials: e.srv.Credentials, HTTP: e.hc})
-	require.NoError(t, err)
+	c := providertest.NewClient[*Client](t, New, e.url, e.srv.Credentials)
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex

@@ -29,14 +29,13 @@ var (
 // New builds a client from ONBOARD_TOKEN and ONBOARD_INSTALL_SID. Errors name
 // the env var, never its value.
 func New(cfg providers.Config) (providers.Client, error) {
-	token := cfg.Credentials[envToken]
-	if token == "" {
-		return nil, fmt.Errorf("smarterproctoring: %s is not set (the API token from your SmarterProctoring account manager)", envToken)
+	v, err := cfg.Require("smarterproctoring",
+		providers.Need{Env: envToken, What: "the API token from your SmarterProctoring account manager"},
+		providers.Need{Env: envInstallSID, What: "the install SID, AI followed by 32 hex digits"})
+	if err != nil {
+		return nil, err
 	}
-	sid := cfg.Credentials[envInstallSID]
-	if sid == "" {
-		return nil, fmt.Errorf("smarterproctoring: %s is not set (the install SID, AI followed by 32 hex digits)", envInstallSID)
-	}
+	token, sid := v[0], v[1]
 	if !installSIDRE.MatchString(sid) {
 		return nil, fmt.Errorf("smarterproctoring: %s is not an install SID: want AI followed by 32 lowercase hex digits (got %d characters)", envInstallSID, len(sid))
 	}
@@ -84,7 +83,7 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		// Created or not, we cannot tell: Sent lets the pool look the
 		// person up instead of creating them twice.
 		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without a user sid: " + bodyText(resp.Body), Err: err}
+			Message: "success answer without a user sid: " + providers.BodyText(resp.Body), Err: err}
 	}
 	return providers.Created{ID: u.Sid}, nil
 }
@@ -113,7 +112,7 @@ func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, err
 	if err := json.Unmarshal(resp.Body, &l); err != nil {
 		if err2 := json.Unmarshal(resp.Body, &l.Results); err2 != nil {
 			return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
-				Message: "unreadable user list: " + bodyText(resp.Body), Err: err}
+				Message: "unreadable user list: " + providers.BodyText(resp.Body), Err: err}
 		}
 	}
 	// The filter's matching rules are not documented: insist on the same

@@ -35,7 +35,7 @@ func mapError(resp *providers.Response) *providers.Error {
 	_ = json.Unmarshal(resp.Body, &a) // a non-JSON page keeps its text below
 	e := &providers.Error{Status: resp.Status, VendorCode: codeString(a.Code), Message: a.Message}
 	if e.Message == "" {
-		e.Message = bodyText(resp.Body)
+		e.Message = providers.BodyText(resp.Body)
 	}
 	switch s := resp.Status; {
 	case s == http.StatusUnauthorized:
@@ -94,13 +94,4 @@ func codeString(v any) string {
 		return strconv.FormatFloat(c, 'f', -1, 64)
 	}
 	return ""
-}
-
-// bodyText is a short, one-line excerpt of a non-JSON answer.
-func bodyText(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -106,11 +107,9 @@ func TestErrorMapping(t *testing.T) {
 	rec := schema.Record{"firstName": "Ann", "lastName": "Lee", "email": "ann.lee@example.edu"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newScripted(t, tt.status, tt.header, tt.body)
+			s := providertest.NewRecorder(t, providertest.Answer{Status: tt.status, Header: tt.header, Body: tt.body})
 			_, err := testClient(t, s.URL).Create(ctx(t), rec)
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, tt.code, pe.Code)
+			pe := providertest.VendorError(t, err, tt.code)
 			assert.Equal(t, tt.status, pe.Status)
 			assert.Equal(t, tt.field, pe.Field)
 			assert.Equal(t, tt.vendorCode, pe.VendorCode)
@@ -123,7 +122,7 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestVendorCodeAsNumber(t *testing.T) {
-	s := newScripted(t, http.StatusForbidden, nil, `{"code":5003,"message":"Forbidden","status":403}`)
+	s := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusForbidden, Body: `{"code":5003,"message":"Forbidden","status":403}`})
 	_, err := testClient(t, s.URL).Create(ctx(t), schema.Record{"email": "a@b.co"})
 	var pe *providers.Error
 	require.ErrorAs(t, err, &pe)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -39,9 +40,7 @@ func TestCheckPassword(t *testing.T) {
 // mapRow maps one roster row through the engine with the given header.
 func mapRow(t *testing.T, header, cells []string, m *schema.Mapping) (schema.Record, []schema.FieldError) {
 	t.Helper()
-	mp, err := schema.NewMapper(Schema, header, m)
-	require.NoError(t, err)
-	return mp.Map(cells)
+	return providertest.MapRow(t, Schema, header, cells, m)
 }
 
 func TestSchemaRoster(t *testing.T) {
@@ -49,11 +48,7 @@ func TestSchemaRoster(t *testing.T) {
 		"Lat", "Long", "Login", "Password", "Active", "External ID"}
 	good := []string{"Ann", "Lee", "ann.lee@example.edu", "ann@example.org", "USD", "TZ0123456789abcdef0123456789abcdef",
 		"33.4255", "-111.94", "alee", "Exam#2024ok", "yes", "HR-20931"}
-	with := func(col int, v string) []string {
-		c := append([]string(nil), good...)
-		c[col] = v
-		return c
-	}
+	with := func(col int, v string) []string { return providertest.WithCell(good, col, v) }
 	tests := []struct {
 		name  string
 		cells []string
@@ -163,15 +158,5 @@ func TestSchemaMappingUpperCurrency(t *testing.T) {
 // TestSchemaExamples: every field's Example is a valid value, so templates
 // and docs built from them validate.
 func TestSchemaExamples(t *testing.T) {
-	var header, cells []string
-	for _, f := range Schema.Fields {
-		require.NotEmpty(t, f.Example, "field %s has no Example", f.Name)
-		header = append(header, f.Name)
-		cells = append(cells, f.Example)
-	}
-	mp, err := schema.NewMapper(Schema, header, nil)
-	require.NoError(t, err)
-	rec, errs := mp.Map(cells)
-	assert.Empty(t, errs)
-	assert.Len(t, rec, len(Schema.Fields))
+	providertest.CheckExamples(t, Schema)
 }

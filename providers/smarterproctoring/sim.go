@@ -1,8 +1,6 @@
 package smarterproctoring
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -27,8 +25,8 @@ type simulator struct {
 // same path), wrapped in the fault middleware.
 func NewSimulator(opt sim.Options) *sim.Server {
 	s := &simulator{
-		token:   "sim-token-" + randomHex(16),
-		install: "AI" + randomHex(16),
+		token:   "sim-token-" + sim.RandomHex(16),
+		install: "AI" + sim.RandomHex(16),
 		store:   sim.NewStore(),
 	}
 	mux := http.NewServeMux()
@@ -37,19 +35,7 @@ func NewSimulator(opt sim.Options) *sim.Server {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		boom(w, http.StatusNotFound, "Not Found", nil)
 	})
-	stats := &sim.Stats{}
-	return &sim.Server{
-		Handler:     sim.Middleware(opt, stats, mux),
-		Store:       s.store,
-		Stats:       stats,
-		Credentials: map[string]string{envToken: s.token, envInstallSID: s.install},
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+	return sim.NewServer(opt, mux, s.store, map[string]string{envToken: s.token, envInstallSID: s.install})
 }
 
 // boom writes hapi's Boom error body. keys fills validation.keys for 400s.

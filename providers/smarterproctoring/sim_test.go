@@ -84,9 +84,7 @@ func TestSimRejects(t *testing.T) {
 			// The client reads the same answer as VENDOR_REJECTED naming the field.
 			if tt.key != "" && Schema.Field(tt.key) != nil {
 				_, err := e.c.Create(ctx(t), bodyRecord(t, tt.body))
-				var pe *providers.Error
-				require.ErrorAs(t, err, &pe)
-				assert.Equal(t, providers.VendorRejected, pe.Code)
+				pe := providertest.VendorError(t, err, providers.VendorRejected)
 				assert.Equal(t, tt.key, pe.Field)
 			}
 		})
@@ -134,7 +132,7 @@ func TestSimAuth(t *testing.T) {
 func TestSimUnknownInstallIsFatal(t *testing.T) {
 	e := newSimEnv(t)
 	creds := map[string]string{envToken: e.srv.Credentials[envToken], envInstallSID: providertest.WrongValue(e.srv.Credentials[envInstallSID])}
-	c, err := New(testConfig(e.url, creds))
+	c, err := New(providertest.Config(e.url, creds))
 	require.NoError(t, err, "a wrong install SID still has the right shape")
 	_, err = c.Create(ctx(t), ann())
 	var pe *providers.Error
@@ -161,9 +159,7 @@ func TestSimDuplicates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.c.Create(ctx(t), tt.rec)
-			var pe *providers.Error
-			require.ErrorAs(t, err, &pe)
-			assert.Equal(t, providers.AlreadyExists, pe.Code)
+			pe := providertest.VendorError(t, err, providers.AlreadyExists)
 			assert.Equal(t, http.StatusConflict, pe.Status)
 			assert.Equal(t, tt.msg, pe.Message)
 		})

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/batch/submit"
+	"github.com/onboard/onboard/providers/sim"
+)
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0"}, {999, "999"}, {1000, "1,000"}, {100_000, "100,000"}, {1_000_000, "1,000,000"}, {-12345, "-12,345"},
+	} {
+		assert.Equal(t, tc.want, count(tc.n), "count(%d)", tc.n)
+	}
+}
+
+func TestPickSections(t *testing.T) {
+	all, err := pickSections("")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]bool{"validate": true, "submit": true, "state": true}, all)
+
+	some, err := pickSections("state, submit")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]bool{"validate": false, "submit": true, "state": true}, some)
+
+	_, err = pickSections("validate,speed")
+	assert.ErrorContains(t, err, `unknown section "speed"`)
+}
+
+func TestRender(t *testing.T) {
+	out := render(machine{cpus: 2, cpu: "Test CPU", goV: "go1.26"}, 0, []figure{
+		info("1a", "speed", "10 rows/s"),
+		check("1c", "share", "60%", "≥ 50%", true),
+		check("1j", "growth", "3x", "≤ 1.2x", false),
+	}, []string{"state"})
+	assert.Contains(t, out, "| 1a | speed | 10 rows/s | — | info |\n")
+	assert.Contains(t, out, "| 1c | share | 60% | ≥ 50% | PASS |\n")
+	assert.Contains(t, out, "| 1j | growth | 3x | ≤ 1.2x | **FAIL** |\n")
+	assert.Contains(t, out, "2 cores (Test CPU)")
+	assert.Contains(t, out, "Targets met: 1 of 2; sections that did not finish: state.")
+}
+
+func TestBareReaders(t *testing.T) {
+	dir := t.TempDir()
+	csvPath, xlsxPath := filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.xlsx")
+	require.NoError(t, read.WriteCSV(csvPath, 120, columns))
+	require.NoError(t, read.WriteXLSX(xlsxPath, 80, columns))
+
+	n, err := bareCSV(csvPath)
+	require.NoError(t, err)
+	assert.Equal(t, 120, n, "the notes column has quoted newlines: records, not lines")
+	for _, raw := range []bool{false, true} {
+		n, err := bareXLSX(xlsxPath, raw)
+		require.NoError(t, err)
+		assert.Equal(t, 80, n, "raw=%v", raw)
+	}
+	_, err = bareCSV(filepath.Join(dir, "missing.csv"))
+	assert.Error(t, err)
+}
+
+// TestSubmitHelpers runs the submit figures' helpers small: every create
+// must reach the simulator as a new user, or they return an error.
+func TestSubmitHelpers(t *testing.T) {
+	ctx := t.Context()
+	m, v, err := measure(ctx, sim.Options{}, submit.Options{Workers: 4, Rate: 1000}, 40)
+	require.NoError(t, err)
+	assert.Equal(t, 40, v.creates())
+	assert.Equal(t, int64(40), m.Stats.Requests)
+	assert.InDelta(t, 1000, v.rate(), 150, "the vendor saw the paced rate")
+
+	// Replayed requests with the same email would be duplicates (an error
+	// answer), so success means each carried its own person.
+	r, err := barePosts(ctx, 4, 40)
+	require.NoError(t, err)
+	assert.Positive(t, r)
+	r, err = directCreates(ctx, 4, 40)
+	require.NoError(t, err)
+	assert.Positive(t, r)
+}
+
+func TestBest(t *testing.T) {
+	a := childRun{wall: 3, rssKiB: 100}
+	b := childRun{wall: 2, rssKiB: 90}
+	got := best(best(childRun{}, a), b)
+	assert.Equal(t, childRun{wall: 2, rssKiB: 100}, got, "the faster run, with the larger peak")
+}
