@@ -26,10 +26,16 @@ func NewDedup(s *Schema) *Dedup {
 // Check records rec's keys as seen on row line and returns a
 // DUPLICATE_IN_FILE error per key already seen on an earlier row.
 func (d *Dedup) Check(rec Record, line int) []FieldError {
+	return d.CheckKeys(d.s.KeyValues(rec, nil), line)
+}
+
+// CheckKeys is Check for the values KeyValues extracted, so records can be
+// mapped in parallel while duplicates are found in roster order.
+func (d *Dedup) CheckKeys(vals []string, line int) []FieldError {
 	var errs []FieldError
-	for _, k := range d.s.Key {
-		v, ok := rec[k].(string)
-		if !ok || v == "" {
+	for i, k := range d.s.Key {
+		v := vals[i]
+		if v == "" {
 			continue
 		}
 		var h maphash.Hash
@@ -46,4 +52,14 @@ func (d *Dedup) Check(rec Record, line int) []FieldError {
 		d.seen[sum] = int32(line)
 	}
 	return errs
+}
+
+// KeyValues appends to dst the value of each Key field of rec ("" when
+// absent), in Key order.
+func (s *Schema) KeyValues(rec Record, dst []string) []string {
+	for _, k := range s.Key {
+		v, _ := rec[k].(string)
+		dst = append(dst, v)
+	}
+	return dst
 }

@@ -311,3 +311,12 @@ func TestKeyOf(t *testing.T) {
 	assert.Equal(t, "login:ann", s.KeyOf(Record{"login": "ANN"}))
 	assert.Empty(t, s.KeyOf(Record{}))
 }
+
+func TestCheckEmail(t *testing.T) {
+	for _, ok := range []string{"a@b.co", "ann.lee+x@mail.example.org", "o'brien@x.ie"} {
+		assert.Empty(t, CheckEmail(ok), ok)
+	}
+	for _, bad := range []string{"", "a", "@b.co", "a@", "a@b", "a@b.", "a@.co", "a@@b.co", "a@b@c.co", "a b@c.co", "a@b.co\t"} {
+		assert.NotEmpty(t, CheckEmail(bad), bad)
+	}
+}

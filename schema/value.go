@@ -3,7 +3,6 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -195,13 +194,15 @@ func ParseDate(s, layout string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// emailRE is deliberately simple: one @, a dot in the domain, no spaces.
-// Vendors reject far less than RFC 5322 allows; this catches typos.
-var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s.]+$`)
-
-// CheckEmail is a Field.Check for email addresses.
+// CheckEmail is a Field.Check for email addresses. It is deliberately
+// simple (one @, a dot in the domain, no spaces: vendors reject far less
+// than RFC 5322 allows; this catches typos) and hand-written: the same
+// check as a regexp was a fifth of validation time.
 func CheckEmail(s string) string {
-	if !emailRE.MatchString(s) {
+	at := strings.IndexByte(s, '@')
+	domain := s[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	if at <= 0 || strings.IndexByte(domain, '@') >= 0 || dot < 1 || dot == len(domain)-1 || strings.ContainsAny(s, " \t\n\r\f\v") {
 		return "must be an email address such as ann.lee@example.com"
 	}
 	return ""
