@@ -27,9 +27,9 @@ func (it *item) valid() bool { return len(it.problems) == 0 }
 
 // readChunks reads rows in chunks on its own goroutine so that parsing and
 // validation overlap. It closes out when the file ends or fails.
-func readChunks(ctx context.Context, r read.Reader, out chan<- []read.Row) error {
+func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.Row) error {
 	defer close(out)
-	buf := make([]read.Row, 0, chunk)
+	buf := make([]read.Row, 0, size)
 	for {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -39,13 +39,13 @@ func readChunks(ctx context.Context, r read.Reader, out chan<- []read.Row) error
 			return err
 		}
 		buf = append(buf, row)
-		if len(buf) == chunk {
+		if len(buf) == size {
 			select {
 			case out <- buf:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			buf = make([]read.Row, 0, chunk)
+			buf = make([]read.Row, 0, size)
 		}
 	}
 	if len(buf) > 0 {

@@ -25,6 +25,17 @@ const AlreadyOnboarded = "ALREADY_ONBOARDED"
 // slow row at the top of a million invalid ones cannot fill memory.
 const window = 4096
 
+// markChunk is how many rows are marked in_flight in one transaction (a
+// durable commit, so an fsync): about two seconds of sending at the
+// configured rate, between 32 and 1,024 rows. Larger chunks cost fewer
+// commits; smaller ones leave fewer rows to look up after a crash.
+func markChunk(rate float64) int {
+	if rate <= 0 {
+		return 1024
+	}
+	return min(1024, max(32, int(rate*2)))
+}
+
 // RunOptions configure a run.
 type RunOptions struct {
 	Submit submit.Options
@@ -55,7 +66,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	slots := make(chan struct{}, window)
 	cells := &cellStore{m: map[int][]string{}}
 
-	g.Go(func() error { return readChunks(gctx, r, rows) })
+	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows) })
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)

@@ -32,7 +32,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	rows := make(chan []read.Row, 4)
 	numbered := make(chan checked, 4)
 	mapped := make(chan checked, 4)
-	g.Go(func() error { return readChunks(ctx, r, rows) })
+	g.Go(func() error { return readChunks(ctx, r, chunk, rows) })
 	g.Go(func() error { // number the chunks so workers may finish out of order
 		defer close(numbered)
 		n := 0
