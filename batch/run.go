@@ -67,12 +67,29 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	cells := &cellStore{m: map[int][]string{}}
 
 	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows) })
+	validated := make(chan []item, 2)
+	g.Go(func() error { // validation overlaps the state look-ups
+		defer close(validated)
+		v := newValidator(s, m)
+		for batch := range rows {
+			items := make([]item, len(batch))
+			for i, row := range batch {
+				items[i] = v.item(row)
+			}
+			select {
+			case validated <- items:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{v: newValidator(s, m), opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, cells: cells}
-		for batch := range rows {
-			if err := d.dispatch(gctx, batch, jobs, direct, slots); err != nil {
+		d := dispatcher{opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, cells: cells}
+		for items := range validated {
+			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
 				return err
 			}
 		}
@@ -136,7 +153,6 @@ func (c *cellStore) take(seq int) []string {
 // dispatcher turns validated rows into outcomes (invalid, skipped, not
 // attempted) or jobs, consulting and marking the state store per chunk.
 type dispatcher struct {
-	v      *validator
 	opt    *RunOptions
 	halted *atomic.Bool
 	fatal  *atomic.Pointer[providers.Error]
@@ -144,11 +160,9 @@ type dispatcher struct {
 	cells  *cellStore
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, batch []read.Row, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
-	items := make([]item, len(batch))
+func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
 	var keys []string
-	for i, row := range batch {
-		items[i] = d.v.item(row)
+	for i := range items {
 		if items[i].valid() && items[i].key != "" {
 			keys = append(keys, items[i].key)
 		}
