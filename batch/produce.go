@@ -78,11 +78,21 @@ func (v *validator) item(row read.Row) item {
 	}
 	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec}
 	v.seq++
-	for _, e := range errs {
-		it.problems = append(it.problems, Problem{Code: string(e.Code), Field: e.Field, Message: e.Message})
-	}
+	it.problems = problems(errs)
 	if it.valid() {
 		it.key = v.s.KeyOf(rec)
 	}
 	return it
+}
+
+// problems turns validation errors into report problems; nil for none.
+func problems(errs []schema.FieldError) []Problem {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]Problem, len(errs))
+	for i, e := range errs {
+		out[i] = Problem{Code: string(e.Code), Field: e.Field, Message: e.Message}
+	}
+	return out
 }

@@ -111,13 +111,9 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 		if len(errs) == 0 {
 			errs = dedup.CheckKeys(c.keys[i], row.Line)
 		}
-		o := Outcome{Line: row.Line, Cells: c.cells[i], Status: Valid}
+		o := Outcome{Line: row.Line, Cells: c.cells[i], Status: Valid, Problems: problems(errs)}
 		if len(errs) > 0 {
 			o.Status = Invalid
-			o.Problems = make([]Problem, len(errs))
-			for j, e := range errs {
-				o.Problems[j] = Problem{Code: string(e.Code), Field: e.Field, Message: e.Message}
-			}
 		}
 		sum.Add(&o)
 		if err := sink.Write(o); err != nil {

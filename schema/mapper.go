@@ -298,13 +298,13 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		src := &m.sources[i]
 		f := src.field
 		if f.Name == m.s.Extra && src.col < 0 && !src.hasConst && !src.hasDef {
-			m.collectExtra(rec, cells, nil, &errs)
+			m.collectExtra(rec, cells, nil)
 			continue
 		}
 		raw := src.value(cells)
 		if raw == "" {
 			if f.Name == m.s.Extra {
-				m.collectExtra(rec, cells, nil, &errs)
+				m.collectExtra(rec, cells, nil)
 				continue
 			}
 			if src.required {
@@ -319,7 +319,7 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		}
 		if f.Name == m.s.Extra {
 			obj, _ := v.(map[string]any)
-			m.collectExtra(rec, cells, obj, &errs)
+			m.collectExtra(rec, cells, obj)
 			continue
 		}
 		if v != nil {
@@ -333,7 +333,7 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 	return runRules(m.s, rec, errs)
 }
 
-func (m *Mapper) collectExtra(rec Record, cells []string, obj map[string]any, _ *[]FieldError) {
+func (m *Mapper) collectExtra(rec Record, cells []string, obj map[string]any) {
 	if m.checkOnly {
 		return // nothing to check in free-form extra columns
 	}

@@ -105,21 +105,18 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	warn(stderr, sum.Warnings)
 	sum.Settings = settings(f, cfg.BaseURL)
 
-	// Outputs first: a path that cannot be written fails before the state
-	// store records a run.
-	sinks, err := openSinks(f, src)
-	if err != nil {
-		return fatal(err)
-	}
+	// Order: the state store (a run already using it stops us before any
+	// output exists), then the outputs, then the run record, so that no
+	// failure here leaves a half-written file or a run marked running.
 	opt := batch.RunOptions{Submit: f.submit}
+	var hash string
 	if !f.noState {
 		st, err := state.Open(f.stateFile, state.Options{})
 		if err != nil {
 			return fatal(err)
 		}
 		defer st.Close()
-		hash, err := state.HashFile(path)
-		if err != nil {
+		if hash, err = state.HashFile(path); err != nil {
 			return fatal(err)
 		}
 		opt.State = st
@@ -127,7 +124,14 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 		if reg.Tenant != nil {
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
-		if opt.RunID, err = st.BeginRun(path, hash, opt.Scope); err != nil {
+	}
+	sinks, err := openSinks(f, src)
+	if err != nil {
+		return fatal(err)
+	}
+	if opt.State != nil {
+		if opt.RunID, err = opt.State.BeginRun(path, hash, opt.Scope); err != nil {
+			_ = sinks.Close(sum)
 			return fatal(err)
 		}
 	}
@@ -140,9 +144,9 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 		return fatal(fmt.Errorf("write results: %w", err))
 	}
 	if opt.State != nil {
-		status := "done"
+		status := state.RunDone
 		if runErr != nil || ctx.Err() != nil {
-			status = "interrupted"
+			status = state.RunInterrupted
 		}
 		if err := opt.State.EndRun(opt.RunID, counts4state(sum), status); err != nil {
 			fmt.Fprintln(stderr, "warning: state store:", err)
@@ -232,6 +236,7 @@ func openSinks(f *runFlags, src *input) (multiSink, error) {
 		}
 		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
 		if err != nil {
+			_ = res.Close(batch.NewSummary("run", "", ""))
 			return nil, err
 		}
 		sinks = append(sinks, fo)
