@@ -9,6 +9,9 @@ import (
 // Counts are a run's row totals by final status.
 type Counts struct {
 	Rows, Created, Skipped, Invalid, Failed, NotAttempted, Recovered int
+	// Day two: people skipped whose values changed, people updated,
+	// rows refused as conflict, people the store knows and the file lacks.
+	Changed, Updated, Conflicts, Missing int
 }
 
 // Run is one recorded run. Ended is zero while running and for a crashed run.
@@ -53,9 +56,10 @@ func (s *Store) EndRun(runID int64, c Counts, status string) error {
 		return fmt.Errorf("state: end run %d: status %q is not %q or %q", runID, status, RunDone, RunInterrupted)
 	}
 	res, err := s.db.Exec(`UPDATE runs SET ended = ?, status = ?, rows = ?, created = ?, skipped = ?,
-		invalid = ?, failed = ?, not_attempted = ?, recovered = ?
+		invalid = ?, failed = ?, not_attempted = ?, recovered = ?, changed = ?, updated = ?, conflicts = ?, missing = ?
 		WHERE id = ? AND status = 'running'`,
-		fmtTime(s.now()), status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered, runID)
+		fmtTime(s.now()), status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered,
+		c.Changed, c.Updated, c.Conflicts, c.Missing, runID)
 	if err != nil {
 		return fmt.Errorf("state: end run %d: %w", runID, err)
 	}
@@ -93,7 +97,8 @@ func (s *Store) History(limit int) ([]Run, error) {
 		limit = -1 // SQLite: no limit
 	}
 	rows, err := s.db.Query(`SELECT r.id, r.file, r.file_hash, r.provider, s.provider, s.base_url, s.tenant,
-		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered, r.status
+		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered,
+		r.changed, r.updated, r.conflicts, r.missing, r.status
 		FROM runs r JOIN scopes s ON s.id = r.scope_id ORDER BY r.id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("state: history: %w", err)
@@ -107,7 +112,8 @@ func (s *Store) History(limit int) ([]Run, error) {
 			started, ended sql.NullString
 		)
 		err := rows.Scan(&r.ID, &r.File, &r.FileHash, &r.Provider, &r.Scope.Provider, &r.Scope.BaseURL, &r.Scope.Tenant,
-			&started, &ended, &c.Rows, &c.Created, &c.Skipped, &c.Invalid, &c.Failed, &c.NotAttempted, &c.Recovered, &r.Status)
+			&started, &ended, &c.Rows, &c.Created, &c.Skipped, &c.Invalid, &c.Failed, &c.NotAttempted, &c.Recovered,
+			&c.Changed, &c.Updated, &c.Conflicts, &c.Missing, &r.Status)
 		if err == nil {
 			r.Started, err = parseTime(started)
 		}
