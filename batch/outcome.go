@@ -13,6 +13,8 @@ const (
 	Failed       Status = "failed"
 	NotAttempted Status = "not_attempted" // the run stopped before the row was sent
 	Skipped      Status = "skipped"       // already onboarded in an earlier run
+	Conflict     Status = "conflict"      // identity and vendor key disagree with the state store; not sent
+	Updated      Status = "updated"       // already onboarded; changed values sent with --update
 )
 
 // Problem is one reason a row did not succeed: a validation FieldError or a
@@ -36,6 +38,9 @@ type Outcome struct {
 	VendorMsg    string
 	Attempts     int
 	Note         string // e.g. "recovered: existed at vendor after a lost answer"
+	// Changed lists the vendor fields whose values differ from what the
+	// state store recorded for an already onboarded person.
+	Changed []string
 }
 
 // Sink receives outcomes in roster order, from one goroutine. reports
@@ -62,6 +67,12 @@ type Summary struct {
 	Settings  map[string]string // run settings, never secrets
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
+	Changed   int               // already onboarded people whose values changed (updated or not)
+	// Missing counts the people the state store knows for this provider
+	// and tenant that the file does not hold; MissingChecked says whether
+	// the run looked (a state store, and the whole file read).
+	Missing        int
+	MissingChecked bool
 	Warnings  []string          // e.g. unmapped columns
 }
 

@@ -37,6 +37,7 @@ type Mapper struct {
 	warnings   []string
 	dateFormat string
 	checkOnly  bool
+	identity   int // the mapping file's identity: column, -1 for none
 }
 
 // NewMapper binds s to header. m may be nil. A mapping that names an unknown
@@ -46,7 +47,7 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	if m == nil {
 		m = &Mapping{}
 	}
-	mp := &Mapper{s: s, header: header, extraCol: -1, dateFormat: m.DateFormat,
+	mp := &Mapper{s: s, header: header, extraCol: -1, identity: -1, dateFormat: m.DateFormat,
 		secret: make([]bool, len(header)), fieldCols: map[string][]int{}}
 	if err := checkMappingFields(s, m); err != nil {
 		return nil, err
@@ -86,8 +87,12 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	}
 
 	seen := map[string]bool{}
+	identity := NormalizeHeader(m.Identity)
 	for col, h := range header {
 		n := NormalizeHeader(h)
+		if identity != "" && n == identity && mp.identity < 0 {
+			mp.identity = col
+		}
 		if strings.Contains(n, "password") {
 			mp.secret[col] = true
 		}
@@ -114,9 +119,13 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			}
 		case s.Extra != "":
 			mp.extra = append(mp.extra, col)
+		case col == mp.identity: // read for the state store, not sent
 		default:
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q is not mapped to any %s field; it is ignored", h, s.Provider))
 		}
+	}
+	if identity != "" && mp.identity < 0 {
+		return nil, fmt.Errorf("mapping file: identity: names column %q, which the file does not have (columns: %s)", m.Identity, strings.Join(header, ", "))
 	}
 	for h := range m.Columns {
 		if !seen[NormalizeHeader(h)] {
@@ -260,6 +269,18 @@ func (m *Mapper) CheckOnly() *Mapper {
 // Warnings lists what the binding noticed but did not refuse: unmapped
 // columns, mapping entries for columns the file lacks. Report them once.
 func (m *Mapper) Warnings() []string { return m.warnings }
+
+// HasIdentity reports whether the mapping file names an identity column.
+func (m *Mapper) HasIdentity() bool { return m.identity >= 0 }
+
+// Identity returns the row's identity (the mapping file's identity: column,
+// trimmed); "" when none is set or the cell is empty.
+func (m *Mapper) Identity(cells []string) string {
+	if m.identity < 0 || m.identity >= len(cells) {
+		return ""
+	}
+	return strings.TrimSpace(cells[m.identity])
+}
 
 // Header returns the roster header the mapper was bound to.
 func (m *Mapper) Header() []string { return m.header }

@@ -25,6 +25,9 @@ type Mapping struct {
 	Lookups    map[string]string            `yaml:"lookups"`    // vendor field → CSV file with name,id columns
 	DateFormat string                       `yaml:"date_format"`
 	Ignore     []string                     `yaml:"ignore"` // roster columns not to warn about
+	// Identity names the roster column that identifies a person across
+	// days (an employee ID), whatever their vendor key (email) becomes.
+	Identity string `yaml:"identity"`
 
 	// lookups loaded from Lookups: field → lower(name) → id.
 	tables map[string]map[string]string

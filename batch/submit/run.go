@@ -12,6 +12,8 @@ import (
 type pool struct {
 	c      providers.Client
 	finder providers.Finder // nil when the vendor cannot look people up
+	// updater is nil when the vendor has no update call.
+	updater providers.Updater
 	opt    Options
 	pace   *pacer
 	halt   context.CancelCauseFunc
@@ -45,6 +47,7 @@ func Run(ctx context.Context, c providers.Client, opt Options, in <-chan Job, ou
 	defer halt(nil)
 	p := &pool{c: c, opt: opt, pace: newPacer(opt), halt: halt}
 	p.finder, _ = c.(providers.Finder)
+	p.updater, _ = c.(providers.Updater)
 
 	var wg sync.WaitGroup
 	for range opt.Workers {

@@ -39,7 +39,9 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		}
 		var e *providers.Error
 		var done bool
-		if t.unknown && p.finder != nil {
+		if job.Update != nil {
+			done, e = p.update(req, t)
+		} else if t.unknown && p.finder != nil {
 			done, e = p.find(req, t)
 			if !done && e == nil {
 				// Not there: the create is safe, but it needs its own token.
@@ -115,6 +117,28 @@ func (p *pool) create(req context.Context, t *task) (bool, *providers.Error) {
 		// A definite refusal of this same record: an earlier identical
 		// request was refused too.
 		t.unknown = false
+	}
+	return false, e
+}
+
+// update sends one update request. Setting values twice is harmless, so
+// an unanswered update is simply sent again.
+func (p *pool) update(req context.Context, t *task) (bool, *providers.Error) {
+	if p.updater == nil {
+		return false, &providers.Error{Code: providers.VendorRejected, Message: "this vendor has no update call"}
+	}
+	sentAt := p.pace.sent()
+	t.res.Attempts++
+	u := t.res.Job.Update
+	err := p.updater.Update(req, u.ID, u.Fields, t.res.Job.Record)
+	if err == nil {
+		t.res.Created = providers.Created{ID: u.ID}
+		return true, nil
+	}
+	e := providers.AsError(req, err)
+	t.last = e
+	if e.Code == providers.RateLimited {
+		p.pace.limited(sentAt, e.RetryAfter)
 	}
 	return false, e
 }
