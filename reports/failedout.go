@@ -65,7 +65,9 @@ type failedOut struct {
 }
 
 func (fo *failedOut) rows(o *batch.Outcome, emit emitFunc) error {
-	if succeeded(o.Status) {
+	// An unknown row is never one to send again by hand: the person may
+	// exist, and the next run settles it by lookup.
+	if succeeded(o.Status) || o.Status == batch.Unknown {
 		return nil
 	}
 	cells := fo.mask.cells(o.Cells)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -29,6 +31,7 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	existing  string
 	submit    submit.Options
 }
 
@@ -63,6 +66,10 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.StringVar(&f.existing, "existing", "adopt", "a person the vendor already has: adopt (look up, record, status adopted), skip, or fail")
+	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row (0: off)")
+	fl.IntVar(&f.submit.MaxCreates, "max-creates", 0, "stop sending once this many people are created (0: no limit)")
+	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -70,8 +77,15 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
+	// Before anything is opened, written or started.
+	if err := f.check(); err != nil {
+		return fatal(err)
+	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
+	}
+	if f.submit.Breaker == 0 {
+		f.submit.Breaker = -1 // likewise: the flag's 0 is off
 	}
 	src, err := f.in.open(path)
 	if err != nil {
@@ -156,10 +170,44 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	return runExit(ctx, sum, runErr)
 }
 
+// check refuses flag values that make no sense, naming the flag.
+func (f *runFlags) check() error {
+	s := &f.submit
+	switch {
+	case s.Rate < 0 || math.IsNaN(s.Rate) || math.IsInf(s.Rate, 0):
+		return fmt.Errorf("--rate %v: want requests per second, 0 (unlimited) or more", s.Rate)
+	case s.Workers < 1:
+		return fmt.Errorf("--workers %d: want 1 or more", s.Workers)
+	case s.Retries < 0:
+		return fmt.Errorf("--retries %d: want 0 (none) or more", s.Retries)
+	case s.Burst < 0:
+		return fmt.Errorf("--burst %d: want 1 or more", s.Burst)
+	case s.Breaker < 0:
+		return fmt.Errorf("--breaker %d: want 0 (off) or more", s.Breaker)
+	case s.MaxCreates < 0:
+		return fmt.Errorf("--max-creates %d: want 0 (no limit) or more", s.MaxCreates)
+	case s.MaxFailures < 0:
+		return fmt.Errorf("--max-failures %d: want 0 (no limit) or more", s.MaxFailures)
+	}
+	var err error
+	if f.existing != "" {
+		if s.Existing, err = submit.ParseExisting(f.existing); err != nil {
+			return fmt.Errorf("--existing %w", err)
+		}
+	}
+	return nil
+}
+
 // runExit maps a finished run to the documented exit codes.
 func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 	var pe *providers.Error
+	var h *submit.Halt
 	switch {
+	case errors.As(err, &h):
+		if h.Kind == submit.HaltBreaker && sum.ByStatus[batch.Created]+sum.ByStatus[batch.Adopted] == 0 {
+			return fatal(h)
+		}
+		return &exitError{code: exitSomeFailed, err: h}
 	case errors.As(err, &pe):
 		if pe.Code == providers.AuthFailed && sum.ByStatus[batch.Created] == 0 {
 			return fatal(fmt.Errorf("stopped: %v", pe))
@@ -171,7 +219,7 @@ func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; results written")}
 	}
 	for st, n := range sum.ByStatus {
-		if n > 0 && st != batch.Created && st != batch.Skipped {
+		if n > 0 && st != batch.Created && st != batch.Skipped && st != batch.Adopted {
 			return &exitError{code: exitSomeFailed}
 		}
 	}
@@ -195,6 +243,8 @@ func settings(f *runFlags, baseURL string) map[string]string {
 		"rate": strconv.FormatFloat(f.submit.Rate, 'g', -1, 64), "burst": strconv.Itoa(f.submit.Burst),
 		"retries": strconv.Itoa(max(f.submit.Retries, 0)), "simulate": strconv.FormatBool(f.simulate),
 		"state": f.stateFile, "mapping": f.in.mapping,
+		"existing": cmp.Or(f.existing, "adopt"), "breaker": strconv.Itoa(max(f.submit.Breaker, 0)),
+		"max_creates": strconv.Itoa(f.submit.MaxCreates), "max_failures": strconv.Itoa(f.submit.MaxFailures),
 	}
 	if f.noState {
 		s["state"] = "off"
