@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // Exit codes, as the README documents them.
@@ -55,6 +57,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			runAbortHook()
 			os.Exit(exitInterrupted)
 		}
 	}()
@@ -75,4 +78,30 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// Cobra's own errors (unknown flag, wrong arguments) are usage errors.
 	fmt.Fprintln(stderr, "onboard:", err)
 	return exitFatal
+}
+
+// abortHook records the current run as aborted before a second Ctrl-C
+// exits; runFile sets it while a run is under way.
+var abortHook atomic.Pointer[func()]
+
+func setAbortHook(fn func()) {
+	if fn == nil {
+		abortHook.Store(nil)
+		return
+	}
+	abortHook.Store(&fn)
+}
+
+// runAbortHook runs the hook, waiting at most two seconds for it.
+func runAbortHook() {
+	fn := abortHook.Load()
+	if fn == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { (*fn)(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
 }
