@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -61,9 +62,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if rerr := requiredFlagError(cmd); rerr != nil && strings.HasPrefix(err.Error(), "required flag") {
+		err = rerr
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -72,7 +76,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return ee.code
 	}
-	// Cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(stderr, "onboard:", err)
+	// Cobra's own errors that friendlyCommands did not reword.
+	fmt.Fprintf(stderr, "onboard: %v (see 'onboard --help')\n", err)
 	return exitFatal
 }
