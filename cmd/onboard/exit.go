@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 // Exit codes, as the README documents them.
@@ -55,6 +57,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			outfile.AbortAll() // no half-written output, no temporary file left
 			os.Exit(exitInterrupted)
 		}
 	}()
