@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 // Exit codes, as the README documents them.
@@ -56,6 +58,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			outfile.AbortAll() // no half-written output, no temporary file left
 			os.Exit(exitInterrupted)
 		}
 	}()
