@@ -211,7 +211,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	var ck *checkpointer
 	if opt.State != nil {
 		if opt.RunID, err = opt.State.BeginRun(path, fr.hash, opt.Scope); err != nil {
-			_ = sinks.Close(sum)
+			sinks.Abort()
 			return nil, fatal(err)
 		}
 		fr.runID = opt.RunID
@@ -416,6 +416,13 @@ func (m multiSink) Close(sum *batch.Summary) error {
 	return errors.Join(errs...)
 }
 
+// Abort drops every output: nothing is put in place.
+func (m multiSink) Abort() {
+	for _, s := range m {
+		reports.Abort(s)
+	}
+}
+
 func openSinks(f *runFlags, src *input) (multiSink, error) {
 	res, err := reports.NewResults(f.out, src.mapper.Header())
 	if err != nil {
@@ -430,7 +437,7 @@ func openSinks(f *runFlags, src *input) (multiSink, error) {
 		}
 		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
 		if err != nil {
-			_ = res.Close(batch.NewSummary("run", "", ""))
+			reports.Abort(res)
 			return nil, err
 		}
 		sinks = append(sinks, fo)
