@@ -2,7 +2,6 @@ package reports_test
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +47,6 @@ type discard struct{}
 
 func (discard) Write(batch.Outcome) error  { return nil }
 func (discard) Close(*batch.Summary) error { return nil }
-func (discard) WriteTo(io.Writer) error    { return nil }
 
 func BenchmarkValidateNoReport(b *testing.B) { benchmarkValidate(b, "") }
 func BenchmarkValidateCSV(b *testing.B)      { benchmarkValidate(b, ".csv") }
