@@ -100,6 +100,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		defer close(results)
 		stats, err := submit.Run(ctx, c, opt.Submit, jobs, results)
 		sum.Achieved = stats.Achieved()
+		sum.RateLimited = int(stats.RateLimited)
 		var pe *providers.Error
 		var h *submit.Halt
 		switch {

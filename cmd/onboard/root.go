@@ -22,7 +22,9 @@ API at a safe rate, and writes a results sheet. A state store makes re-runs
 and nightly files create each person exactly once.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -34,7 +36,9 @@ and nightly files create each person exactly once.`,
 		newTemplateCmd(),
 		newHistoryCmd(),
 		newLookupCmd(),
+		newVersionCmd(),
 	)
+	friendlyCommands(root)
 	return root
 }
 
@@ -70,6 +74,7 @@ func (f *inputFlags) open(path string) (*input, error) {
 	if err != nil {
 		return nil, fatal(err)
 	}
+	f.provider = reg.ID // -p is case-insensitive; the id is spelled one way after
 	var m *schema.Mapping
 	if f.mapping != "" {
 		if m, err = schema.LoadMapping(f.mapping); err != nil {
