@@ -87,6 +87,15 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
+	// Flag values before anything is opened, written or started (watch
+	// calls check once, before its first file).
+	if err := f.check(); err != nil {
+		err = fatal(err)
+		if f.json {
+			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, err))
+		}
+		return err
+	}
 	fr, err := runFile(cmd.Context(), cmd.ErrOrStderr(), f, path)
 	if f.json {
 		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, err)); jerr != nil && err == nil {
@@ -148,10 +157,6 @@ func printReport(w io.Writer, r *reports.Report) error {
 // exit (runExit); fr is nil when the run never began (bad file, flags,
 // credentials, state store in use).
 func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
-	// Before anything is opened, written or started.
-	if err := f.check(); err != nil {
-		return nil, fatal(err)
-	}
 	sub := f.submit // watch runs the same flags again: convert a copy
 	if sub.Retries == 0 {
 		sub.Retries = -1 // the flag's 0 means none; submit's 0 means default
