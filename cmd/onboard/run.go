@@ -29,6 +29,7 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	noBOM     bool
 	submit    submit.Options
 }
 
@@ -58,6 +59,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
@@ -230,7 +232,7 @@ func (m multiSink) Abort() {
 }
 
 func openSinks(f *runFlags, src *input) (multiSink, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header())
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
 	if err != nil {
 		return nil, err
 	}
