@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -125,7 +126,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
 	}
-	sinks, err := openSinks(f, src)
+	sinks, fix, err := openSinks(f, src)
 	if err != nil {
 		return fatal(err)
 	}
@@ -143,6 +144,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	if err := sinks.Close(sum); err != nil {
 		return fatal(fmt.Errorf("write results: %w", err))
 	}
+	reportFixFile(stderr, fix)
 	if opt.State != nil {
 		status := state.RunDone
 		if runErr != nil || ctx.Err() != nil {
@@ -222,24 +224,50 @@ func (m multiSink) Close(sum *batch.Summary) error {
 	return errors.Join(errs...)
 }
 
-func openSinks(f *runFlags, src *input) (multiSink, error) {
+func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
 	res, err := reports.NewResults(f.out, src.mapper.Header())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sinks := multiSink{res}
-	if f.failedOut != "" {
-		// Mirror the input: its delimiter when it was a CSV.
-		comma := ','
-		if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
-			comma = d.Delimiter()
-		}
-		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
-		if err != nil {
-			_ = res.Close(batch.NewSummary("run", "", ""))
-			return nil, err
-		}
-		sinks = append(sinks, fo)
+	if f.failedOut == "" {
+		return sinks, nil, nil
 	}
-	return sinks, nil
+	fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), fixFileOptions(src))
+	if err != nil {
+		_ = res.Close(batch.NewSummary("run", "", ""))
+		return nil, nil, err
+	}
+	return append(sinks, fo), fo, nil
+}
+
+// fixFileOptions make the fix file mirror the input: its delimiter,
+// encoding and BOM when it was a CSV, its sheet when an XLSX.
+func fixFileOptions(src *input) reports.FailedOutOptions {
+	opts := reports.FailedOutOptions{Delimiter: ',', Secret: src.mapper.Secret(),
+		FieldColumns: src.mapper.FieldColumns(), Enums: src.mapper.ColumnEnums()}
+	if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
+		opts.Delimiter = d.Delimiter()
+	}
+	if e, ok := src.reader.(interface {
+		Encoding() string
+		BOM() bool
+	}); ok {
+		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
+	}
+	if s, ok := src.reader.(interface{ Sheet() string }); ok {
+		opts.Sheet = s.Sheet()
+	}
+	return opts
+}
+
+// reportFixFile says where the fix file is, or that none was needed.
+func reportFixFile(w io.Writer, fo *reports.FailedOut) {
+	switch {
+	case fo == nil:
+	case fo.Rows() == 0:
+		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
+	default:
+		fmt.Fprintf(w, "fix file: %s (%d rows to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows())
+	}
 }
