@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/reports/outfile"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -58,8 +59,9 @@ type FailedOutOptions struct {
 // A CSV fix file guards formula-like cells (a leading ' before = + - @, a
 // tab, a CR, or a ' itself); the reader undoes exactly that for a CSV
 // whose header holds onboard_error (schema.Mapper.FormulaGuarded), so every
-// value reads back as it was. The file is written to a temporary file
-// beside path and renamed at Close: an interrupted run leaves no half file.
+// value reads back as it was. The file is written through outfile (a
+// private temporary file beside path, renamed at Close): an interrupted
+// run leaves no half file.
 type FailedOut struct {
 	path   string
 	f      format
@@ -68,10 +70,10 @@ type FailedOut struct {
 	width  int      // the roster's width
 	rowCol int
 	errCol int
-	tmp    *os.File
+	file   *outfile.File
 	enc    string
 	// CSV
-	out io.WriteCloser // tmp, or an encoder over it
+	out io.Writer // file, or an encoder over it
 	w   *csv.Writer
 	// XLSX: rows are spooled as CSV until Close knows the column widths.
 	spool    *os.File
@@ -132,11 +134,11 @@ func NewFailedOut(path string, header []string, opts FailedOutOptions) (*FailedO
 		fo.errCol = len(fo.header)
 		fo.header = append(fo.header, schema.OwnErrorColumn)
 	}
-	if fo.tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"); err != nil {
+	if fo.file, err = outfile.Create(path); err != nil {
 		return nil, err
 	}
 	if err := fo.start(); err != nil {
-		fo.discard()
+		fo.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return fo, nil
@@ -144,8 +146,11 @@ func NewFailedOut(path string, header []string, opts FailedOutOptions) (*FailedO
 
 func (fo *FailedOut) start() error {
 	if fo.f == xlsxFormat {
-		var err error
-		if fo.spool, err = os.CreateTemp(filepath.Dir(fo.path), "."+filepath.Base(fo.path)+".*.spool"); err != nil {
+		spill, err := fo.file.SpillDir()
+		if err != nil {
+			return err
+		}
+		if fo.spool, err = os.CreateTemp(spill, "fix-*.csv"); err != nil {
 			return err
 		}
 		fo.spoolW = csv.NewWriter(fo.spool)
@@ -155,23 +160,23 @@ func (fo *FailedOut) start() error {
 		}
 		return nil
 	}
-	fo.out = fo.tmp
+	fo.out = fo.file
 	var bom []byte
 	switch fo.enc {
 	case "utf-8":
 		bom = []byte{0xEF, 0xBB, 0xBF}
 	case "utf-16le":
 		bom = []byte{0xFF, 0xFE}
-		fo.out = transform.NewWriter(fo.tmp, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder())
+		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder())
 	case "utf-16be":
 		bom = []byte{0xFE, 0xFF}
-		fo.out = transform.NewWriter(fo.tmp, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewEncoder())
+		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewEncoder())
 	case "windows-1252":
 		bom = nil // Windows-1252 has none
-		fo.out = transform.NewWriter(fo.tmp, charmap.Windows1252.NewEncoder())
+		fo.out = transform.NewWriter(fo.file, charmap.Windows1252.NewEncoder())
 	}
 	if fo.opts.BOM && bom != nil {
-		if _, err := fo.tmp.Write(bom); err != nil {
+		if _, err := fo.file.Write(bom); err != nil {
 			return err
 		}
 	}
@@ -265,49 +270,39 @@ func (fo *FailedOut) Close(*batch.Summary) error {
 	}
 	fo.closed = true
 	if fo.rows == 0 {
-		fo.discard()
+		fo.Abort()
 		return nil
 	}
 	var err error
 	if fo.f == csvFormat {
 		fo.w.Flush()
 		err = fo.w.Error()
-		if fo.out != io.WriteCloser(fo.tmp) {
-			err = errors.Join(err, fo.out.Close()) // flushes the encoder
+		if c, ok := fo.out.(io.Closer); ok && fo.out != io.Writer(fo.file) && err == nil {
+			err = c.Close() // flushes the encoder
 		}
 	} else {
 		err = fo.writeXLSX()
 	}
-	if err == nil {
-		err = fo.tmp.Sync()
-	}
-	if cerr := fo.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(fo.tmp.Name(), fo.path)
-	}
+	fo.closeSpool()
 	if err != nil {
-		fo.discard()
+		fo.file.Abort()
 		return fmt.Errorf("%s: %w", fo.path, err)
 	}
-	fo.removeSpool()
-	return nil
+	return fo.file.Close()
 }
 
-// discard removes the temporary files.
-func (fo *FailedOut) discard() {
-	if fo.tmp != nil {
-		_ = fo.tmp.Close()
-		_ = os.Remove(fo.tmp.Name())
+// Abort drops the fix file: nothing is put in place.
+func (fo *FailedOut) Abort() {
+	fo.closed = true
+	fo.closeSpool()
+	if fo.file != nil {
+		fo.file.Abort() // removes the spill folder with the spool
 	}
-	fo.removeSpool()
 }
 
-func (fo *FailedOut) removeSpool() {
+func (fo *FailedOut) closeSpool() {
 	if fo.spool != nil {
 		_ = fo.spool.Close()
-		_ = os.Remove(fo.spool.Name())
 		fo.spool = nil
 	}
 }

@@ -22,7 +22,11 @@ const fixCommentAuthor = "onboard"
 // highlighted with their message as a comment, drop-downs on the enum
 // columns.
 func (fo *FailedOut) writeXLSX() error {
-	f := excelize.NewFile()
+	spill, err := fo.file.SpillDir()
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile(excelize.Options{TmpDir: spill})
 	defer f.Close() // removes the StreamWriter's temp files
 	sheet := fo.opts.Sheet
 	if sheet == "" {
@@ -108,7 +112,7 @@ func (fo *FailedOut) writeXLSX() error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	return f.Write(fo.tmp)
+	return f.Write(fo.file)
 }
 
 // dropDowns adds the enum columns' lists over the data rows, as warnings:

@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 // Exit codes, as the README documents them.
@@ -55,15 +58,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			outfile.AbortAll() // no half-written output, no temporary file left
 			os.Exit(exitInterrupted)
 		}
 	}()
 
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if rerr := requiredFlagError(cmd); rerr != nil && strings.HasPrefix(err.Error(), "required flag") {
+		err = rerr
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -72,7 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return ee.code
 	}
-	// Cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(stderr, "onboard:", err)
+	// Cobra's own errors that friendlyCommands did not reword.
+	fmt.Fprintf(stderr, "onboard: %v (see 'onboard --help')\n", err)
 	return exitFatal
 }

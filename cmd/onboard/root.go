@@ -23,7 +23,9 @@ API at a safe rate, and writes a results sheet. A state store makes re-runs
 and nightly files create each person exactly once.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -35,7 +37,9 @@ and nightly files create each person exactly once.`,
 		newTemplateCmd(),
 		newHistoryCmd(),
 		newLookupCmd(),
+		newVersionCmd(),
 	)
+	friendlyCommands(root)
 	return root
 }
 
@@ -71,6 +75,7 @@ func (f *inputFlags) open(path string) (*input, error) {
 	if err != nil {
 		return nil, fatal(err)
 	}
+	f.provider = reg.ID // -p is case-insensitive; the id is spelled one way after
 	var m *schema.Mapping
 	if f.mapping != "" {
 		if m, err = schema.LoadMapping(f.mapping); err != nil {

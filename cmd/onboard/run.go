@@ -132,7 +132,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 	if opt.State != nil {
 		if opt.RunID, err = opt.State.BeginRun(path, hash, opt.Scope); err != nil {
-			_ = sinks.Close(sum)
+			sinks.Abort()
 			return fatal(err)
 		}
 	}
@@ -224,6 +224,13 @@ func (m multiSink) Close(sum *batch.Summary) error {
 	return errors.Join(errs...)
 }
 
+// Abort drops every output: nothing is put in place.
+func (m multiSink) Abort() {
+	for _, s := range m {
+		reports.Abort(s)
+	}
+}
+
 func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
 	res, err := reports.NewResults(f.out, src.mapper.Header())
 	if err != nil {
@@ -235,7 +242,7 @@ func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
 	}
 	fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), fixFileOptions(src))
 	if err != nil {
-		_ = res.Close(batch.NewSummary("run", "", ""))
+		reports.Abort(res)
 		return nil, nil, err
 	}
 	return append(sinks, fo), fo, nil

@@ -42,6 +42,7 @@ func newValidateCmd() *cobra.Command {
 			err = batch.Validate(cmd.Context(), src.reader, src.reg.Schema, src.mapper, sink, sum, prog.update)
 			prog.finish()
 			if err != nil {
+				reports.Abort(sink)
 				return fatal(err)
 			}
 			if err := sink.Close(sum); err != nil {
