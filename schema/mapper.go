@@ -20,7 +20,9 @@ type source struct {
 	transforms []func(string) string
 	lookup     map[string]string
 	required   bool
-	drop       bool // checked but not kept (CheckOnly)
+	drop       bool         // checked but not kept (CheckOnly)
+	plain      plainPattern // field.Pattern without the regexp engine, when it is that simple
+	key        int          // index in Schema.Key, -1 for none
 }
 
 // Mapper binds a Schema to one file's header once, then maps rows. It is
@@ -146,7 +148,8 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	var missing []string
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		src := source{field: f, col: -1, required: f.Required || required[f.Name]}
+		src := source{field: f, col: -1, required: f.Required || required[f.Name],
+			plain: newPlainPattern(f.Pattern), key: slices.Index(s.Key, f.Name)}
 		if c, ok := colOf[f.Name]; ok {
 			src.col = c
 			if f.Secret {
@@ -596,7 +599,15 @@ func fromJSONValue(f *Field, raw any) (any, *FieldError) {
 		if !ok {
 			return nil, wrongType("number")
 		}
-		return n, f.checkString(fmt.Sprint(n))
+		if fe := f.checkString(fmt.Sprint(n)); fe != nil {
+			return nil, fe
+		}
+		if f.CheckNumber != nil {
+			if msg := f.CheckNumber(n); msg != "" {
+				return nil, f.fail(InvalidValue, fmt.Sprint(n), msg)
+			}
+		}
+		return n, nil
 	case Boolean:
 		b, ok := raw.(bool)
 		if !ok {
