@@ -261,6 +261,6 @@ func TestFailedOutKeepsDelimiter(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	require.Len(t, lines, 2)
-	assert.Equal(t, "First Name;Last Name;E-mail;Company;Location;error", lines[0])
+	assert.Equal(t, "First Name;Last Name;E-mail;Company;Location;onboard_row;onboard_error", lines[0])
 	assert.True(t, strings.HasPrefix(lines[1], "A;B;bad-email;smartapp.com;headquarters;"), lines[1])
 }
