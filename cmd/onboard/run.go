@@ -37,6 +37,7 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	noBOM     bool
 	json      bool
 	existing  string
 	submit    submit.Options
@@ -72,6 +73,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
@@ -222,7 +224,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			}
 		}
 	}
-	sinks, err := openSinks(f, src)
+	sinks, fix, err := openSinks(f, src)
 	if err != nil {
 		return nil, fatal(err)
 	}
@@ -265,6 +267,12 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if closeErr != nil && sum.Stop == state.RunDone {
 		sum.Stop = state.RunAborted
 	}
+	if closeErr == nil && fix != nil && fix.Rows() == 0 && opt.State != nil {
+		// Nothing failed: no fix file belongs to this run.
+		if err := opt.State.SetOutputs(opt.RunID, f.out, ""); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+	}
 	if opt.State != nil {
 		ck.stop()
 		if err := opt.State.EndRun(opt.RunID, counts4state(sum), sum.Stop); err != nil {
@@ -274,6 +282,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if closeErr != nil {
 		return fr, fatal(fmt.Errorf("write results: %w", closeErr))
 	}
+	reportFixFile(stderr, fix)
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
 	return fr, runExit(ctx, sum, runErr)
 }
@@ -490,24 +499,50 @@ func (m multiSink) Abort() {
 	}
 }
 
-func openSinks(f *runFlags, src *input) (multiSink, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header())
+func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sinks := multiSink{res}
-	if f.failedOut != "" {
-		// Mirror the input: its delimiter when it was a CSV.
-		comma := ','
-		if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
-			comma = d.Delimiter()
-		}
-		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
-		if err != nil {
-			reports.Abort(res)
-			return nil, err
-		}
-		sinks = append(sinks, fo)
+	if f.failedOut == "" {
+		return sinks, nil, nil
 	}
-	return sinks, nil
+	fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), fixFileOptions(src))
+	if err != nil {
+		reports.Abort(res)
+		return nil, nil, err
+	}
+	return append(sinks, fo), fo, nil
+}
+
+// fixFileOptions make the fix file mirror the input: its delimiter,
+// encoding and BOM when it was a CSV, its sheet when an XLSX.
+func fixFileOptions(src *input) reports.FailedOutOptions {
+	opts := reports.FailedOutOptions{Delimiter: ',', Secret: src.mapper.Secret(),
+		FieldColumns: src.mapper.FieldColumns(), Enums: src.mapper.ColumnEnums()}
+	if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
+		opts.Delimiter = d.Delimiter()
+	}
+	if e, ok := src.reader.(interface {
+		Encoding() string
+		BOM() bool
+	}); ok {
+		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
+	}
+	if s, ok := src.reader.(interface{ Sheet() string }); ok {
+		opts.Sheet = s.Sheet()
+	}
+	return opts
+}
+
+// reportFixFile says where the fix file is, or that none was needed.
+func reportFixFile(w io.Writer, fo *reports.FailedOut) {
+	switch {
+	case fo == nil:
+	case fo.Rows() == 0:
+		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
+	default:
+		fmt.Fprintf(w, "fix file: %s (%d rows to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows())
+	}
 }
