@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,8 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	insecure  bool          // --insecure-http: allow http:// to a host that is not loopback
+	timeout   time.Duration // --timeout: the overall deadline of one vendor call
 	submit    submit.Options
 }
 
@@ -63,6 +66,8 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
+	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -70,6 +75,15 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
+	// Before anything is opened, started or written: where credentials go.
+	if f.baseURL != "" && !f.simulate {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return fatal(err)
+		}
+	}
+	if f.timeout <= 0 {
+		return fatal(fmt.Errorf("--timeout %s: must be above 0", f.timeout))
+	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
@@ -80,7 +94,10 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	defer src.reader.Close()
 	reg := src.reg
 
-	cfg := providers.Config{BaseURL: f.baseURL}
+	// One pooled client for every call of the run: about --workers
+	// connections, deadlines on each call, no redirect off the host.
+	cfg := providers.Config{BaseURL: f.baseURL,
+		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
 	if f.simulate {
 		s := reg.Simulator(sim.Options{})
 		srv := httptest.NewServer(s.Handler)
