@@ -46,7 +46,7 @@ func TestRedirectOffTheHostIsNotFollowed(t *testing.T) {
 	evil := newCollector(t)
 	for _, status := range []int{301, 302, 303, 307, 308} {
 		for _, target := range []string{
-			evil.srv.URL + "/v1/users",                                  // another port
+			evil.srv.URL + "/v1/users",                                 // another port
 			strings.Replace(evil.srv.URL, "127.0.0.1", "localhost", 1), // another host name
 			"https://" + strings.TrimPrefix(evil.srv.URL, "http://"),   // another scheme
 		} {
@@ -76,7 +76,9 @@ func TestRedirectOffTheHostIsNotFollowed(t *testing.T) {
 func TestRedirectOnTheSameHostIsFollowed(t *testing.T) {
 	var got []string
 	mux := http.NewServeMux()
-	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/new", http.StatusTemporaryRedirect)
+	})
 	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got = append(got, r.Header.Get("Token")+" "+string(b))
