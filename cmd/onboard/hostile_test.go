@@ -38,9 +38,9 @@ func TestRunRefusesABadBaseURLBeforeTouchingAnything(t *testing.T) {
 	}
 }
 
-func TestRunTimeoutMustBePositive(t *testing.T) {
+func TestRunTimeoutMustNotBeNegative(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--timeout", "0s", "--state", filepath.Join(dir, "s.db"),
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--timeout", "-1s", "--state", filepath.Join(dir, "s.db"),
 		"-o", filepath.Join(dir, "r.csv"), write(t, "in.csv", smartappGood))
 	assert.Equal(t, exitFatal, code)
 	assert.Contains(t, stderr, "--timeout")
