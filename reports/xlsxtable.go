@@ -15,6 +15,7 @@ type xlsxLayout struct {
 	header  []string
 	widths  []float64 // per column; 0 or missing means from the header's length
 	numeric []bool    // columns stored as numbers when the cell is an integer
+	bom     bool      // CSV only: start with a UTF-8 BOM (see utf8BOM)
 }
 
 // xlsxTable streams one sheet with excelize's StreamWriter: a bold frozen

@@ -37,6 +37,7 @@ type runFlags struct {
 	quiet     bool
 	insecure  bool          // --insecure-http: allow http:// to a host that is not loopback
 	timeout   time.Duration // --timeout: the overall deadline of one vendor call
+	noBOM     bool
 	json      bool
 	submit    submit.Options
 	stateWait time.Duration
@@ -71,6 +72,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
@@ -447,7 +449,7 @@ func (m multiSink) Abort() {
 }
 
 func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header())
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
 	if err != nil {
 		return nil, nil, err
 	}
