@@ -2,6 +2,9 @@ package submit
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/onboard/onboard/providers"
 )
@@ -79,11 +82,24 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		case !e.Retryable() || t.failures >= p.opt.Retries:
 			return p.settle(req, stop, t, e)
 		}
+		if e.RetryAfter > providers.MaxRetryAfter {
+			// Not worth a stalled run: the row says so and the next run tries again.
+			return p.settle(req, stop, t, tooLongToWait(e))
+		}
 		t.failures++
 		if !sleep(stop, backoff(t.failures, p.opt.BaseBackoff, p.opt.MaxBackoff, e.RetryAfter)) {
 			return t.failed(e)
 		}
 	}
+}
+
+// tooLongToWait is e with a message saying that its Retry-After was not
+// waited.
+func tooLongToWait(e *providers.Error) *providers.Error {
+	c := *e
+	c.Message = strings.TrimSpace(fmt.Sprintf("the vendor asked to wait %s, beyond the %s cap; not waited, run again later. %s",
+		e.RetryAfter.Round(time.Second), providers.MaxRetryAfter, e.Message))
+	return &c
 }
 
 // lookup sends one Find for t's person.
