@@ -1,5 +1,7 @@
 package schema
 
+import "fmt"
+
 // Check is the dry run's row check: every value is checked as Map checks
 // it, but no Record is built when the schema has no cross-field rules,
 // since nothing would read it; only the unique key's values are kept, in
@@ -19,7 +21,7 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 		return errs
 	}
 	clear(keys)
-	var errs []FieldError
+	errs := m.checkCellLengths(cells, nil)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
@@ -86,4 +88,45 @@ func (m *Mapper) MaskInPlace(cells []string) {
 			cells[i] = "********"
 		}
 	}
+}
+
+// LimitCells makes every cell longer than n characters (UTF-16 code units,
+// as spreadsheets count) an error on its row, CELL_TOO_LONG: an output
+// that holds at most n (format says which: "an XLSX cell") would otherwise
+// have to cut the value, and a value is never changed silently. Call it
+// before the Mapper is used (and before CheckOnly).
+func (m *Mapper) LimitCells(n int, format string) {
+	m.maxCell, m.cellFormat = n, format
+}
+
+func (m *Mapper) checkCellLengths(cells []string, errs []FieldError) []FieldError {
+	if m.maxCell <= 0 {
+		return errs
+	}
+	for i, c := range cells {
+		if len(c) <= m.maxCell { // a code unit takes at least one byte
+			continue
+		}
+		if n := utf16Len(c); n > m.maxCell {
+			name := fmt.Sprintf("column %d", i+1)
+			if i < len(m.header) {
+				name = m.header[i]
+			}
+			errs = append(errs, FieldError{Field: name, Code: CellTooLong,
+				Message: fmt.Sprintf("is %d characters, more than %s holds (%d); it is not cut: shorten it, or write the output as .csv", n, m.cellFormat, m.maxCell)})
+		}
+	}
+	return errs
+}
+
+// utf16Len is s's length in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
 }

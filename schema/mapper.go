@@ -39,6 +39,8 @@ type Mapper struct {
 	warnings   []string
 	dateFormat string
 	checkOnly  bool
+	maxCell    int    // 0: no limit; see LimitCells
+	cellFormat string // what holds at most maxCell characters
 }
 
 // NewMapper binds s to header. m may be nil. A mapping that names an unknown
@@ -296,7 +298,7 @@ func (m *Mapper) Map(cells []string) (Record, []FieldError) {
 // MapInto is Map into a caller's empty Record, so a dry run can reuse one
 // Record for every row instead of allocating one per row.
 func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
-	var errs []FieldError
+	errs := m.checkCellLengths(cells, nil)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -79,6 +81,10 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 	defer src.reader.Close()
 	reg := src.reg
+	if strings.EqualFold(filepath.Ext(f.out), ".xlsx") {
+		// A row the results sheet cannot hold whole is not sent.
+		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+	}
 
 	cfg := providers.Config{BaseURL: f.baseURL}
 	if f.simulate {
