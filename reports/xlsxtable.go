@@ -27,6 +27,7 @@ type xlsxLayout struct {
 	// right (row and status).
 	freezeCols int
 	title      string // the document's title in its properties
+	bom        bool   // CSV only: start with a UTF-8 BOM (see utf8BOM)
 }
 
 // MaxXLSXCell is the most characters (UTF-16 code units, as Excel counts)

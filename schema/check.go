@@ -1,6 +1,10 @@
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Check is the dry run's row check: every value is checked as Map checks
 // it, but no Record is built when the schema has no cross-field rules,
@@ -21,10 +25,13 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 		return errs
 	}
 	clear(keys)
-	errs := m.checkCellLengths(cells, nil)
+	cells, errs, masked := m.prelude(cells)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
+		if len(masked) > 0 && slices.Contains(masked, src.col) && !src.hasConst {
+			continue
+		}
 		if f.Name == m.s.Extra {
 			// Unmapped columns are free-form: only a JSON object in the
 			// field's own column has anything to check.
@@ -77,15 +84,20 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 	return errs
 }
 
-// MaskInPlace is Mask on cells the caller owns: secret cells become
-// ******** in place, with no copy.
+// MaskInPlace is Mask on cells the caller owns, in place, with no copy:
+// the fix file's formula guard undone, secret cells replaced by Mask.
 func (m *Mapper) MaskInPlace(cells []string) {
+	if m.guarded {
+		for i, c := range cells {
+			cells[i] = strings.TrimPrefix(c, "'")
+		}
+	}
 	if !m.anySecret {
 		return
 	}
 	for i, s := range m.secret {
 		if s && i < len(cells) && cells[i] != "" {
-			cells[i] = "********"
+			cells[i] = Mask
 		}
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/onboard/onboard/reports/outfile"
 )
@@ -58,6 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			runAbortHook()
 			outfile.AbortAll() // no half-written output, no temporary file left
 			os.Exit(exitInterrupted)
 		}
@@ -82,4 +85,30 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// Cobra's own errors that friendlyCommands did not reword.
 	fmt.Fprintf(stderr, "onboard: %v (see 'onboard --help')\n", err)
 	return exitFatal
+}
+
+// abortHook records the current run as aborted before a second Ctrl-C
+// exits; runFile sets it while a run is under way.
+var abortHook atomic.Pointer[func()]
+
+func setAbortHook(fn func()) {
+	if fn == nil {
+		abortHook.Store(nil)
+		return
+	}
+	abortHook.Store(&fn)
+}
+
+// runAbortHook runs the hook, waiting at most two seconds for it.
+func runAbortHook() {
+	fn := abortHook.Load()
+	if fn == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { (*fn)(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
 }
