@@ -13,9 +13,22 @@ const (
 	Failed       Status = "failed"
 	NotAttempted Status = "not_attempted" // the run stopped before the row was sent
 	Skipped      Status = "skipped"       // already onboarded in an earlier run
-	Conflict     Status = "conflict"      // identity and vendor key disagree with the state store; not sent
-	Updated      Status = "updated"       // already onboarded; changed values sent with --update
+	// Adopted: the vendor already had the person (--existing adopt); the
+	// state store now knows them, with the vendor's ID when a lookup found it.
+	Adopted Status = "adopted"
+	// Unknown: the last request may have reached the vendor and nothing
+	// settled it; the state store keeps the row in flight and the next run
+	// resolves it by lookup.
+	Unknown  Status = "unknown"
+	Conflict Status = "conflict" // identity and vendor key disagree with the state store; not sent
+	Updated  Status = "updated"  // already onboarded; changed values sent with --update
 )
+
+// OutcomeUnknown is the code of an Unknown row.
+const OutcomeUnknown = "OUTCOME_UNKNOWN"
+
+// outcomeUnknownMsg is an Unknown row's message.
+const outcomeUnknownMsg = "may exist at the vendor; the next run settles it"
 
 // Problem is one reason a row did not succeed: a validation FieldError or a
 // vendor answer. Code is a schema.Code or providers.Code value.
@@ -73,7 +86,15 @@ type Summary struct {
 	// the run looked (a state store, and the whole file read).
 	Missing        int
 	MissingChecked bool
-	Warnings  []string          // e.g. unmapped columns
+	Warnings       []string // e.g. unmapped columns
+	// Retries are the create requests beyond each row's first; RateLimited
+	// the 429 answers among all requests.
+	Retries, RateLimited int
+	// Stop is why a run ended: "done", or an early stop ("interrupted",
+	// "auth_failed", "licences", "breaker", "aborted"); cmd sets it.
+	Stop string
+	// StopCode is the vendor code behind an early stop, e.g. AUTH_FAILED.
+	StopCode string
 }
 
 // NewSummary returns a Summary with its maps made.
@@ -90,6 +111,7 @@ func (s *Summary) Add(o *Outcome) {
 	s.RowsRead++
 	s.ByStatus[o.Status]++
 	s.Requests += o.Attempts
+	s.Retries += max(o.Attempts-1, 0)
 	for _, p := range o.Problems {
 		s.ByCode[p.Code]++
 		if p.Field != "" {

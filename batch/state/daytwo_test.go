@@ -11,10 +11,10 @@ import (
 // TestMigrateV2ToV3 upgrades a file as the previous release left it: its
 // people keep their IDs and gain no identity, digest or sighting, and the
 // new columns are in use after the upgrade.
-func TestMigrateV2ToV3(t *testing.T) {
+func TestMigrateV3ToV4(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "onboard-state.db")
 	db := rawDB(t, path)
-	require.NoError(t, migrate(db, path, 2))
+	require.NoError(t, migrate(db, path, 3))
 	_, err := db.Exec(`
 		INSERT INTO scopes (id, provider, base_url, tenant) VALUES (1, 'smartapp', 'https://api.example.test', 't1');
 		INSERT INTO runs (id, file, file_hash, provider, scope_id, started, ended, rows, created, recovered, status)
@@ -30,7 +30,7 @@ func TestMigrateV2ToV3(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 3, v)
+	require.Equal(t, 4, v)
 	salt, err := s.DigestSalt()
 	require.NoError(t, err)
 	assert.Len(t, salt, 32, "16 random bytes in hex")
