@@ -2,10 +2,13 @@ package providers
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBasic(t *testing.T) {
@@ -28,5 +31,57 @@ func TestBodyText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, BodyText([]byte(tt.in)))
 		})
+	}
+}
+
+// An answer whose body is cut off is coded from its status, never as a
+// network error: the vendor answered.
+func TestDoCutBodyIsCodedFromTheStatus(t *testing.T) {
+	tests := []struct {
+		status int
+		want   Code
+	}{
+		{http.StatusInternalServerError, VendorError},
+		{http.StatusBadRequest, VendorRejected},
+		{http.StatusCreated, VendorError},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "100")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(`{"message":`))
+				w.(http.Flusher).Flush()
+				conn, _, _ := w.(http.Hijacker).Hijack()
+				conn.Close()
+			}))
+			defer srv.Close()
+			_, err := Do(t.Context(), srv.Client(), http.MethodPost, srv.URL, nil, map[string]string{})
+			var pe *Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.want, pe.Code)
+			assert.Equal(t, tt.status, pe.Status)
+			assert.True(t, pe.Sent)
+		})
+	}
+}
+
+func TestRetryAfterNeverOverflows(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0}, {"junk", 0}, {"-5", 0}, {"0", 0}, {"7", 7 * time.Second},
+		{"999999999", 24 * time.Hour}, {"9700000000", 24 * time.Hour},
+		{"99999999999999999999999999", 24 * time.Hour},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		got := RetryAfter(http.Header{"Retry-After": {tt.in}}, now)
+		assert.Equal(t, tt.want, got, "%q", tt.in)
+		assert.GreaterOrEqual(t, got, time.Duration(0), "%q", tt.in)
 	}
 }

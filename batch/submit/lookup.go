@@ -42,22 +42,19 @@ func Lookup(ctx context.Context, f providers.Finder, opt Options, in <-chan Job,
 	for range opt.Workers {
 		wg.Go(func() {
 			for job := range in {
-				out <- p.lookup(ctx, stop, job)
+				out <- p.lookupJob(ctx, stop, job)
 			}
 		})
 	}
 	wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.fatal != nil {
-		return p.pace.stats(), p.fatal
-	}
-	return p.pace.stats(), nil
+	return p.pace.stats(), p.stop
 }
 
-// lookup takes one job to its answer. Requests run under ctx without its
+// lookupJob takes one job to its answer. Requests run under ctx without its
 // cancellation, so a sent request always gets its answer; stop ends waits.
-func (p *pool) lookup(ctx, stop context.Context, job Job) Found {
+func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 	res := Found{Job: job}
 	req := context.WithoutCancel(ctx)
 	failures := 0
@@ -86,6 +83,10 @@ func (p *pool) lookup(ctx, stop context.Context, job Job) Found {
 			return res
 		}
 		if !e.Retryable() || failures >= p.opt.Retries {
+			return res
+		}
+		if e.RetryAfter > providers.MaxRetryAfter {
+			res.Err = tooLongToWait(e)
 			return res
 		}
 		failures++

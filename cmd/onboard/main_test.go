@@ -34,12 +34,13 @@ func write(t *testing.T, name, content string) string {
 	return p
 }
 
+// readCSV reads an output CSV, without the UTF-8 BOM the reports and
+// results start with.
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
 	require.NoError(t, err)
 	return rows
 }
