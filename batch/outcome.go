@@ -63,6 +63,7 @@ type Summary struct {
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
+	HeaderRow int               // the row the header was read from; 0: not known
 }
 
 // NewSummary returns a Summary with its maps made.

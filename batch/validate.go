@@ -58,7 +58,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				c.keys = make([][]string, len(c.rows))
 				for i, row := range c.rows {
 					clear(rec)
-					c.probs[i] = check.MapInto(rec, row.Cells)
+					c.probs[i] = rowProblems(row, check.MapInto(rec, row.Cells))
 					c.cells[i] = check.Mask(row.Cells)
 					if len(c.probs[i]) == 0 {
 						c.keys[i] = s.KeyValues(rec, nil)

@@ -13,6 +13,8 @@ const (
 	InvalidEnum       Code = "INVALID_ENUM"
 	ConflictingFields Code = "CONFLICTING_FIELDS"
 	DuplicateInFile   Code = "DUPLICATE_IN_FILE"
+	// MalformedRow: the row has values beyond the header's last column.
+	MalformedRow Code = "MALFORMED_ROW"
 )
 
 // FieldError is one problem with one field of one row. Field is the vendor's

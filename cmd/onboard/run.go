@@ -101,7 +101,8 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 
 	sum := batch.NewSummary("run", reg.ID, path)
-	sum.Warnings = src.mapper.Warnings()
+	sum.Warnings = src.warnings()
+	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	sum.Settings = settings(f, cfg.BaseURL)
 

@@ -28,7 +28,8 @@ func newValidateCmd() *cobra.Command {
 			defer src.reader.Close()
 			stderr := cmd.ErrOrStderr()
 			sum := batch.NewSummary("validate", in.provider, args[0])
-			sum.Warnings = src.mapper.Warnings()
+			sum.Warnings = src.warnings()
+			sum.HeaderRow = src.reader.HeaderRow()
 			warn(stderr, sum.Warnings)
 
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
