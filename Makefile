@@ -4,8 +4,12 @@ BENCHTIME ?= 1x
 
 .PHONY: build test demo bench lint fmt
 
+# The version and commit 'onboard --version' prints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o bin/onboard ./cmd/onboard
+	$(GO) build -ldflags "-X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/onboard ./cmd/onboard
 
 test:
 	$(GO) vet ./...

@@ -64,6 +64,14 @@ type Summary struct {
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
 	HeaderRow int               // the row the header was read from; 0: not known
+	// Retries are the create requests beyond each row's first; RateLimited
+	// the 429 answers among all requests.
+	Retries, RateLimited int
+	// Stop is why a run ended: "done", or an early stop ("interrupted",
+	// "auth_failed", "licences", "breaker", "aborted"); cmd sets it.
+	Stop string
+	// StopCode is the vendor code behind an early stop, e.g. AUTH_FAILED.
+	StopCode string
 }
 
 // NewSummary returns a Summary with its maps made.
@@ -80,6 +88,7 @@ func (s *Summary) Add(o *Outcome) {
 	s.RowsRead++
 	s.ByStatus[o.Status]++
 	s.Requests += o.Attempts
+	s.Retries += max(o.Attempts-1, 0)
 	for _, p := range o.Problems {
 		s.ByCode[p.Code]++
 		if p.Field != "" {

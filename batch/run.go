@@ -99,6 +99,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		defer close(results)
 		stats, err := submit.Run(ctx, c, opt.Submit, jobs, results)
 		sum.Achieved = stats.Achieved()
+		sum.RateLimited = int(stats.RateLimited)
 		var pe *providers.Error
 		if errors.As(err, &pe) {
 			fatal.Store(pe)

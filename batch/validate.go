@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"time"
 
@@ -11,14 +12,14 @@ import (
 	"github.com/onboard/onboard/schema"
 )
 
-// checked is one chunk after mapping: per row its masked cells, problems
-// and unique-key values, ready for the in-order duplicate check.
+// checked is one chunk after checking: per row its problems and its
+// unique-key values (len(Schema.Key) per row, flat), ready for the
+// in-order duplicate check. The rows' cells are masked in place.
 type checked struct {
 	n     int // chunk number, for the ordered merge
 	rows  []read.Row
-	cells [][]string
 	probs [][]schema.FieldError
-	keys  [][]string
+	keys  []string
 }
 
 // Validate is the dry run: every row is mapped and checked against s, and
@@ -47,22 +48,20 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		return nil
 	})
 	check := m.CheckOnly()
+	nk := len(s.Key)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var mg errgroup.Group
 	for range workers {
 		mg.Go(func() error {
-			rec := schema.Record{}
+			rec := schema.Record{} // only for schemas with cross-field rules
 			for c := range numbered {
-				c.cells = make([][]string, len(c.rows))
+				// Per chunk, not per row: a valid row allocates nothing.
 				c.probs = make([][]schema.FieldError, len(c.rows))
-				c.keys = make([][]string, len(c.rows))
+				c.keys = make([]string, len(c.rows)*nk)
 				for i, row := range c.rows {
 					clear(rec)
-					c.probs[i] = rowProblems(row, check.MapInto(rec, row.Cells))
-					c.cells[i] = check.Mask(row.Cells)
-					if len(c.probs[i]) == 0 {
-						c.keys[i] = s.KeyValues(rec, nil)
-					}
+					c.probs[i] = rowProblems(row, check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk]))
+					check.MaskInPlace(row.Cells)
 				}
 				select {
 				case mapped <- c:
@@ -78,7 +77,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		return mg.Wait()
 	})
 	g.Go(func() error {
-		dedup := schema.NewDedup(s)
+		var dedup *schema.Dedup
 		waiting := map[int]checked{}
 		next := 0
 		for c := range mapped {
@@ -89,6 +88,9 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 					break
 				}
 				delete(waiting, next)
+				if next == 0 {
+					dedup = schema.NewDedupSized(s, expectRows(sum.Input, c.rows))
+				}
 				next++
 				if err := writeChecked(c, dedup, sink, sum); err != nil {
 					return err
@@ -106,12 +108,13 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 }
 
 func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error {
+	nk := len(dedup.Key())
 	for i, row := range c.rows {
 		errs := c.probs[i]
 		if len(errs) == 0 {
-			errs = dedup.CheckKeys(c.keys[i], row.Line)
+			errs = dedup.CheckKeys(c.keys[i*nk:(i+1)*nk], row.Line)
 		}
-		o := Outcome{Line: row.Line, Cells: c.cells[i], Status: Valid, Problems: problems(errs)}
+		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid, Problems: problems(errs)}
 		if len(errs) > 0 {
 			o.Status = Invalid
 		}
@@ -121,4 +124,24 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 		}
 	}
 	return nil
+}
+
+// expectRows estimates a file's data rows from its size and the bytes per
+// row of its first chunk (cells, delimiters, line end), so the duplicate
+// index is made at its final size instead of growing (and rehashing) from
+// empty. 0 when the file cannot be sized (a pipe). An XLSX file is
+// compressed, so the estimate is low and the index grows from there.
+func expectRows(path string, first []read.Row) int {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() || len(first) == 0 {
+		return 0
+	}
+	var n int
+	for _, r := range first {
+		for _, c := range r.Cells {
+			n += len(c) + 1
+		}
+	}
+	perRow := max(1, n/len(first))
+	return int(min(st.Size()/int64(perRow)+int64(len(first)), 1<<26))
 }

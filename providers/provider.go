@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/onboard/onboard/providers/sim"
@@ -93,14 +94,25 @@ func Register(r *Registration) {
 	registry[r.ID] = r
 }
 
-// Lookup returns the vendor registered as id.
+// Lookup returns the vendor registered as id, ignoring case. An unknown id
+// is an error with the closest known id and the list of them.
 func Lookup(id string) (*Registration, error) {
 	mu.RLock()
 	defer mu.RUnlock()
 	if r, ok := registry[id]; ok {
 		return r, nil
 	}
-	return nil, fmt.Errorf("unknown provider %q (known: %v)", id, namesLocked())
+	for n, r := range registry {
+		if strings.EqualFold(n, strings.TrimSpace(id)) {
+			return r, nil
+		}
+	}
+	names := namesLocked()
+	hint := "."
+	if c := schema.Closest(id, names); c != "" {
+		hint = ": did you mean " + c + "?"
+	}
+	return nil, fmt.Errorf("unknown provider %q%s Known providers: %s", id, hint, strings.Join(names, ", "))
 }
 
 // Names returns the registered ids, sorted.

@@ -4,10 +4,10 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/gocarina/gocsv"
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 // resultsCSV writes the results CSV: gocsv marshals the fixed columns from
@@ -15,24 +15,29 @@ import (
 // rowJoiner appends the roster's own columns before the line is written.
 type resultsCSV struct {
 	path   string
-	out    *os.File
+	out    *outfile.File
 	j      rowJoiner
 	one    [1]resultRecord // gocsv marshals slices; this one is reused
 	mask   masker
 	closed bool
 }
 
-func newResultsCSV(path string, header []string) (*resultsCSV, error) {
+func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) {
 	out, w, err := createCSV(path, ',')
 	if err != nil {
 		return nil, err
+	}
+	if bom {
+		if err := writeBOM(path, out); err != nil {
+			return nil, err
+		}
 	}
 	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header)}
 	r.j.extra = append(r.j.extra, header...)
 	guardAll(r.j.extra)
 	// An empty slice gives the header line alone.
 	if err := gocsv.MarshalCSV(&[]resultRecord{}, &r.j); err != nil {
-		_ = out.Close()
+		out.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
@@ -58,6 +63,12 @@ func (r *resultsCSV) Close(*batch.Summary) error {
 	}
 	r.closed = true
 	return finishCSV(r.path, r.out, r.j.w)
+}
+
+// Abort drops the file: the previous one (or none) stays.
+func (r *resultsCSV) Abort() {
+	r.closed = true
+	r.out.Abort()
 }
 
 // rowJoiner is the gocsv.CSVWriter gocsv writes to: it appends extra (the

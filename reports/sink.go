@@ -34,13 +34,25 @@ func (s *tableSink) Close(sum *batch.Summary) error {
 	return s.t.close(sec)
 }
 
+// Abort drops the output: the previous file (or none) stays. A command
+// aborts its outputs when it fails before the run.
+func (s *tableSink) Abort() { s.t.abort() }
+
+// Abort drops sink's output when it can (every sink of this package can):
+// nothing is put in place.
+func Abort(sink batch.Sink) {
+	if a, ok := sink.(interface{ Abort() }); ok {
+		a.Abort()
+	}
+}
+
 // openTable opens an XLSX or CSV table with layout l. comma is the CSV
 // delimiter; guard turns on the CSV formula guard for every cell.
 func openTable(path string, f format, l xlsxLayout, comma rune, guard bool) (table, error) {
 	if f == xlsxFormat {
 		return newXLSXTable(path, l)
 	}
-	return newCSVTable(path, l.header, comma, guard)
+	return newCSVTable(path, l.header, comma, guard, l.bom)
 }
 
 // statusTone is the colour of a status cell.

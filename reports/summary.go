@@ -144,6 +144,10 @@ func resultsSections(s *batch.Summary) []section {
 		{"Achieved rate (requests/s)", math.Round(s.Rate()*100) / 100},
 		{"Skipped as already onboarded", s.Skipped},
 		{"Recovered unknown outcomes", s.Recovered},
+		{"Rate-limited answers (429)", s.RateLimited},
+		{"Retries", s.Retries},
+		{"Stopped", StopWords(s)},
+		{"Next step", cmp.Or(NextStep(s), "nothing: every row is done")},
 	}...)
 	settings := make([]line, 0, len(s.Settings))
 	for _, k := range slices.Sorted(maps.Keys(s.Settings)) {

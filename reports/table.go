@@ -10,6 +10,8 @@ type table interface {
 	// close finishes the file. sections become a Summary sheet in XLSX
 	// (none when nil); CSV has no room for them and ignores them.
 	close(sections []section) error
+	// abort drops the file: nothing is put in place.
+	abort()
 }
 
 // tone is a cell's highlight in XLSX.

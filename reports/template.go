@@ -41,15 +41,19 @@ func WriteTemplate(path string, s *schema.Schema) error {
 	if f == csvFormat {
 		return writeCSVTemplate(path, fields)
 	}
-	x := excelize.NewFile()
+	out, x, err := createXLSX(path)
+	if err != nil {
+		return err
+	}
+	defer out.Abort() // no-op after Close
 	defer func() { _ = x.Close() }()
 	if err := buildTemplate(x, s, fields); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := x.SaveAs(path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if err := x.Write(out); err != nil {
+		return wrapPath(path, err)
 	}
-	return nil
+	return out.Close()
 }
 
 func writeCSVTemplate(path string, fields []schema.Field) error {

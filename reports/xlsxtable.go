@@ -3,9 +3,9 @@ package reports
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 
+	"github.com/onboard/onboard/reports/outfile"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -15,6 +15,7 @@ type xlsxLayout struct {
 	header  []string
 	widths  []float64 // per column; 0 or missing means from the header's length
 	numeric []bool    // columns stored as numbers when the cell is an integer
+	bom     bool      // CSV only: start with a UTF-8 BOM (see utf8BOM)
 }
 
 // xlsxTable streams one sheet with excelize's StreamWriter: a bold frozen
@@ -23,7 +24,7 @@ type xlsxLayout struct {
 // itself is built at close.
 type xlsxTable struct {
 	path    string
-	out     *os.File
+	out     *outfile.File
 	f       *excelize.File
 	sw      *excelize.StreamWriter
 	sheet   string
@@ -38,18 +39,39 @@ type xlsxTable struct {
 func newXLSXTable(path string, l xlsxLayout) (*xlsxTable, error) {
 	// Create the file now: an unwritable path must fail before a run
 	// creates anyone, not when its results are saved.
-	out, err := os.Create(path)
+	out, x, err := createXLSX(path)
 	if err != nil {
 		return nil, err
 	}
-	t := &xlsxTable{path: path, out: out, f: excelize.NewFile(), sheet: l.sheet, ncols: len(l.header), numeric: l.numeric}
+	t := &xlsxTable{path: path, out: out, f: x, sheet: l.sheet, ncols: len(l.header), numeric: l.numeric}
 	if err := t.start(l); err != nil {
-		_ = t.f.Close()
-		_ = out.Close()
-		_ = os.Remove(path)
-		return nil, fmt.Errorf("%s: %w", path, err)
+		t.abort()
+		return nil, wrapPath(path, err)
 	}
 	return t, nil
+}
+
+// createXLSX starts writing path atomically (see outfile) and returns a
+// workbook whose spill files (the StreamWriter's rows) go into a private
+// folder beside path, removed with the output.
+func createXLSX(path string) (*outfile.File, *excelize.File, error) {
+	out, err := outfile.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	spill, err := out.SpillDir()
+	if err != nil {
+		out.Abort()
+		return nil, nil, err
+	}
+	return out, excelize.NewFile(excelize.Options{TmpDir: spill}), nil
+}
+
+// abort drops the workbook and its file: the previous file (or none) stays.
+func (t *xlsxTable) abort() {
+	t.closed = true
+	_ = t.f.Close()
+	t.out.Abort()
 }
 
 // start names the sheet, makes the styles, and writes what the
@@ -124,16 +146,14 @@ func (t *xlsxTable) close(sections []section) error {
 	}
 	t.closed = true
 	err := t.finish(sections)
-	if cerr := t.out.Close(); err == nil {
-		err = cerr
-	}
 	if cerr := t.f.Close(); err == nil {
 		err = cerr // removes the StreamWriter's temp files
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", t.path, err)
+		t.out.Abort()
+		return wrapPath(t.path, err)
 	}
-	return nil
+	return t.out.Close() // names path itself
 }
 
 func (t *xlsxTable) finish(sections []section) error {

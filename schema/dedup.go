@@ -19,9 +19,17 @@ type Dedup struct {
 }
 
 // NewDedup returns an empty duplicate detector for s.
-func NewDedup(s *Schema) *Dedup {
-	return &Dedup{s: s, seed: maphash.MakeSeed(), seen: map[uint64]int32{}}
+func NewDedup(s *Schema) *Dedup { return NewDedupSized(s, 0) }
+
+// NewDedupSized is NewDedup with room made up front for rows rows (each
+// key field of a row takes one entry), so the index does not grow and
+// rehash as it fills. rows is a hint: more rows still fit.
+func NewDedupSized(s *Schema, rows int) *Dedup {
+	return &Dedup{s: s, seed: maphash.MakeSeed(), seen: make(map[uint64]int32, rows*len(s.Key))}
 }
+
+// Key returns the schema's key fields, in the order CheckKeys takes them.
+func (d *Dedup) Key() []string { return d.s.Key }
 
 // Check records rec's keys as seen on row line and returns a
 // DUPLICATE_IN_FILE error per key already seen on an earlier row.

@@ -41,9 +41,12 @@ type Field struct {
 	PatternText string
 	// Check is for rules RE2 cannot express (look-ahead password rules) or
 	// formats such as email. It returns a message naming the expected form.
-	Check  func(string) string
-	MinLen int // in runes; 0 means no limit
-	MaxLen int // in runes; 0 means no limit
+	Check func(string) string
+	// CheckNumber is Check for a Number field, given the number parsed
+	// once: a range, say. It returns a message naming the expected form.
+	CheckNumber func(float64) string
+	MinLen      int // in runes; 0 means no limit
+	MaxLen      int // in runes; 0 means no limit
 	// Aliases are other roster headers that mean this field ("Given Name").
 	Aliases []string
 	// Secret fields (passwords) are masked in every output.

@@ -20,7 +20,9 @@ type source struct {
 	transforms []func(string) string
 	lookup     map[string]string
 	required   bool
-	drop       bool // checked but not kept (CheckOnly)
+	drop       bool         // checked but not kept (CheckOnly)
+	plain      plainPattern // field.Pattern without the regexp engine, when it is that simple
+	key        int          // index in Schema.Key, -1 for none
 }
 
 // Mapper binds a Schema to one file's header once, then maps rows. It is
@@ -33,6 +35,9 @@ type Mapper struct {
 	extraCol   int   // the Extra field's own column, -1 if none
 	secret     []bool
 	anySecret  bool
+	maskCols   []int // secret columns whose value is sent: the mask in them is refused
+	own        []int // onboard's own columns (onboard_*)
+	guarded    bool  // cells carry the fix-file CSV formula guard
 	fieldCols  map[string][]int
 	warnings   []string
 	dateFormat string
@@ -88,10 +93,17 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	seen := map[string]bool{}
 	for col, h := range header {
 		n := NormalizeHeader(h)
-		if strings.Contains(n, "password") {
-			mp.secret[col] = true
-		}
 		seen[n] = true
+		if IsOwnColumn(h) {
+			// onboard's own (a fix file's onboard_row, onboard_error):
+			// never mapped, sent, collected or warned about.
+			if explicit[n] != "" || splits[n] != nil {
+				return nil, fmt.Errorf("mapping file maps column %q, but %s columns are onboard's own and never sent: rename the column", h, OwnPrefix+"*")
+			}
+			mp.own = append(mp.own, col)
+			continue
+		}
+		mp.secret[col] = SecretHeader(h)
 		switch {
 		case ignored[n]:
 		case explicit[n] != "":
@@ -136,7 +148,8 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	var missing []string
 	for i := range s.Fields {
 		f := &s.Fields[i]
-		src := source{field: f, col: -1, required: f.Required || required[f.Name]}
+		src := source{field: f, col: -1, required: f.Required || required[f.Name],
+			plain: newPlainPattern(f.Pattern), key: slices.Index(s.Key, f.Name)}
 		if c, ok := colOf[f.Name]; ok {
 			src.col = c
 			if f.Secret {
@@ -175,8 +188,20 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
 			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]))
 	}
-	for _, s := range mp.secret {
+	sent := map[int]bool{}
+	for _, src := range mp.sources {
+		if src.col >= 0 && !src.hasConst {
+			sent[src.col] = true
+		}
+	}
+	for _, c := range mp.extra {
+		sent[c] = true
+	}
+	for c, s := range mp.secret {
 		mp.anySecret = mp.anySecret || s
+		if s && sent[c] {
+			mp.maskCols = append(mp.maskCols, c)
+		}
 	}
 	return mp, nil
 }
@@ -267,20 +292,67 @@ func (m *Mapper) Header() []string { return m.header }
 // FieldColumns returns, per vendor field, the roster columns it came from.
 func (m *Mapper) FieldColumns() map[string][]int { return m.fieldCols }
 
-// Mask returns cells with secret columns (password fields and any column
-// whose header says password) replaced by ********. It copies only when a
-// secret column exists.
-func (m *Mapper) Mask(cells []string) []string {
-	if !m.anySecret {
+// Secret reports, per roster column, whether it holds a secret: it is
+// mapped to a Secret field or its header names a password (SecretHeader).
+func (m *Mapper) Secret() []bool { return m.secret }
+
+// OwnColumns returns the indexes of onboard's own columns (onboard_*).
+func (m *Mapper) OwnColumns() []int { return m.own }
+
+// FormulaGuarded returns a Mapper for a CSV fix file that onboard wrote:
+// its cells carry the formula guard (a leading ' before = + - @, a tab,
+// a CR or a '), which it removes before anything else sees the cells, so
+// every value reads back exactly as it was in the original file.
+func (m *Mapper) FormulaGuarded() *Mapper {
+	c := *m
+	c.guarded = true
+	return &c
+}
+
+// unguard undoes the fix file's formula guard, in a copy.
+func (m *Mapper) unguard(cells []string) []string {
+	if !m.guarded {
 		return cells
 	}
 	out := slices.Clone(cells)
-	for i, s := range m.secret {
-		if s && i < len(out) && out[i] != "" {
-			out[i] = "********"
-		}
+	for i, c := range out {
+		out[i] = strings.TrimPrefix(c, "'")
 	}
 	return out
+}
+
+// ColumnEnums returns, per roster column mapped as a whole to a field
+// with an enum, the values the vendor accepts (for drop-downs). Columns
+// whose values the mapping file translates are left out: their own
+// spellings are valid too.
+func (m *Mapper) ColumnEnums() map[int][]string {
+	out := map[int][]string{}
+	for _, src := range m.sources {
+		if src.col < 0 || src.split != 0 || src.hasConst || len(src.field.Enum) == 0 ||
+			src.values != nil || src.lookup != nil || len(src.transforms) > 0 {
+			continue
+		}
+		out[src.col] = src.field.Enum
+	}
+	return out
+}
+
+// Mask returns cells with secret columns (see Secret) replaced by Mask.
+// It copies only when a secret column exists or the cells are guarded.
+func (m *Mapper) Mask(cells []string) []string {
+	cells = m.unguard(cells)
+	if !m.anySecret {
+		return cells
+	}
+	if !m.guarded {
+		cells = slices.Clone(cells)
+	}
+	for i, s := range m.secret {
+		if s && i < len(cells) && cells[i] != "" {
+			cells[i] = Mask
+		}
+	}
+	return cells
 }
 
 // Map turns one row's cells into a typed Record and returns every problem in
@@ -293,10 +365,21 @@ func (m *Mapper) Map(cells []string) (Record, []FieldError) {
 // MapInto is Map into a caller's empty Record, so a dry run can reuse one
 // Record for every row instead of allocating one per row.
 func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
+	cells = m.unguard(cells)
 	var errs []FieldError
+	var masked []int // columns holding the mask: refused, never sent
+	for _, c := range m.maskCols {
+		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
+			masked = append(masked, c)
+			errs = append(errs, m.maskError(c))
+		}
+	}
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
+		if len(masked) > 0 && slices.Contains(masked, src.col) && !src.hasConst {
+			continue
+		}
 		if f.Name == m.s.Extra && src.col < 0 && !src.hasConst && !src.hasDef {
 			m.collectExtra(rec, cells, nil)
 			continue
@@ -331,6 +414,21 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		}
 	}
 	return runRules(m.s, rec, errs)
+}
+
+// maskError refuses the mask in secret column c: it is what onboard writes
+// in place of a password, and sending it would set every such password to
+// the same eight asterisks.
+func (m *Mapper) maskError(c int) FieldError {
+	field := m.s.Extra
+	for _, src := range m.sources {
+		if src.col == c && src.field.Name != m.s.Extra {
+			field = src.field.Name
+			break
+		}
+	}
+	return FieldError{Field: field, Code: InvalidValue, Message: fmt.Sprintf(
+		"column %q holds the mask %s, not a password: type the password, or leave the cell empty for the vendor's default", m.header[c], Mask)}
 }
 
 func (m *Mapper) collectExtra(rec Record, cells []string, obj map[string]any) {
@@ -501,7 +599,15 @@ func fromJSONValue(f *Field, raw any) (any, *FieldError) {
 		if !ok {
 			return nil, wrongType("number")
 		}
-		return n, f.checkString(fmt.Sprint(n))
+		if fe := f.checkString(fmt.Sprint(n)); fe != nil {
+			return nil, fe
+		}
+		if f.CheckNumber != nil {
+			if msg := f.CheckNumber(n); msg != "" {
+				return nil, f.fail(InvalidValue, fmt.Sprint(n), msg)
+			}
+		}
+		return n, nil
 	case Boolean:
 		b, ok := raw.(bool)
 		if !ok {

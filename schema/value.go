@@ -18,28 +18,21 @@ var dateLayouts = []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02 15:04:0
 func parse(f *Field, s, dateFormat string) (any, *FieldError) {
 	switch f.Type {
 	case Integer:
-		s = f.canonical(s)
-		n, err := strconv.ParseInt(strings.TrimSuffix(s, ".0"), 10, 64)
-		if err != nil {
-			return nil, f.fail(InvalidValue, s, "must be a whole number")
-		}
-		if fe := f.checkEnum(strconv.FormatInt(n, 10)); fe != nil {
+		n, fe := f.checkInteger(s)
+		if fe != nil {
 			return nil, fe
 		}
 		return n, nil
 	case Number:
-		n, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, f.fail(InvalidValue, s, "must be a number")
-		}
-		if fe := f.checkString(s); fe != nil {
+		n, fe := f.checkNumber(s, nil)
+		if fe != nil {
 			return nil, fe
 		}
 		return n, nil
 	case Boolean:
-		b, ok := ParseBool(s)
-		if !ok {
-			return nil, f.fail(InvalidValue, s, "must be true or false (also yes/no, y/n, 1/0)")
+		b, fe := f.checkBoolean(s)
+		if fe != nil {
+			return nil, fe
 		}
 		return b, nil
 	case Date:
@@ -88,15 +81,71 @@ func parse(f *Field, s, dateFormat string) (any, *FieldError) {
 		}
 		return m, nil
 	default:
-		s = f.canonical(s)
-		if fe := f.checkEnum(s); fe != nil {
-			return nil, fe
-		}
-		if fe := f.checkString(s); fe != nil {
+		s, fe := f.checkText(s, nil)
+		if fe != nil {
 			return nil, fe
 		}
 		return s, nil
 	}
+}
+
+// The checks of the scalar types, shared by parse (which boxes the value
+// into a Record) and Mapper.Check (which does not): a dry run checks
+// without building what it will not send. plain, when not nil, is the
+// field's Pattern as a plainPattern.
+
+// checkInteger parses and checks an Integer cell.
+func (f *Field) checkInteger(s string) (int64, *FieldError) {
+	s = f.canonical(s)
+	n, err := strconv.ParseInt(strings.TrimSuffix(s, ".0"), 10, 64)
+	if err != nil {
+		return 0, f.fail(InvalidValue, s, "must be a whole number")
+	}
+	if len(f.Enum) > 0 {
+		if fe := f.checkEnum(strconv.FormatInt(n, 10)); fe != nil {
+			return 0, fe
+		}
+	}
+	return n, nil
+}
+
+// checkNumber parses a Number cell once and checks the text (length,
+// pattern, Check) and the number (CheckNumber).
+func (f *Field) checkNumber(s string, plain plainPattern) (float64, *FieldError) {
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, f.fail(InvalidValue, s, "must be a number")
+	}
+	if fe := f.checkStringPlain(s, plain); fe != nil {
+		return 0, fe
+	}
+	if f.CheckNumber != nil {
+		if msg := f.CheckNumber(n); msg != "" {
+			return 0, f.fail(InvalidValue, s, msg)
+		}
+	}
+	return n, nil
+}
+
+// checkBoolean parses a Boolean cell.
+func (f *Field) checkBoolean(s string) (bool, *FieldError) {
+	b, ok := ParseBool(s)
+	if !ok {
+		return false, f.fail(InvalidValue, s, "must be true or false (also yes/no, y/n, 1/0)")
+	}
+	return b, nil
+}
+
+// checkText checks a String cell and returns its canonical spelling.
+func (f *Field) checkText(s string, plain plainPattern) (string, *FieldError) {
+	s = f.canonical(s)
+	if fe := f.checkEnum(s); fe != nil {
+		return "", fe
+	}
+	if fe := f.checkStringPlain(s, plain); fe != nil {
+		return "", fe
+	}
+	return s, nil
 }
 
 // canonical maps a synonym or a differently cased enum value to the Enum's
@@ -128,7 +177,11 @@ func (f *Field) checkEnum(s string) *FieldError {
 }
 
 // checkString applies length, pattern and the custom check to s.
-func (f *Field) checkString(s string) *FieldError {
+func (f *Field) checkString(s string) *FieldError { return f.checkStringPlain(s, nil) }
+
+// checkStringPlain is checkString with the pattern matched by plain when
+// it is not nil.
+func (f *Field) checkStringPlain(s string, plain plainPattern) *FieldError {
 	if f.MinLen > 0 || f.MaxLen > 0 {
 		n := utf8.RuneCountInString(s)
 		switch {
@@ -142,7 +195,11 @@ func (f *Field) checkString(s string) *FieldError {
 			return f.fail(InvalidValue, s, fmt.Sprintf("must be at most %d characters", f.MaxLen))
 		}
 	}
-	if f.Pattern != nil && !f.Pattern.MatchString(s) {
+	if plain != nil {
+		if !plain.match(s) {
+			return f.fail(InvalidValue, s, "must be "+f.patternWords())
+		}
+	} else if f.Pattern != nil && !f.Pattern.MatchString(s) {
 		return f.fail(InvalidValue, s, "must be "+f.patternWords())
 	}
 	if f.Check != nil {

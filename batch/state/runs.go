@@ -21,8 +21,26 @@ type Run struct {
 	Started  time.Time
 	Ended    time.Time
 	Counts   Counts
-	Status   string // RunRunning, RunDone, RunInterrupted or RunCrashed
+	// Status is RunRunning, RunDone or RunCrashed, or why the run stopped
+	// early: RunInterrupted, RunAuthFailed, RunLicences, RunBreaker or
+	// RunAborted.
+	Status  string
+	Results string // the results sheet, as given to the run
+	FixFile string // the fix file (--failed-out); "" when none
 }
+
+// Why a run stopped early, recorded as its status (EndRun). A crashed run
+// is one that never recorded itself (kill -9, power loss).
+const (
+	RunAuthFailed = "auth_failed" // the vendor refused the credentials
+	RunLicences   = "licences"    // the vendor's licences were used up
+	RunBreaker    = "breaker"     // the breaker stopped a run of identical failures
+	RunAborted    = "aborted"     // a second Ctrl-C, or an error that ended the run (unreadable row, output not writable)
+)
+
+// stopStatuses are the early stops; their rows say status 'interrupted'
+// and keep the reason in the stop column.
+var stopStatuses = map[string]bool{RunInterrupted: true, RunAuthFailed: true, RunLicences: true, RunBreaker: true, RunAborted: true}
 
 // BeginRun records a new run as running and returns its id.
 func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
@@ -43,19 +61,25 @@ func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
 	return id, nil
 }
 
-// EndRun stores a running run's counts and final status (RunDone or
-// RunInterrupted).
+// EndRun stores a running run's counts and final status: RunDone, or one
+// of the early stops (RunInterrupted, RunAuthFailed, RunLicences,
+// RunBreaker, RunAborted).
 func (s *Store) EndRun(runID int64, c Counts, status string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if status != RunDone && status != RunInterrupted {
-		return fmt.Errorf("state: end run %d: status %q is not %q or %q", runID, status, RunDone, RunInterrupted)
+	stored, stop := RunDone, ""
+	switch {
+	case status == RunDone:
+	case stopStatuses[status]:
+		stored, stop = RunInterrupted, status
+	default:
+		return fmt.Errorf("state: end run %d: status %q is not %q or an early stop", runID, status, RunDone)
 	}
-	res, err := s.db.Exec(`UPDATE runs SET ended = ?, status = ?, rows = ?, created = ?, skipped = ?,
+	res, err := s.db.Exec(`UPDATE runs SET ended = ?, status = ?, stop = ?, rows = ?, created = ?, skipped = ?,
 		invalid = ?, failed = ?, not_attempted = ?, recovered = ?
 		WHERE id = ? AND status = 'running'`,
-		fmtTime(s.now()), status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered, runID)
+		fmtTime(s.now()), stored, stop, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered, runID)
 	if err != nil {
 		return fmt.Errorf("state: end run %d: %w", runID, err)
 	}
@@ -63,6 +87,91 @@ func (s *Store) EndRun(runID int64, c Counts, status string) error {
 		return fmt.Errorf("state: end run %d: no such running run", runID)
 	}
 	return nil
+}
+
+// Checkpoint stores a running run's counts so far, so that a run killed
+// before EndRun still shows what it did.
+func (s *Store) Checkpoint(runID int64, c Counts) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	_, err := s.db.Exec(`UPDATE runs SET rows = ?, created = ?, skipped = ?, invalid = ?, failed = ?,
+		not_attempted = ?, recovered = ? WHERE id = ? AND status = 'running'`,
+		c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered, runID)
+	if err != nil {
+		return fmt.Errorf("state: checkpoint run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// SetOutputs records where a run writes its results sheet and fix file.
+func (s *Store) SetOutputs(runID int64, results, fixFile string) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(`UPDATE runs SET results = ?, fix_file = ? WHERE id = ?`, results, fixFile, runID); err != nil {
+		return fmt.Errorf("state: run %d outputs: %w", runID, err)
+	}
+	return nil
+}
+
+// RecordInvalid stores the digests of a run's invalid rows (any stable
+// hash of a row's cells) in one transaction; duplicates are kept once.
+func (s *Store) RecordInvalid(runID int64, digests [][]byte) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	err := s.inTx(false, func(tx *sql.Tx) error {
+		st, err := tx.Prepare(`INSERT OR IGNORE INTO run_invalid (run_id, digest) VALUES (?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, d := range digests {
+			if _, err := st.Exec(runID, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("state: run %d invalid rows: %w", runID, err)
+	}
+	return nil
+}
+
+// InvalidSince compares run's invalid rows with those of the scope's
+// previous run that ended (done or stopped early, not crashed): still is
+// how many were invalid then too, fresh how many are new. prev is that
+// run's id, 0 when there is none (then every invalid row is new).
+func (s *Store) InvalidSince(runID int64) (fresh, still int, prev int64, err error) {
+	err = s.db.QueryRow(`SELECT coalesce((SELECT p.id FROM runs p JOIN runs r ON r.id = ?
+		WHERE p.scope_id = r.scope_id AND p.id < r.id AND p.status IN ('done', 'interrupted')
+		ORDER BY p.id DESC LIMIT 1), 0)`, runID).Scan(&prev)
+	if err == nil {
+		err = s.db.QueryRow(`SELECT count(*), count(p.digest) FROM run_invalid c
+			LEFT JOIN run_invalid p ON p.run_id = ? AND p.digest = c.digest
+			WHERE c.run_id = ?`, prev, runID).Scan(&fresh, &still)
+		fresh -= still
+	}
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("state: run %d invalid rows: %w", runID, err)
+	}
+	return fresh, still, prev, nil
+}
+
+// LastDone returns the scope's latest run that finished (status done), or
+// ok false when it has none.
+func (s *Store) LastDone(sc Scope) (r Run, ok bool, err error) {
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return Run{}, false, err
+	}
+	runs, err := s.runs(`WHERE r.scope_id = ? AND r.status = 'done' ORDER BY r.id DESC LIMIT 1`, sid)
+	if err != nil || len(runs) == 0 {
+		return Run{}, false, err
+	}
+	return runs[0], true, nil
 }
 
 // markCrashed marks runs left running as crashed. Open calls it with the
@@ -92,9 +201,15 @@ func (s *Store) History(limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	return s.runs(`ORDER BY r.id DESC LIMIT ?`, limit)
+}
+
+// runs selects runs; tail is the WHERE/ORDER/LIMIT part.
+func (s *Store) runs(tail string, args ...any) ([]Run, error) {
 	rows, err := s.db.Query(`SELECT r.id, r.file, r.file_hash, r.provider, s.provider, s.base_url, s.tenant,
-		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered, r.status
-		FROM runs r JOIN scopes s ON s.id = r.scope_id ORDER BY r.id DESC LIMIT ?`, limit)
+		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered,
+		r.status, r.stop, r.results, r.fix_file
+		FROM runs r JOIN scopes s ON s.id = r.scope_id `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("state: history: %w", err)
 	}
@@ -105,9 +220,11 @@ func (s *Store) History(limit int) ([]Run, error) {
 			r              Run
 			c              = &r.Counts
 			started, ended sql.NullString
+			stop           string
 		)
 		err := rows.Scan(&r.ID, &r.File, &r.FileHash, &r.Provider, &r.Scope.Provider, &r.Scope.BaseURL, &r.Scope.Tenant,
-			&started, &ended, &c.Rows, &c.Created, &c.Skipped, &c.Invalid, &c.Failed, &c.NotAttempted, &c.Recovered, &r.Status)
+			&started, &ended, &c.Rows, &c.Created, &c.Skipped, &c.Invalid, &c.Failed, &c.NotAttempted, &c.Recovered,
+			&r.Status, &stop, &r.Results, &r.FixFile)
 		if err == nil {
 			r.Started, err = parseTime(started)
 		}
@@ -116,6 +233,9 @@ func (s *Store) History(limit int) ([]Run, error) {
 		}
 		if err != nil {
 			return nil, fmt.Errorf("state: history: run %d: %w", r.ID, err)
+		}
+		if stop != "" {
+			r.Status = stop
 		}
 		out = append(out, r)
 	}

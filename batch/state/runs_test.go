@@ -63,7 +63,7 @@ func TestEndRunErrors(t *testing.T) {
 		status string
 		want   string
 	}{
-		{"bad status", run, RunCrashed, `status "crashed" is not "done" or "interrupted"`},
+		{"bad status", run, RunCrashed, `status "crashed" is not "done" or an early stop`},
 		{"unknown run", run + 100, RunDone, "no such running run"},
 	}
 	for _, tt := range tests {
@@ -96,4 +96,72 @@ func TestCrashedRun(t *testing.T) {
 	assert.True(t, h[0].Ended.IsZero(), "a crashed run has no known end")
 	assert.Equal(t, RunDone, h[1].Status)
 	assert.ErrorContains(t, s.EndRun(died, Counts{}, RunDone), "no such running run")
+}
+
+func TestEarlyStopsAreStatuses(t *testing.T) {
+	s, _ := openTemp(t)
+	stops := []string{RunDone, RunInterrupted, RunAuthFailed, RunLicences, RunBreaker, RunAborted}
+	for _, st := range stops {
+		id := beginRun(t, s, scopeA)
+		require.NoError(t, s.SetOutputs(id, "results-"+st+".xlsx", "fix.csv"))
+		require.NoError(t, s.EndRun(id, Counts{Rows: 1}, st))
+	}
+	h, err := s.History(0)
+	require.NoError(t, err)
+	require.Len(t, h, len(stops))
+	for i, st := range stops {
+		r := h[len(stops)-1-i]
+		assert.Equal(t, st, r.Status)
+		assert.Equal(t, "results-"+st+".xlsx", r.Results)
+		assert.Equal(t, "fix.csv", r.FixFile)
+	}
+	last, ok, err := s.LastDone(scopeA)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, h[len(stops)-1].ID, last.ID, "the one done run")
+	_, ok, err = s.LastDone(scopeB)
+	require.NoError(t, err)
+	assert.False(t, ok, "no run in scope B")
+}
+
+func TestCheckpointSurvivesACrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	id := beginRun(t, s, scopeA)
+	require.NoError(t, s.Checkpoint(id, Counts{Rows: 40, Created: 30, Invalid: 10}))
+	require.NoError(t, s.Close()) // killed before EndRun
+
+	s, err = Open(path, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	h, err := s.History(0)
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, RunCrashed, h[0].Status)
+	assert.Equal(t, Counts{Rows: 40, Created: 30, Invalid: 10}, h[0].Counts, "counts so far, not 0")
+	require.NoError(t, s.Checkpoint(id, Counts{Rows: 99}), "a crashed run's counts stay")
+	h, _ = s.History(0)
+	assert.Equal(t, 40, h[0].Counts.Rows)
+}
+
+func TestInvalidSince(t *testing.T) {
+	s, _ := openTemp(t)
+	d := func(x string) []byte { return []byte(x) }
+	first := beginRun(t, s, scopeA)
+	require.NoError(t, s.RecordInvalid(first, [][]byte{d("a"), d("b"), d("b")}))
+	fresh, still, prev, err := s.InvalidSince(first)
+	require.NoError(t, err)
+	assert.Equal(t, []any{2, 0, int64(0)}, []any{fresh, still, prev}, "no previous run: all new")
+	require.NoError(t, s.EndRun(first, Counts{}, RunDone))
+
+	other := beginRun(t, s, scopeB) // another scope never counts
+	require.NoError(t, s.RecordInvalid(other, [][]byte{d("c")}))
+	require.NoError(t, s.EndRun(other, Counts{}, RunDone))
+
+	second := beginRun(t, s, scopeA)
+	require.NoError(t, s.RecordInvalid(second, [][]byte{d("b"), d("c"), d("e")}))
+	fresh, still, prev, err = s.InvalidSince(second)
+	require.NoError(t, err)
+	assert.Equal(t, []any{2, 1, first}, []any{fresh, still, prev})
 }

@@ -56,6 +56,19 @@ var migrations = [...]string{
 	// lookup by a bare email or login does not scan every person.
 	`ALTER TABLE runs ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX people_value ON people (substr(key, instr(key, ':') + 1));`,
+
+	// v3 (slice i9): why a run stopped, where its outputs went, and the
+	// invalid rows it saw (a digest of each row's cells), so the next run of
+	// the scope can tell new problems from old ones. stop is a column beside
+	// status because status's CHECK cannot be altered in place.
+	`ALTER TABLE runs ADD COLUMN stop TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN results TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN fix_file TEXT NOT NULL DEFAULT '';
+	CREATE TABLE run_invalid (
+		run_id INTEGER NOT NULL REFERENCES runs(id),
+		digest BLOB NOT NULL,
+		PRIMARY KEY (run_id, digest)
+	) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

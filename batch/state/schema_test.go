@@ -2,7 +2,9 @@ package state
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,7 +41,7 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 	_, err = OpenReadOnly(path)
 	var se *SchemaError
 	require.ErrorAs(t, err, &se, "read-only does not migrate")
-	assert.Contains(t, err.Error(), "has schema 1, older than this binary's 2; the next run upgrades it")
+	assert.Contains(t, err.Error(), fmt.Sprintf("has schema 1, older than this binary's %d; the next run upgrades it", SchemaVersion))
 	require.NoError(t, db.Close())
 
 	s, err := Open(path, Options{})
@@ -79,10 +81,11 @@ func TestNewerSchemaRefused(t *testing.T) {
 	beginRun(t, s, scopeA) // left running: Open would mark it crashed
 	require.NoError(t, s.Close())
 	db := rawDB(t, path)
-	_, err = db.Exec(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`)
+	newer := SchemaVersion + 1
+	_, err = db.Exec(`UPDATE meta SET value = ? WHERE key = 'schema_version'`, strconv.Itoa(newer))
 	require.NoError(t, err)
 
-	want := "state file " + path + " was written by a newer onboard (schema 3); this binary knows up to 2: upgrade onboard"
+	want := fmt.Sprintf("state file %s was written by a newer onboard (schema %d); this binary knows up to %d: upgrade onboard", path, newer, SchemaVersion)
 	for name, open := range map[string]func() error{
 		"Open":         func() error { _, err := Open(path, Options{}); return err },
 		"OpenReadOnly": func() error { _, err := OpenReadOnly(path); return err },
@@ -90,7 +93,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 		err := open()
 		var se *SchemaError
 		require.ErrorAs(t, err, &se, name)
-		assert.Equal(t, 3, se.Version)
+		assert.Equal(t, newer, se.Version)
 		assert.EqualError(t, err, want, name)
 	}
 

@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +60,24 @@ type bench struct {
 func main() {
 	if len(os.Args) > 2 && os.Args[1] == spawnArg {
 		os.Exit(spawn(os.Args[2], os.Args[3:]))
+	}
+	if len(os.Args) == 3 && os.Args[1] == bareCSVArg {
+		if _, err := bareCSV(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) == 4 && os.Args[1] == genSPArg {
+		n, err := strconv.Atoi(os.Args[3])
+		if err == nil {
+			err = writeSPRoster(os.Args[2], n)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	out := flag.String("out", "", "also write the report (Markdown) to `FILE`")
 	only := flag.String("only", "", "comma-separated sections to run: validate, submit, state (default: all)")

@@ -83,6 +83,10 @@ func TestKillNineAndRerun(t *testing.T) {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
 		t.Logf("killed at %d users created", s.Store.Len())
+		// A killed run leaves the previous results or none, never a
+		// half-written or 0-byte file.
+		_, err := os.Stat(out)
+		assert.True(t, os.IsNotExist(err), "a killed run left %s", out)
 	}
 
 	cmd := exec.Command(bin, args...)
@@ -109,4 +113,9 @@ func TestKillNineAndRerun(t *testing.T) {
 	assert.Equal(t, n, counts["created"]+counts["skipped"], "every row created now or skipped as done before: %v", counts)
 	assert.Positive(t, counts["skipped"])
 	t.Logf("last run: %v", counts)
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range ents {
+		assert.NotContains(t, e.Name(), ".onboard-tmp-", "the killed runs' temporary files are removed by the next run")
+	}
 }

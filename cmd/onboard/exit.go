@@ -7,7 +7,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
+
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 // Exit codes, as the README documents them.
@@ -55,15 +60,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(stderr, "onboard: aborted")
+			runAbortHook()
+			outfile.AbortAll() // no half-written output, no temporary file left
 			os.Exit(exitInterrupted)
 		}
 	}()
 
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if rerr := requiredFlagError(cmd); rerr != nil && strings.HasPrefix(err.Error(), "required flag") {
+		err = rerr
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -72,7 +82,33 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return ee.code
 	}
-	// Cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(stderr, "onboard:", err)
+	// Cobra's own errors that friendlyCommands did not reword.
+	fmt.Fprintf(stderr, "onboard: %v (see 'onboard --help')\n", err)
 	return exitFatal
+}
+
+// abortHook records the current run as aborted before a second Ctrl-C
+// exits; runFile sets it while a run is under way.
+var abortHook atomic.Pointer[func()]
+
+func setAbortHook(fn func()) {
+	if fn == nil {
+		abortHook.Store(nil)
+		return
+	}
+	abortHook.Store(&fn)
+}
+
+// runAbortHook runs the hook, waiting at most two seconds for it.
+func runAbortHook() {
+	fn := abortHook.Load()
+	if fn == nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { (*fn)(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
 }

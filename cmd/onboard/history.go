@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,8 +17,13 @@ func newHistoryCmd() *cobra.Command {
 	var file string
 	var limit int
 	cmd := &cobra.Command{
-		Use:     "history [--state FILE]",
-		Short:   "List the runs recorded in the state store",
+		Use:   "history [--state FILE]",
+		Short: "List the runs recorded in the state store",
+		Long: `history lists the newest runs first: when each started, how long it took, how
+it ended (done, interrupted, auth_failed, licences, breaker, aborted, crashed,
+running), its counts, and on a second line the provider, the input and where
+its results and fix file went. A crashed run (killed before it could record
+its end) shows its counts as of its last checkpoint, at most a second old.`,
 		Example: "  onboard history --state /var/lib/onboard/state.db",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -28,14 +36,7 @@ func newHistoryCmd() *cobra.Command {
 			if err != nil {
 				return fatal(err)
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tSTARTED\tSTATUS\tPROVIDER\tFILE\tROWS\tCREATED\tSKIPPED\tINVALID\tFAILED\tNOT SENT\tRECOVERED")
-			for _, r := range runs {
-				c := r.Counts
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Started.Local().Format(time.DateTime),
-					r.Status, r.Provider, r.File, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered)
-			}
-			return tw.Flush()
+			return writeHistory(cmd.OutOrStdout(), runs, time.Now())
 		},
 	}
 	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
@@ -78,4 +79,58 @@ func newLookupCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
 	return cmd
+}
+
+// writeHistory prints each run on one line of at most 100 columns, and its
+// provider, input and outputs on a second, indented line: paths are long and
+// wrap badly inside a table.
+func writeHistory(w io.Writer, runs []state.Run, now time.Time) error {
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTARTED\tTOOK\tSTATUS\tROWS\tCREATED\tSKIPPED\tINVALID\tFAILED\tNOT SENT")
+	for _, r := range runs {
+		c := r.Counts
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"),
+			took(r, now), r.Status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	for i, r := range runs {
+		b.WriteString(lines[i+1] + "\n")
+		detail := fmt.Sprintf("      %s: %s", r.Provider, r.File)
+		if r.Counts.Recovered > 0 {
+			detail += fmt.Sprintf(" (%d recovered)", r.Counts.Recovered)
+		}
+		b.WriteString(detail + "\n")
+		if r.Results != "" {
+			out := "      results: " + r.Results
+			if r.FixFile != "" {
+				out += "  fix file: " + r.FixFile
+			}
+			b.WriteString(out + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// took is a run's duration: "-" for a crashed run (its end is unknown),
+// the time so far for one still running.
+func took(r state.Run, now time.Time) string {
+	end := r.Ended
+	switch {
+	case r.Status == state.RunCrashed:
+		return "-"
+	case end.IsZero():
+		end = now
+	}
+	d := end.Sub(r.Started)
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }

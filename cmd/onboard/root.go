@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -22,7 +23,9 @@ API at a safe rate, and writes a results sheet. A state store makes re-runs
 and nightly files create each person exactly once.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -34,7 +37,9 @@ and nightly files create each person exactly once.`,
 		newTemplateCmd(),
 		newHistoryCmd(),
 		newLookupCmd(),
+		newVersionCmd(),
 	)
+	friendlyCommands(root)
 	return root
 }
 
@@ -77,6 +82,7 @@ func (f *inputFlags) open(path string) (*input, error) {
 	if err != nil {
 		return nil, fatal(err)
 	}
+	f.provider = reg.ID // -p is case-insensitive; the id is spelled one way after
 	var m *schema.Mapping
 	if f.mapping != "" {
 		if m, err = schema.LoadMapping(f.mapping); err != nil {
@@ -102,7 +108,24 @@ func (f *inputFlags) open(path string) (*input, error) {
 		r.Close()
 		return nil, fatal(fmt.Errorf("%s: %w", path, err))
 	}
+	if isGuardedFixFile(r) {
+		mp = mp.FormulaGuarded()
+	}
 	return &input{reg: reg, reader: r, mapper: mp}, nil
+}
+
+// isGuardedFixFile reports a CSV fix file that onboard wrote (its header
+// holds onboard_error): its cells carry the fix file's formula guard.
+func isGuardedFixFile(r read.Reader) bool {
+	if _, csv := r.(interface{ Delimiter() rune }); !csv {
+		return false
+	}
+	for _, h := range r.Header() {
+		if strings.EqualFold(strings.TrimSpace(h), schema.OwnErrorColumn) {
+			return true
+		}
+	}
+	return false
 }
 
 func parseDelimiter(s string) (rune, error) {

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +35,15 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	insecure  bool          // --insecure-http: allow http:// to a host that is not loopback
+	timeout   time.Duration // --timeout: the overall deadline of one vendor call
+	noBOM     bool
+	json      bool
 	submit    submit.Options
+	stateWait time.Duration
+	// skipSame, when set, is asked before a run begins whether to skip it
+	// (watch: the same file as the scope's last finished run).
+	skipSame func(*state.Store, *fileRun) (bool, error)
 }
 
 func newRunCmd() *cobra.Command {
@@ -58,29 +72,104 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
+	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
-	ctx := cmd.Context()
-	stderr := cmd.ErrOrStderr()
+	fr, err := runFile(cmd.Context(), cmd.ErrOrStderr(), f, path)
+	if f.json {
+		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, err)); jerr != nil && err == nil {
+			err = fatal(jerr)
+		}
+	}
+	return err
+}
+
+// fileRun is one roster run as run and watch see it.
+type fileRun struct {
+	sum      *batch.Summary
+	runID    int64 // 0 without a state store
+	compared bool  // fresh and still are known (a state store)
+	fresh    int   // invalid rows that were not invalid in the scope's previous run
+	still    int   // invalid rows that were invalid then too
+	scope    state.Scope
+	hash     string // the roster's sha256, "" without a state store
+}
+
+// report is the morning report line for a run, or for the error that kept
+// it from running (fr nil).
+func (fr *fileRun) report(f *runFlags, err error) *reports.Report {
+	if fr == nil {
+		r := &reports.Report{Provider: f.in.provider, Status: "failed", Counts: map[string]int{}}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		return r
+	}
+	r := reports.NewReport(fr.sum)
+	if fr.compared {
+		r.NewInvalid, r.StillInvalid = &fr.fresh, &fr.still
+	}
+	r.Results = f.out
+	if f.failedOut != "" {
+		if _, serr := os.Stat(f.failedOut); serr == nil {
+			r.FixFile = f.failedOut
+		}
+	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == exitFatal && ee.err != nil {
+		r.Error = ee.err.Error()
+	}
+	return r
+}
+
+func printReport(w io.Writer, r *reports.Report) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// runFile is `onboard run` for one roster: watch calls it too, so a file
+// from the inbox runs exactly as it would by hand. The error is the run's
+// exit (runExit); fr is nil when the run never began (bad file, flags,
+// credentials, state store in use).
+func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
+	// Before anything is opened, started or written: where credentials go.
+	if f.baseURL != "" && !f.simulate {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	if f.timeout < 0 {
+		return nil, fatal(fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout))
+	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
 	src, err := f.in.open(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer src.reader.Close()
 	reg := src.reg
 
-	cfg := providers.Config{BaseURL: f.baseURL}
+	// One pooled client for every call of the run: about --workers
+	// connections, deadlines on each call, no redirect off the host.
+	cfg := providers.Config{BaseURL: f.baseURL,
+		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
 	if f.simulate {
 		s := reg.Simulator(sim.Options{})
 		srv := httptest.NewServer(s.Handler)
@@ -89,7 +178,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
 	} else {
 		if cfg.Credentials, err = loadCredentials(f.config, reg.Credentials); err != nil {
-			return fatal(err)
+			return nil, fatal(err)
 		}
 		if cfg.BaseURL == "" {
 			cfg.BaseURL = reg.DefaultBaseURL
@@ -97,7 +186,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	}
 	client, err := reg.New(cfg)
 	if err != nil {
-		return fatal(fmt.Errorf("%s: %w", reg.ID, err))
+		return nil, fatal(fmt.Errorf("%s: %w", reg.ID, err))
 	}
 
 	sum := batch.NewSummary("run", reg.ID, path)
@@ -105,56 +194,186 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	sum.Settings = settings(f, cfg.BaseURL)
+	fr := &fileRun{sum: sum}
 
 	// Order: the state store (a run already using it stops us before any
 	// output exists), then the outputs, then the run record, so that no
 	// failure here leaves a half-written file or a run marked running.
 	opt := batch.RunOptions{Submit: f.submit}
-	var hash string
 	if !f.noState {
-		st, err := state.Open(f.stateFile, state.Options{})
+		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
-			return fatal(err)
+			return nil, fatal(err)
 		}
 		defer st.Close()
-		if hash, err = state.HashFile(path); err != nil {
-			return fatal(err)
+		if fr.hash, err = state.HashFile(path); err != nil {
+			return nil, fatal(err)
 		}
 		opt.State = st
 		opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
 		if reg.Tenant != nil {
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
-	}
-	sinks, err := openSinks(f, src)
-	if err != nil {
-		return fatal(err)
-	}
-	if opt.State != nil {
-		if opt.RunID, err = opt.State.BeginRun(path, hash, opt.Scope); err != nil {
-			_ = sinks.Close(sum)
-			return fatal(err)
+		fr.scope = opt.Scope
+		if f.skipSame != nil {
+			if skip, err := f.skipSame(st, fr); skip || err != nil {
+				return fr, err
+			}
 		}
+	}
+	sinks, fix, err := openSinks(f, src)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	inv := &invalidRows{}
+	sinks = append(sinks, inv)
+	var ck *checkpointer
+	if opt.State != nil {
+		if opt.RunID, err = opt.State.BeginRun(path, fr.hash, opt.Scope); err != nil {
+			sinks.Abort()
+			return nil, fatal(err)
+		}
+		fr.runID = opt.RunID
+		if err := opt.State.SetOutputs(opt.RunID, f.out, f.failedOut); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+		ck = newCheckpointer(opt.State, opt.RunID)
+		defer ck.stop()
 	}
 
 	prog := newProgress(stderr, f.quiet, "onboarding", path)
-	opt.Progress = prog.update
+	opt.Progress = func(s *batch.Summary) {
+		prog.update(s)
+		ck.update(s)
+	}
 	runErr := batch.Run(ctx, src.reader, reg.Schema, src.mapper, client, sinks, sum, opt)
 	prog.finish()
-	if err := sinks.Close(sum); err != nil {
-		return fatal(fmt.Errorf("write results: %w", err))
-	}
+	sum.Stop, sum.StopCode = stopReason(ctx, runErr)
 	if opt.State != nil {
-		status := state.RunDone
-		if runErr != nil || ctx.Err() != nil {
-			status = state.RunInterrupted
+		fr.compared = true
+		err := opt.State.RecordInvalid(opt.RunID, inv.digests)
+		if err == nil {
+			fr.fresh, fr.still, _, err = opt.State.InvalidSince(opt.RunID)
 		}
-		if err := opt.State.EndRun(opt.RunID, counts4state(sum), status); err != nil {
+		if err != nil {
+			fr.compared = false
 			fmt.Fprintln(stderr, "warning: state store:", err)
 		}
 	}
+	closeErr := sinks.Close(sum)
+	if closeErr != nil && sum.Stop == state.RunDone {
+		sum.Stop = state.RunAborted
+	}
+	if closeErr == nil && fix != nil && fix.Rows() == 0 && opt.State != nil {
+		// Nothing failed: no fix file belongs to this run.
+		if err := opt.State.SetOutputs(opt.RunID, f.out, ""); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+	}
+	if opt.State != nil {
+		ck.stop()
+		if err := opt.State.EndRun(opt.RunID, counts4state(sum), sum.Stop); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+	}
+	if closeErr != nil {
+		return fr, fatal(fmt.Errorf("write results: %w", closeErr))
+	}
+	reportFixFile(stderr, fix)
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
-	return runExit(ctx, sum, runErr)
+	return fr, runExit(ctx, sum, runErr)
+}
+
+// stopReason names why a run ended, as the state store records it, and
+// the vendor code behind an early stop.
+func stopReason(ctx context.Context, err error) (stop, code string) {
+	var pe *providers.Error
+	switch {
+	case errors.As(err, &pe):
+		switch pe.Code {
+		case providers.AuthFailed:
+			return state.RunAuthFailed, string(pe.Code)
+		case providers.LicenseExhausted:
+			return state.RunLicences, string(pe.Code)
+		}
+		return state.RunAborted, string(pe.Code)
+	case err != nil:
+		return state.RunAborted, ""
+	case ctx.Err() != nil:
+		return state.RunInterrupted, ""
+	}
+	return state.RunDone, ""
+}
+
+// invalidRows is a sink that keeps a digest of each invalid row's cells,
+// so the next run of the scope can tell new problems from old ones. Cells
+// are masked already; 16 bytes of SHA-256 per row.
+type invalidRows struct{ digests [][]byte }
+
+// maxInvalidDigests bounds the memory: past it, further rows count as new.
+const maxInvalidDigests = 1 << 20
+
+func (v *invalidRows) Write(o batch.Outcome) error {
+	if o.Status != batch.Invalid || len(v.digests) >= maxInvalidDigests {
+		return nil
+	}
+	h := sha256.New()
+	for _, c := range o.Cells {
+		h.Write([]byte(c))
+		h.Write([]byte{0})
+	}
+	v.digests = append(v.digests, h.Sum(nil)[:16])
+	return nil
+}
+
+func (v *invalidRows) Close(*batch.Summary) error { return nil }
+
+// checkpointer records a running run's counts every second, so a run that
+// is killed still shows in history what it did, and a second Ctrl-C can
+// record the run as aborted with its counts.
+type checkpointer struct {
+	st    *state.Store
+	runID int64
+	mu    sync.Mutex
+	last  time.Time
+	c     state.Counts
+	once  sync.Once
+}
+
+func newCheckpointer(st *state.Store, runID int64) *checkpointer {
+	ck := &checkpointer{st: st, runID: runID, last: time.Now()}
+	setAbortHook(func() { _ = st.EndRun(runID, ck.counts(), state.RunAborted) })
+	return ck
+}
+
+// update is called from the reconciler after each outcome.
+func (ck *checkpointer) update(s *batch.Summary) {
+	if ck == nil {
+		return
+	}
+	c := counts4state(s)
+	ck.mu.Lock()
+	ck.c = c
+	due := time.Since(ck.last) >= time.Second
+	if due {
+		ck.last = time.Now()
+	}
+	ck.mu.Unlock()
+	if due {
+		_ = ck.st.Checkpoint(ck.runID, c) // best effort: EndRun records the truth
+	}
+}
+
+func (ck *checkpointer) counts() state.Counts {
+	ck.mu.Lock()
+	defer ck.mu.Unlock()
+	return ck.c
+}
+
+func (ck *checkpointer) stop() {
+	if ck != nil {
+		ck.once.Do(func() { setAbortHook(nil) })
+	}
 }
 
 // runExit maps a finished run to the documented exit codes.
@@ -223,24 +442,57 @@ func (m multiSink) Close(sum *batch.Summary) error {
 	return errors.Join(errs...)
 }
 
-func openSinks(f *runFlags, src *input) (multiSink, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header())
+// Abort drops every output: nothing is put in place.
+func (m multiSink) Abort() {
+	for _, s := range m {
+		reports.Abort(s)
+	}
+}
+
+func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sinks := multiSink{res}
-	if f.failedOut != "" {
-		// Mirror the input: its delimiter when it was a CSV.
-		comma := ','
-		if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
-			comma = d.Delimiter()
-		}
-		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
-		if err != nil {
-			_ = res.Close(batch.NewSummary("run", "", ""))
-			return nil, err
-		}
-		sinks = append(sinks, fo)
+	if f.failedOut == "" {
+		return sinks, nil, nil
 	}
-	return sinks, nil
+	fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), fixFileOptions(src))
+	if err != nil {
+		reports.Abort(res)
+		return nil, nil, err
+	}
+	return append(sinks, fo), fo, nil
+}
+
+// fixFileOptions make the fix file mirror the input: its delimiter,
+// encoding and BOM when it was a CSV, its sheet when an XLSX.
+func fixFileOptions(src *input) reports.FailedOutOptions {
+	opts := reports.FailedOutOptions{Delimiter: ',', Secret: src.mapper.Secret(),
+		FieldColumns: src.mapper.FieldColumns(), Enums: src.mapper.ColumnEnums()}
+	if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
+		opts.Delimiter = d.Delimiter()
+	}
+	if e, ok := src.reader.(interface {
+		Encoding() string
+		BOM() bool
+	}); ok {
+		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
+	}
+	if s, ok := src.reader.(interface{ Sheet() string }); ok {
+		opts.Sheet = s.Sheet()
+	}
+	return opts
+}
+
+// reportFixFile says where the fix file is, or that none was needed.
+func reportFixFile(w io.Writer, fo *reports.FailedOut) {
+	switch {
+	case fo == nil:
+	case fo.Rows() == 0:
+		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
+	default:
+		fmt.Fprintf(w, "fix file: %s (%d rows to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows())
+	}
 }

@@ -46,9 +46,9 @@ var Schema = &schema.Schema{
 			Pattern: timeZoneSIDRE, PatternText: "TZ followed by 32 lowercase hex digits (a time zone SID from GET /v1/timeZones)",
 			Aliases: []string{"Time Zone SID", "TimeZone Sid"}, Example: "TZ" + strings.Repeat("0a", 16)},
 		{Name: "latitude", Type: schema.Number, Description: "Location Latitude",
-			Check: rangeCheck(-90, 90), Aliases: []string{"Lat"}, Example: "33.4255"},
+			CheckNumber: rangeCheck(-90, 90), Aliases: []string{"Lat"}, Example: "33.4255"},
 		{Name: "longitude", Type: schema.Number, Description: "Location Longitude",
-			Check: rangeCheck(-180, 180), Aliases: []string{"Long", "Lng", "Lon"}, Example: "-111.94"},
+			CheckNumber: rangeCheck(-180, 180), Aliases: []string{"Long", "Lng", "Lon"}, Example: "-111.94"},
 		{Name: "username", Type: schema.String, Description: "Username for user",
 			Aliases: []string{"Login", "User Name", "Login Name"}, Example: "alee"},
 		{Name: "password", Type: schema.String, Description: "Password for user",
@@ -99,11 +99,10 @@ func checkPassword(s string) string {
 // rangeCheck bounds a coordinate. The doc gives no range; latitude outside
 // -90..90 or longitude outside -180..180 is no place on Earth, so it is
 // rejected before the vendor stores nonsense.
-func rangeCheck(lo, hi float64) func(string) string {
+func rangeCheck(lo, hi float64) func(float64) string {
 	want := "must be a number from " + strconv.FormatFloat(lo, 'f', -1, 64) + " to " + strconv.FormatFloat(hi, 'f', -1, 64)
-	return func(s string) string {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f < lo || f > hi {
+	return func(f float64) string {
+		if f < lo || f > hi || f != f {
 			return want
 		}
 		return ""

@@ -1,0 +1,141 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onboard/onboard/batch"
+)
+
+// Report is the morning report: one file's outcome as one JSON line, the
+// same for `run --json` and `watch`. Paths are as the run was given them.
+type Report struct {
+	File     string         `json:"file"`
+	Provider string         `json:"provider"`
+	Start    time.Time      `json:"start"`
+	End      time.Time      `json:"end"`
+	Status   string         `json:"status"` // done, an early stop, failed (never ran), same_file (not run again)
+	Rows     int            `json:"rows"`
+	Counts   map[string]int `json:"counts"`
+	// NewInvalid and StillInvalid compare the invalid rows with the
+	// previous run of the same scope; nil without a state store.
+	NewInvalid   *int   `json:"new_invalid"`
+	StillInvalid *int   `json:"still_invalid"`
+	RateLimited  int    `json:"rate_limited"`
+	Retries      int    `json:"retries"`
+	Results      string `json:"results,omitempty"`
+	FixFile      string `json:"fix_file,omitempty"`
+	Archived     string `json:"archived,omitempty"` // watch: where the input file went
+	Error        string `json:"error,omitempty"`
+	Next         string `json:"next,omitempty"` // what to do next, in words
+}
+
+// NewReport fills a Report from a run's Summary.
+func NewReport(s *batch.Summary) *Report {
+	r := &Report{File: s.Input, Provider: s.Provider, Start: s.Start.UTC(), End: s.End.UTC(),
+		Status: cmp.Or(s.Stop, "done"), Rows: s.RowsRead, Counts: map[string]int{},
+		RateLimited: s.RateLimited, Retries: s.Retries, Next: NextStep(s)}
+	for _, l := range statusLines(s) {
+		r.Counts[l.label] = l.value.(int)
+	}
+	return r
+}
+
+// Text is the report as a person reads it: the first line of a Slack or
+// Teams message, and the watcher's log.
+func (r *Report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "onboard %s: %s — %s", r.Provider, r.File, r.Status)
+	if r.Error != "" {
+		fmt.Fprintf(&b, ": %s", r.Error)
+	}
+	if r.Rows > 0 || r.Status != "failed" {
+		var parts []string
+		for _, st := range runStatuses {
+			parts = append(parts, fmt.Sprintf("%d %s", r.Counts[string(st)], st))
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.Counts)) {
+			if r.Counts[k] > 0 && !slices.Contains(runStatuses, batch.Status(k)) {
+				parts = append(parts, fmt.Sprintf("%d %s", r.Counts[k], k))
+			}
+		}
+		fmt.Fprintf(&b, "\n%d rows: %s", r.Rows, strings.Join(parts, ", "))
+	}
+	if r.NewInvalid != nil && *r.NewInvalid+*r.StillInvalid > 0 {
+		fmt.Fprintf(&b, "\ninvalid: %d new, %d already invalid last run", *r.NewInvalid, *r.StillInvalid)
+	}
+	if r.RateLimited > 0 || r.Retries > 0 {
+		fmt.Fprintf(&b, "\n%d rate-limited answers (429), %d retries", r.RateLimited, r.Retries)
+	}
+	if r.Results != "" {
+		fmt.Fprintf(&b, "\nresults: %s", r.Results)
+	}
+	if r.FixFile != "" {
+		fmt.Fprintf(&b, "\nfix file: %s", r.FixFile)
+	}
+	if r.Next != "" {
+		fmt.Fprintf(&b, "\nnext: %s", r.Next)
+	}
+	return b.String()
+}
+
+// stopWords say why a run stopped, for the Summary sheet.
+var stopWords = map[string]string{
+	"done":        "finished: every row has its status",
+	"interrupted": "interrupted (Ctrl-C or SIGTERM) after the requests in flight finished",
+	"auth_failed": "the vendor refused the credentials",
+	"licences":    "the vendor's licences are used up",
+	"breaker":     "the breaker stopped it: the latest requests all failed the same way",
+	"aborted":     "aborted before every row had its status",
+}
+
+// StopWords says why the run stopped, in words.
+func StopWords(s *batch.Summary) string {
+	stop := cmp.Or(s.Stop, "done")
+	w := cmp.Or(stopWords[stop], stop)
+	if s.StopCode != "" && stop != "done" {
+		w += " (" + s.StopCode + ")"
+	}
+	return w
+}
+
+// NextStep says what to do after the run, or "" when nothing is left.
+func NextStep(s *batch.Summary) string {
+	created, skipped := s.ByStatus[batch.Created], s.ByStatus[batch.Skipped]
+	done := created + skipped
+	again := "run the same command again"
+	if done > 0 {
+		again += fmt.Sprintf("; the %d already created will be skipped", done)
+	}
+	var steps []string
+	stop := cmp.Or(s.Stop, "done")
+	switch stop {
+	case "auth_failed":
+		steps = append(steps, fmt.Sprintf("check the %s credentials (see 'onboard providers %s'), then %s", s.Provider, s.Provider, again))
+	case "licences":
+		steps = append(steps, "free licences or buy more at the vendor, then "+again)
+	case "breaker":
+		steps = append(steps, "the vendor answered every recent request with the same error: fix its cause (see the results sheet's codes), then "+again)
+	case "interrupted", "aborted":
+		steps = append(steps, again+" to send the rest")
+	}
+	if n := s.ByStatus[batch.Invalid]; n > 0 {
+		steps = append(steps, fmt.Sprintf("fix the %s (the fix file lists them with their reasons) and run the fix file", rows(n, "invalid row")))
+	}
+	if n := s.ByStatus[batch.Failed]; n > 0 && stop == "done" {
+		steps = append(steps, rows(n, "row")+" failed at the vendor: read their codes on the results sheet; the same command run again sends them again")
+	}
+	return strings.Join(steps, "; ")
+}
+
+// rows is "1 invalid row" or "n invalid rows".
+func rows(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

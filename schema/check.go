@@ -1,0 +1,89 @@
+package schema
+
+// Check is the dry run's row check: every value is checked as Map checks
+// it, but no Record is built when the schema has no cross-field rules,
+// since nothing would read it; only the unique key's values are kept, in
+// keys (len(Schema.Key), in Key order, "" when absent, filled only when the
+// row has no problem). A valid row costs no allocation. When the schema has
+// rules, they need the typed values: the row is mapped into rec (which the
+// caller clears) as MapInto does. Safe for concurrent use with distinct rec
+// and keys.
+func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
+	if len(m.s.Rules) > 0 {
+		errs := m.MapInto(rec, cells)
+		if len(errs) == 0 {
+			for i, k := range m.s.Key {
+				keys[i], _ = rec[k].(string)
+			}
+		}
+		return errs
+	}
+	clear(keys)
+	var errs []FieldError
+	for i := range m.sources {
+		src := &m.sources[i]
+		f := src.field
+		if f.Name == m.s.Extra {
+			// Unmapped columns are free-form: only a JSON object in the
+			// field's own column has anything to check.
+			if src.col >= 0 || src.hasConst || src.hasDef {
+				if raw := src.value(cells); raw != "" {
+					if _, fe := parse(f, raw, m.dateFormat); fe != nil {
+						errs = append(errs, *fe)
+					}
+				}
+			}
+			continue
+		}
+		raw := src.value(cells)
+		if raw == "" {
+			if src.required {
+				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: m.missingMessage(src)})
+			}
+			continue
+		}
+		var fe *FieldError
+		present := true
+		switch f.Type {
+		case String:
+			raw, fe = f.checkText(raw, src.plain)
+		case Integer:
+			_, fe = f.checkInteger(raw)
+		case Number:
+			_, fe = f.checkNumber(raw, src.plain)
+		case Boolean:
+			_, fe = f.checkBoolean(raw)
+		default: // dates, lists, objects: rarer, and parse owns their forms
+			var v any
+			v, fe = parse(f, raw, m.dateFormat)
+			present = fe != nil || v != nil
+		}
+		switch {
+		case fe != nil:
+			errs = append(errs, *fe)
+		case !present:
+			if src.required {
+				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: m.missingMessage(src)})
+			}
+		case src.key >= 0 && f.Type == String:
+			keys[src.key] = raw
+		}
+	}
+	if len(errs) > 0 {
+		clear(keys)
+	}
+	return errs
+}
+
+// MaskInPlace is Mask on cells the caller owns: secret cells become
+// ******** in place, with no copy.
+func (m *Mapper) MaskInPlace(cells []string) {
+	if !m.anySecret {
+		return
+	}
+	for i, s := range m.secret {
+		if s && i < len(cells) && cells[i] != "" {
+			cells[i] = "********"
+		}
+	}
+}
