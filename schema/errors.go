@@ -13,6 +13,7 @@ const (
 	InvalidEnum       Code = "INVALID_ENUM"
 	ConflictingFields Code = "CONFLICTING_FIELDS"
 	DuplicateInFile   Code = "DUPLICATE_IN_FILE"
+	CellTooLong       Code = "CELL_TOO_LONG" // a cell longer than the output format can hold
 	// MalformedRow: the row has values beyond the header's last column.
 	MalformedRow Code = "MALFORMED_ROW"
 )

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,6 +167,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	defer src.reader.Close()
 	reg := src.reg
+	if strings.EqualFold(filepath.Ext(f.out), ".xlsx") {
+		// A row the results sheet cannot hold whole is not sent.
+		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+	}
 
 	// One pooled client for every call of the run: about --workers
 	// connections, deadlines on each call, no redirect off the host.
