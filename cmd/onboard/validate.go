@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +33,9 @@ func newValidateCmd() *cobra.Command {
 			sum.Warnings = src.mapper.Warnings()
 			warn(stderr, sum.Warnings)
 
+			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+				src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+			}
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
 			if out != "" {
 				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM}
