@@ -42,7 +42,7 @@ type lookupRow struct {
 
 // transforms is what a mapping file may name under transforms.
 var transforms = map[string]func(string) string{
-	"trim":  strings.TrimSpace,
+	"trim":   strings.TrimSpace,
 	"lower":  lowerCase,
 	"upper":  upperCase,
 	"title":  titleCase,
