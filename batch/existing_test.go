@@ -64,7 +64,7 @@ func (v *vendorRun) run(t *testing.T, path string, opt submit.Options, st *state
 		ro.RunID, err = st.BeginRun(path, "hash", v.scope)
 		require.NoError(t, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	sink := &memSink{}
 	sum := batch.NewSummary("run", v.reg.ID, path)
