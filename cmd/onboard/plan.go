@@ -32,6 +32,8 @@ type planFlags struct {
 	quiet     bool
 	insecure  bool
 	timeout   time.Duration
+	existing  string
+	noBOM     bool
 	submit    submit.Options
 }
 
@@ -66,6 +68,8 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
 	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
+	fl.StringVar(&f.existing, "existing", "adopt", "what the run will do with a person the vendor already has (adopt, skip, fail): its API calls")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "CSV plan: no UTF-8 byte order mark at the start")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "requests per second, for the plan's lookups and the run's estimate (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
@@ -87,6 +91,10 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		return usagef(cmd, "--timeout %s: must not be negative", f.timeout)
 	case f.offline && f.simulate:
 		return usagef(cmd, "--offline and --simulate: choose one")
+	}
+	var err error
+	if f.submit.Existing, err = submit.ParseExisting(f.existing); err != nil {
+		return usagef(cmd, "--existing %v", err)
 	}
 	// Before anything is opened or started: where credentials go.
 	if f.baseURL != "" && !f.simulate && !f.offline {
@@ -148,7 +156,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	var est batch.PlanEstimate
 	var sink batch.Sink = discardSink{}
 	if f.out != "" {
-		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est); err != nil {
+		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est, f.noBOM); err != nil {
 			return fatal(err)
 		}
 	}
