@@ -328,5 +328,4 @@ func best(a, b childRun) childRun {
 	return a
 }
 
-
 func rate(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
