@@ -87,6 +87,7 @@ type Summary struct {
 	Missing        int
 	MissingChecked bool
 	Warnings       []string // e.g. unmapped columns
+	HeaderRow      int      // the row the header was read from; 0: not known
 	// Retries are the create requests beyond each row's first; RateLimited
 	// the 429 answers among all requests.
 	Retries, RateLimited int
