@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/onboard/onboard/batch"
 )
@@ -21,6 +22,9 @@ type tableSink struct {
 
 func (s *tableSink) Write(o batch.Outcome) error {
 	if err := s.rows(&o, s.t.row); err != nil {
+		if strings.HasPrefix(err.Error(), s.path+":") {
+			return err // a write error of the file itself (a full disk): it names the file
+		}
 		return fmt.Errorf("%s: row %d: %w", s.path, o.Line, err)
 	}
 	return nil
