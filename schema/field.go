@@ -52,9 +52,9 @@ type Field struct {
 	// Past marks a date that cannot be in the future (a date of birth): a
 	// two-digit year in date_format resolves into the past (04/17/66 is
 	// 1966, not 2066).
-	Past bool
-	MinLen      int // in runes; 0 means no limit
-	MaxLen      int // in runes; 0 means no limit
+	Past   bool
+	MinLen int // in runes; 0 means no limit
+	MaxLen int // in runes; 0 means no limit
 	// Aliases are other roster headers that mean this field ("Given Name").
 	Aliases []string
 	// Secret fields (passwords) are masked in every output.
