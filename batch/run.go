@@ -194,6 +194,7 @@ type cellStore struct {
 // result: the cells for the sheet, and what the state store records.
 type held struct {
 	cells    []string
+	warnings []Problem // validation warnings
 	identity string
 	digests  map[string]string // to store once created or updated
 	changed  []string          // an update's changed fields
@@ -251,7 +252,7 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 			}
 			continue
 		}
-		h := held{cells: it.cells, identity: it.identity, digests: it.digests}
+		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: it.digests}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
 		if u := it.update; u != nil { // an --update of a changed person
@@ -382,7 +383,7 @@ func (d *dispatcher) stopped() bool {
 // outcome decides a row that needs no request (done is true), or reports
 // that it must be sent.
 func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bool) (o Outcome, done bool) {
-	o = Outcome{Line: it.line, Cells: it.cells}
+	o = Outcome{Line: it.line, Cells: it.cells, Warnings: it.warnings}
 	switch p := known[it.key]; {
 	case !it.valid():
 		o.Status, o.Problems = Invalid, it.problems
@@ -491,7 +492,7 @@ func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-
 // state change.
 func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	h := rc.cells.take(res.Job.Seq)
-	o := Outcome{Line: res.Job.Line, Cells: h.cells, Attempts: res.Attempts, Note: res.Note}
+	o := Outcome{Line: res.Job.Line, Cells: h.cells, Warnings: h.warnings, Attempts: res.Attempts, Note: res.Note}
 	st := state.Outcome{Key: res.Job.Key, Identity: h.identity, Digests: h.digests}
 	keep := false // a failed update leaves the store as it was
 	switch {
