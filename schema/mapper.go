@@ -126,6 +126,10 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			if err := claim(byName[n], col); err != nil {
 				return nil, err
 			}
+		case s.Extra != "" && mp.secret[col]:
+			// A secret goes only into its own field, never into the
+			// free-form object (Smartapp's metadata) where anyone can read it.
+			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q holds a secret and no %s field takes it: it is not sent (not put into %s)", h, s.Provider, s.Extra))
 		case s.Extra != "":
 			mp.extra = append(mp.extra, col)
 		default:
