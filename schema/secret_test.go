@@ -69,9 +69,11 @@ func TestMaskIsRefused(t *testing.T) {
 	assert.NotContains(t, rec, "password", "the mask is never a value")
 
 	// A secret column no field takes is never sent (not collected into
-	// the Extra field), so its mask is not sent either.
+	// the Extra field), and the mask in it is refused all the same.
 	rec, errs = m.Map([]string{"Ann", "Lee", "a@b.co", "", " " + Mask + " ", ""})
-	require.Empty(t, errs)
+	require.Len(t, errs, 1)
+	assert.Equal(t, "meta", errs[0].Field)
+	assert.Contains(t, errs[0].Message, `"Old Password" holds the mask`)
 	assert.NotContains(t, rec, "meta")
 
 	// Eight asterisks in a column that is not secret are a value.
