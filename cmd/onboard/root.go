@@ -35,6 +35,7 @@ and nightly files create each person exactly once.`,
 		newProvidersCmd(),
 		newTemplateCmd(),
 		newHistoryCmd(),
+		newWatchCmd(),
 		newLookupCmd(),
 		newVersionCmd(),
 	)
