@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -21,10 +22,15 @@ type csvTable struct {
 	closed bool
 }
 
-func newCSVTable(path string, header []string, comma rune, guard bool) (*csvTable, error) {
+func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*csvTable, error) {
 	out, w, err := createCSV(path, comma)
 	if err != nil {
 		return nil, err
+	}
+	if bom {
+		if err := writeBOM(path, out); err != nil {
+			return nil, err
+		}
 	}
 	t := &csvTable{path: path, out: out, w: w, guard: guard}
 	if err := t.row(header, nil); err != nil {
@@ -74,6 +80,21 @@ func createCSV(path string, comma rune) (*outfile.File, *csv.Writer, error) {
 	w := csv.NewWriter(out)
 	w.Comma = comma
 	return out, w, nil
+}
+
+// utf8BOM starts the CSV reports and results: Excel on Windows reads a
+// CSV without it as the local code page ("StÃ©phane"). Our own reader and
+// most tools skip it; --no-bom leaves it out for those that do not.
+const utf8BOM = "\ufeff"
+
+// writeBOM writes the BOM before anything else; on an error the output is
+// dropped.
+func writeBOM(path string, out *outfile.File) error {
+	if _, err := io.WriteString(out, utf8BOM); err != nil {
+		out.Abort()
+		return wrapPath(path, err)
+	}
+	return nil
 }
 
 // finishCSV flushes w and puts out in place, returning the first error;

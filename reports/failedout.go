@@ -1,85 +1,378 @@
 package reports
 
 import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/reports/outfile"
+	"github.com/onboard/onboard/schema"
 )
 
-// FailedOutOptions describe the input file the failed-out file mirrors.
+// FailedOutOptions describe the input file the fix file mirrors and what
+// the mapping knows about its columns.
 type FailedOutOptions struct {
 	// Delimiter is the input's CSV delimiter; 0 means a comma (a tab for
 	// a .tsv path).
 	Delimiter rune
+	// Encoding is the input's text encoding: "utf-8" ("" too),
+	// "utf-16le", "utf-16be" or "windows-1252". BOM starts the file with
+	// a byte order mark, as the input did.
+	Encoding string
+	BOM      bool
+	// Sheet is the input's sheet name for an XLSX fix file ("" means "Fix").
+	Sheet string
+	// Secret marks, per roster column, the cells that hold a secret: they
+	// are left empty, never written masked.
+	Secret []bool
+	// FieldColumns gives, per vendor field, the roster columns it came
+	// from: the cells a problem with that field marks in XLSX.
+	FieldColumns map[string][]int
+	// Enums gives, per roster column, the values the vendor accepts: a
+	// drop-down in XLSX.
+	Enums map[int][]string
 }
 
-// errorColumn is the column that says what is wrong with a row.
-const errorColumn = "error"
-
-// NewFailedOut returns a sink that writes only the rows still to do
-// (invalid, failed, not_attempted) in the input's own columns and format,
-// plus an "error" column such as
-// "MISSING_REQUIRED email: required; INVALID_ENUM role: must be one of ...",
-// so the admin can fix them and run that file again. When the header has
-// an "error" column already (a failed-out file being run again), that
-// column is overwritten rather than a second one added.
+// FailedOut is the fix file: only the rows still to do (invalid, failed,
+// not_attempted) in the input's own columns, format, encoding and BOM, plus
+// onboard's own columns onboard_row (the row in the original file) and
+// onboard_error (what is wrong), so the admin fixes the cells and runs the
+// file again as it is. Secret cells are left empty and the row's message
+// says so: a mask is never written. In XLSX every failing cell is
+// highlighted with its message as a comment, the enum columns get
+// drop-downs and the columns fit their content. When no row needs fixing
+// no file is written (Rows is 0 after Close).
 //
-// The format comes from path: .xlsx, or CSV for .csv, .tsv and .txt.
-// Roster cells are written as they were read, without the formula guard,
-// so the file runs again unchanged; secret cells stay masked, so a row
-// whose password was masked needs it typed in again.
-func NewFailedOut(path string, header []string, opts FailedOutOptions) (batch.Sink, error) {
+// A CSV fix file guards formula-like cells (a leading ' before = + - @, a
+// tab, a CR, or a ' itself); the reader undoes exactly that for a CSV
+// whose header holds onboard_error (schema.Mapper.FormulaGuarded), so every
+// value reads back as it was. The file is written through outfile (a
+// private temporary file beside path, renamed at Close): an interrupted
+// run leaves no half file.
+type FailedOut struct {
+	path   string
+	f      format
+	opts   FailedOutOptions
+	header []string // roster header plus onboard's columns where missing
+	width  int      // the roster's width
+	rowCol int
+	errCol int
+	file   *outfile.File
+	enc    string
+	// CSV
+	out io.Writer // file, or an encoder over it
+	w   *csv.Writer
+	// XLSX: rows are spooled as CSV until Close knows the column widths.
+	spool    *os.File
+	spoolW   *csv.Writer
+	maxWidth []int
+	buf      []string
+	rows     int
+	closed   bool
+}
+
+// NewFailedOut checks the path and creates the temporary file beside it,
+// so that an unwritable place fails before a run creates anyone.
+func NewFailedOut(path string, header []string, opts FailedOutOptions) (*FailedOut, error) {
 	f, err := formatOf(path, ".tsv", ".txt")
 	if err != nil {
 		return nil, err
 	}
-	comma := opts.Delimiter
-	if comma == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
-		comma = '\t'
+	if opts.Delimiter == 0 && strings.EqualFold(filepath.Ext(path), ".tsv") {
+		opts.Delimiter = '\t'
 	}
-	fo := &failedOut{mask: newMasker(header), errCol: -1, guard: f == csvFormat}
-	cols := append([]string(nil), header...)
+	if opts.Delimiter == 0 {
+		opts.Delimiter = ','
+	}
+	d := opts.Delimiter
+	if d == '"' || d == '\r' || d == '\n' || d == '\'' || !utf8.ValidRune(d) || d == utf8.RuneError {
+		return nil, fmt.Errorf("%s: invalid CSV delimiter %q", path, d)
+	}
+	// A header that names a secret is one even if the caller did not say
+	// so: the fix file never holds a password.
+	secret := make([]bool, len(header))
 	for i, h := range header {
-		if normalizeHeader(h) == errorColumn {
+		secret[i] = i < len(opts.Secret) && opts.Secret[i] || schema.SecretHeader(h)
+	}
+	opts.Secret = secret
+	fo := &FailedOut{path: path, f: f, opts: opts, width: len(header), rowCol: -1, errCol: -1}
+	fo.enc = strings.ToLower(opts.Encoding)
+	switch fo.enc {
+	case "", "utf-8", "utf8":
+		fo.enc = "utf-8"
+	case "utf-16le", "utf-16be", "windows-1252":
+	default:
+		return nil, fmt.Errorf("%s: unknown encoding %q", path, opts.Encoding)
+	}
+	fo.header = append([]string(nil), header...)
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case schema.OwnRowColumn:
+			fo.rowCol = i
+		case schema.OwnErrorColumn:
 			fo.errCol = i
-			break
 		}
 	}
-	if fo.errCol < 0 {
-		fo.errCol = len(cols)
-		cols = append(cols, errorColumn)
+	if fo.rowCol < 0 {
+		fo.rowCol = len(fo.header)
+		fo.header = append(fo.header, schema.OwnRowColumn)
 	}
-	t, err := openTable(path, f, xlsxLayout{sheet: "Failed", header: cols}, comma, false)
-	if err != nil {
+	if fo.errCol < 0 {
+		fo.errCol = len(fo.header)
+		fo.header = append(fo.header, schema.OwnErrorColumn)
+	}
+	if fo.file, err = outfile.Create(path); err != nil {
 		return nil, err
 	}
-	return &tableSink{path: path, t: t, rows: fo.rows}, nil
+	if err := fo.start(); err != nil {
+		fo.Abort()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return fo, nil
 }
 
-type failedOut struct {
-	mask   masker
-	errCol int
-	guard  bool // CSV: guard the error text, which comes from us and vendors
-	tones  []tone
-}
-
-func (fo *failedOut) rows(o *batch.Outcome, emit emitFunc) error {
-	if succeeded(o.Status) {
+func (fo *FailedOut) start() error {
+	if fo.f == xlsxFormat {
+		spill, err := fo.file.SpillDir()
+		if err != nil {
+			return err
+		}
+		if fo.spool, err = os.CreateTemp(spill, "fix-*.csv"); err != nil {
+			return err
+		}
+		fo.spoolW = csv.NewWriter(fo.spool)
+		fo.maxWidth = make([]int, len(fo.header))
+		for i, h := range fo.header {
+			fo.maxWidth[i] = textWidth(h)
+		}
 		return nil
 	}
-	cells := fo.mask.cells(o.Cells)
-	if fo.errCol == len(cells) {
-		cells = append(cells, "")
+	fo.out = fo.file
+	var bom []byte
+	switch fo.enc {
+	case "utf-8":
+		bom = []byte{0xEF, 0xBB, 0xBF}
+	case "utf-16le":
+		bom = []byte{0xFF, 0xFE}
+		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder())
+	case "utf-16be":
+		bom = []byte{0xFE, 0xFF}
+		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewEncoder())
+	case "windows-1252":
+		bom = nil // Windows-1252 has none
+		fo.out = transform.NewWriter(fo.file, charmap.Windows1252.NewEncoder())
 	}
-	msg := problemText(o)
-	if fo.guard {
-		msg = guardFormula(msg)
+	if fo.opts.BOM && bom != nil {
+		if _, err := fo.file.Write(bom); err != nil {
+			return err
+		}
+	}
+	fo.w = csv.NewWriter(fo.out)
+	fo.w.Comma = fo.opts.Delimiter
+	fo.buf = append(fo.buf[:0], fo.header...)
+	for i := range fo.buf {
+		fo.buf[i] = fo.encodable(fo.buf[i])
+	}
+	return fo.w.Write(fo.buf) // the header as the input had it: the reader matches it
+}
+
+// needsFix reports whether a row belongs in the fix file: rows a person
+// can fix and send again. Every other status (created, skipped, and the
+// statuses a run cannot settle by hand, such as unknown) stays out.
+func needsFix(s batch.Status) bool {
+	return s == batch.Invalid || s == batch.Failed || s == batch.NotAttempted
+}
+
+// Write adds o when it needs fixing.
+func (fo *FailedOut) Write(o batch.Outcome) error {
+	if fo.closed {
+		return errors.New("fix file already closed")
+	}
+	if !needsFix(o.Status) {
+		return nil
+	}
+	cells := make([]string, len(fo.header))
+	copy(cells, o.Cells[:min(len(o.Cells), fo.width)])
+	marks := map[int]string{}
+	var blanked []string
+	for i, secret := range fo.opts.Secret {
+		if secret && i < fo.width && cells[i] != "" {
+			cells[i] = ""
+			blanked = append(blanked, fo.header[i])
+			marks[i] = "re-enter the password (the fix file never holds one), or leave the cell empty for the vendor's default"
+		}
+	}
+	if cells[fo.rowCol] == "" {
+		// A fix file run again keeps the row of the original file.
+		cells[fo.rowCol] = strconv.Itoa(o.Line)
+	}
+	msg := problemText(&o)
+	if len(blanked) > 0 {
+		msg += fmt.Sprintf("; %s: re-enter it (the fix file never holds passwords), or leave it empty for the vendor's default",
+			strings.Join(blanked, ", "))
 	}
 	cells[fo.errCol] = msg
-	fo.tones = append(fo.tones[:0], make([]tone, len(cells))...)
-	fo.tones[fo.errCol] = toneBad
-	return emit(cells, fo.tones)
+	fo.rows++
+	if fo.f == csvFormat {
+		for i, c := range cells {
+			cells[i] = fixGuard(fo.encodable(c))
+		}
+		if err := fo.w.Write(cells); err != nil {
+			return fmt.Errorf("%s: row %d: %w", fo.path, o.Line, err)
+		}
+		return nil
+	}
+	for _, p := range o.Problems {
+		text := strings.TrimSpace(p.Code + ": " + p.Message)
+		for _, c := range fo.opts.FieldColumns[p.Field] {
+			if c >= 0 && c < fo.width {
+				marks[c] = strings.TrimPrefix(marks[c]+"\n"+text, "\n")
+			}
+		}
+	}
+	for i, c := range cells {
+		fo.maxWidth[i] = max(fo.maxWidth[i], textWidth(c))
+	}
+	b, err := json.Marshal(marks)
+	if err != nil {
+		return err
+	}
+	if err := fo.spoolW.Write(append(cells, string(b))); err != nil {
+		return fmt.Errorf("%s: row %d: %w", fo.path, o.Line, err)
+	}
+	return nil
+}
+
+// Rows is the number of rows written so far: 0 after Close means no file.
+func (fo *FailedOut) Rows() int { return fo.rows }
+
+// Path is where the fix file goes.
+func (fo *FailedOut) Path() string { return fo.path }
+
+// Close finishes the file, or removes every trace of it when no row
+// needed fixing.
+func (fo *FailedOut) Close(*batch.Summary) error {
+	if fo.closed {
+		return nil
+	}
+	fo.closed = true
+	if fo.rows == 0 {
+		fo.Abort()
+		return nil
+	}
+	var err error
+	if fo.f == csvFormat {
+		fo.w.Flush()
+		err = fo.w.Error()
+		if c, ok := fo.out.(io.Closer); ok && fo.out != io.Writer(fo.file) && err == nil {
+			err = c.Close() // flushes the encoder
+		}
+	} else {
+		err = fo.writeXLSX()
+	}
+	fo.closeSpool()
+	if err != nil {
+		fo.file.Abort()
+		return fmt.Errorf("%s: %w", fo.path, err)
+	}
+	return fo.file.Close()
+}
+
+// Abort drops the fix file: nothing is put in place.
+func (fo *FailedOut) Abort() {
+	fo.closed = true
+	fo.closeSpool()
+	if fo.file != nil {
+		fo.file.Abort() // removes the spill folder with the spool
+	}
+}
+
+func (fo *FailedOut) closeSpool() {
+	if fo.spool != nil {
+		_ = fo.spool.Close()
+		fo.spool = nil
+	}
+}
+
+// encodable replaces what the output encoding cannot hold (vendor text
+// in a Windows-1252 file) with '?'. Roster cells read from Windows-1252
+// always can.
+func (fo *FailedOut) encodable(s string) string {
+	if fo.enc != "windows-1252" {
+		return s
+	}
+	for _, r := range s {
+		if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+			return strings.Map(func(r rune) rune {
+				if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+					return '?'
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
+}
+
+// fixGuard is the fix file's formula guard: guardFormula's, plus a quote
+// before a cell that starts with one, so that removing one leading quote
+// (schema.Mapper.FormulaGuarded) gives back every value exactly.
+func fixGuard(s string) string {
+	if strings.HasPrefix(s, "'") {
+		return "'" + s
+	}
+	return guardFormula(s)
+}
+
+// textWidth is the width of the longest line of s, in runes.
+func textWidth(s string) int {
+	w := 0
+	for line := range strings.SplitSeq(s, "\n") {
+		w = max(w, utf8.RuneCountInString(line))
+	}
+	return w
+}
+
+// readSpool calls fn for every spooled row with its marks.
+func (fo *FailedOut) readSpool(fn func(cells []string, marks map[int]string) error) error {
+	fo.spoolW.Flush()
+	if err := fo.spoolW.Error(); err != nil {
+		return err
+	}
+	if _, err := fo.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r := csv.NewReader(bufio.NewReader(fo.spool))
+	r.FieldsPerRecord = len(fo.header) + 1
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		marks := map[int]string{}
+		if err := json.Unmarshal([]byte(rec[len(rec)-1]), &marks); err != nil {
+			return err
+		}
+		if err := fn(rec[:len(rec)-1], marks); err != nil {
+			return err
+		}
+	}
 }
 
 // problemText is one line naming every problem: "CODE field: message",

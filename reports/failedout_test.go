@@ -1,14 +1,32 @@
 package reports
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/onboard/onboard/batch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/schema"
 )
+
+// fixOptions are what a run passes for rosterHeader.
+func fixOptions() FailedOutOptions {
+	return FailedOutOptions{
+		Sheet:        "People",
+		FieldColumns: map[string][]int{"email": {0}, "firstName": {1}, "password": {2}, "role": {3}},
+		Enums:        map[int][]string{3: {"admin", "member", "guest"}},
+	}
+}
 
 func TestFailedOutGolden(t *testing.T) {
 	tests := []struct {
@@ -22,28 +40,294 @@ func TestFailedOutGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), tt.file)
-			sink, err := NewFailedOut(path, rosterHeader, FailedOutOptions{Delimiter: tt.delim})
+			opts := fixOptions()
+			opts.Delimiter = tt.delim
+			sink, err := NewFailedOut(path, rosterHeader, opts)
 			require.NoError(t, err)
 			writeAll(t, sink, resultOutcomes(), nil)
+			assert.Equal(t, 4, sink.Rows())
 			checkFileGolden(t, path, tt.file+".golden")
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.NotContains(t, string(got), "hunter2", "never a password")
+			assert.NotContains(t, string(got), Masked, "never a mask")
+			entries, err := os.ReadDir(filepath.Dir(path))
+			require.NoError(t, err)
+			assert.Len(t, entries, 1, "no temporary file left beside it")
 		})
 	}
 }
 
-// A failed-out file run again has an "error" column: it is reused, not
-// doubled.
-func TestFailedOutReusesErrorColumn(t *testing.T) {
+// The XLSX fix file as a person opens it: the input's sheet name, each
+// failing cell highlighted with its message as a comment, the password
+// cell emptied and marked, drop-downs on the enum columns, widths from
+// the content.
+func TestFailedOutXLSXReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fix.xlsx")
+	sink, err := NewFailedOut(path, rosterHeader, fixOptions())
+	require.NoError(t, err)
+	writeAll(t, sink, resultOutcomes(), nil)
+
+	f, err := excelize.OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, []string{"People"}, f.GetSheetList())
+	rows, err := f.GetRows("People")
+	require.NoError(t, err)
+	assert.Equal(t, append(append([]string(nil), rosterHeader...), "onboard_row", "onboard_error"), rows[0], "the input's column order, then onboard's")
+	assert.Equal(t, []string{"", "Bob", "", "boss", "=cmd|' /C calc'!A0", "3"}, rows[1][:6])
+
+	comments, err := f.GetComments("People")
+	require.NoError(t, err)
+	byCell := map[string]string{}
+	for _, c := range comments {
+		var b strings.Builder
+		for _, p := range c.Paragraph {
+			b.WriteString(p.Text)
+		}
+		byCell[c.Cell] = b.String()
+		assert.Equal(t, "onboard", c.Author)
+	}
+	assert.Equal(t, "MISSING_REQUIRED: email is required", byCell["A2"])
+	assert.Equal(t, "INVALID_ENUM: must be one of admin, member, guest", byCell["D2"])
+	assert.Contains(t, byCell["C2"], "re-enter the password")
+	assert.Equal(t, "VENDOR_REJECTED: Email already used", byCell["A3"])
+	assert.NotContains(t, byCell, "B4", "a row with no field problem marks only its message")
+
+	for _, cell := range []string{"A2", "D2", "C2", "G2", "A3", "G4"} {
+		assert.Equal(t, toneFills[toneBad], fillOf(t, f, cell), cell)
+	}
+	assert.Empty(t, fillOf(t, f, "B2"), "a good cell is not highlighted")
+
+	dvs, err := f.GetDataValidations("People")
+	require.NoError(t, err)
+	require.Len(t, dvs, 1)
+	assert.Equal(t, "D2:D5", dvs[0].Sqref)
+	assert.Equal(t, `"admin,member,guest"`, dvs[0].Formula1)
+
+	w, err := f.GetColWidth("People", "G")
+	require.NoError(t, err)
+	assert.Greater(t, w, 40.0, "the message column fits its text")
+	w, err = f.GetColWidth("People", "D")
+	require.NoError(t, err)
+	assert.Less(t, w, 12.0)
+}
+
+func fillOf(t *testing.T, f *excelize.File, cell string) string {
+	t.Helper()
+	id, err := f.GetCellStyle("People", cell)
+	require.NoError(t, err)
+	st, err := f.GetStyle(id)
+	require.NoError(t, err)
+	if len(st.Fill.Color) == 0 {
+		return ""
+	}
+	return st.Fill.Color[0]
+}
+
+// A long enum goes into a very hidden list sheet, after the roster's.
+func TestFailedOutXLSXLongEnum(t *testing.T) {
+	long := make([]string, 60)
+	for i := range long {
+		long[i] = "department-" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+	}
+	opts := fixOptions()
+	opts.Enums = map[int][]string{4: long}
+	path := filepath.Join(t.TempDir(), "fix.xlsx")
+	sink, err := NewFailedOut(path, rosterHeader, opts)
+	require.NoError(t, err)
+	writeAll(t, sink, resultOutcomes()[1:2], nil)
+	f, err := excelize.OpenFile(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, []string{"People", "onboard_lists"}, f.GetSheetList())
+	visible, err := f.GetSheetVisible("onboard_lists")
+	require.NoError(t, err)
+	assert.False(t, visible)
+	dvs, err := f.GetDataValidations("People")
+	require.NoError(t, err)
+	require.Len(t, dvs, 1)
+	assert.Contains(t, dvs[0].Formula1, "onboard_lists!$A$1:$A$60")
+}
+
+// A fix file run again keeps its onboard_row (the row of the original
+// file) and overwrites its onboard_error; no column is doubled.
+func TestFailedOutReusesOwnColumns(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "again.csv")
-	sink, err := NewFailedOut(path, []string{"email", "Error", "role"}, FailedOutOptions{})
+	sink, err := NewFailedOut(path, []string{"email", "onboard_row", "role", "ONBOARD_ERROR"}, FailedOutOptions{})
 	require.NoError(t, err)
 	writeAll(t, sink, []batch.Outcome{
-		{Line: 2, Status: batch.Created, Cells: []string{"a@x.org", "old", "member"}},
-		{Line: 3, Status: batch.Failed, Cells: []string{"b@x.org", "MISSING_REQUIRED email", "member"},
+		{Line: 2, Status: batch.Created, Cells: []string{"a@x.org", "7", "member", "old"}},
+		{Line: 3, Status: batch.Failed, Cells: []string{"b@x.org", "12", "member", "MISSING_REQUIRED email"},
 			Problems: []batch.Problem{{Code: "VENDOR_ERROR", Message: "try later"}}},
+		{Line: 4, Status: batch.Invalid, Cells: []string{"c@x.org", "", "member", ""},
+			Problems: []batch.Problem{{Code: "INVALID_ENUM", Field: "role", Message: "no"}}},
 	}, nil)
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
-	assert.Equal(t, "email,Error,role\nb@x.org,VENDOR_ERROR: try later,member\n", string(got))
+	assert.Equal(t, "email,onboard_row,role,ONBOARD_ERROR\nb@x.org,12,member,VENDOR_ERROR: try later\nc@x.org,4,member,INVALID_ENUM role: no\n", string(got))
+}
+
+// Only rows a person can fix are written; when there are none, no file.
+func TestFailedOutNothingToFix(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"fix.csv", "fix.xlsx"} {
+		path := filepath.Join(dir, name)
+		sink, err := NewFailedOut(path, rosterHeader, fixOptions())
+		require.NoError(t, err)
+		writeAll(t, sink, []batch.Outcome{
+			{Line: 2, Status: batch.Created, Cells: []string{"a@x.org"}},
+			{Line: 3, Status: batch.Skipped, Cells: []string{"b@x.org"}},
+			{Line: 4, Status: batch.Status("unknown"), Cells: []string{"c@x.org"}},
+		}, nil)
+		assert.Zero(t, sink.Rows())
+		assert.NoFileExists(t, path)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no temporary file left")
+}
+
+func TestFailedOutUnwritable(t *testing.T) {
+	_, err := NewFailedOut(filepath.Join(t.TempDir(), "missing", "fix.csv"), rosterHeader, FailedOutOptions{})
+	require.Error(t, err, "an unwritable place fails before the run")
+}
+
+// The round trip: a roster in each encoding and delimiter, its fix file
+// read back by onboard's own reader gives the same encoding, BOM,
+// delimiter and every cell exactly (formula-like ones included), the
+// password emptied, onboard_row pointing at the original row.
+func TestFailedOutRoundTrip(t *testing.T) {
+	header := "Email;First Name;Password;notes"
+	data := []string{
+		"ann@x.org;=1+2;hunter2;'quoted",
+		"bob@x.org;-Bob;;+44 20 7946 0958",
+		"cy@x.org;Zoë Ñúñez;;@home\ttab",
+	}
+	text := header + "\n" + strings.Join(data, "\n") + "\n"
+	u16 := func(e unicode.Endianness, bom []byte) []byte {
+		b, err := unicode.UTF16(e, unicode.IgnoreBOM).NewEncoder().Bytes([]byte(text))
+		require.NoError(t, err)
+		return append(bom, b...)
+	}
+	w1252, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		raw  []byte
+		enc  string
+		bom  []byte
+	}{
+		{"utf-8", []byte(text), "utf-8", nil},
+		{"utf-8 with BOM", append([]byte("\xEF\xBB\xBF"), text...), "utf-8", []byte("\xEF\xBB\xBF")},
+		{"utf-16le", u16(unicode.LittleEndian, []byte{0xFF, 0xFE}), "utf-16le", []byte{0xFF, 0xFE}},
+		{"utf-16be", u16(unicode.BigEndian, []byte{0xFE, 0xFF}), "utf-16be", []byte{0xFE, 0xFF}},
+		{"windows-1252", w1252, "windows-1252", nil},
+	}
+	s := &schema.Schema{Provider: "test", Fields: []schema.Field{
+		{Name: "email", Type: schema.String}, {Name: "firstName", Type: schema.String, Aliases: []string{"First Name"}},
+		{Name: "password", Type: schema.String, Secret: true}, {Name: "notes", Type: schema.String},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.csv")
+			require.NoError(t, os.WriteFile(in, tt.raw, 0o600))
+			r, m, rows := readRoster(t, s, in)
+			info := r.(interface {
+				Delimiter() rune
+				Encoding() string
+				BOM() bool
+			})
+			require.Equal(t, tt.enc, info.Encoding())
+			fix := filepath.Join(dir, "fix.csv")
+			sink, err := NewFailedOut(fix, r.Header(), FailedOutOptions{Delimiter: info.Delimiter(),
+				Encoding: info.Encoding(), BOM: info.BOM(), Secret: m.Secret()})
+			require.NoError(t, err)
+			for _, row := range rows {
+				require.NoError(t, sink.Write(batch.Outcome{Line: row.Line, Cells: m.Mask(row.Cells), Status: batch.Failed,
+					Problems: []batch.Problem{{Code: "VENDOR_ERROR", Message: "=évil → ☃"}}}))
+			}
+			require.NoError(t, sink.Close(nil))
+
+			raw, err := os.ReadFile(fix)
+			require.NoError(t, err)
+			if tt.bom != nil {
+				assert.True(t, bytes.HasPrefix(raw, tt.bom), "keeps the BOM")
+			} else {
+				assert.False(t, bytes.HasPrefix(raw, []byte("\xEF\xBB\xBF")), "adds no BOM")
+			}
+			r2, m2, rows2 := readRoster(t, s, fix)
+			info2 := r2.(interface {
+				Delimiter() rune
+				Encoding() string
+				BOM() bool
+			})
+			assert.Equal(t, info.Delimiter(), info2.Delimiter())
+			assert.Equal(t, info.Encoding(), info2.Encoding())
+			assert.Equal(t, info.BOM(), info2.BOM())
+			assert.Equal(t, []string{"Email", "First Name", "Password", "notes", "onboard_row", "onboard_error"}, r2.Header())
+			assert.Equal(t, []int{4, 5}, m2.OwnColumns())
+			g := m2.FormulaGuarded()
+			require.Len(t, rows2, len(rows))
+			for i, row := range rows2 {
+				want := strings.Split(data[i], ";")
+				want[2] = "" // the password is never written
+				got := g.Mask(row.Cells)
+				assert.Equal(t, want, got[:4], "every value reads back exactly")
+				assert.Equal(t, rows[i].Line, atoiT(t, got[4]), "onboard_row is the original row")
+				assert.Contains(t, got[5], "VENDOR_ERROR: =")
+				if i == 0 {
+					assert.Contains(t, got[5], "Password: re-enter it", "a row whose password was emptied says so")
+				} else {
+					assert.NotContains(t, got[5], "Password")
+				}
+				rec, errs := g.Map(row.Cells)
+				require.Empty(t, errs)
+				assert.Equal(t, want[1], rec["firstName"])
+			}
+		})
+	}
+}
+
+func readRoster(t *testing.T, s *schema.Schema, path string) (read.Reader, *schema.Mapper, []read.Row) {
+	t.Helper()
+	r, err := read.Open(path, read.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	m, err := schema.NewMapper(s, r.Header(), nil)
+	require.NoError(t, err)
+	var rows []read.Row
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		rows = append(rows, row)
+	}
+	return r, m, rows
+}
+
+func atoiT(t *testing.T, s string) int {
+	t.Helper()
+	n := 0
+	for _, c := range s {
+		require.True(t, c >= '0' && c <= '9', s)
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// fixGuard and the reader's unguarding are inverses for every cell.
+func TestFixGuardRoundTrip(t *testing.T) {
+	for _, s := range []string{"", "plain", "=1+2", "+44", "-5", "@x", "\tx", "\rx", "'", "'=x", "''", "a'b"} {
+		g := fixGuard(s)
+		assert.Equal(t, s, strings.TrimPrefix(g, "'"), "%q", s)
+		if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			assert.True(t, strings.HasPrefix(g, "'"), "%q is guarded", s)
+		}
+	}
 }
 
 func TestProblemText(t *testing.T) {

@@ -1,9 +1,13 @@
 package reports
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/onboard/onboard/schema"
+)
 
 // Masked replaces a secret cell's value in every output.
-const Masked = "********"
+const Masked = schema.Mask
 
 // guardFormula neutralizes a CSV cell that a spreadsheet would evaluate
 // (= + - @, tab, CR at the start) by prefixing it with a quote.
@@ -50,8 +54,7 @@ type masker struct {
 func newMasker(header []string) masker {
 	m := masker{width: len(header)}
 	for i, h := range header {
-		n := normalizeHeader(h)
-		if strings.Contains(n, "password") || strings.Contains(n, "secret") {
+		if schema.SecretHeader(h) {
 			m.secret = append(m.secret, i)
 		}
 	}

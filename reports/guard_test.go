@@ -62,3 +62,10 @@ func TestFormatOf(t *testing.T) {
 		assert.Equal(t, tt.want, got, tt.path)
 	}
 }
+
+// Only columns that hold a secret are masked: a 0/1 flag about passwords
+// is not one.
+func TestMaskerSkipsColumnsAboutPasswords(t *testing.T) {
+	m := newMasker([]string{"User Can Choose Password", "Password Expires", "Initial password [passwordProfile] Required"})
+	assert.Equal(t, []string{"1", "2026-01-01", Masked}, m.cells([]string{"1", "2026-01-01", "hunter2"}))
+}

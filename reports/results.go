@@ -85,6 +85,11 @@ func (r *resultRecord) appendCells(dst []string) []string {
 		string(r.Field), string(r.Message), r.VendorStatus.String(), string(r.VendorCode), strconv.Itoa(r.Attempts))
 }
 
+// ResultsOptions tune the results sheet.
+type ResultsOptions struct {
+	NoBOM bool // CSV: no UTF-8 BOM, for tools that choke on one
+}
+
 // NewResults returns the run's results sheet written to path: XLSX or CSV
 // by its extension. One row per roster row, in roster order: row, status,
 // id, error_code, field, message, vendor_status, vendor_code, attempts,
@@ -93,19 +98,27 @@ func (r *resultRecord) appendCells(dst []string) []string {
 // XLSX has a bold frozen header, an autofilter, the status cell coloured
 // and a Summary sheet. CSV is written with gocsv, every cell
 // formula-guarded, and has the rows only; cmd prints SummaryLine instead.
-func NewResults(path string, header []string) (batch.Sink, error) {
+//
+// A CSV starts with a UTF-8 BOM unless opts says NoBOM. At most one opts
+// is used.
+func NewResults(path string, header []string, opts ...ResultsOptions) (batch.Sink, error) {
 	f, err := formatOf(path)
 	if err != nil {
 		return nil, err
 	}
+	var opt ResultsOptions
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
 	if f == csvFormat {
-		return newResultsCSV(path, header)
+		return newResultsCSV(path, header, !opt.NoBOM)
 	}
 	l := xlsxLayout{
-		sheet:   "Results",
-		header:  append(append([]string(nil), resultColumns...), header...),
-		widths:  widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
-		numeric: []bool{0: true, 6: true, 8: true},
+		sheet:      "Results",
+		header:     append(append([]string(nil), resultColumns...), header...),
+		widths:     widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
+		numeric:    []bool{0: true, 6: true, 8: true},
+		freezeCols: 2, title: "onboard results",
 	}
 	t, err := newXLSXTable(path, l)
 	if err != nil {

@@ -22,10 +22,15 @@ type resultsCSV struct {
 	closed bool
 }
 
-func newResultsCSV(path string, header []string) (*resultsCSV, error) {
+func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) {
 	out, w, err := createCSV(path, ',')
 	if err != nil {
 		return nil, err
+	}
+	if bom {
+		if err := writeBOM(path, out); err != nil {
+			return nil, err
+		}
 	}
 	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header)}
 	r.j.extra = append(r.j.extra, header...)

@@ -52,7 +52,7 @@ func openTable(path string, f format, l xlsxLayout, comma rune, guard bool) (tab
 	if f == xlsxFormat {
 		return newXLSXTable(path, l)
 	}
-	return newCSVTable(path, l.header, comma, guard)
+	return newCSVTable(path, l.header, comma, guard, l.bom)
 }
 
 // statusTone is the colour of a status cell.

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/onboard/onboard/batch"
@@ -13,7 +15,7 @@ import (
 // Every sink, in both formats.
 var sinkMakers = map[string]func(path string, header []string) (batch.Sink, error){
 	"validation": func(p string, h []string) (batch.Sink, error) { return NewValidation(p, h) },
-	"results":    NewResults,
+	"results":    func(p string, h []string) (batch.Sink, error) { return NewResults(p, h) },
 	"failed-out": func(p string, h []string) (batch.Sink, error) { return NewFailedOut(p, h, FailedOutOptions{}) },
 }
 
@@ -59,4 +61,42 @@ func TestEmptyXLSXWithoutSummary(t *testing.T) {
 	dump := dumpXLSX(t, path)
 	assert.NotContains(t, dump, "Summary")
 	assert.Contains(t, dump, "autofilter: 'Results'!$A$1:$J$1")
+}
+
+// Excel on Windows reads a CSV without a BOM in the local code page: the
+// report and the results start with one unless asked not to; the fix file
+// does not (it mirrors the input, which i8a's reader keeps).
+func TestCSVOutputsStartWithBOM(t *testing.T) {
+	header := []string{"First Name", "email"}
+	outs := []batch.Outcome{{Line: 2, Status: batch.Invalid, Cells: []string{"Stéphane", "s@x"},
+		Problems: []batch.Problem{{Code: "INVALID_VALUE", Field: "email", Message: "not an email"}}}}
+	dir := t.TempDir()
+	open := map[string]func(p string, noBOM bool) (batch.Sink, error){
+		"results": func(p string, noBOM bool) (batch.Sink, error) {
+			return NewResults(p, header, ResultsOptions{NoBOM: noBOM})
+		},
+		"validation": func(p string, noBOM bool) (batch.Sink, error) {
+			return NewValidation(p, header, ValidationOptions{NoBOM: noBOM})
+		},
+	}
+	for name, newSink := range open {
+		for _, noBOM := range []bool{false, true} {
+			p := filepath.Join(dir, fmt.Sprintf("%s-%v.csv", name, noBOM))
+			sink, err := newSink(p, noBOM)
+			require.NoError(t, err)
+			writeAll(t, sink, outs, summaryOf("run", outs))
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			assert.Equal(t, !noBOM, strings.HasPrefix(string(b), utf8BOM), "%s noBOM=%v", name, noBOM)
+			assert.LessOrEqual(t, strings.Count(string(b), utf8BOM), 1, "one BOM at most, at the start")
+			assert.Contains(t, string(b), "Stéphane")
+		}
+	}
+	p := filepath.Join(dir, "failed.csv")
+	sink, err := NewFailedOut(p, header, FailedOutOptions{})
+	require.NoError(t, err)
+	writeAll(t, sink, outs, summaryOf("run", outs))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.False(t, strings.HasPrefix(string(b), utf8BOM), "the fix file keeps the input's encoding")
 }

@@ -16,6 +16,8 @@ type ValidationOptions struct {
 	// field without an entry is looked for in the header under its own
 	// name (ignoring case, spaces, '_', '-' and '.').
 	FieldColumns map[string][]int
+	// NoBOM leaves the UTF-8 BOM out of a CSV report.
+	NoBOM bool
 }
 
 // NewValidation returns the validate report written to path: XLSX or CSV
@@ -42,10 +44,12 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 		}
 	}
 	l := xlsxLayout{
-		sheet:   "Validation",
-		header:  append(append([]string(nil), validationColumns...), header...),
-		widths:  widths([]float64{8, 10, 20, 18, 50}, header),
-		numeric: []bool{true},
+		sheet:      "Validation",
+		header:     append(append([]string(nil), validationColumns...), header...),
+		widths:     widths([]float64{8, 10, 20, 18, 50}, header),
+		numeric:    []bool{true},
+		bom:        !opt.NoBOM,
+		freezeCols: 2, title: "onboard validation report",
 	}
 	t, err := openTable(path, f, l, ',', true)
 	if err != nil {

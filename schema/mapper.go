@@ -35,10 +35,15 @@ type Mapper struct {
 	extraCol   int   // the Extra field's own column, -1 if none
 	secret     []bool
 	anySecret  bool
+	maskCols   []int // secret columns whose value is sent: the mask in them is refused
+	own        []int // onboard's own columns (onboard_*)
+	guarded    bool  // cells carry the fix-file CSV formula guard
 	fieldCols  map[string][]int
 	warnings   []string
 	dateFormat string
 	checkOnly  bool
+	maxCell    int    // 0: no limit; see LimitCells
+	cellFormat string // what holds at most maxCell characters
 }
 
 // NewMapper binds s to header. m may be nil. A mapping that names an unknown
@@ -90,10 +95,17 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	seen := map[string]bool{}
 	for col, h := range header {
 		n := NormalizeHeader(h)
-		if strings.Contains(n, "password") {
-			mp.secret[col] = true
-		}
 		seen[n] = true
+		if IsOwnColumn(h) {
+			// onboard's own (a fix file's onboard_row, onboard_error):
+			// never mapped, sent, collected or warned about.
+			if explicit[n] != "" || splits[n] != nil {
+				return nil, fmt.Errorf("mapping file maps column %q, but %s columns are onboard's own and never sent: rename the column", h, OwnPrefix+"*")
+			}
+			mp.own = append(mp.own, col)
+			continue
+		}
+		mp.secret[col] = SecretHeader(h)
 		switch {
 		case ignored[n]:
 		case explicit[n] != "":
@@ -178,8 +190,20 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
 			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]))
 	}
-	for _, s := range mp.secret {
+	sent := map[int]bool{}
+	for _, src := range mp.sources {
+		if src.col >= 0 && !src.hasConst {
+			sent[src.col] = true
+		}
+	}
+	for _, c := range mp.extra {
+		sent[c] = true
+	}
+	for c, s := range mp.secret {
 		mp.anySecret = mp.anySecret || s
+		if s && sent[c] {
+			mp.maskCols = append(mp.maskCols, c)
+		}
 	}
 	return mp, nil
 }
@@ -270,20 +294,67 @@ func (m *Mapper) Header() []string { return m.header }
 // FieldColumns returns, per vendor field, the roster columns it came from.
 func (m *Mapper) FieldColumns() map[string][]int { return m.fieldCols }
 
-// Mask returns cells with secret columns (password fields and any column
-// whose header says password) replaced by ********. It copies only when a
-// secret column exists.
-func (m *Mapper) Mask(cells []string) []string {
-	if !m.anySecret {
+// Secret reports, per roster column, whether it holds a secret: it is
+// mapped to a Secret field or its header names a password (SecretHeader).
+func (m *Mapper) Secret() []bool { return m.secret }
+
+// OwnColumns returns the indexes of onboard's own columns (onboard_*).
+func (m *Mapper) OwnColumns() []int { return m.own }
+
+// FormulaGuarded returns a Mapper for a CSV fix file that onboard wrote:
+// its cells carry the formula guard (a leading ' before = + - @, a tab,
+// a CR or a '), which it removes before anything else sees the cells, so
+// every value reads back exactly as it was in the original file.
+func (m *Mapper) FormulaGuarded() *Mapper {
+	c := *m
+	c.guarded = true
+	return &c
+}
+
+// unguard undoes the fix file's formula guard, in a copy.
+func (m *Mapper) unguard(cells []string) []string {
+	if !m.guarded {
 		return cells
 	}
 	out := slices.Clone(cells)
-	for i, s := range m.secret {
-		if s && i < len(out) && out[i] != "" {
-			out[i] = "********"
-		}
+	for i, c := range out {
+		out[i] = strings.TrimPrefix(c, "'")
 	}
 	return out
+}
+
+// ColumnEnums returns, per roster column mapped as a whole to a field
+// with an enum, the values the vendor accepts (for drop-downs). Columns
+// whose values the mapping file translates are left out: their own
+// spellings are valid too.
+func (m *Mapper) ColumnEnums() map[int][]string {
+	out := map[int][]string{}
+	for _, src := range m.sources {
+		if src.col < 0 || src.split != 0 || src.hasConst || len(src.field.Enum) == 0 ||
+			src.values != nil || src.lookup != nil || len(src.transforms) > 0 {
+			continue
+		}
+		out[src.col] = src.field.Enum
+	}
+	return out
+}
+
+// Mask returns cells with secret columns (see Secret) replaced by Mask.
+// It copies only when a secret column exists or the cells are guarded.
+func (m *Mapper) Mask(cells []string) []string {
+	cells = m.unguard(cells)
+	if !m.anySecret {
+		return cells
+	}
+	if !m.guarded {
+		cells = slices.Clone(cells)
+	}
+	for i, s := range m.secret {
+		if s && i < len(cells) && cells[i] != "" {
+			cells[i] = Mask
+		}
+	}
+	return cells
 }
 
 // Map turns one row's cells into a typed Record and returns every problem in
@@ -296,10 +367,13 @@ func (m *Mapper) Map(cells []string) (Record, []FieldError) {
 // MapInto is Map into a caller's empty Record, so a dry run can reuse one
 // Record for every row instead of allocating one per row.
 func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
-	var errs []FieldError
+	cells, errs, masked := m.prelude(cells)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
+		if len(masked) > 0 && slices.Contains(masked, src.col) && !src.hasConst {
+			continue
+		}
 		if f.Name == m.s.Extra && src.col < 0 && !src.hasConst && !src.hasDef {
 			m.collectExtra(rec, cells, nil)
 			continue
@@ -334,6 +408,37 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		}
 	}
 	return runRules(m.s, rec, errs)
+}
+
+// prelude is what every row goes through before its fields, in Map and
+// Check alike: the fix file's formula guard undone, cells too long for
+// the output, and the mask refused in secret columns whose value is sent
+// (masked lists those columns, whose fields are then skipped).
+func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked []int) {
+	cells = m.unguard(cells)
+	errs = m.checkCellLengths(cells, nil)
+	for _, c := range m.maskCols {
+		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
+			masked = append(masked, c)
+			errs = append(errs, m.maskError(c))
+		}
+	}
+	return cells, errs, masked
+}
+
+// maskError refuses the mask in secret column c: it is what onboard writes
+// in place of a password, and sending it would set every such password to
+// the same eight asterisks.
+func (m *Mapper) maskError(c int) FieldError {
+	field := m.s.Extra
+	for _, src := range m.sources {
+		if src.col == c && src.field.Name != m.s.Extra {
+			field = src.field.Name
+			break
+		}
+	}
+	return FieldError{Field: field, Code: InvalidValue, Message: fmt.Sprintf(
+		"column %q holds the mask %s, not a password: type the password, or leave the cell empty for the vendor's default", m.header[c], Mask)}
 }
 
 func (m *Mapper) collectExtra(rec Record, cells []string, obj map[string]any) {

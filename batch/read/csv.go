@@ -2,6 +2,7 @@ package read
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ type csvReader struct {
 	// nextLine is where the next record starts at the earliest (the line
 	// after the previous record), for errors csv gives no position for.
 	nextLine int
+	enc      string // the encoding settled on
+	bom      bool   // the file starts with a byte order mark
 }
 
 func openCSV(path string, f *os.File, opt Options) (Reader, error) {
@@ -43,10 +46,15 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	if err != nil {
 		return nil, r.t.fail(0, err)
 	}
-	text, enc, err := decode(bufio.NewReaderSize(f, textBufSize), enc)
+	raw := bufio.NewReaderSize(f, textBufSize)
+	if head, err := raw.Peek(len(bomUTF8)); err == nil || len(head) > 0 {
+		r.bom = bytes.HasPrefix(head, bomUTF8) || bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE)
+	}
+	text, enc, err := decode(raw, enc)
 	if err != nil {
 		return nil, r.t.fail(0, err)
 	}
+	r.enc = enc
 	// encoding/csv buffers a whole record: the guard fails a record that
 	// grows past the row limit (plus the look-ahead), so one huge line or a
 	// quote that is never closed cannot take all memory.
@@ -208,3 +216,11 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 // Delimiter is the delimiter in use (given or detected), so that outputs
 // such as the failed-out file can be written in the input's own format.
 func (r *csvReader) Delimiter() rune { return r.cr.Comma }
+
+// Encoding is the text encoding in use (given, from the BOM or detected):
+// "utf-8", "utf-16le", "utf-16be" or "windows-1252".
+func (r *csvReader) Encoding() string { return r.enc }
+
+// BOM reports whether the file starts with a byte order mark, so that an
+// output mirroring the input can keep it.
+func (r *csvReader) BOM() bool { return r.bom }

@@ -3,6 +3,8 @@ package read
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -215,5 +217,36 @@ func TestUTF8Scan(t *testing.T) {
 			s.end()
 			assert.Equal(t, want, s.bad, "%q in chunks of %d", in, chunk)
 		}
+	}
+}
+
+// The failed-out file mirrors the input: the reader says what it found.
+func TestCSVEncodingAndBOM(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		enc  string
+		bom  bool
+	}{
+		{"utf-8", []byte("a,b\n1,2\n"), "utf-8", false},
+		{"utf-8 bom", []byte("\xEF\xBB\xBFa,b\n1,2\n"), "utf-8", true},
+		{"windows-1252", []byte("a,b\n\xe9,2\n"), "windows-1252", false},
+		{"utf-16le bom", []byte("\xFF\xFEa\x00,\x00b\x00\n\x001\x00,\x002\x00\n\x00"), "utf-16le", true},
+		{"utf-16be bom", []byte("\xFE\xFF\x00a\x00,\x00b\x00\n\x001\x00,\x002\x00\n"), "utf-16be", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "in.csv")
+			require.NoError(t, os.WriteFile(path, tt.data, 0o600))
+			r, err := Open(path, Options{})
+			require.NoError(t, err)
+			defer r.Close()
+			info := r.(interface {
+				Encoding() string
+				BOM() bool
+			})
+			assert.Equal(t, tt.enc, info.Encoding())
+			assert.Equal(t, tt.bom, info.BOM())
+		})
 	}
 }

@@ -68,6 +68,10 @@ func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, err
 		kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
 }
 
+// Sheet is the name of the sheet being read, so that an output mirroring
+// the input can use it.
+func (r *xlsxReader) Sheet() string { return r.sheet }
+
 // Close releases the row iterator and the workbook, whose Close also
 // removes excelize's temp files.
 func (r *xlsxReader) Close() error {

@@ -86,3 +86,24 @@ func TestVersion(t *testing.T) {
 	t.Cleanup(func() { version, commit = "", "" })
 	assert.Contains(t, versionText(), "onboard v9.9.9\ncommit abcdef123456")
 }
+
+func TestNoBOMFlag(t *testing.T) {
+	roster := write(t, "r.csv", smartappGood)
+	for _, noBOM := range []bool{false, true} {
+		dir := t.TempDir()
+		report, results := filepath.Join(dir, "report.csv"), filepath.Join(dir, "results.csv")
+		extra := []string{}
+		if noBOM {
+			extra = append(extra, "--no-bom")
+		}
+		code, _, stderr := onboard(t, append([]string{"validate", "-q", "-p", "smartapp", "-o", report, roster}, extra...)...)
+		require.Equal(t, 0, code, stderr)
+		code, _, stderr = onboard(t, append([]string{"run", "-q", "-p", "smartapp", "--simulate", "--no-state", "-o", results, roster}, extra...)...)
+		require.Equal(t, 0, code, stderr)
+		for _, p := range []string{report, results} {
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			assert.Equal(t, !noBOM, strings.HasPrefix(string(b), "\ufeffrow,status,"), "%s --no-bom=%v", p, noBOM)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -95,7 +96,24 @@ func (f *inputFlags) open(path string) (*input, error) {
 		r.Close()
 		return nil, fatal(fmt.Errorf("%s: %w", path, err))
 	}
+	if isGuardedFixFile(r) {
+		mp = mp.FormulaGuarded()
+	}
 	return &input{reg: reg, reader: r, mapper: mp}, nil
+}
+
+// isGuardedFixFile reports a CSV fix file that onboard wrote (its header
+// holds onboard_error): its cells carry the fix file's formula guard.
+func isGuardedFixFile(r read.Reader) bool {
+	if _, csv := r.(interface{ Delimiter() rune }); !csv {
+		return false
+	}
+	for _, h := range r.Header() {
+		if strings.EqualFold(strings.TrimSpace(h), schema.OwnErrorColumn) {
+			return true
+		}
+	}
+	return false
 }
 
 func parseDelimiter(s string) (rune, error) {

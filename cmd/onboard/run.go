@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +37,9 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	insecure  bool          // --insecure-http: allow http:// to a host that is not loopback
+	timeout   time.Duration // --timeout: the overall deadline of one vendor call
+	noBOM     bool
 	json      bool
 	submit    submit.Options
 	stateWait time.Duration
@@ -80,11 +85,14 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
+	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
@@ -150,6 +158,15 @@ func printReport(w io.Writer, r *reports.Report) error {
 // exit (runExit); fr is nil when the run never began (bad file, flags,
 // credentials, state store in use).
 func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
+	// Before anything is opened, started or written: where credentials go.
+	if f.baseURL != "" && !f.simulate {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	if f.timeout < 0 {
+		return nil, fatal(fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout))
+	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
@@ -159,8 +176,15 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	defer src.reader.Close()
 	reg := src.reg
+	if strings.EqualFold(filepath.Ext(f.out), ".xlsx") {
+		// A row the results sheet cannot hold whole is not sent.
+		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+	}
 
-	cfg := providers.Config{BaseURL: f.baseURL}
+	// One pooled client for every call of the run: about --workers
+	// connections, deadlines on each call, no redirect off the host.
+	cfg := providers.Config{BaseURL: f.baseURL,
+		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
 	if f.simulate {
 		s := reg.Simulator(sim.Options{})
 		srv := httptest.NewServer(s.Handler)
@@ -211,7 +235,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			}
 		}
 	}
-	sinks, err := openSinks(f, src)
+	sinks, fix, err := openSinks(f, src)
 	if err != nil {
 		return nil, fatal(err)
 	}
@@ -254,6 +278,12 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if closeErr != nil && sum.Stop == state.RunDone {
 		sum.Stop = state.RunAborted
 	}
+	if closeErr == nil && fix != nil && fix.Rows() == 0 && opt.State != nil {
+		// Nothing failed: no fix file belongs to this run.
+		if err := opt.State.SetOutputs(opt.RunID, f.out, ""); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+	}
 	if opt.State != nil {
 		ck.stop()
 		if err := opt.State.EndRun(opt.RunID, counts4state(sum), sum.Stop); err != nil {
@@ -263,6 +293,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if closeErr != nil {
 		return fr, fatal(fmt.Errorf("write results: %w", closeErr))
 	}
+	reportFixFile(stderr, fix)
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
 	return fr, runExit(ctx, sum, runErr)
 }
@@ -432,24 +463,50 @@ func (m multiSink) Abort() {
 	}
 }
 
-func openSinks(f *runFlags, src *input) (multiSink, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header())
+func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sinks := multiSink{res}
-	if f.failedOut != "" {
-		// Mirror the input: its delimiter when it was a CSV.
-		comma := ','
-		if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
-			comma = d.Delimiter()
-		}
-		fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), reports.FailedOutOptions{Delimiter: comma})
-		if err != nil {
-			reports.Abort(res)
-			return nil, err
-		}
-		sinks = append(sinks, fo)
+	if f.failedOut == "" {
+		return sinks, nil, nil
 	}
-	return sinks, nil
+	fo, err := reports.NewFailedOut(f.failedOut, src.mapper.Header(), fixFileOptions(src))
+	if err != nil {
+		reports.Abort(res)
+		return nil, nil, err
+	}
+	return append(sinks, fo), fo, nil
+}
+
+// fixFileOptions make the fix file mirror the input: its delimiter,
+// encoding and BOM when it was a CSV, its sheet when an XLSX.
+func fixFileOptions(src *input) reports.FailedOutOptions {
+	opts := reports.FailedOutOptions{Delimiter: ',', Secret: src.mapper.Secret(),
+		FieldColumns: src.mapper.FieldColumns(), Enums: src.mapper.ColumnEnums()}
+	if d, ok := src.reader.(interface{ Delimiter() rune }); ok {
+		opts.Delimiter = d.Delimiter()
+	}
+	if e, ok := src.reader.(interface {
+		Encoding() string
+		BOM() bool
+	}); ok {
+		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
+	}
+	if s, ok := src.reader.(interface{ Sheet() string }); ok {
+		opts.Sheet = s.Sheet()
+	}
+	return opts
+}
+
+// reportFixFile says where the fix file is, or that none was needed.
+func reportFixFile(w io.Writer, fo *reports.FailedOut) {
+	switch {
+	case fo == nil:
+	case fo.Rows() == 0:
+		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
+	default:
+		fmt.Fprintf(w, "fix file: %s (%d rows to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows())
+	}
 }

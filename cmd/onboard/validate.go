@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +15,7 @@ import (
 func newValidateCmd() *cobra.Command {
 	var in inputFlags
 	var out string
-	var quiet bool
+	var quiet, noBOM bool
 	cmd := &cobra.Command{
 		Use:   "validate -p PROVIDER [-m map.yaml] [-o report.xlsx|report.csv] INPUT",
 		Short: "Check every row against the vendor's rules; no network call is made",
@@ -31,9 +33,12 @@ func newValidateCmd() *cobra.Command {
 			sum.Warnings = src.mapper.Warnings()
 			warn(stderr, sum.Warnings)
 
+			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+				src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+			}
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
 			if out != "" {
-				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns()}
+				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM}
 				if sink, err = reports.NewValidation(out, src.mapper.Header(), opts); err != nil {
 					return fatal(err)
 				}
@@ -58,6 +63,7 @@ func newValidateCmd() *cobra.Command {
 	in.register(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "validation report, .xlsx or .csv (default: the first problems on stdout)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	cmd.Flags().BoolVar(&noBOM, "no-bom", false, "write a CSV report without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	return cmd
 }
 

@@ -1,0 +1,178 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// fixListsSheet holds drop-down values too long for an inline list (Excel
+// allows 255 characters); it is very hidden and after the roster's sheet,
+// so the fix file reads as one sheet.
+const fixListsSheet = "onboard_lists"
+
+// fixCommentAuthor signs the cell comments.
+const fixCommentAuthor = "onboard"
+
+// writeXLSX builds the XLSX fix file from the spool: the input's sheet
+// name and column order, widths from the content, failing cells
+// highlighted with their message as a comment, drop-downs on the enum
+// columns.
+func (fo *FailedOut) writeXLSX() error {
+	spill, err := fo.file.SpillDir()
+	if err != nil {
+		return err
+	}
+	f := excelize.NewFile(excelize.Options{TmpDir: spill})
+	defer f.Close() // removes the StreamWriter's temp files
+	sheet := fo.opts.Sheet
+	if sheet == "" {
+		sheet = "Fix"
+	}
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
+		return err
+	}
+	head, err := f.NewStyle(headerStyle())
+	if err != nil {
+		return err
+	}
+	bad, err := f.NewStyle(fillStyle(toneFills[toneBad]))
+	if err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	for i, w := range fo.maxWidth {
+		if err := sw.SetColWidth(i+1, i+1, float64(min(max(w+2, 8), 60))); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(frozenHeader()); err != nil {
+		return err
+	}
+	row := make([]any, len(fo.header))
+	for i, h := range fo.header {
+		row[i] = excelize.Cell{StyleID: head, Value: h}
+	}
+	if err := sw.SetRow("A1", row); err != nil {
+		return err
+	}
+	line := 1
+	err = fo.readSpool(func(cells []string, marks map[int]string) error {
+		line++
+		for i, c := range cells {
+			var v any = c
+			if i == fo.rowCol {
+				if n, err := strconv.Atoi(c); err == nil {
+					v = n
+				}
+			}
+			if _, ok := marks[i]; ok || i == fo.errCol {
+				v = excelize.Cell{StyleID: bad, Value: v}
+			}
+			row[i] = v
+		}
+		ref, err := excelize.CoordinatesToCellName(1, line)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(ref, row); err != nil {
+			return err
+		}
+		cols := make([]int, 0, len(marks))
+		for c := range marks {
+			cols = append(cols, c)
+		}
+		sort.Ints(cols)
+		for _, c := range cols {
+			cell, err := excelize.CoordinatesToCellName(c+1, line)
+			if err != nil {
+				return err
+			}
+			if err := f.AddComment(sheet, excelize.Comment{Cell: cell, Author: fixCommentAuthor,
+				Paragraph: []excelize.RichTextRun{{Text: marks[c]}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := fo.dropDowns(f, sheet, line); err != nil {
+		return err
+	}
+	// Validations must be added before Flush: after it excelize drops
+	// them without a word.
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(fo.file)
+}
+
+// dropDowns adds the enum columns' lists over the data rows, as warnings:
+// a value the mapping file translates is still accepted.
+func (fo *FailedOut) dropDowns(f *excelize.File, sheet string, last int) error {
+	cols := make([]int, 0, len(fo.opts.Enums))
+	for c := range fo.opts.Enums {
+		if c >= 0 && c < fo.width && len(fo.opts.Enums[c]) > 0 {
+			cols = append(cols, c)
+		}
+	}
+	sort.Ints(cols)
+	listCol := 0
+	for _, c := range cols {
+		values := fo.opts.Enums[c]
+		name, err := excelize.ColumnNumberToName(c + 1)
+		if err != nil {
+			return err
+		}
+		dv := excelize.NewDataValidation(true)
+		dv.SetSqref(fmt.Sprintf("%s2:%s%d", name, name, max(last, 2)))
+		if len(strings.Join(values, ",")) <= 255 && !strings.Contains(strings.Join(values, ""), ",") {
+			if err := dv.SetDropList(values); err != nil {
+				return err
+			}
+		} else {
+			listCol++
+			if listCol == 1 {
+				if _, err := f.NewSheet(fixListsSheet); err != nil {
+					return err
+				}
+				if err := f.SetSheetVisible(fixListsSheet, false, true); err != nil {
+					return err
+				}
+			}
+			ln, err := excelize.ColumnNumberToName(listCol)
+			if err != nil {
+				return err
+			}
+			for i, v := range values {
+				if err := f.SetCellStr(fixListsSheet, fmt.Sprintf("%s%d", ln, i+1), v); err != nil {
+					return err
+				}
+			}
+			dv.SetSqrefDropList(fmt.Sprintf("%s!$%s$1:$%s$%d", fixListsSheet, ln, ln, len(values)))
+		}
+		// Excel refuses a workbook whose validation texts pass 255
+		// characters (title 32).
+		title := []rune(fo.header[c])
+		msg := []rune("The vendor accepts: " + strings.Join(values, ", "))
+		if len(title) > 32 {
+			title = title[:32]
+		}
+		if len(msg) > 250 {
+			msg = append(msg[:249], '…')
+		}
+		dv.SetError(excelize.DataValidationErrorStyleWarning, string(title), string(msg))
+		if err := f.AddDataValidation(sheet, dv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
