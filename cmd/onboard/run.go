@@ -108,7 +108,7 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	if err := f.check(); err != nil {
 		err = fatal(err)
 		if f.json {
-			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, err))
+			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, path, err))
 		}
 		return err
 	}

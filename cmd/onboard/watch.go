@@ -94,6 +94,9 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 	if w.format != "xlsx" && w.format != "csv" {
 		return fatal(fmt.Errorf("--format %q: use xlsx or csv", w.format))
 	}
+	if err := w.run.check(); err != nil {
+		return fatal(err)
+	}
 	if w.settle < 0 {
 		return fatal(fmt.Errorf("--settle %s: must not be negative", w.settle))
 	}
@@ -266,7 +269,7 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 	}
 
 	switch {
-	case fr != nil && fr.sum.Stop == state.RunInterrupted:
+	case fr != nil && fr.sum.Stop == state.RunInterrupted && ctx.Err() != nil:
 		// Left in processing/: the next start runs it again first.
 		r.Archived = src
 		wr.bad, wr.cut = true, true
