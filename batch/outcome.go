@@ -76,6 +76,7 @@ type Summary struct {
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
+	HeaderRow int               // the row the header was read from; 0: not known
 	// Retries are the create requests beyond each row's first; RateLimited
 	// the 429 answers among all requests.
 	Retries, RateLimited int

@@ -7,8 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 )
 
@@ -24,7 +28,8 @@ type Mapping struct {
 	Required   []string                     `yaml:"required"`   // fields the account makes mandatory
 	Lookups    map[string]string            `yaml:"lookups"`    // vendor field → CSV file with name,id columns
 	DateFormat string                       `yaml:"date_format"`
-	Ignore     []string                     `yaml:"ignore"` // roster columns not to warn about
+	Ignore     []string                     `yaml:"ignore"`     // roster columns not to warn about
+	HeaderRow  int                          `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
 
 	// lookups loaded from Lookups: field → lower(name) → id.
 	tables map[string]map[string]string
@@ -38,18 +43,11 @@ type lookupRow struct {
 
 // transforms is what a mapping file may name under transforms.
 var transforms = map[string]func(string) string{
-	"trim":  strings.TrimSpace,
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-	"title": titleCase,
-	"digits": func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, s)
-	},
+	"trim":   strings.TrimSpace,
+	"lower":  lowerCase,
+	"upper":  upperCase,
+	"title":  titleCase,
+	"digits": digitsOnly,
 }
 
 // LoadMapping reads a mapping file. Unknown keys are errors (a typo must not
@@ -71,6 +69,9 @@ func LoadMapping(path string) (*Mapping, error) {
 				return nil, fmt.Errorf("mapping file %s: transforms.%s: unknown transform %q (known: trim, lower, upper, title, digits)", path, field, n)
 			}
 		}
+	}
+	if m.HeaderRow < 0 {
+		return nil, fmt.Errorf("mapping file %s: header_row: %d is not a row number (rows start at 1; leave it out to detect the header)", path, m.HeaderRow)
 	}
 	for col, into := range m.Split {
 		if len(into) != 2 {
@@ -120,12 +121,46 @@ func loadLookup(path string) (map[string]string, error) {
 	return t, nil
 }
 
+// lowerCase and upperCase follow Unicode's full case mappings (Greek final
+// sigma, "ß" upper-cased as "SS"), which strings.ToLower and ToUpper do
+// not. A Caser is not safe for concurrent use, so each call makes its own.
+func lowerCase(s string) string { return cases.Lower(language.Und).String(s) }
+
+func upperCase(s string) string { return cases.Upper(language.Und).String(s) }
+
+// titleCase lower-cases s and gives each word (runs between white space,
+// which becomes one space) its first letter in title case, rune by rune:
+// "élodie" is "Élodie", "łukasz" "Łukasz", "ǆuro" "ǅuro". A word that
+// starts with a mark, digit or symbol is left lower-case after it.
 func titleCase(s string) string {
-	words := strings.Fields(strings.ToLower(s))
+	words := strings.Fields(lowerCase(s))
 	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
+		r, n := utf8.DecodeRuneInString(w)
+		if r == utf8.RuneError && n <= 1 {
+			continue // not UTF-8: left as it is rather than mangled
+		}
+		words[i] = string(unicode.ToTitle(r)) + w[n:]
 	}
 	return strings.Join(words, " ")
+}
+
+// digitsOnly keeps the decimal digits of s, any script's ("０１２",
+// "٠١٢"), written as ASCII digits.
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r > unicode.MaxASCII && unicode.IsDigit(r) {
+			// Decimal digits come in runs of ten that start at zero.
+			z := r
+			for z > 0 && unicode.IsDigit(z-1) && r-z < 60 {
+				z--
+			}
+			return '0' + (r-z)%10
+		}
+		return -1
+	}, s)
 }
 
 // NormalizeHeader folds a header for matching: lower case, without spaces,
@@ -140,4 +175,27 @@ func NormalizeHeader(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// HeaderMatcher reports whether a roster header names a column that s or m
+// reads: a field's name or alias, or a column the mapping file maps or
+// splits. The reader uses it to find the header row and to refuse a
+// repeated header a field would read.
+func HeaderMatcher(s *Schema, m *Mapping) func(header string) bool {
+	known := map[string]bool{}
+	for i := range s.Fields {
+		known[NormalizeHeader(s.Fields[i].Name)] = true
+		for _, a := range s.Fields[i].Aliases {
+			known[NormalizeHeader(a)] = true
+		}
+	}
+	if m != nil {
+		for h := range m.Columns {
+			known[NormalizeHeader(h)] = true
+		}
+		for h := range m.Split {
+			known[NormalizeHeader(h)] = true
+		}
+	}
+	return func(header string) bool { return known[NormalizeHeader(header)] }
 }

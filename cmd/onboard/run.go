@@ -225,7 +225,8 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 
 	sum := batch.NewSummary("run", reg.ID, path)
-	sum.Warnings = src.mapper.Warnings()
+	sum.Warnings = src.warnings()
+	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	sum.Settings = settings(f, cfg.BaseURL)
 	fr := &fileRun{sum: sum}

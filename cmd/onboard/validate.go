@@ -30,7 +30,8 @@ func newValidateCmd() *cobra.Command {
 			defer src.reader.Close()
 			stderr := cmd.ErrOrStderr()
 			sum := batch.NewSummary("validate", in.provider, args[0])
-			sum.Warnings = src.mapper.Warnings()
+			sum.Warnings = src.warnings()
+			sum.HeaderRow = src.reader.HeaderRow()
 			warn(stderr, sum.Warnings)
 
 			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
