@@ -344,11 +344,13 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	case res.Skipped:
 		o.Status = Skipped
 		st.Status = "" // not ours: undo the in_flight mark, ask again next run
-	case res.Unknown:
-		o.Status = Unknown
 	case res.Err.Code == providers.Interrupted && res.Attempts == 0:
+		// Never sent by this run. A row an earlier run left in flight
+		// stays so (res.Unknown: not recorded below).
 		o.Status = NotAttempted
 		st.Status = "" // never sent: undo the in_flight mark
+	case res.Unknown:
+		o.Status = Unknown
 	default:
 		o.Status = Failed
 		st.Status = state.StatusFailed

@@ -38,6 +38,7 @@ and nightly files create each person exactly once.`,
 		newHistoryCmd(),
 		newWatchCmd(),
 		newLookupCmd(),
+		newPlanCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)
