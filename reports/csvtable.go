@@ -186,7 +186,7 @@ func finishCSV(path string, out *outfile.File, w *csv.Writer) error {
 
 // wrapPath prefixes err with path unless it names it already.
 func wrapPath(path string, err error) error {
-	if err == nil || strings.HasPrefix(err.Error(), path+":") {
+	if err == nil || strings.HasPrefix(err.Error(), path+":") || strings.Contains(err.Error(), ": "+path+": ") {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/onboard/onboard/batch"
 )
@@ -32,6 +33,9 @@ func (s *tableSink) Write(o batch.Outcome) error {
 	err := s.rows(&s.o, s.emit)
 	s.o = batch.Outcome{} // hold no row's cells after it is written
 	if err != nil {
+		if strings.HasPrefix(err.Error(), s.path+":") {
+			return err // a write error of the file itself (a full disk): it names the file
+		}
 		return fmt.Errorf("%s: row %d: %w", s.path, o.Line, err)
 	}
 	return nil
