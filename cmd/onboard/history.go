@@ -102,26 +102,22 @@ func writeHistory(w io.Writer, runs []state.Run, now time.Time) error {
 	b.WriteString(lines[0] + "\n")
 	for i, r := range runs {
 		b.WriteString(lines[i+1] + "\n")
-		detail := fmt.Sprintf("      %s: %s", r.Provider, r.File)
-		var extra []string
+		// Detail lines end in their path, so a long path wraps alone.
+		who := r.Provider
 		for _, n := range []struct {
 			n    int
 			what string
 		}{{r.Counts.Recovered, "recovered"}, {r.Counts.Changed, "changed"}, {r.Counts.Updated, "updated"}, {r.Counts.Conflicts, "conflict"}} {
 			if n.n > 0 {
-				extra = append(extra, fmt.Sprintf("%d %s", n.n, n.what))
+				who += fmt.Sprintf(", %d %s", n.n, n.what)
 			}
 		}
-		if len(extra) > 0 {
-			detail += " (" + strings.Join(extra, ", ") + ")"
-		}
-		b.WriteString(detail + "\n")
+		fmt.Fprintf(&b, "      %s: %s\n", who, r.File)
 		if r.Results != "" {
-			out := "      results: " + r.Results
-			if r.FixFile != "" {
-				out += "  fix file: " + r.FixFile
-			}
-			b.WriteString(out + "\n")
+			fmt.Fprintf(&b, "      results: %s\n", r.Results)
+		}
+		if r.FixFile != "" {
+			fmt.Fprintf(&b, "      fix file: %s\n", r.FixFile)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
