@@ -135,7 +135,7 @@ func list(items []string) string {
 // will not touch again. It reports ok=false for a blank row, which the
 // caller skips. Cells beyond the header that hold data make the row
 // Malformed, not the file unreadable.
-func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
+func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, err error) {
 	// The raw field count is capped like the header's: a million empty
 	// fields on one line would otherwise be held, row after row, in the
 	// window between reader and results (gigabytes).
@@ -143,7 +143,7 @@ func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 		return Row{}, false, t.fail(line, kindf(ErrLimit, "row has %d fields, more than the %d allowed (MaxColumns)", len(cells), t.opt.MaxColumns))
 	}
 	n := width(cells)
-	if n == 0 {
+	if n == 0 && len(formulas) == 0 {
 		return Row{}, false, nil
 	}
 	if err := t.check(cells[:n], line, t.columnName); err != nil {
@@ -153,6 +153,11 @@ func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 	r = Row{Line: line}
 	if n > w {
 		r.Malformed = t.beyond(cells[w:n], w, line)
+	}
+	for _, c := range formulas {
+		if c < w {
+			r.Formulas = append(r.Formulas, Formula{Col: c, Cell: t.label(c) + strconv.Itoa(line)})
+		}
 	}
 	if len(cells) < w {
 		cells = append(make([]string, 0, w), cells...)
