@@ -85,6 +85,10 @@ func AsError(ctx context.Context, err error) *Error {
 	if errors.As(err, &pe) {
 		return pe
 	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return &Error{Code: VendorRejected, Status: re.Status, Message: re.Error(), Err: re}
+	}
 	if ctx.Err() != nil {
 		return &Error{Code: Interrupted, Message: "run stopped", Err: err}
 	}

@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -18,11 +22,186 @@ import (
 // maxAnswer caps what is read of a vendor answer: an error page is enough.
 const maxAnswer = 1 << 20
 
-// DefaultHTTPClient is used when Config.HTTP is nil.
+// DefaultTimeout is the overall deadline of one call (connect, send, wait
+// for the answer, read it) unless HTTPOptions say otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// MaxRetryAfter caps a vendor's Retry-After: a longer wait is not waited,
+// the row ends RATE_LIMITED.
+const MaxRetryAfter = 5 * time.Minute
+
+// HTTPOptions tune NewHTTPClient.
+type HTTPOptions struct {
+	// Timeout is the overall deadline of one call; it also bounds the
+	// connect (at most 10 s) and the wait for the answer's header. 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Conns is how many calls run at once (the pool's workers): the idle
+	// connections kept per host. 0 means 16.
+	Conns int
+}
+
+// NewHTTPClient returns the one client a run shares between every vendor
+// call: one pooled Transport (connections are reused, so a run holds about
+// Conns of them), a connect timeout, a response-header timeout and an
+// overall deadline, TLS always verified, and no redirect followed to
+// another scheme, host or port, so that no credential and no personal data
+// ever reaches a host it was not meant for.
+func NewHTTPClient(o HTTPOptions) *http.Client {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Conns <= 0 {
+		o.Conns = 16
+	}
+	connect := min(o.Timeout, 10*time.Second)
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   connect,
+		ResponseHeaderTimeout: o.Timeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          o.Conns * 2,
+		MaxIdleConnsPerHost:   o.Conns,
+		// TLSClientConfig stays nil: certificates are always verified.
+	}
+	return &http.Client{Timeout: o.Timeout, Transport: t, CheckRedirect: sameOrigin}
+}
+
+// Guard returns hc (DefaultHTTPClient when nil) made to follow no redirect
+// that leaves the original scheme, host and port: a client someone passed
+// in without a CheckRedirect gets sameOrigin, on a shallow copy that
+// shares its Transport and so its connections.
+func Guard(hc *http.Client) *http.Client {
+	if hc == nil {
+		return DefaultHTTPClient()
+	}
+	if hc.CheckRedirect != nil {
+		return hc
+	}
+	c := *hc
+	c.CheckRedirect = sameOrigin
+	return &c
+}
+
+// CheckBaseURL refuses a base URL that would send credentials where they
+// should not go: it must be absolute with a host, https://, or http:// for
+// a loopback host (localhost, 127.0.0.0/8, ::1) unless insecureHTTP, and
+// carry no user:password (credentials come from the environment).
+func CheckBaseURL(raw string, insecureHTTP bool) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("--base-url %q: %w", raw, unwrapURLError(err))
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !insecureHTTP && u.Hostname() != "" && !IsLoopback(u.Hostname()) {
+			return fmt.Errorf("--base-url %s: plain http:// would send the credentials and personal data unencrypted to a host that is not this machine; use https:// (or --insecure-http if you really mean it)", redactURL(u))
+		}
+	case "":
+		return fmt.Errorf("--base-url %q: no scheme; write https://%s", raw, strings.TrimPrefix(raw, "//"))
+	default:
+		return fmt.Errorf("--base-url %s: scheme %q is not supported; use https://", redactURL(u), u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("--base-url %q: no host", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("--base-url %s: holds a user name or password; credentials come from the environment or --config", redactURL(u))
+	}
+	return nil
+}
+
+// IsLoopback reports whether host (no port, no brackets) is this machine:
+// localhost, 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+var (
+	defaultOnce sync.Once
+	defaultHC   *http.Client
+)
+
+// DefaultHTTPClient is the shared client used when Config.HTTP is nil:
+// one for the whole process, never one per request.
 func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 256
-	return &http.Client{Timeout: 60 * time.Second, Transport: t}
+	defaultOnce.Do(func() { defaultHC = NewHTTPClient(HTTPOptions{}) })
+	return defaultHC
+}
+
+// RedirectError is a redirect that was not followed because it leads to
+// another scheme, host or port than the configured one.
+type RedirectError struct {
+	Status   int
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("HTTP %d redirect to %s not followed: it leaves the configured host (check --base-url)", e.Status, e.Location)
+}
+
+// sameOrigin is the CheckRedirect of every vendor call: a redirect is
+// followed only to the same scheme, host and port (at most 5 times).
+func sameOrigin(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if !SameOrigin(first, req.URL) {
+		st := 0
+		if req.Response != nil {
+			st = req.Response.StatusCode
+		}
+		return &RedirectError{Status: st, Location: redactURL(req.URL)}
+	}
+	if len(via) >= 5 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	return nil
+}
+
+// SameOrigin reports whether a and b have the same scheme, host and port
+// (default ports spelled or not).
+func SameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		portOf(a) == portOf(b)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
+}
+
+// redactURL is u without user info and query (tokens travel there).
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "…"
+	}
+	return c.String()
 }
 
 // Response is a vendor answer, read whole.
@@ -58,11 +237,12 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if hc == nil {
-		hc = DefaultHTTPClient()
-	}
-	resp, err := hc.Do(req)
+	resp, err := Guard(hc).Do(req)
 	if err != nil {
+		if errors.As(err, new(*RedirectError)) {
+			// The vendor answered with a redirect: nothing was created.
+			return nil, AsError(ctx, err)
+		}
 		return nil, transportError(ctx, err, wrote.Load())
 	}
 	defer resp.Body.Close()
@@ -83,22 +263,30 @@ func transportError(ctx context.Context, err error, sent bool) *Error {
 	return &Error{Code: NetworkError, Message: err.Error(), Sent: sent, Err: err}
 }
 
+// maxRetryAfterParsed bounds a parsed Retry-After, so a huge value never
+// overflows a Duration; anything past MaxRetryAfter is refused anyway.
+const maxRetryAfterParsed = 24 * time.Hour
+
 // RetryAfter parses a Retry-After header: delta seconds or an HTTP date.
-// It returns 0 when absent or unparseable.
+// It returns 0 when absent or unparseable, and at most 24 hours (huge
+// values never overflow into a negative wait). Callers refuse to wait past
+// MaxRetryAfter.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if s > uint64(maxRetryAfterParsed/time.Second) {
+			return maxRetryAfterParsed
 		}
 		return time.Duration(s) * time.Second
+	} else if errors.Is(err, strconv.ErrRange) {
+		return maxRetryAfterParsed
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfterParsed)
 		}
 	}
 	return 0

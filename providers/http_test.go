@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -28,5 +29,25 @@ func TestBodyText(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, BodyText([]byte(tt.in)))
 		})
+	}
+}
+
+func TestRetryAfterNeverOverflows(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0}, {"junk", 0}, {"-5", 0}, {"0", 0}, {"7", 7 * time.Second},
+		{"999999999", 24 * time.Hour}, {"9700000000", 24 * time.Hour},
+		{"99999999999999999999999999", 24 * time.Hour},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 24 * time.Hour},
+	}
+	for _, tt := range tests {
+		got := RetryAfter(http.Header{"Retry-After": {tt.in}}, now)
+		assert.Equal(t, tt.want, got, "%q", tt.in)
+		assert.GreaterOrEqual(t, got, time.Duration(0), "%q", tt.in)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/onboard/onboard/providers"
 )
 
 // cutFactor is what a 429 leaves of the rate at that moment.
@@ -129,7 +131,9 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rateLimited++
-	if retryAfter > 0 {
+	// A Retry-After past the cap is not waited (the row fails instead), and
+	// must not hold every other worker either.
+	if retryAfter > 0 && retryAfter <= providers.MaxRetryAfter {
 		if g := now.Add(retryAfter); g.After(p.gate) {
 			p.gate = g
 		}

@@ -2,6 +2,9 @@ package submit
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/onboard/onboard/providers"
 )
@@ -58,11 +61,24 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		if !e.Retryable() || t.failures >= p.opt.Retries {
 			return t.failed(e)
 		}
+		if e.RetryAfter > providers.MaxRetryAfter {
+			// Not worth a stalled run: the row says so and the next run tries again.
+			return t.failed(tooLongToWait(e))
+		}
 		t.failures++
 		if !sleep(stop, backoff(t.failures, p.opt.BaseBackoff, p.opt.MaxBackoff, e.RetryAfter)) {
 			return t.failed(e)
 		}
 	}
+}
+
+// tooLongToWait is e with a message saying that its Retry-After was not
+// waited.
+func tooLongToWait(e *providers.Error) *providers.Error {
+	c := *e
+	c.Message = strings.TrimSpace(fmt.Sprintf("the vendor asked to wait %s, beyond the %s cap; not waited, run again later. %s",
+		e.RetryAfter.Round(time.Second), providers.MaxRetryAfter, e.Message))
+	return &c
 }
 
 // find looks the person up. It reports done when they were found; a nil

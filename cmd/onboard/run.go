@@ -35,6 +35,8 @@ type runFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	insecure  bool          // --insecure-http: allow http:// to a host that is not loopback
+	timeout   time.Duration // --timeout: the overall deadline of one vendor call
 	noBOM     bool
 	json      bool
 	submit    submit.Options
@@ -77,6 +79,8 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
+	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -143,6 +147,15 @@ func printReport(w io.Writer, r *reports.Report) error {
 // exit (runExit); fr is nil when the run never began (bad file, flags,
 // credentials, state store in use).
 func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
+	// Before anything is opened, started or written: where credentials go.
+	if f.baseURL != "" && !f.simulate {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	if f.timeout < 0 {
+		return nil, fatal(fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout))
+	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
@@ -153,7 +166,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	defer src.reader.Close()
 	reg := src.reg
 
-	cfg := providers.Config{BaseURL: f.baseURL}
+	// One pooled client for every call of the run: about --workers
+	// connections, deadlines on each call, no redirect off the host.
+	cfg := providers.Config{BaseURL: f.baseURL,
+		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
 	var from credSources // where each credential came from, for an auth failure
 	if f.simulate {
 		s := reg.Simulator(sim.Options{})

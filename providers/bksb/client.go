@@ -37,7 +37,7 @@ func New(cfg providers.Config) (providers.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{base: cfg.BaseURL, auth: providers.Basic(v[0], v[1]), hc: cfg.HTTP}, nil
+	return &Client{base: cfg.BaseURL, auth: providers.Basic(v[0], v[1]), hc: cfg.HTTPClient()}, nil
 }
 
 // simpleDateTime is bksb's date object; every part is an integer.

@@ -86,11 +86,8 @@ func (t *tokenSource) exchange(ctx context.Context) (string, time.Duration, erro
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	hc := t.hc
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
-	resp, err := hc.Do(req)
+	// Guard: the client secret in this body never follows a redirect off the host.
+	resp, err := providers.Guard(t.hc).Do(req)
 	if err != nil {
 		return "", 0, tokenError(providers.AsError(ctx, err))
 	}

@@ -42,7 +42,7 @@ func New(cfg providers.Config) (providers.Client, error) {
 	return &Client{
 		usersURL: providers.JoinURL(cfg.BaseURL, "/v1/installs/"+sid+"/users"),
 		token:    token,
-		hc:       cfg.HTTP,
+		hc:       cfg.HTTPClient(),
 	}, nil
 }
 
