@@ -63,6 +63,9 @@ type Summary struct {
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
+	// Notices are worth knowing but not a problem, e.g. the columns that
+	// go into smartapp's metadata.
+	Notices []string
 	// Retries are the create requests beyond each row's first; RateLimited
 	// the 429 answers among all requests.
 	Retries, RateLimited int

@@ -95,6 +95,19 @@ func warningLines(s *batch.Summary) []line {
 	return out
 }
 
+// noticeSection lists the summary's notices, or nothing when there are
+// none (a notice is not a problem: no "(none)" line for it).
+func noticeSection(s *batch.Summary) []section {
+	if len(s.Notices) == 0 {
+		return nil
+	}
+	out := make([]line, len(s.Notices))
+	for i, n := range s.Notices {
+		out[i] = line{label: n}
+	}
+	return []section{{"Notices", out}}
+}
+
 // identityLines say what ran on what; command is the default for an
 // unset Command.
 func identityLines(s *batch.Summary, command string) []line {
@@ -107,12 +120,12 @@ func validationSections(s *batch.Summary) []section {
 		return nil
 	}
 	head := append(identityLines(s, "validate"), line{"Rows read", s.RowsRead})
-	return []section{
+	return append([]section{
 		{"Validation", append(head, statusLines(s)...)},
 		{"Problems by code", countLines(s.ByCode)},
 		{"Problems by field", countLines(s.ByField)},
 		{"Warnings", warningLines(s)},
-	}
+	}, noticeSection(s)...)
 }
 
 // resultsSections is the results sheet's Summary sheet.
@@ -138,12 +151,12 @@ func resultsSections(s *batch.Summary) []section {
 	for _, k := range slices.Sorted(maps.Keys(s.Settings)) {
 		settings = append(settings, line{k, s.Settings[k]})
 	}
-	return []section{
+	return append([]section{
 		{"Run", run},
 		{"Rows by status", statusLines(s)},
 		{"Problems by code", countLines(s.ByCode)},
 		{"Problems by field", countLines(s.ByField)},
 		{"Settings", settings},
 		{"Warnings", warningLines(s)},
-	}
+	}, noticeSection(s)...)
 }

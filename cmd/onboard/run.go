@@ -159,6 +159,11 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
+	for _, o := range []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}} {
+		if err := checkOutputDir(o.flag, o.path); err != nil {
+			return nil, fatal(err)
+		}
+	}
 	src, err := f.in.open(path)
 	if err != nil {
 		return nil, err
@@ -197,6 +202,8 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	sum := batch.NewSummary("run", reg.ID, path)
 	sum.Warnings = src.mapper.Warnings()
 	warn(stderr, sum.Warnings)
+	sum.Notices = src.notices()
+	note(stderr, sum.Notices)
 	sum.Settings = settings(f, cfg.BaseURL)
 	fr := &fileRun{sum: sum}
 
