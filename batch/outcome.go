@@ -13,7 +13,20 @@ const (
 	Failed       Status = "failed"
 	NotAttempted Status = "not_attempted" // the run stopped before the row was sent
 	Skipped      Status = "skipped"       // already onboarded in an earlier run
+	// Adopted: the vendor already had the person (--existing adopt); the
+	// state store now knows them, with the vendor's ID when a lookup found it.
+	Adopted Status = "adopted"
+	// Unknown: the last request may have reached the vendor and nothing
+	// settled it; the state store keeps the row in flight and the next run
+	// resolves it by lookup.
+	Unknown Status = "unknown"
 )
+
+// OutcomeUnknown is the code of an Unknown row.
+const OutcomeUnknown = "OUTCOME_UNKNOWN"
+
+// outcomeUnknownMsg is an Unknown row's message.
+const outcomeUnknownMsg = "may exist at the vendor; the next run settles it"
 
 // Problem is one reason a row did not succeed: a validation FieldError or a
 // vendor answer. Code is a schema.Code or providers.Code value.

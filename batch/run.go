@@ -55,8 +55,9 @@ type RunOptions struct {
 // Reader and sink errors are returned as they are.
 func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper, c providers.Client, sink Sink, sum *Summary, opt RunOptions) error {
 	var (
-		halted atomic.Bool // a fatal answer or ctx: send nothing more
-		fatal  atomic.Pointer[providers.Error]
+		halted  atomic.Bool // a fatal answer, a guard or ctx: send nothing more
+		fatal   atomic.Pointer[providers.Error]
+		stopped atomic.Pointer[stopCause] // the breaker or a limit
 	)
 	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
 	rows := make(chan []read.Row, 4)
@@ -87,7 +88,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, cells: cells}
+		d := dispatcher{opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, guard: &stopped, cells: cells}
 		for items := range validated {
 			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
 				return err
@@ -101,7 +102,13 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		sum.Achieved = stats.Achieved()
 		sum.RateLimited = int(stats.RateLimited)
 		var pe *providers.Error
-		if errors.As(err, &pe) {
+		var h *submit.Halt
+		switch {
+		case errors.As(err, &h):
+			stopped.Store(&stopCause{err: h})
+			halted.Store(true)
+			return nil
+		case errors.As(err, &pe):
 			fatal.Store(pe)
 			halted.Store(true)
 			return nil
@@ -120,8 +127,14 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	if pe := fatal.Load(); pe != nil {
 		return pe
 	}
+	if sc := stopped.Load(); sc != nil {
+		return sc.err
+	}
 	return nil
 }
+
+// stopCause boxes the *submit.Halt that stopped a run.
+type stopCause struct{ err *submit.Halt }
 
 // ordered is an outcome with its place in the roster.
 type ordered struct {
@@ -157,6 +170,7 @@ type dispatcher struct {
 	opt    *RunOptions
 	halted *atomic.Bool
 	fatal  *atomic.Pointer[providers.Error]
+	guard  *atomic.Pointer[stopCause]
 	ctx    context.Context // the soft stop
 	cells  *cellStore
 }
@@ -244,7 +258,10 @@ func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bo
 
 func (d *dispatcher) stopReason() string {
 	if pe := d.fatal.Load(); pe != nil {
-		return "not sent: the run stopped after " + string(pe.Code)
+		return submit.NotSentMessage(pe)
+	}
+	if sc := d.guard.Load(); sc != nil {
+		return submit.NotSentMessage(sc.err)
 	}
 	return "not sent: the run was interrupted"
 }
@@ -315,10 +332,20 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	switch {
 	case res.Err == nil:
 		o.Status, o.ID = Created, res.Created.ID
+		if res.Adopted {
+			o.Status = Adopted
+		}
+		// An adopted person is recorded like a created one, so later runs
+		// skip them; without a vendor ID when no lookup found it.
 		st.Status, st.VendorID = state.StatusCreated, res.Created.ID
 		if res.Recovered {
 			rc.sum.Recovered++
 		}
+	case res.Skipped:
+		o.Status = Skipped
+		st.Status = "" // not ours: undo the in_flight mark, ask again next run
+	case res.Unknown:
+		o.Status = Unknown
 	case res.Err.Code == providers.Interrupted && res.Attempts == 0:
 		o.Status = NotAttempted
 		st.Status = "" // never sent: undo the in_flight mark
@@ -328,6 +355,12 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	}
 	if e := res.Err; e != nil {
 		o.Problems = []Problem{{Code: string(e.Code), Field: e.Field, Message: e.Message}}
+		if o.Status == Unknown {
+			// The vendor's last answer (or its absence) stays in the
+			// vendor columns; the row's problem is the unknown outcome.
+			o.Problems = []Problem{{Code: OutcomeUnknown, Message: outcomeUnknownMsg}}
+			o.Note = "last answer: " + e.Error()
+		}
 		o.VendorStatus, o.VendorCode, o.VendorMsg = e.Status, e.VendorCode, e.Message
 	}
 	// An unknown outcome stays in_flight: the next run resolves it.
@@ -359,7 +392,7 @@ func (rc *reconciler) add(seq int, o Outcome, slots <-chan struct{}) error {
 		delete(rc.pending, rc.next)
 		rc.next++
 		rc.sum.Add(&o)
-		if o.Status == Skipped {
+		if o.Status == Skipped && len(o.Problems) > 0 && o.Problems[0].Code == AlreadyOnboarded {
 			rc.sum.Skipped++
 		}
 		if err := rc.sink.Write(o); err != nil {

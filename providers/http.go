@@ -248,9 +248,18 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		// The vendor answered but the body was lost: the status is known.
+		// The vendor answered but the body was lost: the status is known,
+		// so the error is coded from it, never as a network error. A 2xx
+		// without its body may have created the person (Sent).
 		e := transportError(ctx, err, true)
 		e.Status = resp.StatusCode
+		if e.Code == NetworkError {
+			e.Code = ByStatus(resp.StatusCode)
+			if resp.StatusCode < 300 {
+				e.Code = VendorError
+			}
+			e.Message = fmt.Sprintf("HTTP %d, answer cut off: %v", resp.StatusCode, err)
+		}
 		return nil, e
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil

@@ -2,11 +2,13 @@ package providers
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestBasic(t *testing.T) {
@@ -28,6 +30,38 @@ func TestBodyText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, BodyText([]byte(tt.in)))
+		})
+	}
+}
+
+// An answer whose body is cut off is coded from its status, never as a
+// network error: the vendor answered.
+func TestDoCutBodyIsCodedFromTheStatus(t *testing.T) {
+	tests := []struct {
+		status int
+		want   Code
+	}{
+		{http.StatusInternalServerError, VendorError},
+		{http.StatusBadRequest, VendorRejected},
+		{http.StatusCreated, VendorError},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "100")
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(`{"message":`))
+				w.(http.Flusher).Flush()
+				conn, _, _ := w.(http.Hijacker).Hijack()
+				conn.Close()
+			}))
+			defer srv.Close()
+			_, err := Do(t.Context(), srv.Client(), http.MethodPost, srv.URL, nil, map[string]string{})
+			var pe *Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tt.want, pe.Code)
+			assert.Equal(t, tt.status, pe.Status)
+			assert.True(t, pe.Sent)
 		})
 	}
 }

@@ -114,10 +114,11 @@ func NewResults(path string, header []string, opts ...ResultsOptions) (batch.Sin
 		return newResultsCSV(path, header, !opt.NoBOM)
 	}
 	l := xlsxLayout{
-		sheet:   "Results",
-		header:  append(append([]string(nil), resultColumns...), header...),
-		widths:  widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
-		numeric: []bool{0: true, 6: true, 8: true},
+		sheet:      "Results",
+		header:     append(append([]string(nil), resultColumns...), header...),
+		widths:     widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
+		numeric:    []bool{0: true, 6: true, 8: true},
+		freezeCols: 2, title: "onboard results",
 	}
 	t, err := newXLSXTable(path, l)
 	if err != nil {

@@ -58,10 +58,12 @@ func openTable(path string, f format, l xlsxLayout, comma rune, guard bool) (tab
 // statusTone is the colour of a status cell.
 func statusTone(s batch.Status) tone {
 	switch s {
-	case batch.Created, batch.Valid:
+	case batch.Created, batch.Valid, batch.Adopted:
 		return toneCreated
 	case batch.Skipped:
 		return toneSkipped
+	case batch.Unknown:
+		return toneNotAttempted
 	case batch.Invalid:
 		return toneInvalid
 	case batch.Failed:
@@ -74,7 +76,7 @@ func statusTone(s batch.Status) tone {
 
 // succeeded reports whether a row needs nothing more.
 func succeeded(s batch.Status) bool {
-	return s == batch.Created || s == batch.Skipped || s == batch.Valid
+	return s == batch.Created || s == batch.Skipped || s == batch.Valid || s == batch.Adopted
 }
 
 // withNote adds an outcome's note to a message: in brackets after it, or

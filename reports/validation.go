@@ -44,11 +44,12 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 		}
 	}
 	l := xlsxLayout{
-		sheet:   "Validation",
-		header:  append(append([]string(nil), validationColumns...), header...),
-		widths:  widths([]float64{8, 10, 20, 18, 50}, header),
-		numeric: []bool{true},
-		bom:     !opt.NoBOM,
+		sheet:      "Validation",
+		header:     append(append([]string(nil), validationColumns...), header...),
+		widths:     widths([]float64{8, 10, 20, 18, 50}, header),
+		numeric:    []bool{true},
+		bom:        !opt.NoBOM,
+		freezeCols: 2, title: "onboard validation report",
 	}
 	t, err := openTable(path, f, l, ',', true)
 	if err != nil {

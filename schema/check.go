@@ -1,5 +1,11 @@
 package schema
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Check is the dry run's row check: every value is checked as Map checks
 // it, but no Record is built when the schema has no cross-field rules,
 // since nothing would read it; only the unique key's values are kept, in
@@ -19,10 +25,13 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 		return errs
 	}
 	clear(keys)
-	var errs []FieldError
+	cells, errs, masked := m.prelude(cells)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
+		if len(masked) > 0 && slices.Contains(masked, src.col) && !src.hasConst {
+			continue
+		}
 		if f.Name == m.s.Extra {
 			// Unmapped columns are free-form: only a JSON object in the
 			// field's own column has anything to check.
@@ -75,15 +84,61 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 	return errs
 }
 
-// MaskInPlace is Mask on cells the caller owns: secret cells become
-// ******** in place, with no copy.
+// MaskInPlace is Mask on cells the caller owns, in place, with no copy:
+// the fix file's formula guard undone, secret cells replaced by Mask.
 func (m *Mapper) MaskInPlace(cells []string) {
+	if m.guarded {
+		for i, c := range cells {
+			cells[i] = strings.TrimPrefix(c, "'")
+		}
+	}
 	if !m.anySecret {
 		return
 	}
 	for i, s := range m.secret {
 		if s && i < len(cells) && cells[i] != "" {
-			cells[i] = "********"
+			cells[i] = Mask
 		}
 	}
+}
+
+// LimitCells makes every cell longer than n characters (UTF-16 code units,
+// as spreadsheets count) an error on its row, CELL_TOO_LONG: an output
+// that holds at most n (format says which: "an XLSX cell") would otherwise
+// have to cut the value, and a value is never changed silently. Call it
+// before the Mapper is used (and before CheckOnly).
+func (m *Mapper) LimitCells(n int, format string) {
+	m.maxCell, m.cellFormat = n, format
+}
+
+func (m *Mapper) checkCellLengths(cells []string, errs []FieldError) []FieldError {
+	if m.maxCell <= 0 {
+		return errs
+	}
+	for i, c := range cells {
+		if len(c) <= m.maxCell { // a code unit takes at least one byte
+			continue
+		}
+		if n := utf16Len(c); n > m.maxCell {
+			name := fmt.Sprintf("column %d", i+1)
+			if i < len(m.header) {
+				name = m.header[i]
+			}
+			errs = append(errs, FieldError{Field: name, Code: CellTooLong,
+				Message: fmt.Sprintf("is %d characters, more than %s holds (%d); it is not cut: shorten it, or write the output as .csv", n, m.cellFormat, m.maxCell)})
+		}
+	}
+	return errs
+}
+
+// utf16Len is s's length in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
 }

@@ -13,6 +13,7 @@ const (
 	InvalidEnum       Code = "INVALID_ENUM"
 	ConflictingFields Code = "CONFLICTING_FIELDS"
 	DuplicateInFile   Code = "DUPLICATE_IN_FILE"
+	CellTooLong       Code = "CELL_TOO_LONG" // a cell longer than the output format can hold
 )
 
 // FieldError is one problem with one field of one row. Field is the vendor's

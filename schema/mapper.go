@@ -42,6 +42,8 @@ type Mapper struct {
 	warnings   []string
 	dateFormat string
 	checkOnly  bool
+	maxCell    int    // 0: no limit; see LimitCells
+	cellFormat string // what holds at most maxCell characters
 }
 
 // NewMapper binds s to header. m may be nil. A mapping that names an unknown
@@ -375,15 +377,7 @@ func (m *Mapper) Map(cells []string) (Record, []FieldError) {
 // MapInto is Map into a caller's empty Record, so a dry run can reuse one
 // Record for every row instead of allocating one per row.
 func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
-	cells = m.unguard(cells)
-	var errs []FieldError
-	var masked []int // columns holding the mask: refused, never sent
-	for _, c := range m.maskCols {
-		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
-			masked = append(masked, c)
-			errs = append(errs, m.maskError(c))
-		}
-	}
+	cells, errs, masked := m.prelude(cells)
 	for i := range m.sources {
 		src := &m.sources[i]
 		f := src.field
@@ -424,6 +418,22 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		}
 	}
 	return runRules(m.s, rec, errs)
+}
+
+// prelude is what every row goes through before its fields, in Map and
+// Check alike: the fix file's formula guard undone, cells too long for
+// the output, and the mask refused in secret columns whose value is sent
+// (masked lists those columns, whose fields are then skipped).
+func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked []int) {
+	cells = m.unguard(cells)
+	errs = m.checkCellLengths(cells, nil)
+	for _, c := range m.maskCols {
+		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
+			masked = append(masked, c)
+			errs = append(errs, m.maskError(c))
+		}
+	}
+	return cells, errs, masked
 }
 
 // maskError refuses the mask in secret column c: it is what onboard writes

@@ -34,6 +34,13 @@ type Result struct {
 	// later lookup or answer settled it. The row should stay in flight so
 	// that the next run resolves it (Job.Recover).
 	Unknown bool
+	// Adopted is set on a success where the person was already at the
+	// vendor (an "already exists" answer, Options.Existing adopt, or one
+	// that our own unanswered request explains); Created.ID is the
+	// vendor's ID when a lookup found it, "" otherwise (Note says why).
+	Adopted bool
+	// Skipped is set with Err ALREADY_EXISTS under Options.Existing skip.
+	Skipped bool
 	Note    string // a human note for the results sheet
 }
 

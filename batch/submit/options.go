@@ -19,6 +19,54 @@ type Options struct {
 	Retries     int
 	BaseBackoff time.Duration // first retry wait before jitter; default 200ms
 	MaxBackoff  time.Duration // cap on the computed wait; default 30s
+
+	// Existing is what a vendor's "already exists" for a person onboard
+	// did not create means; the zero value is ExistingAdopt.
+	Existing Existing
+	// Breaker is how many rows in a row ending with the same cause that
+	// is not about the row (network error, 5xx, 429 after every retry, the
+	// same vendor code and message) stop the run; default 10, negative
+	// turns it off.
+	Breaker int
+	// MaxCreates stops the run once that many people may have been created
+	// (created, or an unknown outcome); 0 means no limit.
+	MaxCreates int
+	// MaxFailures stops the run once that many rows have failed or ended
+	// unknown; 0 means no limit.
+	MaxFailures int
+}
+
+// Existing says what to do with a person the vendor already has.
+type Existing int
+
+// The --existing choices.
+const (
+	// ExistingAdopt looks the person up and records them as onboarded,
+	// with the vendor's ID (status adopted).
+	ExistingAdopt Existing = iota
+	// ExistingSkip leaves them alone: status skipped, no lookup.
+	ExistingSkip
+	// ExistingFail reports the vendor's answer as a failure.
+	ExistingFail
+)
+
+var existingNames = [...]string{"adopt", "skip", "fail"}
+
+func (e Existing) String() string {
+	if e >= 0 && int(e) < len(existingNames) {
+		return existingNames[e]
+	}
+	return fmt.Sprintf("Existing(%d)", int(e))
+}
+
+// ParseExisting reads an --existing value.
+func ParseExisting(s string) (Existing, error) {
+	for i, n := range existingNames {
+		if s == n {
+			return Existing(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not adopt, skip or fail", s)
 }
 
 // Defaults.
@@ -27,6 +75,7 @@ const (
 	DefaultRetries     = 3
 	DefaultBaseBackoff = 200 * time.Millisecond
 	DefaultMaxBackoff  = 30 * time.Second
+	DefaultBreaker     = 10
 )
 
 // errOptions is wrapped by every option error.
@@ -43,6 +92,16 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("%w: burst %d is negative", errOptions, o.Burst)
 	case o.BaseBackoff < 0 || o.MaxBackoff < 0:
 		return o, fmt.Errorf("%w: backoff is negative", errOptions)
+	case o.Existing < ExistingAdopt || o.Existing > ExistingFail:
+		return o, fmt.Errorf("%w: existing %v is not adopt, skip or fail", errOptions, o.Existing)
+	case o.MaxCreates < 0 || o.MaxFailures < 0:
+		return o, fmt.Errorf("%w: max creates %d or max failures %d is negative (0 means no limit)", errOptions, o.MaxCreates, o.MaxFailures)
+	}
+	switch {
+	case o.Breaker == 0:
+		o.Breaker = DefaultBreaker
+	case o.Breaker < 0:
+		o.Breaker = 0
 	}
 	if o.Workers == 0 {
 		o.Workers = DefaultWorkers

@@ -15,12 +15,15 @@ func TestOptionsDefaults(t *testing.T) {
 		in   Options
 		want Options
 	}{
-		{"zero is the defaults", Options{}, Options{Workers: 4, Burst: 1, Retries: 3, BaseBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second}},
-		{"negative retries mean none", Options{Retries: -1}, Options{Workers: 4, Burst: 1, Retries: 0, BaseBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second}},
-		{"set values stay", Options{Workers: 9, Rate: 2.5, Burst: 3, Retries: 5, BaseBackoff: time.Second, MaxBackoff: time.Minute},
-			Options{Workers: 9, Rate: 2.5, Burst: 3, Retries: 5, BaseBackoff: time.Second, MaxBackoff: time.Minute}},
+		{"zero is the defaults", Options{}, Options{Workers: 4, Burst: 1, Retries: 3, BaseBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second, Breaker: 10}},
+		{"negative retries mean none", Options{Retries: -1}, Options{Workers: 4, Burst: 1, Retries: 0, BaseBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second, Breaker: 10}},
+		{"negative breaker is off", Options{Breaker: -1}, Options{Workers: 4, Burst: 1, Retries: 3, BaseBackoff: 200 * time.Millisecond, MaxBackoff: 30 * time.Second}},
+		{"set values stay", Options{Workers: 9, Rate: 2.5, Burst: 3, Retries: 5, BaseBackoff: time.Second, MaxBackoff: time.Minute,
+			Existing: ExistingSkip, Breaker: 3, MaxCreates: 7, MaxFailures: 8},
+			Options{Workers: 9, Rate: 2.5, Burst: 3, Retries: 5, BaseBackoff: time.Second, MaxBackoff: time.Minute,
+				Existing: ExistingSkip, Breaker: 3, MaxCreates: 7, MaxFailures: 8}},
 		{"max backoff never below base", Options{BaseBackoff: time.Minute, MaxBackoff: time.Second},
-			Options{Workers: 4, Burst: 1, Retries: 3, BaseBackoff: time.Minute, MaxBackoff: time.Minute}},
+			Options{Workers: 4, Burst: 1, Retries: 3, BaseBackoff: time.Minute, MaxBackoff: time.Minute, Breaker: 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,18 +36,31 @@ func TestOptionsDefaults(t *testing.T) {
 
 func TestOptionsInvalid(t *testing.T) {
 	for name, o := range map[string]Options{
-		"negative workers": {Workers: -1},
-		"negative rate":    {Rate: -1},
-		"NaN rate":         {Rate: math.NaN()},
-		"infinite rate":    {Rate: math.Inf(1)},
-		"negative burst":   {Burst: -2},
-		"negative backoff": {BaseBackoff: -time.Second},
+		"negative workers":      {Workers: -1},
+		"negative rate":         {Rate: -1},
+		"NaN rate":              {Rate: math.NaN()},
+		"infinite rate":         {Rate: math.Inf(1)},
+		"negative burst":        {Burst: -2},
+		"negative backoff":      {BaseBackoff: -time.Second},
+		"unknown existing":      {Existing: ExistingFail + 1},
+		"negative max creates":  {MaxCreates: -1},
+		"negative max failures": {MaxFailures: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := o.withDefaults()
 			require.ErrorIs(t, err, errOptions)
 		})
 	}
+}
+
+func TestParseExisting(t *testing.T) {
+	for _, e := range []Existing{ExistingAdopt, ExistingSkip, ExistingFail} {
+		got, err := ParseExisting(e.String())
+		require.NoError(t, err)
+		assert.Equal(t, e, got)
+	}
+	_, err := ParseExisting("merge")
+	assert.ErrorContains(t, err, "adopt, skip or fail")
 }
 
 func TestBackoff(t *testing.T) {

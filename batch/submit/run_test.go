@@ -22,6 +22,9 @@ type want struct {
 	attempts  int
 	recovered bool
 	unknown   bool
+	adopted   bool
+	skipped   bool
+	noID      bool   // adopted without the vendor's ID
 	note      string // substring of Note; "" means Note is empty
 }
 
@@ -35,14 +38,72 @@ func TestRunOutcomes(t *testing.T) {
 		n           int
 		recover     []int
 		retries     int
+		existing    Existing
+		lookupFault int          // every lookup answers this status (dropLookup: no answer)
 		want        map[int]want // by Seq; jobs not listed must be plain successes
 		wantLookups int64
 		want429     int64
 	}{
 		{name: "all created", n: 3},
 		{
-			name: "already exists before onboard is a failure", n: 2, finder: true, seed: []string{e0},
+			name: "already exists, --existing fail is a failure", n: 2, finder: true, seed: []string{e0}, existing: ExistingFail,
 			want: map[int]want{0: {code: providers.AlreadyExists, attempts: 1}},
+		},
+		{
+			name: "already exists, --existing skip skips without a lookup", n: 2, finder: true, seed: []string{e0}, existing: ExistingSkip,
+			want: map[int]want{0: {code: providers.AlreadyExists, attempts: 1, skipped: true}},
+		},
+		{
+			name: "already exists, adopt looks the person up", n: 2, finder: true, seed: []string{e0},
+			want: map[int]want{0: {attempts: 1, adopted: true, note: "already at the vendor: adopted"}}, wantLookups: 1,
+		},
+		{
+			name: "already exists but the lookup finds nobody: a clash with someone else, not adopted", n: 2, finder: true,
+			script: map[string][]step{e0: {answer(409, "")}},
+			want:   map[int]want{0: {code: providers.AlreadyExists, attempts: 1, note: "someone else holds"}}, wantLookups: 1,
+		},
+		{
+			name: "already exists, adopt without a lookup records no ID", n: 2, seed: []string{e0},
+			want: map[int]want{0: {attempts: 1, adopted: true, noID: true, note: "this vendor has no lookup"}},
+		},
+		{
+			name: "already exists, adopt when the lookup fails records no ID", n: 2, finder: true, seed: []string{e0}, lookupFault: 503,
+			want: map[int]want{0: {attempts: 1, adopted: true, noID: true, note: "the lookup failed"}}, wantLookups: 1,
+		},
+		{
+			name: "crashed row, lookup 403 is not fatal: the create again, already exists adopts", n: 3, finder: true,
+			seed: []string{e0}, recover: []int{0}, lookupFault: 403,
+			want: map[int]want{0: {attempts: 1, adopted: true, recovered: true, noID: true, note: "earlier run left this row in flight"}}, wantLookups: 2,
+		},
+		{
+			name: "crashed row, lookup 500: the create again, already exists adopts", n: 2, finder: true,
+			seed: []string{e0}, recover: []int{0}, lookupFault: 500, existing: ExistingFail,
+			want: map[int]want{0: {attempts: 1, adopted: true, recovered: true, noID: true, note: "earlier run left this row in flight"}}, wantLookups: 2,
+		},
+		{
+			name: "crashed row, lookup drops: the create again makes them", n: 2, finder: true,
+			recover: []int{0}, lookupFault: dropLookup,
+			want: map[int]want{0: {attempts: 1}}, wantLookups: 1,
+		},
+		{
+			name: "dropped after saving, lookup fails: the create again, already exists adopts", n: 2, finder: true, lookupFault: 500,
+			script: map[string][]step{e0: {drop(true)}},
+			want:   map[int]want{0: {attempts: 2, adopted: true, recovered: true, noID: true, note: "after an unanswered request"}}, wantLookups: 2,
+		},
+		{
+			name: "500 until the retries run out, final lookup finds nobody: failed", n: 1, retries: 2, finder: true,
+			script: map[string][]step{e0: {answer(500, ""), answer(500, ""), answer(500, "")}},
+			want:   map[int]want{0: {code: providers.VendorError, attempts: 3}}, wantLookups: 3,
+		},
+		{
+			name: "500 until the retries run out, lookups fail: unknown", n: 1, retries: 2, finder: true, lookupFault: 502,
+			script: map[string][]step{e0: {answer(500, ""), answer(500, ""), answer(500, "")}},
+			want:   map[int]want{0: {code: providers.VendorError, attempts: 3, unknown: true, note: "outcome unknown"}}, wantLookups: 3,
+		},
+		{
+			name: "dropped after saving on the last attempt, final lookup finds them", n: 1, retries: 1, finder: true,
+			script: map[string][]step{e0: {answer(500, ""), drop(true)}},
+			want:   map[int]want{0: {attempts: 2, recovered: true, note: "found at vendor"}}, wantLookups: 2,
 		},
 		{
 			name: "429 then created", n: 2, script: map[string][]step{e0: {answer(429, "0")}},
@@ -84,7 +145,7 @@ func TestRunOutcomes(t *testing.T) {
 		{
 			name: "dropped after saving, no finder, already exists is recovered", n: 2,
 			script: map[string][]step{e0: {drop(true)}},
-			want:   map[int]want{0: {attempts: 2, recovered: true, note: "already existed at vendor after an unanswered"}},
+			want:   map[int]want{0: {attempts: 2, recovered: true, adopted: true, noID: true, note: "already existed at vendor after an unanswered"}},
 		},
 		{
 			name: "crashed row found by lookup, nothing sent", n: 2, finder: true, seed: []string{e0}, recover: []int{0},
@@ -96,7 +157,7 @@ func TestRunOutcomes(t *testing.T) {
 		},
 		{
 			name: "crashed row, no finder, already exists is recovered", n: 2, seed: []string{e0}, recover: []int{0},
-			want: map[int]want{0: {attempts: 1, recovered: true, note: "earlier run left this row in flight"}},
+			want: map[int]want{0: {attempts: 1, recovered: true, adopted: true, noID: true, note: "earlier run left this row in flight"}},
 		},
 		{
 			name: "crashed row, no finder, not there is created", n: 2, recover: []int{0},
@@ -111,8 +172,9 @@ func TestRunOutcomes(t *testing.T) {
 			if tt.finder {
 				c = findingClient{c.(*fakeClient)}
 			}
+			v.lookupFault = tt.lookupFault
 			opt := fast
-			opt.Retries = tt.retries
+			opt.Retries, opt.Existing = tt.retries, tt.existing
 			got, stats, err := runJobs(t, t.Context(), c, opt, makeJobs(tt.n, tt.recover...))
 			require.NoError(t, err)
 
@@ -126,6 +188,8 @@ func TestRunOutcomes(t *testing.T) {
 				assert.Equal(t, w.attempts, r.Attempts, "job %d attempts", seq)
 				assert.Equal(t, w.recovered, r.Recovered, "job %d recovered", seq)
 				assert.Equal(t, w.unknown, r.Unknown, "job %d unknown", seq)
+				assert.Equal(t, w.adopted, r.Adopted, "job %d adopted", seq)
+				assert.Equal(t, w.skipped, r.Skipped, "job %d skipped", seq)
 				if w.note == "" {
 					assert.Empty(t, r.Note, "job %d note", seq)
 				} else {
@@ -140,10 +204,9 @@ func TestRunOutcomes(t *testing.T) {
 				// The ID is the vendor's, also when recovered by lookup.
 				u, ok := v.store.Find(email(seq))
 				require.True(t, ok, "job %d is at the vendor", seq)
-				if r.Recovered && tt.finder {
-					assert.Equal(t, u.ID, r.Created.ID, "job %d", seq)
-				}
-				if !r.Recovered {
+				if w.noID {
+					assert.Empty(t, r.Created.ID, "job %d", seq)
+				} else {
 					assert.Equal(t, u.ID, r.Created.ID, "job %d", seq)
 				}
 			}

@@ -13,15 +13,21 @@ import (
 const (
 	noteFound       = "recovered: found at vendor after an unanswered request"
 	noteFoundCrash  = "recovered: found at vendor; an earlier run left this row in flight"
-	noteExists      = "recovered: already existed at vendor after an unanswered request (vendor ID unknown)"
-	noteExistsCrash = "recovered: already existed at vendor; an earlier run left this row in flight (vendor ID unknown)"
+	noteExists      = "recovered: already existed at vendor after an unanswered request, most likely our own"
+	noteExistsCrash = "recovered: already existed at vendor; an earlier run left this row in flight"
+	noteAdopted     = "already at the vendor: adopted"
 	noteUnknown     = "outcome unknown: an earlier request got no answer, so the person may exist at the vendor"
+	noteNoFinder    = "vendor ID unknown: this vendor has no lookup"
+	noteNotFound    = "vendor ID unknown: the vendor's lookup gave none"
+	noteClash       = "not adopted: the vendor's lookup does not find this person, so someone else holds one of their unique values"
+	noteNoLookup    = "vendor ID unknown: the run stopped before the lookup"
+	noteLookupFail  = "vendor ID unknown: the lookup failed: "
 )
 
 // task is one job on its way through the pool.
 type task struct {
 	res      Result
-	last     *providers.Error // the latest failure
+	last     *providers.Error // the latest create failure
 	failures int              // retryable failures so far
 	// unknown: an earlier create may have landed and nothing has settled
 	// it since; the next create must be preceded by a lookup.
@@ -29,6 +35,8 @@ type task struct {
 	// doubt: unknown was ever set, so an ALREADY_EXISTS answer may be our
 	// own earlier create.
 	doubt bool
+	// permit: the job holds one of Options.MaxCreates.
+	permit bool
 }
 
 // run takes one job to its end. Requests run under ctx without its
@@ -37,33 +45,46 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 	t := &task{res: Result{Job: job}, unknown: job.Recover, doubt: job.Recover}
 	req := context.WithoutCancel(ctx)
 	for {
+		if t.unknown && p.finder != nil {
+			if err := p.pace.wait(stop); err != nil {
+				return t.stopped(stop)
+			}
+			id, found, _ := p.lookup(req, t)
+			if found {
+				t.res.Created = providers.Created{ID: id}
+				t.res.Recovered = true
+				t.res.Note = pick(t.res.Attempts == 0, noteFoundCrash, noteFound)
+				return t.res
+			}
+			// Not there, or the lookup failed. A failed lookup says
+			// nothing about the person and is no answer every later row
+			// would share (a lookup endpoint may be missing, forbidden to
+			// this key, or down), so it never stops the run: the create
+			// goes again, and the vendor's own uniqueness check answers
+			// "already exists" if an earlier one landed.
+			t.unknown = false
+		}
+		if !p.permit(stop, t) {
+			return t.stopped(stop)
+		}
 		if err := p.pace.wait(stop); err != nil {
 			return t.stopped(stop)
 		}
-		var e *providers.Error
-		var done bool
-		if t.unknown && p.finder != nil {
-			done, e = p.find(req, t)
-			if !done && e == nil {
-				// Not there: the create is safe, but it needs its own token.
-				continue
-			}
-		} else {
-			done, e = p.create(req, t)
-		}
-		if done {
+		e := p.create(req, t)
+		switch {
+		case e == nil:
 			return t.res
-		}
-		if e.Fatal() {
+		case e.Code == providers.AlreadyExists:
+			return p.exists(req, stop, t, e)
+		case e.Fatal():
 			p.stopAll(e)
 			return t.failed(e)
-		}
-		if !e.Retryable() || t.failures >= p.opt.Retries {
-			return t.failed(e)
+		case !e.Retryable() || t.failures >= p.opt.Retries:
+			return p.settle(req, stop, t, e)
 		}
 		if e.RetryAfter > providers.MaxRetryAfter {
 			// Not worth a stalled run: the row says so and the next run tries again.
-			return t.failed(tooLongToWait(e))
+			return p.settle(req, stop, t, tooLongToWait(e))
 		}
 		t.failures++
 		if !sleep(stop, backoff(t.failures, p.opt.BaseBackoff, p.opt.MaxBackoff, e.RetryAfter)) {
@@ -81,46 +102,34 @@ func tooLongToWait(e *providers.Error) *providers.Error {
 	return &c
 }
 
-// find looks the person up. It reports done when they were found; a nil
-// error without done means "not there".
-func (p *pool) find(req context.Context, t *task) (bool, *providers.Error) {
+// lookup sends one Find for t's person.
+func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Error) {
 	sentAt := p.pace.looked()
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
-		t.last = providers.AsError(req, err)
-		if t.last.Code == providers.RateLimited {
-			p.pace.limited(sentAt, t.last.RetryAfter)
+		e := providers.AsError(req, err)
+		if e.Code == providers.RateLimited {
+			p.pace.limited(sentAt, e.RetryAfter)
 		}
-		return false, t.last
+		return "", false, e
 	}
-	if !found {
-		t.unknown = false
-		return false, nil
-	}
-	t.res.Created = providers.Created{ID: id}
-	t.res.Recovered = true
-	t.res.Note = pick(t.res.Attempts == 0, noteFoundCrash, noteFound)
-	return true, nil
+	return id, found, nil
 }
 
-// create sends one create request and classifies the answer. It reports
-// done on success, including an ALREADY_EXISTS that our own earlier,
-// unanswered request explains.
-func (p *pool) create(req context.Context, t *task) (bool, *providers.Error) {
+// create sends one create request and classifies the answer; nil is
+// success.
+func (p *pool) create(req context.Context, t *task) *providers.Error {
 	sentAt := p.pace.sent()
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
 		t.res.Created = created
-		return true, nil
+		return nil
 	}
 	e := providers.AsError(req, err)
 	t.last = e
 	switch {
-	case e.Code == providers.AlreadyExists && t.doubt:
-		t.res.Recovered = true
-		t.res.Note = pick(t.unknownBeforeRun(), noteExistsCrash, noteExists)
-		return true, nil
+	case e.Code == providers.AlreadyExists:
 	case e.Code == providers.RateLimited:
 		p.pace.limited(sentAt, e.RetryAfter)
 	case e.Sent || e.Code == providers.VendorError:
@@ -132,7 +141,74 @@ func (p *pool) create(req context.Context, t *task) (bool, *providers.Error) {
 		// request was refused too.
 		t.unknown = false
 	}
-	return false, e
+	return e
+}
+
+// exists ends a job the vendor answered "already exists". When an earlier
+// request of ours may have landed, that is most likely our own create, and
+// the person is adopted whatever Options.Existing says; otherwise
+// Options.Existing decides.
+func (p *pool) exists(req, stop context.Context, t *task, e *providers.Error) Result {
+	ours := t.doubt
+	if !ours {
+		switch p.opt.Existing {
+		case ExistingFail:
+			return t.failed(e)
+		case ExistingSkip:
+			t.res.Err, t.res.Skipped = e, true
+			return t.res
+		}
+	}
+	t.unknown = false
+	note := noteAdopted
+	if ours {
+		note = pick(t.unknownBeforeRun(), noteExistsCrash, noteExists)
+	}
+	switch {
+	case p.finder == nil:
+		note += " (" + noteNoFinder + ")"
+	case p.pace.wait(stop) != nil:
+		note += " (" + noteNoLookup + ")"
+	default:
+		id, found, le := p.lookup(req, t)
+		switch {
+		case le != nil:
+			note += " (" + noteLookupFail + le.Error() + ")"
+		case !found:
+			// The vendor's duplicate is someone else, holding another of
+			// its unique values (a username, a login): not this person.
+			t.res.Note = noteClash
+			return t.failed(e)
+		case id == "":
+			note += " (" + noteNotFound + ")"
+		default:
+			t.res.Created = providers.Created{ID: id}
+		}
+	}
+	t.res.Adopted = true
+	t.res.Recovered = ours
+	t.res.Note = note
+	return t.res
+}
+
+// settle ends a job whose last create failed for good. When that create may
+// have landed, a final lookup decides: found is a success, not there is the
+// failure, and a lookup that cannot tell leaves the outcome unknown.
+func (p *pool) settle(req, stop context.Context, t *task, e *providers.Error) Result {
+	if !t.unknown || p.finder == nil || p.pace.wait(stop) != nil {
+		return t.failed(e)
+	}
+	id, found, le := p.lookup(req, t)
+	switch {
+	case found:
+		t.res.Created = providers.Created{ID: id}
+		t.res.Recovered = true
+		t.res.Note = noteFound
+		return t.res
+	case le == nil:
+		t.unknown = false // not there: the vendor surely did not create them
+	}
+	return t.failed(e)
 }
 
 // unknownBeforeRun reports whether the only doubt came from a crashed run.

@@ -31,7 +31,13 @@ type fakeVendor struct {
 	mu       sync.Mutex
 	script   map[string][]step
 	arrivals []arrival // create requests, as the server saw them
+	// lookupFault, when set, answers every lookup: an HTTP status, or
+	// dropLookup to close the connection.
+	lookupFault int
 }
+
+// dropLookup makes lookups lose their connection.
+const dropLookup = -1
 
 type arrival struct {
 	at    time.Time
@@ -54,6 +60,17 @@ func newVendor(t *testing.T, script map[string][]step, seed ...string) *fakeVend
 
 func (v *fakeVendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
+		v.mu.Lock()
+		fault := v.lookupFault
+		v.mu.Unlock()
+		switch {
+		case fault == dropLookup:
+			drop(false)(v, w, r, "")
+			return
+		case fault != 0:
+			answer(fault, "")(v, w, r, "")
+			return
+		}
 		u, ok := v.store.Find(r.URL.Query().Get("email"))
 		if !ok {
 			sim.WriteJSON(w, http.StatusNotFound, map[string]string{"message": "not found"})

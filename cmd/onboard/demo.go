@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/samples"
 )
 
@@ -53,5 +54,6 @@ created rows, rows the validation refused, and why.`,
 	cmd.Flags().StringVarP(&f.out, "output", "o", "results.xlsx", "results sheet, .xlsx or .csv")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	f.submit.Rate, f.submit.Workers, f.submit.Burst, f.submit.Retries = 20, 4, 1, 3
+	f.submit.Breaker = submit.DefaultBreaker
 	return cmd
 }

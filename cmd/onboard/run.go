@@ -1,16 +1,20 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +43,7 @@ type runFlags struct {
 	timeout   time.Duration // --timeout: the overall deadline of one vendor call
 	noBOM     bool
 	json      bool
+	existing  string
 	submit    submit.Options
 	stateWait time.Duration
 	// skipSame, when set, is asked before a run begins whether to skip it
@@ -79,6 +84,10 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	fl.StringVar(&f.existing, "existing", "adopt", "a person the vendor already has: adopt (look up, record, status adopted), skip, or fail")
+	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row (0: off)")
+	fl.IntVar(&f.submit.MaxCreates, "max-creates", 0, "stop sending once this many people are created (0: no limit)")
+	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
 	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	_ = cmd.MarkFlagRequired("output")
@@ -86,6 +95,15 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
+	// Flag values before anything is opened, written or started (watch
+	// calls check once, before its first file).
+	if err := f.check(); err != nil {
+		err = fatal(err)
+		if f.json {
+			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, err))
+		}
+		return err
+	}
 	fr, err := runFile(cmd.Context(), cmd.ErrOrStderr(), f, path)
 	if f.json {
 		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, err)); jerr != nil && err == nil {
@@ -156,8 +174,12 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if f.timeout < 0 {
 		return nil, fatal(fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout))
 	}
-	if f.submit.Retries == 0 {
-		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
+	sub := f.submit // watch runs the same flags again: convert a copy
+	if sub.Retries == 0 {
+		sub.Retries = -1 // the flag's 0 means none; submit's 0 means default
+	}
+	if sub.Breaker == 0 {
+		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
 	for _, o := range []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}} {
 		if err := checkOutputDir(o.flag, o.path); err != nil {
@@ -170,6 +192,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	defer src.reader.Close()
 	reg := src.reg
+	if strings.EqualFold(filepath.Ext(f.out), ".xlsx") {
+		// A row the results sheet cannot hold whole is not sent.
+		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+	}
 
 	// One pooled client for every call of the run: about --workers
 	// connections, deadlines on each call, no redirect off the host.
@@ -210,7 +236,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	// Order: the state store (a run already using it stops us before any
 	// output exists), then the outputs, then the run record, so that no
 	// failure here leaves a half-written file or a run marked running.
-	opt := batch.RunOptions{Submit: f.submit}
+	opt := batch.RunOptions{Submit: sub}
 	if !f.noState {
 		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
@@ -326,7 +352,18 @@ func explainExit(exit, runErr error, f *runFlags, sum *batch.Summary, creds stri
 // the vendor code behind an early stop.
 func stopReason(ctx context.Context, err error) (stop, code string) {
 	var pe *providers.Error
+	var h *submit.Halt
 	switch {
+	case errors.As(err, &h):
+		if h.Kind == submit.HaltBreaker {
+			if h.Last != nil {
+				code = string(h.Last.Code)
+			}
+			return state.RunBreaker, code
+		}
+		// --max-creates, --max-failures: stopped on purpose, like an
+		// interrupt; the rest goes next run.
+		return state.RunInterrupted, ""
 	case errors.As(err, &pe):
 		switch pe.Code {
 		case providers.AuthFailed:
@@ -414,10 +451,44 @@ func (ck *checkpointer) stop() {
 	}
 }
 
+// check refuses flag values that make no sense, naming the flag.
+func (f *runFlags) check() error {
+	s := &f.submit
+	switch {
+	case s.Rate < 0 || math.IsNaN(s.Rate) || math.IsInf(s.Rate, 0):
+		return fmt.Errorf("--rate %v: want requests per second, 0 (unlimited) or more", s.Rate)
+	case s.Workers < 1:
+		return fmt.Errorf("--workers %d: want 1 or more", s.Workers)
+	case s.Retries < 0:
+		return fmt.Errorf("--retries %d: want 0 (none) or more", s.Retries)
+	case s.Burst < 0:
+		return fmt.Errorf("--burst %d: want 1 or more", s.Burst)
+	case s.Breaker < 0:
+		return fmt.Errorf("--breaker %d: want 0 (off) or more", s.Breaker)
+	case s.MaxCreates < 0:
+		return fmt.Errorf("--max-creates %d: want 0 (no limit) or more", s.MaxCreates)
+	case s.MaxFailures < 0:
+		return fmt.Errorf("--max-failures %d: want 0 (no limit) or more", s.MaxFailures)
+	}
+	var err error
+	if f.existing != "" {
+		if s.Existing, err = submit.ParseExisting(f.existing); err != nil {
+			return fmt.Errorf("--existing %w", err)
+		}
+	}
+	return nil
+}
+
 // runExit maps a finished run to the documented exit codes.
 func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 	var pe *providers.Error
+	var h *submit.Halt
 	switch {
+	case errors.As(err, &h):
+		if h.Kind == submit.HaltBreaker && sum.ByStatus[batch.Created]+sum.ByStatus[batch.Adopted] == 0 {
+			return fatal(h)
+		}
+		return &exitError{code: exitSomeFailed, err: h}
 	case errors.As(err, &pe):
 		if pe.Code == providers.AuthFailed && sum.ByStatus[batch.Created] == 0 {
 			return fatal(fmt.Errorf("stopped: %v", pe))
@@ -429,7 +500,7 @@ func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; the results are written")}
 	}
 	for st, n := range sum.ByStatus {
-		if n > 0 && st != batch.Created && st != batch.Skipped {
+		if n > 0 && st != batch.Created && st != batch.Skipped && st != batch.Adopted {
 			return &exitError{code: exitSomeFailed}
 		}
 	}
@@ -453,6 +524,8 @@ func settings(f *runFlags, baseURL string) map[string]string {
 		"rate": strconv.FormatFloat(f.submit.Rate, 'g', -1, 64), "burst": strconv.Itoa(f.submit.Burst),
 		"retries": strconv.Itoa(max(f.submit.Retries, 0)), "simulate": strconv.FormatBool(f.simulate),
 		"state": f.stateFile, "mapping": f.in.mapping,
+		"existing": cmp.Or(f.existing, "adopt"), "breaker": strconv.Itoa(f.submit.Breaker),
+		"max_creates": strconv.Itoa(f.submit.MaxCreates), "max_failures": strconv.Itoa(f.submit.MaxFailures),
 	}
 	if f.noState {
 		s["state"] = "off"

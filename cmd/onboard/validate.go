@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,9 @@ func newValidateCmd() *cobra.Command {
 			sum.Notices = src.notices()
 			note(stderr, sum.Notices)
 
+			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+				src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
+			}
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
 			if out != "" {
 				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM}
@@ -100,7 +104,6 @@ func (in *input) notices() []string {
 	}
 	return []string{fmt.Sprintf("columns %s go into %s's %s (they match no %s field)", strings.Join(q, ", "), in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
 }
-
 
 // problemPrinter is the sink when no report file is asked for: it prints the
 // first problems so a quick check needs no spreadsheet.

@@ -105,7 +105,10 @@ func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, err
 	}
 	users, err := decodeList(resp.Body)
 	if err != nil {
-		return "", false, fmt.Errorf("smartapp: find: list answer: %w", err)
+		// The vendor answered: an unreadable answer is its error, not the
+		// network's.
+		return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
+			Message: "unreadable user list: " + message(resp.Body), Err: err}
 	}
 	// Compare ourselves: a vendor that ignores the filter must not make
 	// us adopt someone else's ID.

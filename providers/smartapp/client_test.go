@@ -135,7 +135,9 @@ func TestFindErrors(t *testing.T) {
 
 	srv = providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: `<html>oops</html>`})
 	_, _, err = newClient(t, srv.URL).Find(t.Context(), good())
-	assert.ErrorContains(t, err, "list answer")
+	assert.ErrorContains(t, err, "unreadable user list")
+	// The vendor answered: never NETWORK_ERROR.
+	providertest.VendorError(t, err, providers.VendorError)
 
 	_, _, err = newClient(t, srv.URL).Find(t.Context(), schema.Record{"firstName": "Ann"})
 	assert.ErrorContains(t, err, "no email")

@@ -88,6 +88,21 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 	return providers.Created{ID: u.Sid}, nil
 }
 
+// lookupError maps a failed list answer. mapError reads a 404 as an
+// install SID no later row can fix (AUTH_FAILED, fatal), which holds for
+// the create path, but the list endpoint ("List admin user" in the Swagger)
+// may answer 404 for a filter that matches nobody, or not be open to every
+// token: a 404 here only says the lookup did not work, and the pool then
+// lets the vendor's duplicate check decide.
+func lookupError(resp *providers.Response) *providers.Error {
+	e := mapError(resp)
+	if resp.Status == http.StatusNotFound {
+		e.Code = providers.VendorRejected
+		e.Message = "lookup: " + e.Message
+	}
+	return e
+}
+
 // list is the list endpoint's answer: {"results": [...]} as the vendor's
 // pagination docs show. A bare array is accepted too.
 type list struct {
@@ -106,7 +121,7 @@ func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, err
 		return "", false, providers.AsError(ctx, err)
 	}
 	if resp.Status < 200 || resp.Status > 299 {
-		return "", false, mapError(resp)
+		return "", false, lookupError(resp)
 	}
 	var l list
 	if err := json.Unmarshal(resp.Body, &l); err != nil {

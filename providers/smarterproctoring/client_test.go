@@ -136,3 +136,15 @@ func TestFindErrors(t *testing.T) {
 	_, _, err = testClient(t, s.URL).Find(ctx(t), schema.Record{"firstName": "Ann"})
 	assert.Error(t, err, "no email, nothing to look up")
 }
+
+// A 404 from the list endpoint is a failed lookup, not the AUTH_FAILED a
+// create's 404 (an unknown install) is: it must never stop a run.
+func TestFind404IsNotAuthFailed(t *testing.T) {
+	s := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusNotFound,
+		Body: `{"statusCode":404,"error":"Not Found","message":"Not Found"}`})
+	_, found, err := testClient(t, s.URL).Find(ctx(t), schema.Record{"email": "a@b.co"})
+	assert.False(t, found)
+	pe := providertest.VendorError(t, err, providers.VendorRejected)
+	assert.False(t, pe.Fatal())
+	assert.Equal(t, http.StatusNotFound, pe.Status)
+}
