@@ -76,6 +76,7 @@ type Summary struct {
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
+	HeaderRow int               // the row the header was read from; 0: not known
 	// Notices are worth knowing but not a problem, e.g. the columns that
 	// go into smartapp's metadata.
 	Notices []string

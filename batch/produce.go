@@ -73,6 +73,7 @@ func newValidator(s *schema.Schema, m *schema.Mapper) *validator {
 
 func (v *validator) item(row read.Row) item {
 	rec, errs := v.m.Map(row.Cells)
+	errs = rowProblems(row, errs)
 	if len(errs) == 0 {
 		errs = v.dedup.Check(rec, row.Line)
 	}
@@ -83,6 +84,15 @@ func (v *validator) item(row read.Row) item {
 		it.key = v.s.KeyOf(rec)
 	}
 	return it
+}
+
+// rowProblems adds what the reader found wrong with the row as a whole
+// (values beyond the last column) to its field errors.
+func rowProblems(row read.Row, errs []schema.FieldError) []schema.FieldError {
+	if row.Malformed == "" {
+		return errs
+	}
+	return append([]schema.FieldError{{Code: schema.MalformedRow, Message: row.Malformed}}, errs...)
 }
 
 // problems turns validation errors into report problems; nil for none.

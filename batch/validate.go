@@ -60,7 +60,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				c.keys = make([]string, len(c.rows)*nk)
 				for i, row := range c.rows {
 					clear(rec)
-					c.probs[i] = check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk])
+					c.probs[i] = rowProblems(row, check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk]))
 					check.MaskInPlace(row.Cells)
 				}
 				select {

@@ -36,6 +36,9 @@ func SummaryLine(s *batch.Summary) string {
 	var b strings.Builder
 	command := cmp.Or(s.Command, "run")
 	fmt.Fprintf(&b, "%s: %d rows read", command, s.RowsRead)
+	if s.HeaderRow > 0 {
+		fmt.Fprintf(&b, " (header in row %d)", s.HeaderRow)
+	}
 	for _, l := range statusLines(s) {
 		fmt.Fprintf(&b, ", %d %s", l.value, l.label)
 	}
@@ -114,12 +117,21 @@ func identityLines(s *batch.Summary, command string) []line {
 	return []line{{"Command", cmp.Or(s.Command, command)}, {"Provider", s.Provider}, {"Input", s.Input}}
 }
 
+// headerLines say which row held the header, when known.
+func headerLines(s *batch.Summary) []line {
+	if s.HeaderRow <= 0 {
+		return nil
+	}
+	return []line{{"Header row", s.HeaderRow}}
+}
+
 // validationSections is the validate report's Summary sheet.
 func validationSections(s *batch.Summary) []section {
 	if s == nil {
 		return nil
 	}
-	head := append(identityLines(s, "validate"), line{"Rows read", s.RowsRead})
+	head := append(identityLines(s, "validate"), headerLines(s)...)
+	head = append(head, line{"Rows read", s.RowsRead})
 	return append([]section{
 		{"Validation", append(head, statusLines(s)...)},
 		{"Problems by code", countLines(s.ByCode)},
@@ -137,6 +149,9 @@ func resultsSections(s *batch.Summary) []section {
 		{"Start", s.Start.Format(time.RFC3339)},
 		{"End", s.End.Format(time.RFC3339)},
 		{"Duration", duration(s).String()},
+	}...)
+	run = append(run, headerLines(s)...)
+	run = append(run, []line{
 		{"Rows read", s.RowsRead},
 		{"Requests sent", s.Requests},
 		{"Achieved rate (requests/s)", math.Round(s.Rate()*100) / 100},

@@ -14,6 +14,8 @@ const (
 	ConflictingFields Code = "CONFLICTING_FIELDS"
 	DuplicateInFile   Code = "DUPLICATE_IN_FILE"
 	CellTooLong       Code = "CELL_TOO_LONG" // a cell longer than the output format can hold
+	// MalformedRow: the row has values beyond the header's last column.
+	MalformedRow Code = "MALFORMED_ROW"
 )
 
 // FieldError is one problem with one field of one row. Field is the vendor's

@@ -24,7 +24,8 @@ type Mapping struct {
 	Required   []string                     `yaml:"required"`   // fields the account makes mandatory
 	Lookups    map[string]string            `yaml:"lookups"`    // vendor field → CSV file with name,id columns
 	DateFormat string                       `yaml:"date_format"`
-	Ignore     []string                     `yaml:"ignore"` // roster columns not to warn about
+	Ignore     []string                     `yaml:"ignore"`     // roster columns not to warn about
+	HeaderRow  int                          `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
 
 	// lookups loaded from Lookups: field → lower(name) → id.
 	tables map[string]map[string]string
@@ -71,6 +72,9 @@ func LoadMapping(path string) (*Mapping, error) {
 				return nil, fmt.Errorf("mapping file %s: transforms.%s: unknown transform %q (known: trim, lower, upper, title, digits)", path, field, n)
 			}
 		}
+	}
+	if m.HeaderRow < 0 {
+		return nil, fmt.Errorf("mapping file %s: header_row: %d is not a row number (rows start at 1; leave it out to detect the header)", path, m.HeaderRow)
 	}
 	for col, into := range m.Split {
 		if len(into) != 2 {
@@ -140,4 +144,27 @@ func NormalizeHeader(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// HeaderMatcher reports whether a roster header names a column that s or m
+// reads: a field's name or alias, or a column the mapping file maps or
+// splits. The reader uses it to find the header row and to refuse a
+// repeated header a field would read.
+func HeaderMatcher(s *Schema, m *Mapping) func(header string) bool {
+	known := map[string]bool{}
+	for i := range s.Fields {
+		known[NormalizeHeader(s.Fields[i].Name)] = true
+		for _, a := range s.Fields[i].Aliases {
+			known[NormalizeHeader(a)] = true
+		}
+	}
+	if m != nil {
+		for h := range m.Columns {
+			known[NormalizeHeader(h)] = true
+		}
+		for h := range m.Split {
+			known[NormalizeHeader(h)] = true
+		}
+	}
+	return func(header string) bool { return known[NormalizeHeader(header)] }
 }

@@ -19,15 +19,20 @@ const textBufSize = 64 << 10
 // csvReader streams a delimited text file through encoding/csv.
 type csvReader struct {
 	stream
-	f     *os.File
-	br    *bufio.Reader
-	cr    *csv.Reader
-	guard *recordGuard
+	f      *os.File
+	br     *bufio.Reader
+	cr     *csv.Reader
+	guard  *recordGuard
+	quotes *quoteScan // nil for a delimiter that is not ASCII
 	// nextLine is where the next record starts at the earliest (the line
 	// after the previous record), for errors csv gives no position for.
 	nextLine int
-	enc      string // the encoding settled on
-	bom      bool   // the file starts with a byte order mark
+	// folded counts the line breaks inside quoted cells so far: a
+	// spreadsheet shows such a record as one row, so the row number is the
+	// physical line less these.
+	folded int
+	enc    string // the encoding settled on
+	bom    bool   // the file starts with a byte order mark
 }
 
 func openCSV(path string, f *os.File, opt Options) (Reader, error) {
@@ -58,22 +63,29 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	// encoding/csv buffers a whole record: the guard fails a record that
 	// grows past the row limit (plus the look-ahead), so one huge line or a
 	// quote that is never closed cannot take all memory.
-	r.guard = &recordGuard{r: text, limit: int64(opt.MaxRowBytes) + 2*textBufSize}
+	r.guard = &recordGuard{r: text, limit: int64(opt.MaxRowBytes) + 3*textBufSize}
 	if enc == encUTF8 {
 		// Other encodings decode to valid UTF-8; raw UTF-8 may not be.
 		r.guard.scan = newUTF8Scan()
 	}
-	r.br = bufio.NewReaderSize(r.guard, textBufSize)
 	comma := opt.Delimiter
 	if comma == 0 {
-		head, err := r.br.Peek(textBufSize)
+		sniff := bufio.NewReaderSize(text, textBufSize)
+		head, err := sniff.Peek(textBufSize)
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 			return nil, r.t.fail(0, err)
 		}
 		comma = sniffDelimiter(head)
+		r.guard.r = sniff
 	} else if comma == '"' || comma == '\r' || comma == '\n' || !utf8.ValidRune(comma) || comma == utf8.RuneError {
 		return nil, r.t.fail(0, fmt.Errorf("invalid delimiter %q", comma))
 	}
+	var src io.Reader = r.guard
+	if comma < utf8.RuneSelf {
+		r.quotes = newQuoteScan(r.guard, byte(comma))
+		src = r.quotes
+	}
+	r.br = bufio.NewReaderSize(src, textBufSize)
 	// The reader is handed a *bufio.Reader, which csv uses as is, so
 	// InputOffset counts the same bytes as the guard.
 	r.cr = csv.NewReader(r.br)
@@ -83,7 +95,10 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	// faster than ReuseRecord plus a copy per row, which costs the same
 	// allocation and then the copy.
 	r.cr.ReuseRecord = false
-	r.cr.LazyQuotes = false
+	// A bare quote is literal, as in spreadsheets; quoteScan still catches
+	// a quoted field that never closes.
+	r.cr.LazyQuotes = r.quotes != nil
+	r.t.span = true
 
 	if err := r.start(ErrEmpty, ErrNoDataRows); err != nil {
 		return nil, err
@@ -114,17 +129,29 @@ func (r *csvReader) record() ([]string, int, error) {
 	if len(rec) == 0 { // csv never returns this; FieldPos would panic
 		return rec, r.nextLine, nil
 	}
-	line, _ := r.cr.FieldPos(0)
+	start, _ := r.cr.FieldPos(0)
 	last := len(rec) - 1
-	endLine, _ := r.cr.FieldPos(last)
-	r.nextLine = endLine + strings.Count(rec[last], "\n") + 1
+	lastLine, _ := r.cr.FieldPos(last)
+	endLine := lastLine + strings.Count(rec[last], "\n")
+	line := start - r.folded
+	r.folded += endLine - start
+	r.nextLine = endLine + 1
 	end := r.cr.InputOffset()
 	r.guard.mark(end)
+	if q := r.quotes; q != nil && q.unclosed && end == q.total {
+		// The record ran to the end of the file inside a quoted field:
+		// its last field opened a quote that never closes.
+		return nil, 0, r.t.fail(line, fmt.Errorf("unbalanced quote: the quoted cell in column %s opens in this row and is never closed; close it or double the quotes inside it", r.columnName(last)))
+	}
 	if s := r.guard.scan; s != nil && s.bad >= 0 && s.bad < end {
 		return nil, 0, r.utf8Error(rec, line)
 	}
 	return rec, line, nil
 }
+
+// row is the spreadsheet row of physical line n, for errors found before
+// the record that starts there is complete.
+func (r *csvReader) row(n int) int { return n - r.folded }
 
 // utf8Error names the first cell of rec that is not valid UTF-8.
 func (r *csvReader) utf8Error(rec []string, line int) error {
@@ -142,13 +169,18 @@ func (r *csvReader) utf8Error(rec []string, line int) error {
 // the bad field is the next one.
 func (r *csvReader) parseError(rec []string, err error) error {
 	if errors.Is(err, errRecordTooLong) {
-		return r.t.fail(r.nextLine, kindf(ErrLimit,
+		if r.quotes != nil && r.quotes.inQuotes() {
+			return r.t.fail(r.row(r.nextLine), kindf(ErrLimit,
+				"unbalanced quote: a quoted cell that opens in this row runs past the %d-byte row limit (MaxRowBytes) without closing; close it or double the quotes inside it",
+				r.t.opt.MaxRowBytes))
+		}
+		return r.t.fail(r.row(r.nextLine), kindf(ErrLimit,
 			"row is over the %d-byte limit (MaxRowBytes); if no row is that long, look for an unbalanced quote starting here",
 			r.t.opt.MaxRowBytes))
 	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		return r.t.fail(r.nextLine, err)
+		return r.t.fail(r.row(r.nextLine), err)
 	}
 	col := r.columnName(len(rec))
 	switch {

@@ -108,27 +108,26 @@ func validUTF8Prefix(b []byte, partial bool) bool {
 var delimiters = []rune{',', ';', '\t', '|'}
 
 // sniffDelimiter picks the delimiter that occurs most often, outside
-// quotes, in the first non-blank line of text (the header). A header with
-// none of them is one column: ','.
+// quotes, on the first line of text that has any (the header, or the first
+// line after a title or note without one). Text with none of them is one
+// column: ','.
 func sniffDelimiter(text []byte) rune {
 	counts := make(map[rune]int, len(delimiters))
-	inQuote, started := false, false
+	inQuote, any := false, false
 	for _, c := range text {
 		switch {
 		case c == '"':
 			inQuote = !inQuote // "" inside a quoted field toggles twice
-			started = true
 		case inQuote:
-		case c == '\n':
-			if started {
+		case c == '\n' || c == '\r':
+			if any {
 				return mostCommon(counts)
 			}
-		case c == '\r':
 		default:
-			started = true
 			for _, d := range delimiters {
 				if rune(c) == d {
 					counts[d]++
+					any = true
 				}
 			}
 		}

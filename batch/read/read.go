@@ -2,16 +2,21 @@
 // or XLSX files in constant memory.
 //
 // Open decides the format from the content: a zip is XLSX, text is CSV.
-// Both readers give the same shape: a trimmed header (the first non-blank
-// row, blank names become "Column N", duplicates are refused), then rows
-// padded to the header's width with blank rows skipped, each carrying the
-// row number the user sees. Cells are returned as the user sees them, not
+// Both readers give the same shape: a trimmed header, then rows padded to
+// the header's width with blank rows skipped, each carrying the row number
+// a spreadsheet shows (a CSV record with line breaks in a quoted cell is
+// one row). The header is the row Options.HeaderRow names, or else the
+// best of the first 20 non-blank rows (see pickHeader): title, note and
+// "version:" rows above it are not data. Blank header names become
+// "Column N", repeated ones "Name (2)", and a column holding values in the
+// first rows but no name is read as "Column N"; each is a warning. Cells are returned as the user sees them, not
 // trimmed; XLSX dates come out as YYYY-MM-DD (YYYY-MM-DD HH:MM with a time
 // of day) and numbers in full (4155550123, 0.3).
 //
-// Anything that would make a row's cells unreliable (a value beyond the
-// header, an unbalanced quote, invalid UTF-8, a size limit) is a *Error
-// for the whole file: the reader never drops or guesses data.
+// A row with values beyond every column is that row alone Malformed. What
+// would make every later row unreliable (a quoted cell that never closes,
+// invalid UTF-8, a size limit) is a *Error for the whole file: the reader
+// never drops or guesses data.
 package read
 
 import (
@@ -24,8 +29,11 @@ import (
 
 // Row is one data row.
 type Row struct {
-	Line  int      // the row number the user sees: the header is row 1 (CSV: physical line of the record's start)
+	Line  int      // the row number a spreadsheet shows for it
 	Cells []string // owned by the Row; padded or trimmed to the header's width
+	// Malformed, when set, says which cells beyond the header's last
+	// column hold values: the row's cells cannot be trusted.
+	Malformed string
 }
 
 // Reader yields rows in file order. Read returns io.EOF after the last row.
@@ -33,6 +41,11 @@ type Row struct {
 // split safely), and Read keeps returning it. It is used from one goroutine.
 type Reader interface {
 	Header() []string
+	// HeaderRow is the row the header was read from.
+	HeaderRow() int
+	// Warnings are what the reader noticed and read anyway (unnamed or
+	// repeated column names).
+	Warnings() []string
 	Read() (Row, error)
 	Close() error
 }
@@ -42,6 +55,13 @@ type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet
 	Delimiter rune   // CSV: 0 means detect from the header line
 	Encoding  string // CSV: "", "utf-8", "utf-16le", "utf-16be", "windows-1252"; "" means detect
+	// HeaderRow is the header's row as a spreadsheet numbers it; 0 means
+	// detect it among the first 20 non-blank rows.
+	HeaderRow int
+	// Expect reports whether a header cell (trimmed) names a column the
+	// caller knows: it picks the header row, and a repeated name it
+	// expects is an error rather than renamed. nil expects nothing.
+	Expect func(name string) bool
 	// Limits; zero means the package defaults.
 	MaxCellBytes  int   // default 64 KiB
 	MaxRowBytes   int   // default 1 MiB

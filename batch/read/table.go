@@ -8,7 +8,7 @@ import (
 )
 
 // table turns the raw cells of either format into the header and rows: it
-// enforces the limits, pads short rows and refuses values beyond the header,
+// enforces the limits, pads short rows and marks values beyond the header,
 // so both readers behave the same.
 type table struct {
 	file   string
@@ -17,6 +17,11 @@ type table struct {
 	// label names column i (0-based) the way the format shows it: "7" for
 	// CSV, "G" for XLSX.
 	label func(i int) string
+	// span: a row is as wide as its cells, delimiters included (CSV), so
+	// the header row's own width bounds the columns; XLSX has no such
+	// bound.
+	span     bool
+	warnings []string
 }
 
 // csvLabel numbers columns from 1.
@@ -24,6 +29,10 @@ func csvLabel(i int) string { return strconv.Itoa(i + 1) }
 
 func (t *table) fail(line int, err error) *Error {
 	return &Error{File: t.file, Line: line, Err: err}
+}
+
+func (t *table) warnf(format string, a ...any) {
+	t.warnings = append(t.warnings, fmt.Sprintf(format, a...))
 }
 
 // isBlank reports a cell with nothing but white space.
@@ -40,62 +49,145 @@ func width(cells []string) int {
 	return n
 }
 
-// setHeader makes the header from the first non-blank row; a blank row
-// leaves it unset.
-func (t *table) setHeader(cells []string, line int) error {
-	n := width(cells)
-	if n == 0 {
-		return nil
+// filled counts the non-blank cells.
+func filled(cells []string) int {
+	n := 0
+	for _, c := range cells {
+		if !isBlank(c) {
+			n++
+		}
 	}
+	return n
+}
+
+// headerName is a header cell as a column name.
+func headerName(c string) string {
+	return strings.TrimFunc(c, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+}
+
+// setHeader makes the header from cells, n columns wide (cells may be
+// shorter). Blank names become "Column N"; a repeated name becomes
+// "Name (2)" unless Options.Expect wants it, when it is an error: the
+// field could not tell which column to read.
+func (t *table) setHeader(cells []string, n, line int) error {
 	if n > t.opt.MaxColumns {
 		return t.fail(line, kindf(ErrLimit, "the header has %d columns, more than the %d allowed (MaxColumns)", n, t.opt.MaxColumns))
 	}
-	cells = cells[:n]
+	if len(cells) > n {
+		cells = cells[:n]
+	}
 	if err := t.check(cells, line, func(i int) string { return "Column " + csvLabel(i) }); err != nil {
 		return err
 	}
 	header := make([]string, n)
 	seen := make(map[string]int, n)
-	var dups []string
-	for i, c := range cells {
-		name := strings.TrimFunc(c, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+	var unnamed, renamed, needed []string
+	for i := range n {
+		name := ""
+		if i < len(cells) {
+			name = headerName(cells[i])
+		}
 		if name == "" {
 			name = "Column " + csvLabel(i)
+			unnamed = append(unnamed, fmt.Sprintf("%s (%q)", t.label(i), name))
 		}
 		key := strings.ToLower(name)
 		if j, dup := seen[key]; dup {
-			dups = append(dups, fmt.Sprintf("%q (columns %s and %s)", name, t.label(j), t.label(i)))
-		} else {
-			seen[key] = i
+			if t.opt.Expect != nil && t.opt.Expect(name) {
+				needed = append(needed, fmt.Sprintf("%q (columns %s and %s)", name, t.label(j), t.label(i)))
+			}
+			base := name
+			for k := 2; ; k++ {
+				name = fmt.Sprintf("%s (%d)", base, k)
+				if _, taken := seen[strings.ToLower(name)]; !taken {
+					break
+				}
+			}
+			renamed = append(renamed, fmt.Sprintf("%s %q", t.label(i), name))
+			key = strings.ToLower(name)
 		}
+		seen[key] = i
 		header[i] = name
 	}
-	if len(dups) > 0 {
-		return t.fail(line, fmt.Errorf("duplicate column names in the header: %s", strings.Join(dups, ", ")))
+	if len(needed) > 0 {
+		return t.fail(line, fmt.Errorf("the header names a column that a field reads more than once: %s; rename or delete one of them", strings.Join(needed, ", ")))
+	}
+	if len(unnamed) > 0 {
+		t.warnf("the header (row %d) has no name for column %s: values there are read under that name", line, list(unnamed))
+	}
+	if len(renamed) > 0 {
+		t.warnf("the header (row %d) repeats column names; the repeats are read as %s", line, list(renamed))
 	}
 	t.header = header
 	return nil
 }
 
+// list joins items for a message, eliding all but the first ten.
+func list(items []string) string {
+	const most = 10
+	if len(items) > most {
+		return strings.Join(items[:most], ", ") + fmt.Sprintf(" and %d more", len(items)-most)
+	}
+	return strings.Join(items, ", ")
+}
+
 // row shapes one data row, taking cells over: callers hand it a slice they
 // will not touch again. It reports ok=false for a blank row, which the
-// caller skips.
+// caller skips. Cells beyond the header that hold data make the row
+// Malformed, not the file unreadable.
 func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 	n := width(cells)
 	if n == 0 {
 		return Row{}, false, nil
 	}
-	if n > len(t.header) {
-		return Row{}, false, t.fail(line, fmt.Errorf("has %d fields, header has %d", n, len(t.header)))
-	}
-	if err := t.check(cells[:n], line, func(i int) string { return t.header[i] }); err != nil {
+	if err := t.check(cells[:n], line, t.columnName); err != nil {
 		return Row{}, false, err
 	}
 	w := len(t.header)
+	r = Row{Line: line}
+	if n > w {
+		r.Malformed = t.beyond(cells[w:n], w, line)
+	}
 	if len(cells) < w {
 		cells = append(make([]string, 0, w), cells...)
 	}
-	return Row{Line: line, Cells: cells[:w:w]}, true, nil
+	r.Cells = cells[:w:w]
+	return r, true, nil
+}
+
+// columnName names column i for messages.
+func (t *table) columnName(i int) string {
+	if i < len(t.header) {
+		return t.header[i]
+	}
+	return "column " + t.label(i)
+}
+
+// beyond describes the data in cells, which start at column from, past the
+// header's last column.
+func (t *table) beyond(cells []string, from, line int) string {
+	var parts []string
+	for i, c := range cells {
+		if isBlank(c) {
+			continue
+		}
+		v := []rune(c)
+		if len(v) > 40 {
+			c = string(v[:40]) + "…"
+		}
+		where := "column " + t.label(from+i)
+		if !t.span {
+			where = t.label(from+i) + strconv.Itoa(line)
+		}
+		parts = append(parts, fmt.Sprintf("%s %q", where, c))
+	}
+	last := len(t.header) - 1
+	col := t.label(last)
+	if t.span {
+		col = "column " + col
+	}
+	return fmt.Sprintf("the row has values beyond the last column (%s, %q): %s; remove them, or look for a stray delimiter that shifts the cells",
+		col, t.header[last], list(parts))
 }
 
 // check applies the cell and row size limits; name gives the column name

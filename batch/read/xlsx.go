@@ -171,11 +171,13 @@ func verifyZip(path string, limit int64) error {
 	}
 	defer zr.Close()
 	var total int64
-	workbook, xlsb := false, false
+	workbook, xlsb, ods, numbers := false, false, false, false
 	for _, zf := range zr.File {
 		name := strings.ToLower(zf.Name)
 		workbook = workbook || strings.HasSuffix(name, "workbook.xml")
 		xlsb = xlsb || strings.HasSuffix(name, "workbook.bin")
+		ods = ods || name == "content.xml"
+		numbers = numbers || strings.HasSuffix(name, ".iwa")
 		rc, err := zf.Open()
 		if err != nil {
 			return ErrCorruptXLSX
@@ -194,6 +196,10 @@ func verifyZip(path string, limit int64) error {
 		return nil
 	case xlsb:
 		return kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
+	case ods:
+		return kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
+	case numbers:
+		return kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
 	}
 	return kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
 }

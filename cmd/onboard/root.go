@@ -50,12 +50,14 @@ type inputFlags struct {
 	sheet     string
 	delimiter string
 	encoding  string
+	headerRow int
 }
 
 func (f *inputFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.provider, "provider", "p", "", "vendor id (see 'onboard providers')")
 	cmd.Flags().StringVarP(&f.mapping, "mapping", "m", "", "YAML mapping file (columns, constants, defaults, value maps, transforms)")
-	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index (default: the first sheet)")
+	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index, hidden sheets counted (default: the first visible sheet)")
+	cmd.Flags().IntVar(&f.headerRow, "header-row", 0, "the header's row number as the spreadsheet shows it (default: detected among the first 20 rows)")
 	cmd.Flags().StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: "," ";" "|" or "tab" (default: detected)`)
 	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
 	_ = cmd.MarkFlagRequired("provider")
@@ -66,6 +68,11 @@ type input struct {
 	reg    *providers.Registration
 	reader read.Reader
 	mapper *schema.Mapper
+}
+
+// warnings are the reader's and the mapper's, to report once.
+func (in *input) warnings() []string {
+	return append(append([]string(nil), in.reader.Warnings()...), in.mapper.Warnings()...)
 }
 
 // open looks the vendor up, opens the roster and binds its header. Every
@@ -82,7 +89,13 @@ func (f *inputFlags) open(path string) (*input, error) {
 			return nil, fatal(err)
 		}
 	}
-	opt := read.Options{Sheet: f.sheet, Encoding: f.encoding}
+	opt := read.Options{Sheet: f.sheet, Encoding: f.encoding, HeaderRow: f.headerRow, Expect: schema.HeaderMatcher(reg.Schema, m)}
+	if f.headerRow < 0 {
+		return nil, fatal(fmt.Errorf("--header-row %d: rows start at 1 (leave it out to detect the header)", f.headerRow))
+	}
+	if opt.HeaderRow == 0 && m != nil {
+		opt.HeaderRow = m.HeaderRow
+	}
 	if opt.Delimiter, err = parseDelimiter(f.delimiter); err != nil {
 		return nil, fatal(err)
 	}

@@ -226,7 +226,8 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 
 	sum := batch.NewSummary("run", reg.ID, path)
-	sum.Warnings = src.mapper.Warnings()
+	sum.Warnings = src.warnings()
+	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	sum.Notices = src.notices()
 	note(stderr, sum.Notices)

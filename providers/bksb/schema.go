@@ -24,7 +24,7 @@ var Schema = &schema.Schema{
 			Description: "Password, default is your organisation's default password",
 			Aliases:     []string{"Initial Password", "Temporary Password"}, Example: "Welcome-2024"},
 		{Name: "Email", Type: schema.String, Description: "Email address.", Check: schema.CheckEmail,
-			Aliases: []string{"E-mail", "Email Address"}, Example: "ann.lee@example.ac.uk"},
+			Aliases: []string{"E-mail", "Email Address", "E-mail Address", "Work Email"}, Example: "ann.lee@example.ac.uk"},
 		{Name: "DateOfBirth", Type: schema.Date, Description: "Date of birth (sent as a SimpleDateTime object).",
 			Check:   checkBirthDate,
 			Aliases: []string{"DOB", "Date of Birth", "Birth Date", "Birthdate"}, Example: "2004-09-17"},

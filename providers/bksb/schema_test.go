@@ -74,6 +74,7 @@ func TestSchemaAliases(t *testing.T) {
 		"User Name": "Username", "Login": "Username", "First Name": "Firstname", "Given Name": "Firstname",
 		"Last Name": "Lastname", "Surname": "Lastname", "DOB": "DateOfBirth", "Date of Birth": "DateOfBirth",
 		"Birth Date": "DateOfBirth", "date_of_birth": "DateOfBirth", "Email Address": "Email",
+		"Work Email": "Email", "work_email": "Email",
 	} {
 		t.Run(header, func(t *testing.T) {
 			cols := map[string]string{"Username": "Username", "Firstname": "Firstname", "Lastname": "Lastname"}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A title row above the table, a stray cell on one row: the header is
+// found, stderr says where, and only that row is invalid.
+func TestValidateFindsTheHeaderAndKeepsRaggedRows(t *testing.T) {
+	roster := "Staff list for September,,,\n" +
+		"\n" +
+		"Work Email,First Name,Last Name,Username\n" +
+		"ann@example.org,Ann,Lee,alee\n" +
+		"bo@example.org,Bo,Ng,bng,oops\n" +
+		"cy@example.org,Cy,O\"Brien,cob\n"
+	in := write(t, "roster.csv", roster)
+	out := filepath.Join(t.TempDir(), "report.csv")
+	code, _, stderr := onboard(t, "validate", "-p", "bksb", "-o", out, in)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "3 rows read (header in row 3), 2 valid, 1 invalid (MALFORMED_ROW 1)")
+	rows := readCSV(t, out)
+	assert.Equal(t, []string{"4", "5", "6"}, column(rows, "row"))
+	assert.Equal(t, []string{"valid", "invalid", "valid"}, column(rows, "status"))
+	assert.Contains(t, column(rows, "message")[1], `column 5 "oops"`)
+	assert.Equal(t, `O"Brien`, column(rows, "Last Name")[2])
+}
+
+func TestHeaderRowOption(t *testing.T) {
+	// The row naming bksb's fields wins over a title with as many cells;
+	// --header-row overrides the choice.
+	in := write(t, "roster.csv", "Report,September,2024\nUsername,First Name,Last Name\nalee,Ann,Lee\n")
+	code, _, stderr := onboard(t, "validate", "-p", "bksb", in)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "1 rows read (header in row 2)")
+	code, _, stderr = onboard(t, "validate", "-p", "bksb", "--header-row", "1", in)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "required bksb field")
+	code, _, stderr = onboard(t, "validate", "-p", "bksb", "--header-row", "3", in)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "no data rows after the header")
+
+	// header_row: in the mapping file, for headers named by the mapping.
+	shifted := write(t, "shifted.csv", "Report\nUser,Given,Family\nalee,Ann,Lee\n")
+	mapping := write(t, "map.yaml", "header_row: 2\ncolumns: {User: Username, Given: Firstname, Family: Lastname}\n")
+	code, _, stderr = onboard(t, "validate", "-p", "bksb", "-m", mapping, shifted)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "1 rows read (header in row 2)")
+}
