@@ -178,7 +178,8 @@ func TestFailedOutNothingToFix(t *testing.T) {
 		writeAll(t, sink, []batch.Outcome{
 			{Line: 2, Status: batch.Created, Cells: []string{"a@x.org"}},
 			{Line: 3, Status: batch.Skipped, Cells: []string{"b@x.org"}},
-			{Line: 4, Status: batch.Status("unknown"), Cells: []string{"c@x.org"}},
+			{Line: 4, Status: batch.Unknown, Cells: []string{"c@x.org"}},
+			{Line: 5, Status: batch.Adopted, Cells: []string{"d@x.org"}},
 		}, nil)
 		assert.Zero(t, sink.Rows())
 		assert.NoFileExists(t, path)

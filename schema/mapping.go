@@ -7,8 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
 )
 
@@ -39,18 +43,11 @@ type lookupRow struct {
 
 // transforms is what a mapping file may name under transforms.
 var transforms = map[string]func(string) string{
-	"trim":  strings.TrimSpace,
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-	"title": titleCase,
-	"digits": func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, s)
-	},
+	"trim":   strings.TrimSpace,
+	"lower":  lowerCase,
+	"upper":  upperCase,
+	"title":  titleCase,
+	"digits": digitsOnly,
 }
 
 // LoadMapping reads a mapping file. Unknown keys are errors (a typo must not
@@ -124,12 +121,46 @@ func loadLookup(path string) (map[string]string, error) {
 	return t, nil
 }
 
+// lowerCase and upperCase follow Unicode's full case mappings (Greek final
+// sigma, "ß" upper-cased as "SS"), which strings.ToLower and ToUpper do
+// not. A Caser is not safe for concurrent use, so each call makes its own.
+func lowerCase(s string) string { return cases.Lower(language.Und).String(s) }
+
+func upperCase(s string) string { return cases.Upper(language.Und).String(s) }
+
+// titleCase lower-cases s and gives each word (runs between white space,
+// which becomes one space) its first letter in title case, rune by rune:
+// "élodie" is "Élodie", "łukasz" "Łukasz", "ǆuro" "ǅuro". A word that
+// starts with a mark, digit or symbol is left lower-case after it.
 func titleCase(s string) string {
-	words := strings.Fields(strings.ToLower(s))
+	words := strings.Fields(lowerCase(s))
 	for i, w := range words {
-		words[i] = strings.ToUpper(w[:1]) + w[1:]
+		r, n := utf8.DecodeRuneInString(w)
+		if r == utf8.RuneError && n <= 1 {
+			continue // not UTF-8: left as it is rather than mangled
+		}
+		words[i] = string(unicode.ToTitle(r)) + w[n:]
 	}
 	return strings.Join(words, " ")
+}
+
+// digitsOnly keeps the decimal digits of s, any script's ("０１２",
+// "٠١٢"), written as ASCII digits.
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r > unicode.MaxASCII && unicode.IsDigit(r) {
+			// Decimal digits come in runs of ten that start at zero.
+			z := r
+			for z > 0 && unicode.IsDigit(z-1) && r-z < 60 {
+				z--
+			}
+			return '0' + (r-z)%10
+		}
+		return -1
+	}, s)
 }
 
 // NormalizeHeader folds a header for matching: lower case, without spaces,

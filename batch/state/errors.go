@@ -18,9 +18,15 @@ type LockedError struct {
 	Path    string
 	PID     int
 	Started time.Time
+	// OtherName: the run holds the same file under another name (a hard
+	// link or a symlink).
+	OtherName bool
 }
 
 func (e *LockedError) Error() string {
+	if e.OtherName {
+		return fmt.Sprintf("state file %s is in use by another run, under another name (a link to the same file)", e.Path)
+	}
 	if e.PID == 0 {
 		return fmt.Sprintf("state file %s is in use by another run", e.Path)
 	}

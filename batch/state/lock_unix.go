@@ -16,21 +16,27 @@ import (
 // lockPoll is how often a waiting Open retries the lock.
 const lockPoll = 50 * time.Millisecond
 
-// runLock is an exclusive flock on a separate file. A separate file because
-// SQLite already uses POSIX fcntl locks on the database itself, and closing
-// any descriptor of a file drops every fcntl lock the process holds on it.
-// The kernel releases a flock when its holder dies, kill -9 included.
-type runLock struct{ f *os.File }
+// runLock is two exclusive flocks: one on a separate lock file beside the
+// state file's real path (symlinks resolved), which holds the holder's pid
+// for messages, and one on the state file itself, which is the file's
+// identity (device and inode): a hard link or symlink to a state file in
+// use is refused like the same path. flock and SQLite's POSIX fcntl locks
+// do not interact; the state file's descriptor is closed only after SQLite
+// has closed the database, because closing any descriptor of a file drops
+// the process's fcntl locks on it. The kernel releases a flock when its
+// holder dies, kill -9 included.
+type runLock struct{ f, db *os.File }
 
 // acquireLock locks lockPath for dbPath, waiting up to wait. On success the
 // lock file holds our pid and start time for the message others get.
 func acquireLock(ctx context.Context, dbPath, lockPath string, wait time.Duration, now time.Time) (*runLock, error) {
 	// No O_TRUNC: the holder's pid must survive our open. os.OpenFile sets
 	// O_CLOEXEC, so child processes never inherit the lock.
-	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("state lock: %w", err)
 	}
+	private(f)
 	deadline := time.Now().Add(wait)
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -54,15 +60,67 @@ func acquireLock(ctx context.Context, dbPath, lockPath string, wait time.Duratio
 		case <-time.After(min(lockPoll, time.Until(deadline))):
 		}
 	}
+	db, err := lockInode(ctx, dbPath, deadline)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	info := fmt.Sprintf("pid=%d started=%s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
 	if err := f.Truncate(0); err == nil {
 		_, err = f.WriteAt([]byte(info), 0)
 	}
 	if err != nil {
 		f.Close() // closing drops the lock
+		db.Close()
 		return nil, fmt.Errorf("state lock %s: %w", lockPath, err)
 	}
-	return &runLock{f: f}, nil
+	return &runLock{f: f, db: db}, nil
+}
+
+// lockInode opens (creating it 0600: SQLite gives its -wal and -shm files
+// the database's mode) and flocks the state file itself, waiting until
+// deadline. Another run holding it under another name (a hard link) gives
+// a LockedError without a pid: its lock file has that other name.
+func lockInode(ctx context.Context, dbPath string, deadline time.Time) (*os.File, error) {
+	db, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("state file: %w", err)
+	}
+	private(db)
+	for _, side := range []string{"-wal", "-shm"} {
+		if sf, err := os.OpenFile(dbPath+side, os.O_RDWR, 0); err == nil {
+			private(sf)
+			sf.Close()
+		}
+	}
+	for {
+		err = syscall.Flock(int(db.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return db, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			db.Close()
+			return nil, fmt.Errorf("state file %s: lock: %w", dbPath, err)
+		}
+		if !time.Now().Before(deadline) {
+			db.Close()
+			return nil, &LockedError{Path: dbPath, OtherName: true}
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, fmt.Errorf("waiting for state lock on %s: %w", dbPath, ctx.Err())
+		case <-time.After(min(lockPoll, time.Until(deadline))):
+		}
+	}
+}
+
+// private takes group and other permissions off a file of ours: state
+// files written before they were created 0600 hold personal data too.
+func private(f *os.File) {
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		_ = f.Chmod(fi.Mode().Perm() &^ 0o077)
+	}
 }
 
 // readHolder parses "pid=N started=T" from the lock file; a holder that has
@@ -91,6 +149,11 @@ func (l *runLock) release() error {
 		return nil
 	}
 	err := l.f.Close()
-	l.f = nil
+	if l.db != nil {
+		if derr := l.db.Close(); err == nil {
+			err = derr
+		}
+	}
+	l.f, l.db = nil, nil
 	return err
 }

@@ -26,20 +26,48 @@ func (sc Scope) String() string {
 }
 
 // normalize makes equal scopes compare equal and keeps secrets out of the
-// file: the base URL loses user info, query, fragment and a trailing slash.
+// file: the base URL loses user info, query, fragment and trailing
+// slashes; its scheme and host are lower-case, a default port (:80 for
+// http, :443 for https) is dropped, and this machine's names (localhost,
+// 127.0.0.1, [::1]) are one: "localhost". So "http://127.0.0.1:80/" and
+// "HTTP://LOCALHOST" are the same scope, and the same people.
 func (sc Scope) normalize() Scope {
 	sc.Provider = strings.TrimSpace(sc.Provider)
 	sc.Tenant = strings.TrimSpace(sc.Tenant)
-	b := strings.TrimSpace(sc.BaseURL)
-	if u, err := url.Parse(b); err == nil && u.Host != "" {
-		u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-		u.Host = strings.ToLower(u.Host)
-		b = u.String()
-	} else if i := strings.IndexAny(b, "?#"); i >= 0 {
-		b = b[:i]
-	}
-	sc.BaseURL = strings.TrimRight(b, "/")
+	sc.BaseURL = normalizeBaseURL(sc.BaseURL)
 	return sc
+}
+
+func normalizeBaseURL(raw string) string {
+	b := strings.TrimSpace(raw)
+	u, err := url.Parse(b)
+	if err != nil || u.Host == "" {
+		if i := strings.IndexAny(b, "?#"); i >= 0 {
+			b = b[:i]
+		}
+		return strings.TrimRight(b, "/")
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	port := u.Port()
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		port = ""
+	}
+	switch host {
+	case "127.0.0.1", "::1", "localhost":
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	u.Host = host
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String()
 }
 
 // scopeID returns the scope's row id, creating the row when create is set.
@@ -55,6 +83,17 @@ func (s *Store) scopeID(sc Scope, create bool) (id int64, found bool, err error)
 	if ok {
 		return id, true, nil
 	}
+	// A store written before base URLs were normalized this way keeps the
+	// URL as it was typed: find that row and use it (renamed when the store
+	// is writable), so its people are not created again.
+	if id, ok, err := s.olderScope(sc); err != nil || ok {
+		if err == nil {
+			s.mu.Lock()
+			s.scopes[sc] = id
+			s.mu.Unlock()
+		}
+		return id, ok, err
+	}
 	if create {
 		if err := s.writable(); err != nil {
 			return 0, false, err
@@ -65,11 +104,7 @@ func (s *Store) scopeID(sc Scope, create bool) (id int64, found bool, err error)
 			ON CONFLICT (provider, base_url, tenant) DO UPDATE SET provider = excluded.provider
 			RETURNING id`, sc.Provider, sc.BaseURL, sc.Tenant).Scan(&id)
 	} else {
-		err = s.db.QueryRow(`SELECT id FROM scopes WHERE provider = ? AND base_url = ? AND tenant = ?`,
-			sc.Provider, sc.BaseURL, sc.Tenant).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, nil
-		}
+		return 0, false, nil // olderScope looked already
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("state: scope %s: %w", sc, err)
@@ -78,4 +113,44 @@ func (s *Store) scopeID(sc Scope, create bool) (id int64, found bool, err error)
 	s.scopes[sc] = id
 	s.mu.Unlock()
 	return id, true, nil
+}
+
+// olderScope finds the scope row whose stored base URL normalizes to sc's
+// (the exact spelling first, then the oldest row with an older spelling).
+// When the store is writable an older spelling is renamed to sc's.
+func (s *Store) olderScope(sc Scope) (int64, bool, error) {
+	var id int64
+	err := s.db.QueryRow(`SELECT id FROM scopes WHERE provider = ? AND base_url = ? AND tenant = ?`,
+		sc.Provider, sc.BaseURL, sc.Tenant).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("state: scope %s: %w", sc, err)
+	}
+	rows, err := s.db.Query(`SELECT id, base_url FROM scopes WHERE provider = ? AND tenant = ? ORDER BY id`, sc.Provider, sc.Tenant)
+	if err != nil {
+		return 0, false, fmt.Errorf("state: scope %s: %w", sc, err)
+	}
+	found := false
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&id, &b); err != nil {
+			rows.Close()
+			return 0, false, fmt.Errorf("state: scope %s: %w", sc, err)
+		}
+		if normalizeBaseURL(b) == sc.BaseURL {
+			found = true
+			break
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, fmt.Errorf("state: scope %s: %w", sc, err)
+	}
+	if found && s.writable() == nil {
+		// Best effort: a failure leaves the old spelling, still found here.
+		_, _ = s.db.Exec(`UPDATE scopes SET base_url = ? WHERE id = ?`, sc.BaseURL, id)
+	}
+	return id, found, nil
 }

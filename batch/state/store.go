@@ -79,7 +79,7 @@ func OpenContext(ctx context.Context, path string, opt Options) (*Store, error) 
 		now = time.Now
 	}
 	// Lock before touching the file: a second run must not even migrate.
-	lk, err := acquireLock(ctx, path, path+".lock", opt.LockWait, now())
+	lk, err := acquireLock(ctx, path, realPath(path)+".lock", opt.LockWait, now())
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +94,18 @@ func OpenContext(ctx context.Context, path string, opt Options) (*Store, error) 
 		return nil, err
 	}
 	return s, nil
+}
+
+// realPath is path with symlinks resolved (its folder's, when the file
+// does not exist yet), so a symlink to a state file shares its lock file.
+func realPath(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		return filepath.Join(d, filepath.Base(path))
+	}
+	return path
 }
 
 // OpenReadOnly opens an existing state file for history and lookup. It

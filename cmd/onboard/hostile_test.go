@@ -1,11 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers/sim"
 )
 
 // --base-url is checked before any output, state file or simulator exists.
@@ -46,4 +51,23 @@ func TestRunTimeoutMustNotBeNegative(t *testing.T) {
 	assert.Contains(t, stderr, "--timeout")
 	ents, _ := os.ReadDir(dir)
 	assert.Empty(t, ents)
+}
+
+// One person, one scope: the same simulator reached as 127.0.0.1, then
+// localhost, then [::1]-style spellings creates each person once.
+func TestRunScopeSpellingsCreateOnce(t *testing.T) {
+	s, url := simulator(t, "smartapp", sim.Options{})
+	dir := t.TempDir()
+	in := roster(t, 20)
+	port := url[strings.LastIndex(url, ":"):]
+	for i, base := range []string{url, "http://localhost" + port, "HTTP://LOCALHOST" + port + "/"} {
+		out := filepath.Join(dir, fmt.Sprintf("r%d.csv", i))
+		code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--rate", "0", "--base-url", base,
+			"--state", filepath.Join(dir, "s.db"), "-o", out, in)
+		require.Equal(t, 0, code, stderr)
+		assert.Equal(t, 20, s.Store.Len())
+	}
+	for key, n := range s.Store.Creates() {
+		assert.Equal(t, 1, n, "%s created %d times", key, n)
+	}
 }

@@ -37,6 +37,7 @@ and nightly files create each person exactly once.`,
 		newTemplateCmd(),
 		newHistoryCmd(),
 		newLookupCmd(),
+		newPlanCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)

@@ -46,6 +46,7 @@ type argSpec struct {
 var argSpecs = map[string]argSpec{
 	"validate":  {1, 1, "the roster file (INPUT)"},
 	"run":       {1, 1, "the roster file (INPUT)"},
+	"plan":      {1, 1, "the roster file (INPUT)"},
 	"lookup":    {1, 1, "the person's email or login (EMAIL|LOGIN)"},
 	"providers": {0, 1, "a provider id"},
 	"template":  {0, 0, ""},

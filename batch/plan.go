@@ -1,0 +1,282 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/submit"
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
+)
+
+// Plan decisions: what a run of the same file would do with each row. They
+// are the statuses of a plan's rows (Invalid is shared with validate).
+const (
+	PlanCreate           Status = "create"            // valid, unknown to the state store and the vendor
+	PlanAlreadyOnboarded Status = "already_onboarded" // an earlier run created the person: skipped
+	PlanExistsAtVendor   Status = "exists_at_vendor"  // the vendor has the person already
+	PlanConflict         Status = "conflict"          // the person's identity and key disagree with the state store
+	PlanChanged          Status = "changed"           // onboarded, but the row's values differ from what was sent
+)
+
+// PlanDecisions lists the decisions in the order reports show them.
+var PlanDecisions = []Status{PlanCreate, PlanAlreadyOnboarded, PlanExistsAtVendor, PlanConflict, PlanChanged, Invalid}
+
+// ExistsAtVendor is the code of a plan row whose person the vendor has.
+const ExistsAtVendor = "ALREADY_EXISTS"
+
+// PlanOptions configure Plan.
+type PlanOptions struct {
+	// State is the run's state store (opened read-only); nil plans as if
+	// no run had happened.
+	State *state.Store
+	Scope state.Scope
+	// Finder asks the vendor about people the state store does not know;
+	// nil means the vendor is not asked (offline, or no lookup).
+	Finder providers.Finder
+	// Submit is the run's pacing: the lookups go at its rate, and the
+	// estimate uses its rate and workers.
+	Submit submit.Options
+	// Known decides a row whose person the state store has created:
+	// PlanAlreadyOnboarded, PlanChanged or PlanConflict with the reasons.
+	// nil means PlanAlreadyOnboarded. (The identity and change digests of
+	// the state store plug in here.)
+	Known func(rec schema.Record, p state.Person) (Status, []Problem)
+	// Progress is called after each chunk of rows.
+	Progress func(*Summary)
+}
+
+// PlanEstimate is what a run of the same file would cost.
+type PlanEstimate struct {
+	// Calls is the API requests a run would send (creates, and the
+	// lookups that adopt people the vendor has), not counting retries or
+	// authentication.
+	Calls int
+	// Lookups and LookupFailures are the plan's own requests.
+	Lookups        int
+	LookupFailures int
+	// MeanLatency is the plan's lookups' mean answer time (0: none sent).
+	MeanLatency time.Duration
+	// Duration is how long Calls take at Rate with Workers: the slower of
+	// the rate and the answer time spread over the workers.
+	Duration time.Duration
+	Rate     float64 // requests per second; 0 is unlimited
+	Workers  int
+}
+
+// runCalls is how many requests a run sends for a row of each decision:
+// one create; for a person the vendor has, the create it refuses plus the
+// lookup that adopts them (--existing adopt).
+var runCalls = map[Status]int{PlanCreate: 1, PlanExistsAtVendor: 2}
+
+// planChunk is how many rows are decided together: one state query and
+// one volley of lookups.
+const planChunk = 256
+
+// Plan reads and validates every row of r and decides, without creating
+// anyone or writing to the state store, what a run would do with it: one
+// Outcome per row, in roster order, whose Status is a plan decision. ctx
+// stops it; a fatal vendor answer to a lookup (AUTH_FAILED) is returned.
+func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper, sink Sink, sum *Summary, opt PlanOptions) (PlanEstimate, error) {
+	est := PlanEstimate{Rate: opt.Submit.Rate, Workers: max(opt.Submit.Workers, 1)}
+	if opt.Submit.Workers == 0 {
+		est.Workers = submit.DefaultWorkers
+	}
+	p := &planner{opt: &opt, s: s, v: newValidator(s, m), sink: sink, sum: sum}
+	var (
+		in    chan submit.Job
+		out   chan submit.Found
+		done  chan error
+		stats submit.Stats
+	)
+	if opt.Finder != nil {
+		in, out, done = make(chan submit.Job), make(chan submit.Found, planChunk), make(chan error, 1)
+		go func() {
+			var err error
+			stats, err = submit.Lookup(ctx, opt.Finder, opt.Submit, in, out)
+			done <- err
+		}()
+	}
+	err := p.run(ctx, r, in, out)
+	if in != nil {
+		close(in)
+		if perr := <-done; err == nil {
+			err = perr
+		}
+	}
+	sum.End = time.Now()
+	est.Lookups, est.LookupFailures = int(stats.Lookups), p.lookupFailures
+	if p.lookups > 0 {
+		est.MeanLatency = p.took / time.Duration(p.lookups)
+	}
+	for st, n := range sum.ByStatus {
+		est.Calls += runCalls[st] * n
+	}
+	est.Duration = PlanDuration(est.Calls, est.Rate, est.Workers, est.MeanLatency)
+	return est, err
+}
+
+// PlanDuration is how long calls take at rate (0: unlimited) with workers,
+// each call taking latency.
+func PlanDuration(calls int, rate float64, workers int, latency time.Duration) time.Duration {
+	if calls == 0 {
+		return 0
+	}
+	var byRate time.Duration
+	if rate > 0 {
+		byRate = time.Duration(float64(calls-1) / rate * float64(time.Second))
+	}
+	byLatency := latency * time.Duration((calls+workers-1)/workers)
+	return max(byRate, byLatency)
+}
+
+type planner struct {
+	opt  *PlanOptions
+	s    *schema.Schema
+	v    *validator
+	sink Sink
+	sum  *Summary
+	// the plan's lookups that got an answer, and their time
+	lookups        int
+	took           time.Duration
+	lookupFailures int
+}
+
+func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, out <-chan submit.Found) error {
+	items := make([]item, 0, planChunk)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		row, err := r.Read()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if err == nil {
+			items = append(items, p.v.item(row))
+			if len(items) < planChunk {
+				continue
+			}
+		}
+		if len(items) > 0 {
+			if err := p.decide(ctx, items, in, out); err != nil {
+				return err
+			}
+			items = items[:0]
+		}
+		if err != nil { // io.EOF
+			return nil
+		}
+	}
+}
+
+// decide writes one chunk's outcomes in roster order.
+func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job, out <-chan submit.Found) error {
+	known := map[string]state.Person{}
+	if p.opt.State != nil {
+		var keys []string
+		for i := range items {
+			if items[i].valid() && items[i].key != "" {
+				keys = append(keys, items[i].key)
+			}
+		}
+		if len(keys) > 0 {
+			var err error
+			if known, err = p.opt.State.Get(p.opt.Scope, keys); err != nil {
+				return fmt.Errorf("state store: %w", err)
+			}
+		}
+	}
+	outs := make([]Outcome, len(items))
+	var ask []int // items the vendor is asked about
+	for i := range items {
+		it := &items[i]
+		o := &outs[i]
+		*o = Outcome{Line: it.line, Cells: it.cells}
+		person := known[it.key]
+		switch {
+		case !it.valid():
+			o.Status, o.Problems = Invalid, it.problems
+		case it.key != "" && person.Status == state.StatusCreated:
+			o.Status, o.ID = PlanAlreadyOnboarded, person.VendorID
+			o.Problems = []Problem{{Code: AlreadyOnboarded, Message: fmt.Sprintf("created by run %d on %s", person.CreatedRun, person.FirstSeen.Format(time.DateOnly))}}
+			if p.opt.Known != nil {
+				if st, probs := p.opt.Known(it.rec, person); st != "" {
+					o.Status, o.Problems = st, probs
+				}
+			}
+		case p.opt.Finder != nil:
+			ask = append(ask, i)
+		default:
+			o.Status = PlanCreate
+			o.Note = "the vendor was not asked"
+		}
+	}
+	if len(ask) > 0 {
+		if err := p.ask(ctx, items, outs, ask, in, out); err != nil {
+			return err
+		}
+	}
+	for i := range outs {
+		p.sum.Add(&outs[i])
+		if err := p.sink.Write(outs[i]); err != nil {
+			return err
+		}
+	}
+	if p.opt.Progress != nil {
+		p.opt.Progress(p.sum)
+	}
+	return nil
+}
+
+// ask looks up the people of items[ask] at the vendor and decides them.
+func (p *planner) ask(ctx context.Context, items []item, outs []Outcome, ask []int, in chan<- submit.Job, out <-chan submit.Found) error {
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for _, i := range ask {
+			in <- submit.Job{Seq: i, Line: items[i].line, Key: items[i].key, Record: items[i].rec}
+		}
+	}()
+	var fatal *providers.Error
+	for range ask {
+		f := <-out
+		o := &outs[f.Job.Seq]
+		o.Attempts = f.Lookups
+		switch {
+		case f.Err == nil && f.Found:
+			o.Status, o.ID = PlanExistsAtVendor, f.ID
+			o.Problems = []Problem{{Code: ExistsAtVendor, Message: "the vendor has this person" + idText(f.ID) + "; a run adopts them"}}
+		case f.Err == nil:
+			o.Status = PlanCreate
+		default:
+			o.Status = PlanCreate
+			o.Problems = []Problem{{Code: string(f.Err.Code), Message: "the vendor could not be asked (" + f.Err.Error() + "); a run would try to create"}}
+			p.lookupFailures++
+			if f.Err.Fatal() && fatal == nil {
+				fatal = f.Err
+			}
+		}
+		if f.Err == nil {
+			p.lookups++
+			p.took += f.Took
+		}
+	}
+	<-sent
+	if fatal != nil {
+		return fatal
+	}
+	return ctx.Err()
+}
+
+func idText(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (ID " + id + ")"
+}

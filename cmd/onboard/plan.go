@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http/httptest"
+
+	"github.com/spf13/cobra"
+
+	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/submit"
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/reports"
+)
+
+// planFlags are the plan command's flags: run's, less what only sending
+// needs, plus --offline.
+type planFlags struct {
+	in        inputFlags
+	out       string
+	baseURL   string
+	config    string
+	simulate  bool
+	offline   bool
+	stateFile string
+	noState   bool
+	quiet     bool
+	submit    submit.Options
+}
+
+func newPlanCmd() *cobra.Command {
+	var f planFlags
+	cmd := &cobra.Command{
+		Use:   "plan -p PROVIDER [-m map.yaml] [-o plan.xlsx|plan.csv] [flags] INPUT",
+		Short: "Say what a run would do with every row, and what it would cost; creates nothing",
+		Long: `plan validates every row, asks the state store who earlier runs created, and
+asks the vendor (with its lookup, at the run's --rate) about everyone else. Each
+row gets a decision: create, already_onboarded, exists_at_vendor, conflict,
+changed or invalid. It prints the totals, the API calls a run would make and
+how long they would take at the configured rate. Nothing is created and the
+state store is only read. --offline skips the vendor: no credentials needed.`,
+		Example: `  onboard plan -p smartapp --simulate samples/smartapp/roster.csv
+  ONBOARD_TOKEN=... onboard plan -p alphalearn -m map.yaml -o plan.xlsx --rate 5 roster.xlsx
+  onboard plan -p bksb --offline --state nightly.db roster.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return planRoster(cmd, &f, args[0])
+		},
+	}
+	f.in.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "output", "o", "", "plan sheet, .xlsx or .csv (default: the totals only)")
+	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
+	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
+	fl.BoolVar(&f.simulate, "simulate", false, "ask the vendor's simulator, started in-process on loopback (no credentials needed)")
+	fl.BoolVar(&f.offline, "offline", false, "do not ask the vendor: people the state store does not know are planned as create")
+	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "the run's state store, read only")
+	fl.BoolVar(&f.noState, "no-state", false, "plan as if no run had happened")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.Float64Var(&f.submit.Rate, "rate", 5, "requests per second, for the plan's lookups and the run's estimate (0: unlimited)")
+	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
+	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
+	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
+	return cmd
+}
+
+func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+	switch {
+	case f.submit.Rate < 0:
+		return usagef(cmd, "--rate %g: use 0 (unlimited) or more", f.submit.Rate)
+	case f.submit.Workers < 1:
+		return usagef(cmd, "--workers %d: use 1 or more", f.submit.Workers)
+	case f.submit.Retries < 0:
+		return usagef(cmd, "--retries %d: use 0 or more", f.submit.Retries)
+	case f.offline && f.simulate:
+		return usagef(cmd, "--offline and --simulate: choose one")
+	}
+	if f.submit.Retries == 0 {
+		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
+	}
+	src, err := f.in.open(path)
+	if err != nil {
+		return err
+	}
+	defer src.reader.Close()
+	reg := src.reg
+
+	opt := batch.PlanOptions{Submit: f.submit}
+	cfg, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if !f.offline {
+		client, err := reg.New(cfg)
+		if err != nil {
+			return fatal(fmt.Errorf("%s: %w (plan --offline needs no credentials)", reg.ID, err))
+		}
+		finder, ok := client.(providers.Finder)
+		if !ok {
+			fmt.Fprintf(stderr, "note: %s has no lookup: people the state store does not know are planned as create\n", reg.ID)
+		}
+		opt.Finder = finder
+	}
+	if !f.noState {
+		st, err := state.OpenReadOnly(f.stateFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", f.stateFile)
+		case err != nil:
+			return fatal(err)
+		default:
+			defer st.Close()
+			opt.State = st
+			opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
+			if reg.Tenant != nil {
+				opt.Scope.Tenant = reg.Tenant(cfg)
+			}
+		}
+	}
+
+	sum := batch.NewSummary("plan", reg.ID, path)
+	sum.Warnings = src.mapper.Warnings()
+	warn(stderr, sum.Warnings)
+	var est batch.PlanEstimate
+	var sink batch.Sink = discardSink{}
+	if f.out != "" {
+		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est); err != nil {
+			return fatal(err)
+		}
+	}
+	prog := newProgress(stderr, f.quiet, "planning", path)
+	opt.Progress = prog.update
+	est, err = batch.Plan(ctx, src.reader, reg.Schema, src.mapper, sink, sum, opt)
+	prog.finish()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		reports.Abort(sink)
+		var pe *providers.Error
+		if errors.As(err, &pe) {
+			return fatal(fmt.Errorf("plan stopped: the vendor's lookup answered %v", pe))
+		}
+		if ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, err: errors.New("interrupted; no plan written")}
+		}
+		return fatal(err)
+	}
+	if err := sink.Close(sum); err != nil {
+		return fatal(fmt.Errorf("write plan: %w", err))
+	}
+	for _, l := range reports.PlanLines(sum, &est) {
+		fmt.Fprintln(cmd.OutOrStdout(), l)
+	}
+	if sum.ByStatus[batch.Invalid]+sum.ByStatus[batch.PlanConflict] > 0 {
+		return &exitError{code: exitSomeFailed}
+	}
+	return nil
+}
+
+// vendorConfig is the vendor's configuration for a command that talks to
+// it: a simulator started on loopback (stop stops it), nothing at all
+// offline, or the credentials from the environment or --config.
+func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offline bool, baseURL, config string) (cfg providers.Config, stop func(), err error) {
+	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
+	switch {
+	case simulate:
+		s := reg.Simulator(sim.Options{})
+		srv := httptest.NewServer(s.Handler)
+		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
+		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
+		return cfg, stop, nil
+	case !offline:
+		if cfg.Credentials, err = loadCredentials(config, reg.Credentials); err != nil {
+			return cfg, stop, fatal(fmt.Errorf("%w (plan --offline needs none)", err))
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = reg.DefaultBaseURL
+	}
+	return cfg, stop, nil
+}
+
+// discardSink takes a plan's rows when no sheet is asked for.
+type discardSink struct{}
+
+func (discardSink) Write(batch.Outcome) error  { return nil }
+func (discardSink) Close(*batch.Summary) error { return nil }
