@@ -2,9 +2,11 @@ package batch_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,12 +32,16 @@ type vendorRun struct {
 	scope  state.Scope
 }
 
-func newVendorRun(t *testing.T, id string, opt sim.Options) *vendorRun {
+func newVendorRun(t *testing.T, id string, opt sim.Options, wrap ...func(http.Handler) http.Handler) *vendorRun {
 	t.Helper()
 	reg, err := providers.Lookup(id)
 	require.NoError(t, err)
 	s := reg.Simulator(opt)
-	srv := httptest.NewServer(s.Handler)
+	h := s.Handler
+	for _, w := range wrap {
+		h = w(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := providers.Config{BaseURL: srv.URL, Credentials: s.Credentials}
 	c, err := reg.New(cfg)
@@ -64,7 +70,7 @@ func (v *vendorRun) run(t *testing.T, path string, opt submit.Options, st *state
 		ro.RunID, err = st.BeginRun(path, "hash", v.scope)
 		require.NoError(t, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	sink := &memSink{}
 	sum := batch.NewSummary("run", v.reg.ID, path)
@@ -153,5 +159,88 @@ func TestExistingPeople(t *testing.T) {
 			})
 			assert.Equal(t, users, v.sim.Store.Len(), "nobody created twice")
 		})
+	}
+}
+
+// TestLookupFailsDuringRecovery covers every vendor: rows an earlier run
+// left in flight are resolved while every lookup fails (a 404 from a list
+// endpoint, which SmarterProctoring's mapping read as AUTH_FAILED and which
+// stopped every later run; a 500; a dropped connection). The run goes on,
+// the create is sent again, and the vendor's "already exists" settles the
+// row as adopted; nobody is created twice.
+func TestLookupFailsDuringRecovery(t *testing.T) {
+	failures := map[string]func(w http.ResponseWriter, r *http.Request){
+		"404": func(w http.ResponseWriter, _ *http.Request) {
+			sim.WriteJSON(w, http.StatusNotFound, map[string]any{"statusCode": 404, "error": "Not Found", "message": "Not Found"})
+		},
+		"500": func(w http.ResponseWriter, _ *http.Request) {
+			sim.WriteJSON(w, http.StatusInternalServerError, map[string]any{"message": "down"})
+		},
+		"drop": func(w http.ResponseWriter, _ *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		},
+	}
+	for _, id := range providers.Names() {
+		for name, fail := range failures {
+			t.Run(id+"/"+name, func(t *testing.T) {
+				if id == "bksb" && name == "404" {
+					t.Skip("bksb documents 404 from getUserId as \"nobody has this username\": an answer, not a failed lookup")
+				}
+				lookups := func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.Method == http.MethodGet {
+							fail(w, r)
+							return
+						}
+						next.ServeHTTP(w, r)
+					})
+				}
+				v := newVendorRun(t, id, sim.Options{}, lookups)
+				recs := sampleRecords(t, id)
+				// The crashed run's request that landed, and the rows it
+				// left in flight: the first created, the second not.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				_, err := v.client.Create(ctx, recs[0])
+				require.NoError(t, err)
+				st := openState(t)
+				crashed, err := st.BeginRun("earlier.csv", "h", v.scope)
+				require.NoError(t, err)
+				k0, k1 := v.reg.Schema.KeyOf(recs[0]), v.reg.Schema.KeyOf(recs[1])
+				require.NoError(t, st.MarkInFlight(v.scope, crashed, []string{k0, k1}))
+
+				out, sum, err := v.run(t, v.roster, submit.Options{Workers: 2}, st)
+				require.NoError(t, err, "a failed lookup never stops the run")
+				var created int
+				_, v0, _ := strings.Cut(k0, ":")
+				for _, o := range out {
+					for _, p := range o.Problems {
+						assert.NotEqual(t, string(providers.AuthFailed), p.Code, "row %d", o.Line)
+					}
+					if o.Status != batch.Invalid && strings.Contains(strings.ToLower(strings.Join(o.Cells, "\x00")), "\x00"+v0+"\x00") {
+						assert.Equal(t, batch.Adopted, o.Status, "row %d: the person the crashed run created", o.Line)
+						assert.Contains(t, o.Note, "left this row in flight")
+					}
+					switch o.Status {
+					case batch.Created:
+						created++
+					case batch.NotAttempted:
+						t.Errorf("row %d not attempted: %v", o.Line, o.Problems)
+					}
+				}
+				assert.Equal(t, 1, sum.Recovered)
+				assert.Equal(t, created+1, v.sim.Store.Len(), "nobody twice")
+				for key, n := range v.sim.Store.Creates() {
+					assert.Equal(t, 1, n, key)
+				}
+				got, err := st.Get(v.scope, []string{k0, k1})
+				require.NoError(t, err)
+				assert.Equal(t, "created", got[k0].Status, "recorded: later runs skip them")
+				assert.Equal(t, "created", got[k1].Status)
+			})
+		}
 	}
 }

@@ -69,10 +69,32 @@ type PlanEstimate struct {
 	Workers  int
 }
 
-// runCalls is how many requests a run sends for a row of each decision:
-// one create; for a person the vendor has, the create it refuses plus the
-// lookup that adopts them (--existing adopt).
-var runCalls = map[Status]int{PlanCreate: 1, PlanExistsAtVendor: 2}
+// runCalls is how many requests a run sends for a row of decision st: one
+// create; for a person the vendor has, the create it refuses, plus the
+// lookup that adopts them with --existing adopt.
+func runCalls(st Status, existing submit.Existing) int {
+	switch st {
+	case PlanCreate:
+		return 1
+	case PlanExistsAtVendor:
+		if existing == submit.ExistingAdopt {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// existingWords says what a run does with a person the vendor has.
+func existingWords(existing submit.Existing) string {
+	switch existing {
+	case submit.ExistingSkip:
+		return "a run skips them (--existing skip)"
+	case submit.ExistingFail:
+		return "a run fails them (--existing fail)"
+	}
+	return "a run adopts them"
+}
 
 // planChunk is how many rows are decided together: one state query and
 // one volley of lookups.
@@ -115,7 +137,7 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		est.MeanLatency = p.took / time.Duration(p.lookups)
 	}
 	for st, n := range sum.ByStatus {
-		est.Calls += runCalls[st] * n
+		est.Calls += runCalls(st, opt.Submit.Existing) * n
 	}
 	est.Duration = PlanDuration(est.Calls, est.Rate, est.Workers, est.MeanLatency)
 	return est, err
@@ -251,7 +273,7 @@ func (p *planner) ask(ctx context.Context, items []item, outs []Outcome, ask []i
 		switch {
 		case f.Err == nil && f.Found:
 			o.Status, o.ID = PlanExistsAtVendor, f.ID
-			o.Problems = []Problem{{Code: ExistsAtVendor, Message: "the vendor has this person" + idText(f.ID) + "; a run adopts them"}}
+			o.Problems = []Problem{{Code: ExistsAtVendor, Message: "the vendor has this person" + idText(f.ID) + "; " + existingWords(p.opt.Submit.Existing)}}
 		case f.Err == nil:
 			o.Status = PlanCreate
 		default:

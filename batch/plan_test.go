@@ -142,3 +142,28 @@ func TestPlanEstimate(t *testing.T) {
 		assert.Equal(t, tt.want, batch.PlanDuration(tt.calls, tt.rate, tt.workers, tt.latency), "%+v", tt)
 	}
 }
+
+// The run's --existing decides what a person the vendor has costs.
+func TestPlanExistingCalls(t *testing.T) {
+	body := "email\nthere@x.org\nnew@x.org\n"
+	for _, tt := range []struct {
+		existing submit.Existing
+		calls    int
+		words    string
+	}{{submit.ExistingAdopt, 3, "a run adopts them"}, {submit.ExistingSkip, 2, "skip"}, {submit.ExistingFail, 2, "fail"}} {
+		p := filepath.Join(t.TempDir(), "r.csv")
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		r, err := read.Open(p, read.Options{})
+		require.NoError(t, err)
+		m, err := schema.NewMapper(planSchema, r.Header(), nil)
+		require.NoError(t, err)
+		sink := &memSink{}
+		est, err := batch.Plan(context.Background(), r, planSchema, m, sink, batch.NewSummary("plan", "test", p), batch.PlanOptions{
+			Finder: &mapFinder{known: map[string]string{"there@x.org": "V1"}},
+			Submit: submit.Options{Existing: tt.existing}})
+		r.Close()
+		require.NoError(t, err)
+		assert.Equal(t, tt.calls, est.Calls)
+		assert.Contains(t, sink.out[0].Problems[0].Message, tt.words)
+	}
+}

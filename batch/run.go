@@ -60,6 +60,11 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		stopped atomic.Pointer[stopCause] // the breaker or a limit
 	)
 	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
+	// soft is the pool's stop: the caller's ctx, or a failed write (a full
+	// disk under the results or the state store). Either way no new create
+	// is sent and the requests in flight finish.
+	soft, softStop := context.WithCancel(ctx)
+	defer softStop()
 	rows := make(chan []read.Row, 4)
 	jobs := make(chan submit.Job, max(opt.Submit.Workers, 1)*2)
 	direct := make(chan ordered, chunk)
@@ -88,7 +93,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{opt: &opt, halted: &halted, ctx: ctx, fatal: &fatal, guard: &stopped, cells: cells}
+		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells}
 		for items := range validated {
 			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
 				return err
@@ -98,7 +103,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	})
 	g.Go(func() error {
 		defer close(results)
-		stats, err := submit.Run(ctx, c, opt.Submit, jobs, results)
+		stats, err := submit.Run(soft, c, opt.Submit, jobs, results)
 		sum.Achieved = stats.Achieved()
 		sum.RateLimited = int(stats.RateLimited)
 		var pe *providers.Error
@@ -117,7 +122,16 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	})
 	g.Go(func() error {
 		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}}
-		return rc.run(gctx, direct, results, slots, &halted, &fatal)
+		err := rc.run(gctx, direct, results, slots, &halted, &fatal)
+		if err != nil {
+			// A write failed here or elsewhere: stop the pool and take in
+			// what is in flight, so no worker blocks on its answer; the
+			// state store keeps what it can of those answers. In its own
+			// goroutine: returning the error is what stops the dispatcher.
+			softStop()
+			g.Go(func() error { rc.drain(results); return nil })
+		}
+		return err
 	})
 	err := g.Wait()
 	sum.End = time.Now()
@@ -131,6 +145,11 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		return sc.err
 	}
 	return nil
+}
+
+// stateError names the state file in a failed state write.
+func stateError(st *state.Store, err error) error {
+	return fmt.Errorf("state store %s: %w", st.Path(), err)
 }
 
 // stopCause boxes the *submit.Halt that stopped a run.
@@ -187,7 +206,7 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 	if d.opt.State != nil && len(keys) > 0 {
 		var err error
 		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
-			return fmt.Errorf("state store: %w", err)
+			return stateError(d.opt.State, err)
 		}
 		var send []string
 		for _, k := range keys {
@@ -199,7 +218,7 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 			// Durable before any of them is sent: a crash from here on
 			// leaves them in_flight, and the next run recovers them.
 			if err := d.opt.State.MarkInFlight(d.opt.Scope, d.opt.RunID, send); err != nil {
-				return fmt.Errorf("state store: %w", err)
+				return stateError(d.opt.State, err)
 			}
 		}
 	}
@@ -344,11 +363,13 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	case res.Skipped:
 		o.Status = Skipped
 		st.Status = "" // not ours: undo the in_flight mark, ask again next run
-	case res.Unknown:
-		o.Status = Unknown
 	case res.Err.Code == providers.Interrupted && res.Attempts == 0:
+		// Never sent by this run. A row an earlier run left in flight
+		// stays so (res.Unknown: not recorded below).
 		o.Status = NotAttempted
 		st.Status = "" // never sent: undo the in_flight mark
+	case res.Unknown:
+		o.Status = Unknown
 	default:
 		o.Status = Failed
 		st.Status = state.StatusFailed
@@ -370,12 +391,23 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	return o
 }
 
+// drain takes in the results still coming after the run failed: they are
+// not written to the sink (its turn order is broken), but the people they
+// created go to the state store when it still works, so a next run skips
+// them rather than looking them up.
+func (rc *reconciler) drain(results <-chan submit.Result) {
+	for res := range results {
+		rc.fromResult(res)
+	}
+	_ = rc.flushState() // when the state store is what failed, it stays failed
+}
+
 func (rc *reconciler) flushState() error {
 	if rc.opt.State == nil || len(rc.record) == 0 {
 		return nil
 	}
 	if err := rc.opt.State.Record(rc.opt.Scope, rc.opt.RunID, rc.record); err != nil {
-		return fmt.Errorf("state store: %w", err)
+		return stateError(rc.opt.State, err)
 	}
 	rc.record = rc.record[:0]
 	return nil

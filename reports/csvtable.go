@@ -6,19 +6,25 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/onboard/onboard/reports/outfile"
 )
 
-// csvTable streams rows to a CSV file with encoding/csv, which buffers
-// its writes.
+// csvTable streams rows to a CSV file. It encodes each line itself into
+// one reused buffer (quoting exactly as encoding/csv does, the formula
+// guard spliced in as it goes) and hands it to the output's 64 KiB
+// buffer: no allocation per line, one copy, where encoding/csv plus a
+// guarded copy of every row cost two copies and an allocation per
+// guarded cell on the report's single ordered goroutine.
 type csvTable struct {
 	path   string
 	out    *outfile.File
-	w      *csv.Writer
+	comma  rune
 	guard  bool // neutralize formula-like cells in every column
-	buf    []string
+	line   []byte
+	err    error
 	closed bool
 }
 
@@ -32,7 +38,7 @@ func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*cs
 			return nil, err
 		}
 	}
-	t := &csvTable{path: path, out: out, w: w, guard: guard}
+	t := &csvTable{path: path, out: out, comma: w.Comma, guard: guard}
 	if err := t.row(header, nil); err != nil {
 		out.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -44,11 +50,77 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 	if t.closed {
 		return errors.New("report already closed")
 	}
-	t.buf = append(t.buf[:0], cells...)
-	if t.guard {
-		guardAll(t.buf)
+	if t.err != nil {
+		return t.err
 	}
-	return t.w.Write(t.buf)
+	b := t.line[:0]
+	for i, c := range cells {
+		if i > 0 {
+			b = utf8.AppendRune(b, t.comma)
+		}
+		b = appendCSVField(b, c, t.comma, t.guard && needsGuard(c))
+	}
+	b = append(b, '\n')
+	_, t.err = t.out.Write(b)
+	t.line = b
+	if cap(t.line) > 1<<20 {
+		t.line = nil // one huge row does not keep its buffer
+	}
+	return t.err
+}
+
+// appendCSVField appends one field as encoding/csv's Writer writes it,
+// prefixed with the formula guard's quote when guard is set.
+func appendCSVField(b []byte, s string, comma rune, guard bool) []byte {
+	quote := false
+	switch {
+	case s == "":
+	case guard:
+		// The guard's ' comes first, so a leading space no longer counts.
+		quote = hasCSVSpecial(s, comma)
+	default:
+		quote = s == `\.` || hasCSVSpecial(s, comma)
+		if !quote {
+			r, _ := utf8.DecodeRuneInString(s)
+			quote = unicode.IsSpace(r)
+		}
+	}
+	if !quote {
+		if guard {
+			b = append(b, '\'')
+		}
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	if guard {
+		b = append(b, '\'')
+	}
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// hasCSVSpecial reports whether s holds the delimiter, a quote or a line
+// break, which make encoding/csv quote a field.
+func hasCSVSpecial(s string, comma rune) bool {
+	if comma < utf8.RuneSelf {
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; c {
+			case '"', '\r', '\n', byte(comma):
+				return true
+			}
+		}
+		return false
+	}
+	return strings.ContainsRune(s, comma) || strings.ContainsAny(s, "\"\r\n")
 }
 
 func (t *csvTable) close([]section) error {
@@ -56,7 +128,11 @@ func (t *csvTable) close([]section) error {
 		return nil
 	}
 	t.closed = true
-	return finishCSV(t.path, t.out, t.w)
+	if t.err != nil {
+		t.out.Abort()
+		return wrapPath(t.path, t.err)
+	}
+	return t.out.Close() // names path itself
 }
 
 func (t *csvTable) abort() {
@@ -110,7 +186,7 @@ func finishCSV(path string, out *outfile.File, w *csv.Writer) error {
 
 // wrapPath prefixes err with path unless it names it already.
 func wrapPath(path string, err error) error {
-	if err == nil || strings.HasPrefix(err.Error(), path+":") {
+	if err == nil || strings.HasPrefix(err.Error(), path+":") || strings.Contains(err.Error(), ": "+path+": ") {
 		return err
 	}
 	return fmt.Errorf("%s: %w", path, err)

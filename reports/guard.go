@@ -12,14 +12,22 @@ const Masked = schema.Mask
 // guardFormula neutralizes a CSV cell that a spreadsheet would evaluate
 // (= + - @, tab, CR at the start) by prefixing it with a quote.
 func guardFormula(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if needsGuard(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// needsGuard reports whether guardFormula would prefix s.
+func needsGuard(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
 }
 
 // guardAll applies guardFormula to every cell of row, in place.
@@ -59,6 +67,21 @@ func newMasker(header []string) masker {
 		}
 	}
 	return m
+}
+
+// into is cells into dst's storage, reused row after row by a sink that
+// hands the cells on before the next row.
+func (m masker) into(dst, in []string) []string {
+	dst = append(dst[:0], in[:min(len(in), m.width)]...)
+	for len(dst) < m.width {
+		dst = append(dst, "")
+	}
+	for _, i := range m.secret {
+		if dst[i] != "" {
+			dst[i] = Masked
+		}
+	}
+	return dst
 }
 
 // cells returns the roster cells of a row padded or trimmed to the header's

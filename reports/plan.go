@@ -17,8 +17,9 @@ var planColumns = []string{"row", "plan", "id", "code", "message", "lookups"}
 // plan's own requests for the row), then the roster's own columns with
 // secrets masked. XLSX adds a Summary sheet with the totals, the API calls
 // a run would make and how long they would take: est is read at Close,
-// so the caller fills it in after planning. CSV cells are formula-guarded.
-func NewPlan(path string, header []string, est *batch.PlanEstimate) (batch.Sink, error) {
+// so the caller fills it in after planning. CSV cells are formula-guarded
+// and start with a UTF-8 BOM unless noBOM.
+func NewPlan(path string, header []string, est *batch.PlanEstimate, noBOM bool) (batch.Sink, error) {
 	f, err := formatOf(path)
 	if err != nil {
 		return nil, err
@@ -28,6 +29,7 @@ func NewPlan(path string, header []string, est *batch.PlanEstimate) (batch.Sink,
 		header:  append(append([]string(nil), planColumns...), header...),
 		widths:  widths([]float64{8, 18, 24, 20, 60, 9}, header),
 		numeric: []bool{0: true, 5: true},
+		bom:     !noBOM,
 	}
 	t, err := openTable(path, f, l, ',', true)
 	if err != nil {

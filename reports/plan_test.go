@@ -29,7 +29,7 @@ func TestPlanGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), name)
 			est := &batch.PlanEstimate{}
-			sink, err := NewPlan(path, rosterHeader, est)
+			sink, err := NewPlan(path, rosterHeader, est, false)
 			require.NoError(t, err)
 			outs := planOutcomes()
 			sum := summaryOf("plan", outs)

@@ -51,7 +51,7 @@ func (r *resultsCSV) Write(o batch.Outcome) error {
 	r.j.extra = r.mask.cells(o.Cells)
 	guardAll(r.j.extra)
 	if err := gocsv.MarshalCSVWithoutHeaders(r.one[:], &r.j); err != nil {
-		return fmt.Errorf("%s: row %d: %w", r.path, o.Line, err)
+		return wrapPath(r.path, fmt.Errorf("row %d: %w", o.Line, err))
 	}
 	return nil
 }

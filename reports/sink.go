@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/onboard/onboard/batch"
 )
@@ -17,10 +18,24 @@ type tableSink struct {
 	t        table
 	rows     func(o *batch.Outcome, emit emitFunc) error
 	sections func(*batch.Summary) []section
+	// o and emit are kept so that Write allocates nothing per row: a
+	// parameter whose address goes to a func value, and a method value
+	// made per call, would each escape to the heap.
+	o    batch.Outcome
+	emit emitFunc
 }
 
 func (s *tableSink) Write(o batch.Outcome) error {
-	if err := s.rows(&o, s.t.row); err != nil {
+	if s.emit == nil {
+		s.emit = s.t.row
+	}
+	s.o = o
+	err := s.rows(&s.o, s.emit)
+	s.o = batch.Outcome{} // hold no row's cells after it is written
+	if err != nil {
+		if strings.HasPrefix(err.Error(), s.path+":") {
+			return err // a write error of the file itself (a full disk): it names the file
+		}
 		return fmt.Errorf("%s: row %d: %w", s.path, o.Line, err)
 	}
 	return nil

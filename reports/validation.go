@@ -63,11 +63,13 @@ type validation struct {
 	fieldCols map[string][]int
 	byName    map[string]int // normalized header → first column
 	cells     []string
+	roster    []string
 	tones     []tone
 }
 
 func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
-	roster := v.mask.cells(o.Cells)
+	v.roster = v.mask.into(v.roster, o.Cells)
+	roster := v.roster
 	problems := o.Problems
 	if len(problems) == 0 {
 		problems = []batch.Problem{{}} // one line even without a problem

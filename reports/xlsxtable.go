@@ -2,13 +2,13 @@ package reports
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -63,7 +63,7 @@ type xlsxTable struct {
 	path    string
 	out     *outfile.File
 	zw      *zip.Writer
-	bw      *bufio.Writer // the sheet entry, once started
+	bw      *asyncWriter // the sheet entry, once started
 	f       *excelize.File
 	l       xlsxLayout
 	ncols   int
@@ -96,6 +96,9 @@ func newXLSXTable(path string, l xlsxLayout) (*xlsxTable, error) {
 // abort drops the workbook and its file: the previous file (or none) stays.
 func (t *xlsxTable) abort() {
 	t.closed = true
+	if t.bw != nil {
+		_ = t.bw.Close()
+	}
 	_ = t.f.Close()
 	t.out.Abort()
 }
@@ -155,7 +158,7 @@ func (t *xlsxTable) begin() error {
 	if err != nil {
 		return err
 	}
-	t.bw = bufio.NewWriterSize(w, bufSize)
+	t.bw = newAsyncWriter(w, bufSize, 4)
 	b := append(t.xml[:0], "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"...)
 	b = append(b, `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">`...)
 	b = append(b, `<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>`...)
@@ -212,6 +215,7 @@ func (t *xlsxTable) writeRowStyled(cells []string, tones []tone, style int) erro
 	b := append(t.xml, `<row r="`...)
 	b = strconv.AppendInt(b, int64(t.last), 10)
 	b = append(b, `">`...)
+	next := 0 // the column a cell without r would land in
 	for i, c := range cells {
 		if i >= len(t.refs) {
 			break
@@ -223,10 +227,17 @@ func (t *xlsxTable) writeRowStyled(cells []string, tones []tone, style int) erro
 		if c == "" && s == 0 {
 			continue
 		}
-		b = append(b, `<c r="`...)
-		b = append(b, t.refs[i]...)
-		b = strconv.AppendInt(b, int64(t.last), 10)
-		b = append(b, '"')
+		// r is optional where a cell follows the one before it (OOXML
+		// CT_Cell): leaving it out there cuts a fifth of the XML, and so
+		// of the deflate time. After a skipped empty cell it is written.
+		b = append(b, `<c`...)
+		if i != next {
+			b = append(b, ` r="`...)
+			b = append(b, t.refs[i]...)
+			b = strconv.AppendInt(b, int64(t.last), 10)
+			b = append(b, '"')
+		}
+		next = i + 1
 		if s != 0 {
 			b = append(b, ` s="`...)
 			b = strconv.AppendInt(b, int64(s), 10)
@@ -270,6 +281,9 @@ func (t *xlsxTable) close(sections []section) error {
 		err = cerr
 	}
 	if err != nil {
+		if t.bw != nil {
+			_ = t.bw.Close()
+		}
 		t.out.Abort()
 		return wrapPath(t.path, err)
 	}
@@ -294,7 +308,7 @@ func (t *xlsxTable) finish(sections []section) error {
 	if _, err := t.bw.Write(b); err != nil {
 		return err
 	}
-	if err := t.bw.Flush(); err != nil {
+	if err := t.bw.Close(); err != nil {
 		return err
 	}
 	if err := t.workbook(filter, sections); err != nil {
@@ -320,6 +334,9 @@ func (t *xlsxTable) workbook(filter string, sections []section) error {
 		if err := writeSummarySheet(t.f, sections); err != nil {
 			return err
 		}
+		if err := fitToWidth(t.f, summarySheet); err != nil {
+			return err
+		}
 	}
 	if err := setProperties(t.f, t.l.title); err != nil {
 		return err
@@ -341,6 +358,81 @@ func (t *xlsxTable) workbook(filter string, sections []section) error {
 		}
 	}
 	return nil
+}
+
+// fitToWidth prints sheet one page wide.
+func fitToWidth(f *excelize.File, sheet string) error {
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	w, h := 1, 0
+	return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{FitToWidth: &w, FitToHeight: &h})
+}
+
+// asyncWriter is the data sheet's buffer: full 64 KiB buffers go to a
+// goroutine that writes them on into the zip entry, so deflating overlaps
+// building the rows on the report's ordered goroutine (deflate was half
+// of that goroutine's time). A few buffers circulate; nothing grows.
+type asyncWriter struct {
+	cur    []byte
+	full   chan []byte
+	free   chan []byte
+	done   chan struct{}
+	err    error // the goroutine's first write error, read after done
+	failed atomic.Bool
+	closed bool
+}
+
+func newAsyncWriter(w io.Writer, size, n int) *asyncWriter {
+	a := &asyncWriter{full: make(chan []byte, n), free: make(chan []byte, n+1), done: make(chan struct{})}
+	for range n {
+		a.free <- make([]byte, 0, size)
+	}
+	a.cur = make([]byte, 0, size)
+	go func() {
+		defer close(a.done)
+		for b := range a.full {
+			if a.err == nil {
+				if _, a.err = w.Write(b); a.err != nil {
+					a.failed.Store(true)
+				}
+			}
+			a.free <- b[:0]
+		}
+	}()
+	return a
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	if a.failed.Load() {
+		return 0, a.Close()
+	}
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(a.cur[len(a.cur):cap(a.cur)], p)
+		a.cur = a.cur[:len(a.cur)+k]
+		p = p[k:]
+		if len(a.cur) == cap(a.cur) {
+			a.full <- a.cur
+			a.cur = <-a.free
+		}
+	}
+	return n, nil
+}
+
+// Close writes what is buffered, waits for the goroutine and returns its
+// first error.
+func (a *asyncWriter) Close() error {
+	if !a.closed {
+		a.closed = true
+		if len(a.cur) > 0 && !a.failed.Load() {
+			a.full <- a.cur
+		}
+		close(a.full)
+	}
+	<-a.done
+	return a.err
 }
 
 // setProperties names onboard as the author and application (excelize's

@@ -3,8 +3,9 @@
 //
 // Rate and concurrency are separate knobs. One token bucket, shared by every
 // worker, caps create (and lookup) requests per second; the worker count only
-// bounds how many requests are in flight. A 429 lowers the shared rate for
-// the rest of the run, and its Retry-After holds every worker, not only the
+// bounds how many requests are in flight. A 429 lowers the shared rate by a
+// fifth (every 10 answers without one give a cut back, never past the
+// configured rate), and its Retry-After holds every worker, not only the
 // one that got it.
 //
 // Creates are not idempotent at any vendor, so a request whose answer was

@@ -13,6 +13,15 @@ import (
 // cutFactor is what a 429 leaves of the rate at that moment.
 const cutFactor = 0.8
 
+// recoverAfter is how many answers that are not a 429 undo one cut. Without
+// it a vendor answering a few random 429s would, cut after cut, bring a run
+// down to one request a second for good (the chaos test took minutes);
+// with it the rate settles where about one request in recoverAfter meets a
+// 429. Every answer counts, also one to a request sent before the last
+// cut: with many workers in flight, counting only later ones lets random
+// 429s win anyway.
+const recoverAfter = 10
+
 // recent is how many send times are kept to estimate the achieved rate
 // when a 429 arrives on an unlimited run.
 const recent = 4096
@@ -28,8 +37,11 @@ type pacer struct {
 
 	mu          sync.Mutex
 	space       spacer
-	gate        time.Time // no request before this
-	lastCut     time.Time // when a 429 last lowered the rate
+	gate        time.Time  // no request before this
+	lastCut     time.Time  // when a 429 last lowered the rate
+	target      rate.Limit // the configured rate: recovery never goes past it
+	ceiling     float64    // an unlimited run: the rate before its first cut
+	oks         int        // answers since the last change that were not 429
 	sends       [recent]time.Time
 	nsends      int
 	requests    int64
@@ -43,7 +55,7 @@ func newPacer(opt Options) *pacer {
 	if opt.Rate > 0 {
 		limit = rate.Limit(opt.Rate)
 	}
-	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst)}
+	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit}
 }
 
 // wait blocks until a request may be sent: past the gate, holding a token,
@@ -142,16 +154,45 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 		return
 	}
 	p.lastCut = now
+	p.oks = 0
 	cur := p.lim.Limit()
 	base := float64(cur)
 	if cur == rate.Inf {
 		base = p.observedLocked(now)
+		p.ceiling = base
 	}
 	// Floor 1/s, unless the configured rate was already below it.
 	floor := min(1, base)
 	next := max(base*cutFactor, floor)
 	p.lim.SetLimitAt(now, rate.Limit(next))
 	p.space.rate = next
+}
+
+// answered takes an answer other than 429: every recoverAfter of them undo
+// one cut, up to the configured rate (an unlimited run is unlimited again
+// once back at the rate it had before its first cut).
+func (p *pacer) answered() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.lim.Limit()
+	if cur >= p.target {
+		return
+	}
+	if p.oks++; p.oks < recoverAfter {
+		return
+	}
+	now := time.Now()
+	p.oks = 0
+	next := rate.Limit(float64(cur) / cutFactor)
+	if p.target == rate.Inf && float64(next) >= p.ceiling {
+		next = rate.Inf
+	}
+	next = min(next, p.target)
+	p.lim.SetLimitAt(now, next)
+	p.space.rate = float64(next)
+	if next == rate.Inf {
+		p.space.rate = 0
+	}
 }
 
 // observedLocked is the create rate achieved over the last second, or

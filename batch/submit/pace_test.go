@@ -113,7 +113,7 @@ func TestRun429LowersTheRate(t *testing.T) {
 	}{
 		{"one 429 cuts to 80%", 100, 2, map[string][]step{email(0): {answer(429, "0")}}, 80, 1},
 		{"a volley of 429s cuts once", 100, 4, volley, 80, 4},
-		{"unlimited becomes a limit", 0, 30, map[string][]step{email(20): {answer(429, "")}}, -1, 1},
+		{"unlimited becomes a limit", 0, 30, map[string][]step{email(25): {answer(429, "")}}, -1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,4 +231,42 @@ func TestPacerObservedRate(t *testing.T) {
 	p = newPacer(Options{Burst: 1})
 	p.first, p.sends[0], p.sends[1], p.nsends = now.Add(-2*time.Millisecond), now.Add(-2*time.Millisecond), now, 2
 	assert.InDelta(t, 20, p.observedLocked(now), 1e-9)
+}
+
+// A cut is undone by recoverAfter answers that were not 429, sent after it,
+// up to the configured rate; an unlimited run gets back to unlimited.
+func TestPacerRecovers(t *testing.T) {
+	p := newPacer(Options{Rate: 100, Burst: 1})
+	p.limited(time.Now(), 0)
+	p.limited(time.Now(), 0)
+	require.InDelta(t, 64, float64(p.lim.Limit()), 1e-9)
+	step := func() {
+		for range recoverAfter - 1 {
+			p.answered()
+		}
+		require.Less(t, float64(p.lim.Limit()), 100.0)
+		before := float64(p.lim.Limit())
+		p.answered()
+		require.Greater(t, float64(p.lim.Limit()), before)
+	}
+	step()
+	assert.InDelta(t, 80, float64(p.lim.Limit()), 1e-9)
+	step()
+	assert.InDelta(t, 100, float64(p.lim.Limit()), 1e-9)
+	for range 3 * recoverAfter {
+		p.answered()
+	}
+	assert.InDelta(t, 100, float64(p.lim.Limit()), 1e-9, "never past the configured rate")
+
+	u := newPacer(Options{Burst: 1})
+	for range 50 {
+		u.sent()
+	}
+	u.limited(time.Now(), 0)
+	require.NotEqual(t, rate.Inf, u.lim.Limit())
+	for range 10 * recoverAfter {
+		u.answered()
+	}
+	assert.Equal(t, rate.Inf, u.lim.Limit(), "unlimited again")
+	assert.Zero(t, u.space.rate)
 }

@@ -37,6 +37,9 @@ type task struct {
 	doubt bool
 	// permit: the job holds one of Options.MaxCreates.
 	permit bool
+	// blind: the last lookup failed, so the next create goes without one
+	// (unknown stays set until an answer settles it).
+	blind bool
 }
 
 // run takes one job to its end. Requests run under ctx without its
@@ -45,11 +48,11 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 	t := &task{res: Result{Job: job}, unknown: job.Recover, doubt: job.Recover}
 	req := context.WithoutCancel(ctx)
 	for {
-		if t.unknown && p.finder != nil {
+		if t.unknown && p.finder != nil && !t.blind {
 			if err := p.pace.wait(stop); err != nil {
 				return t.stopped(stop)
 			}
-			id, found, _ := p.lookup(req, t)
+			id, found, e := p.lookup(req, t)
 			if found {
 				t.res.Created = providers.Created{ID: id}
 				t.res.Recovered = true
@@ -61,8 +64,13 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 			// would share (a lookup endpoint may be missing, forbidden to
 			// this key, or down), so it never stops the run: the create
 			// goes again, and the vendor's own uniqueness check answers
-			// "already exists" if an earlier one landed.
-			t.unknown = false
+			// "already exists" if an earlier one landed. Until an answer
+			// settles it, the doubt stays.
+			if e == nil {
+				t.unknown = false // not there
+			} else {
+				t.blind = true
+			}
 		}
 		if !p.permit(stop, t) {
 			return t.stopped(stop)
@@ -71,6 +79,7 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 			return t.stopped(stop)
 		}
 		e := p.create(req, t)
+		t.blind = false
 		switch {
 		case e == nil:
 			return t.res
@@ -108,12 +117,23 @@ func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Er
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		e := providers.AsError(req, err)
-		if e.Code == providers.RateLimited {
-			p.pace.limited(sentAt, e.RetryAfter)
-		}
+		p.answer(sentAt, e)
 		return "", false, e
 	}
+	p.pace.answered()
 	return id, found, nil
+}
+
+// answer tells the pacer how the vendor took a request that failed with e:
+// a 429 lowers the rate; any other answer (not a lost one) counts toward
+// raising it again.
+func (p *pool) answer(sentAt time.Time, e *providers.Error) {
+	switch {
+	case e.Code == providers.RateLimited:
+		p.pace.limited(sentAt, e.RetryAfter)
+	case e.Status != 0:
+		p.pace.answered()
+	}
 }
 
 // create sends one create request and classifies the answer; nil is
@@ -123,15 +143,16 @@ func (p *pool) create(req context.Context, t *task) *providers.Error {
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
+		p.pace.answered()
 		t.res.Created = created
 		return nil
 	}
 	e := providers.AsError(req, err)
 	t.last = e
+	p.answer(sentAt, e)
 	switch {
 	case e.Code == providers.AlreadyExists:
 	case e.Code == providers.RateLimited:
-		p.pace.limited(sentAt, e.RetryAfter)
 	case e.Sent || e.Code == providers.VendorError:
 		// The vendor may have saved the person before failing to answer
 		// (or answering 5xx): never create again without a lookup.

@@ -50,34 +50,7 @@ func writeSPRoster(path string, rows int) (err error) {
 	r := rand.New(rand.NewPCG(3, 4))
 	rec := make([]string, len(spHeader))
 	for i := range rows {
-		n := i + 1
-		rec[0] = spFirst[r.IntN(len(spFirst))]
-		rec[1] = spLast[r.IntN(len(spLast))]
-		rec[2] = "user" + strconv.Itoa(n) + "@example.edu"
-		rec[3] = "p" + strconv.Itoa(n) + "@example.org"
-		rec[4] = fmt.Sprintf("+1 480 555 %04d", n%10000)
-		rec[5] = fmt.Sprintf("+1 602 555 %04d", (n*7)%10000)
-		rec[6] = spCurrency[r.IntN(len(spCurrency))]
-		rec[7] = spZones[r.IntN(len(spZones))]
-		rec[8] = strconv.FormatFloat(-60+r.Float64()*120, 'f', 4, 64)
-		rec[9] = strconv.FormatFloat(-170+r.Float64()*340, 'f', 4, 64)
-		rec[10] = "u" + strconv.Itoa(n)
-		rec[11] = "Exam#" + strconv.Itoa(n) + "ok"
-		rec[12] = spActive[r.IntN(len(spActive))]
-		rec[13] = "S" + strconv.Itoa(1_000_000+n)
-		rec[14] = "HR-" + strconv.Itoa(n)
-		switch k := r.IntN(1000); {
-		case k < 3:
-			rec[2] = "user" + strconv.Itoa(n) + "example.edu"
-		case k < 6:
-			rec[6] = "usd"
-		case k < 8:
-			rec[8] = "95.5"
-		case k < 10:
-			rec[11] = "password"
-		case k < 11 && n > 10:
-			rec[2] = "user" + strconv.Itoa(n-10) + "@example.edu"
-		}
+		spRow(r, i+1, rec)
 		if err := w.Write(rec); err != nil {
 			return err
 		}
@@ -97,3 +70,34 @@ const bareCSVArg = "-barecsv"
 // genSPArg writes a SmarterProctoring roster and exits, for trying the
 // commands by hand: `benchreport -gensp FILE ROWS`.
 const genSPArg = "-gensp"
+
+// spRow fills rec with roster row n (1-based) from the generator r.
+func spRow(r *rand.Rand, n int, rec []string) {
+	rec[0] = spFirst[r.IntN(len(spFirst))]
+	rec[1] = spLast[r.IntN(len(spLast))]
+	rec[2] = "user" + strconv.Itoa(n) + "@example.edu"
+	rec[3] = "p" + strconv.Itoa(n) + "@example.org"
+	rec[4] = fmt.Sprintf("+1 480 555 %04d", n%10000)
+	rec[5] = fmt.Sprintf("+1 602 555 %04d", (n*7)%10000)
+	rec[6] = spCurrency[r.IntN(len(spCurrency))]
+	rec[7] = spZones[r.IntN(len(spZones))]
+	rec[8] = strconv.FormatFloat(-60+r.Float64()*120, 'f', 4, 64)
+	rec[9] = strconv.FormatFloat(-170+r.Float64()*340, 'f', 4, 64)
+	rec[10] = "u" + strconv.Itoa(n)
+	rec[11] = "Exam#" + strconv.Itoa(n) + "ok"
+	rec[12] = spActive[r.IntN(len(spActive))]
+	rec[13] = "S" + strconv.Itoa(1_000_000+n)
+	rec[14] = "HR-" + strconv.Itoa(n)
+	switch k := r.IntN(1000); {
+	case k < 3:
+		rec[2] = "user" + strconv.Itoa(n) + "example.edu"
+	case k < 6:
+		rec[6] = "usd"
+	case k < 8:
+		rec[8] = "95.5"
+	case k < 10:
+		rec[11] = "password"
+	case k < 11 && n > 10:
+		rec[2] = "user" + strconv.Itoa(n-10) + "@example.edu"
+	}
+}

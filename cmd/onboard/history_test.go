@@ -112,6 +112,12 @@ func TestRunJSONComparesInvalidRowsWithThePreviousRun(t *testing.T) {
 	assert.Equal(t, []int{1, 1}, []int{*second.NewInvalid, *second.StillInvalid}, "one old, one new")
 	assert.Contains(t, second.Next, "fix the 2 invalid rows")
 
+	// Nothing to fix: no fix file is written, and the report names none
+	// (yesterday's is still there, but it is not this run's).
+	third := run(smartappGood)
+	assert.Empty(t, third.FixFile)
+	assert.FileExists(t, filepath.Join(dir, "fix.csv"))
+
 	_, stdout, _ := onboard(t, "run", "-q", "--json", "-p", "nosuchvendor", "--no-state", "-o", filepath.Join(dir, "x.csv"), write(t, "r.csv", smartappGood))
 	var failed reports.Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &failed), stdout)

@@ -3,13 +3,17 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/providers/sim"
 )
 
@@ -70,4 +74,50 @@ func TestRunScopeSpellingsCreateOnce(t *testing.T) {
 	for key, n := range s.Store.Creates() {
 		assert.Equal(t, 1, n, "%s created %d times", key, n)
 	}
+}
+
+// tmpfs mounts a small tmpfs for the test, or skips when the machine does
+// not allow it (not root, no mount in a container).
+func tmpfs(t *testing.T, size string) string {
+	t.Helper()
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		t.Skip("a tmpfs needs root on Linux")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	return dir
+}
+
+// A full disk under the results: one clear error naming the file, exit 2,
+// no hang, no temporary file left, the state lock released.
+func TestRunOnAFullDisk(t *testing.T) {
+	full := tmpfs(t, "64k")
+	dir := t.TempDir()
+	in := roster(t, 3000)
+	out := filepath.Join(full, "results.csv")
+	stateFile := filepath.Join(dir, "s.db")
+	done := make(chan struct{})
+	var code int
+	var stderr string
+	go func() {
+		defer close(done)
+		code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--rate", "0", "--workers", "8",
+			"--state", stateFile, "-o", out, in)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run hung on a full disk")
+	}
+	assert.Equal(t, exitFatal, code, stderr)
+	assert.Contains(t, stderr, out+": no space left on device")
+	ents, err := os.ReadDir(full)
+	require.NoError(t, err)
+	assert.Empty(t, ents, "no half-written results, no temporary file")
+	st, err := state.Open(stateFile, state.Options{})
+	require.NoError(t, err, "the lock was released")
+	require.NoError(t, st.Close())
 }

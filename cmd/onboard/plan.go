@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http/httptest"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,10 @@ type planFlags struct {
 	stateFile string
 	noState   bool
 	quiet     bool
+	insecure  bool
+	timeout   time.Duration
+	existing  string
+	noBOM     bool
 	submit    submit.Options
 }
 
@@ -61,6 +66,10 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "the run's state store, read only")
 	fl.BoolVar(&f.noState, "no-state", false, "plan as if no run had happened")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
+	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
+	fl.StringVar(&f.existing, "existing", "adopt", "what the run will do with a person the vendor already has (adopt, skip, fail): its API calls")
+	fl.BoolVar(&f.noBOM, "no-bom", false, "CSV plan: no UTF-8 byte order mark at the start")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "requests per second, for the plan's lookups and the run's estimate (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
@@ -78,8 +87,20 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		return usagef(cmd, "--workers %d: use 1 or more", f.submit.Workers)
 	case f.submit.Retries < 0:
 		return usagef(cmd, "--retries %d: use 0 or more", f.submit.Retries)
+	case f.timeout < 0:
+		return usagef(cmd, "--timeout %s: must not be negative", f.timeout)
 	case f.offline && f.simulate:
 		return usagef(cmd, "--offline and --simulate: choose one")
+	}
+	var err error
+	if f.submit.Existing, err = submit.ParseExisting(f.existing); err != nil {
+		return usagef(cmd, "--existing %v", err)
+	}
+	// Before anything is opened or started: where credentials go.
+	if f.baseURL != "" && !f.simulate && !f.offline {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return fatal(err)
+		}
 	}
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
@@ -97,6 +118,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		return err
 	}
 	defer stop()
+	// One pooled client: about --workers connections, deadlines on each
+	// call, no redirect off the host.
+	cfg.HTTP = providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})
 	if !f.offline {
 		client, err := reg.New(cfg)
 		if err != nil {
@@ -126,12 +150,13 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	}
 
 	sum := batch.NewSummary("plan", reg.ID, path)
-	sum.Warnings = src.mapper.Warnings()
+	sum.Warnings = src.warnings()
+	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	var est batch.PlanEstimate
 	var sink batch.Sink = discardSink{}
 	if f.out != "" {
-		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est); err != nil {
+		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est, f.noBOM); err != nil {
 			return fatal(err)
 		}
 	}

@@ -121,3 +121,13 @@ func TestPlanCredentialsAndFailures(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--workers 0")
 }
+
+// A --base-url that would send credentials in the clear is refused before
+// anything is read or asked.
+func TestPlanChecksBaseURL(t *testing.T) {
+	t.Setenv("ONBOARD_TOKEN", "t0ken")
+	code, _, stderr := onboard(t, "plan", "-q", "-p", "smartapp", "--no-state", "--base-url", "http://vendor.example", write(t, "r.csv", smartappGood))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "http://")
+	assert.NotContains(t, stderr, "t0ken")
+}

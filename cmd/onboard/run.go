@@ -11,7 +11,6 @@ import (
 	"math"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -122,6 +121,7 @@ type fileRun struct {
 	still    int   // invalid rows that were invalid then too
 	scope    state.Scope
 	hash     string // the roster's sha256, "" without a state store
+	fixRows  int    // rows written to the fix file (0: none written)
 }
 
 // report is the morning report line for a run, or for the error that kept
@@ -139,10 +139,8 @@ func (fr *fileRun) report(f *runFlags, err error) *reports.Report {
 		r.NewInvalid, r.StillInvalid = &fr.fresh, &fr.still
 	}
 	r.Results = f.out
-	if f.failedOut != "" {
-		if _, serr := os.Stat(f.failedOut); serr == nil {
-			r.FixFile = f.failedOut
-		}
+	if fr.fixRows > 0 {
+		r.FixFile = f.failedOut // none is written when nothing failed
 	}
 	var ee *exitError
 	if errors.As(err, &ee) && ee.code == exitFatal && ee.err != nil {
@@ -318,6 +316,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		return fr, fatal(fmt.Errorf("write results: %w", closeErr))
 	}
 	reportFixFile(stderr, fix)
+	if fix != nil {
+		fr.fixRows = fix.Rows()
+	}
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
 	return fr, explainExit(runExit(ctx, sum, runErr), runErr, f, sum, from.of(credentialNames(reg.Credentials)))
 }
@@ -605,6 +606,10 @@ func reportFixFile(w io.Writer, fo *reports.FailedOut) {
 	case fo.Rows() == 0:
 		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
 	default:
-		fmt.Fprintf(w, "fix file: %s (%d rows to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows())
+		rows := "rows"
+		if fo.Rows() == 1 {
+			rows = "row"
+		}
+		fmt.Fprintf(w, "fix file: %s (%d %s to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows(), rows)
 	}
 }

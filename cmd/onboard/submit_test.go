@@ -106,8 +106,9 @@ func TestRunBreakerStopsADeadHost(t *testing.T) {
 	for i := range n {
 		b.WriteString("A,B,p" + strings.Repeat("x", i+1) + "@smartapp.com,smartapp.com,headquarters\n")
 	}
-	out := filepath.Join(t.TempDir(), "results.csv")
-	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--no-state", "--rate", "0", "--retries", "0",
+	dir := t.TempDir()
+	out, st := filepath.Join(dir, "results.csv"), filepath.Join(dir, "state.db")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--state", st, "--rate", "0", "--retries", "0",
 		"--workers", "2", "-o", out, write(t, "r.csv", b.String()))
 	assert.Equal(t, 2, code, stderr)
 	assert.Contains(t, stderr, "10 rows in a row ended with a network error")
@@ -121,4 +122,43 @@ func TestRunBreakerStopsADeadHost(t *testing.T) {
 		}
 	}
 	assert.GreaterOrEqual(t, notAttempted, n-12, "stopped after about 10 rows: %v", statuses)
+	assert.Equal(t, []string{"breaker"}, historyStatuses(t, st), "history says why it stopped")
+}
+
+// --max-creates stops the run at that many creates: the rest are
+// not_attempted, exit 1, and a second run goes on from there.
+func TestRunMaxCreates(t *testing.T) {
+	s, url := simulator(t, "smartapp", sim.Options{})
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,E-mail,Company,Location\n")
+	const n = 12
+	for i := range n {
+		b.WriteString("A,B,m" + strings.Repeat("x", i+1) + "@smartapp.com,smartapp.com,headquarters\n")
+	}
+	roster := write(t, "r.csv", b.String())
+	dir := t.TempDir()
+	out, st := filepath.Join(dir, "results.csv"), filepath.Join(dir, "state.db")
+	args := []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--state", st, "--rate", "0", "-o", out, "--max-creates", "5", roster}
+	code, _, stderr := onboard(t, args...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "--max-creates 5 reached")
+	assert.Equal(t, 5, s.Store.Len(), "exactly 5 created")
+	var created, notAttempted int
+	for _, st := range column(readCSV(t, out), "status") {
+		switch st {
+		case "created":
+			created++
+		case "not_attempted":
+			notAttempted++
+		}
+	}
+	assert.Equal(t, 5, created)
+	assert.Equal(t, n-5, notAttempted)
+
+	code, _, stderr = onboard(t, args...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Equal(t, 10, s.Store.Len(), "the next run creates the next 5")
+	code, hist, _ := onboard(t, "history", "--state", st)
+	require.Equal(t, 0, code)
+	assert.Contains(t, hist, "interrupted")
 }

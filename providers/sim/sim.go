@@ -29,10 +29,19 @@ import (
 type Options struct {
 	RateLimit float64       // requests per second before 429; 0 means none
 	Latency   time.Duration // added to every answer
-	FailRate  float64       // share of requests answered 500 (0..1)
-	DropRate  float64       // share of requests whose connection is dropped after the request was read (0..1)
-	Licences  int           // licences available (vendors that count them); 0 means unlimited
-	Seed      uint64        // for the fault dice; 0 picks one
+	// LatencyJitter adds a random delay of up to this much to every answer.
+	LatencyJitter time.Duration
+	FailRate      float64 // share of requests answered 500 (0..1)
+	DropRate      float64 // share of requests whose connection is dropped after the request was read (0..1)
+	// LimitRate is the share of requests answered 429 at random (0..1),
+	// with Retry-After: RetryAfter in whole seconds.
+	LimitRate  float64
+	RetryAfter time.Duration
+	// AllMethods applies FailRate, DropRate and LimitRate to lookups (GET)
+	// too, not only to creates and token calls (POST).
+	AllMethods bool
+	Licences   int    // licences available (vendors that count them); 0 means unlimited
+	Seed       uint64 // for the fault dice; 0 picks one
 }
 
 // Stats counts what a simulator saw.
@@ -43,14 +52,30 @@ type Stats struct {
 	Dropped     atomic.Int64
 }
 
-// Middleware wraps a vendor handler with the faults in opt. Faults apply
-// only to POST requests (creates and token calls), so lookups stay reliable.
-func Middleware(opt Options, stats *Stats, next http.Handler) http.Handler {
-	var lim *rate.Limiter
+// faults is one setting of the faults, swapped whole by SetFaults.
+type faults struct {
+	opt Options
+	lim *rate.Limiter
+}
+
+func newFaults(opt Options) *faults {
+	f := &faults{opt: opt}
 	if opt.RateLimit > 0 {
-		lim = rate.NewLimiter(rate.Limit(opt.RateLimit), max(1, int(opt.RateLimit/10)))
+		f.lim = rate.NewLimiter(rate.Limit(opt.RateLimit), max(1, int(opt.RateLimit/10)))
 	}
-	seed := opt.Seed
+	return f
+}
+
+// Middleware wraps a vendor handler with the faults in opt. Faults apply
+// only to POST requests (creates and token calls), so lookups stay
+// reliable, unless opt.AllMethods.
+func Middleware(opt Options, stats *Stats, next http.Handler) http.Handler {
+	cur := &atomic.Pointer[faults]{}
+	cur.Store(newFaults(opt))
+	return middleware(cur, opt.Seed, stats, next)
+}
+
+func middleware(cur *atomic.Pointer[faults], seed uint64, stats *Stats, next http.Handler) http.Handler {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
@@ -66,20 +91,32 @@ func Middleware(opt Options, stats *Stats, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stats.Requests.Add(1)
-		if opt.Latency > 0 {
+		f := cur.Load()
+		opt := f.opt
+		d := opt.Latency
+		if opt.LatencyJitter > 0 {
+			d += time.Duration(roll() * float64(opt.LatencyJitter))
+		}
+		if d > 0 {
 			select {
-			case <-time.After(opt.Latency):
+			case <-time.After(d):
 			case <-r.Context().Done():
 				return
 			}
 		}
-		if r.Method != http.MethodPost {
+		if r.Method != http.MethodPost && !opt.AllMethods {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if lim != nil && !lim.Allow() {
+		if f.lim != nil && !f.lim.Allow() {
 			stats.RateLimited.Add(1)
 			w.Header().Set("Retry-After", "1")
+			http.Error(w, `{"message":"Too Many Requests"}`, http.StatusTooManyRequests)
+			return
+		}
+		if opt.LimitRate > 0 && roll() < opt.LimitRate {
+			stats.RateLimited.Add(1)
+			w.Header().Set("Retry-After", strconv.Itoa(int(opt.RetryAfter.Round(time.Second)/time.Second)))
 			http.Error(w, `{"message":"Too Many Requests"}`, http.StatusTooManyRequests)
 			return
 		}
@@ -255,7 +292,15 @@ func HasBearer(r *http.Request, token string) bool {
 // Server that hands out creds.
 func NewServer(opt Options, h http.Handler, store *Store, creds map[string]string) *Server {
 	stats := &Stats{}
-	return &Server{Handler: Middleware(opt, stats, h), Store: store, Stats: stats, Credentials: creds}
+	cur := &atomic.Pointer[faults]{}
+	cur.Store(newFaults(opt))
+	return &Server{Handler: middleware(cur, opt.Seed, stats, h), Store: store, Stats: stats, Credentials: creds, faults: cur}
+}
+
+// SetFaults changes the faults from the next request on (the vendor's own
+// settings, such as Licences, stay as they were built).
+func (s *Server) SetFaults(opt Options) {
+	s.faults.Store(newFaults(opt))
 }
 
 // Server is a running vendor simulator: its handler (faults included), its
@@ -266,6 +311,7 @@ type Server struct {
 	Store       *Store
 	Stats       *Stats
 	Credentials map[string]string
+	faults      *atomic.Pointer[faults]
 }
 
 // WriteJSON writes v as a JSON answer with status.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,4 +60,42 @@ func TestNewServer(t *testing.T) {
 	assert.Equal(t, http.StatusCreated, w.Code)
 	assert.Equal(t, int64(2), srv.Stats.Requests.Load())
 	assert.Equal(t, int64(1), srv.Stats.Failed.Load())
+}
+
+func TestFaultKit(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusCreated) })
+	srv := NewServer(Options{LimitRate: 1, RetryAfter: 2 * time.Second}, ok, NewStore(), nil)
+	send := func(method string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		srv.Handler.ServeHTTP(w, httptest.NewRequest(method, "/", nil))
+		return w
+	}
+	// Random 429s carry their Retry-After.
+	w := send(http.MethodPost)
+	assert.Equal(t, http.StatusTooManyRequests, w.Code)
+	assert.Equal(t, "2", w.Header().Get("Retry-After"))
+	assert.Equal(t, http.StatusCreated, send(http.MethodGet).Code, "lookups spared by default")
+
+	// AllMethods: lookups fail too.
+	srv.SetFaults(Options{FailRate: 1, AllMethods: true})
+	assert.Equal(t, http.StatusInternalServerError, send(http.MethodGet).Code)
+	assert.Equal(t, int64(1), srv.Stats.Failed.Load())
+
+	// Off again, with a bounded random latency.
+	srv.SetFaults(Options{LatencyJitter: 5 * time.Millisecond})
+	start := time.Now()
+	for range 10 {
+		assert.Equal(t, http.StatusCreated, send(http.MethodPost).Code)
+	}
+	assert.Less(t, time.Since(start), time.Second)
+
+	// Shares are shares: about 30% of 2,000 fail.
+	srv.SetFaults(Options{FailRate: 0.3, Seed: 7})
+	failed := 0
+	for range 2000 {
+		if send(http.MethodPost).Code == http.StatusInternalServerError {
+			failed++
+		}
+	}
+	assert.InDelta(t, 600, failed, 100)
 }
