@@ -43,6 +43,9 @@ type Outcome struct {
 	Status   Status
 	ID       string    // vendor's created ID (or the stored one when skipped)
 	Problems []Problem // every failing field for invalid rows; one for vendor failures
+	// Warnings are what validation flagged without refusing the row (a
+	// rounded number, an unlikely date): a valid row may carry them.
+	Warnings []Problem
 	// The vendor's raw answer for the row's last attempt.
 	VendorStatus int
 	VendorCode   string
@@ -77,6 +80,10 @@ type Summary struct {
 	Recovered int               // unknown outcomes resolved as created
 	Warnings  []string          // e.g. unmapped columns
 	HeaderRow int               // the row the header was read from; 0: not known
+	// WarnedRows counts rows with warnings (valid or not), ByWarning the
+	// warnings by code.
+	WarnedRows int
+	ByWarning  map[string]int
 	// Notices are worth knowing but not a problem, e.g. the columns that
 	// go into smartapp's metadata.
 	Notices []string
@@ -109,6 +116,15 @@ func (s *Summary) Add(o *Outcome) {
 		s.ByCode[p.Code]++
 		if p.Field != "" {
 			s.ByField[p.Field]++
+		}
+	}
+	if len(o.Warnings) > 0 {
+		s.WarnedRows++
+		if s.ByWarning == nil {
+			s.ByWarning = map[string]int{}
+		}
+		for _, w := range o.Warnings {
+			s.ByWarning[w.Code]++
 		}
 	}
 }

@@ -21,6 +21,7 @@ type item struct {
 	rec      schema.Record
 	key      string
 	problems []Problem
+	warnings []Problem
 }
 
 func (it *item) valid() bool { return len(it.problems) == 0 }
@@ -74,12 +75,12 @@ func newValidator(s *schema.Schema, m *schema.Mapper) *validator {
 func (v *validator) item(row read.Row) item {
 	rec, errs := v.m.Map(row.Cells)
 	errs = rowProblems(row, errs)
-	if len(errs) == 0 {
-		errs = v.dedup.Check(rec, row.Line)
+	if !schema.Failed(errs) {
+		errs = append(errs, v.dedup.Check(rec, row.Line)...)
 	}
 	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec}
 	v.seq++
-	it.problems = problems(errs)
+	it.problems, it.warnings = problems(errs)
 	if it.valid() {
 		it.key = v.s.KeyOf(rec)
 	}
@@ -95,14 +96,16 @@ func rowProblems(row read.Row, errs []schema.FieldError) []schema.FieldError {
 	return append([]schema.FieldError{{Code: schema.MalformedRow, Message: row.Malformed}}, errs...)
 }
 
-// problems turns validation errors into report problems; nil for none.
-func problems(errs []schema.FieldError) []Problem {
-	if len(errs) == 0 {
-		return nil
+// problems turns validation errors into report problems and warnings;
+// nil for none.
+func problems(errs []schema.FieldError) (probs, warns []Problem) {
+	for _, e := range errs {
+		p := Problem{Code: string(e.Code), Field: e.Field, Message: e.Message}
+		if e.Warning {
+			warns = append(warns, p)
+		} else {
+			probs = append(probs, p)
+		}
 	}
-	out := make([]Problem, len(errs))
-	for i, e := range errs {
-		out[i] = Problem{Code: string(e.Code), Field: e.Field, Message: e.Message}
-	}
-	return out
+	return probs, warns
 }

@@ -167,20 +167,28 @@ type ordered struct {
 type cellStore struct {
 	mu sync.Mutex
 	m  map[int][]string
+	w  map[int][]Problem // validation warnings, for the few rows with any
 }
 
-func (c *cellStore) put(seq int, cells []string) {
+func (c *cellStore) put(seq int, cells []string, warnings []Problem) {
 	c.mu.Lock()
 	c.m[seq] = cells
+	if len(warnings) > 0 {
+		if c.w == nil {
+			c.w = map[int][]Problem{}
+		}
+		c.w[seq] = warnings
+	}
 	c.mu.Unlock()
 }
 
-func (c *cellStore) take(seq int) []string {
+func (c *cellStore) take(seq int) ([]string, []Problem) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cells := c.m[seq]
+	cells, warnings := c.m[seq], c.w[seq]
 	delete(c.m, seq)
-	return cells
+	delete(c.w, seq)
+	return cells, warnings
 }
 
 // dispatcher turns validated rows into outcomes (invalid, skipped, not
@@ -237,7 +245,7 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 			}
 			continue
 		}
-		d.cells.put(it.seq, it.cells)
+		d.cells.put(it.seq, it.cells, it.warnings)
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
 		select {
@@ -259,7 +267,7 @@ func (d *dispatcher) stopped() bool {
 // outcome decides a row that needs no request (done is true), or reports
 // that it must be sent.
 func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bool) (o Outcome, done bool) {
-	o = Outcome{Line: it.line, Cells: it.cells}
+	o = Outcome{Line: it.line, Cells: it.cells, Warnings: it.warnings}
 	switch p := known[it.key]; {
 	case !it.valid():
 		o.Status, o.Problems = Invalid, it.problems
@@ -346,7 +354,8 @@ func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-
 // fromResult turns a pool result into the row's outcome and queues its
 // state change.
 func (rc *reconciler) fromResult(res submit.Result) Outcome {
-	o := Outcome{Line: res.Job.Line, Cells: rc.cells.take(res.Job.Seq), Attempts: res.Attempts, Note: res.Note}
+	o := Outcome{Line: res.Job.Line, Attempts: res.Attempts, Note: res.Note}
+	o.Cells, o.Warnings = rc.cells.take(res.Job.Seq)
 	st := state.Outcome{Key: res.Job.Key}
 	switch {
 	case res.Err == nil:

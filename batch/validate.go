@@ -111,11 +111,12 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 	nk := len(dedup.Key())
 	for i, row := range c.rows {
 		errs := c.probs[i]
-		if len(errs) == 0 {
-			errs = dedup.CheckKeys(c.keys[i*nk:(i+1)*nk], row.Line)
+		if !schema.Failed(errs) {
+			errs = append(errs, dedup.CheckKeys(c.keys[i*nk:(i+1)*nk], row.Line)...)
 		}
-		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid, Problems: problems(errs)}
-		if len(errs) > 0 {
+		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid}
+		o.Problems, o.Warnings = problems(errs)
+		if len(o.Problems) > 0 {
 			o.Status = Invalid
 		}
 		sum.Add(&o)

@@ -66,6 +66,11 @@ func newResultRecord(o *batch.Outcome) resultRecord {
 			msgs = append(msgs, m)
 		}
 	}
+	// Warnings follow in the message column only: the row's codes stay
+	// those of its status.
+	for _, w := range o.Warnings {
+		msgs = append(msgs, warningText(w))
+	}
 	return resultRecord{
 		Row:          o.Line,
 		Status:       csvText(o.Status),

@@ -42,6 +42,9 @@ func SummaryLine(s *batch.Summary) string {
 	for _, l := range statusLines(s) {
 		fmt.Fprintf(&b, ", %d %s", l.value, l.label)
 	}
+	if s.WarnedRows > 0 {
+		fmt.Fprintf(&b, ", %d with warnings", s.WarnedRows)
+	}
 	if codes := countLines(s.ByCode); len(codes) > 0 {
 		parts := make([]string, len(codes))
 		for i, l := range codes {
@@ -117,6 +120,15 @@ func identityLines(s *batch.Summary, command string) []line {
 	return []line{{"Command", cmp.Or(s.Command, command)}, {"Provider", s.Provider}, {"Input", s.Input}}
 }
 
+// warnedSections count the rows with warnings and the warnings by code,
+// when there are any.
+func warnedSections(s *batch.Summary) []section {
+	if s.WarnedRows == 0 {
+		return nil
+	}
+	return []section{{"Row warnings", append([]line{{"Rows with warnings", s.WarnedRows}}, countLines(s.ByWarning)...)}}
+}
+
 // headerLines say which row held the header, when known.
 func headerLines(s *batch.Summary) []line {
 	if s.HeaderRow <= 0 {
@@ -132,12 +144,14 @@ func validationSections(s *batch.Summary) []section {
 	}
 	head := append(identityLines(s, "validate"), headerLines(s)...)
 	head = append(head, line{"Rows read", s.RowsRead})
-	return append([]section{
+	out := []section{
 		{"Validation", append(head, statusLines(s)...)},
 		{"Problems by code", countLines(s.ByCode)},
 		{"Problems by field", countLines(s.ByField)},
-		{"Warnings", warningLines(s)},
-	}, noticeSection(s)...)
+	}
+	out = append(out, warnedSections(s)...)
+	out = append(out, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }
 
 // resultsSections is the results sheet's Summary sheet.
@@ -166,12 +180,13 @@ func resultsSections(s *batch.Summary) []section {
 	for _, k := range slices.Sorted(maps.Keys(s.Settings)) {
 		settings = append(settings, line{k, s.Settings[k]})
 	}
-	return append([]section{
+	out := []section{
 		{"Run", run},
 		{"Rows by status", statusLines(s)},
 		{"Problems by code", countLines(s.ByCode)},
 		{"Problems by field", countLines(s.ByField)},
-		{"Settings", settings},
-		{"Warnings", warningLines(s)},
-	}, noticeSection(s)...)
+	}
+	out = append(out, warnedSections(s)...)
+	out = append(out, section{"Settings", settings}, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }

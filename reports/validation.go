@@ -71,6 +71,9 @@ func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
 	v.roster = v.mask.into(v.roster, o.Cells)
 	roster := v.roster
 	problems := o.Problems
+	if len(o.Warnings) > 0 {
+		problems = append(problems[:len(problems):len(problems)], o.Warnings...)
+	}
 	if len(problems) == 0 {
 		problems = []batch.Problem{{}} // one line even without a problem
 	}
@@ -80,12 +83,24 @@ func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
 		if i == 0 {
 			note = o.Note
 		}
-		v.cells = append(v.cells[:0], strconv.Itoa(o.Line), string(o.Status), p.Code, p.Field, withNote(p.Message, note))
+		warning := i >= len(o.Problems) && len(o.Warnings) > 0
+		msg := p.Message
+		if warning {
+			msg = warningText(p)
+		}
+		v.cells = append(v.cells[:0], strconv.Itoa(o.Line), string(o.Status), p.Code, p.Field, withNote(msg, note))
 		v.cells = append(v.cells, roster...)
 		v.tones = append(v.tones[:0], make([]tone, len(v.cells))...)
-		if succeeded(o.Status) {
+		switch {
+		case warning:
+			// The warned cell stands out, yellow, whatever the status.
 			v.tones[1] = statusTone(o.Status)
-		} else {
+			for _, c := range v.columnsOf(p.Field) {
+				v.tones[fixed+c] = toneNotAttempted
+			}
+		case succeeded(o.Status):
+			v.tones[1] = statusTone(o.Status)
+		default:
 			for c := 1; c < fixed; c++ {
 				v.tones[c] = toneBad
 			}
@@ -118,4 +133,12 @@ func (v *validation) columnsOf(field string) []int {
 		}
 	}
 	return out
+}
+
+// warningText is a warning as the message column shows it.
+func warningText(w batch.Problem) string {
+	if w.Field != "" {
+		return "warning: " + w.Field + " " + w.Message
+	}
+	return "warning: " + w.Message
 }

@@ -17,7 +17,7 @@ import (
 func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 	if len(m.s.Rules) > 0 {
 		errs := m.MapInto(rec, cells)
-		if len(errs) == 0 {
+		if !Failed(errs) {
 			for i, k := range m.s.Key {
 				keys[i], _ = rec[k].(string)
 			}
@@ -67,9 +67,13 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 			v, fe = parse(f, raw, m.dateFormat)
 			present = fe != nil || v != nil
 		}
-		switch {
-		case fe != nil:
+		if fe != nil {
 			errs = append(errs, *fe)
+			if !fe.Warning {
+				continue
+			}
+		}
+		switch {
 		case !present:
 			if src.required {
 				errs = append(errs, FieldError{Field: f.Name, Code: MissingRequired, Message: m.missingMessage(src)})
@@ -78,7 +82,7 @@ func (m *Mapper) Check(rec Record, cells []string, keys []string) []FieldError {
 			keys[src.key] = raw
 		}
 	}
-	if len(errs) > 0 {
+	if Failed(errs) {
 		clear(keys)
 	}
 	return errs

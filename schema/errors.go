@@ -16,6 +16,12 @@ const (
 	CellTooLong       Code = "CELL_TOO_LONG" // a cell longer than the output format can hold
 	// MalformedRow: the row has values beyond the header's last column.
 	MalformedRow Code = "MALFORMED_ROW"
+	// FormulaNoValue: the cell holds a formula whose result was never
+	// saved (an error for a required field, else a warning).
+	FormulaNoValue Code = "FORMULA_NO_VALUE"
+	// Warning codes: the row is valid, and the report says what to check.
+	RoundedNumber Code = "ROUNDED_NUMBER" // a spreadsheet already rounded the number
+	UnlikelyValue Code = "UNLIKELY_VALUE" // valid for the vendor, but probably a typo
 )
 
 // FieldError is one problem with one field of one row. Field is the vendor's
@@ -26,6 +32,20 @@ type FieldError struct {
 	Code    Code
 	Message string
 	Value   string
+	// Warning marks a problem that does not make the row invalid: the
+	// value is kept and sent, and the report shows the warning.
+	Warning bool
+}
+
+// Failed reports whether errs holds a problem that makes the row invalid
+// (anything but a warning).
+func Failed(errs []FieldError) bool {
+	for i := range errs {
+		if !errs[i].Warning {
+			return true
+		}
+	}
+	return false
 }
 
 func (e FieldError) Error() string {

@@ -45,8 +45,16 @@ type Field struct {
 	// CheckNumber is Check for a Number field, given the number parsed
 	// once: a range, say. It returns a message naming the expected form.
 	CheckNumber func(float64) string
-	MinLen      int // in runes; 0 means no limit
-	MaxLen      int // in runes; 0 means no limit
+	// Warn is a check the vendor does not document (a plausibility rule):
+	// a value it flags is valid and sent, with a warning on the row.
+	// Dates get it as YYYY-MM-DD.
+	Warn func(string) string
+	// Past marks a date that cannot be in the future (a date of birth): a
+	// two-digit year in date_format resolves into the past (04/17/66 is
+	// 1966, not 2066).
+	Past   bool
+	MinLen int // in runes; 0 means no limit
+	MaxLen int // in runes; 0 means no limit
 	// Aliases are other roster headers that mean this field ("Given Name").
 	Aliases []string
 	// Secret fields (passwords) are masked in every output.

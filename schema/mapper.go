@@ -53,7 +53,7 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	if m == nil {
 		m = &Mapping{}
 	}
-	mp := &Mapper{s: s, header: header, extraCol: -1, dateFormat: m.DateFormat,
+	mp := &Mapper{s: s, header: header, extraCol: -1, dateFormat: goLayout(m.DateFormat),
 		secret: make([]bool, len(header)), fieldCols: map[string][]int{}}
 	if err := checkMappingFields(s, m); err != nil {
 		return nil, err
@@ -402,7 +402,9 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 		v, fe := parse(f, raw, m.dateFormat)
 		if fe != nil {
 			errs = append(errs, *fe)
-			continue
+			if !fe.Warning {
+				continue
+			}
 		}
 		if f.Name == m.s.Extra {
 			obj, _ := v.(map[string]any)
@@ -515,6 +517,9 @@ func (src *source) value(cells []string) string {
 // splitName returns part 1 (first name) or 2 (last name) of a full name.
 // "Lee, Ann" is unambiguous; otherwise the last word is the last name.
 func splitName(s string, part int) string {
+	// Runs of white space (double spaces, tabs, non-breaking spaces, line
+	// breaks) are one space: "Wilson  K" is "Wilson K".
+	s = strings.Join(strings.Fields(s), " ")
 	if first, last, ok := strings.Cut(s, ","); ok {
 		if part == 1 {
 			return strings.TrimSpace(last)
@@ -542,7 +547,7 @@ func runRules(s *Schema, rec Record, errs []FieldError) []FieldError {
 	}
 	failed := make(map[string]bool, len(errs))
 	for _, e := range errs {
-		failed[e.Field] = true
+		failed[e.Field] = failed[e.Field] || !e.Warning
 	}
 	for _, r := range s.Rules {
 		for _, e := range r.Check(rec) {
@@ -572,7 +577,7 @@ func FromJSON(s *Schema, body map[string]any) (Record, []FieldError) {
 			continue
 		}
 		v, fe := fromJSONValue(f, raw)
-		if fe != nil {
+		if fe != nil && !fe.Warning { // the vendor does not refuse what a warning flags
 			errs = append(errs, *fe)
 			continue
 		}

@@ -36,17 +36,25 @@ func parse(f *Field, s, dateFormat string) (any, *FieldError) {
 		}
 		return b, nil
 	case Date:
-		t, ok := ParseDate(s, dateFormat)
+		t, ok := parseDate(s, dateFormat, f.Past)
 		if !ok {
 			want := "a date as YYYY-MM-DD"
 			if dateFormat != "" {
-				want += " or " + dateFormat
+				want = "a date as " + DateWords(dateFormat) + " or YYYY-MM-DD"
 			}
-			return nil, f.fail(InvalidValue, s, "must be "+want)
+			return nil, f.fail(InvalidValue, s, fmt.Sprintf("must be %s (read %q)", want, s))
 		}
+		iso := t.Format("2006-01-02")
 		if f.Check != nil {
-			if msg := f.Check(t.Format("2006-01-02")); msg != "" {
+			if msg := f.Check(iso); msg != "" {
 				return nil, f.fail(InvalidValue, s, msg)
+			}
+		}
+		if f.Warn != nil {
+			if msg := f.Warn(iso); msg != "" {
+				w := f.fail(UnlikelyValue, s, msg)
+				w.Warning = true
+				return t, w
 			}
 		}
 		return t, nil
@@ -82,10 +90,10 @@ func parse(f *Field, s, dateFormat string) (any, *FieldError) {
 		return m, nil
 	default:
 		s, fe := f.checkText(s, nil)
-		if fe != nil {
+		if fe != nil && !fe.Warning {
 			return nil, fe
 		}
-		return s, nil
+		return s, fe
 	}
 }
 
@@ -136,7 +144,8 @@ func (f *Field) checkBoolean(s string) (bool, *FieldError) {
 	return b, nil
 }
 
-// checkText checks a String cell and returns its canonical spelling.
+// checkText checks a String cell and returns its canonical spelling, and
+// a warning when a spreadsheet has already rounded the number it holds.
 func (f *Field) checkText(s string, plain plainPattern) (string, *FieldError) {
 	s = f.canonical(s)
 	if fe := f.checkEnum(s); fe != nil {
@@ -145,7 +154,39 @@ func (f *Field) checkText(s string, plain plainPattern) (string, *FieldError) {
 	if fe := f.checkStringPlain(s, plain); fe != nil {
 		return "", fe
 	}
+	if len(s) >= 5 && s[0] >= '0' && s[0] <= '9' && !f.Secret {
+		if msg := roundedNumber(s); msg != "" {
+			w := f.fail(RoundedNumber, s, msg)
+			w.Warning = true
+			return s, w
+		}
+	}
 	return s, nil
+}
+
+// roundedNumber explains a value a spreadsheet has already rounded to its
+// 15 significant digits: the scientific form (4.11111111111111E+15) held
+// as text, or an integer of 16 or more digits whose digits past the 15th
+// are zeros (4111111111111110). "" for anything else.
+func roundedNumber(s string) string {
+	if s[1] == '.' && strings.ContainsAny(s, "Ee") {
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return s + " is a number in scientific notation, as a spreadsheet shows a long number: the digits after the first 15 are lost; format the column as Text and type the full value"
+		}
+		return ""
+	}
+	if len(s) < 16 || s[0] == '0' { // a leading zero: text, never a number
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return ""
+		}
+	}
+	if len(strings.TrimRight(s, "0")) > 15 {
+		return ""
+	}
+	return s + " has 16 or more digits but ends in zeros after the 15th: a spreadsheet may have rounded it (Excel and LibreOffice keep 15 digits); check it against the source"
 }
 
 // canonical maps a synonym or a differently cased enum value to the Enum's
@@ -237,10 +278,18 @@ func ParseBool(s string) (bool, bool) {
 }
 
 // ParseDate accepts ISO dates (with an optional time) and layout.
-func ParseDate(s, layout string) (time.Time, bool) {
+func ParseDate(s, layout string) (time.Time, bool) { return parseDate(s, layout, false) }
+
+// parseDate is ParseDate; past moves a two-digit year that lands in the
+// future a century back (Go reads 00-68 as 20xx).
+func parseDate(s, layout string, past bool) (time.Time, bool) {
 	if layout != "" {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
+			t = t.UTC()
+			if past && strings.Contains(layout, "06") && !strings.Contains(layout, "2006") && t.After(time.Now()) {
+				t = t.AddDate(-100, 0, 0)
+			}
+			return t, true
 		}
 	}
 	for _, l := range dateLayouts {
@@ -263,4 +312,27 @@ func CheckEmail(s string) string {
 		return "must be an email address such as ann.lee@example.com"
 	}
 	return ""
+}
+
+// dateWords says a Go layout in the words people know: 01/02/06 is
+// MM/DD/YY.
+var dateWords = strings.NewReplacer(
+	"2006", "YYYY", "January", "MMMM", "Jan", "MMM", "Monday", "dddd", "Mon", "ddd",
+	"01", "MM", "02", "DD", "_2", "D", "06", "YY", "15", "hh", "03", "hh", "04", "mm", "05", "ss",
+	"PM", "AM/PM", "pm", "am/pm", "1", "M", "2", "D", "3", "h", "4", "m", "5", "s",
+)
+
+// DateWords is a Go date layout as YYYY, MM, DD… (01/02/06 → MM/DD/YY).
+func DateWords(layout string) string { return dateWords.Replace(layout) }
+
+// goLayout turns a date_format written in words (DD/MM/YYYY, MM/DD/YY,
+// D MMM YYYY) into Go's layout; a Go layout comes back unchanged.
+func goLayout(format string) string {
+	if !strings.Contains(format, "YY") && !strings.Contains(format, "DD") && !strings.Contains(format, "MM") {
+		return format
+	}
+	return strings.NewReplacer(
+		"YYYY", "2006", "YY", "06", "MMMM", "January", "MMM", "Jan", "MM", "01", "M", "1",
+		"DD", "02", "D", "2", "hh", "15", "HH", "15", "mm", "04", "ss", "05",
+	).Replace(format)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 )
 
 // A title row above the table, a stray cell on one row: the header is
@@ -49,4 +51,31 @@ func TestHeaderRowOption(t *testing.T) {
 	code, _, stderr = onboard(t, "validate", "-p", "bksb", "-m", mapping, shifted)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "1 rows read (header in row 2)")
+}
+
+// A valid row may carry warnings: the report's message column shows them
+// and the summary counts them; the exit code is that of a valid file.
+func TestValidWithWarnings(t *testing.T) {
+	in := write(t, "roster.csv", "Username,First Name,Last Name,DOB\nalee,Ann,Lee,1850-01-01\nbng,Bo,Ng,2001-02-03\n")
+	out := filepath.Join(t.TempDir(), "report.csv")
+	code, _, stderr := onboard(t, "validate", "-p", "bksb", "-o", out, in)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "2 valid, 0 invalid, 1 with warnings")
+	rows := readCSV(t, out)
+	assert.Equal(t, []string{"valid", "valid"}, column(rows, "status"))
+	assert.Equal(t, "UNLIKELY_VALUE", column(rows, "error_code")[0])
+	assert.Contains(t, column(rows, "message")[0], "warning: DateOfBirth is a date of birth before 1900")
+	assert.Empty(t, column(rows, "message")[1])
+
+	xlsx := filepath.Join(t.TempDir(), "report.xlsx")
+	code, _, stderr = onboard(t, "validate", "-p", "bksb", "-o", xlsx, in)
+	require.Equal(t, 0, code, stderr)
+	f, err := excelize.OpenFile(xlsx)
+	require.NoError(t, err)
+	defer f.Close()
+	summary, err := f.GetRows("Summary")
+	require.NoError(t, err)
+	assert.Contains(t, fmt.Sprint(summary), "[Rows with warnings 1]")
+	assert.Contains(t, fmt.Sprint(summary), "[UNLIKELY_VALUE 1]")
+	assert.Contains(t, fmt.Sprint(summary), "[Header row 1]")
 }

@@ -19,10 +19,12 @@ var update = flag.Bool("update", false, "rewrite samples/bksb/roster.xlsx from r
 func TestSampleRoster(t *testing.T) {
 	providertest.LoadSample(t, Schema.Provider, "roster.csv", "").Check(t, map[int]providertest.Row{
 		2: {}, 3: {}, 4: {}, 5: {}, 12: {},
-		6:  {Problems: map[string]schema.Code{"Username": schema.MissingRequired}},
-		7:  {Problems: map[string]schema.Code{"Email": schema.InvalidValue}},
-		8:  {Problems: map[string]schema.Code{"DateOfBirth": schema.InvalidValue}}, // 2092: in the future
-		9:  {Problems: map[string]schema.Code{"DateOfBirth": schema.InvalidValue}}, // 1897: before 1900
+		6: {Problems: map[string]schema.Code{"Username": schema.MissingRequired}},
+		7: {Problems: map[string]schema.Code{"Email": schema.InvalidValue}},
+		// bksb documents no range for a date of birth: an unlikely one is
+		// a warning, and the row is sent.
+		8:  {Warnings: map[string]schema.Code{"DateOfBirth": schema.UnlikelyValue}}, // 2092: in the future
+		9:  {Warnings: map[string]schema.Code{"DateOfBirth": schema.UnlikelyValue}}, // 1897: before 1900
 		10: {Problems: map[string]schema.Code{"Username": schema.DuplicateInFile}},
 		11: {Problems: map[string]schema.Code{"AutoEnrolCourses": schema.InvalidValue}}, // "TBC"
 	})

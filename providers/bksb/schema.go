@@ -26,7 +26,7 @@ var Schema = &schema.Schema{
 		{Name: "Email", Type: schema.String, Description: "Email address.", Check: schema.CheckEmail,
 			Aliases: []string{"E-mail", "Email Address", "E-mail Address", "Work Email"}, Example: "ann.lee@example.ac.uk"},
 		{Name: "DateOfBirth", Type: schema.Date, Description: "Date of birth (sent as a SimpleDateTime object).",
-			Check:   checkBirthDate,
+			Warn: checkBirthDate, Past: true,
 			Aliases: []string{"DOB", "Date of Birth", "Birth Date", "Birthdate"}, Example: "2004-09-17"},
 		{Name: "AutoEnrolCourses", Type: schema.Boolean, Description: "Auto-enrol courses to the user.",
 			Aliases: []string{"Auto Enrol", "Auto Enroll", "Auto Enroll Courses"}, Example: "true"},
@@ -36,11 +36,12 @@ var Schema = &schema.Schema{
 // minBirthDate is the earliest plausible date of birth.
 var minBirthDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// checkBirthDate rejects dates of birth in the future or before 1900: the
-// doc sets no range, but such a date is always a typo (a swapped century,
-// today's date in the wrong column) and bksb would store it as given.
+// checkBirthDate warns of a date of birth in the future or before 1900:
+// such a date is almost always a typo (a swapped century, today's date in
+// the wrong column) and bksb would store it as given. The doc sets no
+// range, so it is a warning, not a refusal.
 func checkBirthDate(s string) string {
-	const want = "must be a date of birth from 1900-01-01 to today"
+	const want = "is a date of birth before 1900 or in the future: check it (bksb stores it as given)"
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		return want

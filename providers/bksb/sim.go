@@ -143,7 +143,7 @@ func annotation(fe schema.FieldError) string {
 	case fe.Field == "Email":
 		return "The Email field is not a valid e-mail address."
 	case fe.Field == "DateOfBirth":
-		return "The DateOfBirth field must be a valid date from 1900-01-01 to today."
+		return "The DateOfBirth field must be a valid date."
 	}
 	return fmt.Sprintf("The field %s %s.", fe.Field, fe.Message)
 }

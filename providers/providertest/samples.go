@@ -77,6 +77,7 @@ func (s *Sample) Map(t *testing.T, line int) (schema.Record, []schema.FieldError
 // valid row the vendor's answer ("" for created).
 type Row struct {
 	Problems map[string]schema.Code
+	Warnings map[string]schema.Code // on a valid row, which is sent
 	Vendor   providers.Code
 }
 
@@ -96,13 +97,18 @@ func (s *Sample) Check(t *testing.T, want map[int]Row) {
 		require.True(t, ok, "no outcome for line %d", line)
 		rec, errs := mp.Map(cells)
 		errs = append(errs, dedup.Check(rec, line)...)
-		var got map[string]schema.Code
+		var got, warned map[string]schema.Code
 		for _, fe := range errs {
-			if got == nil {
-				got = map[string]schema.Code{}
+			m := &got
+			if fe.Warning {
+				m = &warned
 			}
-			got[fe.Field] = fe.Code
+			if *m == nil {
+				*m = map[string]schema.Code{}
+			}
+			(*m)[fe.Field] = fe.Code
 		}
+		assert.Equal(t, w.Warnings, warned, "line %d: warnings %v", line, errs)
 		if !assert.Equal(t, w.Problems, got, "line %d: %v", line, errs) || len(got) > 0 {
 			continue
 		}
