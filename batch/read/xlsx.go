@@ -13,12 +13,13 @@ import (
 
 // xmlSpillBytes is the size above which excelize keeps a worksheet or the
 // shared strings in a temp file instead of memory (a quarter of
-// MaxUnzipBytes when that is lower). Kept small: excelize parses shared
-// strings it keeps in memory into about ten times their XML size (a
-// LibreOffice file with a 15 MB part peaked at 217 MiB at 100k rows under
-// the 16 MiB this was), while spilled ones are read from the temp file
-// through an offset index (53 MiB for the same file, ~10% more CPU).
-const xmlSpillBytes = 1 << 20
+// MaxUnzipBytes when that is lower). excelize parses shared strings it
+// keeps in memory into about twelve times their XML size (a LibreOffice
+// file with a 15 MB part peaked at 217 MiB at 100k rows under the 16 MiB
+// this was); spilled ones cost a read from the temp file per cell (the
+// same file: 53 MiB, but several times slower on a busy disk). 4 MiB
+// keeps the in-memory case under ~60 MiB and the fast path for most files.
+const xmlSpillBytes = 4 << 20
 
 // xlsxReader streams one worksheet with excelize's row iterator.
 type xlsxReader struct {

@@ -286,7 +286,7 @@ func bareCSV(path string) (int, error) {
 func bareXLSX(path string, raw bool) (n int, err error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    read.DefaultMaxUnzipBytes,
-		UnzipXMLSizeLimit: 1 << 20,
+		UnzipXMLSizeLimit: 4 << 20,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("bare excelize %s: %w", path, err)
