@@ -3,7 +3,9 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/schema"
@@ -65,16 +67,17 @@ type validator struct {
 	s     *schema.Schema
 	m     *schema.Mapper
 	dedup *schema.Dedup
+	rows  *rowChecks
 	seq   int
 }
 
 func newValidator(s *schema.Schema, m *schema.Mapper) *validator {
-	return &validator{s: s, m: m, dedup: schema.NewDedup(s)}
+	return &validator{s: s, m: m, dedup: schema.NewDedup(s), rows: newRowChecks(m)}
 }
 
 func (v *validator) item(row read.Row) item {
 	rec, errs := v.m.Map(row.Cells)
-	errs = rowProblems(row, errs)
+	errs = v.rows.add(row, errs)
 	if !schema.Failed(errs) {
 		errs = append(errs, v.dedup.Check(rec, row.Line)...)
 	}
@@ -87,13 +90,55 @@ func (v *validator) item(row read.Row) item {
 	return it
 }
 
-// rowProblems adds what the reader found wrong with the row as a whole
-// (values beyond the last column) to its field errors.
-func rowProblems(row read.Row, errs []schema.FieldError) []schema.FieldError {
-	if row.Malformed == "" {
+// rowChecks adds what the reader found about a row as a whole to its
+// field errors: values beyond the last column (MALFORMED_ROW), and cells
+// holding a formula with no saved result (FORMULA_NO_VALUE: an error in
+// place of a required field's MISSING_REQUIRED, else a warning).
+type rowChecks struct {
+	header   []string
+	fieldsOf map[int][]string // roster column → the fields read from it
+}
+
+func newRowChecks(m *schema.Mapper) *rowChecks {
+	rc := &rowChecks{header: m.Header(), fieldsOf: map[int][]string{}}
+	for field, cols := range m.FieldColumns() {
+		for _, c := range cols {
+			rc.fieldsOf[c] = append(rc.fieldsOf[c], field)
+		}
+	}
+	for _, fields := range rc.fieldsOf {
+		slices.Sort(fields)
+	}
+	return rc
+}
+
+func (rc *rowChecks) add(row read.Row, errs []schema.FieldError) []schema.FieldError {
+	if row.Malformed == "" && len(row.Formulas) == 0 {
 		return errs
 	}
-	return append([]schema.FieldError{{Code: schema.MalformedRow, Message: row.Malformed}}, errs...)
+	if row.Malformed != "" {
+		errs = append([]schema.FieldError{{Code: schema.MalformedRow, Message: row.Malformed}}, errs...)
+	}
+	for _, f := range row.Formulas {
+		name := fmt.Sprintf("cell %s", f.Cell)
+		if f.Col < len(rc.header) {
+			name = fmt.Sprintf("column %q (cell %s)", rc.header[f.Col], f.Cell)
+		}
+		msg := name + " holds a formula with no saved result (as files written by scripts such as openpyxl do), so it reads as empty: open the file in Excel or LibreOffice and save it, which stores the results, or export it as CSV"
+		for _, field := range rc.fieldsOf[f.Col] {
+			replaced := false
+			for i := range errs {
+				if errs[i].Field == field && errs[i].Code == schema.MissingRequired {
+					errs[i] = schema.FieldError{Field: field, Code: schema.FormulaNoValue, Message: msg}
+					replaced = true
+				}
+			}
+			if !replaced {
+				errs = append(errs, schema.FieldError{Field: field, Code: schema.FormulaNoValue, Message: msg, Warning: true})
+			}
+		}
+	}
+	return errs
 }
 
 // problems turns validation errors into report problems and warnings;

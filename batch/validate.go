@@ -48,6 +48,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		return nil
 	})
 	check := m.CheckOnly()
+	rowChecks := newRowChecks(m)
 	nk := len(s.Key)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var mg errgroup.Group
@@ -60,7 +61,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				c.keys = make([]string, len(c.rows)*nk)
 				for i, row := range c.rows {
 					clear(rec)
-					c.probs[i] = rowProblems(row, check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk]))
+					c.probs[i] = rowChecks.add(row, check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk]))
 					check.MaskInPlace(row.Cells)
 				}
 				select {

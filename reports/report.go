@@ -106,7 +106,7 @@ func StopWords(s *batch.Summary) string {
 // NextStep says what to do after the run, or "" when nothing is left.
 func NextStep(s *batch.Summary) string {
 	created, skipped := s.ByStatus[batch.Created], s.ByStatus[batch.Skipped]
-	done := created + skipped
+	done := created + skipped + s.ByStatus[batch.Adopted]
 	again := "run the same command again"
 	if done > 0 {
 		again += fmt.Sprintf("; the %d already created will be skipped", done)

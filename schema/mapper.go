@@ -93,6 +93,7 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	}
 
 	seen := map[string]bool{}
+	var unsentSecret []int // secret columns no field takes: never sent
 	for col, h := range header {
 		n := NormalizeHeader(h)
 		seen[n] = true
@@ -126,6 +127,13 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			if err := claim(byName[n], col); err != nil {
 				return nil, err
 			}
+		case s.Extra != "" && mp.secret[col]:
+			// A secret goes only into its own field, never into the
+			// free-form object (Smartapp's metadata) where anyone can read it.
+			// The mask in it is still refused: a fix file run again with
+			// the mask means a password was meant to be typed.
+			unsentSecret = append(unsentSecret, col)
+			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q holds a secret and no %s field takes it: it is not sent (not put into %s)", h, s.Provider, s.Extra))
 		case s.Extra != "":
 			mp.extra = append(mp.extra, col)
 		default:
@@ -197,6 +205,9 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		}
 	}
 	for _, c := range mp.extra {
+		sent[c] = true
+	}
+	for _, c := range unsentSecret {
 		sent[c] = true
 	}
 	for c, s := range mp.secret {

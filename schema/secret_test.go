@@ -68,11 +68,13 @@ func TestMaskIsRefused(t *testing.T) {
 	assert.Contains(t, errs[0].Message, "not a password")
 	assert.NotContains(t, rec, "password", "the mask is never a value")
 
-	// In a secret column collected into the Extra field as well.
-	_, errs = m.Map([]string{"Ann", "Lee", "a@b.co", "", " " + Mask + " ", ""})
+	// A secret column no field takes is never sent (not collected into
+	// the Extra field), and the mask in it is refused all the same.
+	rec, errs = m.Map([]string{"Ann", "Lee", "a@b.co", "", " " + Mask + " ", ""})
 	require.Len(t, errs, 1)
 	assert.Equal(t, "meta", errs[0].Field)
 	assert.Contains(t, errs[0].Message, `"Old Password" holds the mask`)
+	assert.NotContains(t, rec, "meta")
 
 	// Eight asterisks in a column that is not secret are a value.
 	_, errs = m.Map([]string{"Ann", "Lee", "a@b.co", "Secret123", "", Mask})

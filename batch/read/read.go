@@ -34,6 +34,15 @@ type Row struct {
 	// Malformed, when set, says which cells beyond the header's last
 	// column hold values: the row's cells cannot be trusted.
 	Malformed string
+	// Formulas are the cells (XLSX) that hold a formula with no saved
+	// result: read as empty, they are not what a spreadsheet would show.
+	Formulas []Formula
+}
+
+// Formula is a cell holding a formula with no saved result.
+type Formula struct {
+	Col  int    // 0-based column
+	Cell string // its name as a spreadsheet shows it ("D2")
 }
 
 // Reader yields rows in file order. Read returns io.EOF after the last row.

@@ -21,15 +21,30 @@ type stream struct {
 	t table
 	// src returns the next raw row and its line, io.EOF at the end, or a
 	// *Error.
-	src        func() (cells []string, line int, err error)
+	src func() (cells []string, line int, err error)
+	// formulas, when set, gives the columns of the row src returned last
+	// that hold a formula with no saved result.
+	formulas   func() []int
 	pending    []Row
 	err        error // returned once pending is drained
 	headerLine int
 }
 
 type rawRow struct {
-	cells []string
-	line  int
+	cells    []string
+	line     int
+	formulas []int
+}
+
+// lastFormulas copies what formulas says about the last row.
+func (s *stream) lastFormulas() []int {
+	if s.formulas == nil {
+		return nil
+	}
+	if f := s.formulas(); len(f) > 0 {
+		return append([]int(nil), f...)
+	}
+	return nil
 }
 
 // start reads the header and the first data rows; empty and noRows are
@@ -49,7 +64,7 @@ func (s *stream) start(empty, noRows error) error {
 				continue // above the stated header
 			}
 			if width(cells) > 0 {
-				window = append(window, rawRow{cells, line})
+				window = append(window, rawRow{cells, line, s.lastFormulas()})
 				return true
 			}
 		}
@@ -91,7 +106,7 @@ func (s *stream) start(empty, noRows error) error {
 		return err
 	}
 	for _, raw := range window {
-		row, _, err := s.t.row(raw.cells, raw.line)
+		row, _, err := s.t.row(raw.cells, raw.line, raw.formulas)
 		if err != nil {
 			s.err = err
 			break
@@ -176,7 +191,7 @@ func (s *stream) next() (Row, error) {
 		if err != nil {
 			return Row{}, err
 		}
-		row, ok, err := s.t.row(cells, line)
+		row, ok, err := s.t.row(cells, line, s.lastFormulas())
 		if err != nil || ok {
 			return row, err
 		}

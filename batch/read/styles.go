@@ -41,10 +41,18 @@ var builtinKinds = map[int]fmtKind{
 // ISO date or date-time, General and Text to the raw value. Formats that
 // show something else the user relies on (00000 zip codes, 0.00, percent,
 // times of day) keep excelize's rendering.
-func normalizeStyles(f *excelize.File) error {
+//
+// It returns the styles whose format is an elapsed time ([h]:mm) when the
+// workbook uses the 1904 date system, whose durations excelize shows four
+// years too long.
+func normalizeStyles(f *excelize.File) (elapsed1904 map[int]bool, err error) {
 	s := f.Styles
 	if s == nil || s.CellXfs == nil {
-		return nil
+		return nil, nil
+	}
+	date1904 := false
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		date1904 = *props.Date1904
 	}
 	n := len(s.CellXfs.Xf) // NewStyle below appends styles of its own
 	custom := map[int]string{}
@@ -58,11 +66,11 @@ func normalizeStyles(f *excelize.File) error {
 	}
 	dateID, err := customNumFmt(f, isoDate)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dateTimeID, err := customNumFmt(f, isoDateTime)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	raw := rawNumFmt
 	for i := range n {
@@ -72,8 +80,17 @@ func normalizeStyles(f *excelize.File) error {
 			id = *xf.NumFmtID
 		}
 		kind := builtinKinds[id]
-		if code, ok := custom[id]; ok {
+		code, ok := custom[id]
+		if ok {
 			kind = classifyFormat(code)
+		} else if id >= 45 && id <= 47 {
+			code = "[mm]:ss" // built-in 46 is [h]:mm:ss; 45 and 47 are mm:ss
+		}
+		if date1904 && id == 46 || date1904 && ok && elapsedFormat(code) {
+			if elapsed1904 == nil {
+				elapsed1904 = map[int]bool{}
+			}
+			elapsed1904[i] = true
 		}
 		switch kind {
 		case fmtPlain:
@@ -84,7 +101,7 @@ func normalizeStyles(f *excelize.File) error {
 			xf.NumFmtID = &dateTimeID
 		}
 	}
-	return nil
+	return elapsed1904, nil
 }
 
 // customNumFmt registers a custom number format and returns its ID.
@@ -157,4 +174,24 @@ func classifyFormat(code string) fmtKind {
 		return fmtDate
 	}
 	return fmtOther
+}
+
+// elapsedFormat reports a format showing elapsed time: [h], [m] or [s].
+func elapsedFormat(code string) bool {
+	c := strings.ToLower(code)
+	for i := strings.IndexByte(c, '['); i >= 0; {
+		j := strings.IndexByte(c[i:], ']')
+		if j < 0 {
+			return false
+		}
+		if tag := c[i+1 : i+j]; tag != "" && strings.Trim(tag, "hms") == "" {
+			return true
+		}
+		k := strings.IndexByte(c[i+j:], '[')
+		if k < 0 {
+			return false
+		}
+		i += j + k
+	}
+	return false
 }

@@ -135,9 +135,9 @@ func list(items []string) string {
 // will not touch again. It reports ok=false for a blank row, which the
 // caller skips. Cells beyond the header that hold data make the row
 // Malformed, not the file unreadable.
-func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
+func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, err error) {
 	n := width(cells)
-	if n == 0 {
+	if n == 0 && len(formulas) == 0 {
 		return Row{}, false, nil
 	}
 	if err := t.check(cells[:n], line, t.columnName); err != nil {
@@ -147,6 +147,11 @@ func (t *table) row(cells []string, line int) (r Row, ok bool, err error) {
 	r = Row{Line: line}
 	if n > w {
 		r.Malformed = t.beyond(cells[w:n], w, line)
+	}
+	for _, c := range formulas {
+		if c < w {
+			r.Formulas = append(r.Formulas, Formula{Col: c, Cell: t.label(c) + strconv.Itoa(line)})
+		}
 	}
 	if len(cells) < w {
 		cells = append(make([]string, 0, w), cells...)

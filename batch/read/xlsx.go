@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,10 @@ type xlsxReader struct {
 	rows  *excelize.Rows
 	sheet string
 	line  int // the sheet row of the last Next
+	scan  *sheetScan
+	// formulas are the columns of the last row holding a formula with no
+	// saved result.
+	formulas []int
 }
 
 func openXLSX(path string, opt Options) (Reader, error) {
@@ -58,14 +63,16 @@ func openXLSX(path string, opt Options) (Reader, error) {
 
 func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, error) {
 	r := &xlsxReader{f: f}
-	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells}
+	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells, formulas: r.lastFormulas}
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
 		return r, r.t.fail(0, err)
 	}
-	if err := normalizeStyles(f); err != nil {
+	elapsed, err := normalizeStyles(f)
+	if err != nil {
 		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
 	}
+	r.scan = openSheetScan(path, r.sheet, elapsed)
 	if r.rows, err = f.Rows(r.sheet); err != nil {
 		return r, r.t.fail(0, fmt.Errorf("sheet %q: %w", r.sheet, err))
 	}
@@ -80,9 +87,10 @@ func (r *xlsxReader) Sheet() string { return r.sheet }
 // Close releases the row iterator and the workbook, whose Close also
 // removes excelize's temp files.
 func (r *xlsxReader) Close() error {
-	var err error
+	err := r.scan.Close()
+	r.scan = nil
 	if r.rows != nil {
-		err = r.rows.Close()
+		err = errors.Join(err, r.rows.Close())
 		r.rows = nil
 	}
 	if r.f != nil {
@@ -110,7 +118,63 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 	for i, c := range cells {
 		cells[i] = trimMidnight(c)
 	}
+	r.formulas = r.formulas[:0]
+	for _, sc := range r.scan.cellsOf(r.line) {
+		if sc.col >= len(cells) {
+			continue
+		}
+		switch {
+		case sc.formula:
+			r.formulas = append(r.formulas, sc.col)
+		case sc.raw != "":
+			cells[sc.col] = fullDigits(cells[sc.col], sc.raw)
+		case sc.elapsed:
+			cells[sc.col] = undo1904(cells[sc.col])
+		}
+	}
 	return cells, r.line, nil
+}
+
+func (r *xlsxReader) lastFormulas() []int { return r.formulas }
+
+// fullDigits is shown, a number excelize rounded to 15 significant digits
+// (4.11111111111111E+15 under General, 4111111111111110 under 0), as the
+// integer the file stores (4111111111111111). Other values, and numbers
+// shown with separators or decimals, stay as shown.
+func fullDigits(shown, raw string) string {
+	rounded := strings.ContainsAny(shown, "Ee")
+	if !rounded {
+		digits := strings.TrimPrefix(shown, "-")
+		rounded = len(digits) >= 16 && strings.Trim(digits, "0123456789") == ""
+	}
+	if !rounded {
+		return shown
+	}
+	raw = strings.TrimPrefix(strings.TrimSpace(raw), "+")
+	if d := strings.TrimPrefix(raw, "-"); d != "" && strings.Trim(d, "0123456789") == "" {
+		return raw
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1e21 {
+		return shown
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// hours1904 is what excelize adds to a duration in a 1904 workbook: the
+// 1,462 days between the two date systems' epochs.
+const hours1904 = 1462 * 24
+
+// undo1904 takes the 1904 epoch back out of an elapsed time shown as
+// h:mm[:ss].
+func undo1904(shown string) string {
+	h, rest, ok := strings.Cut(shown, ":")
+	neg := strings.HasPrefix(h, "-")
+	n, err := strconv.Atoi(strings.TrimPrefix(h, "-"))
+	if !ok || err != nil || neg || n < hours1904 {
+		return shown
+	}
+	return strconv.Itoa(n-hours1904) + ":" + rest
 }
 
 // trimMidnight drops the time from a "yyyy-mm-dd 00:00" date-time: a date

@@ -59,7 +59,8 @@ func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 	req := context.WithoutCancel(ctx)
 	failures := 0
 	for {
-		if err := p.pace.wait(stop); err != nil {
+		asked, err := p.pace.wait(stop)
+		if err != nil {
 			if res.Err == nil {
 				res.Err = notSent(stop)
 			}
@@ -76,7 +77,7 @@ func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 		e := providers.AsError(req, err)
 		res.Err = e
 		if e.Code == providers.RateLimited {
-			p.pace.limited(sentAt, e.RetryAfter)
+			p.pace.limited(asked, e.RetryAfter)
 		}
 		if e.Fatal() {
 			p.stopAll(e)

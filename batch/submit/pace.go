@@ -60,13 +60,17 @@ func newPacer(opt Options) *pacer {
 
 // wait blocks until a request may be sent: past the gate, holding a token,
 // and spaced from the requests before it. Any error means the run stopped.
-func (p *pacer) wait(stop context.Context) error {
+// It returns when the token was asked for: a 429 to the request says
+// something about the rate in force then (limited), not at the send, since
+// a token once reserved keeps its slot however the rate changes after.
+func (p *pacer) wait(stop context.Context) (time.Time, error) {
 	for {
 		if err := p.waitGate(stop); err != nil {
-			return err
+			return time.Time{}, err
 		}
+		asked := time.Now()
 		if err := p.lim.Wait(stop); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		// A Retry-After may have come in while we waited for the token.
 		// Going at the gate with tokens taken before it would release
@@ -78,10 +82,10 @@ func (p *pacer) wait(stop context.Context) error {
 		for {
 			d := p.spaced()
 			if d == 0 {
-				return stop.Err()
+				return asked, stop.Err()
 			}
 			if !sleep(stop, d) {
-				return stop.Err()
+				return time.Time{}, stop.Err()
 			}
 		}
 	}
@@ -135,9 +139,11 @@ func (p *pacer) looked() time.Time {
 	return time.Now()
 }
 
-// limited takes a 429 for a request sent at sentAt: it moves the gate by
-// retryAfter and lowers the rate. Answers to requests sent before the last
-// cut say nothing about the new rate, so a volley of 429s cuts once.
+// limited takes a 429 for a request whose token was asked for at sentAt
+// (wait): it moves the gate by retryAfter and lowers the rate. Answers to
+// requests paced before the last cut say nothing about the new rate, so a
+// volley of 429s cuts once (and so do the 429s to the tokens every worker
+// had already reserved at the old rate).
 func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 	now := time.Now()
 	p.mu.Lock()

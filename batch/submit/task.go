@@ -40,6 +40,7 @@ type task struct {
 	// blind: the last lookup failed, so the next create goes without one
 	// (unknown stays set until an answer settles it).
 	blind bool
+	asked time.Time // when the pacer was asked for the next request's token
 }
 
 // run takes one job to its end. Requests run under ctx without its
@@ -49,7 +50,7 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 	req := context.WithoutCancel(ctx)
 	for {
 		if t.unknown && p.finder != nil && !t.blind {
-			if err := p.pace.wait(stop); err != nil {
+			if err := p.wait(stop, t); err != nil {
 				return t.stopped(stop)
 			}
 			id, found, e := p.lookup(req, t)
@@ -75,7 +76,7 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		if !p.permit(stop, t) {
 			return t.stopped(stop)
 		}
-		if err := p.pace.wait(stop); err != nil {
+		if err := p.wait(stop, t); err != nil {
 			return t.stopped(stop)
 		}
 		e := p.create(req, t)
@@ -113,15 +114,22 @@ func tooLongToWait(e *providers.Error) *providers.Error {
 
 // lookup sends one Find for t's person.
 func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Error) {
-	sentAt := p.pace.looked()
+	p.pace.looked()
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		e := providers.AsError(req, err)
-		p.answer(sentAt, e)
+		p.answer(t.asked, e)
 		return "", false, e
 	}
 	p.pace.answered()
 	return id, found, nil
+}
+
+// wait waits for the pacer's leave to send t's next request.
+func (p *pool) wait(stop context.Context, t *task) error {
+	asked, err := p.pace.wait(stop)
+	t.asked = asked
+	return err
 }
 
 // answer tells the pacer how the vendor took a request that failed with e:
@@ -139,7 +147,7 @@ func (p *pool) answer(sentAt time.Time, e *providers.Error) {
 // create sends one create request and classifies the answer; nil is
 // success.
 func (p *pool) create(req context.Context, t *task) *providers.Error {
-	sentAt := p.pace.sent()
+	p.pace.sent()
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
@@ -149,7 +157,7 @@ func (p *pool) create(req context.Context, t *task) *providers.Error {
 	}
 	e := providers.AsError(req, err)
 	t.last = e
-	p.answer(sentAt, e)
+	p.answer(t.asked, e)
 	switch {
 	case e.Code == providers.AlreadyExists:
 	case e.Code == providers.RateLimited:
@@ -188,7 +196,7 @@ func (p *pool) exists(req, stop context.Context, t *task, e *providers.Error) Re
 	switch {
 	case p.finder == nil:
 		note += " (" + noteNoFinder + ")"
-	case p.pace.wait(stop) != nil:
+	case p.wait(stop, t) != nil:
 		note += " (" + noteNoLookup + ")"
 	default:
 		id, found, le := p.lookup(req, t)
@@ -216,7 +224,7 @@ func (p *pool) exists(req, stop context.Context, t *task, e *providers.Error) Re
 // have landed, a final lookup decides: found is a success, not there is the
 // failure, and a lookup that cannot tell leaves the outcome unknown.
 func (p *pool) settle(req, stop context.Context, t *task, e *providers.Error) Result {
-	if !t.unknown || p.finder == nil || p.pace.wait(stop) != nil {
+	if !t.unknown || p.finder == nil || p.wait(stop, t) != nil {
 		return t.failed(e)
 	}
 	id, found, le := p.lookup(req, t)

@@ -66,6 +66,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
+	return execute(ctx, args, stdout, stderr)
+}
+
+// execute runs the command line under ctx and returns the exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)

@@ -101,17 +101,17 @@ func writeHistory(w io.Writer, runs []state.Run, now time.Time) error {
 	b.WriteString(lines[0] + "\n")
 	for i, r := range runs {
 		b.WriteString(lines[i+1] + "\n")
-		detail := fmt.Sprintf("      %s: %s", r.Provider, r.File)
+		// Detail lines end in their path, so a long path wraps alone.
+		who := r.Provider
 		if r.Counts.Recovered > 0 {
-			detail += fmt.Sprintf(" (%d recovered)", r.Counts.Recovered)
+			who += fmt.Sprintf(", %d recovered", r.Counts.Recovered)
 		}
-		b.WriteString(detail + "\n")
+		fmt.Fprintf(&b, "      %s: %s\n", who, r.File)
 		if r.Results != "" {
-			out := "      results: " + r.Results
-			if r.FixFile != "" {
-				out += "  fix file: " + r.FixFile
-			}
-			b.WriteString(out + "\n")
+			fmt.Fprintf(&b, "      results: %s\n", r.Results)
+		}
+		if r.FixFile != "" {
+			fmt.Fprintf(&b, "      fix file: %s\n", r.FixFile)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

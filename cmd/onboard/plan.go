@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -154,7 +155,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
 	var est batch.PlanEstimate
-	var sink batch.Sink = discardSink{}
+	var sink batch.Sink = &planPrinter{w: cmd.OutOrStdout(), max: 20}
 	if f.out != "" {
 		if sink, err = reports.NewPlan(f.out, src.mapper.Header(), &est, f.noBOM); err != nil {
 			return fatal(err)
@@ -213,8 +214,37 @@ func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offli
 	return cfg, stop, nil
 }
 
-// discardSink takes a plan's rows when no sheet is asked for.
-type discardSink struct{}
+// planPrinter is the sink when no plan sheet is asked for: it prints the
+// first rows that a run would not simply create, so a quick look needs no
+// spreadsheet.
+type planPrinter struct {
+	w     io.Writer
+	max   int
+	shown int
+	more  int
+}
 
-func (discardSink) Write(batch.Outcome) error  { return nil }
-func (discardSink) Close(*batch.Summary) error { return nil }
+func (p *planPrinter) Write(o batch.Outcome) error {
+	if o.Status == batch.PlanCreate && len(o.Problems) == 0 {
+		return nil
+	}
+	if p.shown >= p.max {
+		p.more++
+		return nil
+	}
+	p.shown++
+	var why []string
+	for _, pr := range o.Problems {
+		why = append(why, strings.TrimSpace(strings.TrimSpace(pr.Code+" "+pr.Field)+": "+pr.Message))
+	}
+	_, err := fmt.Fprintf(p.w, "row %d: %s %s\n", o.Line, o.Status, strings.Join(why, "; "))
+	return err
+}
+
+func (p *planPrinter) Close(*batch.Summary) error {
+	if p.more > 0 {
+		_, err := fmt.Fprintf(p.w, "... and %d more rows (write them all with -o plan.xlsx)\n", p.more)
+		return err
+	}
+	return nil
+}

@@ -131,3 +131,12 @@ func TestPlanChecksBaseURL(t *testing.T) {
 	assert.Contains(t, stderr, "http://")
 	assert.NotContains(t, stderr, "t0ken")
 }
+
+// Without -o the rows a run would not simply create are listed on stdout.
+func TestPlanListsRowsWithoutSheet(t *testing.T) {
+	code, stdout, stderr := onboard(t, "plan", "-q", "-p", "smartapp", "--offline", "--no-state",
+		write(t, "r.csv", smartappGood+"Sam,Okafor,sokafor@globex,Globex,headquarters,\n"))
+	require.Equal(t, 1, code, stderr)
+	assert.Contains(t, stdout, "row 4: invalid INVALID_VALUE email: ")
+	assert.NotContains(t, stdout, "row 2:")
+}

@@ -79,3 +79,36 @@ func TestValidWithWarnings(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(summary), "[UNLIKELY_VALUE 1]")
 	assert.Contains(t, fmt.Sprint(summary), "[Header row 1]")
 }
+
+// A formula with no saved result (as openpyxl writes one): invalid for a
+// required field, a warning for an optional one, saying how to fix it.
+func TestFormulaWithoutSavedResult(t *testing.T) {
+	f := excelize.NewFile()
+	const s = "Sheet1"
+	for i, row := range [][]any{
+		{"Username", "First Name", "Last Name", "Email"},
+		{"alee", "Ann", "Lee", nil},
+		{nil, "Bo", "Ng", "bo@example.org"},
+	} {
+		require.NoError(t, f.SetSheetRow(s, fmt.Sprintf("A%d", i+1), &row))
+	}
+	require.NoError(t, f.SetCellFormula(s, "D2", `LOWER(B2&"@example.org")`))
+	require.NoError(t, f.SetCellFormula(s, "A3", `LOWER(B3&C3)`))
+	in := filepath.Join(t.TempDir(), "roster.xlsx")
+	require.NoError(t, f.SaveAs(in))
+	require.NoError(t, f.Close())
+
+	out := filepath.Join(t.TempDir(), "report.csv")
+	code, _, stderr := onboard(t, "validate", "-p", "bksb", "-o", out, in)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "1 valid, 1 invalid, 1 with warnings (FORMULA_NO_VALUE 1)")
+	rows := readCSV(t, out)
+	assert.Equal(t, []string{"valid", "invalid"}, column(rows, "status"))
+	assert.Equal(t, []string{"FORMULA_NO_VALUE", "FORMULA_NO_VALUE"}, column(rows, "error_code"))
+	assert.Equal(t, []string{"Email", "Username"}, column(rows, "field"))
+	msg := column(rows, "message")
+	assert.Contains(t, msg[0], `warning: Email column "Email" (cell D2) holds a formula with no saved result`)
+	assert.Contains(t, msg[1], `column "Username" (cell A3) holds a formula with no saved result`)
+	assert.Contains(t, msg[1], "open the file in Excel or LibreOffice and save it")
+	assert.NotContains(t, stderr, "MISSING_REQUIRED")
+}

@@ -67,10 +67,21 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 			return runRoster(cmd, &f, args[0])
 		},
 	}
-	f.in.register(cmd)
+	f.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "results sheet, .xlsx or .csv")
 	fl.StringVar(&f.failedOut, "failed-out", "", "also write the rows that did not succeed, in the input's own columns and format, to fix and run again")
+	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
+	_ = cmd.MarkFlagRequired("output")
+	return cmd
+}
+
+// register adds the flags that run and watch share: how a roster is read,
+// sent and recorded. A new run flag goes here, so that a watched inbox runs
+// each file exactly as run would.
+func (f *runFlags) register(cmd *cobra.Command) {
+	f.in.register(cmd)
+	fl := cmd.Flags()
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
@@ -78,7 +89,6 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
-	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "create requests per second (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
@@ -89,8 +99,6 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
 	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
-	_ = cmd.MarkFlagRequired("output")
-	return cmd
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
@@ -99,13 +107,13 @@ func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	if err := f.check(); err != nil {
 		err = fatal(err)
 		if f.json {
-			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, err))
+			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, path, err))
 		}
 		return err
 	}
 	fr, err := runFile(cmd.Context(), cmd.ErrOrStderr(), f, path)
 	if f.json {
-		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, err)); jerr != nil && err == nil {
+		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, path, err)); jerr != nil && err == nil {
 			err = fatal(jerr)
 		}
 	}
@@ -120,15 +128,16 @@ type fileRun struct {
 	fresh    int   // invalid rows that were not invalid in the scope's previous run
 	still    int   // invalid rows that were invalid then too
 	scope    state.Scope
-	hash     string // the roster's sha256, "" without a state store
-	fixRows  int    // rows written to the fix file (0: none written)
+	hash     string     // the roster's sha256, "" without a state store
+	same     *state.Run // skipSame: the finished run of the same content
+	fixRows  int        // rows written to the fix file (0: none written)
 }
 
 // report is the morning report line for a run, or for the error that kept
 // it from running (fr nil).
-func (fr *fileRun) report(f *runFlags, err error) *reports.Report {
+func (fr *fileRun) report(f *runFlags, path string, err error) *reports.Report {
 	if fr == nil {
-		r := &reports.Report{Provider: f.in.provider, Status: "failed", Counts: map[string]int{}}
+		r := &reports.Report{File: path, Provider: f.in.provider, Status: "failed", Counts: map[string]int{}}
 		if err != nil {
 			r.Error = err.Error()
 		}

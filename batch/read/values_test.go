@@ -1,0 +1,90 @@
+package read
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+)
+
+// writeValues writes a workbook as scripts write them: long numbers as
+// numbers under General and 0, formulas without a saved result, and (with
+// date1904) a duration under [h]:mm:ss.
+func writeValues(t *testing.T, date1904 bool) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer func() { assert.NoError(t, f.Close()) }()
+	if date1904 {
+		require.NoError(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}))
+	}
+	style := func(st *excelize.Style) int {
+		id, err := f.NewStyle(st)
+		require.NoError(t, err)
+		return id
+	}
+	zero := style(&excelize.Style{NumFmt: 1})
+	elapsed := style(&excelize.Style{CustomNumFmt: ptr("[h]:mm:ss")})
+	thousands := style(&excelize.Style{NumFmt: 3})
+	const s = "Sheet1"
+	rows := [][]any{
+		{"card", "card0", "short", "email", "time", "sep"},
+		{int64(4111111111111111), int64(5500000000000004), 202400000123, nil, 10.6320601851852, int64(4111111111111111)},
+		{1.23456789012345678e18, int64(6011000990139424), 447700900123, "bo@x.org", 0.5, 12},
+	}
+	for r, vals := range rows {
+		for c, v := range vals {
+			cell, err := excelize.CoordinatesToCellName(c+1, r+1)
+			require.NoError(t, err)
+			if v != nil {
+				require.NoError(t, f.SetCellValue(s, cell, v))
+			}
+		}
+	}
+	require.NoError(t, f.SetCellFormula(s, "D2", `LOWER("ANN@X.ORG")`))
+	require.NoError(t, f.SetCellStyle(s, "B2", "B3", zero))
+	require.NoError(t, f.SetCellStyle(s, "E2", "E3", elapsed))
+	require.NoError(t, f.SetCellStyle(s, "F2", "F3", thousands))
+	path := filepath.Join(t.TempDir(), "values.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	return path
+}
+
+func TestXLSXKeepsEveryDigit(t *testing.T) {
+	sh, err := readShape(t, writeValues(t, false), Options{})
+	require.NoError(t, err)
+	require.Len(t, sh.rows, 2)
+	assert.Equal(t, []string{"4111111111111111", "5500000000000004", "202400000123", "", "255:10:10"}, sh.rows[0].Cells[:5], "General and 0 show the stored integer")
+	assert.Equal(t, "1234567890123450000", sh.rows[1].Cells[0], "as stored, not 1.23456789012345E+18")
+	assert.Equal(t, "6011000990139424", sh.rows[1].Cells[1])
+	assert.Equal(t, "4,111,111,111,111,110", sh.rows[0].Cells[5], "a format with separators is shown as the spreadsheet shows it")
+}
+
+func TestXLSXFormulaWithoutValue(t *testing.T) {
+	sh, err := readShape(t, writeValues(t, false), Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []Formula{{Col: 3, Cell: "D2"}}, sh.rows[0].Formulas)
+	assert.Empty(t, sh.rows[1].Formulas)
+}
+
+func TestXLSX1904Durations(t *testing.T) {
+	sh, err := readShape(t, writeValues(t, true), Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "255:10:10", sh.rows[0].Cells[4], "a duration, not four years more")
+	assert.Equal(t, "12:00:00", sh.rows[1].Cells[4])
+}
+
+func TestFullDigits(t *testing.T) {
+	for _, tt := range []struct{ shown, raw, want string }{
+		{"4.11111111111111E+15", "4111111111111111", "4111111111111111"},
+		{"4111111111111110", "4111111111111111", "4111111111111111"},
+		{"4.11111111111111E+15", "4.111111111111111E+15", "4111111111111111"},
+		{"-4.11111111111111E+15", "-4111111111111111", "-4111111111111111"},
+		{"0.123456789012346", "0.1234567890123456789", "0.123456789012346"},
+		{"4,111,111,111,111,110", "4111111111111111", "4,111,111,111,111,110"},
+		{"1.5E+300", "1.5E+300", "1.5E+300"},
+	} {
+		assert.Equal(t, tt.want, fullDigits(tt.shown, tt.raw), "%s %s", tt.shown, tt.raw)
+	}
+}
