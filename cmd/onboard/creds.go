@@ -28,7 +28,7 @@ func credentialNames(specs []string) []string {
 // knownCredentialNames are the names any vendor reads: a config file may
 // hold several vendors' keys, but a name no vendor reads is a typo.
 func knownCredentialNames() []string {
-	var names []string
+	names := []string{notifyEnv} // the webhook URL, a secret too
 	for _, id := range providers.Names() {
 		reg, _ := providers.Lookup(id)
 		for _, n := range credentialNames(reg.Credentials) {
