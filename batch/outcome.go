@@ -84,6 +84,9 @@ type Summary struct {
 	// warnings by code.
 	WarnedRows int
 	ByWarning  map[string]int
+	// ReadError, when set, is the file problem that stopped reading part
+	// way (it names the row); the rows before it were read.
+	ReadError string
 	// Notices are worth knowing but not a problem, e.g. the columns that
 	// go into smartapp's metadata.
 	Notices []string

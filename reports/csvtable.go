@@ -22,7 +22,8 @@ type csvTable struct {
 	path   string
 	out    *outfile.File
 	comma  rune
-	guard  bool // neutralize formula-like cells in every column
+	guard  bool         // neutralize formula-like cells in every column
+	w      *asyncWriter // writes go out on a goroutine of their own
 	line   []byte
 	err    error
 	closed bool
@@ -38,8 +39,9 @@ func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*cs
 			return nil, err
 		}
 	}
-	t := &csvTable{path: path, out: out, comma: w.Comma, guard: guard}
+	t := &csvTable{path: path, out: out, comma: w.Comma, guard: guard, w: newAsyncWriter(out, bufSize, 4)}
 	if err := t.row(header, nil); err != nil {
+		_ = t.w.Close()
 		out.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -61,7 +63,7 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 		b = appendCSVField(b, c, t.comma, t.guard && needsGuard(c))
 	}
 	b = append(b, '\n')
-	_, t.err = t.out.Write(b)
+	_, t.err = t.w.Write(b)
 	t.line = b
 	if cap(t.line) > 1<<20 {
 		t.line = nil // one huge row does not keep its buffer
@@ -128,6 +130,9 @@ func (t *csvTable) close([]section) error {
 		return nil
 	}
 	t.closed = true
+	if err := t.w.Close(); t.err == nil {
+		t.err = err
+	}
 	if t.err != nil {
 		t.out.Abort()
 		return wrapPath(t.path, t.err)
@@ -137,6 +142,7 @@ func (t *csvTable) close([]section) error {
 
 func (t *csvTable) abort() {
 	t.closed = true
+	_ = t.w.Close()
 	t.out.Abort()
 }
 

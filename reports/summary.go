@@ -129,12 +129,17 @@ func warnedSections(s *batch.Summary) []section {
 	return []section{{"Row warnings", append([]line{{"Rows with warnings", s.WarnedRows}}, countLines(s.ByWarning)...)}}
 }
 
-// headerLines say which row held the header, when known.
+// headerLines say which row held the header, when known, and what
+// stopped reading part way.
 func headerLines(s *batch.Summary) []line {
-	if s.HeaderRow <= 0 {
-		return nil
+	var out []line
+	if s.HeaderRow > 0 {
+		out = append(out, line{"Header row", s.HeaderRow})
 	}
-	return []line{{"Header row", s.HeaderRow}}
+	if s.ReadError != "" {
+		out = append(out, line{"Reading stopped", s.ReadError})
+	}
+	return out
 }
 
 // validationSections is the validate report's Summary sheet.

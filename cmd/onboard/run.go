@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
@@ -294,6 +295,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	runErr := batch.Run(ctx, src.reader, reg.Schema, src.mapper, client, sinks, sum, opt)
 	prog.finish()
 	sum.Stop, sum.StopCode = stopReason(ctx, runErr)
+	if readErr := (*read.Error)(nil); errors.As(runErr, &readErr) {
+		sum.ReadError = readErr.Error() // the results' Summary says which row stopped it
+	}
 	if opt.State != nil {
 		fr.compared = true
 		err := opt.State.RecordInvalid(opt.RunID, inv.digests)

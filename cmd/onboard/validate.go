@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -53,6 +55,20 @@ func newValidateCmd() *cobra.Command {
 			prog := newProgress(stderr, quiet, "validating", args[0])
 			err = batch.Validate(cmd.Context(), src.reader, src.reg.Schema, src.mapper, sink, sum, prog.update)
 			prog.finish()
+			var readErr *read.Error
+			if errors.As(err, &readErr) {
+				// The file went bad part way: the report keeps the rows
+				// read before, and its Summary says which row stopped it.
+				sum.ReadError = readErr.Error()
+				if cerr := sink.Close(sum); cerr != nil {
+					return fatal(fmt.Errorf("write %s: %w", out, cerr))
+				}
+				fmt.Fprintln(stderr, reports.SummaryLine(sum))
+				if out != "" {
+					return fatal(fmt.Errorf("%w (reading stopped there; %s has the rows before it)", err, out))
+				}
+				return fatal(err)
+			}
 			if err != nil {
 				reports.Abort(sink)
 				return fatal(err)
