@@ -138,7 +138,8 @@ type fileRun struct {
 // it from running (fr nil).
 func (fr *fileRun) report(f *runFlags, path string, err error) *reports.Report {
 	if fr == nil {
-		r := &reports.Report{File: path, Provider: f.in.provider, Status: "failed", Counts: map[string]int{}}
+		now := time.Now().UTC()
+		r := &reports.Report{File: path, Provider: f.in.provider, Status: "failed", Counts: map[string]int{}, Start: now, End: now}
 		if err != nil {
 			r.Error = err.Error()
 		}
@@ -378,7 +379,10 @@ func stopReason(ctx context.Context, err error) (stop, code string) {
 		}
 		// --max-creates, --max-failures: stopped on purpose, like an
 		// interrupt; the rest goes next run.
-		return state.RunInterrupted, ""
+		if h.Kind == submit.HaltMaxCreates {
+			return state.RunInterrupted, "--max-creates"
+		}
+		return state.RunInterrupted, "--max-failures"
 	case errors.As(err, &pe):
 		switch pe.Code {
 		case providers.AuthFailed:
