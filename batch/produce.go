@@ -39,6 +39,12 @@ func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.
 			break
 		}
 		if err != nil {
+			if len(buf) > 0 { // the rows before a bad one still count
+				select {
+				case out <- buf:
+				case <-ctx.Done():
+				}
+			}
 			return err
 		}
 		buf = append(buf, row)

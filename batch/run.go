@@ -384,14 +384,18 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 		st.Status = state.StatusFailed
 	}
 	if e := res.Err; e != nil {
-		o.Problems = []Problem{{Code: string(e.Code), Field: e.Field, Message: e.Message}}
+		// Vendor text is valid UTF-8 without control characters before it
+		// reaches any output, the terminal or a notification.
+		clean := providers.CleanText
+		msg, field, code := clean(e.Message), clean(e.Field), clean(e.VendorCode)
+		o.Problems = []Problem{{Code: string(e.Code), Field: field, Message: msg}}
 		if o.Status == Unknown {
 			// The vendor's last answer (or its absence) stays in the
 			// vendor columns; the row's problem is the unknown outcome.
 			o.Problems = []Problem{{Code: OutcomeUnknown, Message: outcomeUnknownMsg}}
-			o.Note = "last answer: " + e.Error()
+			o.Note = "last answer: " + clean(e.Error())
 		}
-		o.VendorStatus, o.VendorCode, o.VendorMsg = e.Status, e.VendorCode, e.Message
+		o.VendorStatus, o.VendorCode, o.VendorMsg = e.Status, code, msg
 	}
 	// An unknown outcome stays in_flight: the next run resolves it.
 	if rc.opt.State != nil && res.Job.Key != "" && !res.Unknown {

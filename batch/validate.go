@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"os"
 	"runtime"
 	"time"
@@ -34,7 +35,18 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	rows := make(chan []read.Row, 4)
 	numbered := make(chan checked, 4)
 	mapped := make(chan checked, 4)
-	g.Go(func() error { return readChunks(ctx, r, chunk, rows) })
+	// A file that goes bad part way ends the rows like the end of the file
+	// does, so every row before it is checked and written; the error is
+	// returned after.
+	var readErr error
+	g.Go(func() error {
+		err := readChunks(ctx, r, chunk, rows)
+		if re := (*read.Error)(nil); errors.As(err, &re) {
+			readErr = err
+			return nil
+		}
+		return err
+	})
 	g.Go(func() error { // number the chunks so workers may finish out of order
 		defer close(numbered)
 		n := 0
@@ -113,6 +125,9 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	})
 	err := g.Wait()
 	sum.End = time.Now()
+	if err == nil {
+		err = readErr
+	}
 	return err
 }
 

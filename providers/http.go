@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // maxAnswer caps what is read of a vendor answer: an error page is enough.
@@ -336,13 +337,37 @@ const maxBodyText = 200
 // vendor's error shape (an HTML page from a proxy, say), for the results
 // sheet: runs of white space become one space, and more than 200 bytes are
 // cut with "…".
+//
+// Invalid UTF-8 (a vendor page in another encoding, or garbage) becomes
+// U+FFFD, and the cut never splits a character: the text is safe in every
+// output.
 func BodyText(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "\uFFFD")), " ")
 	if len(s) > maxBodyText {
-		s = s[:maxBodyText] + "…"
+		cut := maxBodyText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }
+
+// CleanText is vendor text made safe for outputs: valid UTF-8 (U+FFFD for
+// anything else) and no control characters but tab.
+func CleanText(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+func isControl(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)) }
 
 // JoinURL joins a base URL and a path without doubling slashes.
 func JoinURL(base, path string) string {

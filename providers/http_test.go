@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,4 +85,15 @@ func TestRetryAfterNeverOverflows(t *testing.T) {
 		assert.Equal(t, tt.want, got, "%q", tt.in)
 		assert.GreaterOrEqual(t, got, time.Duration(0), "%q", tt.in)
 	}
+}
+
+func TestVendorTextIsValidUTF8(t *testing.T) {
+	page := []byte("<h1>Fehler: Ung\xfcltig \xe9t\xe9</h1>\x1b[31m" + strings.Repeat("é", 150))
+	got := BodyText(page)
+	assert.True(t, utf8.ValidString(got), "%q", got)
+	assert.Contains(t, got, "Ung\uFFFDltig")
+	assert.True(t, strings.HasSuffix(got, "é…"), "cut on a character boundary: %q", got[len(got)-8:])
+	c := CleanText("bad \xff byte\x1b[2J and\nnewline\ttab")
+	assert.Equal(t, "bad \uFFFD byte [2J and newline\ttab", c)
+	assert.Equal(t, "plain", CleanText("plain"))
 }

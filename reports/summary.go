@@ -101,6 +101,19 @@ func warningLines(s *batch.Summary) []line {
 	return out
 }
 
+// noticeSection lists the summary's notices, or nothing when there are
+// none (a notice is not a problem: no "(none)" line for it).
+func noticeSection(s *batch.Summary) []section {
+	if len(s.Notices) == 0 {
+		return nil
+	}
+	out := make([]line, len(s.Notices))
+	for i, n := range s.Notices {
+		out[i] = line{label: n}
+	}
+	return []section{{"Notices", out}}
+}
+
 // identityLines say what ran on what; command is the default for an
 // unset Command.
 func identityLines(s *batch.Summary, command string) []line {
@@ -116,12 +129,17 @@ func warnedSections(s *batch.Summary) []section {
 	return []section{{"Row warnings", append([]line{{"Rows with warnings", s.WarnedRows}}, countLines(s.ByWarning)...)}}
 }
 
-// headerLines say which row held the header, when known.
+// headerLines say which row held the header, when known, and what
+// stopped reading part way.
 func headerLines(s *batch.Summary) []line {
-	if s.HeaderRow <= 0 {
-		return nil
+	var out []line
+	if s.HeaderRow > 0 {
+		out = append(out, line{"Header row", s.HeaderRow})
 	}
-	return []line{{"Header row", s.HeaderRow}}
+	if s.ReadError != "" {
+		out = append(out, line{"Reading stopped", s.ReadError})
+	}
+	return out
 }
 
 // validationSections is the validate report's Summary sheet.
@@ -137,7 +155,8 @@ func validationSections(s *batch.Summary) []section {
 		{"Problems by field", countLines(s.ByField)},
 	}
 	out = append(out, warnedSections(s)...)
-	return append(out, section{"Warnings", warningLines(s)})
+	out = append(out, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }
 
 // resultsSections is the results sheet's Summary sheet.
@@ -173,5 +192,6 @@ func resultsSections(s *batch.Summary) []section {
 		{"Problems by field", countLines(s.ByField)},
 	}
 	out = append(out, warnedSections(s)...)
-	return append(out, section{"Settings", settings}, section{"Warnings", warningLines(s)})
+	out = append(out, section{"Settings", settings}, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }

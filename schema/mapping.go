@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -53,14 +55,12 @@ var transforms = map[string]func(string) string{
 // LoadMapping reads a mapping file. Unknown keys are errors (a typo must not
 // silently do nothing). Lookup paths are relative to the mapping file.
 func LoadMapping(path string) (*Mapping, error) {
-	b, err := os.ReadFile(path)
+	b, err := readCapped(path, MaxMappingBytes)
 	if err != nil {
 		return nil, fmt.Errorf("mapping file: %w", err)
 	}
 	var m Mapping
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil {
+	if err := decodeMapping(b, &m); err != nil {
 		return nil, fmt.Errorf("mapping file %s: %w", path, err)
 	}
 	for field, names := range m.Transforms {
@@ -94,16 +94,150 @@ func LoadMapping(path string) (*Mapping, error) {
 	return &m, nil
 }
 
-func loadLookup(path string) (map[string]string, error) {
+// Size caps: a mapping file or lookup table is written by hand or exported
+// from a small list; past these it is a mistake (or /dev/zero), not a
+// table to read into memory.
+const (
+	MaxMappingBytes = 16 << 20
+	MaxLookupBytes  = 64 << 20
+)
+
+// readCapped reads a regular file of at most limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: larger than the %d MiB allowed", path, limit>>20)
+	}
+	return b, nil
+}
+
+// mapChunk is how many pairs of a large mapping are decoded at a time:
+// yaml.v3 checks every key of a mapping against every later one for
+// duplicates (quadratic: 40,000 columns took 5.5 s), so large mappings are
+// decoded in chunks and checked for duplicates here, with a map.
+const mapChunk = 128
+
+// decodeMapping decodes a mapping file in time linear in its size: the
+// document is parsed into nodes (linear), unknown top-level keys and
+// duplicate keys are refused here, and each mapping is decoded chunk by
+// chunk.
+func decodeMapping(b []byte, m *Mapping) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file maps nothing
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return root.Decode(m) // yaml's own "cannot unmarshal" message
+	}
+	known := map[string]bool{}
+	t := reflect.TypeOf(*m)
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" {
+			known[tag] = true
+		}
+	}
+	if err := checkDuplicates(root); err != nil {
+		return err
+	}
+	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: root.Line, Column: root.Column}
+	mv := reflect.ValueOf(m).Elem()
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if !known[k.Value] {
+			return fmt.Errorf("line %d: field %s not found in type schema.Mapping", k.Line, k.Value)
+		}
+		if v.Kind != yaml.MappingNode || len(v.Content) <= 2*mapChunk {
+			rest.Content = append(rest.Content, k, v)
+			continue
+		}
+		f := fieldByTag(mv, k.Value)
+		if err := decodeChunked(v, f); err != nil {
+			return err
+		}
+	}
+	return rest.Decode(m)
+}
+
+func fieldByTag(v reflect.Value, tag string) reflect.Value {
+	t := v.Type()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name == tag {
+			return v.Field(i)
+		}
+	}
+	return reflect.Value{}
+}
+
+// checkDuplicates refuses a key given twice in any mapping of the tree.
+func checkDuplicates(n *yaml.Node) error {
+	if n.Kind == yaml.MappingNode {
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode {
+				if at, dup := seen[k.Value]; dup {
+					return fmt.Errorf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, at)
+				}
+				seen[k.Value] = k.Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if err := checkDuplicates(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeChunked decodes the large mapping n into the map field f, mapChunk
+// pairs at a time.
+func decodeChunked(n *yaml.Node, f reflect.Value) error {
+	if f.Kind() != reflect.Map {
+		return n.Decode(f.Addr().Interface())
+	}
+	if f.IsNil() {
+		f.Set(reflect.MakeMapWithSize(f.Type(), len(n.Content)/2))
+	}
+	for i := 0; i < len(n.Content); i += 2 * mapChunk {
+		part := &yaml.Node{Kind: yaml.MappingNode, Tag: n.Tag, Line: n.Line, Column: n.Column,
+			Content: n.Content[i:min(i+2*mapChunk, len(n.Content))]}
+		pv := reflect.New(f.Type())
+		if err := part.Decode(pv.Interface()); err != nil {
+			return err
+		}
+		iter := pv.Elem().MapRange()
+		for iter.Next() {
+			f.SetMapIndex(iter.Key(), iter.Value())
+		}
+	}
+	return nil
+}
+
+func loadLookup(path string) (map[string]string, error) {
+	b, err := readCapped(path, MaxLookupBytes)
+	if err != nil {
+		return nil, err
+	}
 	var rows []lookupRow
 	// A configured csv.Reader, not gocsv's global one: gocsv's settings are
 	// package-wide.
-	r := csv.NewReader(f)
+	r := csv.NewReader(bytes.NewReader(b))
 	r.TrimLeadingSpace = true
 	if err := gocsv.UnmarshalCSV(r, &rows); err != nil {
 		return nil, fmt.Errorf("%s: %w (want a CSV with columns name,id)", path, err)

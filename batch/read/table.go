@@ -136,6 +136,12 @@ func list(items []string) string {
 // caller skips. Cells beyond the header that hold data make the row
 // Malformed, not the file unreadable.
 func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, err error) {
+	// The raw field count is capped like the header's: a million empty
+	// fields on one line would otherwise be held, row after row, in the
+	// window between reader and results (gigabytes).
+	if len(cells) > t.opt.MaxColumns {
+		return Row{}, false, t.fail(line, kindf(ErrLimit, "row has %d fields, more than the %d allowed (MaxColumns)", len(cells), t.opt.MaxColumns))
+	}
 	n := width(cells)
 	if n == 0 && len(formulas) == 0 {
 		return Row{}, false, nil
@@ -155,6 +161,11 @@ func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, e
 	}
 	if len(cells) < w {
 		cells = append(make([]string, 0, w), cells...)
+	}
+	if cap(cells) > 2*w+8 {
+		// Keep only the header's width: a slice of a wider row would keep
+		// the whole row's array alive.
+		cells = append(make([]string, 0, w), cells[:w]...)
 	}
 	r.Cells = cells[:w:w]
 	return r, true, nil

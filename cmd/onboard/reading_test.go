@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -111,4 +112,30 @@ func TestFormulaWithoutSavedResult(t *testing.T) {
 	assert.Contains(t, msg[1], `column "Username" (cell A3) holds a formula with no saved result`)
 	assert.Contains(t, msg[1], "open the file in Excel or LibreOffice and save it")
 	assert.NotContains(t, stderr, "MISSING_REQUIRED")
+}
+
+// A file that goes bad part way (here a quote that never closes, row 45):
+// the report keeps the rows before it and its Summary names the row, as
+// does stderr; the exit code is fatal.
+func TestReadErrorPartWay(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Username,First Name,Last Name\n")
+	for i := range 43 {
+		fmt.Fprintf(&b, "u%d,Ann,Lee\n", i)
+	}
+	b.WriteString("bad,\"Bo,Ng\nlater,Cy,Do\n")
+	in := write(t, "roster.csv", b.String())
+	out := filepath.Join(t.TempDir(), "report.xlsx")
+	code, _, stderr := onboard(t, "validate", "-p", "bksb", "-o", out, in)
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, "row 45: unbalanced quote")
+	f, err := excelize.OpenFile(out)
+	require.NoError(t, err, "the report is written")
+	defer f.Close()
+	summary, err := f.GetRows("Summary")
+	require.NoError(t, err)
+	assert.Contains(t, fmt.Sprint(summary), "[Reading stopped "+in+": row 45: unbalanced quote")
+	rows, err := f.GetRows("Validation")
+	require.NoError(t, err)
+	assert.Greater(t, len(rows), 1, "rows before the error are kept")
 }

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -23,6 +26,9 @@ func newValidateCmd() *cobra.Command {
   onboard validate -p bksb samples/bksb/roster.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutputDir("-o", out); err != nil {
+				return fatal(err)
+			}
 			src, err := in.open(args[0])
 			if err != nil {
 				return err
@@ -33,6 +39,8 @@ func newValidateCmd() *cobra.Command {
 			sum.Warnings = src.warnings()
 			sum.HeaderRow = src.reader.HeaderRow()
 			warn(stderr, sum.Warnings)
+			sum.Notices = src.notices()
+			note(stderr, sum.Notices)
 
 			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
 				src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
@@ -47,6 +55,20 @@ func newValidateCmd() *cobra.Command {
 			prog := newProgress(stderr, quiet, "validating", args[0])
 			err = batch.Validate(cmd.Context(), src.reader, src.reg.Schema, src.mapper, sink, sum, prog.update)
 			prog.finish()
+			var readErr *read.Error
+			if errors.As(err, &readErr) {
+				// The file went bad part way: the report keeps the rows
+				// read before, and its Summary says which row stopped it.
+				sum.ReadError = readErr.Error()
+				if cerr := sink.Close(sum); cerr != nil {
+					return fatal(fmt.Errorf("write %s: %w", out, cerr))
+				}
+				fmt.Fprintln(stderr, reports.SummaryLine(sum))
+				if out != "" {
+					return fatal(fmt.Errorf("%w (reading stopped there; %s has the rows before it)", err, out))
+				}
+				return fatal(err)
+			}
 			if err != nil {
 				reports.Abort(sink)
 				return fatal(err)
@@ -55,6 +77,9 @@ func newValidateCmd() *cobra.Command {
 				return fatal(fmt.Errorf("write %s: %w", out, err))
 			}
 			fmt.Fprintln(stderr, reports.SummaryLine(sum))
+			if out != "" {
+				fmt.Fprintf(stderr, "report written to %s\n", out)
+			}
 			if sum.ByStatus[batch.Invalid] > 0 {
 				return &exitError{code: exitSomeFailed}
 			}
@@ -72,6 +97,29 @@ func warn(w io.Writer, warnings []string) {
 	for _, s := range warnings {
 		fmt.Fprintln(w, "warning:", s)
 	}
+}
+
+func note(w io.Writer, notices []string) {
+	for _, s := range notices {
+		fmt.Fprintln(w, "note:", s)
+	}
+}
+
+// notices are what the binding did that is worth knowing once: which
+// columns go into the vendor's free-form field (smartapp's metadata).
+func (in *input) notices() []string {
+	cols := in.mapper.ExtraColumns()
+	if len(cols) == 0 {
+		return nil
+	}
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = strconv.Quote(c)
+	}
+	if len(cols) == 1 {
+		return []string{fmt.Sprintf("column %s goes into %s's %s (it matches no %s field)", q[0], in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
+	}
+	return []string{fmt.Sprintf("columns %s go into %s's %s (they match no %s field)", strings.Join(q, ", "), in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
 }
 
 // problemPrinter is the sink when no report file is asked for: it prints the
