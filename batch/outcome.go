@@ -87,6 +87,9 @@ type Summary struct {
 	// ReadError, when set, is the file problem that stopped reading part
 	// way (it names the row); the rows before it were read.
 	ReadError string
+	// Notices are worth knowing but not a problem, e.g. the columns that
+	// go into smartapp's metadata.
+	Notices []string
 	// Retries are the create requests beyond each row's first; RateLimited
 	// the 429 answers among all requests.
 	Retries, RateLimited int

@@ -86,7 +86,7 @@ func (r *Report) Text() string {
 // stopWords say why a run stopped, for the Summary sheet.
 var stopWords = map[string]string{
 	"done":        "finished: every row has its status",
-	"interrupted": "interrupted (Ctrl-C or SIGTERM) after the requests in flight finished",
+	"interrupted": "stopped early after the requests in flight finished",
 	"auth_failed": "the vendor refused the credentials",
 	"licences":    "the vendor's licences are used up",
 	"breaker":     "the breaker stopped it: the latest requests all failed the same way",
@@ -97,7 +97,12 @@ var stopWords = map[string]string{
 func StopWords(s *batch.Summary) string {
 	stop := cmp.Or(s.Stop, "done")
 	w := cmp.Or(stopWords[stop], stop)
-	if s.StopCode != "" && stop != "done" {
+	switch {
+	case stop == "interrupted" && s.StopCode == "":
+		w += " (Ctrl-C or SIGTERM)"
+	case stop == "interrupted":
+		w += " (the " + s.StopCode + " limit)"
+	case s.StopCode != "" && stop != "done":
 		w += " (" + s.StopCode + ")"
 	}
 	return w
@@ -107,27 +112,27 @@ func StopWords(s *batch.Summary) string {
 func NextStep(s *batch.Summary) string {
 	created, skipped := s.ByStatus[batch.Created], s.ByStatus[batch.Skipped]
 	done := created + skipped + s.ByStatus[batch.Adopted]
-	again := "run the same command again"
+	again, skip := "run the same command again", ""
 	if done > 0 {
-		again += fmt.Sprintf("; the %d already created will be skipped", done)
+		skip = fmt.Sprintf("; the %d already created will be skipped", done)
 	}
 	var steps []string
 	stop := cmp.Or(s.Stop, "done")
 	switch stop {
 	case "auth_failed":
-		steps = append(steps, fmt.Sprintf("check the %s credentials (see 'onboard providers %s'), then %s", s.Provider, s.Provider, again))
+		steps = append(steps, fmt.Sprintf("check the %s credentials (see 'onboard providers %s'), then %s%s", s.Provider, s.Provider, again, skip))
 	case "licences":
-		steps = append(steps, "free licences or buy more at the vendor, then "+again)
+		steps = append(steps, "free licences or buy more at the vendor, then "+again+skip)
 	case "breaker":
-		steps = append(steps, "the vendor answered every recent request with the same error: fix its cause (see the results sheet's codes), then "+again)
+		steps = append(steps, "the vendor answered every recent request with the same error: fix its cause (see the results sheet's codes), then "+again+skip)
 	case "interrupted", "aborted":
-		steps = append(steps, again+" to send the rest")
+		steps = append(steps, again+" to send the rest"+skip)
 	}
 	if n := s.ByStatus[batch.Invalid]; n > 0 {
 		steps = append(steps, fmt.Sprintf("fix the %s (the fix file lists them with their reasons) and run the fix file", rows(n, "invalid row")))
 	}
 	if n := s.ByStatus[batch.Failed]; n > 0 && stop == "done" {
-		steps = append(steps, rows(n, "row")+" failed at the vendor: read their codes on the results sheet; the same command run again sends them again")
+		steps = append(steps, rows(n, "row")+" failed at the vendor (the results sheet has the codes): the same command run again sends what can succeed")
 	}
 	return strings.Join(steps, "; ")
 }

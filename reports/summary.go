@@ -101,6 +101,19 @@ func warningLines(s *batch.Summary) []line {
 	return out
 }
 
+// noticeSection lists the summary's notices, or nothing when there are
+// none (a notice is not a problem: no "(none)" line for it).
+func noticeSection(s *batch.Summary) []section {
+	if len(s.Notices) == 0 {
+		return nil
+	}
+	out := make([]line, len(s.Notices))
+	for i, n := range s.Notices {
+		out[i] = line{label: n}
+	}
+	return []section{{"Notices", out}}
+}
+
 // identityLines say what ran on what; command is the default for an
 // unset Command.
 func identityLines(s *batch.Summary, command string) []line {
@@ -142,7 +155,8 @@ func validationSections(s *batch.Summary) []section {
 		{"Problems by field", countLines(s.ByField)},
 	}
 	out = append(out, warnedSections(s)...)
-	return append(out, section{"Warnings", warningLines(s)})
+	out = append(out, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }
 
 // resultsSections is the results sheet's Summary sheet.
@@ -178,5 +192,6 @@ func resultsSections(s *batch.Summary) []section {
 		{"Problems by field", countLines(s.ByField)},
 	}
 	out = append(out, warnedSections(s)...)
-	return append(out, section{"Settings", settings}, section{"Warnings", warningLines(s)})
+	out = append(out, section{"Settings", settings}, section{"Warnings", warningLines(s)})
+	return append(out, noticeSection(s)...)
 }

@@ -50,3 +50,20 @@ func TestStatusLinesAddsUnusualStatuses(t *testing.T) {
 	assert.Equal(t, line{"valid", 3}, got[len(got)-1])
 	assert.Len(t, got, len(runStatuses)+1)
 }
+
+func TestStopWordsAndNextStep(t *testing.T) {
+	s := batch.NewSummary("run", "smartapp", "in.csv")
+	s.ByStatus = map[batch.Status]int{batch.Created: 3, batch.Skipped: 2, batch.NotAttempted: 5}
+	tests := []struct{ stop, code, words, next string }{
+		{"done", "", "finished: every row has its status", ""},
+		{"interrupted", "", "stopped early after the requests in flight finished (Ctrl-C or SIGTERM)", "run the same command again to send the rest; the 5 already created will be skipped"},
+		{"interrupted", "--max-creates", "stopped early after the requests in flight finished (the --max-creates limit)", "run the same command again to send the rest; the 5 already created will be skipped"},
+		{"licences", "LICENSE_EXHAUSTED", "the vendor's licences are used up (LICENSE_EXHAUSTED)", "free licences or buy more at the vendor, then run the same command again; the 5 already created will be skipped"},
+		{"auth_failed", "AUTH_FAILED", "the vendor refused the credentials (AUTH_FAILED)", "check the smartapp credentials (see 'onboard providers smartapp'), then run the same command again; the 5 already created will be skipped"},
+	}
+	for _, tt := range tests {
+		s.Stop, s.StopCode = tt.stop, tt.code
+		assert.Equal(t, tt.words, StopWords(s), tt.stop)
+		assert.Equal(t, tt.next, NextStep(s), tt.stop)
+	}
+}

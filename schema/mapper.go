@@ -299,6 +299,16 @@ func (m *Mapper) CheckOnly() *Mapper {
 // columns, mapping entries for columns the file lacks. Report them once.
 func (m *Mapper) Warnings() []string { return m.warnings }
 
+// ExtraColumns returns the roster columns that go into the schema's Extra
+// field (smartapp's metadata) because they match no field, in file order.
+func (m *Mapper) ExtraColumns() []string {
+	out := make([]string, len(m.extra))
+	for i, c := range m.extra {
+		out[i] = m.header[c]
+	}
+	return out
+}
+
 // Header returns the roster header the mapper was bound to.
 func (m *Mapper) Header() []string { return m.header }
 

@@ -2,9 +2,15 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/schema"
 )
 
 // credentialNames lists every env var a Registration.Credentials entry
@@ -19,41 +25,134 @@ func credentialNames(specs []string) []string {
 	return names
 }
 
+// knownCredentialNames are the names any vendor reads: a config file may
+// hold several vendors' keys, but a name no vendor reads is a typo.
+func knownCredentialNames() []string {
+	names := []string{notifyEnv} // the webhook URL, a secret too
+	for _, id := range providers.Names() {
+		reg, _ := providers.Lookup(id)
+		for _, n := range credentialNames(reg.Credentials) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// credSources says where each credential came from, for messages that
+// must name a source and never a value.
+type credSources map[string]string
+
+// of names the sources of the given credentials: "ONBOARD_TOKEN (from the
+// environment)".
+func (s credSources) of(names []string) string {
+	var parts []string
+	for _, n := range names {
+		if src, ok := s[n]; ok {
+			parts = append(parts, n+" (from "+src+")")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // loadCredentials reads the vendor's credentials from a KEY=VALUE file (when
 // given) and the environment, which wins. Only the names the vendor declares
-// are kept, so nothing else from the environment travels further.
-func loadCredentials(path string, specs []string) (map[string]string, error) {
+// are kept, so nothing else from the environment travels further. Warnings
+// about the file go to warnw.
+func loadCredentials(path string, specs []string, warnw io.Writer) (map[string]string, credSources, error) {
 	fileVals := map[string]string{}
 	if path != "" {
-		var err error
-		if fileVals, err = readConfig(path); err != nil {
-			return nil, err
+		var (
+			err      error
+			warnings []string
+		)
+		if fileVals, warnings, err = readConfig(path); err != nil {
+			return nil, nil, err
 		}
+		warn(warnw, warnings)
 	}
-	creds := map[string]string{}
+	creds, from := map[string]string{}, credSources{}
 	for _, name := range credentialNames(specs) {
 		if v, ok := os.LookupEnv(name); ok && v != "" {
-			creds[name] = v
+			creds[name], from[name] = v, "the environment"
 		} else if v := fileVals[name]; v != "" {
-			creds[name] = v
+			creds[name], from[name] = v, path
 		}
 	}
-	return creds, nil
+	return creds, from, nil
+}
+
+// missingCredentials returns the names to set when no alternative of a
+// spec is complete: the first alternative's unset names.
+func missingCredentials(specs []string, creds map[string]string) []string {
+	var missing []string
+	for _, spec := range specs {
+		var first []string
+		complete := false
+		for i, alt := range strings.Split(spec, "|") {
+			var unset []string
+			for _, n := range strings.Split(alt, "+") {
+				if creds[n] == "" {
+					unset = append(unset, n)
+				}
+			}
+			if len(unset) == 0 {
+				complete = true
+				break
+			}
+			if i == 0 {
+				first = unset
+			}
+		}
+		if !complete {
+			missing = append(missing, first...)
+		}
+	}
+	return missing
+}
+
+// clientError is a vendor client's refusal to start, with one vendor
+// prefix and, when a credential is missing, how to give it.
+func clientError(reg *providers.Registration, err error, creds map[string]string, config string) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, reg.ID+":") {
+		msg = reg.ID + ": " + msg
+	}
+	missing := missingCredentials(reg.Credentials, creds)
+	if len(missing) == 0 {
+		return errors.New(msg)
+	}
+	assign := strings.Join(missing, "=… ") + "=…"
+	it := "it"
+	if len(missing) > 1 {
+		it = "them"
+	}
+	where := "put " + it + " in a --config FILE of KEY=VALUE lines"
+	if config != "" {
+		where = "add " + assign + " to " + config
+	}
+	return fmt.Errorf("%s; export %s or %s", msg, assign, where)
 }
 
 // readConfig parses KEY=VALUE lines; blank lines, # comments and an
-// "export " prefix are allowed, values may be quoted. Errors name the line,
+// "export " prefix are allowed, values may be quoted. A key that no vendor
+// reads is named in a warning, with the key it probably meant (a typo
+// would otherwise look like a missing credential). Errors name the line,
 // never a value.
-func readConfig(path string) (map[string]string, error) {
+func readConfig(path string) (map[string]string, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, nil, fmt.Errorf("config file: %w", err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		fmt.Fprintf(os.Stderr, "warning: config file %s is readable by others (chmod 600 %s)\n", path, path)
 	}
+	known := knownCredentialNames()
 	vals := map[string]string{}
+	var warnings []string
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -62,16 +161,26 @@ func readConfig(path string) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 		if !ok {
-			return nil, fmt.Errorf("config file %s: line %d: want KEY=VALUE", path, n)
+			return nil, nil, fmt.Errorf("config file %s: line %d: want KEY=VALUE", path, n)
+		}
+		k = strings.TrimSpace(k)
+		if !slices.Contains(known, k) {
+			hint := ""
+			if c := schema.Closest(k, known); c != "" {
+				hint = " (did you mean " + c + "?)"
+			}
+			warnings = append(warnings, fmt.Sprintf("config file %s: line %d: unknown key %s%s; it is ignored. The keys onboard reads are %s",
+				path, n, k, hint, strings.Join(known, ", ")))
+			continue
 		}
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
 			v = v[1 : len(v)-1]
 		}
-		vals[strings.TrimSpace(k)] = v
+		vals[k] = v
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
 	}
-	return vals, nil
+	return vals, warnings, nil
 }

@@ -10,6 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/onboard/onboard/providers/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -105,5 +108,96 @@ func TestNoBOMFlag(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, !noBOM, strings.HasPrefix(string(b), "\ufeffrow,status,"), "%s --no-bom=%v", p, noBOM)
 		}
+	}
+}
+
+func TestCredentialMessages(t *testing.T) {
+	roster := write(t, "r.csv", smartappGood)
+	out := filepath.Join(t.TempDir(), "results.csv")
+	t.Setenv("ONBOARD_TOKEN", "")
+
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--no-state", "-o", out, roster)
+	assert.Equal(t, 2, code)
+	assert.Equal(t, "onboard: smartapp: ONBOARD_TOKEN is not set: the API token is required; "+
+		"export ONBOARD_TOKEN=… or put it in a --config FILE of KEY=VALUE lines\n", stderr, "one vendor prefix, the next step")
+
+	conf := write(t, "creds.env", "# typo\nONBOARD_TOKN=abc\n")
+	code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--no-state", "--config", conf, "-o", out, roster)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "warning: config file "+conf+": line 2: unknown key ONBOARD_TOKN (did you mean ONBOARD_TOKEN?)")
+	assert.Contains(t, stderr, "add ONBOARD_TOKEN=… to "+conf)
+	assert.NotContains(t, stderr, "abc", "never a value")
+
+	code, _, stderr = onboard(t, "run", "-q", "-p", "bksb", "--no-state", "-o", out,
+		write(t, "b.csv", "Username,First Name,Surname\nalee,Ann,Lee\n"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "export ONBOARD_KEY_ID=… ONBOARD_SECRET=… or put them in a --config FILE")
+	assert.Equal(t, 1, strings.Count(stderr, "bksb:"), stderr)
+}
+
+// An auth failure names the credential and where it came from, never its
+// value; a stop says how to go on.
+func TestAuthFailureNamesTheSource(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	roster := write(t, "r.csv", smartappGood)
+	out := filepath.Join(t.TempDir(), "results.csv")
+
+	t.Setenv("ONBOARD_TOKEN", "wrong-token")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--no-state", "--workers", "1", "-o", out, roster)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "The vendor refused ONBOARD_TOKEN (from the environment). Run the same command again when the cause is fixed")
+	assert.NotContains(t, stderr, "wrong-token")
+
+	t.Setenv("ONBOARD_TOKEN", "")
+	conf := write(t, "creds.env", "ONBOARD_TOKEN=also-wrong\n")
+	code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--no-state", "--workers", "1", "--config", conf, "-o", out, roster)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "The vendor refused ONBOARD_TOKEN (from "+conf+")")
+	assert.NotContains(t, stderr, "also-wrong")
+}
+
+func TestStopSaysRunAgain(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{Licences: 1})
+	dir := t.TempDir()
+	roster := write(t, "r.csv", smartappGood+"Noah,Kim,nkim@smartapp.com,smartapp.com,headquarters,\n")
+	args := []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--workers", "1", "-o", filepath.Join(dir, "r.csv")}
+	code, _, stderr := onboard(t, append(args, "--state", filepath.Join(dir, "s.db"), roster)...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "LICENSE_EXHAUSTED")
+	assert.Contains(t, stderr, "Run the same command again: the 1 created will be skipped\n")
+
+	code, _, stderr = onboard(t, append(args, "--no-state", roster)...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "Run the same command again when the cause is fixed", "licences are used up: none created")
+}
+
+func TestValidateSaysWhereTheReportWent(t *testing.T) {
+	roster := write(t, "r.csv", "First Name,Last Name,E-mail,Company,Location,Cost Centre,Badge\nA,B,a@b.co,smartapp.com,headquarters,CC1,7\n")
+	report := filepath.Join(t.TempDir(), "report.xlsx")
+	code, _, stderr := onboard(t, "validate", "-q", "-p", "smartapp", "-o", report, roster)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "report written to "+report+"\n")
+	assert.Equal(t, 1, strings.Count(stderr, "note: columns \"Cost Centre\", \"Badge\" go into smartapp's metadata (they match no smartapp field)\n"), stderr)
+	assert.NotContains(t, stderr, "warning:")
+	x, err := excelize.OpenFile(report)
+	require.NoError(t, err)
+	defer x.Close()
+	rows, err := x.GetRows("Summary")
+	require.NoError(t, err)
+	var flat []string
+	for _, r := range rows {
+		flat = append(flat, strings.Join(r, "|"))
+	}
+	assert.Contains(t, flat, "Notices")
+	assert.Contains(t, flat, `columns "Cost Centre", "Badge" go into smartapp's metadata (they match no smartapp field)`)
+
+	for _, args := range [][]string{
+		{"validate", "-p", "smartapp", "-o", "/nonexistent/reports/report.xlsx", roster},
+		{"run", "-p", "smartapp", "--simulate", "-o", "/nonexistent/reports/results.csv", roster},
+		{"template", "-p", "smartapp", "-o", "/nonexistent/reports/t.xlsx"},
+	} {
+		code, _, stderr = onboard(t, args...)
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "the folder /nonexistent/reports does not exist", args)
 	}
 }

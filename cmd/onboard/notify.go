@@ -29,7 +29,7 @@ func notifyURL(flag, config string) (string, error) {
 		u = os.Getenv(notifyEnv)
 	}
 	if u == "" && config != "" {
-		vals, err := readConfig(config)
+		vals, _, err := readConfig(config) // its warnings: loadCredentials prints them
 		if err != nil {
 			return "", err
 		}

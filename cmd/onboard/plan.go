@@ -125,7 +125,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	if !f.offline {
 		client, err := reg.New(cfg)
 		if err != nil {
-			return fatal(fmt.Errorf("%s: %w (plan --offline needs no credentials)", reg.ID, err))
+			return fatal(fmt.Errorf("%w (plan --offline needs no credentials)", clientError(reg, err, cfg.Credentials, f.config)))
 		}
 		finder, ok := client.(providers.Finder)
 		if !ok {
@@ -204,7 +204,7 @@ func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offli
 		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
 		return cfg, stop, nil
 	case !offline:
-		if cfg.Credentials, err = loadCredentials(config, reg.Credentials); err != nil {
+		if cfg.Credentials, _, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
 			return cfg, stop, fatal(fmt.Errorf("%w (plan --offline needs none)", err))
 		}
 	}

@@ -49,6 +49,9 @@ type runFlags struct {
 	// skipSame, when set, is asked before a run begins whether to skip it
 	// (watch: the same file as the scope's last finished run).
 	skipSame func(*state.Store, *fileRun) (bool, error)
+	// recordAs names the input in the Summary and history when it is read
+	// from elsewhere (watch: the inbox name, not processing/).
+	recordAs string
 }
 
 func newRunCmd() *cobra.Command {
@@ -138,7 +141,8 @@ type fileRun struct {
 // it from running (fr nil).
 func (fr *fileRun) report(f *runFlags, path string, err error) *reports.Report {
 	if fr == nil {
-		r := &reports.Report{File: path, Provider: f.in.provider, Status: "failed", Counts: map[string]int{}}
+		now := time.Now().UTC()
+		r := &reports.Report{File: path, Provider: f.in.provider, Status: "failed", Counts: map[string]int{}, Start: now, End: now}
 		if err != nil {
 			r.Error = err.Error()
 		}
@@ -189,6 +193,11 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if sub.Breaker == 0 {
 		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
+	for _, o := range []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}} {
+		if err := checkOutputDir(o.flag, o.path); err != nil {
+			return nil, fatal(err)
+		}
+	}
 	src, err := f.in.open(path)
 	if err != nil {
 		return nil, err
@@ -204,14 +213,19 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	// connections, deadlines on each call, no redirect off the host.
 	cfg := providers.Config{BaseURL: f.baseURL,
 		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
+	var from credSources // where each credential came from, for an auth failure
 	if f.simulate {
 		s := reg.Simulator(sim.Options{})
 		srv := httptest.NewServer(s.Handler)
 		defer srv.Close()
 		cfg.BaseURL, cfg.Credentials = srv.URL, s.Credentials
+		from = credSources{}
+		for k := range s.Credentials {
+			from[k] = "the simulator"
+		}
 		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
 	} else {
-		if cfg.Credentials, err = loadCredentials(f.config, reg.Credentials); err != nil {
+		if cfg.Credentials, from, err = loadCredentials(f.config, reg.Credentials, stderr); err != nil {
 			return nil, fatal(err)
 		}
 		if cfg.BaseURL == "" {
@@ -220,13 +234,15 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	client, err := reg.New(cfg)
 	if err != nil {
-		return nil, fatal(fmt.Errorf("%s: %w", reg.ID, err))
+		return nil, fatal(clientError(reg, err, cfg.Credentials, f.config))
 	}
 
-	sum := batch.NewSummary("run", reg.ID, path)
+	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
 	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
+	sum.Notices = src.notices()
+	note(stderr, sum.Notices)
 	sum.Settings = settings(f, cfg.BaseURL)
 	fr := &fileRun{sum: sum}
 
@@ -263,7 +279,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	sinks = append(sinks, inv)
 	var ck *checkpointer
 	if opt.State != nil {
-		if opt.RunID, err = opt.State.BeginRun(path, fr.hash, opt.Scope); err != nil {
+		if opt.RunID, err = opt.State.BeginRun(sum.Input, fr.hash, opt.Scope); err != nil {
 			sinks.Abort()
 			return nil, fatal(err)
 		}
@@ -321,7 +337,34 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		fr.fixRows = fix.Rows()
 	}
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
-	return fr, runExit(ctx, sum, runErr)
+	return fr, explainExit(runExit(ctx, sum, runErr), runErr, f, sum, from.of(credentialNames(reg.Credentials)))
+}
+
+// explainExit adds the next step to an early stop's message: which
+// credential the vendor refused and where it came from (never its value),
+// and that running the same command again skips who was created.
+func explainExit(exit, runErr error, f *runFlags, sum *batch.Summary, creds string) error {
+	var ee *exitError
+	if !errors.As(exit, &ee) || ee.err == nil {
+		return exit
+	}
+	var pe *providers.Error
+	if errors.As(runErr, &pe) && pe.Code == providers.AuthFailed && creds != "" {
+		ee.err = fmt.Errorf("%w. The vendor refused %s", ee.err, creds)
+	}
+	if pe == nil && ee.code != exitInterrupted {
+		return exit // not a stop: nothing to run again
+	}
+	done := sum.ByStatus[batch.Created] + sum.ByStatus[batch.Skipped]
+	switch {
+	case done == 0:
+		ee.err = fmt.Errorf("%w. Run the same command again when the cause is fixed", ee.err)
+	case f.noState:
+		ee.err = fmt.Errorf("%w. Run the fix file (--failed-out) next, not the same roster: without a state store the %d created would be sent again", ee.err, done)
+	default:
+		ee.err = fmt.Errorf("%w. Run the same command again: the %d created will be skipped", ee.err, done)
+	}
+	return exit
 }
 
 // stopReason names why a run ended, as the state store records it, and
@@ -339,7 +382,10 @@ func stopReason(ctx context.Context, err error) (stop, code string) {
 		}
 		// --max-creates, --max-failures: stopped on purpose, like an
 		// interrupt; the rest goes next run.
-		return state.RunInterrupted, ""
+		if h.Kind == submit.HaltMaxCreates {
+			return state.RunInterrupted, "--max-creates"
+		}
+		return state.RunInterrupted, "--max-failures"
 	case errors.As(err, &pe):
 		switch pe.Code {
 		case providers.AuthFailed:
@@ -473,7 +519,7 @@ func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 	case err != nil:
 		return fatal(err)
 	case ctx.Err() != nil:
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted; results written")}
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted; the results are written")}
 	}
 	for st, n := range sum.ByStatus {
 		if n > 0 && st != batch.Created && st != batch.Skipped && st != batch.Adopted {

@@ -18,6 +18,9 @@ func newTemplateCmd() *cobra.Command {
 		Example: "  onboard template -p ispring -o ispring-roster.xlsx",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutputDir("-o", out); err != nil {
+				return fatal(err)
+			}
 			reg, err := providers.Lookup(id)
 			if err != nil {
 				return fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ func newValidateCmd() *cobra.Command {
   onboard validate -p bksb samples/bksb/roster.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutputDir("-o", out); err != nil {
+				return fatal(err)
+			}
 			src, err := in.open(args[0])
 			if err != nil {
 				return err
@@ -35,6 +39,8 @@ func newValidateCmd() *cobra.Command {
 			sum.Warnings = src.warnings()
 			sum.HeaderRow = src.reader.HeaderRow()
 			warn(stderr, sum.Warnings)
+			sum.Notices = src.notices()
+			note(stderr, sum.Notices)
 
 			if strings.EqualFold(filepath.Ext(out), ".xlsx") {
 				src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
@@ -71,6 +77,9 @@ func newValidateCmd() *cobra.Command {
 				return fatal(fmt.Errorf("write %s: %w", out, err))
 			}
 			fmt.Fprintln(stderr, reports.SummaryLine(sum))
+			if out != "" {
+				fmt.Fprintf(stderr, "report written to %s\n", out)
+			}
 			if sum.ByStatus[batch.Invalid] > 0 {
 				return &exitError{code: exitSomeFailed}
 			}
@@ -88,6 +97,29 @@ func warn(w io.Writer, warnings []string) {
 	for _, s := range warnings {
 		fmt.Fprintln(w, "warning:", s)
 	}
+}
+
+func note(w io.Writer, notices []string) {
+	for _, s := range notices {
+		fmt.Fprintln(w, "note:", s)
+	}
+}
+
+// notices are what the binding did that is worth knowing once: which
+// columns go into the vendor's free-form field (smartapp's metadata).
+func (in *input) notices() []string {
+	cols := in.mapper.ExtraColumns()
+	if len(cols) == 0 {
+		return nil
+	}
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = strconv.Quote(c)
+	}
+	if len(cols) == 1 {
+		return []string{fmt.Sprintf("column %s goes into %s's %s (it matches no %s field)", q[0], in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
+	}
+	return []string{fmt.Sprintf("columns %s go into %s's %s (they match no %s field)", strings.Join(q, ", "), in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
 }
 
 // problemPrinter is the sink when no report file is asked for: it prints the

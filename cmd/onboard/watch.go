@@ -258,6 +258,7 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 	if f.failedOut, err = wr.box.Free(inbox.Results, base, suffix+"-fix", fixExt); err != nil {
 		return fatal(err)
 	}
+	f.recordAs = name
 	fr, runErr := runFile(ctx, wr.stderr, &f, src)
 	r := fr.report(&f, src, runErr)
 	r.File = name
@@ -278,6 +279,12 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 			return fatal(err)
 		}
 		wr.bad = true
+		if fr == nil {
+			r.Start = start
+			r.Next = "fix what the error names (the file, the mapping or the credentials), then move the file from failed/ back into the inbox"
+		} else {
+			r.Next += "; the file is in failed/: move it back into the inbox to run it again"
+		}
 	default:
 		if r.Archived, err = wr.box.Finish(src, inbox.Archive); err != nil {
 			return fatal(err)
