@@ -17,10 +17,11 @@ import (
 // unique-key values (len(Schema.Key) per row, flat), ready for the
 // in-order duplicate check. The rows' cells are masked in place.
 type checked struct {
-	n     int // chunk number, for the ordered merge
-	rows  []read.Row
-	probs [][]schema.FieldError
-	keys  []string
+	n      int // chunk number, for the ordered merge
+	rows   []read.Row
+	probs  [][]schema.FieldError
+	keys   []string
+	hashes []uint64 // the duplicate index's hashes of keys, made on the workers
 }
 
 // Validate is the dry run: every row is mapped and checked against s, and
@@ -60,6 +61,10 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		return nil
 	})
 	check := m.CheckOnly()
+	// The index is made by the ordered stage once the first chunk gives
+	// the bytes per row; its hash seed is fixed now so that the workers
+	// can hash the keys in parallel.
+	hasher := schema.NewDedupSized(s, 0)
 	rowChecks := newRowChecks(m)
 	nk := len(s.Key)
 	workers := max(1, runtime.GOMAXPROCS(0))
@@ -71,9 +76,12 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				// Per chunk, not per row: a valid row allocates nothing.
 				c.probs = make([][]schema.FieldError, len(c.rows))
 				c.keys = make([]string, len(c.rows)*nk)
+				c.hashes = make([]uint64, 0, len(c.rows)*nk)
 				for i, row := range c.rows {
 					clear(rec)
-					c.probs[i] = rowChecks.add(row, check.Check(rec, row.Cells, c.keys[i*nk:(i+1)*nk]))
+					keys := c.keys[i*nk : (i+1)*nk]
+					c.probs[i] = rowChecks.add(row, check.Check(rec, row.Cells, keys))
+					c.hashes = hasher.Hashes(keys, c.hashes)
 					check.MaskInPlace(row.Cells)
 				}
 				select {
@@ -102,7 +110,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				}
 				delete(waiting, next)
 				if next == 0 {
-					dedup = schema.NewDedupSized(s, expectRows(sum.Input, c.rows))
+					dedup = hasher.Sized(expectRows(sum.Input, c.rows))
 				}
 				next++
 				if err := writeChecked(c, dedup, sink, sum); err != nil {
@@ -128,7 +136,7 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 	for i, row := range c.rows {
 		errs := c.probs[i]
 		if !schema.Failed(errs) {
-			errs = append(errs, dedup.CheckKeys(c.keys[i*nk:(i+1)*nk], row.Line)...)
+			errs = append(errs, dedup.CheckHashed(c.keys[i*nk:(i+1)*nk], c.hashes[i*nk:(i+1)*nk], row.Line)...)
 		}
 		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid}
 		o.Problems, o.Warnings = problems(errs)

@@ -10,8 +10,8 @@ import (
 // Dedup flags the second and later rows of a file that share a unique key
 // with an earlier row (every field of Schema.Key is checked on its own:
 // ispring's login and email are both unique). It keeps a 64-bit hash per
-// key, not the key, in an open-addressing table of its own (12 bytes a
-// slot, three quarters full: 16 bytes a key whatever the key's length; a
+// key, not the key, in an open-addressing table of its own (16 bytes a
+// slot, three quarters full: 21 bytes a key whatever the key's length; a
 // Go map of the same took twice that and a lookup and an insert per row).
 // Two distinct keys share a hash with odds of about n²/2⁶⁵ (under 1 in
 // 10⁷ at a million rows). Not safe for concurrent use.
@@ -33,6 +33,14 @@ func NewDedupSized(s *Schema, rows int) *Dedup {
 	return d
 }
 
+// Sized returns an empty Dedup with d's hash seed and room for rows rows,
+// so hashes made by d.Hashes can be checked in it.
+func (d *Dedup) Sized(rows int) *Dedup {
+	n := NewDedupSized(d.s, rows)
+	n.seed = d.seed
+	return n
+}
+
 // Key returns the schema's key fields, in the order CheckKeys takes them.
 func (d *Dedup) Key() []string { return d.s.Key }
 
@@ -45,10 +53,18 @@ func (d *Dedup) Check(rec Record, line int) []FieldError {
 // CheckKeys is Check for the values KeyValues extracted, so records can be
 // mapped in parallel while duplicates are found in roster order.
 func (d *Dedup) CheckKeys(vals []string, line int) []FieldError {
-	var errs []FieldError
+	var hs [4]uint64
+	return d.CheckHashed(vals, d.Hashes(vals, hs[:0]), line)
+}
+
+// Hashes appends the index hash of each key value to dst (0 for an empty
+// value). It is safe for concurrent use, so the mapping workers hash and
+// the in-order check only looks up.
+func (d *Dedup) Hashes(vals []string, dst []uint64) []uint64 {
 	for i, k := range d.s.Key {
 		v := vals[i]
 		if v == "" {
+			dst = append(dst, 0)
 			continue
 		}
 		var h maphash.Hash
@@ -56,14 +72,79 @@ func (d *Dedup) CheckKeys(vals []string, line int) []FieldError {
 		h.WriteString(k)
 		h.WriteByte(0)
 		h.WriteString(strings.ToLower(v))
-		sum := h.Sum64()
-		if first, dup := d.seen.insert(sum, int32(line)); dup {
+		dst = append(dst, h.Sum64()|1) // never 0: 0 is an empty value
+	}
+	return dst
+}
+
+// CheckHashed is CheckKeys with the hashes Hashes made for vals.
+func (d *Dedup) CheckHashed(vals []string, hashes []uint64, line int) []FieldError {
+	var errs []FieldError
+	for i, k := range d.s.Key {
+		if hashes[i] == 0 {
+			continue
+		}
+		if first, dup := d.seen.insert(hashes[i], int32(line)); dup {
+			v := vals[i]
 			errs = append(errs, FieldError{Field: k, Code: DuplicateInFile, Value: v,
 				Message: fmt.Sprintf("duplicate of row %d (%s %q is the vendor's unique key)", first, k, v)})
-			continue
 		}
 	}
 	return errs
+}
+
+// hashIndex maps 64-bit hashes to rows with linear probing in two flat
+// arrays sized from the expected count (no power-of-two rounding), grown
+// only if the estimate was short. 0 marks an empty slot, so hash 0 is
+// stored as 1 (one more collision in 2⁶⁴).
+type hashIndex struct {
+	slots []hashSlot // key and row side by side: one cache miss a lookup
+	n     int
+}
+
+type hashSlot struct {
+	key uint64
+	row int32
+}
+
+func (x *hashIndex) init(expect int) {
+	x.slots, x.n = make([]hashSlot, expect*4/3+1), 0
+}
+
+// insert stores row under h unless h is there already; then it returns
+// the row stored first and true.
+func (x *hashIndex) insert(h uint64, row int32) (int32, bool) {
+	if h == 0 {
+		h = 1
+	}
+	if (x.n+1)*8 > len(x.slots)*7 {
+		x.grow()
+	}
+	hi, _ := bits.Mul64(h, uint64(len(x.slots)))
+	for i := int(hi); ; i++ {
+		if i == len(x.slots) {
+			i = 0
+		}
+		s := &x.slots[i]
+		switch s.key {
+		case 0:
+			s.key, s.row = h, row
+			x.n++
+			return 0, false
+		case h:
+			return s.row, true
+		}
+	}
+}
+
+func (x *hashIndex) grow() {
+	old := x.slots
+	x.init(len(old) * 2)
+	for _, s := range old {
+		if s.key != 0 {
+			x.insert(s.key, s.row)
+		}
+	}
 }
 
 // KeyValues appends to dst the value of each Key field of rec ("" when
@@ -74,54 +155,4 @@ func (s *Schema) KeyValues(rec Record, dst []string) []string {
 		dst = append(dst, v)
 	}
 	return dst
-}
-
-// hashIndex maps 64-bit hashes to rows with linear probing in two flat
-// arrays sized from the expected count (no power-of-two rounding), grown
-// only if the estimate was short. 0 marks an empty slot, so hash 0 is
-// stored as 1 (one more collision in 2⁶⁴).
-type hashIndex struct {
-	keys []uint64
-	rows []int32
-	n    int
-}
-
-func (x *hashIndex) init(expect int) {
-	size := expect*4/3 + 1
-	x.keys, x.rows, x.n = make([]uint64, size), make([]int32, size), 0
-}
-
-// insert stores row under h unless h is there already; then it returns
-// the row stored first and true.
-func (x *hashIndex) insert(h uint64, row int32) (int32, bool) {
-	if h == 0 {
-		h = 1
-	}
-	if (x.n+1)*8 > len(x.keys)*7 {
-		x.grow()
-	}
-	hi, _ := bits.Mul64(h, uint64(len(x.keys)))
-	for i := int(hi); ; i++ {
-		if i == len(x.keys) {
-			i = 0
-		}
-		switch x.keys[i] {
-		case 0:
-			x.keys[i], x.rows[i] = h, row
-			x.n++
-			return 0, false
-		case h:
-			return x.rows[i], true
-		}
-	}
-}
-
-func (x *hashIndex) grow() {
-	keys, rows := x.keys, x.rows
-	x.init(len(keys) * 2)
-	for i, k := range keys {
-		if k != 0 {
-			x.insert(k, rows[i])
-		}
-	}
 }

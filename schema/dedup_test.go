@@ -23,5 +23,5 @@ func TestHashIndex(t *testing.T) {
 		assert.Equal(t, int32(i), first)
 	}
 	assert.Equal(t, 5000, x.n)
-	assert.GreaterOrEqual(t, len(x.keys)*7, x.n*8, "never over 7/8 full")
+	assert.GreaterOrEqual(t, len(x.slots)*7, x.n*8, "never over 7/8 full")
 }
