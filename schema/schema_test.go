@@ -241,7 +241,7 @@ date_format: 02/01/2006
 func TestMappingFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ name, yaml, want string }{
-		{"unknown key", "colums: {a: b}\n", "field colums not found"},
+		{"unknown key", "colums: {a: b}\n", "unknown key \"colums\": did you mean columns?"},
 		{"unknown transform", "transforms: {email: [shout]}\n", `unknown transform "shout"`},
 		{"bad split", "split: {Name: [firstName]}\n", "needs two fields"},
 		{"missing lookup", "lookups: {department: nope.csv}\n", "nope.csv"},
@@ -340,5 +340,5 @@ func TestIdentityColumn(t *testing.T) {
 	assert.Equal(t, "", plain.Identity([]string{"Ann", "Lee", "a@b.co", "E-7"}))
 
 	_, err = NewMapper(s, []string{"firstName", "lastName", "email"}, &Mapping{Identity: "Employee ID"})
-	assert.ErrorContains(t, err, `identity: names column "Employee ID", which the file does not have`)
+	assert.ErrorContains(t, err, `identity: the file has no column "Employee ID"`)
 }

@@ -50,6 +50,9 @@ type runFlags struct {
 	// skipSame, when set, is asked before a run begins whether to skip it
 	// (watch: the same file as the scope's last finished run).
 	skipSame func(*state.Store, *fileRun) (bool, error)
+	// recordAs names the input in the Summary and history when it is read
+	// from elsewhere (watch: the inbox name, not processing/).
+	recordAs string
 }
 
 func newRunCmd() *cobra.Command {
@@ -239,7 +242,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		return nil, fatal(err)
 	}
 
-	sum := batch.NewSummary("run", reg.ID, path)
+	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
 	sum.HeaderRow = src.reader.HeaderRow()
 	warn(stderr, sum.Warnings)
@@ -281,7 +284,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	sinks = append(sinks, inv)
 	var ck *checkpointer
 	if opt.State != nil {
-		if opt.RunID, err = opt.State.BeginRun(path, fr.hash, opt.Scope); err != nil {
+		if opt.RunID, err = opt.State.BeginRun(sum.Input, fr.hash, opt.Scope); err != nil {
 			sinks.Abort()
 			return nil, fatal(err)
 		}

@@ -258,6 +258,7 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 	if f.failedOut, err = wr.box.Free(inbox.Results, base, suffix+"-fix", fixExt); err != nil {
 		return fatal(err)
 	}
+	f.recordAs = name
 	fr, runErr := runFile(ctx, wr.stderr, &f, src)
 	r := fr.report(&f, src, runErr)
 	r.File = name

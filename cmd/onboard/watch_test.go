@@ -344,6 +344,8 @@ func TestWatchCrashThenRestart(t *testing.T) {
 		}
 	}
 	require.Len(t, crashed, 12, out) // GONE (i8c) is the last column
+	assert.NotContains(t, out, "smartapp, 0 recovered", "not shown at 0")
+	assert.Contains(t, out, ": "+filepath.Join(box, "night.csv")+"\n", "the inbox name, not processing/")
 	assert.NotEqual(t, "0", crashed[6], "created so far: %s", out)
 }
 
