@@ -7,10 +7,7 @@ import (
 	"encoding/xml"
 	"io"
 	"path"
-	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // sheetScan reads the worksheet XML a second time, beside excelize's row
@@ -172,9 +169,9 @@ func (s *sheetScan) scanRow() {
 			return
 		}
 		switch {
-		case name == "row" && !end:
+		case string(name) == "row" && !end:
 			inRow = true
-			r, _ := strconv.Atoi(attrOf(attrs, "r"))
+			r := atoi(attrOf(attrs, "r"))
 			if r == 0 {
 				r = s.row + 1
 			}
@@ -182,28 +179,25 @@ func (s *sheetScan) scanRow() {
 			if self {
 				return
 			}
-		case name == "row" && end:
+		case string(name) == "row" && end:
 			if inRow {
 				return
 			}
-		case name == "c" && !end:
-			ref := attrOf(attrs, "r")
+		case string(name) == "c" && !end:
 			col := s.col + 1
-			if ref != "" {
-				if c, _, err := excelize.CellNameToCoordinates(ref); err == nil {
-					col = c
-				}
+			if c := refColumn(attrOf(attrs, "r")); c > 0 {
+				col = c
 			}
 			s.col = col
 			t := attrOf(attrs, "t")
-			number = t == "" || t == "n"
-			style, _ := strconv.Atoi(attrOf(attrs, "s"))
+			number = len(t) == 0 || string(t) == "n"
+			style := atoi(attrOf(attrs, "s"))
 			cell = scanCell{col: col - 1, elapsed: number && s.elapsed[style]}
 			hasF, hasV, v, inCell = false, false, nil, !self
 			if self && cell.elapsed {
 				s.pending = append(s.pending, cell)
 			}
-		case name == "c" && end:
+		case string(name) == "c" && end:
 			if !inCell {
 				continue
 			}
@@ -218,14 +212,14 @@ func (s *sheetScan) scanRow() {
 			if cell.formula || cell.raw != "" || cell.elapsed {
 				s.pending = append(s.pending, cell)
 			}
-		case name == "f" && inCell && !end:
+		case string(name) == "f" && inCell && !end:
 			hasF = true
-		case name == "v" && inCell && !end:
+		case string(name) == "v" && inCell && !end:
 			hasV = true
 			if !self {
 				v = s.text()
 			}
-		case name == "sheetData" && end:
+		case string(name) == "sheetData" && end:
 			s.done = true
 			return
 		}
@@ -256,16 +250,16 @@ func longNumber(v []byte) bool {
 // nextTag finds the next element tag: its local name (any prefix
 // dropped), its attribute text, whether it is an end tag, whether it
 // closes itself. ok is false at the end of the part.
-func (s *sheetScan) nextTag() (name string, attrs []byte, end, self, ok bool) {
+func (s *sheetScan) nextTag() (name []byte, attrs []byte, end, self, ok bool) {
 	for {
 		if _, err := s.br.ReadSlice('<'); err != nil && err != bufio.ErrBufferFull {
-			return "", nil, false, false, false
+			return nil, nil, false, false, false
 		} else if err == bufio.ErrBufferFull {
 			continue
 		}
 		tag, err := s.readTag()
 		if err != nil {
-			return "", nil, false, false, false
+			return nil, nil, false, false, false
 		}
 		if len(tag) == 0 || tag[0] == '?' || tag[0] == '!' {
 			continue
@@ -284,7 +278,7 @@ func (s *sheetScan) nextTag() (name string, attrs []byte, end, self, ok bool) {
 		if j := bytes.IndexByte(local, ':'); j >= 0 {
 			local = local[j+1:]
 		}
-		return string(local), tag[i:], end, self, true
+		return local, tag[i:], end, self, true
 	}
 }
 
@@ -335,34 +329,65 @@ func (s *sheetScan) text() []byte {
 	}
 }
 
-// attrOf returns attribute name's value in attrs ("" if absent).
-func attrOf(attrs []byte, name string) string {
+// attrOf returns attribute name's value in attrs (nil if absent).
+func attrOf(attrs []byte, name string) []byte {
 	for i := 0; i < len(attrs); {
 		j := bytes.IndexByte(attrs[i:], '=')
 		if j < 0 {
-			return ""
+			return nil
 		}
 		key := bytes.TrimSpace(attrs[i : i+j])
 		if k := bytes.IndexByte(key, ':'); k >= 0 {
 			key = key[k+1:]
 		}
-		rest := attrs[i+j+1:]
-		rest = bytes.TrimLeft(rest, " \t\r\n")
+		rest := bytes.TrimLeft(attrs[i+j+1:], " \t\r\n")
 		if len(rest) == 0 {
-			return ""
+			return nil
 		}
 		q := rest[0]
 		if q != '"' && q != '\'' {
-			return ""
+			return nil
 		}
 		e := bytes.IndexByte(rest[1:], q)
 		if e < 0 {
-			return ""
+			return nil
 		}
 		if string(key) == name {
-			return string(rest[1 : 1+e])
+			return rest[1 : 1+e]
 		}
 		i = len(attrs) - len(rest) + e + 2
 	}
-	return ""
+	return nil
+}
+
+// atoi is a small non-negative decimal, 0 when b is not one.
+func atoi(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' || n > 1<<30 {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// refColumn is the 1-based column of a cell reference such as "AB12"; 0
+// when there is none.
+func refColumn(ref []byte) int {
+	col := 0
+	for _, c := range ref {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			col = col*26 + int(c-'A'+1)
+		case c >= 'a' && c <= 'z':
+			col = col*26 + int(c-'a'+1)
+		default:
+			return col
+		}
+		if col > 1<<20 {
+			return 0
+		}
+	}
+	return col
 }

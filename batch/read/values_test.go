@@ -1,7 +1,10 @@
 package read
 
 import (
+	"bufio"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -87,4 +90,22 @@ func TestFullDigits(t *testing.T) {
 	} {
 		assert.Equal(t, tt.want, fullDigits(tt.shown, tt.raw), "%s %s", tt.shown, tt.raw)
 	}
+}
+
+// The scanner reads prefixed tags, cells and rows without r, and asks
+// for rows in order, rows without cells of note included.
+func TestSheetScan(t *testing.T) {
+	x := `<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>` +
+		`<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row>` +
+		`<x:row><x:c><x:v>4111111111111111</x:v></x:c><x:c t="str"><x:f>A1</x:f><x:v></x:v></x:c><x:c><x:f>1+1</x:f></x:c></x:row>` +
+		`<x:row r="5"><x:c r="AB5" s="2"><x:v>12</x:v></x:c><x:c r="AC5"><x:f>B2</x:f><x:v></x:v></x:c></x:row>` +
+		`</x:sheetData></x:worksheet>`
+	s := &sheetScan{rc: io.NopCloser(strings.NewReader(x)), elapsed: map[int]bool{2: true}}
+	s.br = bufio.NewReader(s.rc)
+	assert.Empty(t, s.cellsOf(1))
+	assert.Equal(t, []scanCell{{col: 0, raw: "4111111111111111"}, {col: 2, formula: true}}, s.cellsOf(2), "a string formula with an empty result has one")
+	assert.Empty(t, s.cellsOf(3))
+	assert.Empty(t, s.cellsOf(4))
+	assert.Equal(t, []scanCell{{col: 27, elapsed: true}, {col: 28, formula: true}}, s.cellsOf(5))
+	assert.Empty(t, s.cellsOf(6))
 }
