@@ -18,7 +18,7 @@ type source struct {
 	hasDef     bool
 	values     map[string]string // lower(roster value) → vendor value
 	transforms []func(string) string
-	lookup     map[string]string
+	lookup     *lookupTable
 	required   bool
 	drop       bool         // checked but not kept (CheckOnly)
 	plain      plainPattern // field.Pattern without the regexp engine, when it is that simple
@@ -140,14 +140,22 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q is not mapped to any %s field; it is ignored", h, s.Provider))
 		}
 	}
-	for h := range m.Columns {
+	// Entries naming columns the file lacks: a split one leaves its fields
+	// empty on every row, so it is an error; the others warn.
+	for _, h := range keys(m.Split) {
 		if !seen[NormalizeHeader(h)] {
-			mp.warnings = append(mp.warnings, fmt.Sprintf("mapping file names column %q, which the file does not have", h))
+			return nil, fmt.Errorf("%ssplit: the file has no column %q%s (its columns: %s)",
+				m.where("split."+h), h, hint(h, header), strings.Join(header, ", "))
 		}
 	}
-	for h := range m.Split {
+	for _, h := range keys(m.Columns) {
 		if !seen[NormalizeHeader(h)] {
-			mp.warnings = append(mp.warnings, fmt.Sprintf("mapping file splits column %q, which the file does not have", h))
+			mp.warnings = append(mp.warnings, fmt.Sprintf("%scolumns: the file has no column %q%s", m.where("columns."+h), h, hint(h, header)))
+		}
+	}
+	for _, h := range m.Ignore {
+		if !seen[NormalizeHeader(h)] {
+			mp.warnings = append(mp.warnings, fmt.Sprintf("%signore: the file has no column %q%s", m.where("ignore."+h), h, hint(h, header)))
 		}
 	}
 
@@ -229,21 +237,23 @@ func expectedHeaders(s *Schema, field string) string {
 }
 
 // checkMappingFields rejects a mapping file that names fields the vendor
-// does not have: a typo there would otherwise silently do nothing.
+// does not have, or translates a value into one the field does not allow:
+// a typo there would otherwise silently do nothing, or fail every row.
 func checkMappingFields(s *Schema, m *Mapping) error {
-	check := func(where, name string) error {
+	names := make([]string, len(s.Fields))
+	for i, f := range s.Fields {
+		names[i] = f.Name
+	}
+	check := func(key, where, name string) error {
 		if s.Field(name) != nil {
 			return nil
 		}
-		names := make([]string, len(s.Fields))
-		for i, f := range s.Fields {
-			names[i] = f.Name
-		}
-		return fmt.Errorf("mapping file: %s names %q, which is not a %s field (fields: %s)", where, name, s.Provider, strings.Join(names, ", "))
+		return fmt.Errorf("%s%s names %q, which is not a %s field%s (fields: %s)",
+			m.where(key), where, name, s.Provider, hint(name, names), strings.Join(names, ", "))
 	}
 	var errs []error
-	for h, f := range m.Columns {
-		errs = append(errs, check("columns."+h, f))
+	for _, h := range keys(m.Columns) {
+		errs = append(errs, check("columns."+h, "columns."+h, m.Columns[h]))
 	}
 	for _, section := range []struct {
 		name string
@@ -253,12 +263,24 @@ func checkMappingFields(s *Schema, m *Mapping) error {
 		{"transforms", keys(m.Transforms)}, {"lookups", keys(m.Lookups)}, {"required", m.Required},
 	} {
 		for _, f := range section.keys {
-			errs = append(errs, check(section.name, f))
+			errs = append(errs, check(section.name+"."+f, section.name, f))
 		}
 	}
-	for h, into := range m.Split {
-		for _, f := range into {
-			errs = append(errs, check("split."+h, f))
+	for _, h := range keys(m.Split) {
+		for _, f := range m.Split[h] {
+			errs = append(errs, check("split."+h, "split."+h, f))
+		}
+	}
+	for _, field := range keys(m.Values) {
+		f := s.Field(field)
+		if f == nil || len(f.Enum) == 0 {
+			continue
+		}
+		for _, from := range keys(m.Values[field]) {
+			if to := m.Values[field][from]; !allowedEnum(f, to) {
+				errs = append(errs, fmt.Errorf("%svalues.%s: %q → %q: %q is not one of %s's values%s (allowed: %s)",
+					m.where("values."+field+"."+from), field, from, to, to, field, hint(to, f.Enum), strings.Join(f.Enum, ", ")))
+			}
 		}
 	}
 	for _, err := range errs {
@@ -410,6 +432,10 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 			}
 			continue
 		}
+		if fe := src.lookupMiss(raw); fe != nil {
+			errs = append(errs, *fe)
+			continue
+		}
 		v, fe := parse(f, raw, m.dateFormat)
 		if fe != nil {
 			errs = append(errs, *fe)
@@ -518,11 +544,26 @@ func (src *source) value(cells []string) string {
 		}
 	}
 	if src.lookup != nil {
-		if v, ok := src.lookup[strings.ToLower(s)]; ok {
+		if v, ok := src.lookup.ids[strings.ToLower(s)]; ok {
 			s = v
 		}
 	}
 	return s
+}
+
+// lookupMiss is the problem with a value that the field's lookup table
+// does not have (by name or as an ID): "Marketing is not in depts.csv".
+func (src *source) lookupMiss(v string) *FieldError {
+	t := src.lookup
+	if t == nil || t.isID[strings.ToLower(v)] {
+		return nil
+	}
+	fe := &FieldError{Field: src.field.Name, Code: InvalidValue,
+		Message: fmt.Sprintf("%s is not in %s%s", v, t.file, hint(v, t.names))}
+	if !src.field.Secret {
+		fe.Value = v
+	}
+	return fe
 }
 
 // splitName returns part 1 (first name) or 2 (last name) of a full name.

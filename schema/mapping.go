@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,8 +35,21 @@ type Mapping struct {
 	Ignore     []string                     `yaml:"ignore"`     // roster columns not to warn about
 	HeaderRow  int                          `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
 
-	// lookups loaded from Lookups: field → lower(name) → id.
-	tables map[string]map[string]string
+	// lookups loaded from Lookups, by field.
+	tables map[string]*lookupTable
+	// path is the file's name and lines each entry's line ("columns.E-mail",
+	// "values.role.Learner"), for messages.
+	path  string
+	lines map[string]int
+}
+
+// lookupTable is one lookups: file: names (lower-cased) to IDs. A value
+// that is an ID already passes; any other value is an error on its row.
+type lookupTable struct {
+	file  string            // as the mapping file names it, for messages
+	ids   map[string]string // lower(name) → id
+	isID  map[string]bool   // lower(id)
+	names []string          // as the table spells them, for a did-you-mean
 }
 
 // lookupRow is one line of a lookup table: a fixed shape, so gocsv maps it.
@@ -52,46 +67,54 @@ var transforms = map[string]func(string) string{
 	"digits": digitsOnly,
 }
 
-// LoadMapping reads a mapping file. Unknown keys are errors (a typo must not
-// silently do nothing). Lookup paths are relative to the mapping file.
+// LoadMapping reads a mapping file. Every mistake is found here or when
+// the header is bound (NewMapper), with its line: an unknown key (with the
+// list of keys and a did-you-mean), a value of the wrong shape, an unknown
+// transform, a lookup table that cannot be read. Lookup paths are
+// relative to the mapping file.
 func LoadMapping(path string) (*Mapping, error) {
 	b, err := readCapped(path, MaxMappingBytes)
 	if err != nil {
 		return nil, fmt.Errorf("mapping file: %w", err)
 	}
-	var m Mapping
-	if err := decodeMapping(b, &m); err != nil {
+	m := &Mapping{path: path, lines: map[string]int{}}
+	if err := decodeMapping(b, m); err != nil {
 		return nil, fmt.Errorf("mapping file %s: %w", path, err)
 	}
-	for field, names := range m.Transforms {
-		for _, n := range names {
+	known := slices.Sorted(maps.Keys(transforms))
+	for _, field := range keys(m.Transforms) {
+		for _, n := range m.Transforms[field] {
 			if transforms[n] == nil {
-				return nil, fmt.Errorf("mapping file %s: transforms.%s: unknown transform %q (known: trim, lower, upper, title, digits)", path, field, n)
+				return nil, fmt.Errorf("%stransforms.%s: unknown transform %q%s (known: %s)",
+					m.where("transforms."+field+"."+n), field, n, hint(n, known), strings.Join(known, ", "))
 			}
 		}
 	}
 	if m.HeaderRow < 0 {
-		return nil, fmt.Errorf("mapping file %s: header_row: %d is not a row number (rows start at 1; leave it out to detect the header)", path, m.HeaderRow)
+		return nil, fmt.Errorf("%sheader_row: %d is not a row number (rows start at 1; leave it out to detect the header)", m.where("header_row"), m.HeaderRow)
 	}
-	for col, into := range m.Split {
-		if len(into) != 2 {
-			return nil, fmt.Errorf("mapping file %s: split.%s: needs two fields [first, last], got %d", path, col, len(into))
+	for _, col := range keys(m.Split) {
+		if into := m.Split[col]; len(into) != 2 {
+			return nil, fmt.Errorf("%ssplit.%s: needs two fields [first, last], got %d", m.where("split."+col), col, len(into))
 		}
 	}
-	for field, file := range m.Lookups {
+	for _, field := range keys(m.Lookups) {
+		name := m.Lookups[field]
+		file := name
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(filepath.Dir(path), file)
 		}
 		t, err := loadLookup(file)
 		if err != nil {
-			return nil, fmt.Errorf("mapping file %s: lookups.%s: %w", path, field, err)
+			return nil, fmt.Errorf("%slookups.%s: %w", m.where("lookups."+field), field, err)
 		}
+		t.file = filepath.Base(name)
 		if m.tables == nil {
-			m.tables = map[string]map[string]string{}
+			m.tables = map[string]*lookupTable{}
 		}
 		m.tables[field] = t
 	}
-	return &m, nil
+	return m, nil
 }
 
 // Size caps: a mapping file or lookup table is written by hand or exported
@@ -128,49 +151,69 @@ func readCapped(path string, limit int64) ([]byte, error) {
 // decoded in chunks and checked for duplicates here, with a map.
 const mapChunk = 128
 
-// decodeMapping decodes a mapping file in time linear in its size: the
-// document is parsed into nodes (linear), unknown top-level keys and
-// duplicate keys are refused here, and each mapping is decoded chunk by
-// chunk.
+// decodeMapping decodes a mapping file in time linear in its size, key
+// by key through yaml.v3's Node so that every mistake names its line: the
+// document is parsed into nodes (linear), unknown top-level keys (with
+// the list of keys and a did-you-mean) and duplicate keys are refused
+// here, each value is decoded on its own (its error says the shape the
+// key wants, never a Go type), a large mapping chunk by chunk, and the
+// line of every entry is kept for the checks that come later.
 func decodeMapping(b []byte, m *Mapping) error {
+	if m.lines == nil {
+		m.lines = map[string]int{}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return err
+		return fmt.Errorf("%s (is it YAML? see the README's mapping file)", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if len(doc.Content) == 0 {
 		return nil // an empty file maps nothing
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return root.Decode(m) // yaml's own "cannot unmarshal" message
+		return fmt.Errorf("line %d: want keys such as columns: and values:, one per line", root.Line)
 	}
-	known := map[string]bool{}
+	var names []string
 	t := reflect.TypeOf(*m)
 	for i := range t.NumField() {
-		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" {
-			known[tag] = true
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			names = append(names, tag)
 		}
 	}
 	if err := checkDuplicates(root); err != nil {
 		return err
 	}
-	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: root.Line, Column: root.Column}
 	mv := reflect.ValueOf(m).Elem()
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if !known[k.Value] {
-			return fmt.Errorf("line %d: field %s not found in type schema.Mapping", k.Line, k.Value)
+		if !slices.Contains(names, k.Value) {
+			h := "."
+			if c := Closest(k.Value, names); c != "" {
+				h = ": did you mean " + c + "?"
+			}
+			return fmt.Errorf("line %d: unknown key %q%s The keys are %s", k.Line, k.Value, h, strings.Join(names, ", "))
 		}
-		if v.Kind != yaml.MappingNode || len(v.Content) <= 2*mapChunk {
-			rest.Content = append(rest.Content, k, v)
-			continue
+		m.lines[k.Value] = k.Line
+		if v.Tag == "!!null" {
+			continue // "columns:" with nothing under it
 		}
 		f := fieldByTag(mv, k.Value)
-		if err := decodeChunked(v, f); err != nil {
-			return err
+		var err error
+		if v.Kind == yaml.MappingNode && len(v.Content) > 2*mapChunk {
+			err = decodeChunked(v, f)
+		} else {
+			err = v.Decode(f.Addr().Interface())
 		}
+		if err != nil {
+			shape := shapes[k.Value]
+			if shape == "" {
+				shape = "a different shape (see the README's mapping file)"
+			}
+			return fmt.Errorf("line %d: %s: want %s", v.Line, k.Value, shape)
+		}
+		m.recordLines(k.Value, v)
 	}
-	return rest.Decode(m)
+	return nil
 }
 
 func fieldByTag(v reflect.Value, tag string) reflect.Value {
@@ -229,7 +272,7 @@ func decodeChunked(n *yaml.Node, f reflect.Value) error {
 	return nil
 }
 
-func loadLookup(path string) (map[string]string, error) {
+func loadLookup(path string) (*lookupTable, error) {
 	b, err := readCapped(path, MaxLookupBytes)
 	if err != nil {
 		return nil, err
@@ -242,14 +285,17 @@ func loadLookup(path string) (map[string]string, error) {
 	if err := gocsv.UnmarshalCSV(r, &rows); err != nil {
 		return nil, fmt.Errorf("%s: %w (want a CSV with columns name,id)", path, err)
 	}
-	t := make(map[string]string, len(rows))
+	t := &lookupTable{ids: make(map[string]string, len(rows)), isID: make(map[string]bool, len(rows))}
 	for _, row := range rows {
-		if row.Name == "" || row.ID == "" {
+		name, id := strings.TrimSpace(row.Name), strings.TrimSpace(row.ID)
+		if name == "" || id == "" {
 			continue
 		}
-		t[strings.ToLower(strings.TrimSpace(row.Name))] = strings.TrimSpace(row.ID)
+		t.ids[strings.ToLower(name)] = id
+		t.isID[strings.ToLower(id)] = true
+		t.names = append(t.names, name)
 	}
-	if len(t) == 0 {
+	if len(t.ids) == 0 {
 		return nil, fmt.Errorf("%s: no name,id rows", path)
 	}
 	return t, nil

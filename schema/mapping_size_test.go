@@ -42,7 +42,7 @@ func TestLargeMappingLoadsAndRefusesDuplicates(t *testing.T) {
 	require.NoError(t, os.WriteFile(p, []byte(bigMapping(1000, "colums:\n  a: b\n")), 0o600))
 	_, err = LoadMapping(p)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "field colums not found")
+	assert.Contains(t, err.Error(), "unknown key \"colums\": did you mean columns?")
 }
 
 func TestMappingAndLookupSizesAreCapped(t *testing.T) {

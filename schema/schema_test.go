@@ -241,7 +241,7 @@ date_format: 02/01/2006
 func TestMappingFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct{ name, yaml, want string }{
-		{"unknown key", "colums: {a: b}\n", "field colums not found"},
+		{"unknown key", "colums: {a: b}\n", "unknown key \"colums\": did you mean columns?"},
 		{"unknown transform", "transforms: {email: [shout]}\n", `unknown transform "shout"`},
 		{"bad split", "split: {Name: [firstName]}\n", "needs two fields"},
 		{"missing lookup", "lookups: {department: nope.csv}\n", "nope.csv"},

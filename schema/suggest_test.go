@@ -17,6 +17,7 @@ func TestClosest(t *testing.T) {
 		{"nope", ""},
 		{"", ""},
 		{"x", ""},
+		{"isprnig", "ispring"}, // a swap is one edit
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, Closest(tc.word, names), tc.word)
