@@ -51,13 +51,17 @@ const (
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
 	// (people created before identity: was set), one without digests takes
-	// the ones given as the baseline later runs compare with.
-	sqlSeen = `UPDATE people SET last_seen = ?3, seen_run = ?4,
-			identity = CASE WHEN people.identity = '' AND people.status = 'created' THEN s.identity ELSE people.identity END,
-			digest = CASE WHEN people.digest = '' AND s.digest <> '' THEN s.digest ELSE people.digest END,
-			digest_run = CASE WHEN people.digest = '' AND s.digest <> '' THEN ?4 ELSE people.digest_run END
-		FROM (SELECT value ->> 0 AS key, value ->> 1 AS identity, value ->> 2 AS digest FROM json_each(?2)) AS s
-		WHERE people.scope_id = ?1 AND people.key = s.key`
+	// the ones given as the baseline later runs compare with. It is an
+	// upsert that never inserts (the EXISTS keeps unknown keys out), so
+	// each triple is one primary-key lookup: an UPDATE ... FROM let SQLite
+	// scan the batch for every person.
+	sqlSeen = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, seen_run, identity, digest, digest_run)
+		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, value ->> 1, value ->> 2, ?4 FROM json_each(?2)
+		WHERE EXISTS (SELECT 1 FROM people p WHERE p.scope_id = ?1 AND p.key = value ->> 0)
+		ON CONFLICT (scope_id, key) DO UPDATE SET last_seen = excluded.last_seen, seen_run = excluded.seen_run,
+			identity = CASE WHEN people.identity = '' AND people.status = 'created' THEN excluded.identity ELSE people.identity END,
+			digest = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
+			digest_run = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END`
 
 	// sqlUnsendNew and sqlUnsendOld undo the in_flight mark of keys that
 	// were not sent: no earlier record → gone; else back to what it was.
