@@ -239,7 +239,9 @@ func startWatch(t *testing.T, args ...string) (stdout, stderr *syncBuffer, stop 
 func TestWatchTakesASlowFileOnceWhenComplete(t *testing.T) {
 	s, url := simulator(t, "smartapp", sim.Options{})
 	box := newInbox(t)
-	const settle = 300 * time.Millisecond
+	// Pieces come every 100ms, settle is ten times that: a loaded machine
+	// may delay a write, never by a second.
+	const settle = time.Second
 	stdout, stderr, stop := startWatch(t, append(watchArgs(box, url), "--settle", settle.String())...)
 
 	// Written in pieces, each within the settle time of the last.
@@ -249,7 +251,7 @@ func TestWatchTakesASlowFileOnceWhenComplete(t *testing.T) {
 	for _, piece := range strings.SplitAfter(content, "\n") {
 		_, err := f.WriteString(piece)
 		require.NoError(t, err)
-		time.Sleep(settle / 3)
+		time.Sleep(100 * time.Millisecond)
 		assert.Equal(t, 0, s.Store.Len(), "read before it was complete")
 		assert.Empty(t, stdout.String())
 	}
@@ -260,7 +262,7 @@ func TestWatchTakesASlowFileOnceWhenComplete(t *testing.T) {
 	drop(t, box, "marked.csv", people("b", 2))
 	drop(t, box, "marked.csv.done", "")
 	require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") == 2 }, 10*time.Second, 10*time.Millisecond, stderr.String())
-	time.Sleep(2 * settle) // nothing more to take
+	time.Sleep(300 * time.Millisecond) // nothing more to take
 	assert.Equal(t, 0, stop())
 
 	rs := reportsOf(t, stdout.String())
