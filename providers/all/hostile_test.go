@@ -78,7 +78,10 @@ func TestEveryVendorReusesConnections(t *testing.T) {
 				}
 				wg.Wait()
 				assert.EqualValues(t, 200, calls.Load())
-				assert.LessOrEqual(t, opened.Load(), int32(8), "connections for 200 calls from 4 workers (one per request before)")
+				// About 4; a busy machine can dial a few more while a finished
+				// connection is still on its way back to the idle pool. One per
+				// call (the defect) would be 200.
+				assert.LessOrEqual(t, opened.Load(), int32(24), "connections for 200 calls from 4 workers (one per request before)")
 			}
 		})
 	}
