@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -12,13 +13,15 @@ var instructionColumns = []any{"field", "required", "type", "allowed values", "f
 
 // writeInstructions adds the Instructions sheet: how to fill in the
 // roster, one line per field, then the rules across fields.
-func writeInstructions(x *excelize.File, sc *schema.Schema) error {
+func writeInstructions(x *excelize.File, sc *schema.Schema, version string) error {
 	s := newSheetRows(x, instructionsSheet)
 	bold := s.style(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	head := s.style(headerStyle())
 	s.put(bold, "Roster template for "+sc.Provider)
+	s.put(0, "Made by onboard "+cmp.Or(version, "devel")+" for provider "+sc.Provider+": run it with onboard validate -p "+sc.Provider+" FILE.xlsx")
 	s.put(0, "One person per row in the Roster sheet. Keep the header row as it is: the column names are the vendor's field names.")
-	s.put(0, "Required columns have a red header. Columns with a drop-down expect one of the listed values.")
+	s.put(0, "Required columns have a red header ending in (required). Columns with a drop-down expect one of the listed values.")
+	s.put(0, "Text columns keep what you type as you typed it (leading zeros, long IDs): paste values only into them.")
 	s.blank()
 	s.put(head, instructionColumns...)
 	for _, fld := range sc.Fields {
@@ -32,7 +35,16 @@ func writeInstructions(x *excelize.File, sc *schema.Schema) error {
 	for _, rule := range sc.Rules {
 		s.put(0, rule.Name, rule.Description)
 	}
-	s.widths(24, 10, 22, 40, 40, 22, 28, 24, 60)
+	// Column A holds the field and rule names: as wide as the longest,
+	// within reason (longer rule names wrap).
+	first := 14.0
+	for _, fld := range sc.Fields {
+		first = max(first, headerWidth(fld.Name))
+	}
+	for _, rule := range sc.Rules {
+		first = max(first, float64(len([]rune(rule.Name))+2))
+	}
+	s.widths(min(first, 60), 10, 22, 40, 40, 22, 28, 24, 60)
 	return s.err
 }
 

@@ -27,7 +27,19 @@ const (
 // sheet describing each field and the schema's rules. An enum list longer
 // than a data validation can hold (255 characters) is kept in a very
 // hidden "_lists" sheet.
-func WriteTemplate(path string, s *schema.Schema) error {
+//
+// Text columns (every string and list field, and fields named as IDs,
+// phones or postcodes) are formatted as Text ("@"), so Excel keeps leading
+// zeros and 16-digit IDs as typed. A required header reads
+// "email (required)" as well as being red: the reader maps it back to its
+// field. Every drop-down has an input message listing its values, and
+// the Instructions sheet names onboard's version (opts' Version) and the
+// provider. At most one opts is used.
+func WriteTemplate(path string, s *schema.Schema, opts ...TemplateOptions) error {
+	var opt TemplateOptions
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
 	f, err := formatOf(path)
 	if err != nil {
 		return err
@@ -47,7 +59,7 @@ func WriteTemplate(path string, s *schema.Schema) error {
 	}
 	defer out.Abort() // no-op after Close
 	defer func() { _ = x.Close() }()
-	if err := buildTemplate(x, s, fields); err != nil {
+	if err := buildTemplate(x, s, fields, opt); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := x.Write(out); err != nil {
@@ -69,13 +81,23 @@ func writeCSVTemplate(path string, fields []schema.Field) error {
 	return finishCSV(path, out, w)
 }
 
+// TemplateOptions tune the template.
+type TemplateOptions struct {
+	Version string // onboard's version, stamped on the Instructions sheet
+}
+
+// requiredMark follows a required field's name in the XLSX template's
+// header; schema.NormalizeHeader drops it, so the filled template maps.
+const requiredMark = " (required)"
+
 // templateBuilder fills one workbook.
 type templateBuilder struct {
 	f     *excelize.File
 	lists int // columns used in the _lists sheet
+	text  int // the Text number format's style
 }
 
-func buildTemplate(x *excelize.File, s *schema.Schema, fields []schema.Field) error {
+func buildTemplate(x *excelize.File, s *schema.Schema, fields []schema.Field, opt TemplateOptions) error {
 	if err := x.SetSheetName(x.GetSheetName(0), rosterSheet); err != nil {
 		return err
 	}
@@ -91,8 +113,11 @@ func buildTemplate(x *excelize.File, s *schema.Schema, fields []schema.Field) er
 	if err != nil {
 		return err
 	}
+	if b.text, err = x.NewStyle(&excelize.Style{NumFmt: 49}); err != nil { // 49 is "@", Text
+		return err
+	}
 	// Instructions before the roster's drop-downs, so _lists comes last.
-	if err := writeInstructions(x, s); err != nil {
+	if err := writeInstructions(x, s, opt.Version); err != nil {
 		return err
 	}
 	for i, fld := range fields {
@@ -125,13 +150,24 @@ func buildTemplate(x *excelize.File, s *schema.Schema, fields []schema.Field) er
 // drop-down.
 func (b *templateBuilder) header(col string, fld schema.Field, style int) error {
 	ref := col + "1"
-	if err := b.f.SetCellStr(rosterSheet, ref, fld.Name); err != nil {
+	name := fld.Name
+	if fld.Required {
+		name += requiredMark
+	}
+	if textColumn(fld) {
+		// The column's default style, so every cell typed into it is
+		// Text; the header keeps its own style.
+		if err := b.f.SetColStyle(rosterSheet, col, b.text); err != nil {
+			return err
+		}
+	}
+	if err := b.f.SetCellStr(rosterSheet, ref, name); err != nil {
 		return err
 	}
 	if err := b.f.SetCellStyle(rosterSheet, ref, ref, style); err != nil {
 		return err
 	}
-	if err := b.f.SetColWidth(rosterSheet, col, col, max(headerWidth(fld.Name), 14)); err != nil {
+	if err := b.f.SetColWidth(rosterSheet, col, col, max(headerWidth(name), 14)); err != nil {
 		return err
 	}
 	if err := b.f.AddComment(rosterSheet, excelize.Comment{Cell: ref, Author: "onboard", Text: fieldComment(fld)}); err != nil {
@@ -162,6 +198,7 @@ func (b *templateBuilder) dropdown(col string, fld schema.Field) error {
 		dv.SetSqrefDropList(ref)
 	}
 	dv.SetError(excelize.DataValidationErrorStyleWarning, "Not a listed value", fld.Name+" expects one of the listed values.")
+	dv.SetInput(inputTitle(fld.Name), inputMessage(values))
 	return b.f.AddDataValidation(rosterSheet, dv)
 }
 
@@ -209,4 +246,42 @@ func fieldComment(fld schema.Field) string {
 		s += ". " + fld.Description
 	}
 	return s
+}
+
+// textColumn reports whether a field's column is Text-formatted: strings
+// and lists (Excel would turn 0012 into 12, a 16-digit ID into
+// 1.23457E+15, 1-2 into a date), and any field named as an ID, phone or
+// postcode whatever its type.
+func textColumn(fld schema.Field) bool {
+	if fld.Type == schema.String || fld.Type == schema.List {
+		return true
+	}
+	n := strings.ToLower(fld.Name)
+	if strings.HasSuffix(fld.Name, "Id") || strings.HasSuffix(fld.Name, "ID") || strings.HasSuffix(n, "_id") {
+		return true
+	}
+	for _, w := range []string{"phone", "mobile", "fax", "zip", "postcode", "postal"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// inputTitle is a drop-down's prompt title: Excel allows 32 characters.
+func inputTitle(name string) string {
+	if r := []rune(name); len(r) > 32 {
+		return string(r[:31]) + "…"
+	}
+	return name
+}
+
+// inputMessage is a drop-down's prompt: its values, or how many there are
+// when they do not fit Excel's 255 characters.
+func inputMessage(values []string) string {
+	msg := "One of: " + strings.Join(values, ", ")
+	if len([]rune(msg)) <= 255 {
+		return msg
+	}
+	return fmt.Sprintf("Pick one of the %d values from the drop-down.", len(values))
 }

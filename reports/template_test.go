@@ -84,3 +84,46 @@ func TestTemplateWithoutLongLists(t *testing.T) {
 	assert.NotContains(t, dump, "_lists")
 	assert.Contains(t, dump, `validation: C2:C1048576 list "admin,member,guest" error=warning`)
 }
+
+// The sheet XML of the template, where it matters to a person in Excel:
+// the Text ("@", numFmtId 49) column styles, the drop-downs with their
+// input prompts, and the cell formats they point to.
+func TestTemplateSheetXMLGolden(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "template.xlsx")
+	require.NoError(t, WriteTemplate(path, testSchema(), TemplateOptions{Version: "v1.2.3"}))
+	parts := zipParts(t, path)
+	sheet, styles := parts["xl/worksheets/sheet1.xml"], parts["xl/styles.xml"]
+	var b strings.Builder
+	for _, re := range []string{`<cols>.*?</cols>`, `<dataValidations.*?</dataValidations>`} {
+		b.WriteString(regexp.MustCompile(re).FindString(sheet) + "\n")
+	}
+	b.WriteString(regexp.MustCompile(`<cellXfs.*?</cellXfs>`).FindString(styles) + "\n")
+	got := strings.ReplaceAll(b.String(), "><", ">\n<")
+	checkGolden(t, "template-sheet.xml.golden", []byte(got))
+
+	// Every text column (email, exernalId, role, department, password,
+	// tags) has the Text style; the boolean sendLoginEmail does not.
+	assert.Regexp(t, `<xf numFmtId="49"`, styles)
+	assert.Contains(t, sheet, `prompt="One of: admin, member, guest" promptTitle="role"`)
+	assert.Contains(t, sheet, `prompt="Pick one of the 22 values from the drop-down."`)
+	dump := dumpXLSX(t, path)
+	assert.Contains(t, dump, `"Made by onboard v1.2.3 for provider acme`)
+	assert.Contains(t, dump, `"email (required)"`)
+}
+
+func zipParts(t *testing.T, path string) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	defer func() { _ = zr.Close() }()
+	out := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		_ = rc.Close()
+		out[f.Name] = string(b)
+	}
+	return out
+}

@@ -348,9 +348,16 @@ func digitsOnly(s string) string {
 
 // NormalizeHeader folds a header for matching: lower case, without spaces,
 // '_', '-' and '.' ("First Name" and "first_name" both become "firstname").
+//
+// A trailing "(required)", which onboard's XLSX template puts on required
+// headers, is dropped too, so a filled template maps as it is.
 func NormalizeHeader(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if t, ok := strings.CutSuffix(s, "(required)"); ok {
+		s = strings.TrimSpace(t)
+	}
+	for _, r := range s {
 		switch r {
 		case ' ', '_', '-', '.', '\t', '\ufeff':
 			continue

@@ -201,3 +201,45 @@ func TestValidateSaysWhereTheReportWent(t *testing.T) {
 		assert.Contains(t, stderr, "the folder /nonexistent/reports does not exist", args)
 	}
 }
+
+// A template filled in as a person would (values typed into its cells)
+// validates: the "(required)" headers map back to their fields, and a
+// phone typed with a leading zero into its Text column keeps it.
+func TestFilledTemplateValidates(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "smartapp.xlsx")
+	code, _, stderr := onboard(t, "template", "-p", "smartapp", "-o", tpl)
+	require.Equal(t, 0, code, stderr)
+
+	code, _, stderr = onboard(t, "template", "-p", "smartapp", "-o", tpl)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "exists: it may be a filled-in roster; use --force to overwrite it")
+	code, _, stderr = onboard(t, "template", "-p", "smartapp", "-o", tpl, "--force")
+	require.Equal(t, 0, code, stderr)
+
+	x, err := excelize.OpenFile(tpl)
+	require.NoError(t, err)
+	header, err := x.GetRows("Roster")
+	require.NoError(t, err)
+	values := map[string]string{"firstName": "Ann", "lastName": "Lee", "email": "ann@example.com",
+		"companyName": "smartapp.com", "companyLocationName": "headquarters", "phone": "0123456789"}
+	for i, h := range header[0] {
+		name, _, _ := strings.Cut(h, " (required)")
+		if v, ok := values[name]; ok {
+			cell, _ := excelize.CoordinatesToCellName(i+1, 2)
+			require.NoError(t, x.SetCellStr("Roster", cell, v))
+		}
+	}
+	assert.Contains(t, header[0], "email (required)")
+	filled := filepath.Join(dir, "filled.xlsx")
+	require.NoError(t, x.SaveAs(filled))
+	require.NoError(t, x.Close())
+
+	report := filepath.Join(dir, "report.csv")
+	code, _, stderr = onboard(t, "validate", "-q", "-p", "smartapp", "-o", report, filled)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "warning:")
+	rows := readCSV(t, report)
+	assert.Equal(t, []string{"valid"}, column(rows, "status"))
+	assert.Equal(t, []string{"0123456789"}, column(rows, "phone"))
+}

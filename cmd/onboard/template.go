@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +12,7 @@ import (
 
 func newTemplateCmd() *cobra.Command {
 	var id, out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:     "template -p PROVIDER -o FILE.xlsx|FILE.csv",
 		Short:   "Write a blank roster with the vendor's headers",
@@ -25,7 +27,10 @@ func newTemplateCmd() *cobra.Command {
 			if err != nil {
 				return fatal(err)
 			}
-			if err := reports.WriteTemplate(out, reg.Schema); err != nil {
+			if _, err := os.Stat(out); err == nil && !force {
+				return fatal(fmt.Errorf("%s exists: it may be a filled-in roster; use --force to overwrite it, or -o another name", out))
+			}
+			if err := reports.WriteTemplate(out, reg.Schema, reports.TemplateOptions{Version: shortVersion()}); err != nil {
 				return fatal(err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", out)
@@ -34,6 +39,7 @@ func newTemplateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&id, "provider", "p", "", "vendor id")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "template file, .xlsx or .csv")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite the output file if it exists")
 	_ = cmd.MarkFlagRequired("provider")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd

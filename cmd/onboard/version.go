@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -64,4 +65,15 @@ func newVersionCmd() *cobra.Command {
 			return err
 		},
 	}
+}
+
+// shortVersion is the version alone, for stamps in files ("v1.2.0" or
+// "devel a7cb3c2d1234").
+func shortVersion() string {
+	lines := strings.SplitN(versionText(), "\n", 3)
+	v := strings.TrimPrefix(lines[0], "onboard ")
+	if c := strings.Fields(strings.TrimPrefix(lines[1], "commit ")); v == "devel" && len(c) > 0 && c[0] != "unknown" {
+		v += " " + c[0]
+	}
+	return v
 }
