@@ -56,6 +56,7 @@ func newSimulator(opt sim.Options, cfg simConfig) *sim.Server {
 	mux.HandleFunc("POST "+tokenPath, s.token)
 	mux.HandleFunc("POST /user", s.authed(s.create))
 	mux.HandleFunc("GET /user", s.authed(s.list))
+	mux.HandleFunc("POST /user/{userId}", s.authed(s.update))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		sim.WriteJSON(w, http.StatusNotFound, errorResponse{Code: http.StatusNotFound, Message: "Not found"})
 	})

@@ -14,6 +14,8 @@
 package providertest
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -70,6 +72,7 @@ func Run(t *testing.T, reg *providers.Registration, good schema.Record, opts ...
 		checkWrongCredentials(t, reg, good)
 	})
 	t.Run("Find", func(t *testing.T) { t.Parallel(); checkFind(t, reg, good) })
+	t.Run("Update", func(t *testing.T) { t.Parallel(); checkUpdate(t, reg, good) })
 	t.Run("MissingCredential", func(t *testing.T) { t.Parallel(); checkMissingCredential(t, reg) })
 	t.Run("VendorError", func(t *testing.T) { t.Parallel(); checkVendorError(t, reg, good) })
 	t.Run("RateLimited", func(t *testing.T) { t.Parallel(); checkRateLimited(t, reg, good) })
@@ -180,6 +183,59 @@ func checkFind(t *testing.T, reg *providers.Registration, good schema.Record) {
 	_, found, err = f.Find(Context(t), other)
 	require.NoError(t, err, "Find(other)")
 	assert.False(t, found, "a different person (%s) must not be found", reg.Schema.KeyOf(other))
+}
+
+// checkUpdate: a client with an update call changes a created person's
+// plain text field at the simulator, and an unknown ID is a row's error,
+// never one that stops the run.
+func checkUpdate(t *testing.T, reg *providers.Registration, good schema.Record) {
+	e := start(t, reg, sim.Options{})
+	c := e.client(t)
+	up, ok := c.(providers.Updater)
+	if !ok {
+		t.Skip("client does not implement providers.Updater (the vendor documents no update call)")
+	}
+	var field string
+	for _, f := range reg.Schema.Fields {
+		_, set := good[f.Name]
+		if set && f.Type == schema.String && !f.Secret && f.Enum == nil && f.Pattern == nil && f.Check == nil &&
+			!slices.Contains(reg.Schema.Key, f.Name) && up.Updatable(f.Name) {
+			field = f.Name
+			break
+		}
+	}
+	require.NotEmpty(t, field, "the good record has a plain text field the update takes")
+	got := e.create(t, c, good)
+	changed := maps.Clone(good)
+	changed[field] = good[field].(string) + "-changed"
+	require.NoError(t, up.Update(Context(t), got.ID, []string{field}, changed), "Update(%s)", field)
+	u, ok := e.srv.Store.ByID(got.ID)
+	require.True(t, ok)
+	assert.Equal(t, changed[field], u.Fields[field], "the simulator holds the new %s", field)
+	assert.Equal(t, 1, e.srv.Store.Updates()[got.ID])
+	assert.Equal(t, 1, e.srv.Store.Len(), "an update creates nobody")
+
+	err := up.Update(Context(t), unknownID(got.ID), []string{field}, changed)
+	require.Error(t, err, "update of an unknown person")
+	var pe *providers.Error
+	require.ErrorAs(t, err, &pe)
+	assert.False(t, pe.Fatal(), "an unknown person is the row's problem: %v", pe)
+}
+
+// unknownID is an ID of the same shape as id that nobody has.
+func unknownID(id string) string {
+	b := []byte(id)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] >= '0' && b[i] <= '9' || b[i] >= 'a' && b[i] <= 'f' {
+			if b[i] == '0' {
+				b[i] = '1'
+			} else {
+				b[i] = '0'
+			}
+			break
+		}
+	}
+	return string(b)
 }
 
 func checkVendorError(t *testing.T, reg *providers.Registration, good schema.Record) {

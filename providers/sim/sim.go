@@ -165,12 +165,13 @@ type Store struct {
 	byID    map[string]*User
 	creates map[string]int
 	dups    map[string]int
+	updates map[string]int // by vendor ID
 	seq     int
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{byKey: map[string]*User{}, byID: map[string]*User{}, creates: map[string]int{}, dups: map[string]int{}}
+	return &Store{byKey: map[string]*User{}, byID: map[string]*User{}, creates: map[string]int{}, dups: map[string]int{}, updates: map[string]int{}}
 }
 
 // Create adds a user under key unless one exists. newID makes the vendor's ID
@@ -204,6 +205,40 @@ func (s *Store) Create(newID func(seq int) string, fields map[string]any, keys .
 	s.creates[u.Key]++
 	s.byID[u.ID] = u
 	return u, false
+}
+
+// Update sets fields of the user with vendor ID id, under the store's
+// lock. rekey, when not "", is the user's new primary key (an email that
+// changed): one held by another user is a clash, and nothing changes.
+// The user's Fields are replaced by a copy, never written in place, so a
+// handler still encoding the old map is not raced.
+func (s *Store) Update(id string, set map[string]any, rekey string) (found, clash bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.byID[id]
+	if !ok {
+		return false, false
+	}
+	if rekey = strings.ToLower(rekey); rekey != "" && rekey != u.Key {
+		if o, ok := s.byKey[rekey]; ok && o != u {
+			return true, true
+		}
+		delete(s.byKey, u.Key)
+		s.byKey[rekey] = u
+		u.Key = rekey
+	}
+	fields := maps.Clone(u.Fields)
+	maps.Copy(fields, set)
+	u.Fields = fields
+	s.updates[id]++
+	return true, false
+}
+
+// Updates returns how many updates each vendor ID received.
+func (s *Store) Updates() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.updates)
 }
 
 // Find returns the user with key (any of its unique keys), case-insensitive.

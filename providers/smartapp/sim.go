@@ -20,6 +20,9 @@ const (
 	msgDuplicate = "email already exists"
 	msgForbidden = "Forbidden"
 	msgBadUserID = "Invalid User Id"
+	// The update's documented answers.
+	msgUpdateInvalid = "Invalid email id, company, user id, company location , or email"
+	msgUpdateEmail   = "email"
 )
 
 // getUserPath is assumed from the company endpoints' style
@@ -70,6 +73,7 @@ func NewSimulator(opt sim.Options) *sim.Server {
 	mux.HandleFunc("POST "+createPath, s.create)
 	mux.HandleFunc("GET "+getUserPath, s.get)
 	mux.HandleFunc("GET "+listPath, s.list)
+	mux.HandleFunc("POST "+updatePath, s.update)
 	return sim.NewServer(opt, s.auth(mux), s.store, map[string]string{TokenEnv: s.token})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/onboard/onboard/providers"
@@ -138,4 +139,49 @@ func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, err
 		}
 	}
 	return "", false, nil
+}
+
+// updateFields are the body of PUT /v1/installs/{installSid}/users/{userSid}
+// ("Update admin user", Swagger Model137): the create fields without
+// latitude, longitude, lmsId, sisId and exernalId.
+var updateFields = []string{"firstName", "lastName", "email", "preferredEmail", "homePhone", "mobilePhone",
+	"currencyCode", "timeZoneSid", "username", "password", "enabled"}
+
+var _ providers.Updater = (*Client)(nil)
+
+// Updatable reports whether the update call takes field.
+func (c *Client) Updatable(field string) bool { return slices.Contains(updateFields, field) }
+
+// Update sends one PUT /v1/installs/{installSid}/users/{userSid} with the
+// changed fields; nothing is required, and what is left out stays.
+func (c *Client) Update(ctx context.Context, id string, changed []string, rec schema.Record) error {
+	if !userSIDRE.MatchString(id) {
+		return &providers.Error{Code: providers.VendorRejected,
+			Message: fmt.Sprintf("update: %q is not a user sid (US followed by 32 hex digits)", id)}
+	}
+	body := map[string]any{}
+	for _, f := range changed {
+		if v, ok := rec[f]; ok && c.Updatable(f) {
+			body[f] = v
+		}
+	}
+	resp, err := providers.Do(ctx, c.hc, http.MethodPut, c.usersURL+"/"+id, c.header(), body)
+	if err != nil {
+		return providers.AsError(ctx, err)
+	}
+	if resp.Status < 200 || resp.Status > 299 {
+		return updateError(resp)
+	}
+	return nil
+}
+
+// updateError maps a failed update: a 404 there is the user, not the
+// install (mapError's fatal reading).
+func updateError(resp *providers.Response) *providers.Error {
+	e := mapError(resp)
+	if resp.Status == http.StatusNotFound && strings.Contains(providers.BodyText(resp.Body), "User") {
+		e.Code = providers.VendorRejected
+		e.Message = "update: " + e.Message
+	}
+	return e
 }

@@ -11,6 +11,7 @@ import (
 // Patterns from the doc (Model26 and the path parameter).
 var (
 	installSIDRE  = regexp.MustCompile(`^AI[a-f0-9]{32}$`)
+	userSIDRE     = regexp.MustCompile(`^US[a-f0-9]{32}$`)
 	timeZoneSIDRE = regexp.MustCompile(`^TZ[a-f0-9]{32}$`)
 	// currencyRE: the doc only says length 3; ISO 4217 codes are three
 	// upper-case letters (GET /v1/currencies lists them), so a mapping file

@@ -32,6 +32,7 @@ func NewSimulator(opt sim.Options) *sim.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/installs/{installSid}/users", s.create)
 	mux.HandleFunc("GET /v1/installs/{installSid}/users", s.list)
+	mux.HandleFunc("PUT /v1/installs/{installSid}/users/{userSid}", s.update)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		boom(w, http.StatusNotFound, "Not Found", nil)
 	})
@@ -284,4 +285,66 @@ func nonNegative(s string, def int) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil && n >= 0
+}
+
+// update is PUT /v1/installs/{installSid}/users/{userSid} ("Update admin
+// user"): only the Swagger's Model137 keys, each checked as on create,
+// nothing required; the answer is a string.
+func (s *simulator) update(w http.ResponseWriter, r *http.Request) {
+	if !s.admit(w, r) {
+		return
+	}
+	sid := r.PathValue("userSid")
+	if !userSIDRE.MatchString(sid) {
+		boom(w, http.StatusBadRequest, fmt.Sprintf(`"userSid" with value %q fails to match the required pattern: /%s/`, sid, userSIDRE), []string{"userSid"})
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		boom(w, http.StatusUnsupportedMediaType, "Unsupported Media Type", nil)
+		return
+	}
+	body, err := sim.ReadJSON(r)
+	if err != nil {
+		boom(w, http.StatusBadRequest, "Invalid request payload JSON format", nil)
+		return
+	}
+	for k := range body {
+		if !slices.Contains(updateFields, k) {
+			boom(w, http.StatusBadRequest, fmt.Sprintf("%q is not allowed", k), []string{k})
+			return
+		}
+	}
+	if key, msg := wireCheck(body); msg != "" {
+		boom(w, http.StatusBadRequest, msg, []string{key})
+		return
+	}
+	_, errs := schema.FromJSON(Schema, body)
+	for _, fe := range errs {
+		if _, sent := body[fe.Field]; sent || fe.Code != schema.MissingRequired {
+			boom(w, http.StatusBadRequest, joiMessage(fe, body), []string{fe.Field})
+			return
+		}
+	}
+	set := map[string]any{"editDate": time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}
+	rekey := ""
+	for k, v := range body {
+		switch k {
+		case "password": // never echoed
+		case "email":
+			rekey = "email:" + fmt.Sprint(v)
+			set[k] = v
+		default:
+			set[k] = v
+		}
+	}
+	found, clash := s.store.Update(sid, set, rekey)
+	switch {
+	case !found:
+		boom(w, http.StatusNotFound, "User not found", nil)
+	case clash:
+		sim.WriteJSON(w, http.StatusConflict, map[string]any{
+			"statusCode": http.StatusConflict, "error": "Conflict", "message": "User with email already exists"})
+	default:
+		sim.WriteJSON(w, http.StatusOK, "Updated")
+	}
 }

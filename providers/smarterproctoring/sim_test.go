@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,8 +13,6 @@ import (
 	"github.com/onboard/onboard/providers/providertest"
 	"github.com/onboard/onboard/schema"
 )
-
-var userSIDRE = regexp.MustCompile(`^US[a-f0-9]{32}$`)
 
 func ann() schema.Record {
 	return schema.Record{"firstName": "Ann", "lastName": "Lee", "email": "ann.lee@example.edu"}
