@@ -93,9 +93,9 @@ func (p *progress) rate(s *batch.Summary, now time.Time) float64 {
 
 // Count styles, longest first: the line shortens its text before it wraps.
 const (
-	long   = iota // "12 created, 3 skipped, 0 invalid, 1 failed"
-	brief         // zeros left out
-	terse         // "12 cr 3 sk 1 fail"
+	long  = iota // "12 created, 3 skipped, 0 invalid, 1 failed"
+	brief        // zeros left out
+	terse        // "12 cr 3 sk 1 fail"
 )
 
 // line renders the progress line to fit p.width-1 columns: the bar goes
