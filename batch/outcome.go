@@ -19,7 +19,9 @@ const (
 	// Unknown: the last request may have reached the vendor and nothing
 	// settled it; the state store keeps the row in flight and the next run
 	// resolves it by lookup.
-	Unknown Status = "unknown"
+	Unknown  Status = "unknown"
+	Conflict Status = "conflict" // identity and vendor key disagree with the state store; not sent
+	Updated  Status = "updated"  // already onboarded; changed values sent with --update
 )
 
 // OutcomeUnknown is the code of an Unknown row.
@@ -52,6 +54,9 @@ type Outcome struct {
 	VendorMsg    string
 	Attempts     int
 	Note         string // e.g. "recovered: existed at vendor after a lost answer"
+	// Changed lists the vendor fields whose values differ from what the
+	// state store recorded for an already onboarded person.
+	Changed []string
 }
 
 // Sink receives outcomes in roster order, from one goroutine. reports
@@ -78,8 +83,14 @@ type Summary struct {
 	Settings  map[string]string // run settings, never secrets
 	Skipped   int               // skipped as already onboarded
 	Recovered int               // unknown outcomes resolved as created
-	Warnings  []string          // e.g. unmapped columns
-	HeaderRow int               // the row the header was read from; 0: not known
+	Changed   int               // already onboarded people whose values changed (updated or not)
+	// Missing counts the people the state store knows for this provider
+	// and tenant that the file does not hold; MissingChecked says whether
+	// the run looked (a state store, and the whole file read).
+	Missing        int
+	MissingChecked bool
+	Warnings       []string // e.g. unmapped columns
+	HeaderRow      int      // the row the header was read from; 0: not known
 	// WarnedRows counts rows with warnings (valid or not), ByWarning the
 	// warnings by code.
 	WarnedRows int

@@ -22,8 +22,16 @@ type item struct {
 	cells    []string // masked
 	rec      schema.Record
 	key      string
+	identity string // the mapping file's identity: column; "" for none
+	// seenKey is the vendor key of an invalid row whose key still parsed:
+	// the person is in today's file, so not missing.
+	seenKey  string
 	problems []Problem
 	warnings []Problem
+	// Set by the dispatcher from the state store.
+	conflict *conflict
+	digests  map[string]string // per-field digests of rec (no secrets)
+	update   *updatePlan       // set when the row is sent as an --update
 }
 
 func (it *item) valid() bool { return len(it.problems) == 0 }
@@ -87,11 +95,13 @@ func (v *validator) item(row read.Row) item {
 	if !schema.Failed(errs) {
 		errs = append(errs, v.dedup.Check(rec, row.Line)...)
 	}
-	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec}
+	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec, identity: v.m.Identity(row.Cells)}
 	v.seq++
 	it.problems, it.warnings = problems(errs)
 	if it.valid() {
 		it.key = v.s.KeyOf(rec)
+	} else {
+		it.seenKey = v.s.KeyOf(rec)
 	}
 	return it
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,10 @@ type RunOptions struct {
 	State *state.Store
 	Scope state.Scope
 	RunID int64
+	// Update sends the changes of already onboarded people through the
+	// vendor's update call (providers.Updater); without it they are
+	// skipped, saying what changed.
+	Update bool
 	// Progress is called from one goroutine after each outcome.
 	Progress func(*Summary)
 }
@@ -70,7 +75,16 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	direct := make(chan ordered, chunk)
 	results := make(chan submit.Result, max(opt.Submit.Workers, 1)*2)
 	slots := make(chan struct{}, window)
-	cells := &cellStore{m: map[int][]string{}}
+	cells := &cellStore{m: map[int]held{}}
+	var dig *digester
+	if opt.State != nil {
+		salt, err := opt.State.DigestSalt()
+		if err != nil {
+			return fmt.Errorf("state store: %w", err)
+		}
+		dig = &digester{s: s, salt: salt}
+	}
+	up, _ := c.(providers.Updater)
 
 	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows) })
 	validated := make(chan []item, 2)
@@ -93,7 +107,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells}
+		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
 		for items := range validated {
 			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
 				return err
@@ -138,6 +152,13 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	if err != nil {
 		return err
 	}
+	if opt.State != nil {
+		// Every row was read and seen: whoever the store knows and the
+		// run did not see is missing from today's file.
+		if err := listMissing(sink, sum, &opt); err != nil {
+			return err
+		}
+	}
 	if pe := fatal.Load(); pe != nil {
 		return pe
 	}
@@ -166,29 +187,32 @@ type ordered struct {
 // reconciler always finds them when the result arrives.
 type cellStore struct {
 	mu sync.Mutex
-	m  map[int][]string
-	w  map[int][]Problem // validation warnings, for the few rows with any
+	m  map[int]held
 }
 
-func (c *cellStore) put(seq int, cells []string, warnings []Problem) {
+// held is what the reconciler needs of a row at the vendor besides its
+// result: the cells for the sheet, and what the state store records.
+type held struct {
+	cells    []string
+	warnings []Problem // validation warnings
+	identity string
+	digests  map[string]string // to store once created or updated
+	changed  []string          // an update's changed fields
+	note     string            // an update's note on fields not sent
+}
+
+func (c *cellStore) put(seq int, h held) {
 	c.mu.Lock()
-	c.m[seq] = cells
-	if len(warnings) > 0 {
-		if c.w == nil {
-			c.w = map[int][]Problem{}
-		}
-		c.w[seq] = warnings
-	}
+	c.m[seq] = h
 	c.mu.Unlock()
 }
 
-func (c *cellStore) take(seq int) ([]string, []Problem) {
+func (c *cellStore) take(seq int) held {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cells, warnings := c.m[seq], c.w[seq]
+	h := c.m[seq]
 	delete(c.m, seq)
-	delete(c.w, seq)
-	return cells, warnings
+	return h
 }
 
 // dispatcher turns validated rows into outcomes (invalid, skipped, not
@@ -200,34 +224,17 @@ type dispatcher struct {
 	guard  *atomic.Pointer[stopCause]
 	ctx    context.Context // the soft stop
 	cells  *cellStore
+	dig    *digester         // nil without a state store
+	up     providers.Updater // nil when the vendor has no update call
 }
 
 func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
-	var keys []string
-	for i := range items {
-		if items[i].valid() && items[i].key != "" {
-			keys = append(keys, items[i].key)
-		}
-	}
 	stopped := d.stopped()
 	known := map[string]state.Person{}
-	if d.opt.State != nil && len(keys) > 0 {
+	if d.opt.State != nil {
 		var err error
-		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
+		if known, err = d.consult(items, stopped); err != nil {
 			return stateError(d.opt.State, err)
-		}
-		var send []string
-		for _, k := range keys {
-			if known[k].Status != state.StatusCreated {
-				send = append(send, k)
-			}
-		}
-		if !stopped && len(send) > 0 {
-			// Durable before any of them is sent: a crash from here on
-			// leaves them in_flight, and the next run recovers them.
-			if err := d.opt.State.MarkInFlight(d.opt.Scope, d.opt.RunID, send); err != nil {
-				return stateError(d.opt.State, err)
-			}
 		}
 	}
 	for i := range items {
@@ -245,9 +252,15 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 			}
 			continue
 		}
-		d.cells.put(it.seq, it.cells, it.warnings)
+		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: it.digests}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
+		if u := it.update; u != nil { // an --update of a changed person
+			job.Update = &submit.Update{ID: u.id, Fields: u.fields}
+			h.changed, h.note = u.changed, u.note
+			h.digests = mergeDigests(known[it.key].Digests, it.digests, u.fields)
+		}
+		d.cells.put(it.seq, h)
 		select {
 		case jobs <- job:
 		case <-ctx.Done():
@@ -255,6 +268,109 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 		}
 	}
 	return nil
+}
+
+// consult asks the state store about a chunk: who is known by key and by
+// identity, which rows conflict, and then stamps everyone the chunk holds
+// as seen and marks the rows to create in flight. It returns the people
+// known by key.
+func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Person, error) {
+	var keys, ids []string
+	for i := range items {
+		it := &items[i]
+		if it.valid() && it.key != "" {
+			keys = append(keys, it.key)
+			if it.identity != "" {
+				ids = append(ids, it.identity)
+			}
+			it.digests = d.dig.digests(it.rec)
+		}
+	}
+	known := map[string]state.Person{}
+	byID := map[string]state.Person{}
+	var err error
+	if len(keys) > 0 {
+		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) > 0 {
+		if byID, err = d.opt.State.ByIdentity(d.opt.Scope, ids); err != nil {
+			return nil, err
+		}
+	}
+	conflicts(items, known, byID)
+	var send []state.Mark
+	var seen []state.Sighting
+	for i := range items {
+		it := &items[i]
+		switch {
+		case !it.valid():
+			if it.seenKey != "" {
+				seen = append(seen, state.Sighting{Key: it.seenKey})
+			}
+		case it.key == "":
+		case it.conflict != nil:
+			seen = append(seen, state.Sighting{Key: it.conflict.seenKey})
+		case known[it.key].Status == state.StatusCreated:
+			// A person without digests (created before they were kept)
+			// takes today's as the baseline; one without an identity
+			// takes today's.
+			seen = append(seen, state.Sighting{Key: it.key, Identity: it.identity, Digests: it.digests})
+		default:
+			send = append(send, state.Mark{Key: it.key, Identity: it.identity})
+			if stopped {
+				seen = append(seen, state.Sighting{Key: it.key})
+			}
+		}
+	}
+	if err := d.opt.State.Seen(d.opt.Scope, d.opt.RunID, seen); err != nil {
+		return nil, err
+	}
+	if !stopped && len(send) > 0 {
+		// Durable before any of them is sent: a crash from here on
+		// leaves them in_flight, and the next run recovers them.
+		if err := d.opt.State.MarkInFlightAs(d.opt.Scope, d.opt.RunID, send); err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+// planUpdate picks what an update of a changed person sends: the changed
+// fields the vendor's call accepts and the row holds. The note names the
+// others.
+func (d *dispatcher) planUpdate(it *item, p state.Person, changed []string) *updatePlan {
+	u := &updatePlan{id: p.VendorID, changed: changed}
+	var cleared, refused []string
+	for _, f := range changed {
+		switch _, set := it.rec[f]; {
+		case !set:
+			cleared = append(cleared, f)
+		case d.up == nil || !d.up.Updatable(f):
+			refused = append(refused, f)
+		default:
+			u.fields = append(u.fields, f)
+		}
+	}
+	var notes []string
+	if len(refused) > 0 {
+		notes = append(notes, "the vendor's update call does not take "+strings.Join(refused, ", "))
+	}
+	if len(cleared) > 0 {
+		notes = append(notes, "empty in the file, and onboard never clears a value: "+strings.Join(cleared, ", "))
+	}
+	u.note = strings.Join(notes, "; ")
+	return u
+}
+
+// updatePlan is one --update: the person's vendor ID, every changed field,
+// the ones sent, and a note on the rest.
+type updatePlan struct {
+	id      string
+	changed []string
+	fields  []string
+	note    string
 }
 
 func (d *dispatcher) stopped() bool {
@@ -271,9 +387,30 @@ func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bo
 	switch p := known[it.key]; {
 	case !it.valid():
 		o.Status, o.Problems = Invalid, it.problems
+	case it.conflict != nil:
+		o.Status, o.Problems = Conflict, []Problem{it.conflict.problem()}
 	case it.key != "" && p.Status == state.StatusCreated:
+		o.Changed = d.dig.changedFields(p.Digests, it.digests)
+		hint := ""
+		switch {
+		case len(o.Changed) == 0:
+		case !d.opt.Update:
+			if d.up != nil {
+				hint = "run with --update to send the changes"
+			}
+		case p.VendorID == "":
+			hint = "not updated: the state store has no vendor ID for this person"
+		case stopped:
+			hint = "not updated: the run stopped"
+		default:
+			if it.update = d.planUpdate(it, p, o.Changed); len(it.update.fields) > 0 {
+				return o, false // sent as an update
+			}
+			hint = "not updated: " + it.update.note
+			it.update = nil
+		}
 		o.Status, o.ID = Skipped, p.VendorID
-		o.Problems = []Problem{{Code: AlreadyOnboarded, Message: fmt.Sprintf("created by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))}}
+		o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(p, o.Changed, hint)}}
 	case stopped:
 		o.Status = NotAttempted
 		o.Problems = []Problem{{Code: string(providers.Interrupted), Message: d.stopReason()}}
@@ -354,10 +491,26 @@ func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-
 // fromResult turns a pool result into the row's outcome and queues its
 // state change.
 func (rc *reconciler) fromResult(res submit.Result) Outcome {
-	o := Outcome{Line: res.Job.Line, Attempts: res.Attempts, Note: res.Note}
-	o.Cells, o.Warnings = rc.cells.take(res.Job.Seq)
-	st := state.Outcome{Key: res.Job.Key}
+	h := rc.cells.take(res.Job.Seq)
+	o := Outcome{Line: res.Job.Line, Cells: h.cells, Warnings: h.warnings, Attempts: res.Attempts, Note: res.Note}
+	st := state.Outcome{Key: res.Job.Key, Identity: h.identity, Digests: h.digests}
+	keep := false // a failed update leaves the store as it was
 	switch {
+	case res.Job.Update != nil:
+		// The person stays created; only a sent update moves the digests.
+		o.Status, o.ID, o.Changed = Updated, res.Job.Update.ID, h.changed
+		o.Note = "updated: " + strings.Join(res.Job.Update.Fields, ", ")
+		if h.note != "" {
+			o.Note += "; not sent: " + h.note
+		}
+		st.Status = state.StatusCreated
+		switch {
+		case res.Err == nil:
+		case res.Err.Code == providers.Interrupted && res.Attempts == 0:
+			o.Status, o.Note, keep = NotAttempted, "", true
+		default:
+			o.Status, o.Note, keep = Failed, "update failed: the person is as before at the vendor and in the state store", true
+		}
 	case res.Err == nil:
 		o.Status, o.ID = Created, res.Created.ID
 		if res.Adopted {
@@ -398,7 +551,7 @@ func (rc *reconciler) fromResult(res submit.Result) Outcome {
 		o.VendorStatus, o.VendorCode, o.VendorMsg = e.Status, code, msg
 	}
 	// An unknown outcome stays in_flight: the next run resolves it.
-	if rc.opt.State != nil && res.Job.Key != "" && !res.Unknown {
+	if rc.opt.State != nil && res.Job.Key != "" && !res.Unknown && !keep {
 		rc.record = append(rc.record, st)
 	}
 	return o
@@ -439,6 +592,9 @@ func (rc *reconciler) add(seq int, o Outcome, slots <-chan struct{}) error {
 		rc.sum.Add(&o)
 		if o.Status == Skipped && len(o.Problems) > 0 && o.Problems[0].Code == AlreadyOnboarded {
 			rc.sum.Skipped++
+		}
+		if len(o.Changed) > 0 {
+			rc.sum.Changed++
 		}
 		if err := rc.sink.Write(o); err != nil {
 			return err

@@ -40,6 +40,20 @@ type Finder interface {
 	Find(ctx context.Context, rec schema.Record) (id string, found bool, err error)
 }
 
+// Updater is implemented by clients whose vendor documents a call that
+// changes an existing person (onboard run --update). The pool discovers it
+// by type assertion, like Finder; a vendor without one refuses --update.
+type Updater interface {
+	// Updatable reports whether the update call accepts field.
+	Updatable(field string) bool
+	// Update sends the fields named in changed (each Updatable, each set
+	// in rec) to the person with vendor ID id. rec is the whole row, for
+	// a call that needs more than the changes (iSpring's fields need the
+	// login and email). Like Create, it makes exactly one request and
+	// returns a *Error on any failure.
+	Update(ctx context.Context, id string, changed []string, rec schema.Record) error
+}
+
 // Created is a successful create.
 type Created struct {
 	ID string // the vendor's created ID, as a string

@@ -130,7 +130,7 @@ func NewResults(path string, header []string, opts ...ResultsOptions) (batch.Sin
 		return nil, err
 	}
 	r := &resultsXLSX{mask: newMasker(header)}
-	return &tableSink{path: path, t: t, rows: r.rows, sections: resultsSections}, nil
+	return &resultsXLSXSink{tableSink: &tableSink{path: path, t: t, rows: r.rows, sections: resultsSections}, t: t}, nil
 }
 
 type resultsXLSX struct {

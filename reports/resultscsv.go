@@ -20,6 +20,9 @@ type resultsCSV struct {
 	one    [1]resultRecord // gocsv marshals slices; this one is reused
 	mask   masker
 	closed bool
+	bom    bool
+	// missing is the -missing.csv, once WriteMissing opened it.
+	missing *missingCSV
 }
 
 func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) {
@@ -32,7 +35,7 @@ func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) 
 			return nil, err
 		}
 	}
-	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header)}
+	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header), bom: bom}
 	r.j.extra = append(r.j.extra, header...)
 	guardAll(r.j.extra)
 	// An empty slice gives the header line alone.
@@ -62,13 +65,18 @@ func (r *resultsCSV) Close(*batch.Summary) error {
 		return nil
 	}
 	r.closed = true
-	return finishCSV(r.path, r.out, r.j.w)
+	if err := finishCSV(r.path, r.out, r.j.w); err != nil {
+		r.missing.abort()
+		return err
+	}
+	return r.missing.finish()
 }
 
 // Abort drops the file: the previous one (or none) stays.
 func (r *resultsCSV) Abort() {
 	r.closed = true
 	r.out.Abort()
+	r.missing.abort()
 }
 
 // rowJoiner is the gocsv.CSVWriter gocsv writes to: it appends extra (the

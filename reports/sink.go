@@ -73,7 +73,7 @@ func openTable(path string, f format, l xlsxLayout, comma rune, guard bool) (tab
 // statusTone is the colour of a status cell.
 func statusTone(s batch.Status) tone {
 	switch s {
-	case batch.Created, batch.Valid, batch.Adopted:
+	case batch.Created, batch.Valid, batch.Adopted, batch.Updated:
 		return toneCreated
 	case batch.Skipped:
 		return toneSkipped
@@ -81,7 +81,7 @@ func statusTone(s batch.Status) tone {
 		return toneNotAttempted
 	case batch.Invalid:
 		return toneInvalid
-	case batch.Failed:
+	case batch.Failed, batch.Conflict:
 		return toneFailed
 	case batch.NotAttempted:
 		return toneNotAttempted
@@ -91,7 +91,7 @@ func statusTone(s batch.Status) tone {
 
 // succeeded reports whether a row needs nothing more.
 func succeeded(s batch.Status) bool {
-	return s == batch.Created || s == batch.Skipped || s == batch.Valid || s == batch.Adopted
+	return s == batch.Created || s == batch.Skipped || s == batch.Valid || s == batch.Adopted || s == batch.Updated
 }
 
 // withNote adds an outcome's note to a message: in brackets after it, or

@@ -53,9 +53,23 @@ func SummaryLine(s *batch.Summary) string {
 		fmt.Fprintf(&b, " (%s)", strings.Join(parts, ", "))
 	}
 	if command != "validate" {
+		if s.Changed > 0 {
+			fmt.Fprintf(&b, "; %d changed since last sent", s.Changed)
+		}
+		if s.MissingChecked && s.Missing > 0 {
+			fmt.Fprintf(&b, "; %d missing from the file (see the Missing list)", s.Missing)
+		}
 		fmt.Fprintf(&b, "; %d requests in %s (%.2f/s)", s.Requests, duration(s), s.Rate())
 	}
 	return b.String()
+}
+
+// missingWords is the Summary's missing count, or why there is none.
+func missingWords(s *batch.Summary) any {
+	if !s.MissingChecked {
+		return "not checked (no state store, or the file was not read to its end)"
+	}
+	return s.Missing
 }
 
 // statusLines counts the command's usual statuses (zeros included), then
@@ -176,6 +190,8 @@ func resultsSections(s *batch.Summary) []section {
 		{"Achieved rate (requests/s)", math.Round(s.Rate()*100) / 100},
 		{"Skipped as already onboarded", s.Skipped},
 		{"Recovered unknown outcomes", s.Recovered},
+		{"Changed since last sent (already onboarded)", s.Changed},
+		{"Missing from this file (known to the state store)", missingWords(s)},
 		{"Rate-limited answers (429)", s.RateLimited},
 		{"Retries", s.Retries},
 		{"Stopped", StopWords(s)},

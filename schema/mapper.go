@@ -42,6 +42,7 @@ type Mapper struct {
 	warnings   []string
 	dateFormat string
 	checkOnly  bool
+	identity   int    // the mapping file's identity: column, -1 for none
 	maxCell    int    // 0: no limit; see LimitCells
 	cellFormat string // what holds at most maxCell characters
 }
@@ -53,7 +54,7 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	if m == nil {
 		m = &Mapping{}
 	}
-	mp := &Mapper{s: s, header: header, extraCol: -1, dateFormat: goLayout(m.DateFormat),
+	mp := &Mapper{s: s, header: header, extraCol: -1, identity: -1, dateFormat: goLayout(m.DateFormat),
 		secret: make([]bool, len(header)), fieldCols: map[string][]int{}}
 	if err := checkMappingFields(s, m); err != nil {
 		return nil, err
@@ -93,9 +94,13 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	}
 
 	seen := map[string]bool{}
+	identity := NormalizeHeader(m.Identity)
 	var unsentSecret []int // secret columns no field takes: never sent
 	for col, h := range header {
 		n := NormalizeHeader(h)
+		if identity != "" && n == identity && mp.identity < 0 {
+			mp.identity = col
+		}
 		seen[n] = true
 		if IsOwnColumn(h) {
 			// onboard's own (a fix file's onboard_row, onboard_error):
@@ -136,9 +141,14 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q holds a secret and no %s field takes it: it is not sent (not put into %s)", h, s.Provider, s.Extra))
 		case s.Extra != "":
 			mp.extra = append(mp.extra, col)
+		case col == mp.identity: // read for the state store, not sent
 		default:
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q is not mapped to any %s field; it is ignored", h, s.Provider))
 		}
+	}
+	if identity != "" && mp.identity < 0 {
+		return nil, fmt.Errorf("%sidentity: the file has no column %q%s (its columns: %s)",
+			m.where("identity"), m.Identity, hint(m.Identity, header), strings.Join(header, ", "))
 	}
 	// Entries naming columns the file lacks: a split one leaves its fields
 	// empty on every row, so it is an error; the others warn.
@@ -320,6 +330,18 @@ func (m *Mapper) CheckOnly() *Mapper {
 // Warnings lists what the binding noticed but did not refuse: unmapped
 // columns, mapping entries for columns the file lacks. Report them once.
 func (m *Mapper) Warnings() []string { return m.warnings }
+
+// HasIdentity reports whether the mapping file names an identity column.
+func (m *Mapper) HasIdentity() bool { return m.identity >= 0 }
+
+// Identity returns the row's identity (the mapping file's identity: column,
+// trimmed); "" when none is set or the cell is empty.
+func (m *Mapper) Identity(cells []string) string {
+	if m.identity < 0 || m.identity >= len(cells) {
+		return ""
+	}
+	return strings.TrimSpace(cells[m.identity])
+}
 
 // ExtraColumns returns the roster columns that go into the schema's Extra
 // field (smartapp's metadata) because they match no field, in file order.

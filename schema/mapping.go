@@ -34,6 +34,9 @@ type Mapping struct {
 	DateFormat string                       `yaml:"date_format"`
 	Ignore     []string                     `yaml:"ignore"`     // roster columns not to warn about
 	HeaderRow  int                          `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
+	// Identity names the roster column that identifies a person across
+	// days (an employee ID), whatever their vendor key (email) becomes.
+	Identity string `yaml:"identity"`
 
 	// lookups loaded from Lookups, by field.
 	tables map[string]*lookupTable

@@ -321,3 +321,24 @@ func TestCheckEmail(t *testing.T) {
 		assert.NotEmpty(t, CheckEmail(bad), bad)
 	}
 }
+
+func TestIdentityColumn(t *testing.T) {
+	s := testSchema()
+	m, err := NewMapper(s, []string{"firstName", "lastName", "email", "Employee ID"}, &Mapping{Identity: "employee_id"})
+	require.NoError(t, err)
+	assert.Empty(t, m.Warnings(), "the identity column is read, not unmapped")
+	assert.True(t, m.HasIdentity())
+	assert.Equal(t, "E-7", m.Identity([]string{"Ann", "Lee", "a@b.co", " E-7 "}))
+	assert.Equal(t, "", m.Identity([]string{"Ann", "Lee", "a@b.co"}), "ragged row")
+	rec, errs := m.Map([]string{"Ann", "Lee", "a@b.co", "E-7"})
+	require.Empty(t, errs)
+	assert.NotContains(t, rec, "Employee ID")
+
+	plain, err := NewMapper(s, []string{"firstName", "lastName", "email", "Employee ID"}, nil)
+	require.NoError(t, err)
+	assert.False(t, plain.HasIdentity())
+	assert.Equal(t, "", plain.Identity([]string{"Ann", "Lee", "a@b.co", "E-7"}))
+
+	_, err = NewMapper(s, []string{"firstName", "lastName", "email"}, &Mapping{Identity: "Employee ID"})
+	assert.ErrorContains(t, err, `identity: the file has no column "Employee ID"`)
+}

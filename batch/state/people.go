@@ -18,9 +18,18 @@ type Person struct {
 	LastSeen   time.Time
 	CreatedRun int64 // 0 unless created
 	UpdatedRun int64
-	Provider   string
-	BaseURL    string
-	Tenant     string
+	// Identity is the roster's own ID for the person (the mapping file's
+	// identity: column); "" when none was given.
+	Identity string
+	// Digests hold, per vendor field, a salted hash of the value last sent
+	// (or seen, for a person created before digests were kept); secret
+	// fields are never in it. DigestRun is the run that stored them.
+	Digests   map[string]string
+	DigestRun int64
+	SeenRun   int64 // the last run whose file held the person
+	Provider  string
+	BaseURL   string
+	Tenant    string
 }
 
 // Outcome is one key's result for Record.
@@ -32,21 +41,32 @@ type Outcome struct {
 	// in_flight and the next run recovers it.
 	Status   string
 	VendorID string
+	// Identity and Digests, when set, replace the stored ones (created
+	// only).
+	Identity string
+	Digests  map[string]string
 }
 
 // personCols are the columns scanPerson reads, in order.
-const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.created_run, p.updated_run`
+const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.created_run, p.updated_run,
+	p.identity, p.digest, p.digest_run, p.seen_run`
 
 // scanPerson scans personCols, then extra destinations.
 func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
 	var first, last sql.NullString
-	var created, updated sql.NullInt64
-	dest := append([]any{&p.Key, &p.Status, &p.VendorID, &first, &last, &created, &updated}, extra...)
+	var created, updated, digestRun, seenRun sql.NullInt64
+	var digest string
+	dest := append([]any{&p.Key, &p.Status, &p.VendorID, &first, &last, &created, &updated,
+		&p.Identity, &digest, &digestRun, &seenRun}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return err
 	}
 	p.CreatedRun, p.UpdatedRun = created.Int64, updated.Int64
+	p.DigestRun, p.SeenRun = digestRun.Int64, seenRun.Int64
 	var err error
+	if p.Digests, err = decodeDigests(digest); err != nil {
+		return fmt.Errorf("key %s: digest: %w", p.Key, err)
+	}
 	if p.FirstSeen, err = parseTime(first); err != nil {
 		return err
 	}
@@ -97,10 +117,25 @@ func eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
 // when it returns, a crash can no longer lose the mark. Call it before
 // sending. A created key is left as it is.
 func (s *Store) MarkInFlight(sc Scope, runID int64, keys []string) error {
+	marks := make([]Mark, len(keys))
+	for i, k := range keys {
+		marks[i].Key = k
+	}
+	return s.MarkInFlightAs(sc, runID, marks)
+}
+
+// Mark is one key to mark in flight, with the identity it is sent for.
+type Mark struct{ Key, Identity string }
+
+// MarkInFlightAs is MarkInFlight that also stores each key's identity (an
+// empty one keeps what is stored), so that a later row of the same file
+// with the same identity under another key is a conflict, not a second
+// person.
+func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if slices.Contains(keys, "") {
+	if slices.ContainsFunc(marks, func(m Mark) bool { return m.Key == "" }) {
 		return fmt.Errorf("state: mark in flight (run %d): empty key", runID)
 	}
 	sid, _, err := s.scopeID(sc, true)
@@ -109,12 +144,16 @@ func (s *Store) MarkInFlight(sc Scope, runID int64, keys []string) error {
 	}
 	now := fmtTime(s.now())
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		js, _ := json.Marshal(keys) // a []string always marshals
+		pairs := make([][2]string, len(marks))
+		for i, m := range marks {
+			pairs[i] = [2]string{m.Key, m.Identity}
+		}
+		js, _ := json.Marshal(pairs) // strings always marshal
 		_, err := tx.Stmt(s.writes.mark).Exec(sid, string(js), now, runID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(keys), runID, err)
+		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
 	}
 	return nil
 }
@@ -143,10 +182,10 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	now := fmtTime(s.now())
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		// One statement per status: each gets its outcomes as one JSON
-		// array of [key, vendor_id] pairs.
-		byStatus := map[string][][2]string{}
+		// array of [key, vendor_id, identity, digest] arrays.
+		byStatus := map[string][][4]string{}
 		for _, o := range outs {
-			byStatus[o.Status] = append(byStatus[o.Status], [2]string{o.Key, o.VendorID})
+			byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, encodeDigests(o.Digests)})
 		}
 		for _, status := range []string{StatusCreated, StatusFailed, ""} {
 			pairs := byStatus[status]

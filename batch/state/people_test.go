@@ -126,7 +126,7 @@ func TestInTxRollsBack(t *testing.T) {
 	require.NoError(t, err)
 	boom := errors.New("boom")
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(s.writes.mark).Exec(sid, `["email:a@x.org"]`, fmtTime(t0), run)
+		_, err := tx.Stmt(s.writes.mark).Exec(sid, `[["email:a@x.org", ""]]`, fmtTime(t0), run)
 		require.NoError(t, err)
 		return boom
 	})

@@ -69,6 +69,22 @@ var migrations = [...]string{
 		digest BLOB NOT NULL,
 		PRIMARY KEY (run_id, digest)
 	) WITHOUT ROWID;`,
+
+	// v4 (slice i8c): who a person is across days (identity: the roster column the
+	// mapping file names), per-field digests of what was sent (never a
+	// secret field; keyed by a per-file salt), the last run whose file held
+	// the person (missing people are the created ones another run saw), and
+	// the runs' counts of changed, updated, conflicting and missing people.
+	`ALTER TABLE people ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+	ALTER TABLE people ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+	ALTER TABLE people ADD COLUMN digest_run INTEGER REFERENCES runs(id);
+	ALTER TABLE people ADD COLUMN seen_run INTEGER REFERENCES runs(id);
+	CREATE INDEX people_identity ON people (scope_id, identity) WHERE identity <> '';
+	ALTER TABLE runs ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE runs ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+	INSERT INTO meta (key, value) VALUES ('digest_salt', lower(hex(randomblob(16))));`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -14,29 +14,54 @@ const (
 	// sqlMark marks the keys in flight for run ?4. prev_status keeps what to
 	// restore if the key is not sent; a second mark in the same run must
 	// not overwrite it with in_flight. A created key is left alone.
-	sqlMark = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run)
-		SELECT ?1, value, 'in_flight', ?3, ?3, ?4 FROM json_each(?2) WHERE true
+	sqlMark = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run, identity, seen_run)
+		SELECT ?1, value ->> 0, 'in_flight', ?3, ?3, ?4, value ->> 1, ?4 FROM json_each(?2) WHERE true
 		ON CONFLICT (scope_id, key) DO UPDATE SET
 			prev_status = CASE WHEN people.status = 'in_flight' AND people.updated_run IS excluded.updated_run
 				THEN people.prev_status ELSE people.status END,
-			status = 'in_flight', last_seen = excluded.last_seen, updated_run = excluded.updated_run
+			status = 'in_flight', last_seen = excluded.last_seen, updated_run = excluded.updated_run,
+			identity = CASE WHEN excluded.identity <> '' THEN excluded.identity ELSE people.identity END,
+			seen_run = excluded.seen_run
 		WHERE people.status <> 'created'`
 
 	// sqlCreated records the pairs created; an empty vendor_id keeps a
 	// known one, and an already created key keeps the run that created it.
-	sqlCreated = `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run)
-		SELECT ?1, value ->> 0, 'created', value ->> 1, ?3, ?3, ?4, ?4 FROM json_each(?2) WHERE true
+	// identity and digest likewise: an empty one keeps the stored one.
+	sqlCreated = `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+			identity, digest, digest_run, seen_run)
+		SELECT ?1, value ->> 0, 'created', value ->> 1, ?3, ?3, ?4, ?4,
+			value ->> 2, value ->> 3, CASE WHEN value ->> 3 <> '' THEN ?4 END, ?4 FROM json_each(?2) WHERE true
 		ON CONFLICT (scope_id, key) DO UPDATE SET
 			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
 			created_run = CASE WHEN people.status = 'created' THEN people.created_run ELSE excluded.created_run END,
-			status = 'created', prev_status = '', last_seen = excluded.last_seen, updated_run = excluded.updated_run`
+			status = 'created', prev_status = '', last_seen = excluded.last_seen, updated_run = excluded.updated_run,
+			identity = CASE WHEN excluded.identity <> '' THEN excluded.identity ELSE people.identity END,
+			digest = CASE WHEN excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
+			digest_run = CASE WHEN excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END,
+			seen_run = excluded.seen_run`
 
 	// sqlFailed records the keys failed, unless created.
-	sqlFailed = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run)
-		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4 FROM json_each(?2) WHERE true
+	sqlFailed = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run, seen_run)
+		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, ?4 FROM json_each(?2) WHERE true
 		ON CONFLICT (scope_id, key) DO UPDATE SET
-			status = 'failed', last_seen = excluded.last_seen, updated_run = excluded.updated_run
+			status = 'failed', last_seen = excluded.last_seen, updated_run = excluded.updated_run,
+			seen_run = excluded.seen_run
 		WHERE people.status <> 'created'`
+
+	// sqlSeen stamps the people of [key, identity, digest] triples as seen
+	// by run ?4. A created person without an identity takes the one given
+	// (people created before identity: was set), one without digests takes
+	// the ones given as the baseline later runs compare with. It is an
+	// upsert that never inserts (the EXISTS keeps unknown keys out), so
+	// each triple is one primary-key lookup: an UPDATE ... FROM let SQLite
+	// scan the batch for every person.
+	sqlSeen = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, seen_run, identity, digest, digest_run)
+		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, value ->> 1, value ->> 2, ?4 FROM json_each(?2)
+		WHERE EXISTS (SELECT 1 FROM people p WHERE p.scope_id = ?1 AND p.key = value ->> 0)
+		ON CONFLICT (scope_id, key) DO UPDATE SET last_seen = excluded.last_seen, seen_run = excluded.seen_run,
+			identity = CASE WHEN people.identity = '' AND people.status = 'created' THEN excluded.identity ELSE people.identity END,
+			digest = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
+			digest_run = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END`
 
 	// sqlUnsendNew and sqlUnsendOld undo the in_flight mark of keys that
 	// were not sent: no earlier record → gone; else back to what it was.
@@ -51,6 +76,7 @@ const (
 // writeStmts are the prepared write statements.
 type writeStmts struct {
 	mark *sql.Stmt
+	seen *sql.Stmt
 	// record lists the statements Record runs for each Outcome.Status.
 	record map[string][]*sql.Stmt
 }
@@ -65,6 +91,7 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 	}
 	w := &writeStmts{
 		mark: prep(sqlMark),
+		seen: prep(sqlSeen),
 		record: map[string][]*sql.Stmt{
 			StatusCreated: {prep(sqlCreated)},
 			StatusFailed:  {prep(sqlFailed)},
@@ -84,7 +111,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.mark}, w.all()...) {
+	for _, st := range append([]*sql.Stmt{w.mark, w.seen}, w.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

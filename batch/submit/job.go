@@ -15,6 +15,17 @@ type Job struct {
 	// (left in flight by a crashed run): it is resolved without a blind
 	// create.
 	Recover bool
+	// Update, when set, makes the job an update of a person the vendor
+	// has (providers.Updater) instead of a create.
+	Update *Update
+}
+
+// Update is what an update job changes: the fields of Record named in
+// Fields, at the person with vendor ID ID. An update sets values, so it is
+// retried like any request that did not arrive.
+type Update struct {
+	ID     string
+	Fields []string
 }
 
 // Result is how one Job ended. Run writes exactly one per Job.

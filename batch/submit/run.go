@@ -13,9 +13,11 @@ import (
 type pool struct {
 	c      providers.Client
 	finder providers.Finder // nil when the vendor cannot look people up
-	opt    Options
-	pace   *pacer
-	halt   context.CancelCauseFunc
+	// updater is nil when the vendor has no update call.
+	updater providers.Updater
+	opt     Options
+	pace    *pacer
+	halt    context.CancelCauseFunc
 	// permits holds Options.MaxCreates tokens; nil without a limit. A job
 	// takes one before its first create and gives it back unless it may
 	// have created someone.
@@ -55,6 +57,7 @@ func Run(ctx context.Context, c providers.Client, opt Options, in <-chan Job, ou
 	defer halt(nil)
 	p := &pool{c: c, opt: opt, pace: newPacer(opt), halt: halt, breaker: breaker{limit: opt.Breaker}}
 	p.finder, _ = c.(providers.Finder)
+	p.updater, _ = c.(providers.Updater)
 	if opt.MaxCreates > 0 {
 		p.permits = make(chan struct{}, opt.MaxCreates)
 		for range opt.MaxCreates {

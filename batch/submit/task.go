@@ -48,6 +48,9 @@ type task struct {
 func (p *pool) run(ctx, stop context.Context, job Job) Result {
 	t := &task{res: Result{Job: job}, unknown: job.Recover, doubt: job.Recover}
 	req := context.WithoutCancel(ctx)
+	if job.Update != nil {
+		return p.runUpdate(req, stop, t)
+	}
 	for {
 		if t.unknown && p.finder != nil && !t.blind {
 			if err := p.wait(stop, t); err != nil {
@@ -238,6 +241,51 @@ func (p *pool) settle(req, stop context.Context, t *task, e *providers.Error) Re
 		t.unknown = false // not there: the vendor surely did not create them
 	}
 	return t.failed(e)
+}
+
+// runUpdate takes an update job to its end. Setting values twice is
+// harmless, so an unanswered update is simply sent again; it needs no
+// create permit.
+func (p *pool) runUpdate(req, stop context.Context, t *task) Result {
+	for {
+		if err := p.wait(stop, t); err != nil {
+			return t.stopped(stop)
+		}
+		e := p.update(req, t)
+		switch {
+		case e == nil:
+			return t.res
+		case e.Fatal():
+			p.stopAll(e)
+			return t.failed(e)
+		case !e.Retryable() || t.failures >= p.opt.Retries:
+			return t.failed(e)
+		}
+		t.failures++
+		if !sleep(stop, backoff(t.failures, p.opt.BaseBackoff, p.opt.MaxBackoff, e.RetryAfter)) {
+			return t.failed(e)
+		}
+	}
+}
+
+// update sends one update request.
+func (p *pool) update(req context.Context, t *task) *providers.Error {
+	if p.updater == nil {
+		return &providers.Error{Code: providers.VendorRejected, Message: "this vendor has no update call"}
+	}
+	p.pace.sent()
+	t.res.Attempts++
+	u := t.res.Job.Update
+	err := p.updater.Update(req, u.ID, u.Fields, t.res.Job.Record)
+	if err == nil {
+		p.pace.answered()
+		t.res.Created = providers.Created{ID: u.ID}
+		return nil
+	}
+	e := providers.AsError(req, err)
+	t.last = e
+	p.answer(t.asked, e)
+	return e
 }
 
 // unknownBeforeRun reports whether the only doubt came from a crashed run.

@@ -81,17 +81,18 @@ func newLookupCmd() *cobra.Command {
 	return cmd
 }
 
-// writeHistory prints each run on one line of at most 100 columns, and its
+// writeHistory prints each run on one line of at most 100 columns (GONE:
+// people the state store knows that the run's file did not hold), and its
 // provider, input and outputs on a second, indented line: paths are long and
 // wrap badly inside a table.
 func writeHistory(w io.Writer, runs []state.Run, now time.Time) error {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN\tSTARTED\tTOOK\tSTATUS\tROWS\tCREATED\tSKIPPED\tINVALID\tFAILED\tNOT SENT")
+	fmt.Fprintln(tw, "RUN\tSTARTED\tTOOK\tSTATUS\tROWS\tCREATED\tSKIPPED\tINVALID\tFAILED\tNOT SENT\tGONE")
 	for _, r := range runs {
 		c := r.Counts
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"),
-			took(r, now), r.Status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"),
+			took(r, now), r.Status, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Missing)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -103,8 +104,13 @@ func writeHistory(w io.Writer, runs []state.Run, now time.Time) error {
 		b.WriteString(lines[i+1] + "\n")
 		// Detail lines end in their path, so a long path wraps alone.
 		who := r.Provider
-		if r.Counts.Recovered > 0 {
-			who += fmt.Sprintf(", %d recovered", r.Counts.Recovered)
+		for _, n := range []struct {
+			n    int
+			what string
+		}{{r.Counts.Recovered, "recovered"}, {r.Counts.Changed, "changed"}, {r.Counts.Updated, "updated"}, {r.Counts.Conflicts, "conflict"}} {
+			if n.n > 0 {
+				who += fmt.Sprintf(", %d %s", n.n, n.what)
+			}
 		}
 		fmt.Fprintf(&b, "      %s: %s\n", who, r.File)
 		if r.Results != "" {

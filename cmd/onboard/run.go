@@ -44,6 +44,7 @@ type runFlags struct {
 	noBOM     bool
 	json      bool
 	existing  string
+	update    bool // --update: send changed people through the vendor's update call
 	submit    submit.Options
 	stateWait time.Duration
 	// skipSame, when set, is asked before a run begins whether to skip it
@@ -98,6 +99,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.submit.Workers, "workers", 4, "requests in flight at once")
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
 	fl.StringVar(&f.existing, "existing", "adopt", "a person the vendor already has: adopt (look up, record, status adopted), skip, or fail")
+	fl.BoolVar(&f.update, "update", false, "send the changes of people already onboarded through the vendor's update call (status updated)")
 	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row (0: off)")
 	fl.IntVar(&f.submit.MaxCreates, "max-creates", 0, "stop sending once this many people are created (0: no limit)")
 	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
@@ -236,6 +238,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if err != nil {
 		return nil, fatal(clientError(reg, err, cfg.Credentials, f.config))
 	}
+	if err := checkUpdate(f, reg.ID, client); err != nil {
+		return nil, fatal(err)
+	}
 
 	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
@@ -249,7 +254,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	// Order: the state store (a run already using it stops us before any
 	// output exists), then the outputs, then the run record, so that no
 	// failure here leaves a half-written file or a run marked running.
-	opt := batch.RunOptions{Submit: sub}
+	opt := batch.RunOptions{Submit: sub, Update: f.update}
 	if !f.noState {
 		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
@@ -522,7 +527,7 @@ func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted; the results are written")}
 	}
 	for st, n := range sum.ByStatus {
-		if n > 0 && st != batch.Created && st != batch.Skipped && st != batch.Adopted {
+		if n > 0 && st != batch.Created && st != batch.Skipped && st != batch.Adopted && st != batch.Updated {
 			return &exitError{code: exitSomeFailed}
 		}
 	}
@@ -532,7 +537,24 @@ func runExit(ctx context.Context, sum *batch.Summary, err error) error {
 func counts4state(s *batch.Summary) state.Counts {
 	return state.Counts{Rows: s.RowsRead, Created: s.ByStatus[batch.Created], Skipped: s.ByStatus[batch.Skipped],
 		Invalid: s.ByStatus[batch.Invalid], Failed: s.ByStatus[batch.Failed], NotAttempted: s.ByStatus[batch.NotAttempted],
-		Recovered: s.Recovered}
+		Recovered: s.Recovered, Changed: s.Changed, Updated: s.ByStatus[batch.Updated],
+		Conflicts: s.ByStatus[batch.Conflict], Missing: s.Missing}
+}
+
+// checkUpdate refuses --update up front, before anything is written, for
+// a vendor without a documented update call or a run without a state
+// store (which alone knows what changed).
+func checkUpdate(f *runFlags, vendor string, c providers.Client) error {
+	if !f.update {
+		return nil
+	}
+	if _, ok := c.(providers.Updater); !ok {
+		return fmt.Errorf("--update: %s documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)", vendor)
+	}
+	if f.noState {
+		return errors.New("--update needs the state store (it alone knows what was sent before); drop --no-state")
+	}
+	return nil
 }
 
 // settings are the run's settings for the Summary sheet; never secrets.
@@ -573,6 +595,24 @@ func (m multiSink) Close(sum *batch.Summary) error {
 		errs = append(errs, s.Close(sum))
 	}
 	return errors.Join(errs...)
+}
+
+// WriteMissing passes the missing people to every sink that lists them.
+func (m multiSink) WriteMissing(list func(fn func(batch.MissingPerson) error) (int, error)) error {
+	listed := false
+	for _, s := range m {
+		if ms, ok := s.(batch.MissingSink); ok {
+			listed = true
+			if err := ms.WriteMissing(list); err != nil {
+				return err
+			}
+		}
+	}
+	if !listed {
+		_, err := list(func(batch.MissingPerson) error { return nil })
+		return err
+	}
+	return nil
 }
 
 // Abort drops every output: nothing is put in place.

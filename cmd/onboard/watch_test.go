@@ -345,7 +345,7 @@ func TestWatchCrashThenRestart(t *testing.T) {
 			crashed = strings.Fields(l)
 		}
 	}
-	require.Len(t, crashed, 11, out)
+	require.Len(t, crashed, 12, out) // GONE (i8c) is the last column
 	assert.NotContains(t, out, "smartapp, 0 recovered", "not shown at 0")
 	assert.Contains(t, out, ": "+filepath.Join(box, "night.csv")+"\n", "the inbox name, not processing/")
 	assert.NotEqual(t, "0", crashed[6], "created so far: %s", out)

@@ -1,0 +1,217 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/schema"
+)
+
+// Codes of rows the state store refuses (status conflict).
+const (
+	// IdentityChanged: the row's identity is onboarded under another
+	// vendor key (the person's email changed).
+	IdentityChanged = "IDENTITY_CHANGED"
+	// KeyTaken: the row's vendor key belongs to another identity.
+	KeyTaken = "KEY_TAKEN"
+)
+
+// conflict is why a row is not sent: the state store knows its identity
+// or its key as someone else.
+type conflict struct {
+	code    string
+	message string
+	seenKey string // the stored person the row stands for, seen today
+}
+
+func (c *conflict) problem() Problem { return Problem{Code: c.code, Message: c.message} }
+
+// digester hashes values per field with the state file's salt. Secret
+// fields are never hashed: a digest of a password could be matched against
+// guesses, so the store holds nothing from which one could be recovered.
+type digester struct {
+	s    *schema.Schema
+	salt string
+}
+
+// digests returns a short salted sha256 per non-secret field of rec.
+func (d *digester) digests(rec schema.Record) map[string]string {
+	out := make(map[string]string, len(rec))
+	h := sha256.New()
+	var sum [sha256.Size]byte
+	for name, v := range rec {
+		if f := d.s.Field(name); f == nil || f.Secret {
+			continue
+		}
+		b, err := json.Marshal(v) // typed values: strings, numbers, bools, times, lists, objects
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		h.Reset()
+		h.Write([]byte(d.salt))
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		h.Write(b)
+		out[name] = hex.EncodeToString(h.Sum(sum[:0])[:12])
+	}
+	return out
+}
+
+// changedFields lists, in schema order, the fields whose digest differs
+// between old and now (set, cleared or changed). nil when old is nil: a
+// person recorded before digests were kept has no baseline yet.
+func (d *digester) changedFields(old, now map[string]string) []string {
+	if d == nil || old == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range d.s.Fields {
+		if f.Secret {
+			continue
+		}
+		if old[f.Name] != now[f.Name] {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// mergeDigests is what the store should hold after an update that sent
+// the fields in sent: their new digests, the old ones for the rest (so a
+// change the call could not send is reported again).
+func mergeDigests(old, now map[string]string, sent []string) map[string]string {
+	out := make(map[string]string, len(old)+len(sent))
+	for k, v := range old {
+		out[k] = v
+	}
+	for _, f := range sent {
+		if v, ok := now[f]; ok {
+			out[f] = v
+		} else {
+			delete(out, f)
+		}
+	}
+	return out
+}
+
+// conflicts decides, for a chunk's valid rows, which are refused because
+// the state store holds their identity under another key or their key for
+// another identity. byID is the store's answer for the chunk's identities;
+// claimed carries the identities this file has already sent, by key.
+func conflicts(items []item, known, byID map[string]state.Person) {
+	claimed := map[string]*item{} // identity → the chunk's first row sent with it
+	for i := range items {
+		it := &items[i]
+		if !it.valid() || it.key == "" {
+			continue
+		}
+		if it.identity != "" {
+			if p, ok := byID[it.identity]; ok && p.Key != it.key {
+				it.conflict = identityChanged(it, p)
+				continue
+			}
+			if first, ok := claimed[it.identity]; ok && first.key != it.key {
+				it.conflict = &conflict{code: IdentityChanged, seenKey: first.key, message: fmt.Sprintf(
+					"identity %s is also on row %d of this file, as %s: one person, two vendor keys; not sent", it.identity, first.line, first.key)}
+				continue
+			}
+		}
+		if p, ok := known[it.key]; ok && it.identity != "" && p.Identity != "" && p.Identity != it.identity &&
+			(p.Status == state.StatusCreated || p.Status == state.StatusInFlight) {
+			it.conflict = &conflict{code: KeyTaken, seenKey: it.key, message: fmt.Sprintf(
+				"%s belongs to identity %s (%s); not created for identity %s", it.key, p.Identity, personWhere(p), it.identity)}
+			continue
+		}
+		if it.identity != "" {
+			if _, ok := claimed[it.identity]; !ok {
+				claimed[it.identity] = it
+			}
+		}
+	}
+}
+
+func identityChanged(it *item, p state.Person) *conflict {
+	return &conflict{code: IdentityChanged, seenKey: p.Key, message: fmt.Sprintf(
+		"identity %s is already onboarded as %s (%s); not created again as %s: change the person at the vendor, or give them a new identity",
+		it.identity, p.Key, personWhere(p), it.key)}
+}
+
+// personWhere says where a stored person came from: "vendor ID V7, created
+// by run 3", or for one still in flight "sent by run 4, outcome not known
+// yet".
+func personWhere(p state.Person) string {
+	if p.Status == state.StatusInFlight {
+		return fmt.Sprintf("sent by run %d, outcome not known yet", p.UpdatedRun)
+	}
+	id := p.VendorID
+	if id == "" {
+		id = "unknown"
+	}
+	return fmt.Sprintf("vendor ID %s, created by run %d", id, p.CreatedRun)
+}
+
+// skippedMessage is the ALREADY_ONBOARDED message, with what changed.
+func skippedMessage(p state.Person, changed []string, hint string) string {
+	msg := fmt.Sprintf("created by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))
+	if len(changed) > 0 {
+		msg += fmt.Sprintf("; changed since run %d: %s", p.DigestRun, strings.Join(changed, ", "))
+		if hint != "" {
+			msg += " (" + hint + ")"
+		}
+	}
+	return msg
+}
+
+// MissingPerson is someone the state store knows for this provider and
+// tenant whom today's file does not hold. Nothing is done to them.
+type MissingPerson struct {
+	Key        string
+	VendorID   string
+	Identity   string
+	CreatedRun int64
+	FirstSeen  time.Time
+	LastSeen   time.Time
+}
+
+// MissingSink is implemented by sinks that list missing people (the
+// results sheet's Missing sheet, or a -missing.csv beside CSV results).
+// Run calls WriteMissing once, after the last Write and before Close, when
+// it had a state store and read the whole file; list streams the people in
+// key order and returns how many there were.
+type MissingSink interface {
+	WriteMissing(list func(fn func(MissingPerson) error) (int, error)) error
+}
+
+// listMissing reports the run's missing people to sink (when it lists
+// them) and counts them in sum.
+func listMissing(sink Sink, sum *Summary, opt *RunOptions) error {
+	list := func(fn func(MissingPerson) error) (int, error) {
+		return opt.State.Missing(opt.Scope, opt.RunID, func(p state.Person) error {
+			return fn(MissingPerson{Key: p.Key, VendorID: p.VendorID, Identity: p.Identity,
+				CreatedRun: p.CreatedRun, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen})
+		})
+	}
+	n := 0
+	counted := func(fn func(MissingPerson) error) (int, error) {
+		var err error
+		n, err = list(fn)
+		return n, err
+	}
+	var err error
+	if ms, ok := sink.(MissingSink); ok {
+		err = ms.WriteMissing(counted)
+	} else {
+		_, err = counted(func(MissingPerson) error { return nil })
+	}
+	if err != nil {
+		return fmt.Errorf("missing people: %w", err)
+	}
+	sum.Missing, sum.MissingChecked = n, true
+	return nil
+}

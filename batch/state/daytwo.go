@@ -1,0 +1,147 @@
+package state
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Sighting is one person the run's file holds, for Seen.
+type Sighting struct {
+	Key      string
+	Identity string // stored only on a created person that has none
+	// Digests are stored only on a created person that has none: the
+	// baseline later runs compare with.
+	Digests map[string]string
+}
+
+// Seen stamps each sighted person known to the store as seen by runID (last
+// seen now), whatever the row's fate: skipped, sent or refused. Keys the
+// store does not know are ignored. Missing lists the created people no
+// Seen or Record of the run touched.
+func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	sid, _, err := s.scopeID(sc, true)
+	if err != nil {
+		return err
+	}
+	triples := make([][3]string, len(seen))
+	for i, p := range seen {
+		triples[i] = [3]string{p.Key, p.Identity, encodeDigests(p.Digests)}
+	}
+	js, _ := json.Marshal(triples) // strings always marshal
+	now := fmtTime(s.now())
+	err = s.inTx(false, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(s.writes.seen).Exec(sid, string(js), now, runID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("state: mark %d people seen (run %d): %w", len(seen), runID, err)
+	}
+	return nil
+}
+
+// ByIdentity returns, per identity, the person the store holds for it in
+// sc: created, or in flight (sent, outcome not known yet). When several
+// keys hold one identity, the earliest created wins. Identities the store
+// does not hold are absent.
+func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, error) {
+	out := map[string]Person{}
+	identities = slices.DeleteFunc(slices.Clone(identities), func(id string) bool { return id == "" })
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found || len(identities) == 0 {
+		return out, err
+	}
+	js, _ := json.Marshal(identities)
+	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
+		WHERE p.scope_id = ? AND p.identity IN (SELECT value FROM json_each(?))
+			AND (p.status = 'created' OR p.status = 'in_flight')
+		ORDER BY p.status = 'created' DESC, p.created_run, p.key`, sid, string(js))
+	if err != nil {
+		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
+	}
+	err = eachPerson(rows, func(p Person) {
+		if _, dup := out[p.Identity]; !dup {
+			out[p.Identity] = p
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
+	}
+	return out, nil
+}
+
+// Missing calls fn, in key order, for every person created in sc that run
+// runID did not see: people the store knows and today's file does not
+// hold. It returns how many there were. fn must not use the store: the
+// rows are streamed on its one connection, so a million people never sit
+// in memory.
+func (s *Store) Missing(sc Scope, runID int64, fn func(Person) error) (int, error) {
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return 0, err
+	}
+	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
+		WHERE p.scope_id = ? AND p.status = 'created' AND p.seen_run IS NOT ?
+		ORDER BY p.key`, sid, runID)
+	if err != nil {
+		return 0, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var p Person
+		if err := scanPerson(rows, &p); err != nil {
+			return n, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+		}
+		if err := fn(p); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+	}
+	return n, nil
+}
+
+// DigestSalt is this file's random salt for value digests, so that a digest
+// cannot be matched against a table of hashed common values.
+func (s *Store) DigestSalt() (string, error) {
+	var v string
+	err := s.db.QueryRow(`SELECT value FROM meta WHERE key = 'digest_salt'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("state file %s: no digest salt", s.path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("state file %s: %w", s.path, err)
+	}
+	return v, nil
+}
+
+// encodeDigests is the stored form of digests: a JSON object, "" for none.
+func encodeDigests(d map[string]string) string {
+	if len(d) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(d) // a map[string]string always marshals
+	return string(b)
+}
+
+func decodeDigests(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var d map[string]string
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
