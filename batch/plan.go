@@ -20,7 +20,7 @@ const (
 	PlanCreate           Status = "create"            // valid, unknown to the state store and the vendor
 	PlanAlreadyOnboarded Status = "already_onboarded" // an earlier run created the person: skipped
 	PlanExistsAtVendor   Status = "exists_at_vendor"  // the vendor has the person already
-	PlanConflict         Status = "conflict"          // the person's identity and key disagree with the state store
+	PlanConflict         Status = Conflict            // the person's identity and key disagree with the state store
 	PlanChanged          Status = "changed"           // onboarded, but the row's values differ from what was sent
 )
 
@@ -42,11 +42,9 @@ type PlanOptions struct {
 	// Submit is the run's pacing: the lookups go at its rate, and the
 	// estimate uses its rate and workers.
 	Submit submit.Options
-	// Known decides a row whose person the state store has created:
-	// PlanAlreadyOnboarded, PlanChanged or PlanConflict with the reasons.
-	// nil means PlanAlreadyOnboarded. (The identity and change digests of
-	// the state store plug in here.)
-	Known func(rec schema.Record, p state.Person) (Status, []Problem)
+	// Update counts one update call per changed person, as run --update
+	// sends (the vendor must have an update call).
+	Update bool
 	// Progress is called after each chunk of rows.
 	Progress func(*Summary)
 }
@@ -72,10 +70,14 @@ type PlanEstimate struct {
 // runCalls is how many requests a run sends for a row of decision st: one
 // create; for a person the vendor has, the create it refuses, plus the
 // lookup that adopts them with --existing adopt.
-func runCalls(st Status, existing submit.Existing) int {
+func runCalls(st Status, existing submit.Existing, update bool) int {
 	switch st {
 	case PlanCreate:
 		return 1
+	case PlanChanged:
+		if update {
+			return 1
+		}
 	case PlanExistsAtVendor:
 		if existing == submit.ExistingAdopt {
 			return 2
@@ -110,6 +112,13 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		est.Workers = submit.DefaultWorkers
 	}
 	p := &planner{opt: &opt, s: s, v: newValidator(s, m), sink: sink, sum: sum}
+	if opt.State != nil {
+		// The change digests are salted per state file; a store without a
+		// salt has no digests to compare with.
+		if salt, err := opt.State.DigestSalt(); err == nil {
+			p.dig = &digester{s: s, salt: salt}
+		}
+	}
 	var (
 		in    chan submit.Job
 		out   chan submit.Found
@@ -137,7 +146,7 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		est.MeanLatency = p.took / time.Duration(p.lookups)
 	}
 	for st, n := range sum.ByStatus {
-		est.Calls += runCalls(st, opt.Submit.Existing) * n
+		est.Calls += runCalls(st, opt.Submit.Existing, opt.Update) * n
 	}
 	est.Duration = PlanDuration(est.Calls, est.Rate, est.Workers, est.MeanLatency)
 	return est, err
@@ -161,6 +170,7 @@ type planner struct {
 	opt  *PlanOptions
 	s    *schema.Schema
 	v    *validator
+	dig  *digester // nil without a state store (or digests)
 	sink Sink
 	sum  *Summary
 	// the plan's lookups that got an answer, and their time
@@ -201,18 +211,30 @@ func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, 
 func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job, out <-chan submit.Found) error {
 	known := map[string]state.Person{}
 	if p.opt.State != nil {
-		var keys []string
+		// The run's own questions: who has this key, who has this
+		// identity; conflicts() is the run's own rule.
+		var keys, ids []string
 		for i := range items {
 			if items[i].valid() && items[i].key != "" {
 				keys = append(keys, items[i].key)
+				if items[i].identity != "" {
+					ids = append(ids, items[i].identity)
+				}
 			}
 		}
+		byID := map[string]state.Person{}
+		var err error
 		if len(keys) > 0 {
-			var err error
 			if known, err = p.opt.State.Get(p.opt.Scope, keys); err != nil {
 				return fmt.Errorf("state store: %w", err)
 			}
 		}
+		if len(ids) > 0 {
+			if byID, err = p.opt.State.ByIdentity(p.opt.Scope, ids); err != nil {
+				return fmt.Errorf("state store: %w", err)
+			}
+		}
+		conflicts(items, known, byID)
 	}
 	outs := make([]Outcome, len(items))
 	var ask []int // items the vendor is asked about
@@ -224,14 +246,17 @@ func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job
 		switch {
 		case !it.valid():
 			o.Status, o.Problems = Invalid, it.problems
+		case it.conflict != nil:
+			o.Status, o.Problems = PlanConflict, []Problem{it.conflict.problem()}
 		case it.key != "" && person.Status == state.StatusCreated:
 			o.Status, o.ID = PlanAlreadyOnboarded, person.VendorID
-			o.Problems = []Problem{{Code: AlreadyOnboarded, Message: fmt.Sprintf("created by run %d on %s", person.CreatedRun, person.FirstSeen.Format(time.DateOnly))}}
-			if p.opt.Known != nil {
-				if st, probs := p.opt.Known(it.rec, person); st != "" {
-					o.Status, o.Problems = st, probs
-				}
+			if p.dig != nil {
+				o.Changed = p.dig.changedFields(person.Digests, p.dig.digests(it.rec))
 			}
+			if len(o.Changed) > 0 {
+				o.Status = PlanChanged
+			}
+			o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(person, o.Changed, "")}}
 		case p.opt.Finder != nil:
 			ask = append(ask, i)
 		default:

@@ -16,6 +16,7 @@ import (
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -41,7 +42,7 @@ func (f *mapFinder) Find(_ context.Context, rec schema.Record) (string, bool, er
 	return id, ok, nil
 }
 
-func planFile(t *testing.T, body string, f providers.Finder, st *state.Store, sc state.Scope, known func(schema.Record, state.Person) (batch.Status, []batch.Problem)) ([]batch.Outcome, *batch.Summary, batch.PlanEstimate, error) {
+func planFile(t *testing.T, body string, f providers.Finder, st *state.Store, sc state.Scope) ([]batch.Outcome, *batch.Summary, batch.PlanEstimate, error) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "r.csv")
 	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
@@ -52,7 +53,7 @@ func planFile(t *testing.T, body string, f providers.Finder, st *state.Store, sc
 	require.NoError(t, err)
 	sink := &memSink{}
 	sum := batch.NewSummary("plan", "test", p)
-	opt := batch.PlanOptions{State: st, Scope: sc, Submit: submit.Options{Workers: 2, Rate: 0, Retries: -1}, Known: known}
+	opt := batch.PlanOptions{State: st, Scope: sc, Submit: submit.Options{Workers: 2, Rate: 0, Retries: -1}}
 	if f != nil {
 		opt.Finder = f
 	}
@@ -82,18 +83,10 @@ func TestPlanDecisions(t *testing.T) {
 	f := &mapFinder{known: map[string]string{"there@x.org": "V-THERE"},
 		fail: map[string]*providers.Error{"down@x.org": {Code: providers.VendorError, Status: 503}}}
 	body := "email,name\nnew@x.org,New\nold@x.org,Old\nthere@x.org,There\nbad,Bad\ndown@x.org,Down\nbob@x.org,Bob\nnew@x.org,Twice\n"
-	// The state store's answers decide changed and conflict (the identity
-	// and change digests plug in through Known).
-	known := func(rec schema.Record, p state.Person) (batch.Status, []batch.Problem) {
-		if rec["name"] == "Bob" {
-			return batch.PlanChanged, []batch.Problem{{Code: "CHANGED", Message: "changed since run 1: name"}}
-		}
-		return "", nil
-	}
-	outs, sum, est, err := planFile(t, body, f, st, sc, known)
+	outs, sum, est, err := planFile(t, body, f, st, sc)
 	require.NoError(t, err)
 	assert.Equal(t, []batch.Status{batch.PlanCreate, batch.PlanAlreadyOnboarded, batch.PlanExistsAtVendor, batch.Invalid,
-		batch.PlanCreate, batch.PlanChanged, batch.Invalid}, statuses(outs))
+		batch.PlanCreate, batch.PlanAlreadyOnboarded, batch.Invalid}, statuses(outs))
 	assert.Equal(t, "V-OLD", outs[1].ID)
 	assert.Equal(t, "V-THERE", outs[2].ID)
 	assert.Equal(t, "VENDOR_ERROR", outs[4].Problems[0].Code, "a failed lookup says so")
@@ -110,7 +103,7 @@ func TestPlanDecisions(t *testing.T) {
 }
 
 func TestPlanOfflineAndAuthFailure(t *testing.T) {
-	outs, _, est, err := planFile(t, "email\na@x.org\nb@x.org\n", nil, nil, state.Scope{}, nil)
+	outs, _, est, err := planFile(t, "email\na@x.org\nb@x.org\n", nil, nil, state.Scope{})
 	require.NoError(t, err)
 	assert.Equal(t, []batch.Status{batch.PlanCreate, batch.PlanCreate}, statuses(outs))
 	assert.Equal(t, "the vendor was not asked", outs[0].Note)
@@ -118,7 +111,7 @@ func TestPlanOfflineAndAuthFailure(t *testing.T) {
 	assert.Zero(t, est.Lookups)
 
 	f := &mapFinder{fail: map[string]*providers.Error{"a@x.org": {Code: providers.AuthFailed, Status: 401}, "b@x.org": {Code: providers.AuthFailed, Status: 401}}}
-	_, _, _, err = planFile(t, "email\na@x.org\nb@x.org\n", f, nil, state.Scope{}, nil)
+	_, _, _, err = planFile(t, "email\na@x.org\nb@x.org\n", f, nil, state.Scope{})
 	var pe *providers.Error
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, providers.AuthFailed, pe.Code)
@@ -166,4 +159,41 @@ func TestPlanExistingCalls(t *testing.T) {
 		assert.Equal(t, tt.calls, est.Calls)
 		assert.Contains(t, sink.out[0].Problems[0].Message, tt.words)
 	}
+}
+
+// conflict and changed come from the state store's identities and change
+// digests, as a run decides them: Bob's email changed (IDENTITY_CHANGED),
+// Ann's surname changed, Cy is new.
+func TestPlanIdentityAndChanges(t *testing.T) {
+	v := newVendorRun(t, "smartapp", sim.Options{})
+	st := openState(t)
+	mp := &schema.Mapping{Identity: "Employee ID"}
+	day1 := v.runDay(t, st, smartappHead+
+		smartappRow("E1", "Ann", "Lee", "ann@acme.test", "555-0101")+
+		smartappRow("E2", "Bob", "Ray", "bob@acme.test", "555-0102"), mp, false)
+	require.Equal(t, 2, day1.sum.ByStatus[batch.Created], "%+v", day1.out)
+
+	p := filepath.Join(t.TempDir(), "day2.csv")
+	require.NoError(t, os.WriteFile(p, []byte(smartappHead+
+		smartappRow("E1", "Ann", "Leigh", "ann@acme.test", "555-0101")+
+		smartappRow("E2", "Bob", "Ray", "bob.ray@acme.test", "555-0102")+
+		smartappRow("E3", "Cy", "Young", "cy@acme.test", "555-0103")), 0o600))
+	r, err := read.Open(p, read.Options{})
+	require.NoError(t, err)
+	defer r.Close()
+	m, err := schema.NewMapper(v.reg.Schema, r.Header(), mp)
+	require.NoError(t, err)
+	sink := &memSink{}
+	sum := batch.NewSummary("plan", v.reg.ID, p)
+	finder, _ := v.client.(providers.Finder)
+	est, err := batch.Plan(context.Background(), r, v.reg.Schema, m, sink, sum, batch.PlanOptions{
+		State: st, Scope: v.scope, Finder: finder, Submit: submit.Options{Workers: 2}, Update: true})
+	require.NoError(t, err)
+	assert.Equal(t, []batch.Status{batch.PlanChanged, batch.PlanConflict, batch.PlanCreate}, statuses(sink.out))
+	assert.Equal(t, []string{"lastName"}, sink.out[0].Changed)
+	assert.Contains(t, sink.out[0].Problems[0].Message, "changed since run 1: lastName")
+	assert.Equal(t, batch.IdentityChanged, sink.out[1].Problems[0].Code)
+	assert.Contains(t, sink.out[1].Problems[0].Message, "email:bob@acme.test")
+	assert.Equal(t, 1+1, est.Calls, "Cy's create and Ann's update")
+	assert.Equal(t, 2, v.sim.Store.Len(), "plan creates nobody")
 }

@@ -64,17 +64,31 @@ func newLookupCmd() *cobra.Command {
 			if len(people) == 0 {
 				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], file)}
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tPROVIDER\tTENANT\tSTATUS\tVENDOR ID\tFIRST SEEN\tLAST SEEN\tCREATED BY RUN")
+			// One short table line per person, the long parts (the host,
+			// the dates) on an indented line under it: fits 100 columns.
+			var table bytes.Buffer
+			tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KEY\tPROVIDER\tSTATUS\tVENDOR ID\tRUN")
 			for _, p := range people {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", p.Key, p.Provider, p.Status, p.VendorID, p.CreatedRun)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+			var b strings.Builder
+			b.WriteString(strings.TrimRight(lines[0], " ") + "\n")
+			for i, p := range people {
+				b.WriteString(strings.TrimRight(lines[i+1], " ") + "\n")
+				fmt.Fprintf(&b, "    first seen %s, last seen %s\n", p.FirstSeen.Local().Format(time.DateTime), p.LastSeen.Local().Format(time.DateTime))
 				tenant := p.BaseURL
 				if p.Tenant != "" {
 					tenant += " [" + p.Tenant + "]"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", p.Key, p.Provider, tenant, p.Status, p.VendorID,
-					p.FirstSeen.Local().Format(time.DateTime), p.LastSeen.Local().Format(time.DateTime), p.CreatedRun)
+				fmt.Fprintf(&b, "    at %s\n", tenant)
 			}
-			return tw.Flush()
+			_, err = io.WriteString(cmd.OutOrStdout(), b.String())
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")

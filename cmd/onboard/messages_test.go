@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -242,4 +243,38 @@ func TestFilledTemplateValidates(t *testing.T) {
 	rows := readCSV(t, report)
 	assert.Equal(t, []string{"valid"}, column(rows, "status"))
 	assert.Equal(t, []string{"0123456789"}, column(rows, "phone"))
+}
+
+// providers and lookup fit 100 columns: the long parts go on indented,
+// wrapped lines under a short table.
+func TestLayoutFits100Columns(t *testing.T) {
+	outputs := map[string]string{}
+	code, out, _ := onboard(t, "providers")
+	require.Equal(t, 0, code)
+	outputs["providers"] = out
+	assert.Regexp(t, `ispring .* ONBOARD_TOKEN\n\s+or ONBOARD_CLIENT_ID \+ ONBOARD_CLIENT_SECRET\n`, out)
+	for _, id := range []string{"alphalearn", "bksb", "ispring", "smartapp", "smarterproctoring"} {
+		code, out, _ := onboard(t, "providers", id)
+		require.Equal(t, 0, code)
+		outputs[id] = out
+	}
+	assert.Contains(t, outputs["ispring"], "\n    allowed: learner | administrator | department_administrator | publisher | custom\n")
+
+	_, url := simulator(t, "smarterproctoring", sim.Options{})
+	dir := t.TempDir()
+	st := filepath.Join(dir, "state.db")
+	roster := write(t, "r.csv", "firstName,lastName,email\nAnn,Lee,ann.lee@example.com\n")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smarterproctoring", "--base-url", url, "--state", st, "-o", filepath.Join(dir, "r.csv"), roster)
+	require.Equal(t, 0, code, stderr)
+	code, out, _ = onboard(t, "lookup", "--state", st, "ann.lee@example.com")
+	require.Equal(t, 0, code)
+	outputs["lookup"] = out
+	assert.Regexp(t, `(?m)^\S*ann\.lee@example\.com\s+smarterproctoring\s+created\s+\S+\s+1$`, out)
+	assert.Regexp(t, `\n    first seen .*, last seen .*\n    at http`, out)
+
+	for name, out := range outputs {
+		for _, line := range strings.Split(out, "\n") {
+			assert.LessOrEqual(t, utf8.RuneCountInString(line), 100, "%s: %q", name, line)
+		}
+	}
 }

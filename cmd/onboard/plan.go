@@ -34,6 +34,7 @@ type planFlags struct {
 	insecure  bool
 	timeout   time.Duration
 	existing  string
+	update    bool
 	noBOM     bool
 	submit    submit.Options
 }
@@ -70,6 +71,7 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
 	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	fl.StringVar(&f.existing, "existing", "adopt", "what the run will do with a person the vendor already has (adopt, skip, fail): its API calls")
+	fl.BoolVar(&f.update, "update", false, "count the update calls the run's --update would send for changed people")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "CSV plan: no UTF-8 byte order mark at the start")
 	fl.Float64Var(&f.submit.Rate, "rate", 5, "requests per second, for the plan's lookups and the run's estimate (0: unlimited)")
 	fl.IntVar(&f.submit.Burst, "burst", 1, "requests allowed at once after an idle spell")
@@ -113,7 +115,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	defer src.reader.Close()
 	reg := src.reg
 
-	opt := batch.PlanOptions{Submit: f.submit}
+	opt := batch.PlanOptions{Submit: f.submit, Update: f.update}
 	cfg, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
 	if err != nil {
 		return err
@@ -126,6 +128,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		client, err := reg.New(cfg)
 		if err != nil {
 			return fatal(fmt.Errorf("%w (plan --offline needs no credentials)", clientError(reg, err, cfg.Credentials, f.config)))
+		}
+		if _, ok := client.(providers.Updater); f.update && !ok {
+			return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
 		}
 		finder, ok := client.(providers.Finder)
 		if !ok {

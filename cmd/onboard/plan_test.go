@@ -140,3 +140,24 @@ func TestPlanListsRowsWithoutSheet(t *testing.T) {
 	assert.Contains(t, stdout, "row 4: invalid INVALID_VALUE email: ")
 	assert.NotContains(t, stdout, "row 2:")
 }
+
+// Day two, end to end: plan after a run with identity: in the mapping
+// says conflict for a changed email and changed for a changed surname.
+func TestPlanConflictAndChanged(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	dir := t.TempDir()
+	mp := write(t, "map.yaml", "identity: Employee ID\n")
+	head := "Employee ID,First Name,Last Name,E-mail,Company,Location\n"
+	stateFile := filepath.Join(dir, "state.db")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "-m", mp, "--base-url", url, "--rate", "0", "--state", stateFile,
+		"-o", filepath.Join(dir, "r.csv"), write(t, "d1.csv", head+"E1,Ann,Lee,ann@smartapp.com,smartapp.com,headquarters\nE2,Bob,Ray,bob@smartapp.com,smartapp.com,headquarters\n"))
+	require.Equal(t, 0, code, stderr)
+	out := filepath.Join(dir, "plan.csv")
+	code, stdout, stderr := onboard(t, "plan", "-q", "-p", "smartapp", "-m", mp, "--base-url", url, "--state", stateFile, "-o", out,
+		write(t, "d2.csv", head+"E1,Ann,Leigh,ann@smartapp.com,smartapp.com,headquarters\nE2,Bob,Ray,bob.ray@smartapp.com,smartapp.com,headquarters\n"))
+	require.Equal(t, 1, code, stderr) // a conflict needs a person
+	rows := readCSV(t, out)
+	assert.Equal(t, []string{"changed", "conflict"}, column(rows, "plan"))
+	assert.Equal(t, []string{"ALREADY_ONBOARDED", "IDENTITY_CHANGED"}, column(rows, "code"))
+	assert.Contains(t, stdout, "a run would make 0 API calls: nothing to send")
+}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -22,13 +25,7 @@ func newProvidersCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			if len(args) == 0 {
-				tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tVENDOR API\tCREDENTIALS")
-				for _, id := range providers.Names() {
-					reg, _ := providers.Lookup(id)
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", id, reg.Title, strings.Join(reg.Credentials, ", "))
-				}
-				return tw.Flush()
+				return listProviders(out)
 			}
 			reg, err := providers.Lookup(args[0])
 			if err != nil {
@@ -39,43 +36,128 @@ func newProvidersCmd() *cobra.Command {
 	}
 }
 
+// layoutWidth is what the providers and lookup output fit in: a table of
+// short columns, with the long parts (allowed values, aliases, rules) on
+// their own indented lines, wrapped at word boundaries.
+const layoutWidth = 100
+
 func describe(out io.Writer, reg *providers.Registration) error {
 	s := reg.Schema
 	fmt.Fprintf(out, "%s: %s\n", reg.ID, reg.Title)
-	fmt.Fprintf(out, "default host: %s\ncredentials (environment): %s\nunique key: %s\n\n",
-		reg.DefaultBaseURL, strings.Join(reg.Credentials, ", "), strings.Join(s.Key, ", then "))
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FIELD\tREQUIRED\tTYPE\tALLOWED\tALIASES")
+	fmt.Fprintf(out, "default host: %s\ncredentials (environment or --config): %s\nunique key: %s\n\n",
+		reg.DefaultBaseURL, credentialWords(reg.Credentials), strings.Join(s.Key, ", then "))
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tREQUIRED\tTYPE")
 	for _, f := range s.Fields {
 		req := ""
 		if f.Required {
 			req = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, req, f.Type, allowed(&f), strings.Join(f.Aliases, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, req, f.Type)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "\n")
+	for i, f := range s.Fields {
+		b.WriteString(strings.TrimRight(lines[i+1], " ") + "\n")
+		if a := allowed(&f); a != "" {
+			wrapTo(&b, "    allowed: ", a, layoutWidth)
+		}
+		if len(f.Aliases) > 0 {
+			wrapTo(&b, "    aliases: ", strings.Join(f.Aliases, ", "), layoutWidth)
+		}
+	}
 	if len(s.Rules) > 0 {
-		fmt.Fprintln(out, "\nrules:")
+		b.WriteString("\nrules:\n")
 		for _, r := range s.Rules {
-			desc := r.Description
-			if desc == "" {
-				desc = r.Name
-			}
-			fmt.Fprintf(out, "  - %s\n", desc)
+			wrapTo(&b, "  - ", cmp.Or(r.Description, r.Name), layoutWidth)
 		}
 	}
 	if s.Extra != "" {
-		fmt.Fprintf(out, "\ncolumns that match no field go into %s.\n", s.Extra)
+		fmt.Fprintf(&b, "\ncolumns that match no field go into %s.\n", s.Extra)
 	}
-	return nil
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// listProviders prints one line per vendor; credentials with
+// alternatives that would pass 100 columns continue, aligned, below.
+func listProviders(out io.Writer) error {
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tVENDOR API\t")
+	ids := providers.Names()
+	for _, id := range ids {
+		reg, _ := providers.Lookup(id)
+		fmt.Fprintf(tw, "%s\t%s\t\n", id, reg.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	var b strings.Builder
+	b.WriteString(lines[0] + "CREDENTIALS (environment or --config)\n")
+	for i, id := range ids {
+		reg, _ := providers.Lookup(id)
+		indent := strings.Repeat(" ", utf8.RuneCountInString(lines[i+1]))
+		words := credentialWords(reg.Credentials)
+		if utf8.RuneCountInString(lines[i+1]+words) <= layoutWidth {
+			b.WriteString(lines[i+1] + words + "\n")
+			continue
+		}
+		alts := strings.Split(words, ", or ")
+		b.WriteString(lines[i+1] + alts[0] + "\n")
+		for _, a := range alts[1:] {
+			b.WriteString(indent + "or " + a + "\n")
+		}
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// credentialWords says a Registration's credentials for people:
+// "ONBOARD_TOKEN, or ONBOARD_CLIENT_ID + ONBOARD_CLIENT_SECRET".
+func credentialWords(specs []string) string {
+	parts := make([]string, len(specs))
+	for i, spec := range specs {
+		alts := strings.Split(spec, "|")
+		for j, a := range alts {
+			alts[j] = strings.ReplaceAll(a, "+", " + ")
+		}
+		parts[i] = strings.Join(alts, ", or ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// wrapTo writes text after prefix, wrapped at word boundaries to width
+// columns, continuation lines indented under the text. A word longer than
+// the line (a pattern) goes on a line of its own.
+func wrapTo(b *strings.Builder, prefix, text string, width int) {
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	line := prefix
+	fresh := true
+	for _, w := range strings.Fields(text) {
+		if !fresh && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
+			b.WriteString(line + "\n")
+			line, fresh = indent, true
+		}
+		if !fresh {
+			line += " "
+		}
+		line += w
+		fresh = false
+	}
+	b.WriteString(line + "\n")
 }
 
 func allowed(f *schema.Field) string {
 	var parts []string
 	if len(f.Enum) > 0 {
-		parts = append(parts, strings.Join(f.Enum, "|"))
+		parts = append(parts, strings.Join(f.Enum, " | "))
 	}
 	if f.PatternText != "" {
 		parts = append(parts, f.PatternText)
