@@ -4,14 +4,19 @@ import (
 	"archive/zip"
 	"encoding/csv"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/batch/inbox"
 	"github.com/onboard/onboard/providers/sim"
 )
 
@@ -46,7 +51,8 @@ func readAllOutputs(t *testing.T, dir string) map[string]string {
 }
 
 // Every output of a run (stdout, stderr, results XLSX and CSV, fix file,
-// validation report, state file and its side files) is free of the
+// validation report, state file and its side files, a watched inbox's
+// results and archive, the webhook's notification) is free of the
 // credentials and the passwords it used.
 func TestNoSecretInAnyOutput(t *testing.T) {
 	const pw1, pw2 = "Pw-Zq81-distinct!", "Sh0rt-Q7"
@@ -90,10 +96,45 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				_, stdout, stderr := onboard(t, args...)
 				said = append(said, stdout, stderr)
 			}
+			var hookURL string
+			if tt.id == "smartapp" { // watch (smartapp only in its helpers) and its notification
+				old := notifyBackoff
+				notifyBackoff = []time.Duration{time.Millisecond}
+				t.Cleanup(func() { notifyBackoff = old })
+				var mu sync.Mutex
+				hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					b, _ := io.ReadAll(r.Body)
+					mu.Lock()
+					said = append(said, string(b))
+					mu.Unlock()
+				}))
+				defer hook.Close()
+				hookURL = hook.URL + "/services/T0/B0/hook-s3cr3t-zq"
+				t.Setenv(notifyEnv, hookURL)
+				box := filepath.Join(outDir, "inbox")
+				require.NoError(t, os.Mkdir(box, 0o700))
+				b, err := os.ReadFile(in)
+				require.NoError(t, err)
+				drop(t, box, "nightly.csv", string(b))
+				before := len(said)
+				_, stdout, stderr := onboard(t, watchArgs(box, url, "--once", "--rerun-same")...)
+				mu.Lock()
+				require.Greater(t, len(said), before, "the webhook got the report: %s", stderr)
+				mu.Unlock()
+				said = append(said, stdout, stderr)
+			}
 			files := readAllOutputs(t, outDir)
+			for name := range files { // the roster itself, moved there by watch: the user's file, not an output
+				if strings.Contains(name, filepath.Join("inbox", inbox.Archive)+string(filepath.Separator)) {
+					delete(files, name)
+				}
+			}
 			require.Contains(t, files, filepath.Join(outDir, "results.xlsx"))
 			require.Contains(t, files, filepath.Join(outDir, "s.db"))
 			secrets := []string{pw1, pw2}
+			if hookURL != "" {
+				secrets = append(secrets, hookURL)
+			}
 			for _, v := range s.Credentials {
 				secrets = append(secrets, v)
 			}
