@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // Row is one data row.
@@ -181,6 +183,10 @@ func Open(path string, opt Options) (Reader, error) {
 		return openXLSX(path, opt)
 	case bytes.HasPrefix(head, oleMagic):
 		err = oleError(f)
+	case isSpreadsheetName(path):
+		// Text read as CSV under an .xlsx name would fail later with a
+		// misleading "no column" message (random bytes, a renamed file).
+		err = kindf(ErrCorruptXLSX, "not a valid XLSX file (named %s but not a zip archive: save it again from the spreadsheet program)", filepath.Ext(path))
 	case isBinary(head, opt.Encoding):
 		err = ErrNotTabular
 		if looksUTF16(head) {
@@ -193,6 +199,15 @@ func Open(path string, opt Options) (Reader, error) {
 	}
 	_ = f.Close()
 	return nil, &Error{File: path, Err: err}
+}
+
+// isSpreadsheetName reports a name that promises an Excel workbook.
+func isSpreadsheetName(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		return true
+	}
+	return false
 }
 
 // isBinary reports NUL bytes in text that is not UTF-16 (by BOM or by the

@@ -297,6 +297,7 @@ func TestXLSXRejects(t *testing.T) {
 		{"truncated", writeFile(t, "t.xlsx", data[:len(data)/2]), Options{}, ErrCorruptXLSX, "not a valid XLSX file (corrupt or truncated zip)"},
 		{"corrupt", writeFile(t, "c.xlsx", corrupt), Options{}, ErrCorruptXLSX, "not a valid XLSX file (corrupt or truncated zip)"},
 		{"zip bomb", bomb, Options{MaxUnzipBytes: 1 << 20}, ErrLimit, "unzips to more than 1048576 bytes (MaxUnzipBytes)"},
+		{"text named .xlsx", writeFile(t, "renamed.XLSX", []byte("name,email\nAna,a@x\n")), Options{}, ErrCorruptXLSX, "not a valid XLSX file (named .XLSX but not a zip archive"},
 		{"zip without workbook", writeFile(t, "z.xlsx", plainZip.Bytes()), Options{}, ErrNotTabular, "not a CSV or XLSX file"},
 		{"empty sheet", writeXLSXRows(t, nil), Options{}, ErrEmpty, `sheet "Sheet1" is empty`},
 		{"header only", writeXLSXRows(t, [][]string{{}, {"name", "email"}, {}}), Options{}, ErrNoDataRows, "no data rows after the header"},
