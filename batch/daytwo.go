@@ -158,7 +158,7 @@ func personWhere(p state.Person) string {
 
 // skippedMessage is the ALREADY_ONBOARDED message, with what changed.
 func skippedMessage(p state.Person, changed []string, hint string) string {
-	msg := fmt.Sprintf("created by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))
+	msg := fmt.Sprintf("onboarded by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))
 	if len(changed) > 0 {
 		msg += fmt.Sprintf("; changed since run %d: %s", p.DigestRun, strings.Join(changed, ", "))
 		if hint != "" {

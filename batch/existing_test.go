@@ -156,6 +156,12 @@ func TestExistingPeople(t *testing.T) {
 				out, _, err = v.run(t, v.roster, opt, st)
 				require.NoError(t, err)
 				check(t, out, batch.Skipped, batch.AlreadyOnboarded, true)
+				for _, o := range out {
+					if o.Status == batch.Skipped {
+						// adopted, not created, by that run: the message says neither wrongly
+						assert.Contains(t, o.Problems[0].Message, "onboarded by run", "row %d", o.Line)
+					}
+				}
 			})
 			assert.Equal(t, users, v.sim.Store.Len(), "nobody created twice")
 		})
