@@ -108,7 +108,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	if f.submit.Retries == 0 {
 		f.submit.Retries = -1 // the flag's 0 means none; submit's 0 means default
 	}
-	src, err := f.in.open(path)
+	src, err := f.in.open(ctx, path)
 	if err != nil {
 		return err
 	}

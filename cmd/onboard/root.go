@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -72,6 +73,31 @@ type input struct {
 	mapper *schema.Mapper
 }
 
+// loadMappingFile is schema.LoadMapping; a test makes it slow.
+var loadMappingFile = schema.LoadMapping
+
+// loadMapping loads the mapping file, giving up at an interrupt: one near
+// the size caps (16 MiB, and its lookup tables 64 MiB each) takes seconds,
+// and nothing has been opened or written yet. The abandoned load ends with
+// the process.
+func loadMapping(ctx context.Context, path string) (*schema.Mapping, error) {
+	type loaded struct {
+		m   *schema.Mapping
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		m, err := loadMappingFile(path)
+		done <- loaded{m, err}
+	}()
+	select {
+	case l := <-done:
+		return l.m, l.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while loading the mapping file %s; nothing was written", path)
+	}
+}
+
 // warnings are the reader's and the mapper's, to report once.
 func (in *input) warnings() []string {
 	return append(append([]string(nil), in.reader.Warnings()...), in.mapper.Warnings()...)
@@ -79,7 +105,7 @@ func (in *input) warnings() []string {
 
 // open looks the vendor up, opens the roster and binds its header. Every
 // error is fatal and names the file or the field.
-func (f *inputFlags) open(path string) (*input, error) {
+func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 	reg, err := providers.Lookup(f.provider)
 	if err != nil {
 		return nil, fatal(err)
@@ -87,7 +113,10 @@ func (f *inputFlags) open(path string) (*input, error) {
 	f.provider = reg.ID // -p is case-insensitive; the id is spelled one way after
 	var m *schema.Mapping
 	if f.mapping != "" {
-		if m, err = schema.LoadMapping(f.mapping); err != nil {
+		if m, err = loadMapping(ctx, f.mapping); err != nil {
+			if ctx.Err() != nil {
+				return nil, &exitError{code: exitInterrupted, err: err}
+			}
 			return nil, fatal(err)
 		}
 	}

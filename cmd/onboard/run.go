@@ -200,7 +200,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			return nil, fatal(err)
 		}
 	}
-	src, err := f.in.open(path)
+	src, err := f.in.open(ctx, path)
 	if err != nil {
 		return nil, err
 	}

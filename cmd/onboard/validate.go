@@ -29,7 +29,7 @@ func newValidateCmd() *cobra.Command {
 			if err := checkOutputDir("-o", out); err != nil {
 				return fatal(err)
 			}
-			src, err := in.open(args[0])
+			src, err := in.open(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
