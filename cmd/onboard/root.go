@@ -86,8 +86,9 @@ func loadMapping(ctx context.Context, path string) (*schema.Mapping, error) {
 		err error
 	}
 	done := make(chan loaded, 1)
+	load := loadMappingFile
 	go func() {
-		m, err := loadMappingFile(path)
+		m, err := load(path)
 		done <- loaded{m, err}
 	}()
 	select {
