@@ -68,17 +68,27 @@ func (s *simulator) admit(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (s *simulator) create(w http.ResponseWriter, r *http.Request) {
-	if !s.admit(w, r) {
-		return
-	}
+// jsonBody reads a JSON request body, answering as the vendor does when
+// it is not JSON.
+func (s *simulator) jsonBody(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		boom(w, http.StatusUnsupportedMediaType, "Unsupported Media Type", nil)
-		return
+		return nil, false
 	}
 	body, err := sim.ReadJSON(r)
 	if err != nil {
 		boom(w, http.StatusBadRequest, "Invalid request payload JSON format", nil)
+		return nil, false
+	}
+	return body, true
+}
+
+func (s *simulator) create(w http.ResponseWriter, r *http.Request) {
+	if !s.admit(w, r) {
+		return
+	}
+	body, ok := s.jsonBody(w, r)
+	if !ok {
 		return
 	}
 	// The request key is documented as "exernalId"; the correct spelling is
@@ -299,13 +309,8 @@ func (s *simulator) update(w http.ResponseWriter, r *http.Request) {
 		boom(w, http.StatusBadRequest, fmt.Sprintf(`"userSid" with value %q fails to match the required pattern: /%s/`, sid, userSIDRE), []string{"userSid"})
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		boom(w, http.StatusUnsupportedMediaType, "Unsupported Media Type", nil)
-		return
-	}
-	body, err := sim.ReadJSON(r)
-	if err != nil {
-		boom(w, http.StatusBadRequest, "Invalid request payload JSON format", nil)
+	body, ok := s.jsonBody(w, r)
+	if !ok {
 		return
 	}
 	for k := range body {
