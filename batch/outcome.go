@@ -57,6 +57,9 @@ type Outcome struct {
 	// Changed lists the vendor fields whose values differ from what the
 	// state store recorded for an already onboarded person.
 	Changed []string
+	// Encoded, when set, is what the sink's Encoder made of Cells on a
+	// mapping worker: the sink writes it instead of encoding Cells again.
+	Encoded []byte
 }
 
 // Sink receives outcomes in roster order, from one goroutine. reports
@@ -65,6 +68,15 @@ type Sink interface {
 	Write(o Outcome) error
 	// Close finishes the output with the run's summary.
 	Close(s *Summary) error
+}
+
+// An Encoder is a Sink that can encode a row's cells before its outcome
+// is known, so that Validate does that part of the writing on its parallel
+// mapping workers rather than on the one goroutine that writes in roster
+// order (with a CSV report, that goroutine was the dry run's bottleneck).
+// Encode appends to dst and must be safe for concurrent use.
+type Encoder interface {
+	Encode(dst []byte, cells []string) []byte
 }
 
 // Summary describes a whole run or validation.

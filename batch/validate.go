@@ -22,6 +22,7 @@ type checked struct {
 	probs  [][]schema.FieldError
 	keys   []string
 	hashes []uint64 // the duplicate index's hashes of keys, made on the workers
+	enc    [][]byte // per row, the sink's Encoder's bytes (nil without one)
 }
 
 // Validate is the dry run: every row is mapped and checked against s, and
@@ -67,6 +68,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	hasher := schema.NewDedupSized(s, 0)
 	rowChecks := newRowChecks(m)
 	nk := len(s.Key)
+	enc, _ := sink.(Encoder)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var mg errgroup.Group
 	for range workers {
@@ -83,6 +85,9 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 					c.probs[i] = rowChecks.add(row, check.Check(rec, row.Cells, keys))
 					c.hashes = hasher.Hashes(keys, c.hashes)
 					check.MaskInPlace(row.Cells)
+				}
+				if enc != nil {
+					c.enc = encodeChunk(enc, c.rows)
 				}
 				select {
 				case mapped <- c:
@@ -133,12 +138,16 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 
 func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error {
 	nk := len(dedup.Key())
+	dedup.Warm(c.hashes)
 	for i, row := range c.rows {
 		errs := c.probs[i]
 		if !schema.Failed(errs) {
 			errs = append(errs, dedup.CheckHashed(c.keys[i*nk:(i+1)*nk], c.hashes[i*nk:(i+1)*nk], row.Line)...)
 		}
 		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid}
+		if c.enc != nil {
+			o.Encoded = c.enc[i]
+		}
 		o.Problems, o.Warnings = problems(errs)
 		if len(o.Problems) > 0 {
 			o.Status = Invalid
@@ -149,6 +158,29 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 		}
 	}
 	return nil
+}
+
+// encodeChunk encodes each row's cells into one buffer for the chunk.
+func encodeChunk(enc Encoder, rows []read.Row) [][]byte {
+	n := 0
+	for _, row := range rows {
+		for _, c := range row.Cells {
+			n += len(c) + 1
+		}
+	}
+	buf := make([]byte, 0, n+n/8) // room for quotes and guards: no regrowth
+	ends := make([]int, len(rows))
+	for i, row := range rows {
+		buf = enc.Encode(buf, row.Cells)
+		ends[i] = len(buf)
+	}
+	out := make([][]byte, len(rows))
+	start := 0
+	for i, end := range ends {
+		out[i] = buf[start:end:end]
+		start = end
+	}
+	return out
 }
 
 // expectRows estimates a file's data rows from its size and the bytes per

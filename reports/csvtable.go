@@ -25,6 +25,7 @@ type csvTable struct {
 	guard  bool         // neutralize formula-like cells in every column
 	w      *asyncWriter // writes go out on a goroutine of their own
 	line   []byte
+	tail   []byte // already encoded cells for the next row to end with
 	err    error
 	closed bool
 }
@@ -62,6 +63,7 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 		}
 		b = appendCSVField(b, c, t.comma, t.guard && needsGuard(c))
 	}
+	b = append(b, t.tail...)
 	b = append(b, '\n')
 	_, t.err = t.w.Write(b)
 	t.line = b

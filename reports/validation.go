@@ -2,6 +2,7 @@ package reports
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/onboard/onboard/batch"
 )
@@ -55,7 +56,55 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 	if err != nil {
 		return nil, err
 	}
-	return &tableSink{path: path, t: t, rows: v.rows, sections: validationSections}, nil
+	sink := &tableSink{path: path, t: t, rows: v.rows, sections: validationSections}
+	if c, ok := t.(*csvTable); ok {
+		return newCSVValidation(sink, c, v.mask), nil
+	}
+	return sink, nil
+}
+
+// csvValidation is the CSV validation report as a batch.Encoder: the
+// roster part of its lines (masked, formula-guarded, quoted), the same for
+// every line of a row, is encoded by Encode on the dry run's workers, and
+// Write puts the row's own columns in front of it.
+type csvValidation struct {
+	*tableSink
+	csv    *csvTable
+	width  int
+	secret []bool
+}
+
+func newCSVValidation(sink *tableSink, t *csvTable, m masker) *csvValidation {
+	s := &csvValidation{tableSink: sink, csv: t, width: m.width, secret: make([]bool, m.width)}
+	for _, i := range m.secret {
+		s.secret[i] = true
+	}
+	return s
+}
+
+// Encode appends the roster cells as they follow the row's own columns,
+// each with its delimiter first, padded or trimmed to the header's width.
+func (s *csvValidation) Encode(dst []byte, cells []string) []byte {
+	comma := s.csv.comma
+	for i := range s.width {
+		c := ""
+		if i < len(cells) {
+			c = cells[i]
+		}
+		if c != "" && s.secret[i] {
+			c = Masked
+		}
+		dst = utf8.AppendRune(dst, comma)
+		dst = appendCSVField(dst, c, comma, s.csv.guard && needsGuard(c))
+	}
+	return dst
+}
+
+func (s *csvValidation) Write(o batch.Outcome) error {
+	s.csv.tail = o.Encoded
+	err := s.tableSink.Write(o)
+	s.csv.tail = nil
+	return err
 }
 
 type validation struct {
@@ -68,8 +117,11 @@ type validation struct {
 }
 
 func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
-	v.roster = v.mask.into(v.roster, o.Cells)
-	roster := v.roster
+	var roster []string
+	if o.Encoded == nil { // else the table writes Encoded after the row's own columns
+		v.roster = v.mask.into(v.roster, o.Cells)
+		roster = v.roster
+	}
 	problems := o.Problems
 	if len(o.Warnings) > 0 {
 		problems = append(problems[:len(problems):len(problems)], o.Warnings...)
@@ -90,6 +142,12 @@ func (v *validation) rows(o *batch.Outcome, emit emitFunc) error {
 		}
 		v.cells = append(v.cells[:0], strconv.Itoa(o.Line), string(o.Status), p.Code, p.Field, withNote(msg, note))
 		v.cells = append(v.cells, roster...)
+		if o.Encoded != nil {
+			if err := emit(v.cells, nil); err != nil {
+				return err
+			}
+			continue
+		}
 		v.tones = append(v.tones[:0], make([]tone, len(v.cells))...)
 		switch {
 		case warning:

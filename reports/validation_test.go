@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/onboard/onboard/batch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -33,4 +34,40 @@ func TestValidationDoesNotChangeCallerCells(t *testing.T) {
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.NotContains(t, string(got), "hunter2")
+}
+
+// TestValidationEncodedMatches: the CSV report written from cells the
+// dry run's workers encoded (batch.Encoder) is byte for byte the one
+// written from the cells themselves: mask, formula guard, quoting,
+// padding and one line per problem alike.
+func TestValidationEncodedMatches(t *testing.T) {
+	dir := t.TempDir()
+	plain, encoded := filepath.Join(dir, "plain.csv"), filepath.Join(dir, "encoded.csv")
+	outs := validationOutcomes()
+	s1, err := NewValidation(plain, rosterHeader)
+	require.NoError(t, err)
+	writeAll(t, s1, outs, summaryOf("validate", outs))
+
+	s2, err := NewValidation(encoded, rosterHeader)
+	require.NoError(t, err)
+	enc, ok := s2.(batch.Encoder)
+	require.True(t, ok, "the CSV validation report encodes on the workers")
+	for _, o := range outs {
+		o.Encoded = enc.Encode(nil, o.Cells)
+		require.NoError(t, s2.Write(o))
+	}
+	require.NoError(t, s2.Close(summaryOf("validate", outs)))
+
+	want, err := os.ReadFile(plain)
+	require.NoError(t, err)
+	got, err := os.ReadFile(encoded)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+	assert.NotContains(t, string(got), "hunter2")
+
+	x, err := NewValidation(filepath.Join(dir, "r.xlsx"), rosterHeader)
+	require.NoError(t, err)
+	_, ok = x.(batch.Encoder)
+	assert.False(t, ok, "XLSX colours cells per problem: nothing to encode ahead")
+	Abort(x)
 }

@@ -19,6 +19,7 @@ type Dedup struct {
 	s    *Schema
 	seed maphash.Seed
 	seen hashIndex // hash(field:lower(value)) → first row
+	warm uint64    // Warm's sum, so that its loads are not optimized away
 }
 
 // NewDedup returns an empty duplicate detector for s.
@@ -75,6 +76,21 @@ func (d *Dedup) Hashes(vals []string, dst []uint64) []uint64 {
 		dst = append(dst, h.Sum64()|1) // never 0: 0 is an empty value
 	}
 	return dst
+}
+
+// Warm loads the index slots of hashes (a chunk's, made by Hashes) ahead
+// of the CheckHashed calls for them. Each check is a cache miss in an
+// index of millions of keys; spread among a row's other work those misses
+// come one at a time (~330 ns a key, a fifth of a dry run's CPU), while
+// the independent loads of this tight loop overlap (~30 ns a key).
+func (d *Dedup) Warm(hashes []uint64) {
+	var sum uint64
+	n := uint64(len(d.seen.slots))
+	for _, h := range hashes {
+		hi, _ := bits.Mul64(h|1, n)
+		sum += d.seen.slots[hi].key
+	}
+	d.warm = sum
 }
 
 // CheckHashed is CheckKeys with the hashes Hashes made for vals.
