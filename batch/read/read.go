@@ -78,6 +78,11 @@ type Options struct {
 	MaxRowBytes   int   // default 1 MiB
 	MaxColumns    int   // default 1,000
 	MaxUnzipBytes int64 // XLSX: default 1 GiB total, worksheet parts included
+
+	// sstAbove, when not 0, replaces the size over which the XLSX reader
+	// keeps the shared strings itself rather than excelize (tests set -1:
+	// always).
+	sstAbove int64
 }
 
 // Default limits, used where Options leaves a limit at zero.

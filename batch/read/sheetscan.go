@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -15,12 +16,15 @@ import (
 // formula with no saved result (it gives them as ""), the stored digits of
 // numbers longer than 15 significant digits (it gives 4.11111111111111E+15
 // or rounds the last digit), and cells under an elapsed-time format in a
-// 1904 workbook (it adds four years to the duration). It is a byte scanner,
-// not an XML decoder: a few percent of excelize's time on the same bytes.
+// 1904 workbook (it adds four years to the duration). When the reader keeps
+// the shared strings itself, it also gives the string index of each t="s"
+// cell, which excelize then cannot resolve. It is a byte scanner, not an
+// XML decoder: a few percent of excelize's time on the same bytes.
 type sheetScan struct {
 	rc      io.ReadCloser
 	br      *bufio.Reader
 	elapsed map[int]bool // style indexes with an elapsed-time format, 1904 workbooks only
+	shared  bool         // report t="s" cells
 	row     int          // the number of the last row scanned
 	pending []scanCell   // its cells of note, until asked for
 	next    int          // its number while pending; 0 when none is
@@ -35,12 +39,16 @@ type scanCell struct {
 	formula bool   // a formula with no saved result
 	raw     string // the stored value of a long number
 	elapsed bool   // under an elapsed-time format in a 1904 workbook
+	// shared is a t="s" cell with a value, in shared mode only: sst is
+	// the string index read as excelize reads it, style the cell's s.
+	shared     bool
+	sst, style int
 }
 
 // openSheetScan opens the worksheet part of sheet in the workbook at
 // file. It returns nil when the part cannot be found: the reader then
-// reads as excelize alone does.
-func openSheetScan(file, sheet string, elapsed map[int]bool) *sheetScan {
+// reads as excelize alone does. shared asks for t="s" cells.
+func openSheetScan(file, sheet string, elapsed map[int]bool, shared bool) *sheetScan {
 	zr, err := zip.OpenReader(file)
 	if err != nil {
 		return nil
@@ -52,7 +60,7 @@ func openSheetScan(file, sheet string, elapsed map[int]bool) *sheetScan {
 			if err != nil {
 				break
 			}
-			return &sheetScan{rc: &zipPart{rc, zr}, br: bufio.NewReaderSize(rc, 64<<10), elapsed: elapsed}
+			return &sheetScan{rc: &zipPart{rc, zr}, br: bufio.NewReaderSize(rc, 64<<10), elapsed: elapsed, shared: shared}
 		}
 	}
 	_ = zr.Close()
@@ -160,7 +168,8 @@ func (s *sheetScan) cellsOf(n int) []scanCell {
 func (s *sheetScan) scanRow() {
 	inRow := false
 	var cell scanCell
-	var hasF, hasV, number, inCell bool
+	var hasF, hasV, number, shared, inCell bool
+	var style int
 	var v []byte
 	for {
 		name, attrs, end, self, ok := s.nextTag()
@@ -191,7 +200,8 @@ func (s *sheetScan) scanRow() {
 			s.col = col
 			t := attrOf(attrs, "t")
 			number = len(t) == 0 || string(t) == "n"
-			style := atoi(attrOf(attrs, "s"))
+			shared = s.shared && string(t) == "s"
+			style = atoi(attrOf(attrs, "s"))
 			cell = scanCell{col: col - 1, elapsed: number && s.elapsed[style]}
 			hasF, hasV, v, inCell = false, false, nil, !self
 			if self && cell.elapsed {
@@ -208,8 +218,10 @@ func (s *sheetScan) scanRow() {
 				cell.formula = true
 			} else if number && longNumber(v) {
 				cell.raw = string(v)
+			} else if shared && len(v) > 0 {
+				cell.shared, cell.sst, cell.style = true, sstIndex(v), style
 			}
-			if cell.formula || cell.raw != "" || cell.elapsed {
+			if cell.formula || cell.raw != "" || cell.elapsed || cell.shared {
 				s.pending = append(s.pending, cell)
 			}
 		case string(name) == "f" && inCell && !end:
@@ -224,6 +236,22 @@ func (s *sheetScan) scanRow() {
 			return
 		}
 	}
+}
+
+// sstIndex reads a t="s" cell's value as excelize does: entities
+// decoded, spaces trimmed, and 0 for what is not a number.
+func sstIndex(v []byte) int {
+	s := string(v)
+	if bytes.IndexByte(v, '&') >= 0 {
+		var d struct {
+			V string `xml:",chardata"`
+		}
+		if xml.Unmarshal([]byte("<v>"+s+"</v>"), &d) == nil {
+			s = d.V
+		}
+	}
+	i, _ := strconv.Atoi(strings.TrimSpace(s))
+	return i
 }
 
 // longNumber reports a stored number with more than 15 significant
@@ -308,13 +336,22 @@ func (s *sheetScan) readTag() ([]byte, error) {
 	}
 }
 
-// text reads an element's text up to the next tag, leaving its '<' unread.
+// text reads an element's text up to the next tag, leaving its '<' unread;
+// CDATA sections are text too.
 func (s *sheetScan) text() []byte {
 	var out []byte
 	for {
 		b, err := s.br.Peek(1)
-		if err != nil || b[0] == '<' {
+		if err != nil {
 			return out
+		}
+		if b[0] == '<' {
+			if p, _ := s.br.Peek(len(cdataOpen)); string(p) != cdataOpen {
+				return out
+			}
+			_, _ = s.br.Discard(len(cdataOpen))
+			out = s.cdata(out)
+			continue
 		}
 		chunk, err := s.br.ReadSlice('<')
 		if err == nil {
@@ -325,6 +362,26 @@ func (s *sheetScan) text() []byte {
 		out = append(out, chunk...)
 		if err != bufio.ErrBufferFull {
 			return out
+		}
+	}
+}
+
+const cdataOpen = "<![CDATA["
+
+// cdata appends a CDATA section's text, read up to its "]]>".
+func (s *sheetScan) cdata(out []byte) []byte {
+	start := len(out)
+	for {
+		chunk, err := s.br.ReadSlice('>')
+		out = append(out, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			return out
+		}
+		if bytes.HasSuffix(out[start:], []byte("]]>")) {
+			return out[:len(out)-3]
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,11 @@ import (
 // this was); spilled ones cost a read from the temp file per cell (the
 // same file: 53 MiB, but several times slower on a busy disk). 4 MiB
 // keeps the in-memory case under ~60 MiB and the fast path for most files.
+//
+// A shared-strings part over the limit is not given to excelize at all:
+// spilled, excelize still indexes it in memory at 40+ bytes a string (a
+// 287 MB part peaked at 615 MiB). The reader keeps those strings itself
+// (sstStore) and excelize reads a copy of the workbook without them.
 const xmlSpillBytes = 4 << 20
 
 // xlsxReader streams one worksheet with excelize's row iterator.
@@ -33,7 +39,15 @@ type xlsxReader struct {
 	// formulas are the columns of the last row holding a formula with no
 	// saved result.
 	formulas []int
+	// store holds the shared strings when excelize was given the workbook
+	// without them; nil otherwise.
+	store *sstStore
+	fmts  *sstFormats
 }
+
+// errNoSheetScan says the reader could not find the sheet's part itself,
+// which it must to read shared strings without excelize.
+var errNoSheetScan = errors.New("sheet part not found")
 
 func openXLSX(path string, opt Options) (Reader, error) {
 	fail := func(err error) (Reader, error) { return nil, &Error{File: path, Err: err} }
@@ -43,17 +57,38 @@ func openXLSX(path string, opt Options) (Reader, error) {
 	if err := verifyZip(path, opt.MaxUnzipBytes); err != nil {
 		return fail(err)
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{
+	xopt := excelize.Options{
 		UnzipSizeLimit:    opt.MaxUnzipBytes,
 		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes/4),
-	})
-	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		return fail(openError(err, opt.MaxUnzipBytes))
 	}
-	r, err := newXLSXReader(path, f, opt)
+	over := xopt.UnzipXMLSizeLimit
+	if opt.sstAbove != 0 {
+		over = opt.sstAbove
+	}
+	f, store, err := openWithoutSST(path, xopt, over, max(opt.MaxCellBytes, opt.MaxRowBytes)+1)
+	if err != nil {
+		return fail(err)
+	}
+	if store != nil {
+		r, err := newXLSXReader(path, f, opt, store)
+		if err == nil {
+			return r, nil
+		}
+		_ = r.Close()
+		if !errors.Is(err, errNoSheetScan) {
+			return nil, err
+		}
+		f = nil // excelize's own way, below
+	}
+	if f == nil {
+		if f, err = excelize.OpenFile(path, xopt); err != nil {
+			if f != nil {
+				_ = f.Close()
+			}
+			return fail(openError(err, opt.MaxUnzipBytes))
+		}
+	}
+	r, err := newXLSXReader(path, f, opt, nil)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -61,8 +96,49 @@ func openXLSX(path string, opt Options) (Reader, error) {
 	return r, nil
 }
 
-func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, error) {
-	r := &xlsxReader{f: f}
+// openWithoutSST opens the workbook at path without its shared-strings
+// part when that part is over bytes, into a store of its own, and returns
+// them; it returns nil, nil when the part is not over (excelize reads
+// it). maxLen bounds a stored string.
+func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) (*excelize.File, *sstStore, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, nil, ErrCorruptXLSX
+	}
+	defer zr.Close()
+	part := sstPart(&zr.Reader)
+	if part == nil || part.FileInfo().Size() <= over {
+		return nil, nil, nil
+	}
+	cp, err := copyWithoutSST(&zr.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("copying the workbook to a temp file: %w", err)
+	}
+	// excelize reads the zip's directory and small parts into memory and
+	// spills big sheets to temp files of its own: the copy can go now.
+	f, err := excelize.OpenFile(cp, xopt)
+	_ = os.Remove(cp)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		return nil, nil, openError(err, xopt.UnzipSizeLimit)
+	}
+	store, err := buildSSTStore(part, f.CharsetReader, maxLen)
+	if err != nil {
+		_ = f.Close()
+		return nil, nil, err
+	}
+	return f, store, nil
+}
+
+// newXLSXReader reads the workbook f; store, when set, holds its shared
+// strings (f was opened without them).
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore) (*xlsxReader, error) {
+	r := &xlsxReader{f: f, store: store}
+	if store != nil {
+		r.fmts = &sstFormats{wb: f}
+	}
 	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells, formulas: r.lastFormulas}
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
@@ -72,7 +148,9 @@ func newXLSXReader(path string, f *excelize.File, opt Options) (*xlsxReader, err
 	if err != nil {
 		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
 	}
-	r.scan = openSheetScan(path, r.sheet, elapsed)
+	if r.scan = openSheetScan(path, r.sheet, elapsed, store != nil); r.scan == nil && store != nil {
+		return r, errNoSheetScan
+	}
 	if r.rows, err = f.Rows(r.sheet); err != nil {
 		return r, r.t.fail(0, fmt.Errorf("sheet %q: %w", r.sheet, err))
 	}
@@ -87,8 +165,8 @@ func (r *xlsxReader) Sheet() string { return r.sheet }
 // Close releases the row iterator and the workbook, whose Close also
 // removes excelize's temp files.
 func (r *xlsxReader) Close() error {
-	err := r.scan.Close()
-	r.scan = nil
+	err := errors.Join(r.scan.Close(), r.store.Close(), r.fmts.Close())
+	r.scan, r.store, r.fmts = nil, nil, nil
 	if r.rows != nil {
 		err = errors.Join(err, r.rows.Close())
 		r.rows = nil
@@ -115,11 +193,34 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 	if err != nil {
 		return nil, 0, r.t.fail(r.line, fmt.Errorf("sheet %q: %w", r.sheet, err))
 	}
+	scanned := r.scan.cellsOf(r.line)
+	if r.store != nil {
+		// excelize left these cells out (it found no string for them).
+		for _, sc := range scanned {
+			if !sc.shared {
+				continue
+			}
+			v, ok, err := r.store.get(sc.sst)
+			if err != nil {
+				return nil, 0, r.t.fail(r.line, err)
+			}
+			if !ok {
+				continue // no such string: excelize shows no cell either
+			}
+			if v = r.fmts.apply(sc.style, v); v == "" {
+				continue
+			}
+			for len(cells) <= sc.col {
+				cells = append(cells, "")
+			}
+			cells[sc.col] = v
+		}
+	}
 	for i, c := range cells {
 		cells[i] = trimMidnight(c)
 	}
 	r.formulas = r.formulas[:0]
-	for _, sc := range r.scan.cellsOf(r.line) {
+	for _, sc := range scanned {
 		if sc.col >= len(cells) {
 			continue
 		}
