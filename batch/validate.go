@@ -169,16 +169,11 @@ func encodeChunk(enc Encoder, rows []read.Row) [][]byte {
 		}
 	}
 	buf := make([]byte, 0, n+n/8) // room for quotes and guards: no regrowth
-	ends := make([]int, len(rows))
-	for i, row := range rows {
-		buf = enc.Encode(buf, row.Cells)
-		ends[i] = len(buf)
-	}
 	out := make([][]byte, len(rows))
-	start := 0
-	for i, end := range ends {
-		out[i] = buf[start:end:end]
-		start = end
+	for i, row := range rows {
+		start := len(buf)
+		buf = enc.Encode(buf, row.Cells)
+		out[i] = buf[start:len(buf):len(buf)] // still right if buf regrew: bytes before are never rewritten
 	}
 	return out
 }
