@@ -38,9 +38,23 @@ func (it *item) valid() bool { return len(it.problems) == 0 }
 
 // readChunks reads rows in chunks on its own goroutine so that parsing and
 // validation overlap. It closes out when the file ends or fails.
-func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.Row) error {
+// first, when set, is called with the first chunk before it is sent, on
+// the reading goroutine.
+func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.Row, first func([]read.Row)) error {
 	defer close(out)
 	buf := make([]read.Row, 0, size)
+	send := func() bool {
+		if first != nil {
+			first(buf)
+			first = nil
+		}
+		select {
+		case out <- buf:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -48,29 +62,20 @@ func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.
 		}
 		if err != nil {
 			if len(buf) > 0 { // the rows before a bad one still count
-				select {
-				case out <- buf:
-				case <-ctx.Done():
-				}
+				send()
 			}
 			return err
 		}
 		buf = append(buf, row)
 		if len(buf) == size {
-			select {
-			case out <- buf:
-			case <-ctx.Done():
+			if !send() {
 				return ctx.Err()
 			}
 			buf = make([]read.Row, 0, size)
 		}
 	}
-	if len(buf) > 0 {
-		select {
-		case out <- buf:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if len(buf) > 0 && !send() {
+		return ctx.Err()
 	}
 	return nil
 }

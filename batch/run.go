@@ -86,7 +86,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	}
 	up, _ := c.(providers.Updater)
 
-	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows) })
+	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows, nil) })
 	validated := make(chan []item, 2)
 	g.Go(func() error { // validation overlaps the state look-ups
 		defer close(validated)

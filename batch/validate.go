@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -40,8 +41,13 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	// does, so every row before it is checked and written; the error is
 	// returned after.
 	var readErr error
+	// The duplicate index is made by the ordered stage at the size the
+	// reader estimates once it has read the first chunk.
+	var expect atomic.Int64
 	g.Go(func() error {
-		err := readChunks(ctx, r, chunk, rows)
+		err := readChunks(ctx, r, chunk, rows, func(first []read.Row) {
+			expect.Store(int64(expectRows(r, sum.Input, first)))
+		})
 		if re := (*read.Error)(nil); errors.As(err, &re) {
 			readErr = err
 			return nil
@@ -62,9 +68,8 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		return nil
 	})
 	check := m.CheckOnly()
-	// The index is made by the ordered stage once the first chunk gives
-	// the bytes per row; its hash seed is fixed now so that the workers
-	// can hash the keys in parallel.
+	// The index's hash seed is fixed now so that the workers can hash the
+	// keys in parallel.
 	hasher := schema.NewDedupSized(s, 0)
 	rowChecks := newRowChecks(m)
 	nk := len(s.Key)
@@ -115,7 +120,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				}
 				delete(waiting, next)
 				if next == 0 {
-					dedup = hasher.Sized(expectRows(sum.Input, c.rows))
+					dedup = hasher.Sized(int(expect.Load()))
 				}
 				next++
 				if err := writeChecked(c, dedup, sink, sum); err != nil {
@@ -178,12 +183,17 @@ func encodeChunk(enc Encoder, rows []read.Row) [][]byte {
 	return out
 }
 
-// expectRows estimates a file's data rows from its size and the bytes per
-// row of its first chunk (cells, delimiters, line end), so the duplicate
-// index is made at its final size instead of growing (and rehashing) from
-// empty. 0 when the file cannot be sized (a pipe). An XLSX file is
-// compressed, so the estimate is low and the index grows from there.
-func expectRows(path string, first []read.Row) int {
+// expectRows estimates the input's data rows from the first chunk, so the
+// duplicate index is made at its final size instead of growing (and
+// rehashing, the old and new tables both live) from empty: the reader's
+// own estimate when it has one (an XLSX file's size is compressed), else
+// the file's size over the bytes per row of the first chunk (cells,
+// delimiters, line end). 0 when neither can say (a pipe).
+func expectRows(r read.Reader, path string, first []read.Row) int {
+	const most = 1 << 26
+	if e, ok := r.(read.RowEstimator); ok {
+		return min(e.EstimateRows(), most)
+	}
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() || len(first) == 0 {
 		return 0
@@ -195,5 +205,5 @@ func expectRows(path string, first []read.Row) int {
 		}
 	}
 	perRow := max(1, n/len(first))
-	return int(min(st.Size()/int64(perRow)+int64(len(first)), 1<<26))
+	return int(min(st.Size()/int64(perRow)+int64(len(first)), most))
 }

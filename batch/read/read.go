@@ -61,6 +61,13 @@ type Reader interface {
 	Close() error
 }
 
+// RowEstimator is a Reader that can estimate, from what it has read so
+// far, how many data rows its input holds (0 when it cannot say). It is
+// not safe to call while another goroutine reads.
+type RowEstimator interface {
+	EstimateRows() int
+}
+
 // Options tune reading. Zero values mean detect or default.
 type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet

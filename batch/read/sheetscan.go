@@ -23,11 +23,13 @@ import (
 type sheetScan struct {
 	rc      io.ReadCloser
 	br      *bufio.Reader
-	elapsed map[int]bool // style indexes with an elapsed-time format, 1904 workbooks only
-	shared  bool         // report t="s" cells
-	row     int          // the number of the last row scanned
-	pending []scanCell   // its cells of note, until asked for
-	next    int          // its number while pending; 0 when none is
+	in      *countingReader // under br: how far into the part the scan is
+	size    int64           // the part's uncompressed size, from the zip directory
+	elapsed map[int]bool    // style indexes with an elapsed-time format, 1904 workbooks only
+	shared  bool            // report t="s" cells
+	row     int             // the number of the last row scanned
+	pending []scanCell      // its cells of note, until asked for
+	next    int             // its number while pending; 0 when none is
 	done    bool
 	col     int // the column of the last cell, for cells without r
 	tag     []byte
@@ -60,7 +62,8 @@ func openSheetScan(file, sheet string, elapsed map[int]bool, shared bool) *sheet
 			if err != nil {
 				break
 			}
-			return &sheetScan{rc: &zipPart{rc, zr}, br: bufio.NewReaderSize(rc, 64<<10), elapsed: elapsed, shared: shared}
+			in := &countingReader{r: rc}
+			return &sheetScan{rc: &zipPart{rc, zr}, br: bufio.NewReaderSize(in, 64<<10), in: in, size: int64(zf.UncompressedSize64), elapsed: elapsed, shared: shared}
 		}
 	}
 	_ = zr.Close()
@@ -79,6 +82,27 @@ func (z *zipPart) Close() error {
 		err = e
 	}
 	return err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// position is how many bytes of the part the scan has used, and the
+// part's size; 0, 0 when either is unknown.
+func (s *sheetScan) position() (done, size int64) {
+	if s == nil || s.in == nil || s.size <= 0 {
+		return 0, 0
+	}
+	return s.in.n - int64(s.br.Buffered()), s.size
 }
 
 func (s *sheetScan) Close() error {

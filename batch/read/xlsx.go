@@ -238,6 +238,19 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 
 func (r *xlsxReader) lastFormulas() []int { return r.formulas }
 
+// EstimateRows scales the sheet rows read so far by the share of the
+// worksheet part scanned (its uncompressed size is in the zip directory),
+// less the rows above the first data row. The file's own size says little:
+// it is compressed, ten to one or more.
+func (r *xlsxReader) EstimateRows() int {
+	done, size := r.scan.position()
+	if done <= 0 || r.line <= 0 {
+		return 0
+	}
+	rows := int64(float64(r.line) * float64(size) / float64(done))
+	return int(max(0, rows-int64(r.HeaderRow())))
+}
+
 // fullDigits is shown, a number excelize rounded to 15 significant digits
 // (4.11111111111111E+15 under General, 4111111111111110 under 0), as the
 // integer the file stores (4111111111111111). Other values, and numbers
