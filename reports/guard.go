@@ -56,30 +56,35 @@ func normalizeHeader(h string) string {
 // header says what they hold.
 type masker struct {
 	width  int
-	secret []int
+	secret []bool // by column
 }
 
 func newMasker(header []string) masker {
-	m := masker{width: len(header)}
+	m := masker{width: len(header), secret: make([]bool, len(header))}
 	for i, h := range header {
-		if schema.SecretHeader(h) {
-			m.secret = append(m.secret, i)
-		}
+		m.secret[i] = schema.SecretHeader(h)
 	}
 	return m
+}
+
+// cell is column i of a row as every output shows it: "" past the row's
+// end, Masked for a non-empty secret.
+func (m masker) cell(in []string, i int) string {
+	if i >= len(in) {
+		return ""
+	}
+	if m.secret[i] && in[i] != "" {
+		return Masked
+	}
+	return in[i]
 }
 
 // into is cells into dst's storage, reused row after row by a sink that
 // hands the cells on before the next row.
 func (m masker) into(dst, in []string) []string {
-	dst = append(dst[:0], in[:min(len(in), m.width)]...)
-	for len(dst) < m.width {
-		dst = append(dst, "")
-	}
-	for _, i := range m.secret {
-		if dst[i] != "" {
-			dst[i] = Masked
-		}
+	dst = dst[:0]
+	for i := range m.width {
+		dst = append(dst, m.cell(in, i))
 	}
 	return dst
 }
@@ -88,12 +93,5 @@ func (m masker) into(dst, in []string) []string {
 // width, with non-empty secret cells masked, in a copy: the caller's slice
 // is never changed.
 func (m masker) cells(in []string) []string {
-	out := make([]string, m.width)
-	copy(out, in)
-	for _, i := range m.secret {
-		if out[i] != "" {
-			out[i] = Masked
-		}
-	}
-	return out
+	return m.into(make([]string, 0, m.width), in)
 }

@@ -27,7 +27,7 @@ func TestGuardFormula(t *testing.T) {
 func TestMasker(t *testing.T) {
 	header := []string{"email", "Pass-Word", "client_secret", "Secret Answer", "user.password", "passport"}
 	m := newMasker(header)
-	assert.Equal(t, []int{1, 2, 3, 4}, m.secret)
+	assert.Equal(t, []bool{false, true, true, true, true, false}, m.secret)
 
 	in := []string{"a@x.org", "hunter2", "", "blue", "pw"}
 	got := m.cells(in)

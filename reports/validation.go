@@ -69,31 +69,20 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 // Write puts the row's own columns in front of it.
 type csvValidation struct {
 	*tableSink
-	csv    *csvTable
-	width  int
-	secret []bool
+	csv  *csvTable
+	mask masker
 }
 
 func newCSVValidation(sink *tableSink, t *csvTable, m masker) *csvValidation {
-	s := &csvValidation{tableSink: sink, csv: t, width: m.width, secret: make([]bool, m.width)}
-	for _, i := range m.secret {
-		s.secret[i] = true
-	}
-	return s
+	return &csvValidation{tableSink: sink, csv: t, mask: m}
 }
 
 // Encode appends the roster cells as they follow the row's own columns,
 // each with its delimiter first, padded or trimmed to the header's width.
 func (s *csvValidation) Encode(dst []byte, cells []string) []byte {
 	comma := s.csv.comma
-	for i := range s.width {
-		c := ""
-		if i < len(cells) {
-			c = cells[i]
-		}
-		if c != "" && s.secret[i] {
-			c = Masked
-		}
+	for i := range s.mask.width {
+		c := s.mask.cell(cells, i)
 		dst = utf8.AppendRune(dst, comma)
 		dst = appendCSVField(dst, c, comma, s.csv.guard && needsGuard(c))
 	}

@@ -212,9 +212,13 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		}
 		mp.sources = append(mp.sources, src)
 	}
-	if len(missing) > 0 {
+	switch {
+	case len(missing) == 1:
 		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
-			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]))
+			s.Provider, missing[0], expectedHeaders(s, missing[0]))
+	case len(missing) > 1:
+		return nil, fmt.Errorf("required %s fields %s have no column in the file and no default in the mapping file (expected a header such as %s for %s)",
+			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]), missing[0])
 	}
 	sent := map[int]bool{}
 	for _, src := range mp.sources {

@@ -171,11 +171,11 @@ func (r *csvReader) parseError(rec []string, err error) error {
 	if errors.Is(err, errRecordTooLong) {
 		if r.quotes != nil && r.quotes.inQuotes() {
 			return r.t.fail(r.row(r.nextLine), kindf(ErrLimit,
-				"unbalanced quote: a quoted cell that opens in this row runs past the %d-byte row limit (MaxRowBytes) without closing; close it or double the quotes inside it",
+				"unbalanced quote: a quoted cell that opens in this row runs past the %d-byte row limit without closing; close it or double the quotes inside it",
 				r.t.opt.MaxRowBytes))
 		}
 		return r.t.fail(r.row(r.nextLine), kindf(ErrLimit,
-			"row is over the %d-byte limit (MaxRowBytes); if no row is that long, look for an unbalanced quote starting here",
+			"row is over the %d-byte limit for a row; if no row is that long, look for an unbalanced quote starting here",
 			r.t.opt.MaxRowBytes))
 	}
 	var pe *csv.ParseError

@@ -155,7 +155,7 @@ func TestCSVRejects(t *testing.T) {
 		{"stated header row past the end", "name\n1\n",
 			Options{HeaderRow: 9}, []string{`row 9: no header in row 9`}, 0},
 		{"huge line", long,
-			Options{}, []string{"row 3: row is over the 1048576-byte limit (MaxRowBytes)"}, 1},
+			Options{}, []string{"row 3: row is over the 1048576-byte limit for a row"}, 1},
 		{"unbalanced quote in a large file", "name,email\na,a@x\n\"b,b@x\n" + strings.Repeat("c,c@example.com\n", 100_000),
 			Options{}, []string{"row 3: unbalanced quote: a quoted cell that opens in this row runs past the 1048576-byte row limit"}, 1},
 	}

@@ -148,7 +148,7 @@ func TestLimits(t *testing.T) {
 		{"10,000 columns", [][]string{wide, wide}, Options{},
 			[]string{"row 1: ", "the header has 10000 columns, more than the 1000 allowed"}},
 		{"row bytes", [][]string{{"a", "b", "c"}, {"1", "2", "3"}, {"xxxx", "yyyy", "zzzz"}}, Options{MaxRowBytes: 10},
-			[]string{"row 3: ", "row is 12 bytes, over the 10-byte limit (MaxRowBytes)"}},
+			[]string{"row 3: ", "row is 12 bytes, over the 10-byte limit for a row"}},
 		{"header cell", [][]string{{"a", "long header"}, {"1", "2"}}, Options{MaxCellBytes: 5},
 			[]string{"row 1: ", `cell in column "Column 2" is 11 bytes`}},
 	}

@@ -212,12 +212,12 @@ func (t *table) check(cells []string, line int, name func(i int) string) error {
 	total := 0
 	for i, c := range cells {
 		if len(c) > t.opt.MaxCellBytes {
-			return t.fail(line, kindf(ErrLimit, "cell in column %q is %d bytes, over the %d-byte limit (MaxCellBytes)", name(i), len(c), t.opt.MaxCellBytes))
+			return t.fail(line, kindf(ErrLimit, "cell in column %q is %d bytes, over the %d-byte limit for a cell; no roster value is that long: look for a pasted document or a quote that runs on", name(i), len(c), t.opt.MaxCellBytes))
 		}
 		total += len(c)
 	}
 	if total > t.opt.MaxRowBytes {
-		return t.fail(line, kindf(ErrLimit, "row is %d bytes, over the %d-byte limit (MaxRowBytes)", total, t.opt.MaxRowBytes))
+		return t.fail(line, kindf(ErrLimit, "row is %d bytes, over the %d-byte limit for a row", total, t.opt.MaxRowBytes))
 	}
 	return nil
 }

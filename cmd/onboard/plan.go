@@ -116,9 +116,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	reg := src.reg
 
 	opt := batch.PlanOptions{Submit: f.submit, Update: f.update}
-	cfg, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	cfg, _, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
 	if err != nil {
-		return err
+		return fatal(fmt.Errorf("%w (plan --offline needs none)", err))
 	}
 	defer stop()
 	// One pooled client: about --workers connections, deadlines on each
@@ -198,25 +198,30 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 
 // vendorConfig is the vendor's configuration for a command that talks to
 // it: a simulator started on loopback (stop stops it), nothing at all
-// offline, or the credentials from the environment or --config.
-func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offline bool, baseURL, config string) (cfg providers.Config, stop func(), err error) {
+// offline, or the credentials from the environment or --config; from says
+// where each credential came from, for an auth failure's message.
+func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offline bool, baseURL, config string) (cfg providers.Config, from credSources, stop func(), err error) {
 	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
 	switch {
 	case simulate:
 		s := reg.Simulator(sim.Options{})
 		srv := httptest.NewServer(s.Handler)
 		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
+		from = credSources{}
+		for k := range s.Credentials {
+			from[k] = "the simulator"
+		}
 		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
-		return cfg, stop, nil
+		return cfg, from, stop, nil
 	case !offline:
-		if cfg.Credentials, _, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
-			return cfg, stop, fatal(fmt.Errorf("%w (plan --offline needs none)", err))
+		if cfg.Credentials, from, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
+			return cfg, from, stop, err
 		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = reg.DefaultBaseURL
 	}
-	return cfg, stop, nil
+	return cfg, from, stop, nil
 }
 
 // planPrinter is the sink when no plan sheet is asked for: it prints the

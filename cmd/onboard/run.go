@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -24,7 +23,6 @@ import (
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
-	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -211,29 +209,14 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
 	}
 
+	cfg, from, stop, err := vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	defer stop()
 	// One pooled client for every call of the run: about --workers
 	// connections, deadlines on each call, no redirect off the host.
-	cfg := providers.Config{BaseURL: f.baseURL,
-		HTTP: providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})}
-	var from credSources // where each credential came from, for an auth failure
-	if f.simulate {
-		s := reg.Simulator(sim.Options{})
-		srv := httptest.NewServer(s.Handler)
-		defer srv.Close()
-		cfg.BaseURL, cfg.Credentials = srv.URL, s.Credentials
-		from = credSources{}
-		for k := range s.Credentials {
-			from[k] = "the simulator"
-		}
-		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
-	} else {
-		if cfg.Credentials, from, err = loadCredentials(f.config, reg.Credentials, stderr); err != nil {
-			return nil, fatal(err)
-		}
-		if cfg.BaseURL == "" {
-			cfg.BaseURL = reg.DefaultBaseURL
-		}
-	}
+	cfg.HTTP = providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})
 	client, err := reg.New(cfg)
 	if err != nil {
 		return nil, fatal(clientError(reg, err, cfg.Credentials, f.config))
