@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,14 +45,16 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 	out := make(map[string]string, len(rec))
 	h := sha256.New()
 	var sum [sha256.Size]byte
+	var buf []byte
 	for name, v := range rec {
 		if f := d.s.Field(name); f == nil || f.Secret {
 			continue
 		}
-		b, err := json.Marshal(v) // typed values: strings, numbers, bools, times, lists, objects
+		b, err := digestJSON(buf[:0], v)
 		if err != nil {
 			b = []byte(fmt.Sprint(v))
 		}
+		buf = b
 		h.Reset()
 		h.Write([]byte(d.salt))
 		h.Write([]byte{0})
@@ -61,6 +64,65 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 		out[name] = hex.EncodeToString(h.Sum(sum[:0])[:12])
 	}
 	return out
+}
+
+// digestJSON appends v as json.Marshal writes it (the digests stored by
+// earlier runs hashed those bytes): a string that needs no escape directly,
+// anything else through json.Marshal, whose reflection was most of the
+// cost of a digest.
+func digestJSON(dst []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		if plainJSON(v) {
+			return appendPlain(dst, v), nil
+		}
+	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
+		if out, ok := appendPlainObject(dst, v); ok {
+			return out, nil
+		}
+	}
+	b, err := json.Marshal(v) // typed values: numbers, bools, times, lists, objects
+	return append(dst, b...), err
+}
+
+func appendPlain(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// appendPlainObject writes m when every key and value is a plain string;
+// ok is false, and dst as it was, otherwise.
+func appendPlainObject(dst []byte, m map[string]any) ([]byte, bool) {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); !ok || !plainJSON(k) || !plainJSON(s) {
+			return dst, false
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(appendPlain(dst, k), ':')
+		dst = appendPlain(dst, m[k].(string))
+	}
+	return append(dst, '}'), true
+}
+
+// plainJSON: s is printable ASCII with nothing json.Marshal escapes
+// (quote, backslash, and <, > and & for HTML).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // changedFields lists, in schema order, the fields whose digest differs

@@ -28,9 +28,8 @@ type item struct {
 	seenKey  string
 	problems []Problem
 	warnings []Problem
-	// Set by the dispatcher from the state store.
-	conflict *conflict
-	digests  map[string]string // per-field digests of rec (no secrets)
+	conflict *conflict         // set by the dispatcher from the state store
+	digests  map[string]string // per-field digests of rec (no secrets), when the run keeps state
 	update   *updatePlan       // set when the row is sent as an --update
 }
 
@@ -87,6 +86,7 @@ type validator struct {
 	m     *schema.Mapper
 	dedup *schema.Dedup
 	rows  *rowChecks
+	dig   *digester // when set, valid rows get their change digests
 	seq   int
 }
 
@@ -105,6 +105,9 @@ func (v *validator) item(row read.Row) item {
 	it.problems, it.warnings = problems(errs)
 	if it.valid() {
 		it.key = v.s.KeyOf(rec)
+		if v.dig != nil && it.key != "" {
+			it.digests = v.dig.digests(rec)
+		}
 	} else {
 		it.seenKey = v.s.KeyOf(rec)
 	}

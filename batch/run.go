@@ -91,6 +91,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	g.Go(func() error { // validation overlaps the state look-ups
 		defer close(validated)
 		v := newValidator(s, m)
+		v.dig = dig // digests made here, beside the mapping, not on the dispatcher
 		for batch := range rows {
 			items := make([]item, len(batch))
 			for i, row := range batch {
@@ -283,7 +284,6 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 			if it.identity != "" {
 				ids = append(ids, it.identity)
 			}
-			it.digests = d.dig.digests(it.rec)
 		}
 	}
 	known := map[string]state.Person{}
@@ -315,8 +315,15 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 		case known[it.key].Status == state.StatusCreated:
 			// A person without digests (created before they were kept)
 			// takes today's as the baseline; one without an identity
-			// takes today's.
-			seen = append(seen, state.Sighting{Key: it.key, Identity: it.identity, Digests: it.digests})
+			// takes today's. The rest only need the stamp.
+			sg, p := state.Sighting{Key: it.key}, known[it.key]
+			if p.Identity == "" {
+				sg.Identity = it.identity
+			}
+			if p.Digests == nil {
+				sg.Digests = it.digests
+			}
+			seen = append(seen, sg)
 		default:
 			send = append(send, state.Mark{Key: it.key, Identity: it.identity})
 			if stopped {

@@ -70,3 +70,26 @@ func BenchmarkGet(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchKeys*b.N)/b.Elapsed().Seconds(), "keys/s")
 }
+
+// BenchmarkSeen is the nightly re-run's stamp of 100k known people as seen,
+// in batches of 200, each with its identity and digests as the run gives
+// them.
+func BenchmarkSeen(b *testing.B) {
+	keys := makeKeys(benchKeys)
+	s, _ := openTemp(b)
+	markAndRecord(b, s, beginRun(b, s, scopeA), keys)
+	dig := map[string]string{"email": "0123456789abcdef01234567", "firstName": "0123456789abcdef01234567", "lastName": "0123456789abcdef01234567"}
+	seen := make([]Sighting, len(keys))
+	for i, k := range keys {
+		seen[i] = Sighting{Key: k, Identity: "id" + k, Digests: dig}
+	}
+	require.NoError(b, s.Seen(scopeA, beginRun(b, s, scopeA), seen[:1])) // baselines set
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run := beginRun(b, s, scopeA)
+		for batch := range slices.Chunk(seen, benchBatch) {
+			require.NoError(b, s.Seen(scopeA, run, batch))
+		}
+	}
+	b.ReportMetric(float64(benchKeys*b.N)/b.Elapsed().Seconds(), "keys/s")
+}

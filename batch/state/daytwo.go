@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Sighting is one person the run's file holds, for Seen.
@@ -32,15 +33,32 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	if err != nil {
 		return err
 	}
-	triples := make([][3]string, len(seen))
-	for i, p := range seen {
-		triples[i] = [3]string{p.Key, p.Identity, encodeDigests(p.Digests)}
+	// Most sightings only stamp the run (the person has a baseline): one
+	// plain UPDATE of their keys, about a third of the upsert's cost a row.
+	var keys []string
+	var triples [][3]string
+	for _, p := range seen {
+		if p.Identity == "" && len(p.Digests) == 0 {
+			keys = append(keys, p.Key)
+		} else {
+			triples = append(triples, [3]string{p.Key, p.Identity, encodeDigests(p.Digests)})
+		}
 	}
-	js, _ := json.Marshal(triples) // strings always marshal
 	now := fmtTime(s.now())
 	err = s.inTx(false, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(s.writes.seen).Exec(sid, string(js), now, runID)
-		return err
+		if len(keys) > 0 {
+			js, _ := json.Marshal(keys) // strings always marshal
+			if _, err := tx.Stmt(s.writes.seenKeys).Exec(sid, string(js), now, runID); err != nil {
+				return err
+			}
+		}
+		if len(triples) > 0 {
+			js, _ := json.Marshal(triples)
+			if _, err := tx.Stmt(s.writes.seen).Exec(sid, string(js), now, runID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("state: mark %d people seen (run %d): %w", len(seen), runID, err)
@@ -139,9 +157,56 @@ func decodeDigests(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
 	}
+	if d, ok := decodePlainDigests(s); ok {
+		return d, nil
+	}
 	var d map[string]string
 	if err := json.Unmarshal([]byte(s), &d); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// decodePlainDigests reads the JSON encodeDigests writes when no name or
+// digest needs an escape ({"email":"3f2a…","lastName":"9c1d…"}), which is
+// every digest the store holds: a re-run decodes one per known person, and
+// json.Unmarshal of a map took a sixth of an all-skipped re-run. ok is
+// false for anything else, which json.Unmarshal then reads.
+func decodePlainDigests(s string) (map[string]string, bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' || strings.IndexByte(s, '\\') >= 0 {
+		return nil, false
+	}
+	d := make(map[string]string, strings.Count(s, ",")+1)
+	rest := s[1 : len(s)-1]
+	str := func() (string, bool) { // a quoted string at the start of rest
+		if len(rest) < 2 || rest[0] != '"' {
+			return "", false
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return "", false
+		}
+		v := rest[1 : 1+end]
+		rest = rest[2+end:]
+		return v, true
+	}
+	for rest != "" {
+		k, ok := str()
+		if !ok || rest == "" || rest[0] != ':' {
+			return nil, false
+		}
+		rest = rest[1:]
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		d[k] = v
+		if rest != "" {
+			if rest[0] != ',' || len(rest) == 1 {
+				return nil, false
+			}
+			rest = rest[1:]
+		}
+	}
+	return d, true
 }

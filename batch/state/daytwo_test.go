@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -149,4 +150,35 @@ func TestMissing(t *testing.T) {
 	require.NoError(t, s.Record(scopeA, run2, []Outcome{{Key: keys[3], Status: StatusCreated, VendorID: "D"}}))
 	require.NoError(t, s.Record(scopeA, run2, []Outcome{{Key: keys[0], Status: StatusCreated}}))
 	assert.Equal(t, []string{"C"}, list(run2))
+}
+
+// The plain decoder reads what encodeDigests writes exactly as
+// json.Unmarshal does, and hands anything else to json.Unmarshal.
+func TestDecodeDigests(t *testing.T) {
+	for _, d := range []map[string]string{
+		{"email": "0123456789abcdef01234567"},
+		{"email": "aa", "firstName": "bb", "last,Name": "c:c", "{x}": ""},
+		{"a<b": "q\"uote", "back\\slash": "é", "tab\t": "\u2028"},
+	} {
+		enc := encodeDigests(d)
+		got, err := decodeDigests(enc)
+		require.NoError(t, err, enc)
+		assert.Equal(t, d, got, enc)
+	}
+	for _, in := range []string{`{}`, `{"a":"b"}`, `{"a":"b",}`, `{"a" : "b"}`, `{"a":1}`, `{"a":null}`, `{"a":"b"`, `{"a""b"}`, `{"a":"b","c"}`, `{,}`, `{"a":"b"}x`} {
+		plain, ok := decodePlainDigests(in)
+		var want map[string]string
+		werr := json.Unmarshal([]byte(in), &want)
+		if ok {
+			require.NoError(t, werr, "plain read %s, which is not valid JSON", in)
+			assert.Equal(t, want, plain, in)
+		}
+		got, err := decodeDigests(in)
+		if werr != nil {
+			assert.Error(t, err, in)
+		} else {
+			require.NoError(t, err, in)
+			assert.Equal(t, want, got, in)
+		}
+	}
 }

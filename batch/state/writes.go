@@ -48,6 +48,11 @@ const (
 			seen_run = excluded.seen_run
 		WHERE people.status <> 'created'`
 
+	// sqlSeenKeys stamps the people of a JSON array of keys as seen by run
+	// ?4: the sightings that carry no identity or digests to fill in.
+	sqlSeenKeys = `UPDATE people SET last_seen = ?3, seen_run = ?4
+		WHERE scope_id = ?1 AND key IN (SELECT value FROM json_each(?2))`
+
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
 	// (people created before identity: was set), one without digests takes
@@ -75,8 +80,9 @@ const (
 
 // writeStmts are the prepared write statements.
 type writeStmts struct {
-	mark *sql.Stmt
-	seen *sql.Stmt
+	mark     *sql.Stmt
+	seen     *sql.Stmt
+	seenKeys *sql.Stmt
 	// record lists the statements Record runs for each Outcome.Status.
 	record map[string][]*sql.Stmt
 }
@@ -90,8 +96,9 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 		return st
 	}
 	w := &writeStmts{
-		mark: prep(sqlMark),
-		seen: prep(sqlSeen),
+		mark:     prep(sqlMark),
+		seen:     prep(sqlSeen),
+		seenKeys: prep(sqlSeenKeys),
 		record: map[string][]*sql.Stmt{
 			StatusCreated: {prep(sqlCreated)},
 			StatusFailed:  {prep(sqlFailed)},
@@ -111,7 +118,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.mark, w.seen}, w.all()...) {
+	for _, st := range append([]*sql.Stmt{w.mark, w.seen, w.seenKeys}, w.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
