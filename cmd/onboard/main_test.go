@@ -78,7 +78,7 @@ func TestValidateExitCodes(t *testing.T) {
 		{"not a roster", []string{"validate", "-p", "smartapp", write(t, "x.csv", "\x00\x01\x02PK junk\x00")}, 2, "not a CSV or XLSX file"},
 		{"empty file", []string{"validate", "-p", "smartapp", write(t, "e.csv", "")}, 2, "file is empty"},
 		{"header only", []string{"validate", "-p", "smartapp", write(t, "h.csv", "First Name,Last Name\n")}, 2, "no data rows"},
-		{"required column missing", []string{"validate", "-p", "smartapp", write(t, "m.csv", "First Name,Last Name\nA,B\n")}, 2, "required smartapp field email"},
+		{"required column missing", []string{"validate", "-p", "smartapp", write(t, "m.csv", "First Name,Last Name\nA,B\n")}, 2, "required smartapp fields email, companyName, companyLocationName have no column"},
 		{"unknown provider", []string{"validate", "-p", "nope", write(t, "good.csv", smartappGood)}, 2, `unknown provider "nope"`},
 		{"missing file", []string{"validate", "-p", "smartapp", "/nonexistent/roster.csv"}, 2, "/nonexistent/roster.csv"},
 		{"bad mapping", []string{"validate", "-p", "smartapp", "-m", write(t, "m.yaml", "columns: {E-mail: emial}\n"), write(t, "good.csv", smartappGood)}, 2, `"emial", which is not a smartapp field`},
