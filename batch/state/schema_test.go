@@ -3,6 +3,7 @@ package state
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -38,10 +39,31 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 			VALUES (1, 'email:ann@x.org', 'created', 'V1', '2026-11-01T02:01:00.000Z', '2026-11-01T02:01:00.000Z', 1, 1),
 			       (1, 'email:bob@x.org', 'in_flight', '', '2026-11-02T02:01:00.000Z', '2026-11-02T02:01:00.000Z', NULL, 2);`)
 	require.NoError(t, err)
-	_, err = OpenReadOnly(path)
-	var se *SchemaError
-	require.ErrorAs(t, err, &se, "read-only does not migrate")
-	assert.Contains(t, err.Error(), fmt.Sprintf("has schema 1, older than this binary's %d; the next run upgrades it", SchemaVersion))
+	// Read-only (plan, history, lookup) reads it through an upgraded copy
+	// and leaves the file as it was.
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	h, err := ro.History(0)
+	require.NoError(t, err)
+	require.Len(t, h, 2)
+	assert.Equal(t, RunRunning, h[0].Status, "read-only marks nothing crashed")
+	ann, ok := get(t, ro, scopeA, "email:ann@x.org")
+	require.True(t, ok)
+	assert.Equal(t, "V1", ann.VendorID)
+	assert.ErrorIs(t, ro.Seen(scopeA, 1, []Sighting{{Key: "email:ann@x.org"}}), ErrReadOnly)
+	assert.Equal(t, path, ro.Path())
+	assert.Equal(t, 1, ro.UpgradedFrom())
+	require.DirExists(t, ro.copyDir)
+	require.NoError(t, ro.Close())
+	assert.NoDirExists(t, ro.copyDir, "the copy goes on Close")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the file itself is not written")
+	v, err = schemaVersion(db, path)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
 	require.NoError(t, db.Close())
 
 	s, err := Open(path, Options{})
@@ -51,17 +73,17 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, SchemaVersion, v)
 
-	h, err := s.History(0)
+	h, err = s.History(0)
 	require.NoError(t, err)
 	require.Len(t, h, 2)
 	assert.Equal(t, RunCrashed, h[0].Status)
 	assert.Equal(t, Counts{Rows: 2, Created: 1}, h[1].Counts, "recovered defaults to 0")
 
-	ann, err := s.Lookup("ann@x.org")
+	found, err := s.Lookup("ann@x.org")
 	require.NoError(t, err)
-	require.Len(t, ann, 1)
-	assert.Equal(t, "V1", ann[0].VendorID)
-	assert.Equal(t, int64(1), ann[0].CreatedRun)
+	require.Len(t, found, 1)
+	assert.Equal(t, "V1", found[0].VendorID)
+	assert.Equal(t, int64(1), found[0].CreatedRun)
 	got, err := s.Get(scopeA, []string{"email:bob@x.org"})
 	require.NoError(t, err)
 	assert.Equal(t, StatusInFlight, got["email:bob@x.org"].Status)

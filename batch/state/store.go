@@ -62,6 +62,8 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	copyDir   string // an upgraded copy's temp folder, removed on Close
+	upgraded  int    // the schema of the file an upgraded copy was made of
 }
 
 // Open opens or creates the state file at path for a run: it takes the run
@@ -108,8 +110,9 @@ func realPath(path string) string {
 	return path
 }
 
-// OpenReadOnly opens an existing state file for history and lookup. It
-// takes no lock (WAL lets it read while a run writes) and never writes; a
+// OpenReadOnly opens an existing state file for plan, history and lookup.
+// It takes no lock (WAL lets it read while a run writes) and never writes
+// the file (one an older onboard wrote is read through an upgraded copy); a
 // missing file is an error that matches fs.ErrNotExist.
 func OpenReadOnly(path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
@@ -123,6 +126,9 @@ func OpenReadOnly(path string) (*Store, error) {
 		return nil, err
 	}
 	v, err := schemaVersion(s.db, path)
+	if err == nil && v > 0 && v < SchemaVersion {
+		return s.upgradedCopy(v)
+	}
 	if err == nil && v != SchemaVersion {
 		err = &SchemaError{Path: path, Version: v, Known: SchemaVersion}
 	}
@@ -132,6 +138,47 @@ func OpenReadOnly(path string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// upgradedCopy reads a file an older onboard wrote through a copy in a
+// private temp folder, migrated there: plan, history and lookup right
+// after an upgrade must neither need a run first (the run is what upgrades
+// the file, and plan is how one decides to run) nor write the file. The
+// copy is taken with VACUUM INTO, consistent with a run writing the file
+// meanwhile, and removed on Close. s is closed either way.
+func (s *Store) upgradedCopy(from int) (*Store, error) {
+	fail := func(err error) (*Store, error) {
+		return nil, fmt.Errorf("state file %s: reading it through an upgraded copy: %w", s.path, err)
+	}
+	dir, err := os.MkdirTemp("", "onboard-state-")
+	if err != nil {
+		s.Close() //nolint:errcheck // the temp error matters more
+		return fail(err)
+	}
+	cp := filepath.Join(dir, "state.db")
+	_, err = s.db.Exec(`VACUUM INTO ?`, cp)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	var c *Store
+	if err == nil {
+		c, err = open(cp, false, 0, s.now)
+	}
+	if err == nil {
+		if err = migrate(c.db, s.path, SchemaVersion); err != nil {
+			c.Close() //nolint:errcheck // the migration error matters more
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir) //nolint:errcheck // best effort: the error matters more
+		return fail(err)
+	}
+	c.path, c.ro, c.copyDir, c.upgraded = s.path, true, dir, from
+	return c, nil
+}
+
+// UpgradedFrom is the schema of a file an older onboard wrote, which
+// OpenReadOnly reads through an upgraded copy; 0 for a current file.
+func (s *Store) UpgradedFrom() int { return s.upgraded }
 
 // open opens the database with per-connection settings in the DSN, so a
 // connection the pool reopens gets them too.
@@ -202,6 +249,9 @@ func (s *Store) Close() error {
 		err := errors.Join(s.writes.close(), s.db.Close())
 		if lerr := s.lock.release(); err == nil {
 			err = lerr
+		}
+		if s.copyDir != "" {
+			err = errors.Join(err, os.RemoveAll(s.copyDir))
 		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("state file %s: close: %w", s.path, err)

@@ -147,6 +147,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 			return fatal(err)
 		default:
 			defer st.Close()
+			if v := st.UpgradedFrom(); v > 0 {
+				fmt.Fprintf(stderr, "note: %s was written by an older onboard (schema %d): planning from an upgraded copy; the next run upgrades the file itself\n", f.stateFile, v)
+			}
 			opt.State = st
 			opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
 			if reg.Tenant != nil {
