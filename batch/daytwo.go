@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onboard/onboard/batch/internal/plainjson"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/schema"
 )
@@ -73,8 +74,8 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 func digestJSON(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
-		if plainJSON(v) {
-			return appendPlain(dst, v), nil
+		if plainjson.Is(v) {
+			return plainjson.Append(dst, v), nil
 		}
 	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
 		if out, ok := appendPlainObject(dst, v); ok {
@@ -85,18 +86,12 @@ func digestJSON(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), err
 }
 
-func appendPlain(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
 // appendPlainObject writes m when every key and value is a plain string;
 // ok is false, and dst as it was, otherwise.
 func appendPlainObject(dst []byte, m map[string]any) ([]byte, bool) {
 	keys := make([]string, 0, len(m))
 	for k, v := range m {
-		if s, ok := v.(string); !ok || !plainJSON(k) || !plainJSON(s) {
+		if s, ok := v.(string); !ok || !plainjson.Is(k) || !plainjson.Is(s) {
 			return dst, false
 		}
 		keys = append(keys, k)
@@ -107,22 +102,10 @@ func appendPlainObject(dst []byte, m map[string]any) ([]byte, bool) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(appendPlain(dst, k), ':')
-		dst = appendPlain(dst, m[k].(string))
+		dst = append(plainjson.Append(dst, k), ':')
+		dst = plainjson.Append(dst, m[k].(string))
 	}
 	return append(dst, '}'), true
-}
-
-// plainJSON: s is printable ASCII with nothing json.Marshal escapes
-// (quote, backslash, and <, > and & for HTML).
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
 }
 
 // changedFields lists, in schema order, the fields whose digest differs

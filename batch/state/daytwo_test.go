@@ -159,8 +159,12 @@ func TestDecodeDigests(t *testing.T) {
 		{"email": "0123456789abcdef01234567"},
 		{"email": "aa", "firstName": "bb", "last,Name": "c:c", "{x}": ""},
 		{"a<b": "q\"uote", "back\\slash": "é", "tab\t": "\u2028"},
+		{"b": "1", "a": "2", "B": "3", "a b": ""},
 	} {
 		enc := encodeDigests(d)
+		want, err := json.Marshal(d)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), enc, "json.Marshal's bytes")
 		got, err := decodeDigests(enc)
 		require.NoError(t, err, enc)
 		assert.Equal(t, d, got, enc)

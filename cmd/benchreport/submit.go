@@ -41,12 +41,13 @@ const captureEmail = "capture@example.com"
 func submitFigures(ctx context.Context, b *bench) error {
 	for i, r := range []float64{200, 1000} {
 		b.logf("submit at --rate %v", r)
-		m, v, err := measure(ctx, sim.Options{}, submit.Options{Workers: 8, Rate: r}, rateCreates)
+		opt := submit.Options{Workers: 8, Rate: r}
+		m, v, err := measure(ctx, sim.Options{}, opt, rateCreates)
 		if err != nil {
 			return err
 		}
-		got := v.rate()
-		b.add(check(fmt.Sprintf("2%c", 'a'+i), fmt.Sprintf("achieved rate at --rate %v, %s creates, 8 workers (vendor's clock; pool's own: %.1f/s)", r, count(rateCreates), m.PerSecond()),
+		got := v.rate(opt.Workers) // past each worker's first request
+		b.add(check(fmt.Sprintf("2%c", 'a'+i), fmt.Sprintf("achieved rate at --rate %v, %s creates, 8 workers (vendor's clock, past each worker's first request; pool's own: %.1f/s)", r, count(rateCreates), m.PerSecond()),
 			fmt.Sprintf("%.1f req/s = %s", got, pct(got/r)), fmt.Sprintf("%s–100%% of %v", pct(1-rateBelow), r), got >= (1-rateBelow)*r && got <= r))
 	}
 	for i, w := range []int{8, 16, 32, 64} {
