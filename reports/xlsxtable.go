@@ -125,10 +125,10 @@ func (t *xlsxTable) start() error {
 		}
 	}
 	t.zw = zip.NewWriter(t.out)
-	// klauspost's deflate at its fastest level: a 1M-row report's 800 MB of
-	// sheet XML in about 60% of compress/flate's BestSpeed time (which was
-	// most of the run), at the same size. Plain deflate: every reader
-	// opens it.
+	// klauspost's deflate at its fastest level: deflating a 1M-row report's
+	// 800 MB of sheet XML was most of the run, which took 2.8 s with
+	// compress/flate's BestSpeed and takes 2.0 s with this, at the same
+	// size. Plain deflate: every reader opens it.
 	t.zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 		return flate.NewWriter(w, flate.BestSpeed)
 	})
