@@ -211,3 +211,41 @@ func TestMissingPeople(t *testing.T) {
 	assert.Equal(t, day2.runID, got["email:ann@acme.test"].SeenRun)
 	assert.True(t, got["email:ann@acme.test"].LastSeen.After(got["email:di@acme.test"].LastSeen))
 }
+
+// TestBaselineOnRerun: a person the store holds without identity or
+// digests (created before they were kept) takes today's on the next run
+// that skips them, and a change after that is seen; a person who has them
+// keeps their own, so a changed row still reads as changed.
+func TestBaselineOnRerun(t *testing.T) {
+	v := newVendorRun(t, "smartapp", sim.Options{})
+	st := openState(t)
+	mp := &schema.Mapping{Identity: "Employee ID"}
+	day1 := v.runDay(t, st, smartappHead+smartappRow("E2", "Bob", "Ray", "bob@acme.test", "555-0102"), mp, false)
+	require.Equal(t, 1, day1.sum.ByStatus[batch.Created], "%+v", day1.out)
+
+	// Ann, as an older onboard left her: created, no identity, no digests.
+	old, err := st.BeginRun("old.csv", "h0", v.scope)
+	require.NoError(t, err)
+	require.NoError(t, st.MarkInFlight(v.scope, old, []string{"email:ann@acme.test"}))
+	require.NoError(t, st.Record(v.scope, old, []state.Outcome{{Key: "email:ann@acme.test", Status: state.StatusCreated, VendorID: "V-ANN"}}))
+	require.NoError(t, st.EndRun(old, state.Counts{}, state.RunDone))
+
+	day2 := v.runDay(t, st, smartappHead+
+		smartappRow("E1", "Ann", "Lee", "ann@acme.test", "555-0101")+
+		smartappRow("E2", "Bob", "Ray", "bob@acme.test", "555-0199"), mp, false)
+	assert.Equal(t, batch.Skipped, day2.byLine(t, 2).Status)
+	assert.Empty(t, day2.byLine(t, 2).Changed, "no baseline yet: nothing to compare with")
+	assert.Equal(t, []string{"phone"}, day2.byLine(t, 3).Changed, "Bob's own digests kept")
+	ann, err := st.Get(v.scope, []string{"email:ann@acme.test"})
+	require.NoError(t, err)
+	assert.Equal(t, "E1", ann["email:ann@acme.test"].Identity, "identity taken on the skip")
+	assert.NotEmpty(t, ann["email:ann@acme.test"].Digests, "digests taken as the baseline")
+	assert.Equal(t, day2.runID, ann["email:ann@acme.test"].SeenRun)
+	bob, err := st.Get(v.scope, []string{"email:bob@acme.test"})
+	require.NoError(t, err)
+	assert.Equal(t, day1.runID, bob["email:bob@acme.test"].DigestRun, "a person with digests keeps them")
+	assert.Equal(t, day2.runID, bob["email:bob@acme.test"].SeenRun, "and is stamped seen")
+
+	day3 := v.runDay(t, st, smartappHead+smartappRow("E1", "Ann", "Lee", "ann@acme.test", "555-0777"), mp, false)
+	assert.Equal(t, []string{"phone"}, day3.byLine(t, 2).Changed, "compared with the baseline")
+}
