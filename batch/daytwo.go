@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -78,34 +77,12 @@ func digestJSON(dst []byte, v any) ([]byte, error) {
 			return plainjson.Append(dst, v), nil
 		}
 	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
-		if out, ok := appendPlainObject(dst, v); ok {
+		if out, ok := plainjson.AppendObject(dst, v); ok {
 			return out, nil
 		}
 	}
 	b, err := json.Marshal(v) // typed values: numbers, bools, times, lists, objects
 	return append(dst, b...), err
-}
-
-// appendPlainObject writes m when every key and value is a plain string;
-// ok is false, and dst as it was, otherwise.
-func appendPlainObject(dst []byte, m map[string]any) ([]byte, bool) {
-	keys := make([]string, 0, len(m))
-	for k, v := range m {
-		if s, ok := v.(string); !ok || !plainjson.Is(k) || !plainjson.Is(s) {
-			return dst, false
-		}
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(plainjson.Append(dst, k), ':')
-		dst = plainjson.Append(dst, m[k].(string))
-	}
-	return append(dst, '}'), true
 }
 
 // changedFields lists, in schema order, the fields whose digest differs

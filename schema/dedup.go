@@ -85,10 +85,10 @@ func (d *Dedup) Hashes(vals []string, dst []uint64) []uint64 {
 // the independent loads of this tight loop overlap (~30 ns a key).
 func (d *Dedup) Warm(hashes []uint64) {
 	var sum uint64
-	n := uint64(len(d.seen.slots))
 	for _, h := range hashes {
-		hi, _ := bits.Mul64(h|1, n)
-		sum += d.seen.slots[hi].key
+		if h != 0 { // an empty value: CheckHashed skips it
+			sum += d.seen.slots[d.seen.home(h)].key
+		}
 	}
 	d.warm = sum
 }
@@ -136,8 +136,7 @@ func (x *hashIndex) insert(h uint64, row int32) (int32, bool) {
 	if (x.n+1)*8 > len(x.slots)*7 {
 		x.grow()
 	}
-	hi, _ := bits.Mul64(h, uint64(len(x.slots)))
-	for i := int(hi); ; i++ {
+	for i := x.home(h); ; i++ {
 		if i == len(x.slots) {
 			i = 0
 		}
@@ -151,6 +150,12 @@ func (x *hashIndex) insert(h uint64, row int32) (int32, bool) {
 			return s.row, true
 		}
 	}
+}
+
+// home is the slot where probing for h starts.
+func (x *hashIndex) home(h uint64) int {
+	hi, _ := bits.Mul64(h, uint64(len(x.slots)))
+	return int(hi)
 }
 
 func (x *hashIndex) grow() {

@@ -151,30 +151,14 @@ func encodeDigests(d map[string]string) string {
 	if len(d) == 0 {
 		return ""
 	}
-	// json.Marshal's bytes (sorted keys), written directly when nothing
-	// needs an escape: every outcome a run records carries digests, and
-	// reflection over the map was a sixth of recording them.
-	keys := make([]string, 0, len(d))
-	n := 2
-	for k, v := range d {
-		if !plainjson.Is(k) || !plainjson.Is(v) {
-			b, _ := json.Marshal(d) // a map[string]string always marshals
-			return string(b)
-		}
-		keys = append(keys, k)
-		n += len(k) + len(v) + 6
+	// json.Marshal's bytes, written directly when nothing needs an escape:
+	// every outcome a run records carries digests, and reflection over
+	// the map was a sixth of recording them.
+	if b, ok := plainjson.AppendObject(make([]byte, 0, 40*len(d)), d); ok {
+		return string(b)
 	}
-	slices.Sort(keys)
-	b := make([]byte, 0, n)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(plainjson.Append(b, k), ':')
-		b = plainjson.Append(b, d[k])
-	}
-	return string(append(b, '}'))
+	b, _ := json.Marshal(d) // a map[string]string always marshals
+	return string(b)
 }
 
 func decodeDigests(s string) (map[string]string, error) {
