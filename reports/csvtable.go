@@ -61,7 +61,7 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 		if i > 0 {
 			b = utf8.AppendRune(b, t.comma)
 		}
-		b = appendCSVField(b, c, t.comma, t.guard && needsGuard(c))
+		b = t.appendField(b, c)
 	}
 	b = append(b, t.tail...)
 	b = append(b, '\n')
@@ -71,6 +71,13 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 		t.line = nil // one huge row does not keep its buffer
 	}
 	return t.err
+}
+
+// appendField appends one cell as this table writes it: quoted as
+// encoding/csv would, formula-guarded when the table guards. Safe for
+// concurrent use.
+func (t *csvTable) appendField(b []byte, c string) []byte {
+	return appendCSVField(b, c, t.comma, t.guard && needsGuard(c))
 }
 
 // appendCSVField appends one field as encoding/csv's Writer writes it,

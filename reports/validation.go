@@ -80,11 +80,9 @@ func newCSVValidation(sink *tableSink, t *csvTable, m masker) *csvValidation {
 // Encode appends the roster cells as they follow the row's own columns,
 // each with its delimiter first, padded or trimmed to the header's width.
 func (s *csvValidation) Encode(dst []byte, cells []string) []byte {
-	comma := s.csv.comma
 	for i := range s.mask.width {
-		c := s.mask.cell(cells, i)
-		dst = utf8.AppendRune(dst, comma)
-		dst = appendCSVField(dst, c, comma, s.csv.guard && needsGuard(c))
+		dst = utf8.AppendRune(dst, s.csv.comma)
+		dst = s.csv.appendField(dst, s.mask.cell(cells, i))
 	}
 	return dst
 }

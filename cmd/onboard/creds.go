@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -183,4 +185,32 @@ func readConfig(path string) (map[string]string, []string, error) {
 		return nil, nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	return vals, warnings, nil
+}
+
+// vendorConfig is the vendor's configuration for a command that talks to
+// it: a simulator started on loopback (stop stops it), nothing at all
+// offline, or the credentials from the environment or --config; from says
+// where each credential came from, for an auth failure's message.
+func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offline bool, baseURL, config string) (cfg providers.Config, from credSources, stop func(), err error) {
+	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
+	switch {
+	case simulate:
+		s := reg.Simulator(sim.Options{})
+		srv := httptest.NewServer(s.Handler)
+		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
+		from = credSources{}
+		for k := range s.Credentials {
+			from[k] = "the simulator"
+		}
+		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
+		return cfg, from, stop, nil
+	case !offline:
+		if cfg.Credentials, from, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
+			return cfg, from, stop, err
+		}
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = reg.DefaultBaseURL
+	}
+	return cfg, from, stop, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
-	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -197,34 +195,6 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		return &exitError{code: exitSomeFailed}
 	}
 	return nil
-}
-
-// vendorConfig is the vendor's configuration for a command that talks to
-// it: a simulator started on loopback (stop stops it), nothing at all
-// offline, or the credentials from the environment or --config; from says
-// where each credential came from, for an auth failure's message.
-func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offline bool, baseURL, config string) (cfg providers.Config, from credSources, stop func(), err error) {
-	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
-	switch {
-	case simulate:
-		s := reg.Simulator(sim.Options{})
-		srv := httptest.NewServer(s.Handler)
-		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
-		from = credSources{}
-		for k := range s.Credentials {
-			from[k] = "the simulator"
-		}
-		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
-		return cfg, from, stop, nil
-	case !offline:
-		if cfg.Credentials, from, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
-			return cfg, from, stop, err
-		}
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = reg.DefaultBaseURL
-	}
-	return cfg, from, stop, nil
 }
 
 // planPrinter is the sink when no plan sheet is asked for: it prints the
