@@ -215,7 +215,8 @@ type Response struct {
 // Do sends one request with a JSON body (nil for none) and reads the answer.
 // Transport failures come back as *Error with Code NetworkError (Sent set
 // when the request had been written) or Interrupted when ctx ended first.
-// HTTP statuses are not judged here: that is each vendor's mapping.
+// HTTP statuses are not judged here: that is each vendor's mapping. The
+// Content-Type and Accept are application/json unless header sets them.
 func Do(ctx context.Context, hc *http.Client, method, url string, header http.Header, body any) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
@@ -234,10 +235,13 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	if body != nil {
+	// JSON unless the caller says which JSON (SCIM's application/scim+json).
+	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
 	resp, err := Guard(hc).Do(req)
 	if err != nil {
 		if errors.As(err, new(*RedirectError)) {

@@ -54,6 +54,14 @@ type Updater interface {
 	Update(ctx context.Context, id string, changed []string, rec schema.Record) error
 }
 
+// UpdateChecker is implemented by an Updater whose vendor may have its
+// update call switched off (a SCIM service provider's
+// ServiceProviderConfig): a run with --update asks it before the first
+// row, so the refusal comes up front rather than on every changed row.
+type UpdateChecker interface {
+	CheckUpdate(ctx context.Context) error
+}
+
 // Created is a successful create.
 type Created struct {
 	ID string // the vendor's created ID, as a string
@@ -87,6 +95,15 @@ type Registration struct {
 	New    func(cfg Config) (Client, error)
 	// Simulator returns a new faithful simulator of this vendor.
 	Simulator func(opt sim.Options) *sim.Server
+	// SimModes are the simulator's named deviations (sim.Options.Mode),
+	// each a way real servers of this kind answer, first the default.
+	// Empty: the simulator has one behaviour.
+	SimModes []string
+	// BaseURLEnv, for a vendor with no one production host (SCIM), names
+	// the credential that holds the base URL when --base-url is not given
+	// (DefaultBaseURL is then ""). It is read like the credentials, from
+	// the environment or the config file, but is not one of them.
+	BaseURLEnv string
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	_ "github.com/onboard/onboard/providers/alphalearn"
 	_ "github.com/onboard/onboard/providers/bksb"
 	_ "github.com/onboard/onboard/providers/ispring"
+	_ "github.com/onboard/onboard/providers/scim"
 	_ "github.com/onboard/onboard/providers/smartapp"
 	_ "github.com/onboard/onboard/providers/smarterproctoring"
 )

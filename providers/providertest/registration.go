@@ -17,9 +17,14 @@ func checkRegistration(t *testing.T, reg *providers.Registration, good schema.Re
 	assert.NotEmpty(t, reg.ID, "ID")
 	assert.NotEmpty(t, reg.Title, "Title")
 	assert.NotEmpty(t, reg.DocFile, "DocFile")
-	u, err := url.Parse(reg.DefaultBaseURL)
-	if assert.NoError(t, err, "DefaultBaseURL") {
-		assert.True(t, u.IsAbs() && u.Host != "", "DefaultBaseURL %q must be an absolute URL", reg.DefaultBaseURL)
+	if reg.BaseURLEnv != "" && reg.DefaultBaseURL == "" {
+		// No production host: the base URL is a setting of its own.
+		assert.NotContains(t, credentialNames(reg.Credentials), reg.BaseURLEnv, "BaseURLEnv is not a credential")
+	} else {
+		u, err := url.Parse(reg.DefaultBaseURL)
+		if assert.NoError(t, err, "DefaultBaseURL") {
+			assert.True(t, u.IsAbs() && u.Host != "", "DefaultBaseURL %q must be an absolute URL", reg.DefaultBaseURL)
+		}
 	}
 	assert.NotNil(t, reg.New, "New")
 	assert.NotNil(t, reg.Simulator, "Simulator")

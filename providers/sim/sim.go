@@ -42,6 +42,11 @@ type Options struct {
 	AllMethods bool
 	Licences   int    // licences available (vendors that count them); 0 means unlimited
 	Seed       uint64 // for the fault dice; 0 picks one
+
+	// Mode names one of the vendor's simulated deviations
+	// (Registration.SimModes, such as SCIM's "400-uniqueness"); "" is the
+	// documented behaviour.
+	Mode string
 }
 
 // Stats counts what a simulator saw.
