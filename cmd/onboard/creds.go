@@ -33,8 +33,8 @@ func knownCredentialNames() []string {
 	names := []string{notifyEnv} // the webhook URL, a secret too
 	for _, id := range providers.Names() {
 		reg, _ := providers.Lookup(id)
-		for _, n := range credentialNames(reg.Credentials) {
-			if !slices.Contains(names, n) {
+		for _, n := range append(credentialNames(reg.Credentials), reg.BaseURLEnv) {
+			if n != "" && !slices.Contains(names, n) {
 				names = append(names, n)
 			}
 		}
@@ -195,22 +195,70 @@ func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offli
 	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
 	switch {
 	case simulate:
-		s := reg.Simulator(sim.Options{})
+		opt, err := simOptions(stderr, reg, os.Getenv(simModeEnv))
+		if err != nil {
+			return cfg, from, stop, err
+		}
+		s := reg.Simulator(opt)
 		srv := httptest.NewServer(s.Handler)
 		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
 		from = credSources{}
 		for k := range s.Credentials {
 			from[k] = "the simulator"
 		}
-		fmt.Fprintf(stderr, "simulating %s at %s\n", reg.ID, srv.URL)
+		mode := ""
+		if opt.Mode != "" {
+			mode = " (mode " + opt.Mode + ")"
+		}
+		fmt.Fprintf(stderr, "simulating %s%s at %s\n", reg.ID, mode, srv.URL)
 		return cfg, from, stop, nil
 	case !offline:
-		if cfg.Credentials, from, err = loadCredentials(config, reg.Credentials, stderr); err != nil {
+		names := reg.Credentials
+		if reg.BaseURLEnv != "" {
+			names = append(slices.Clip(names), reg.BaseURLEnv)
+		}
+		if cfg.Credentials, from, err = loadCredentials(config, names, stderr); err != nil {
 			return cfg, from, stop, err
+		}
+	}
+	if cfg.BaseURL == "" && reg.BaseURLEnv != "" {
+		// A vendor with no one host (SCIM): the base URL is a setting,
+		// read like a credential even offline (it scopes the state store).
+		vals := cfg.Credentials
+		if offline {
+			if vals, _, err = loadCredentials(config, []string{reg.BaseURLEnv}, io.Discard); err != nil {
+				return cfg, from, stop, err
+			}
+		}
+		if cfg.BaseURL = vals[reg.BaseURLEnv]; cfg.BaseURL != "" {
+			if err := providers.CheckBaseURL(cfg.BaseURL, false); err != nil {
+				// Its words are about the flag: say where this URL came from.
+				return cfg, from, stop, errors.New(strings.Replace(err.Error(), "--base-url ", reg.BaseURLEnv+"=", 1))
+			}
 		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = reg.DefaultBaseURL
 	}
 	return cfg, from, stop, nil
+}
+
+// simModeEnv picks a simulator's mode for --simulate and demo (the SCIM
+// simulator's ways of answering a duplicate or a bad token).
+const simModeEnv = "ONBOARD_SIM_MODE"
+
+// simOptions are the simulator options for mode: one of reg.SimModes, or
+// "" for the documented behaviour. A vendor whose simulator has one
+// behaviour ignores a mode, saying so.
+func simOptions(stderr io.Writer, reg *providers.Registration, mode string) (sim.Options, error) {
+	mode = strings.TrimSpace(mode)
+	switch {
+	case mode == "":
+	case len(reg.SimModes) == 0:
+		fmt.Fprintf(stderr, "note: simulator mode %q ignored: the %s simulator has one behaviour\n", mode, reg.ID)
+		mode = ""
+	case !slices.Contains(reg.SimModes, mode):
+		return sim.Options{}, fmt.Errorf("simulator mode %q: the %s simulator's modes are %s", mode, reg.ID, strings.Join(reg.SimModes, ", "))
+	}
+	return sim.Options{Mode: mode}, nil
 }

@@ -130,6 +130,11 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		if _, ok := client.(providers.Updater); f.update && !ok {
 			return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
 		}
+		if uc, ok := client.(providers.UpdateChecker); f.update && ok {
+			if err := uc.CheckUpdate(ctx); err != nil {
+				return fatal(fmt.Errorf("%s: %w", reg.ID, err))
+			}
+		}
 		finder, ok := client.(providers.Finder)
 		if !ok {
 			fmt.Fprintf(stderr, "note: %s has no lookup: people the state store does not know are planned as create\n", reg.ID)

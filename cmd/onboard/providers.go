@@ -44,8 +44,12 @@ const layoutWidth = 100
 func describe(out io.Writer, reg *providers.Registration) error {
 	s := reg.Schema
 	fmt.Fprintf(out, "%s: %s\n", reg.ID, reg.Title)
-	fmt.Fprintf(out, "default host: %s\ncredentials (environment or --config): %s\nunique key: %s\n\n",
-		reg.DefaultBaseURL, credentialWords(reg.Credentials), strings.Join(s.Key, ", then "))
+	host := "default host: " + reg.DefaultBaseURL
+	if reg.DefaultBaseURL == "" && reg.BaseURLEnv != "" {
+		host = "base URL: --base-url, or " + reg.BaseURLEnv + " (environment or --config); no default host"
+	}
+	fmt.Fprintf(out, "%s\ncredentials (environment or --config): %s\nunique key: %s\n\n",
+		host, credentialWords(reg.Credentials), strings.Join(s.Key, ", then "))
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIELD\tREQUIRED\tTYPE")

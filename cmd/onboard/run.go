@@ -221,7 +221,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if err != nil {
 		return nil, fatal(clientError(reg, err, cfg.Credentials, f.config))
 	}
-	if err := checkUpdate(f, reg.ID, client); err != nil {
+	if err := checkUpdate(ctx, f, reg.ID, client); err != nil {
 		return nil, fatal(err)
 	}
 
@@ -527,7 +527,7 @@ func counts4state(s *batch.Summary) state.Counts {
 // checkUpdate refuses --update up front, before anything is written, for
 // a vendor without a documented update call or a run without a state
 // store (which alone knows what changed).
-func checkUpdate(f *runFlags, vendor string, c providers.Client) error {
+func checkUpdate(ctx context.Context, f *runFlags, vendor string, c providers.Client) error {
 	if !f.update {
 		return nil
 	}
@@ -536,6 +536,13 @@ func checkUpdate(f *runFlags, vendor string, c providers.Client) error {
 	}
 	if f.noState {
 		return errors.New("--update needs the state store (it alone knows what was sent before); drop --no-state")
+	}
+	if uc, ok := c.(providers.UpdateChecker); ok {
+		// The vendor may have switched its update call off (SCIM's
+		// ServiceProviderConfig): refuse before the first row.
+		if err := uc.CheckUpdate(ctx); err != nil {
+			return fmt.Errorf("%s: %w", vendor, err)
+		}
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ func newSimulateCmd() *cobra.Command {
 	var (
 		id   string
 		addr string
+		mode string
 		opt  sim.Options
 	)
 	cmd := &cobra.Command{
@@ -35,6 +36,11 @@ dropped connections and a licence count. It prints the credentials it accepts.`,
 			if err != nil {
 				return fatal(err)
 			}
+			mo, err := simOptions(cmd.ErrOrStderr(), reg, mode)
+			if err != nil {
+				return fatal(err)
+			}
+			opt.Mode = mo.Mode
 			s := reg.Simulator(opt)
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -42,6 +48,9 @@ dropped connections and a licence count. It prints the credentials it accepts.`,
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s simulator listening on http://%s\n", reg.ID, ln.Addr())
+			if opt.Mode != "" {
+				fmt.Fprintf(out, "mode: %s\n", opt.Mode)
+			}
 			fmt.Fprintln(out, "it accepts these credentials (set them in the environment of 'onboard run'):")
 			names := make([]string, 0, len(s.Credentials))
 			for k := range s.Credentials {
@@ -73,6 +82,7 @@ dropped connections and a licence count. It prints the credentials it accepts.`,
 	fl.Float64Var(&opt.FailRate, "fail-rate", 0, "share of creates answered 500 (0..1)")
 	fl.Float64Var(&opt.DropRate, "drop-rate", 0, "share of creates whose connection is dropped (0..1)")
 	fl.IntVar(&opt.Licences, "licences", 0, "licences available, for vendors that count them (0: unlimited)")
+	fl.StringVar(&mode, "mode", "", "how the simulator deviates, for vendors that have modes (scim: rfc, 400-uniqueness, 409-no-scimtype, 401-non-scim)")
 	_ = cmd.MarkFlagRequired("provider")
 	return cmd
 }
