@@ -1,0 +1,94 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers/scim"
+	"github.com/onboard/onboard/providers/sim"
+)
+
+const scimRoster = "Username,First Name,Last Name\nann.lee@example.com,Ann,Lee\n"
+
+// TestSCIMBaseURLFromConfig: with no --base-url, the SCIM root comes from
+// ONBOARD_SCIM_URL in the config file, and the state store is scoped by it
+// as by the flag: the same run with --base-url skips the person.
+func TestSCIMBaseURLFromConfig(t *testing.T) {
+	s, url := simulator(t, scim.ID, sim.Options{})
+	t.Setenv(scim.EnvToken, "")
+	t.Setenv(scim.EnvBaseURL, "")
+	conf := write(t, "scim.env", "ONBOARD_SCIM_URL="+url+"\nONBOARD_SCIM_TOKEN="+s.Credentials[scim.EnvToken]+"\n")
+	dir := t.TempDir()
+	stateFile, out := filepath.Join(dir, "state.db"), filepath.Join(dir, "results.csv")
+	roster := write(t, "r.csv", scimRoster)
+	code, _, stderr := onboard(t, "run", "-q", "-p", "scim", "--config", conf, "--state", stateFile, "-o", out, roster)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"created"}, column(readCSV(t, out), "status"))
+
+	code, _, stderr = onboard(t, "run", "-q", "-p", "scim", "--config", conf, "--base-url", url, "--state", stateFile, "-o", out, roster)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"ALREADY_ONBOARDED"}, column(readCSV(t, out), "error_code"))
+	assert.Equal(t, 1, s.Store.Len())
+	assert.NotContains(t, stderr, s.Credentials[scim.EnvToken])
+}
+
+func TestSCIMBaseURLMissing(t *testing.T) {
+	t.Setenv(scim.EnvToken, "t")
+	t.Setenv(scim.EnvBaseURL, "")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "scim", "--no-state", "-o", filepath.Join(t.TempDir(), "r.csv"), write(t, "r.csv", scimRoster))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "set ONBOARD_SCIM_URL (or --base-url)")
+
+	t.Setenv(scim.EnvBaseURL, "http://scim.example.com/v2")
+	code, _, stderr = onboard(t, "run", "-q", "-p", "scim", "--no-state", "-o", filepath.Join(t.TempDir(), "r.csv"), write(t, "r.csv", scimRoster))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "ONBOARD_SCIM_URL=http://scim.example.com/v2: plain http://")
+}
+
+// TestSCIMSimulatorModes: ONBOARD_SIM_MODE picks the mode of --simulate
+// and demo; an unknown one is refused with the list.
+func TestSCIMSimulatorModes(t *testing.T) {
+	for _, mode := range scim.Modes {
+		t.Setenv(simModeEnv, mode)
+		out := filepath.Join(t.TempDir(), "results.csv")
+		code, _, stderr := onboard(t, "demo", "-q", "-p", "scim", "-o", out)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stderr, "simulating scim (mode "+mode+")")
+		assert.Contains(t, column(readCSV(t, out), "status"), "created")
+	}
+	t.Setenv(simModeEnv, "teapot")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "scim", "--simulate", "--no-state", "-o", filepath.Join(t.TempDir(), "r.csv"), write(t, "r.csv", scimRoster))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `simulator mode "teapot": the scim simulator's modes are rfc, 400-uniqueness, 409-no-scimtype, 401-non-scim`)
+}
+
+// TestSCIMUpdateRefusedUpFront: a service provider whose
+// ServiceProviderConfig says patch is not supported gets no request but
+// that one: --update is refused before the first row.
+func TestSCIMUpdateRefusedUpFront(t *testing.T) {
+	var others atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/scim/ServiceProviderConfig" {
+			w.Header().Set("Content-Type", "application/scim+json")
+			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],"patch":{"supported":false}}`))
+			return
+		}
+		others.Add(1)
+		http.Error(w, "no", http.StatusTeapot)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv(scim.EnvToken, "t")
+	out := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "scim", "--base-url", srv.URL+"/scim", "--update",
+		"--state", filepath.Join(t.TempDir(), "s.db"), "-o", out, write(t, "r.csv", scimRoster))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "PATCH is not supported")
+	assert.Zero(t, others.Load(), "nothing but the ServiceProviderConfig was asked")
+	assert.NoFileExists(t, out)
+}
