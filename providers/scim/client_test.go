@@ -92,6 +92,8 @@ func TestCreateAnswers(t *testing.T) {
 			code: providers.AlreadyExists, vendor: "uniqueness", field: "userName", message: "userName is already taken"},
 		{name: "409 without scimType", answer: scimAnswer(409, `{"detail":"User already exists in the database."}`),
 			code: providers.AlreadyExists, field: "userName", message: "User already exists in the database."},
+		{name: "409 about the email", answer: scimAnswer(409, `{"schemas":["`+urnError+`"],"status":409,"scimType":"uniqueness","detail":"Email ann@x.org already in use by another account."}`),
+			code: providers.AlreadyExists, vendor: "uniqueness", field: "email", message: "already in use"},
 		{name: "400 uniqueness", answer: scimAnswer(400, `{"schemas":["`+urnError+`"],"status":400,"scimType":"uniqueness","detail":"duplicate"}`),
 			code: providers.AlreadyExists, vendor: "uniqueness", field: "userName", message: "duplicate"},
 		{name: "400 invalidValue names the field", answer: scimAnswer(400, `{"schemas":["`+urnError+`"],"status":"400","scimType":"invalidValue","detail":"Attribute 'name.givenName' is required"}`),
@@ -252,10 +254,10 @@ func TestUpdateWire(t *testing.T) {
 		"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 		"Operations": [
 			{"op": "replace", "path": "name.givenName", "value": "Ann"},
-			{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ann@new.example.com"},
+			{"op": "replace", "path": "emails", "value": [{"value": "ann@new.example.com", "type": "work", "primary": true}]},
 			{"op": "replace", "path": "active", "value": true},
 			{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Finance"},
-			{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", "value": "2819c223-7f76-453a-919d-413861904646"},
+			{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": {"value": "2819c223-7f76-453a-919d-413861904646"}},
 			{"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "20931"}
 		]}`), canonical(t, p.Raw))
 }

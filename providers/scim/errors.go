@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,15 +39,14 @@ func mapError(resp *providers.Response, now time.Time) *providers.Error {
 		// The token is wrong, expired or lacks the scope: every next row
 		// would get the same answer.
 		e.Code = providers.AuthFailed
-	case s == http.StatusConflict:
-		// RFC 7644 §3.3: 409 with scimType uniqueness; some servers leave
-		// scimType out. On a create it can only mean a taken value.
-		e.Code = providers.AlreadyExists
-		e.Field = "userName"
-	case s == http.StatusBadRequest && strings.EqualFold(b.ScimType, scimTypeUniqueness):
+	case s == http.StatusConflict,
 		// FusionAuth, WSO2 (by default) and others answer 400.
+		s == http.StatusBadRequest && strings.EqualFold(b.ScimType, scimTypeUniqueness):
+		// RFC 7644 §3.3: 409 with scimType uniqueness; some servers leave
+		// scimType out. On a create it means a taken value: the userName
+		// unless the detail names another ("Email … already in use").
 		e.Code = providers.AlreadyExists
-		e.Field = "userName"
+		e.Field = cmp.Or(fieldIn(b.Detail), "userName")
 	case s == http.StatusTooManyRequests:
 		e.Code = providers.RateLimited
 		e.RetryAfter = providers.RetryAfter(resp.Header, now)

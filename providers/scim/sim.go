@@ -346,6 +346,13 @@ func patchTarget(path string, v any) (string, any, string) {
 		field = "email"
 	case `phonenumbers[type eq "work"].value`:
 		field = "phone"
+	case "emails", "phonenumbers":
+		attr := map[string]string{"emails": "emails", "phonenumbers": "phoneNumbers"}[p]
+		val, d := workValue(attr, v)
+		if d != "" {
+			return "", nil, d
+		}
+		v, field = val, map[string]string{"emails": "email", "phonenumbers": "phone"}[p]
 	case ent + "employeenumber":
 		field = "employeeNumber"
 	case ent + "department":

@@ -147,12 +147,14 @@ func TestSimulatorPatch(t *testing.T) {
 		st, _, b := providertest.Send(t, http.MethodPatch, u+"/Users/"+id, h, `{"schemas":["`+urnPatchOp+`"],"Operations":`+ops+`}`)
 		return st, decode(t, b)
 	}
-	st, m := patch(`[{"op":"replace","path":"emails[type eq \"work\"].value","value":"b@x.org"},
-		{"op":"Replace","path":"` + urnEnterprise + `:manager.value","value":"m1"},
+	st, m := patch(`[{"op":"replace","path":"emails","value":[{"value":"b@x.org","type":"work","primary":true}]},
+		{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"+1 555"},
+		{"op":"Replace","path":"` + urnEnterprise + `:manager","value":{"value":"m1"}},
 		{"op":"replace","value":{"name":{"familyName":"Lee"},"active":false}}]`)
 	require.Equal(t, http.StatusOK, st, m)
 	got, _ := s.Store.ByID(id)
 	assert.Equal(t, "b@x.org", got.Fields["email"])
+	assert.Equal(t, "+1 555", got.Fields["phone"])
 	assert.Equal(t, "m1", got.Fields["manager"])
 	assert.Equal(t, "Lee", got.Fields["familyName"])
 	assert.Equal(t, false, got.Fields["active"])

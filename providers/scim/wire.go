@@ -52,27 +52,29 @@ func userResource(rec schema.Record) map[string]any {
 }
 
 // patchPaths are the PATCH path of each field (RFC 7644 §3.5.2: attribute
-// paths, sub-attributes with ".", a value filter for one entry of a
-// multi-valued attribute, extension attributes after their URN and ":").
+// paths, sub-attributes with ".", extension attributes after their URN and
+// ":"). No path holds a value filter (emails[type eq "work"].value): GitHub
+// and others refuse filtered paths, so the email and the phone replace
+// their whole list with the one entry the create sent.
 var patchPaths = map[string]string{
 	"userName":       "userName",
 	"givenName":      "name.givenName",
 	"familyName":     "name.familyName",
 	"displayName":    "displayName",
-	"email":          `emails[type eq "work"].value`,
-	"phone":          `phoneNumbers[type eq "work"].value`,
+	"email":          "emails",
+	"phone":          "phoneNumbers",
 	"title":          "title",
 	"externalId":     "externalId",
 	"active":         "active",
 	"employeeNumber": urnEnterprise + ":employeeNumber",
 	"department":     urnEnterprise + ":department",
-	"manager":        urnEnterprise + ":manager.value",
+	"manager":        urnEnterprise + ":manager",
 }
 
 // replaceOps are the PatchOp operations that set the fields in changed to
-// their values in rec: one replace each, in changed's order. A field
-// changed to empty is absent from rec and so not sent: onboard never
-// removes an attribute.
+// their values in rec: one replace each, in changed's order, each value
+// shaped as in the created User. A field changed to empty is absent from
+// rec and so not sent: onboard never removes an attribute.
 func replaceOps(changed []string, rec schema.Record) []any {
 	var ops []any
 	for _, f := range changed {
@@ -80,6 +82,14 @@ func replaceOps(changed []string, rec schema.Record) []any {
 		v, set := rec[f]
 		if !ok || !set {
 			continue
+		}
+		switch f {
+		case "email":
+			v = []any{map[string]any{"value": v, "type": "work", "primary": true}}
+		case "phone":
+			v = []any{map[string]any{"value": v, "type": "work"}}
+		case "manager":
+			v = map[string]any{"value": v}
 		}
 		ops = append(ops, map[string]any{"op": "replace", "path": p, "value": v})
 	}
