@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -91,4 +92,54 @@ func TestSCIMUpdateRefusedUpFront(t *testing.T) {
 	assert.Contains(t, stderr, "PATCH is not supported")
 	assert.Zero(t, others.Load(), "nothing but the ServiceProviderConfig was asked")
 	assert.NoFileExists(t, out)
+}
+
+// realFile is ../shared/real-files/name beside the checkout; the test
+// skips, saying why, when that folder is absent (it is not part of the
+// project).
+func realFile(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "real-files", name))
+	require.NoError(t, err)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("real file %s is absent (../shared/real-files is not part of the project): %v", name, err)
+	}
+	return p
+}
+
+// TestSCIMEntraExport runs the real Entra bulk-create templates (the
+// usual source of a SCIM roster) through samples/scim/entra-map.yaml against
+// the SCIM simulator: every row with a new userName is created, the
+// exports' repeated UPNs are DUPLICATE_IN_FILE, nothing else.
+func TestSCIMEntraExport(t *testing.T) {
+	for file, want := range map[string][2]int{
+		"azure-entra-bulkcreate-kabene.csv":     {508, 190},
+		"azure-entra-bulkcreate-ItsTriich.csv":  {5, 0},
+		"azure-entra-bulkcreate-chrisley75.csv": {15, 0},
+	} {
+		t.Run(file, func(t *testing.T) {
+			in := realFile(t, file)
+			out := filepath.Join(t.TempDir(), "results.csv")
+			code, _, stderr := onboard(t, "run", "-q", "-p", "scim", "--simulate", "--rate", "0", "--no-state",
+				"-m", filepath.Join("..", "..", "samples", "scim", "entra-map.yaml"), "-o", out, in)
+			rows := readCSV(t, out)
+			counts := map[string]int{}
+			for _, s := range column(rows, "status") {
+				counts[s]++
+			}
+			assert.Equal(t, want[0], counts["created"], stderr)
+			assert.Equal(t, want[1], counts["invalid"], stderr)
+			assert.Len(t, rows, 1+want[0]+want[1], "no other status")
+			for i, c := range column(rows, "error_code") {
+				if c != "" {
+					assert.Equal(t, "DUPLICATE_IN_FILE", c, "row %d", i+2)
+				}
+			}
+			if want[1] == 0 {
+				assert.Equal(t, 0, code, stderr)
+			} else {
+				assert.Equal(t, 1, code, stderr)
+			}
+		})
+	}
 }
