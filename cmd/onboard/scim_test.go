@@ -143,3 +143,22 @@ func TestSCIMEntraExport(t *testing.T) {
 		})
 	}
 }
+
+// TestSCIMProviders: the listing and the description say where the base
+// URL comes from, since SCIM has no default host; the template has the
+// SCIM fields.
+func TestSCIMProviders(t *testing.T) {
+	code, out, _ := onboard(t, "providers")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "ONBOARD_SCIM_TOKEN; ONBOARD_SCIM_URL or --base-url")
+	code, out, _ = onboard(t, "providers", "scim")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "base URL: --base-url, or ONBOARD_SCIM_URL (environment or --config); no default host")
+	assert.Contains(t, out, "employeeNumber")
+
+	p := filepath.Join(t.TempDir(), "t.csv")
+	code, _, stderr := onboard(t, "template", "-p", "scim", "-o", p)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"userName", "givenName", "familyName", "displayName", "email", "phone", "title",
+		"externalId", "active", "employeeNumber", "department", "manager"}, readCSV(t, p)[0])
+}
