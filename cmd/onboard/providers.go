@@ -110,7 +110,7 @@ func listProviders(out io.Writer) error {
 		indent := strings.Repeat(" ", utf8.RuneCountInString(lines[i+1]))
 		words := credentialWords(reg.Credentials)
 		if reg.BaseURLEnv != "" && reg.DefaultBaseURL == "" {
-			words += "; " + reg.BaseURLEnv + " or --base-url"
+			words += ", " + reg.BaseURLEnv // or --base-url
 		}
 		if utf8.RuneCountInString(lines[i+1]+words) <= layoutWidth {
 			b.WriteString(lines[i+1] + words + "\n")

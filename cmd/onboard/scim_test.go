@@ -150,7 +150,7 @@ func TestSCIMEntraExport(t *testing.T) {
 func TestSCIMProviders(t *testing.T) {
 	code, out, _ := onboard(t, "providers")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "ONBOARD_SCIM_TOKEN; ONBOARD_SCIM_URL or --base-url")
+	assert.Contains(t, out, "ONBOARD_SCIM_TOKEN, ONBOARD_SCIM_URL\n")
 	code, out, _ = onboard(t, "providers", "scim")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "base URL: --base-url, or ONBOARD_SCIM_URL (environment or --config); no default host")

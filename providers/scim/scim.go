@@ -45,7 +45,7 @@ func init() {
 func Registration() *providers.Registration {
 	return &providers.Registration{
 		ID:          ID,
-		Title:       "SCIM 2.0 service provider (Users)",
+		Title:       "SCIM 2.0 service provider",
 		DocFile:     "RFC 7643, RFC 7644",
 		BaseURLEnv:  EnvBaseURL,
 		Schema:      Schema,
