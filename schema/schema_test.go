@@ -260,7 +260,7 @@ func TestMappingFileErrors(t *testing.T) {
 func TestMaskAndExtra(t *testing.T) {
 	s := testSchema()
 	s.Extra = "meta"
-	m, err := NewMapper(s, []string{"firstName", "lastName", "email", "password", "Employee ID", "Old Password"}, nil)
+	m, err := NewMapper(s, []string{"firstName", "lastName", "email", "password", "Employee ID", "Old Password"}, &Mapping{Metadata: []string{"Employee ID"}})
 	require.NoError(t, err)
 	cells := []string{"Ann", "Lee", "a@b.co", "Secret123", "E-7", "hunter2"}
 	assert.Equal(t, []string{"Ann", "Lee", "a@b.co", "********", "E-7", "********"}, m.Mask(cells))
