@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -238,11 +239,11 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	}
 	switch {
 	case len(missing) == 1:
-		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
-			s.Provider, missing[0], expectedHeaders(s, missing[0]))
+		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s; the file's columns: %s)",
+			s.Provider, missing[0], expectedHeaders(s, missing[0]), columnList(header))
 	case len(missing) > 1:
-		return nil, fmt.Errorf("required %s fields %s have no column in the file and no default in the mapping file (expected a header such as %s for %s)",
-			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]), missing[0])
+		return nil, fmt.Errorf("required %s fields %s have no column in the file and no default in the mapping file (expected a header such as %s for %s; the file's columns: %s)",
+			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]), missing[0], columnList(header))
 	}
 	sent := map[int]bool{}
 	for _, src := range mp.sources {
@@ -263,6 +264,27 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		}
 	}
 	return mp, nil
+}
+
+// columnList names a header's columns for a message, quoted (an export's
+// headers hold commas and brackets), the first 30 of a wide one.
+func columnList(header []string) string {
+	const most = 30
+	var b strings.Builder
+	for i, h := range header {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(header)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(h))
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
 }
 
 func expectedHeaders(s *Schema, field string) string {
@@ -524,6 +546,9 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked []int) {
 	cells = m.unguard(cells)
 	errs = m.checkCellLengths(cells, nil)
+	if len(cells) > 0 && isExampleRow(cells[0]) {
+		errs = append(errs, m.exampleError(cells[0]))
+	}
 	for _, c := range m.maskCols {
 		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
 			masked = append(masked, c)
@@ -531,6 +556,33 @@ func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked 
 		}
 	}
 	return cells, errs, masked
+}
+
+// isExampleRow reports a first cell such as "Example: Chris Green": an
+// export template's sample row (Microsoft Entra's bulk-create file has
+// one under its header), which is no person to onboard.
+func isExampleRow(first string) bool {
+	const p = "example:"
+	first = strings.TrimSpace(first)
+	return len(first) >= len(p) && strings.EqualFold(first[:len(p)], p)
+}
+
+// exampleError refuses an export template's example row, on the field its
+// first column feeds.
+func (m *Mapper) exampleError(first string) FieldError {
+	shown := strings.TrimSpace(first)
+	if m.secret[0] {
+		shown = Mask
+	}
+	fe := FieldError{Code: InvalidValue, Message: fmt.Sprintf(
+		"this is the export's example row (%q), not a person: delete the row", shown)}
+	for _, src := range m.sources {
+		if src.col == 0 {
+			fe.Field = src.field.Name
+			break
+		}
+	}
+	return fe
 }
 
 // maskError refuses the mask in secret column c: it is what onboard writes

@@ -169,7 +169,7 @@ func TestBindErrors(t *testing.T) {
 		mapping *Mapping
 		want    string
 	}{
-		{"missing required", []string{"firstName", "lastName"}, nil, `required test field email has no column in the file and no default in the mapping file (expected a header such as "email" or "E-mail" or "Email Address")`},
+		{"missing required", []string{"firstName", "lastName"}, nil, `required test field email has no column in the file and no default in the mapping file (expected a header such as "email" or "E-mail" or "Email Address"; the file's columns: "firstName", "lastName")`},
 		{"two columns one field", []string{"firstName", "lastName", "email", "E-mail"}, nil, `columns "email" and "E-mail" both map to field email`},
 		{"unknown field in mapping", []string{"firstName", "lastName", "email"}, &Mapping{Constants: map[string]string{"emial": "x"}}, `constants names "emial", which is not a test field`},
 	}

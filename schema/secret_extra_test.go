@@ -91,3 +91,26 @@ func TestMetadataIsAnAllowList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{`mapping file: metadata: the file has no column "Cost Center": did you mean Cost Centre?`}, mp.Warnings())
 }
+
+// An export template's example row ("Example: Chris Green", as Entra's
+// bulk-create file has under its header) is refused, in Map and Check
+// alike, on the field its first column feeds; a name merely starting with
+// "Example" is a person.
+func TestExampleRowIsNoPerson(t *testing.T) {
+	s := testSchema()
+	m, err := NewMapper(s, []string{"firstName", "lastName", "email"}, nil)
+	require.NoError(t, err)
+	for _, first := range []string{"Example: Chris Green", "  example:Chris", "EXAMPLE: x"} {
+		_, errs := m.Map([]string{first, "Green", "chris@contoso.com"})
+		require.Len(t, errs, 1, first)
+		assert.Equal(t, "firstName", errs[0].Field)
+		assert.Equal(t, InvalidValue, errs[0].Code)
+		assert.Contains(t, errs[0].Message, "example row")
+		errs = m.CheckOnly().Check(Record{}, []string{first, "Green", "chris@contoso.com"}, make([]string, len(s.Key)))
+		require.Len(t, errs, 1, first)
+	}
+	for _, first := range []string{"Examplia", "Example", "Ann Example:"} {
+		_, errs := m.Map([]string{first, "Green", "chris@contoso.com"})
+		assert.Empty(t, errs, first)
+	}
+}
