@@ -145,13 +145,22 @@ type problemPrinter struct {
 }
 
 func (p *problemPrinter) Write(o batch.Outcome) error {
-	for _, pr := range o.Problems {
+	if err := p.print(o.Line, "", o.Problems); err != nil {
+		return err
+	}
+	// A warning the summary counts is printed too: the row is valid, but
+	// the value is worth a look (a number a spreadsheet rounded).
+	return p.print(o.Line, "warning ", o.Warnings)
+}
+
+func (p *problemPrinter) print(line int, kind string, problems []batch.Problem) error {
+	for _, pr := range problems {
 		if p.shown >= p.max {
 			p.more++
 			continue
 		}
 		p.shown++
-		if _, err := fmt.Fprintf(p.w, "row %d: %s %s: %s\n", o.Line, pr.Code, pr.Field, pr.Message); err != nil {
+		if _, err := fmt.Fprintf(p.w, "row %d: %s%s %s: %s\n", line, kind, pr.Code, pr.Field, pr.Message); err != nil {
 			return err
 		}
 	}
@@ -160,7 +169,7 @@ func (p *problemPrinter) Write(o batch.Outcome) error {
 
 func (p *problemPrinter) Close(*batch.Summary) error {
 	if p.more > 0 {
-		_, err := fmt.Fprintf(p.w, "... and %d more problems (write them all with -o report.xlsx)\n", p.more)
+		_, err := fmt.Fprintf(p.w, "... and %d more problems and warnings (write them all with -o report.xlsx)\n", p.more)
 		return err
 	}
 	return nil
