@@ -112,6 +112,10 @@ func (fo *FailedOut) writeXLSX() error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
+	// Without it excelize's defaults say author "xuri", created 2006.
+	if err := setProperties(f, "onboard fix file"); err != nil {
+		return err
+	}
 	return f.Write(fo.file)
 }
 

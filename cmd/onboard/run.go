@@ -606,7 +606,7 @@ func (m multiSink) Abort() {
 }
 
 func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM, Delimiter: src.delimiter()})
 	if err != nil {
 		return nil, nil, err
 	}

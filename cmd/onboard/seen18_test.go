@@ -1,10 +1,16 @@
 package main
 
 import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers/sim"
 )
 
 // A mistyped command with flags after it is named as the mistake, not
@@ -41,4 +47,66 @@ func TestValidatePrintsWarnings(t *testing.T) {
 		assert.True(t, strings.HasPrefix(lines[1], "row 3: INVALID_VALUE email: "), lines[1])
 		assert.True(t, strings.HasPrefix(lines[2], "row 3: warning ROUNDED_NUMBER phone: "), lines[2])
 	}
+}
+
+func readCSVComma(t *testing.T, path string, comma rune) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff")))
+	r.Comma = comma
+	rows, err := r.ReadAll()
+	require.NoError(t, err, string(b))
+	return rows
+}
+
+// A ';' roster gets ';' results and reports (continental Excel opens a ','
+// file in one column); a fix file run back gives results whose created
+// rows no longer carry the earlier run's onboard_error; a row the vendor
+// refused names its fields (issue 18).
+func TestRunBackFixFileResults(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	dir := t.TempDir()
+	roster := write(t, "r.csv", "First Name;Last Name;E-mail;Company;Location\n"+
+		"Caleb;Carr;ccarr@smartapp.com;smartapp.com;headquarters\n"+
+		"Sam;Okafor;sokafor@globex;smartapp.com;headquarters\n")
+	fix, results := filepath.Join(dir, "fix.csv"), filepath.Join(dir, "results.csv")
+	args := func(in string) []string {
+		return []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--state", filepath.Join(dir, "state.db"),
+			"-o", results, "--failed-out", fix, in}
+	}
+	code, _, stderr := onboard(t, args(roster)...)
+	require.Equal(t, 1, code, stderr)
+	rows := readCSVComma(t, results, ';')
+	assert.Equal(t, []string{"row", "status", "id", "error_code", "field", "message"}, rows[0][:6])
+	assert.Equal(t, "created", column(rows, "status")[0])
+
+	report := filepath.Join(dir, "report.csv")
+	code, _, stderr = onboard(t, "validate", "-q", "-p", "smartapp", "-o", report, roster)
+	require.Equal(t, 1, code, stderr)
+	assert.Equal(t, []string{"row", "status", "error_code", "field", "message"}, readCSVComma(t, report, ';')[0][:5])
+
+	raw, err := os.ReadFile(fix)
+	require.NoError(t, err)
+	fixed := write(t, "fixed.csv", strings.Replace(string(raw), "sokafor@globex;", "sokafor@globex.com;", 1))
+	code, _, stderr = onboard(t, args(fixed)...)
+	require.Equal(t, 0, code, stderr)
+	rows = readCSVComma(t, results, ';')
+	require.Len(t, rows, 2)
+	assert.Equal(t, "created", column(rows, "status")[0])
+	assert.Equal(t, "3", column(rows, "onboard_row")[0], "the original row is kept")
+	assert.Equal(t, "", column(rows, "onboard_error")[0], "the earlier run's reason is not today's")
+}
+
+// Smartapp's documented 400 names its fields in its own words; the row
+// says which of ours they are.
+func TestVendorRefusedRowNamesItsFields(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	out := filepath.Join(t.TempDir(), "results.csv")
+	roster := write(t, "r.csv", "First Name,Last Name,E-mail,Company,Location\nCaleb,Carr,ccarr@smartapp.com,nosuch.com,headquarters\n")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--no-state", "-o", out, roster)
+	require.Equal(t, 1, code, stderr)
+	rows := readCSV(t, out)
+	assert.Equal(t, "VENDOR_REJECTED", column(rows, "error_code")[0])
+	assert.Equal(t, "email, companyName, companyLocationName", column(rows, "field")[0])
 }

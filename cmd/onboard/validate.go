@@ -47,7 +47,7 @@ func newValidateCmd() *cobra.Command {
 			}
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
 			if out != "" {
-				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM}
+				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM, Delimiter: src.delimiter()}
 				if sink, err = reports.NewValidation(out, src.mapper.Header(), opts); err != nil {
 					return fatal(err)
 				}
