@@ -132,7 +132,6 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-
 var (
 	defaultOnce sync.Once
 	defaultHC   *http.Client

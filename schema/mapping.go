@@ -3,8 +3,10 @@ package schema
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -143,6 +145,13 @@ const (
 func readCapped(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		// Not Go's "open PATH: no such file or directory".
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s: no such file (check the path and the current folder)", path)
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("%s: not readable by this user (permission denied)", path)
+		}
 		return nil, err
 	}
 	defer f.Close()

@@ -23,6 +23,7 @@ import (
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -193,8 +194,18 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if sub.Breaker == 0 {
 		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
-	for _, o := range []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}} {
+	outs := []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}}
+	if !f.noState {
+		outs = append(outs, struct{ flag, path string }{"--state", f.stateFile})
+	}
+	for _, o := range outs {
 		if err := checkOutputDir(o.flag, o.path); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	if reg, err := providers.Lookup(f.in.provider); err == nil {
+		// Before the roster is read or a simulator started.
+		if err := checkUpdate(f, reg.ID, updateProbe(reg)); err != nil {
 			return nil, fatal(err)
 		}
 	}
@@ -209,7 +220,17 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
 	}
 
-	cfg, from, stop, err := vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	var (
+		cfg  providers.Config
+		from credSources
+		stop func()
+	)
+	if f.simulate && !f.noState {
+		// The same simulated vendor run after run, as a real one is.
+		cfg, from, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID))
+	} else {
+		cfg, from, stop, err = vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	}
 	if err != nil {
 		return nil, fatal(err)
 	}
@@ -249,7 +270,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		}
 		opt.State = st
 		opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
-		if reg.Tenant != nil {
+		if f.simulate {
+			opt.Scope.BaseURL = simulatedBaseURL(reg.ID) // not today's port
+		}
+		if reg.Tenant != nil && !f.simulate {
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
 		fr.scope = opt.Scope
@@ -531,13 +555,29 @@ func checkUpdate(f *runFlags, vendor string, c providers.Client) error {
 	if !f.update {
 		return nil
 	}
-	if _, ok := c.(providers.Updater); !ok {
-		return fmt.Errorf("--update: %s documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)", vendor)
+	if c != nil {
+		if _, ok := c.(providers.Updater); !ok {
+			return fmt.Errorf("--update: %s documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)", vendor)
+		}
 	}
 	if f.noState {
 		return errors.New("--update needs the state store (it alone knows what was sent before); drop --no-state")
 	}
 	return nil
+}
+
+// updateProbe is a client of reg made only to ask whether it has an update
+// call, so --update is refused before anything starts; nil when none can
+// be made without the real configuration (then checkUpdate runs later).
+func updateProbe(reg *providers.Registration) providers.Client {
+	if reg.Simulator == nil {
+		return nil
+	}
+	c, err := reg.New(providers.Config{BaseURL: reg.DefaultBaseURL, Credentials: reg.Simulator(sim.Options{}).Credentials})
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 // settings are the run's settings for the Summary sheet; never secrets.

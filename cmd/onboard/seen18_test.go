@@ -110,3 +110,55 @@ func TestVendorRefusedRowNamesItsFields(t *testing.T) {
 	assert.Equal(t, "VENDOR_REJECTED", column(rows, "error_code")[0])
 	assert.Equal(t, "email, companyName, companyLocationName", column(rows, "field")[0])
 }
+
+// Mistakes found from the flags alone are refused before the roster is
+// read or a simulator started, in one line of onboard's words (issue 18).
+func TestChecksBeforeTheSimulatorStarts(t *testing.T) {
+	dir := t.TempDir()
+	roster := write(t, "r.csv", smartappGood)
+	out := filepath.Join(dir, "r.csv")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-p", "bksb", "--simulate", "--update", "-o", out, roster},
+			"onboard: --update: bksb documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)\n"},
+		{[]string{"run", "-p", "smartapp", "--simulate", "--update", "--no-state", "-o", out, roster},
+			"onboard: --update needs the state store (it alone knows what was sent before); drop --no-state\n"},
+		{[]string{"run", "-p", "smartapp", "--simulate", "--state", filepath.Join(dir, "nosuch", "s.db"), "-o", out, roster},
+			"onboard: --state " + filepath.Join(dir, "nosuch", "s.db") + ": the folder " + filepath.Join(dir, "nosuch") +
+				" does not exist; create it (mkdir -p " + filepath.Join(dir, "nosuch") + ") or write somewhere else\n"},
+		{[]string{"run", "-p", "smartapp", "--simulate", "-o", out, filepath.Join(dir, "nosuch.csv")},
+			"onboard: " + filepath.Join(dir, "nosuch.csv") + ": no such file (check the path and the current folder)\n"},
+		{[]string{"validate", "-p", "smartapp", "-m", filepath.Join(dir, "nosuch.yaml"), roster},
+			"onboard: mapping file: " + filepath.Join(dir, "nosuch.yaml") + ": no such file (check the path and the current folder)\n"},
+		{[]string{"run", "-p", "smartapp", "--base-url", "127.0.0.1:8080", "-o", out, roster},
+			"onboard: --base-url \"127.0.0.1:8080\": no scheme; write https://127.0.0.1:8080\n"},
+	} {
+		code, stdout, stderr := onboard(t, tc.args...)
+		assert.Equal(t, 2, code, tc.args)
+		assert.Equal(t, tc.want, stderr, tc.args)
+		assert.Empty(t, stdout)
+		assert.NoFileExists(t, out)
+	}
+}
+
+// --simulate without a state store is a fresh vendor every run and keeps
+// no file; a simulated vendor's file onboard did not write is one line.
+func TestSimulatedVendorFile(t *testing.T) {
+	dir := t.TempDir()
+	roster := write(t, "r.csv", smartappGood)
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--no-state", "-o", filepath.Join(dir, "r.csv"), roster)
+	require.Equal(t, 0, code, stderr)
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, ents, 1, "the results alone: %v", ents)
+
+	state := filepath.Join(dir, "s.db")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "s.simulated-smartapp.gob"), []byte("junk"), 0o600))
+	code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--state", state, "-o", filepath.Join(dir, "r.csv"), roster)
+	assert.Equal(t, 2, code)
+	assert.Equal(t, 1, strings.Count(stderr, "\n"), stderr)
+	assert.Contains(t, stderr, "simulated vendor "+filepath.Join(dir, "s.simulated-smartapp.gob")+": not a file onboard wrote")
+	assert.Contains(t, stderr, "delete it to start the simulated vendor afresh")
+}
