@@ -40,3 +40,17 @@ func TestFixFileAndTemplateDocProps(t *testing.T) {
 	require.NoError(t, WriteTemplate(tpl, testSchema()))
 	assertOnboardProps(t, tpl)
 }
+
+// The fix XLSX writes a cell as a number only when it reads back as the
+// same text, and as a date only in the reader's ISO forms.
+func TestFixCellTypes(t *testing.T) {
+	for s, want := range map[string]bool{"1001": true, "52000.5": true, "-3": true, "0": true, "0.25": true,
+		"0042": false, "1.50": false, "+44": false, "1e5": false, "12345678901234567": false, "": false, "1,000": false, ".5": false} {
+		_, ok := plainNumber(s)
+		assert.Equal(t, want, ok, s)
+	}
+	for s, want := range map[string]bool{"2024-09-02": true, "2024-09-02 10:30": true, "2024-13-02": false, "02/09/2024": false, "2024-09-02T10:30": false} {
+		_, _, ok := isoDate(s)
+		assert.Equal(t, want, ok, s)
+	}
+}

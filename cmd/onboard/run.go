@@ -677,7 +677,7 @@ func fixFileOptions(src *input) reports.FailedOutOptions {
 		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
 	}
 	if s, ok := src.reader.(interface{ Sheet() string }); ok {
-		opts.Sheet = s.Sheet()
+		opts.Sheet, opts.KeepTypes = s.Sheet(), true
 	}
 	return opts
 }

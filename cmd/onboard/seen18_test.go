@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/onboard/onboard/providers/sim"
 )
@@ -161,4 +163,55 @@ func TestSimulatedVendorFile(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(stderr, "\n"), stderr)
 	assert.Contains(t, stderr, "simulated vendor "+filepath.Join(dir, "s.simulated-smartapp.gob")+": not a file onboard wrote")
 	assert.Contains(t, stderr, "delete it to start the simulated vendor afresh")
+}
+
+// The XLSX fix file keeps the input's numbers and dates as numbers and
+// dates (issue 18: they became text), and reads back as the input did.
+func TestFixXLSXKeepsNumbersAndDates(t *testing.T) {
+	dir := t.TempDir()
+	roster := filepath.Join(dir, "r.xlsx")
+	x := excelize.NewFile()
+	dateStyle, err := x.NewStyle(&excelize.Style{NumFmt: 14})
+	require.NoError(t, err)
+	rows := [][]any{
+		{"First Name", "Last Name", "E-mail", "Company", "Location", "Employee Number", "Salary", "Start Date", "Code"},
+		{"Sam", "Okafor", "sokafor@globex", "smartapp.com", "headquarters", 1001, 52000.5, time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC), "0042"},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		require.NoError(t, x.SetSheetRow("Sheet1", cell, &r))
+	}
+	require.NoError(t, x.SetCellStyle("Sheet1", "H2", "H2", dateStyle))
+	require.NoError(t, x.SaveAs(roster))
+	require.NoError(t, x.Close())
+
+	_, url := simulator(t, "smartapp", sim.Options{})
+	fix := filepath.Join(dir, "fix.xlsx")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--no-state",
+		"-o", filepath.Join(dir, "results.csv"), "--failed-out", fix, roster)
+	require.Equal(t, 1, code, stderr)
+
+	f, err := excelize.OpenFile(fix)
+	require.NoError(t, err)
+	defer f.Close()
+	for cell, want := range map[string]excelize.CellType{"F2": excelize.CellTypeUnset, "G2": excelize.CellTypeUnset, "I2": excelize.CellTypeSharedString} {
+		got, err := f.GetCellType("Sheet1", cell)
+		require.NoError(t, err)
+		if want == excelize.CellTypeUnset {
+			assert.Contains(t, []excelize.CellType{excelize.CellTypeUnset, excelize.CellTypeNumber}, got, "%s is a number", cell)
+		} else {
+			assert.NotContains(t, []excelize.CellType{excelize.CellTypeUnset, excelize.CellTypeNumber}, got, "%s stays text", cell)
+		}
+	}
+	raw, err := f.GetCellValue("Sheet1", "H2", excelize.Options{RawCellValue: true})
+	require.NoError(t, err)
+	assert.Equal(t, "45537", raw, "the date is a date serial, not text")
+
+	report := filepath.Join(dir, "report.csv")
+	for _, in := range []string{roster, fix} {
+		code, _, stderr = onboard(t, "validate", "-q", "-p", "smartapp", "-o", report, in)
+		require.Equal(t, 1, code, stderr)
+		got := readCSV(t, report)
+		assert.Equal(t, []string{"1001", "52000.5", "2024-09-02", "0042"}, got[1][10:14], "%s reads back as the input did", in)
+	}
 }
