@@ -206,9 +206,9 @@ func simulatorFile(stateFile, provider string) string {
 
 // startSimulator starts reg's simulator on loopback. With file it is the
 // same simulated vendor as last time: its people are loaded from file
-// when it exists, and saved back to it (0600, whole or not at all) when
-// stop is called.
-func startSimulator(stderr io.Writer, reg *providers.Registration, file string) (cfg providers.Config, from credSources, stop func(), err error) {
+// when it exists, and with save they are saved back to it (0600, whole or
+// not at all) when stop is called.
+func startSimulator(stderr io.Writer, reg *providers.Registration, file string, save bool) (cfg providers.Config, from credSources, stop func(), err error) {
 	s := reg.Simulator(sim.Options{})
 	kept := ""
 	if file != "" {
@@ -230,7 +230,7 @@ func startSimulator(stderr io.Writer, reg *providers.Registration, file string) 
 		from[k] = "the simulator"
 	}
 	stop = srv.Close
-	if file != "" {
+	if file != "" && save {
 		stop = func() {
 			srv.Close()
 			if err := outfile.WriteTo(file, s.Store.Save); err != nil {
@@ -250,7 +250,7 @@ func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offli
 	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
 	switch {
 	case simulate:
-		cfg, from, stop, err = startSimulator(stderr, reg, "")
+		cfg, from, stop, err = startSimulator(stderr, reg, "", false)
 		return cfg, from, stop, err
 	case !offline:
 		if cfg.Credentials, from, err = loadCredentials(config, reg.Credentials, stderr); err != nil {

@@ -82,8 +82,8 @@ func TestReadmeDayTwoWalk(t *testing.T) {
 			t.Fatalf("a line the walk does not know: %q", l)
 		}
 	}
-	require.Len(t, runs, 5, "four runs and the fix between them: %q", lines)
-	require.Nil(t, runs[3], "the fix comes before the fix file's run")
+	require.Len(t, runs, 6, "four runs, a plan, and the fix before the last run: %q", lines)
+	require.Nil(t, runs[4], "the fix comes before the fix file's run")
 
 	// 1. Day one.
 	code, _, stderr := onboard(t, runs[0]...)
@@ -95,8 +95,22 @@ func TestReadmeDayTwoWalk(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the simulated vendor's people are personal data")
 
-	// 2. Day two: the same simulated vendor, so the known are skipped.
-	code, _, stderr = onboard(t, runs[1]...)
+	// 2. plan: what day two's file would do, against the same vendor;
+	// it writes nothing, the simulated vendor's file included.
+	kept, err := os.ReadFile("day-two/state.simulated-smartapp.gob")
+	require.NoError(t, err)
+	require.Equal(t, "plan", runs[1][0])
+	code, stdout, stderr := onboard(t, runs[1]...)
+	assert.Equal(t, 1, code, stderr)
+	for _, l := range []string{"create             2", "already_onboarded  4", "changed            1", "invalid            4"} {
+		assert.Contains(t, stdout, "  "+l+"\n")
+	}
+	after, err := os.ReadFile("day-two/state.simulated-smartapp.gob")
+	require.NoError(t, err)
+	assert.Equal(t, kept, after, "plan writes nothing")
+
+	// 3. Day two: the same simulated vendor, so the known are skipped.
+	code, _, stderr = onboard(t, runs[2]...)
 	assert.Equal(t, 1, code, stderr)
 	assert.Contains(t, stderr, "with the 6 people kept in day-two/state.simulated-smartapp.gob")
 	rows := readCSV(t, "day-two/results-2.csv")
@@ -108,8 +122,8 @@ func TestReadmeDayTwoWalk(t *testing.T) {
 	require.Len(t, missing, 2, "%v", missing)
 	assert.Equal(t, "email:nkim@smartapp.com", missing[1][0])
 
-	// 3. --update sends Maria's new phone to the vendor that has her.
-	code, _, stderr = onboard(t, runs[2]...)
+	// 4. --update sends Maria's new phone to the vendor that has her.
+	code, _, stderr = onboard(t, runs[3]...)
 	assert.Equal(t, 1, code, stderr)
 	rows = readCSV(t, "day-two/results-3.csv")
 	maria := rowOf(t, rows, "mgonzalez@smartapp.com")
@@ -136,8 +150,8 @@ func TestReadmeDayTwoWalk(t *testing.T) {
 	require.NotEqual(t, string(fix), fixed)
 	require.NoError(t, os.WriteFile("day-two/fix.csv", []byte(fixed), 0o600))
 
-	// 4. The fix file run back.
-	code, _, stderr = onboard(t, runs[4]...)
+	// 5. The fix file run back.
+	code, _, stderr = onboard(t, runs[5]...)
 	assert.Equal(t, 1, code, stderr)
 	rows = readCSV(t, "day-two/results-4.csv")
 	assert.Equal(t, "created", rowOf(t, rows, "lfischer@globex.example")["status"])

@@ -88,7 +88,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
-	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
+	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed); with a state store it keeps its people beside the state file, so a re-run is day two")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
@@ -227,7 +227,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	)
 	if f.simulate && !f.noState {
 		// The same simulated vendor run after run, as a real one is.
-		cfg, from, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID))
+		cfg, from, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID), true)
 	} else {
 		cfg, from, stop, err = vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
 	}
