@@ -159,7 +159,11 @@ func TestCheckBaseURL(t *testing.T) {
 		{"https://", false, "no host"},
 		{"https:///path", false, "no host"},
 		{"https://user:pw@api.vendor.com", false, "user name or password"},
-		{"https://exa mple.com", false, "invalid"},
+		{"https://exa mple.com", false, "is not a URL: write it as https://HOST"},
+		// Go's words ("first path segment in URL cannot contain colon")
+		// become onboard's.
+		{"127.0.0.1:8080", false, `"127.0.0.1:8080": no scheme; write https://127.0.0.1:8080`},
+		{"http://a:b:c", false, "is not a URL: write it as https://HOST, https://HOST:PORT"},
 	}
 	for _, tt := range tests {
 		err := CheckBaseURL(tt.in, tt.insecure)
@@ -170,6 +174,7 @@ func TestCheckBaseURL(t *testing.T) {
 		if assert.Error(t, err, tt.in) {
 			assert.Contains(t, err.Error(), tt.err, tt.in)
 			assert.NotContains(t, err.Error(), ":pw@", "no password echoed")
+			assert.NotContains(t, err.Error(), "first path segment", tt.in)
 		}
 	}
 }

@@ -94,7 +94,12 @@ func Guard(hc *http.Client) *http.Client {
 func CheckBaseURL(raw string, insecureHTTP bool) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return fmt.Errorf("--base-url %q: %w", raw, unwrapURLError(err))
+		// Go's own words ("first path segment in URL cannot contain
+		// colon") say what the parser saw, not what to type.
+		if !strings.Contains(raw, "://") {
+			return fmt.Errorf("--base-url %q: no scheme; write https://%s", raw, strings.TrimPrefix(strings.TrimSpace(raw), "//"))
+		}
+		return fmt.Errorf("--base-url %q is not a URL: write it as https://HOST, https://HOST:PORT or https://HOST/PATH", raw)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -125,14 +130,6 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 var (

@@ -44,6 +44,10 @@ type FailedOutOptions struct {
 	// Enums gives, per roster column, the values the vendor accepts: a
 	// drop-down in XLSX.
 	Enums map[int][]string
+	// KeepTypes, for an XLSX input, writes an XLSX fix file's numbers and
+	// dates as numbers and dates, as the input had them (its reader gives
+	// them as plain decimals and ISO dates), not as text.
+	KeepTypes bool
 }
 
 // FailedOut is the fix file: only the rows still to do (invalid, failed,

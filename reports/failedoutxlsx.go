@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -43,6 +44,24 @@ func (fo *FailedOut) writeXLSX() error {
 	if err != nil {
 		return err
 	}
+	// Dates as the reader gives them (ISO), shown so in every locale.
+	dateFmt, dateTimeFmt := "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+	dateStyle := map[bool]map[bool]int{}
+	for _, timed := range []bool{false, true} {
+		dateStyle[timed] = map[bool]int{}
+		for _, marked := range []bool{false, true} {
+			st := &excelize.Style{CustomNumFmt: &dateFmt}
+			if timed {
+				st.CustomNumFmt = &dateTimeFmt
+			}
+			if marked {
+				st.Fill = fillStyle(toneFills[toneBad]).Fill
+			}
+			if dateStyle[timed][marked], err = f.NewStyle(st); err != nil {
+				return err
+			}
+		}
+	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -67,12 +86,21 @@ func (fo *FailedOut) writeXLSX() error {
 		line++
 		for i, c := range cells {
 			var v any = c
+			_, marked := marks[i]
 			if i == fo.rowCol {
 				if n, err := strconv.Atoi(c); err == nil {
 					v = n
 				}
+			} else if fo.opts.KeepTypes && i < fo.width {
+				if n, ok := plainNumber(c); ok {
+					v = n
+				} else if t, timed, ok := isoDate(c); ok {
+					v = excelize.Cell{StyleID: dateStyle[timed][marked], Value: t}
+					row[i] = v
+					continue
+				}
 			}
-			if _, ok := marks[i]; ok || i == fo.errCol {
+			if marked || i == fo.errCol {
 				v = excelize.Cell{StyleID: bad, Value: v}
 			}
 			row[i] = v
@@ -112,7 +140,52 @@ func (fo *FailedOut) writeXLSX() error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
+	// Without it excelize's defaults say author "xuri", created 2006.
+	if err := setProperties(f, "onboard fix file"); err != nil {
+		return err
+	}
 	return f.Write(fo.file)
+}
+
+// plainNumber is s as a number when writing it as one reads back as s:
+// a plain decimal of at most 15 significant digits without a leading zero
+// ("0042" and "1.50" stay text, as a spreadsheet would change them).
+func plainNumber(s string) (float64, bool) {
+	if s == "" || len(s) > 17 || s[0] == '+' || s[0] == '.' {
+		return 0, false
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-' || r == '.':
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || strconv.FormatFloat(n, 'f', -1, 64) != s {
+		return 0, false
+	}
+	return n, true
+}
+
+// isoDate is s as a date (timed: with a time of day) when it is in the
+// form the XLSX reader gives a date cell: 2024-09-02 or 2024-09-02 10:30.
+func isoDate(s string) (t time.Time, timed, ok bool) {
+	if len(s) != len("2006-01-02") && len(s) != len("2006-01-02 15:04") {
+		return t, false, false
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, layout != "2006-01-02", true
+		}
+	}
+	return t, false, false
 }
 
 // dropDowns adds the enum columns' lists over the data rows, as warnings:

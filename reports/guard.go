@@ -57,20 +57,27 @@ func normalizeHeader(h string) string {
 type masker struct {
 	width  int
 	secret []bool // by column
+	// stale is the roster's own onboard_error column (a fix file run
+	// again), -1 for none: an earlier run's reason, which this output's
+	// own columns replace, so it is shown empty.
+	stale int
 }
 
 func newMasker(header []string) masker {
-	m := masker{width: len(header), secret: make([]bool, len(header))}
+	m := masker{width: len(header), secret: make([]bool, len(header)), stale: -1}
 	for i, h := range header {
 		m.secret[i] = schema.SecretHeader(h)
+		if m.stale < 0 && strings.EqualFold(strings.TrimSpace(h), schema.OwnErrorColumn) {
+			m.stale = i
+		}
 	}
 	return m
 }
 
 // cell is column i of a row as every output shows it: "" past the row's
-// end, Masked for a non-empty secret.
+// end or in the stale onboard_error column, Masked for a non-empty secret.
 func (m masker) cell(in []string, i int) string {
-	if i >= len(in) {
+	if i >= len(in) || i == m.stale {
 		return ""
 	}
 	if m.secret[i] && in[i] != "" {

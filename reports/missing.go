@@ -106,7 +106,7 @@ func (r *resultsCSV) WriteMissing(list func(fn func(batch.MissingPerson) error) 
 	}
 	m := &missingCSV{path: MissingPath(r.path)}
 	var err error
-	if m.out, m.w, err = createCSV(m.path, ','); err != nil {
+	if m.out, m.w, err = createCSV(m.path, r.comma); err != nil {
 		return err
 	}
 	r.missing = m

@@ -93,6 +93,9 @@ func (r *resultRecord) appendCells(dst []string) []string {
 // ResultsOptions tune the results sheet.
 type ResultsOptions struct {
 	NoBOM bool // CSV: no UTF-8 BOM, for tools that choke on one
+	// Delimiter is the CSV's (0: ','): the input's, so a spreadsheet set
+	// for ';' (continental Excel) opens the results in columns too.
+	Delimiter rune
 }
 
 // NewResults returns the run's results sheet written to path: XLSX or CSV
@@ -116,7 +119,7 @@ func NewResults(path string, header []string, opts ...ResultsOptions) (batch.Sin
 		opt = opts[0]
 	}
 	if f == csvFormat {
-		return newResultsCSV(path, header, !opt.NoBOM)
+		return newResultsCSV(path, header, !opt.NoBOM, opt.Delimiter)
 	}
 	l := xlsxLayout{
 		sheet:      "Results",

@@ -21,12 +21,16 @@ type resultsCSV struct {
 	mask   masker
 	closed bool
 	bom    bool
+	comma  rune // the missing list's too
 	// missing is the -missing.csv, once WriteMissing opened it.
 	missing *missingCSV
 }
 
-func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) {
-	out, w, err := createCSV(path, ',')
+func newResultsCSV(path string, header []string, bom bool, comma rune) (*resultsCSV, error) {
+	if comma == 0 {
+		comma = ','
+	}
+	out, w, err := createCSV(path, comma)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +39,7 @@ func newResultsCSV(path string, header []string, bom bool) (*resultsCSV, error) 
 			return nil, err
 		}
 	}
-	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header), bom: bom}
+	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header), bom: bom, comma: comma}
 	r.j.extra = append(r.j.extra, header...)
 	guardAll(r.j.extra)
 	// An empty slice gives the header line alone.

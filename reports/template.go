@@ -62,6 +62,9 @@ func WriteTemplate(path string, s *schema.Schema, opts ...TemplateOptions) error
 	if err := buildTemplate(x, s, fields, opt); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err := setProperties(x, "onboard template for "+s.Provider); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err := x.Write(out); err != nil {
 		return wrapPath(path, err)
 	}

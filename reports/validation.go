@@ -19,6 +19,8 @@ type ValidationOptions struct {
 	FieldColumns map[string][]int
 	// NoBOM leaves the UTF-8 BOM out of a CSV report.
 	NoBOM bool
+	// Delimiter is a CSV report's (0: ','): the input's.
+	Delimiter rune
 }
 
 // NewValidation returns the validate report written to path: XLSX or CSV
@@ -52,7 +54,11 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 		bom:        !opt.NoBOM,
 		freezeCols: 2, title: "onboard validation report",
 	}
-	t, err := openTable(path, f, l, ',', true)
+	comma := opt.Delimiter
+	if comma == 0 {
+		comma = ','
+	}
+	t, err := openTable(path, f, l, comma, true)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -31,7 +32,8 @@ type Mapper struct {
 	s          *Schema
 	header     []string
 	sources    []source
-	extra      []int // columns collected into s.Extra
+	extra      []int // columns collected into s.Extra (the mapping file's metadata:)
+	unsent     []int // columns no field takes and metadata: does not list
 	extraCol   int   // the Extra field's own column, -1 if none
 	secret     []bool
 	anySecret  bool
@@ -82,6 +84,14 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	for h, into := range m.Split {
 		splits[NormalizeHeader(h)] = into
 	}
+	meta := map[string]bool{} // normalized header → sent in s.Extra
+	for _, h := range m.Metadata {
+		meta[NormalizeHeader(h)] = true
+	}
+	if len(meta) > 0 && s.Extra == "" {
+		return nil, fmt.Errorf("%smetadata: %s has no free-form field to send columns in: map each column to a field (columns:) or list it under ignore:",
+			m.where("metadata"), s.Provider)
+	}
 	byName := map[string]string{} // normalized name or alias → field
 	for i := range s.Fields {
 		f := &s.Fields[i]
@@ -123,6 +133,12 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 				splitOf[f] = [2]int{col, part + 1}
 				mp.fieldCols[f] = append(mp.fieldCols[f], col)
 			}
+		case meta[n]:
+			if mp.secret[col] {
+				return nil, fmt.Errorf("%smetadata: column %q holds a secret, and %s is free-form where anyone can read it: take it out of metadata:",
+					m.where("metadata."+h), h, s.Extra)
+			}
+			mp.extra = append(mp.extra, col)
 		case byName[n] != "":
 			if byName[n] == s.Extra {
 				mp.extraCol = col
@@ -139,9 +155,13 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 			// the mask means a password was meant to be typed.
 			unsentSecret = append(unsentSecret, col)
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q holds a secret and no %s field takes it: it is not sent (not put into %s)", h, s.Provider, s.Extra))
-		case s.Extra != "":
-			mp.extra = append(mp.extra, col)
 		case col == mp.identity: // read for the state store, not sent
+		case s.Extra != "":
+			// Only the columns the mapping file lists under metadata: go
+			// into the free-form field: an HR export's salary or date of
+			// birth is never sent because nobody mapped it. One notice
+			// (see UnsentColumns) names them all and how to send one.
+			mp.unsent = append(mp.unsent, col)
 		default:
 			mp.warnings = append(mp.warnings, fmt.Sprintf("column %q is not mapped to any %s field; it is ignored", h, s.Provider))
 		}
@@ -166,6 +186,11 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	for _, h := range m.Ignore {
 		if !seen[NormalizeHeader(h)] {
 			mp.warnings = append(mp.warnings, fmt.Sprintf("%signore: the file has no column %q%s", m.where("ignore."+h), h, hint(h, header)))
+		}
+	}
+	for _, h := range m.Metadata {
+		if !seen[NormalizeHeader(h)] {
+			mp.warnings = append(mp.warnings, fmt.Sprintf("%smetadata: the file has no column %q%s", m.where("metadata."+h), h, hint(h, header)))
 		}
 	}
 
@@ -214,11 +239,11 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 	}
 	switch {
 	case len(missing) == 1:
-		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s)",
-			s.Provider, missing[0], expectedHeaders(s, missing[0]))
+		return nil, fmt.Errorf("required %s field %s has no column in the file and no default in the mapping file (expected a header such as %s; the file's columns: %s)",
+			s.Provider, missing[0], expectedHeaders(s, missing[0]), columnList(header))
 	case len(missing) > 1:
-		return nil, fmt.Errorf("required %s fields %s have no column in the file and no default in the mapping file (expected a header such as %s for %s)",
-			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]), missing[0])
+		return nil, fmt.Errorf("required %s fields %s have no column in the file and no default in the mapping file (expected a header such as %s for %s; the file's columns: %s)",
+			s.Provider, strings.Join(missing, ", "), expectedHeaders(s, missing[0]), missing[0], columnList(header))
 	}
 	sent := map[int]bool{}
 	for _, src := range mp.sources {
@@ -239,6 +264,27 @@ func NewMapper(s *Schema, header []string, m *Mapping) (*Mapper, error) {
 		}
 	}
 	return mp, nil
+}
+
+// columnList names a header's columns for a message, quoted (an export's
+// headers hold commas and brackets), the first 30 of a wide one.
+func columnList(header []string) string {
+	const most = 30
+	var b strings.Builder
+	for i, h := range header {
+		if i == most {
+			fmt.Fprintf(&b, " and %d more", len(header)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(h))
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
 }
 
 func expectedHeaders(s *Schema, field string) string {
@@ -348,10 +394,18 @@ func (m *Mapper) Identity(cells []string) string {
 }
 
 // ExtraColumns returns the roster columns that go into the schema's Extra
-// field (smartapp's metadata) because they match no field, in file order.
-func (m *Mapper) ExtraColumns() []string {
-	out := make([]string, len(m.extra))
-	for i, c := range m.extra {
+// field (smartapp's metadata) because the mapping file lists them under
+// metadata:, in file order.
+func (m *Mapper) ExtraColumns() []string { return m.headers(m.extra) }
+
+// UnsentColumns returns, for a schema with an Extra field, the roster
+// columns that are not sent: no field takes them and metadata: does not
+// list them (secret columns aside), in file order.
+func (m *Mapper) UnsentColumns() []string { return m.headers(m.unsent) }
+
+func (m *Mapper) headers(cols []int) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
 		out[i] = m.header[c]
 	}
 	return out
@@ -492,6 +546,9 @@ func (m *Mapper) MapInto(rec Record, cells []string) []FieldError {
 func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked []int) {
 	cells = m.unguard(cells)
 	errs = m.checkCellLengths(cells, nil)
+	if len(cells) > 0 && isExampleRow(cells[0]) {
+		errs = append(errs, m.exampleError(cells[0]))
+	}
 	for _, c := range m.maskCols {
 		if c < len(cells) && strings.TrimSpace(cells[c]) == Mask {
 			masked = append(masked, c)
@@ -499,6 +556,33 @@ func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked 
 		}
 	}
 	return cells, errs, masked
+}
+
+// isExampleRow reports a first cell such as "Example: Chris Green": an
+// export template's sample row (Microsoft Entra's bulk-create file has
+// one under its header), which is no person to onboard.
+func isExampleRow(first string) bool {
+	const p = "example:"
+	first = strings.TrimSpace(first)
+	return len(first) >= len(p) && strings.EqualFold(first[:len(p)], p)
+}
+
+// exampleError refuses an export template's example row, on the field its
+// first column feeds.
+func (m *Mapper) exampleError(first string) FieldError {
+	shown := strings.TrimSpace(first)
+	if m.secret[0] {
+		shown = Mask
+	}
+	fe := FieldError{Code: InvalidValue, Message: fmt.Sprintf(
+		"this is the export's example row (%q), not a person: delete the row", shown)}
+	for _, src := range m.sources {
+		if src.col == 0 {
+			fe.Field = src.field.Name
+			break
+		}
+	}
+	return fe
 }
 
 // maskError refuses the mask in secret column c: it is what onboard writes

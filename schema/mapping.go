@@ -3,14 +3,17 @@ package schema
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,8 +35,12 @@ type Mapping struct {
 	Required   []string                     `yaml:"required"`   // fields the account makes mandatory
 	Lookups    map[string]string            `yaml:"lookups"`    // vendor field → CSV file with name,id columns
 	DateFormat string                       `yaml:"date_format"`
-	Ignore     []string                     `yaml:"ignore"`     // roster columns not to warn about
-	HeaderRow  int                          `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
+	Ignore     []string                     `yaml:"ignore"` // roster columns not to warn about
+	// Metadata lists the roster columns sent in the vendor's free-form
+	// field (smartapp's metadata), as strings under their headers. Only
+	// these: a column no field takes is never sent because it exists.
+	Metadata  []string `yaml:"metadata"`
+	HeaderRow int      `yaml:"header_row"` // the header's row as a spreadsheet numbers it; 0: detect
 	// Identity names the roster column that identifies a person across
 	// days (an employee ID), whatever their vendor key (email) becomes.
 	Identity string `yaml:"identity"`
@@ -93,6 +100,12 @@ func LoadMapping(path string) (*Mapping, error) {
 			}
 		}
 	}
+	if err := checkDateFormat(m); err != nil {
+		return nil, err
+	}
+	if err := checkOverlaps(m); err != nil {
+		return nil, err
+	}
 	if m.HeaderRow < 0 {
 		return nil, fmt.Errorf("%sheader_row: %d is not a row number (rows start at 1; leave it out to detect the header)", m.where("header_row"), m.HeaderRow)
 	}
@@ -132,6 +145,13 @@ const (
 func readCapped(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		// Not Go's "open PATH: no such file or directory".
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s: no such file (check the path and the current folder)", path)
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("%s: not readable by this user (permission denied)", path)
+		}
 		return nil, err
 	}
 	defer f.Close()
@@ -166,8 +186,22 @@ func decodeMapping(b []byte, m *Mapping) error {
 		m.lines = map[string]int{}
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return fmt.Errorf("%s (is it YAML? see the README's mapping file)", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	// yaml.Unmarshal reads the first document and drops the rest: a
+	// second one (after ---) would be a mapping that silently does nothing.
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		line := next.Line
+		if len(next.Content) > 0 {
+			line = next.Content[0].Line
+		}
+		if err != nil {
+			return fmt.Errorf("%s (is it YAML? see the README's mapping file)", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return fmt.Errorf("line %d: a second YAML document (after ---): a mapping file is one document, so put its keys into the first", line)
 	}
 	if len(doc.Content) == 0 {
 		return nil // an empty file maps nothing
@@ -418,6 +452,55 @@ func HeaderMatcher(s *Schema, m *Mapping) func(header string) bool {
 		for h := range m.Split {
 			known[NormalizeHeader(h)] = true
 		}
+		for _, h := range m.Metadata {
+			known[NormalizeHeader(h)] = true
+		}
 	}
 	return func(header string) bool { return known[NormalizeHeader(header)] }
+}
+
+// checkDateFormat refuses a date_format that does not name a day, a month
+// and a year: "not a layout" would otherwise fail every date cell.
+func checkDateFormat(m *Mapping) error {
+	if m.DateFormat == "" {
+		return nil
+	}
+	layout := goLayout(m.DateFormat)
+	want := time.Date(2034, time.November, 25, 0, 0, 0, 0, time.UTC)
+	got, err := time.Parse(layout, want.Format(layout))
+	if err != nil || got.Year() != want.Year() || got.Month() != want.Month() || got.Day() != want.Day() {
+		return fmt.Errorf("%sdate_format: %q does not name a day, a month and a year: write it as DD/MM/YYYY (DD MM MMM YYYY YY) or as a Go layout such as 02/01/2006",
+			m.where("date_format"), m.DateFormat)
+	}
+	return nil
+}
+
+// checkOverlaps refuses a roster column named in two of columns:, split:,
+// ignore: and metadata:: one of the two would silently lose.
+func checkOverlaps(m *Mapping) error {
+	first := map[string]string{} // normalized header → "section.header"
+	check := func(section, h string) error {
+		n := NormalizeHeader(h)
+		if prev, ok := first[n]; ok {
+			psec, ph, _ := strings.Cut(prev, ".")
+			if psec == section {
+				return nil // the same section twice is yaml's duplicate check's
+			}
+			return fmt.Errorf("%s%s: column %q is also under %s: (as %q): keep it in one of the two",
+				m.where(section+"."+h), section, h, psec, ph)
+		}
+		first[n] = section + "." + h
+		return nil
+	}
+	for _, section := range []struct {
+		name    string
+		headers []string
+	}{{"columns", keys(m.Columns)}, {"split", keys(m.Split)}, {"metadata", m.Metadata}, {"ignore", m.Ignore}} {
+		for _, h := range section.headers {
+			if err := check(section.name, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

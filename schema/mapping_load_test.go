@@ -37,6 +37,14 @@ func TestMappingMistakesGolden(t *testing.T) {
 		{"columns column", "columns:\n  Staff Email: email\n  Teams: department\nsplit:\n  Full Name: [firstName, lastName]\n"},
 		{"header row", "header_row: -1\n"},
 		{"empty", ""},
+		{"date format not a layout", "date_format: \"not a layout\"\n"},
+		{"date format without a year", "date_format: DD/MM\n"},
+		{"date format ok", "columns:\n  Staff Email: email\nsplit:\n  Full Name: [firstName, lastName]\nignore: [Team, Notes]\ndate_format: DD.MM.YYYY\n"},
+		{"second document", "columns:\n  Staff Email: email\n---\nsplit:\n  Full Name: [firstName, lastName]\n"},
+		{"ignored and mapped", "columns:\n  Staff Email: email\nsplit:\n  Full Name: [firstName, lastName]\nignore: [Notes, staff_email]\n"},
+		{"ignored and split", "columns:\n  Staff Email: email\nsplit:\n  Full Name: [firstName, lastName]\nignore: [Full Name]\n"},
+		{"metadata and ignored", "columns:\n  Staff Email: email\nsplit:\n  Full Name: [firstName, lastName]\nmetadata: [Team]\nignore: [Team]\n"},
+		{"metadata without a free-form field", "columns:\n  Staff Email: email\nsplit:\n  Full Name: [firstName, lastName]\nmetadata: [Team]\n"},
 	}
 	var b strings.Builder
 	for _, tc := range cases {

@@ -22,6 +22,7 @@ var shapes = map[string]string{
 	"date_format": "one Go date layout, such as 02/01/2006",
 	"ignore":      "a list of roster columns, such as [Notes, Manager]",
 	"header_row":  "a row number, such as 3",
+	"metadata":    "a list of roster columns, such as [Employee ID, Cost Centre]",
 }
 
 // recordLines keeps the line of every entry under key: "columns.E-mail",

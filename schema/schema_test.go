@@ -169,7 +169,7 @@ func TestBindErrors(t *testing.T) {
 		mapping *Mapping
 		want    string
 	}{
-		{"missing required", []string{"firstName", "lastName"}, nil, `required test field email has no column in the file and no default in the mapping file (expected a header such as "email" or "E-mail" or "Email Address")`},
+		{"missing required", []string{"firstName", "lastName"}, nil, `required test field email has no column in the file and no default in the mapping file (expected a header such as "email" or "E-mail" or "Email Address"; the file's columns: "firstName", "lastName")`},
 		{"two columns one field", []string{"firstName", "lastName", "email", "E-mail"}, nil, `columns "email" and "E-mail" both map to field email`},
 		{"unknown field in mapping", []string{"firstName", "lastName", "email"}, &Mapping{Constants: map[string]string{"emial": "x"}}, `constants names "emial", which is not a test field`},
 	}
@@ -260,7 +260,7 @@ func TestMappingFileErrors(t *testing.T) {
 func TestMaskAndExtra(t *testing.T) {
 	s := testSchema()
 	s.Extra = "meta"
-	m, err := NewMapper(s, []string{"firstName", "lastName", "email", "password", "Employee ID", "Old Password"}, nil)
+	m, err := NewMapper(s, []string{"firstName", "lastName", "email", "password", "Employee ID", "Old Password"}, &Mapping{Metadata: []string{"Employee ID"}})
 	require.NoError(t, err)
 	cells := []string{"Ann", "Lee", "a@b.co", "Secret123", "E-7", "hunter2"}
 	assert.Equal(t, []string{"Ann", "Lee", "a@b.co", "********", "E-7", "********"}, m.Mask(cells))

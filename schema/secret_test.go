@@ -86,7 +86,7 @@ func TestOwnColumns(t *testing.T) {
 	s.Extra = "meta"
 	s.Fields = append(s.Fields, Field{Name: "onboard_row", Type: String}) // even if a vendor had such a field
 	header := []string{"firstName", "lastName", "email", "onboard_row", "ONBOARD_error", "Onboarding Date"}
-	m, err := NewMapper(s, header, nil)
+	m, err := NewMapper(s, header, &Mapping{Metadata: []string{"Onboarding Date"}})
 	require.NoError(t, err)
 	assert.Equal(t, []int{3, 4}, m.OwnColumns())
 	rec, errs := m.Map([]string{"Ann", "Lee", "a@b.co", "7", "MISSING_REQUIRED x", "2024-01-01"})

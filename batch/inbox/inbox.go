@@ -26,6 +26,11 @@ const (
 // DoneSuffix marks a file complete at once: NAME.done beside NAME.
 const DoneSuffix = ".done"
 
+// ErrorSuffix names the note beside a file in failed/ (NAME.error.txt):
+// why, and the next step. Moved back into the inbox with its file, it is
+// never taken as a roster.
+const ErrorSuffix = ".error.txt"
+
 // Inbox is an open inbox, locked against a second watcher.
 type Inbox struct {
 	dir  string
@@ -89,7 +94,7 @@ func (b *Inbox) Path(sub, name string) string {
 func Ignored(name string) bool {
 	l := strings.ToLower(name)
 	return strings.HasPrefix(name, ".") || strings.HasSuffix(l, ".tmp") || strings.HasSuffix(l, ".part") ||
-		strings.HasSuffix(l, ".filepart") || strings.HasSuffix(l, DoneSuffix) ||
+		strings.HasSuffix(l, ".filepart") || strings.HasSuffix(l, DoneSuffix) || strings.HasSuffix(l, ErrorSuffix) ||
 		strings.HasSuffix(name, "~") || strings.HasPrefix(name, "~$") // editor backups, Excel lock files
 }
 

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,6 +149,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// OpenError says why a file cannot be opened in onboard's words, without
+// Go's "open PATH:" (the caller names the file once); errors.Is still
+// finds fs.ErrNotExist and fs.ErrPermission.
+func OpenError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return kindf(fs.ErrNotExist, "no such file (check the path and the current folder)")
+	case errors.Is(err, fs.ErrPermission):
+		return kindf(fs.ErrPermission, "not readable by this user (permission denied)")
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // kindError gives a sentinel a more specific message while errors.Is still
 // finds the sentinel.
 type kindError struct {
@@ -178,7 +196,7 @@ func Open(path string, opt Options) (Reader, error) {
 	opt = opt.withDefaults()
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{File: path, Err: err}
+		return nil, &Error{File: path, Err: OpenError(err)}
 	}
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(f, head)

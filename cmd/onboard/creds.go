@@ -2,16 +2,21 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/reports/outfile"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -187,6 +192,64 @@ func readConfig(path string) (map[string]string, []string, error) {
 	return vals, warnings, nil
 }
 
+// simulatedBaseURL is the state store's base URL for a simulated vendor:
+// one scope whatever port today's simulator listens on, so a re-run with
+// the same state store skips the people an earlier one created.
+func simulatedBaseURL(provider string) string { return "simulate://" + provider }
+
+// simulatorFile is where `run --simulate` with a state store keeps the
+// simulated vendor's people: beside the state file, one per provider
+// (onboard-state.db → onboard-state.simulated-smartapp.gob).
+func simulatorFile(stateFile, provider string) string {
+	return strings.TrimSuffix(stateFile, filepath.Ext(stateFile)) + ".simulated-" + provider + ".gob"
+}
+
+// startSimulator starts reg's simulator on loopback. With file it is the
+// same simulated vendor as last time: its people are loaded from file
+// when it exists, and with save they are saved back to it (0600, whole or
+// not at all) when stop is called.
+func startSimulator(stderr io.Writer, reg *providers.Registration, file string, save bool) (cfg providers.Config, from credSources, stop func(), err error) {
+	opt, err := simOptions(stderr, reg, os.Getenv(simModeEnv))
+	if err != nil {
+		return cfg, nil, func() {}, err
+	}
+	s := reg.Simulator(opt)
+	kept := ""
+	if file != "" {
+		switch b, rerr := os.ReadFile(file); {
+		case errors.Is(rerr, fs.ErrNotExist):
+		case rerr != nil:
+			return cfg, nil, func() {}, fmt.Errorf("simulated vendor %s: %w", file, read.OpenError(rerr))
+		default:
+			if err := s.Store.Load(bytes.NewReader(b)); err != nil {
+				return cfg, nil, func() {}, fmt.Errorf("simulated vendor %s: not a file onboard wrote (%v): delete it to start the simulated vendor afresh", file, err)
+			}
+			kept = fmt.Sprintf(" with the %d people kept in %s", s.Store.Len(), file)
+		}
+	}
+	srv := httptest.NewServer(s.Handler)
+	cfg = providers.Config{BaseURL: srv.URL, Credentials: s.Credentials}
+	from = credSources{}
+	for k := range s.Credentials {
+		from[k] = "the simulator"
+	}
+	stop = srv.Close
+	if file != "" && save {
+		stop = func() {
+			srv.Close()
+			if err := outfile.WriteTo(file, s.Store.Save); err != nil {
+				fmt.Fprintf(stderr, "warning: simulated vendor: %v (the next --simulate run starts with the people of the last one saved)\n", err)
+			}
+		}
+	}
+	mode := ""
+	if opt.Mode != "" {
+		mode = " (mode " + opt.Mode + ")"
+	}
+	fmt.Fprintf(stderr, "simulating %s%s at %s%s\n", reg.ID, mode, srv.URL, kept)
+	return cfg, from, stop, nil
+}
+
 // vendorConfig is the vendor's configuration for a command that talks to
 // it: a simulator started on loopback (stop stops it), nothing at all
 // offline, or the credentials from the environment or --config; from says
@@ -195,23 +258,8 @@ func vendorConfig(stderr io.Writer, reg *providers.Registration, simulate, offli
 	cfg, stop = providers.Config{BaseURL: baseURL}, func() {}
 	switch {
 	case simulate:
-		opt, err := simOptions(stderr, reg, os.Getenv(simModeEnv))
-		if err != nil {
-			return cfg, from, stop, err
-		}
-		s := reg.Simulator(opt)
-		srv := httptest.NewServer(s.Handler)
-		cfg.BaseURL, cfg.Credentials, stop = srv.URL, s.Credentials, srv.Close
-		from = credSources{}
-		for k := range s.Credentials {
-			from[k] = "the simulator"
-		}
-		mode := ""
-		if opt.Mode != "" {
-			mode = " (mode " + opt.Mode + ")"
-		}
-		fmt.Fprintf(stderr, "simulating %s%s at %s\n", reg.ID, mode, srv.URL)
-		return cfg, from, stop, nil
+		cfg, from, stop, err = startSimulator(stderr, reg, "", false)
+		return cfg, from, stop, err
 	case !offline:
 		names := reg.Credentials
 		if reg.BaseURLEnv != "" {

@@ -80,6 +80,13 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if rerr := requiredFlagError(cmd); rerr != nil && strings.HasPrefix(err.Error(), "required flag") {
 		err = rerr
 	}
+	if cmd == root && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		// "onboard rnu -p x": cobra parses the flags as root's first and
+		// says "unknown flag -p"; the mistake is the command's name.
+		if aerr := root.Args(root, args[:1]); aerr != nil {
+			err = aerr
+		}
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {

@@ -23,9 +23,10 @@ func TestFixFileRunsAgain(t *testing.T) {
 		"Caleb,Carr,ccarr@smartapp.com,smartapp.com,headquarters,Secret123!,\n"+
 		"Sam,Okafor,sokafor@globex,smartapp.com,headquarters,Hidden#99,-left\n")
 	fix := filepath.Join(dir, "fix.csv")
+	mapping := write(t, "map.yaml", "metadata: [Note]\n")
 	args := func(in string) []string {
 		return []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0", "--state", filepath.Join(dir, "state.db"),
-			"-o", filepath.Join(dir, "results.csv"), "--failed-out", fix, in}
+			"-m", mapping, "-o", filepath.Join(dir, "results.csv"), "--failed-out", fix, in}
 	}
 	code, _, stderr := onboard(t, args(roster)...)
 	require.Equal(t, 1, code, stderr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -178,7 +179,7 @@ func TestValidateSaysWhereTheReportWent(t *testing.T) {
 	code, _, stderr := onboard(t, "validate", "-q", "-p", "smartapp", "-o", report, roster)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "report written to "+report+"\n")
-	assert.Equal(t, 1, strings.Count(stderr, "note: columns \"Cost Centre\", \"Badge\" go into smartapp's metadata (they match no smartapp field)\n"), stderr)
+	assert.Equal(t, 1, strings.Count(stderr, "note: 2 columns are not sent (\"Cost Centre\", \"Badge\"): to send one in smartapp's metadata, list it in the mapping file, e.g. metadata: [Cost Centre]\n"), stderr)
 	assert.NotContains(t, stderr, "warning:")
 	x, err := excelize.OpenFile(report)
 	require.NoError(t, err)
@@ -190,7 +191,7 @@ func TestValidateSaysWhereTheReportWent(t *testing.T) {
 		flat = append(flat, strings.Join(r, "|"))
 	}
 	assert.Contains(t, flat, "Notices")
-	assert.Contains(t, flat, `columns "Cost Centre", "Badge" go into smartapp's metadata (they match no smartapp field)`)
+	assert.Contains(t, flat, `2 columns are not sent ("Cost Centre", "Badge"): to send one in smartapp's metadata, list it in the mapping file, e.g. metadata: [Cost Centre]`)
 
 	for _, args := range [][]string{
 		{"validate", "-p", "smartapp", "-o", "/nonexistent/reports/report.xlsx", roster},
@@ -276,5 +277,58 @@ func TestLayoutFits100Columns(t *testing.T) {
 		for _, line := range strings.Split(out, "\n") {
 			assert.LessOrEqual(t, utf8.RuneCountInString(line), 100, "%s: %q", name, line)
 		}
+	}
+}
+
+// Only the columns metadata: lists reach Smartapp: an HR export's salary,
+// race or date of birth is never sent because nobody mapped it, and the
+// notice says how to send one (issue 18).
+func TestRunSendsOnlyTheMetadataAskedFor(t *testing.T) {
+	hr := "First Name,Last Name,E-mail,Company,Location,Employee ID,Cost Centre,Salary,Race,Marital Status,Date of Birth\n" +
+		"Ann,Lee,alee@smartapp.com,smartapp.com,headquarters,E-7,CC-12,52000,Asian,married,1980-04-01\n"
+	roster := write(t, "hr.csv", hr)
+	for _, tc := range []struct {
+		name, mapping string
+		meta          map[string]any
+		notes         []string
+	}{
+		{"no mapping", "", nil, []string{
+			`note: 6 columns are not sent ("Employee ID", "Cost Centre", "Salary", "Race", "Marital Status", "Date of Birth"): to send one in smartapp's metadata, list it in the mapping file, e.g. metadata: [Employee ID]`}},
+		{"allow-list", "metadata: [Employee ID, Cost Centre]\n", map[string]any{"Employee ID": "E-7", "Cost Centre": "CC-12"}, []string{
+			`note: columns "Employee ID", "Cost Centre" go into smartapp's metadata (listed under metadata: in the mapping file)`,
+			`note: 4 columns are not sent ("Salary", "Race", "Marital Status", "Date of Birth"): to send one in smartapp's metadata, list it in the mapping file, e.g. metadata: [Salary]`}},
+		{"all named", "metadata: [Employee ID]\nignore: [Cost Centre, Salary, Race, Marital Status, Date of Birth]\n", map[string]any{"Employee ID": "E-7"}, []string{
+			`note: column "Employee ID" goes into smartapp's metadata (listed under metadata: in the mapping file)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, url := simulator(t, "smartapp", sim.Options{})
+			args := []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--no-state", "-o", filepath.Join(t.TempDir(), "r.csv")}
+			if tc.mapping != "" {
+				args = append(args, "-m", write(t, "map.yaml", tc.mapping))
+			}
+			code, _, stderr := onboard(t, append(args, roster)...)
+			require.Equal(t, 0, code, stderr)
+			var notes []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(l, "note:") {
+					notes = append(notes, l)
+				}
+			}
+			assert.Equal(t, tc.notes, notes)
+			assert.NotContains(t, stderr, "warning:")
+			users := s.Store.Users()
+			require.Len(t, users, 1)
+			meta, _ := users[0].Fields["metadata"].(map[string]any)
+			if tc.meta == nil {
+				assert.Empty(t, meta)
+			} else {
+				assert.Equal(t, tc.meta, meta)
+			}
+			b, err := json.Marshal(users[0].Fields)
+			require.NoError(t, err)
+			for _, never := range []string{"52000", "Asian", "married", "1980"} {
+				assert.NotContains(t, string(b), never)
+			}
+		})
 	}
 }

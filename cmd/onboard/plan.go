@@ -114,7 +114,17 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	reg := src.reg
 
 	opt := batch.PlanOptions{Submit: f.submit, Update: f.update}
-	cfg, _, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	var (
+		cfg  providers.Config
+		stop func()
+	)
+	if f.simulate && !f.noState {
+		// The simulated vendor the runs with this state store left, read
+		// only: plan writes nothing.
+		cfg, _, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID), false)
+	} else {
+		cfg, _, stop, err = vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	}
 	if err != nil {
 		return fatal(fmt.Errorf("%w (plan --offline needs none)", err))
 	}
@@ -155,7 +165,10 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 			}
 			opt.State = st
 			opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
-			if reg.Tenant != nil {
+			if f.simulate {
+				opt.Scope.BaseURL = simulatedBaseURL(reg.ID) // as run --simulate keeps it
+			}
+			if reg.Tenant != nil && !f.simulate {
 				opt.Scope.Tenant = reg.Tenant(cfg)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/onboard/onboard/batch"
@@ -18,16 +19,24 @@ import (
 
 // plainEvery is how often a plain progress line is written when stderr is not
 // a terminal (cron, CI, log files); redrawEvery how often a terminal line
-// is redrawn.
+// is redrawn at most.
 const (
 	plainEvery  = 5 * time.Second
 	redrawEvery = 100 * time.Millisecond
 )
 
-// progress draws one line that is redrawn in place on a terminal, and a
-// plain line every few seconds elsewhere. update is called from one
-// goroutine. Every figure on the line comes from one Summary snapshot, so
-// "created" never runs ahead of the done count.
+// progress is a progressbar/v3 bar on a terminal and a plain line every
+// few seconds elsewhere. update is called from one goroutine. Every figure
+// comes from one Summary snapshot, so "created" never runs ahead of the
+// done count.
+//
+// On a terminal the bar's own figures (percent, bar, rate, ETA) count the
+// rows sent only: its value is the rows read less those skipped from the
+// state store, its max the estimated total less them, so rows that cost
+// nothing do not make the rate or the ETA lie. The description (label,
+// done/total, counts) gets the columns the figures leave, in the longest
+// wording that fits, and fitWriter cuts any frame at the last column but
+// one, so the line never wraps.
 type progress struct {
 	w     io.Writer
 	label string
@@ -36,9 +45,10 @@ type progress struct {
 	total int64 // estimated rows, -1 when unknown
 	start time.Time
 	last  time.Time
-	drawn bool
 	quiet bool
 	now   func() time.Time
+	bar   *progressbar.ProgressBar // the terminal renderer; nil off a terminal
+	drawn bool
 }
 
 // newProgress starts progress output for input (a path, for an estimate of
@@ -51,8 +61,56 @@ func newProgress(w io.Writer, quiet bool, label, input string) *progress {
 			p.width = cols
 		}
 		p.total = estimateRows(input)
+		p.bar = newBar(w, p.width, p.total)
 	}
 	return p
+}
+
+// barLayout is what the bar shows at a terminal width: the figures that
+// still leave the description some room.
+type barLayout struct {
+	cols      int  // the bar's own width
+	rate, eta bool // rows/s, [elapsed:ETA]
+}
+
+func layoutFor(width int) barLayout {
+	switch {
+	case width >= 120:
+		return barLayout{cols: 20, rate: true, eta: true}
+	case width >= 90:
+		return barLayout{cols: 10, rate: true, eta: true}
+	case width >= 70:
+		return barLayout{cols: 10, eta: true}
+	case width >= 50:
+		return barLayout{cols: 8}
+	}
+	return barLayout{cols: 5}
+}
+
+// newBar is the terminal renderer for width columns and total rows (-1:
+// unknown, a spinner).
+func newBar(w io.Writer, width int, total int64) *progressbar.ProgressBar {
+	l := layoutFor(width)
+	limit := total
+	if limit <= 0 {
+		limit = -1
+	}
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(&fitWriter{w: w, fit: max(width-1, 10)}),
+		progressbar.OptionSetWidth(l.cols),
+		progressbar.OptionThrottle(redrawEvery),
+		progressbar.OptionUseANSICodes(true),
+		progressbar.OptionSetPredictTime(l.eta),
+		progressbar.OptionSetElapsedTime(l.eta),
+		progressbar.OptionSetItsString("rows"),
+		// No ticker goroutine for a spinner: it redraws on updates only,
+		// and nothing draws after finish.
+		progressbar.OptionSetSpinnerChangeInterval(0),
+	}
+	if l.rate {
+		opts = append(opts, progressbar.OptionShowIts())
+	}
+	return progressbar.NewOptions64(limit, opts...)
 }
 
 func (p *progress) update(s *batch.Summary) {
@@ -61,11 +119,18 @@ func (p *progress) update(s *batch.Summary) {
 	}
 	now := p.now()
 	if p.tty {
-		if now.Sub(p.last) < redrawEvery && p.drawn {
-			return
+		if p.bar == nil {
+			p.bar = newBar(p.w, p.width, p.total)
 		}
-		p.last, p.drawn = now, true
-		fmt.Fprint(p.w, "\r"+p.line(s, now)+"\x1b[K")
+		sent := int64(s.RowsRead - s.Skipped)
+		// Describe first: it draws the first frame, which then has it.
+		p.bar.Describe(p.describe(s, p.room()))
+		if p.total > 0 {
+			// Never at max before the end: a finished bar draws no more.
+			p.bar.ChangeMax64(max(p.total-int64(s.Skipped), sent+1, 1))
+		}
+		_ = p.bar.Set64(sent)
+		p.drawn = true
 		return
 	}
 	if now.Sub(p.last) >= plainEvery {
@@ -75,9 +140,95 @@ func (p *progress) update(s *batch.Summary) {
 }
 
 func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Exit()
+	}
 	if p.tty && p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K") // the summary line follows on a clean line
 	}
+}
+
+// room is the columns the description may take: the line's width less the
+// bar's own figures as last drawn (or as the layout says before the first
+// frame), with two to spare for a rate or ETA that grows a digit.
+func (p *progress) room() int {
+	fit := max(p.width-1, 10)
+	figures := 0
+	if r := p.bar.String(); r != "" {
+		figures = width(visible(r)) - width(p.bar.State().Description)
+	} else {
+		// Before the first frame: as the layout draws them.
+		l := layoutFor(p.width)
+		figures = len("100% ") + l.cols + len("|| ")
+		if p.total <= 0 {
+			figures = len("| ") // a spinner, no bar
+		}
+		if l.rate {
+			figures += len("(100 rows/s) ")
+		}
+		switch {
+		case l.eta && p.total > 0:
+			figures += len("[1m40s:1m40s] ")
+		case l.eta:
+			figures += len("[1m40s] ")
+		}
+	}
+	return max(fit-figures-2, 0)
+}
+
+// describe is the bar's description in the longest wording that fits in
+// room columns: the label goes first, then the counts shorten, and what is
+// left is cut.
+func (p *progress) describe(s *batch.Summary, room int) string {
+	done := int64(s.RowsRead)
+	count := fmt.Sprintf("%d rows", done)
+	if p.total > 0 {
+		count = fmt.Sprintf("%d/%d", done, max(p.total, done))
+	}
+	for _, text := range []string{
+		p.label + " " + count + "  " + countsText(s, long),
+		count + "  " + countsText(s, long),
+		count + "  " + countsText(s, brief),
+		count + " " + countsText(s, terse),
+	} {
+		if width(text)+1 <= room {
+			return text + " "
+		}
+	}
+	return strings.TrimRight(cut(count+" "+countsText(s, terse), max(room-1, 0)), " ") + " "
+}
+
+// visible is a rendered frame without its carriage return and escape
+// sequences.
+func visible(frame string) string {
+	frame = strings.TrimPrefix(frame, "\r")
+	if i := strings.Index(frame, "\x1b["); i >= 0 {
+		frame = frame[:i]
+	}
+	return frame
+}
+
+// fitWriter is the bar's writer: each frame ("\r" text, then an escape
+// that clears the rest of the line) is cut at fit columns, so a figure
+// that grew since the description was sized can never wrap the line.
+type fitWriter struct {
+	w   io.Writer
+	fit int
+}
+
+func (f *fitWriter) Write(b []byte) (int, error) {
+	s := string(b)
+	if strings.HasPrefix(s, "\r") {
+		body, tail := s[1:], ""
+		if i := strings.Index(body, "\x1b["); i >= 0 {
+			body, tail = body[:i], body[i:]
+		}
+		s = "\r" + cut(body, f.fit) + tail
+	}
+	if _, err := io.WriteString(f.w, s); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // rate is rows per second over the rows that took work: the rows skipped
@@ -97,47 +248,6 @@ const (
 	brief        // zeros left out
 	terse        // "12 cr 3 sk 1 fail"
 )
-
-// line renders the progress line to fit p.width-1 columns: the bar goes
-// first, then the text shortens, then the label goes, and what is left is
-// cut, never wrapped.
-func (p *progress) line(s *batch.Summary, now time.Time) string {
-	fit := max(p.width-1, 10)
-	done := int64(s.RowsRead)
-	count := fmt.Sprintf("%d rows", done)
-	pct := ""
-	if p.total > 0 {
-		total := max(p.total, done)
-		count = fmt.Sprintf("%d/%d", done, total)
-		pct = fmt.Sprintf(" %3d%%", done*100/total)
-	}
-	r := p.rate(s, now)
-	speed, short := rateText(r), shortRate(r)
-	if p.total > 0 && r > 0 && done < p.total {
-		eta := " ETA " + time.Duration(float64(p.total-done)/r*float64(time.Second)).Round(time.Second).String()
-		speed += eta
-		short += eta
-	}
-	full := p.label + " " + count + "  " + countsText(s, long) + "  " + speed
-	if p.total > 0 {
-		// The bar takes what is left, if at least 12 columns.
-		if room := fit - width(full) - width(pct) - 2; room >= 12 {
-			return full + "  " + bar(room, done, p.total) + pct
-		}
-	}
-	for _, text := range []string{
-		full,
-		count + "  " + countsText(s, long) + "  " + speed,
-		count + "  " + countsText(s, long) + "  " + short,
-		count + "  " + countsText(s, brief) + "  " + short,
-		count + "  " + countsText(s, terse) + "  " + short,
-	} {
-		if width(text) <= fit {
-			return text
-		}
-	}
-	return cut(count+" "+countsText(s, terse), fit)
-}
 
 // countsText is the row counts in a style; validate counts valid and
 // invalid, run its statuses (any other status that occurred after them).
@@ -196,11 +306,6 @@ func terseStatus(st batch.Status) string {
 	return s
 }
 
-// shortRate is rateText without the unit's noun: "12/s".
-func shortRate(r float64) string {
-	return strings.Replace(rateText(r), " rows/s", "/s", 1)
-}
-
 func rateText(r float64) string {
 	switch {
 	case r <= 0:
@@ -209,17 +314,6 @@ func rateText(r float64) string {
 		return fmt.Sprintf("%.1f rows/s", r)
 	}
 	return fmt.Sprintf("%.0f rows/s", r)
-}
-
-// bar is "[=====>    ]" in n columns.
-func bar(n int, done, total int64) string {
-	inner := n - 2
-	fill := int(int64(inner) * min(done, total) / total)
-	s := strings.Repeat("=", fill)
-	if fill < inner {
-		s += ">" + strings.Repeat(" ", inner-fill-1)
-	}
-	return "[" + s + "]"
 }
 
 func width(s string) int { return utf8.RuneCountInString(s) }

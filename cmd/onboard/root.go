@@ -146,6 +146,15 @@ func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 	return &input{reg: reg, reader: r, mapper: mp}, nil
 }
 
+// delimiter is a CSV roster's delimiter, which CSV outputs use too (a
+// spreadsheet set for ';' opens them in columns); ',' for an XLSX.
+func (in *input) delimiter() rune {
+	if d, ok := in.reader.(interface{ Delimiter() rune }); ok && d.Delimiter() != 0 {
+		return d.Delimiter()
+	}
+	return ','
+}
+
 // isGuardedFixFile reports a CSV fix file that onboard wrote (its header
 // holds onboard_error): its cells carry the fix file's formula guard.
 func isGuardedFixFile(r read.Reader) bool {

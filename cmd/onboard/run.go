@@ -23,6 +23,7 @@ import (
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -87,7 +88,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
-	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed)")
+	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed); with a state store it keeps its people beside the state file, so a re-run is day two")
 	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
@@ -193,8 +194,18 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if sub.Breaker == 0 {
 		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
-	for _, o := range []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}} {
+	outs := []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}}
+	if !f.noState {
+		outs = append(outs, struct{ flag, path string }{"--state", f.stateFile})
+	}
+	for _, o := range outs {
 		if err := checkOutputDir(o.flag, o.path); err != nil {
+			return nil, fatal(err)
+		}
+	}
+	if reg, err := providers.Lookup(f.in.provider); err == nil {
+		// Before the roster is read or a simulator started.
+		if err := checkUpdate(ctx, f, reg.ID, updateProbe(reg), false); err != nil {
 			return nil, fatal(err)
 		}
 	}
@@ -209,7 +220,17 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
 	}
 
-	cfg, from, stop, err := vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	var (
+		cfg  providers.Config
+		from credSources
+		stop func()
+	)
+	if f.simulate && !f.noState {
+		// The same simulated vendor run after run, as a real one is.
+		cfg, from, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID), true)
+	} else {
+		cfg, from, stop, err = vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	}
 	if err != nil {
 		return nil, fatal(err)
 	}
@@ -221,7 +242,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if err != nil {
 		return nil, fatal(clientError(reg, err, cfg.Credentials, f.config))
 	}
-	if err := checkUpdate(ctx, f, reg.ID, client); err != nil {
+	if err := checkUpdate(ctx, f, reg.ID, client, true); err != nil {
 		return nil, fatal(err)
 	}
 
@@ -249,7 +270,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		}
 		opt.State = st
 		opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
-		if reg.Tenant != nil {
+		if f.simulate {
+			opt.Scope.BaseURL = simulatedBaseURL(reg.ID) // not today's port
+		}
+		if reg.Tenant != nil && !f.simulate {
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
 		fr.scope = opt.Scope
@@ -527,24 +551,41 @@ func counts4state(s *batch.Summary) state.Counts {
 // checkUpdate refuses --update up front, before anything is written, for
 // a vendor without a documented update call or a run without a state
 // store (which alone knows what changed).
-func checkUpdate(ctx context.Context, f *runFlags, vendor string, c providers.Client) error {
+func checkUpdate(ctx context.Context, f *runFlags, vendor string, c providers.Client, ask bool) error {
 	if !f.update {
 		return nil
 	}
-	if _, ok := c.(providers.Updater); !ok {
-		return fmt.Errorf("--update: %s documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)", vendor)
+	if c != nil {
+		if _, ok := c.(providers.Updater); !ok {
+			return fmt.Errorf("--update: %s documents no update call, so onboard cannot change people there; run without --update (changed people are still reported)", vendor)
+		}
 	}
 	if f.noState {
 		return errors.New("--update needs the state store (it alone knows what was sent before); drop --no-state")
 	}
-	if uc, ok := c.(providers.UpdateChecker); ok {
+	if uc, ok := c.(providers.UpdateChecker); ok && ask {
 		// The vendor may have switched its update call off (SCIM's
-		// ServiceProviderConfig): refuse before the first row.
+		// ServiceProviderConfig): refuse before the first row. Only the
+		// configured client asks; a probe would ask a host nobody chose.
 		if err := uc.CheckUpdate(ctx); err != nil {
 			return fmt.Errorf("%s: %w", vendor, err)
 		}
 	}
 	return nil
+}
+
+// updateProbe is a client of reg made only to ask whether it has an update
+// call, so --update is refused before anything starts; nil when none can
+// be made without the real configuration (then checkUpdate runs later).
+func updateProbe(reg *providers.Registration) providers.Client {
+	if reg.Simulator == nil {
+		return nil
+	}
+	c, err := reg.New(providers.Config{BaseURL: reg.DefaultBaseURL, Credentials: reg.Simulator(sim.Options{}).Credentials})
+	if err != nil {
+		return nil
+	}
+	return c
 }
 
 // settings are the run's settings for the Summary sheet; never secrets.
@@ -613,7 +654,7 @@ func (m multiSink) Abort() {
 }
 
 func openSinks(f *runFlags, src *input) (multiSink, *reports.FailedOut, error) {
-	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM})
+	res, err := reports.NewResults(f.out, src.mapper.Header(), reports.ResultsOptions{NoBOM: f.noBOM, Delimiter: src.delimiter()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -644,7 +685,7 @@ func fixFileOptions(src *input) reports.FailedOutOptions {
 		opts.Encoding, opts.BOM = e.Encoding(), e.BOM()
 	}
 	if s, ok := src.reader.(interface{ Sheet() string }); ok {
-		opts.Sheet = s.Sheet()
+		opts.Sheet, opts.KeepTypes = s.Sheet(), true
 	}
 	return opts
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -94,26 +93,14 @@ func TestSCIMUpdateRefusedUpFront(t *testing.T) {
 	assert.NoFileExists(t, out)
 }
 
-// realFile is ../shared/real-files/name beside the checkout; the test
-// skips, saying why, when that folder is absent (it is not part of the
-// project).
-func realFile(t *testing.T, name string) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "real-files", name))
-	require.NoError(t, err)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real file %s is absent (../shared/real-files is not part of the project): %v", name, err)
-	}
-	return p
-}
-
 // TestSCIMEntraExport runs the real Entra bulk-create templates (the
 // usual source of a SCIM roster) through samples/scim/entra-map.yaml against
 // the SCIM simulator: every row with a new userName is created, the
-// exports' repeated UPNs are DUPLICATE_IN_FILE, nothing else.
+// exports' repeated UPNs are DUPLICATE_IN_FILE, an export's Example: row
+// INVALID_VALUE, nothing else.
 func TestSCIMEntraExport(t *testing.T) {
 	for file, want := range map[string][2]int{
-		"azure-entra-bulkcreate-kabene.csv":     {508, 190},
+		"azure-entra-bulkcreate-kabene.csv":     {507, 191}, // its Example: row is refused, not created
 		"azure-entra-bulkcreate-ItsTriich.csv":  {5, 0},
 		"azure-entra-bulkcreate-chrisley75.csv": {15, 0},
 	} {
@@ -130,8 +117,12 @@ func TestSCIMEntraExport(t *testing.T) {
 			assert.Equal(t, want[0], counts["created"], stderr)
 			assert.Equal(t, want[1], counts["invalid"], stderr)
 			assert.Len(t, rows, 1+want[0]+want[1], "no other status")
+			msgs := column(rows, "message")
 			for i, c := range column(rows, "error_code") {
-				if c != "" {
+				switch {
+				case c == "INVALID_VALUE":
+					assert.Contains(t, msgs[i], "example row", "row %d", i+2)
+				case c != "":
 					assert.Equal(t, "DUPLICATE_IN_FILE", c, "row %d", i+2)
 				}
 			}

@@ -47,7 +47,7 @@ func newValidateCmd() *cobra.Command {
 			}
 			var sink batch.Sink = &problemPrinter{w: cmd.OutOrStdout(), max: 20}
 			if out != "" {
-				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM}
+				opts := reports.ValidationOptions{FieldColumns: src.mapper.FieldColumns(), NoBOM: noBOM, Delimiter: src.delimiter()}
 				if sink, err = reports.NewValidation(out, src.mapper.Header(), opts); err != nil {
 					return fatal(err)
 				}
@@ -106,20 +106,33 @@ func note(w io.Writer, notices []string) {
 }
 
 // notices are what the binding did that is worth knowing once: which
-// columns go into the vendor's free-form field (smartapp's metadata).
+// columns go into the vendor's free-form field (smartapp's metadata), and
+// how to send one that is not sent.
 func (in *input) notices() []string {
-	cols := in.mapper.ExtraColumns()
-	if len(cols) == 0 {
-		return nil
+	var out []string
+	field := in.reg.Schema.Extra
+	if cols := in.mapper.ExtraColumns(); len(cols) == 1 {
+		out = append(out, fmt.Sprintf("column %s goes into %s's %s (listed under metadata: in the mapping file)", quoteAll(cols), in.reg.ID, field))
+	} else if len(cols) > 1 {
+		out = append(out, fmt.Sprintf("columns %s go into %s's %s (listed under metadata: in the mapping file)", quoteAll(cols), in.reg.ID, field))
 	}
+	if cols := in.mapper.UnsentColumns(); len(cols) > 0 {
+		what := "1 column is"
+		if len(cols) > 1 {
+			what = fmt.Sprintf("%d columns are", len(cols))
+		}
+		out = append(out, fmt.Sprintf("%s not sent (%s): to send one in %s's %s, list it in the mapping file, e.g. metadata: [%s]",
+			what, quoteAll(cols), in.reg.ID, field, cols[0]))
+	}
+	return out
+}
+
+func quoteAll(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
 		q[i] = strconv.Quote(c)
 	}
-	if len(cols) == 1 {
-		return []string{fmt.Sprintf("column %s goes into %s's %s (it matches no %s field)", q[0], in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
-	}
-	return []string{fmt.Sprintf("columns %s go into %s's %s (they match no %s field)", strings.Join(q, ", "), in.reg.ID, in.reg.Schema.Extra, in.reg.ID)}
+	return strings.Join(q, ", ")
 }
 
 // problemPrinter is the sink when no report file is asked for: it prints the
@@ -132,13 +145,22 @@ type problemPrinter struct {
 }
 
 func (p *problemPrinter) Write(o batch.Outcome) error {
-	for _, pr := range o.Problems {
+	if err := p.print(o.Line, "", o.Problems); err != nil {
+		return err
+	}
+	// A warning the summary counts is printed too: the row is valid, but
+	// the value is worth a look (a number a spreadsheet rounded).
+	return p.print(o.Line, "warning ", o.Warnings)
+}
+
+func (p *problemPrinter) print(line int, kind string, problems []batch.Problem) error {
+	for _, pr := range problems {
 		if p.shown >= p.max {
 			p.more++
 			continue
 		}
 		p.shown++
-		if _, err := fmt.Fprintf(p.w, "row %d: %s %s: %s\n", o.Line, pr.Code, pr.Field, pr.Message); err != nil {
+		if _, err := fmt.Fprintf(p.w, "row %d: %s%s %s: %s\n", line, kind, pr.Code, pr.Field, pr.Message); err != nil {
 			return err
 		}
 	}
@@ -147,7 +169,7 @@ func (p *problemPrinter) Write(o batch.Outcome) error {
 
 func (p *problemPrinter) Close(*batch.Summary) error {
 	if p.more > 0 {
-		_, err := fmt.Fprintf(p.w, "... and %d more problems (write them all with -o report.xlsx)\n", p.more)
+		_, err := fmt.Fprintf(p.w, "... and %d more problems and warnings (write them all with -o report.xlsx)\n", p.more)
 		return err
 	}
 	return nil

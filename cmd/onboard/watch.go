@@ -16,6 +16,7 @@ import (
 	"github.com/onboard/onboard/batch/inbox"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/reports"
+	"github.com/onboard/onboard/reports/outfile"
 )
 
 type watchFlags struct {
@@ -27,6 +28,8 @@ type watchFlags struct {
 	rerunSame bool
 	log       string
 	notifyURL string
+	group     string // --group: outputs readable by this group too
+	inboxAs   string // --inbox-as: the inbox as its users reach it, for the webhook
 }
 
 func newWatchCmd() *cobra.Command {
@@ -68,6 +71,8 @@ requests in flight finish, writes its results and exits.`,
 	fl.BoolVar(&w.rerunSame, "rerun-same", false, "run a file even when its content is the same as the last finished run's")
 	fl.StringVar(&w.log, "log", "", "also append each file's JSON line to this file")
 	fl.StringVar(&w.notifyURL, "notify-url", "", "webhook to post each file's report to (a secret: prefer ONBOARD_NOTIFY_URL, since arguments show in ps)")
+	fl.StringVar(&w.group, "group", "", "make the inbox's folders (0750) and outputs (0640) readable by this group too, e.g. hr (never by everyone)")
+	fl.StringVar(&w.inboxAs, "inbox-as", "", `the inbox as its users reach it, e.g. \\files\hr\drop or S:\Onboarding: the webhook names files under it (default: relative to the inbox, results/NAME.xlsx)`)
 	_ = cmd.MarkFlagRequired("inbox")
 	return cmd
 }
@@ -76,6 +81,7 @@ requests in flight finish, writes its results and exits.`,
 type watcher struct {
 	w      *watchFlags
 	box    *inbox.Inbox
+	group  *shareGroup
 	stdout io.Writer
 	stderr io.Writer
 	log    *os.File
@@ -107,13 +113,22 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 	if err != nil {
 		return fatal(err)
 	}
+	group, err := lookupGroup(w.group)
+	if err != nil {
+		return fatal(err)
+	}
 	box, err := inbox.Open(w.dir)
 	if err != nil {
 		return fatal(err)
 	}
 	defer box.Close()
 	box.Notice = func(msg string) { fmt.Fprintln(stderr, "onboard watch:", msg) }
-	wr := &watcher{w: w, box: box, stdout: stdout, stderr: stderr}
+	for _, sub := range []string{inbox.Processing, inbox.Archive, inbox.Failed, inbox.Results} {
+		if err := group.dir(filepath.Join(w.dir, sub)); err != nil {
+			return fatal(err)
+		}
+	}
+	wr := &watcher{w: w, box: box, group: group, stdout: stdout, stderr: stderr}
 	if w.log != "" {
 		if wr.log, err = os.OpenFile(w.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 			return fatal(fmt.Errorf("--log: %w", err))
@@ -299,8 +314,77 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 			fmt.Fprintf(wr.stderr, "onboard watch: %s: %v\n", name, ee.err)
 		}
 	}
+	shared := []string{f.out, f.failedOut}
+	if strings.EqualFold(filepath.Ext(f.out), ".csv") {
+		shared = append(shared, reports.MissingPath(f.out))
+	}
+	if filepath.Base(filepath.Dir(r.Archived)) == inbox.Failed {
+		note, err := wr.failedNote(r, src)
+		if err != nil {
+			fmt.Fprintf(wr.stderr, "onboard watch: %s: %v\n", name, err)
+		} else {
+			fmt.Fprintf(wr.stderr, "onboard watch: %s: moved to %s; why, and what to do: %s\n", name, r.Archived, note)
+			shared = append(shared, note)
+		}
+	}
+	if r.Archived != src { // the input, once filed away (not left in processing/)
+		shared = append(shared, r.Archived)
+	}
+	for _, p := range shared {
+		if err := wr.group.file(p); err != nil {
+			fmt.Fprintf(wr.stderr, "onboard watch: %v\n", err)
+		}
+	}
 	wr.emit(r)
 	return nil
+}
+
+// failedNote writes failed/NAME.error.txt beside a file moved to failed/:
+// why it did not run through and the next step, for whoever looks in the
+// folder (they may never see the JSON line or the webhook). A newer
+// failure of the same name replaces it.
+func (wr *watcher) failedNote(r *reports.Report, src string) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "onboard could not finish %s (%s, moved here %s UTC).\n\n", filepath.Base(r.File), r.Provider, r.End.UTC().Format(time.DateTime))
+	// The error names the file where it was read, processing/NAME, which
+	// is gone from there: the person knows it by its name.
+	why := strings.ReplaceAll(r.Error, src, filepath.Base(src))
+	if why == "" {
+		why = "the run stopped early: " + r.Status
+	}
+	fmt.Fprintf(&b, "Why: %s\n", why)
+	if r.Next != "" {
+		fmt.Fprintf(&b, "Next step: %s\n", r.Next)
+	}
+	for _, f := range []struct{ what, path string }{{"Results", r.Results}, {"Fix file", r.FixFile}} {
+		if f.path != "" {
+			fmt.Fprintf(&b, "%s: %s\n", f.what, wr.seenAs(f.path))
+		}
+	}
+	path := r.Archived + inbox.ErrorSuffix
+	return path, outfile.WriteFile(path, []byte(b.String()))
+}
+
+// seenAs is path as the inbox's users see it: under --inbox-as, or
+// relative to the inbox (results/NAME.xlsx). A path outside the inbox
+// stays as it is.
+func (wr *watcher) seenAs(path string) string {
+	if path == "" {
+		return ""
+	}
+	rel, err := filepath.Rel(wr.w.dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	prefix := wr.w.inboxAs
+	if prefix == "" {
+		return filepath.ToSlash(rel)
+	}
+	sep := "/"
+	if strings.Contains(prefix, `\`) && !strings.Contains(prefix, "/") {
+		sep = `\` // a Windows share or drive: S:\Onboarding\results\NAME.xlsx
+	}
+	return strings.TrimRight(prefix, sep) + sep + strings.ReplaceAll(filepath.ToSlash(rel), "/", sep)
 }
 
 // runExitCode is --once's view of a finished run: failed rows count, and
@@ -334,6 +418,10 @@ func (wr *watcher) emit(r *reports.Report) {
 		}
 	}
 	if wr.notify != nil {
-		wr.notify.send(r)
+		// The webhook is read by the inbox's users: its paths are theirs,
+		// not the service's (/srv/onboard/inbox/...).
+		c := *r
+		c.File, c.Results, c.FixFile, c.Archived = wr.seenAs(r.File), wr.seenAs(r.Results), wr.seenAs(r.FixFile), wr.seenAs(r.Archived)
+		wr.notify.send(&c)
 	}
 }

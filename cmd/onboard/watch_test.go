@@ -131,7 +131,7 @@ func TestWatchOnceTwoFilesAndABrokenOne(t *testing.T) {
 	assert.Contains(t, byFile["broken.csv"].Error, "not a CSV or XLSX file")
 
 	assert.ElementsMatch(t, []string{"a.csv", "b.csv"}, names(t, filepath.Join(box, inbox.Archive)))
-	assert.Equal(t, []string{"broken.csv"}, names(t, filepath.Join(box, inbox.Failed)))
+	assert.Equal(t, []string{"broken.csv", "broken.csv.error.txt"}, names(t, filepath.Join(box, inbox.Failed)), "the file and why it failed")
 	assert.Empty(t, names(t, filepath.Join(box, inbox.Processing)))
 	assert.ElementsMatch(t, []string{".hidden.csv", ".onboard-watch.lock", "archive", "c.csv.tmp", "failed", "processing", "results", "upload.csv.part"}, names(t, box))
 	for _, f := range []string{"a.csv", "b.csv"} {

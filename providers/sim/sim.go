@@ -9,8 +9,10 @@ package sim
 import (
 	crand "crypto/rand"
 	"crypto/subtle"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -160,6 +162,7 @@ type User struct {
 	ID     string
 	Key    string // the vendor's unique key, lower-cased
 	Fields map[string]any
+	keys   []string // every unique key it holds, lower-cased; Key first
 }
 
 // Store keeps created users and counts create attempts per key. It is safe
@@ -205,6 +208,7 @@ func (s *Store) Create(newID func(seq int) string, fields map[string]any, keys .
 		if i == 0 {
 			u.Key = k
 		}
+		u.keys = append(u.keys, k)
 		s.byKey[k] = u
 	}
 	s.creates[u.Key]++
@@ -230,6 +234,9 @@ func (s *Store) Update(id string, set map[string]any, rekey string) (found, clas
 		}
 		delete(s.byKey, u.Key)
 		s.byKey[rekey] = u
+		if i := slices.Index(u.keys, u.Key); i >= 0 {
+			u.keys[i] = rekey
+		}
 		u.Key = rekey
 	}
 	fields := maps.Clone(u.Fields)
@@ -296,6 +303,72 @@ func (s *Store) Users() []*User {
 	}
 	slices.SortFunc(out, func(a, b *User) int { return strings.Compare(a.Key, b.Key) })
 	return out
+}
+
+// savedStore is a Store as Save writes it. gob, not JSON, so that every
+// value reads back with its type (a Record's int64, []string, time.Time),
+// as the vendors' handlers expect.
+type savedStore struct {
+	Version int
+	Seq     int
+	Users   []savedUser
+}
+
+type savedUser struct {
+	ID     string
+	Keys   []string
+	Fields map[string]any
+}
+
+func init() {
+	// The types a schema.Record and the simulators' own objects hold
+	// inside map[string]any.
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+	gob.Register([]string{})
+	gob.Register(time.Time{})
+}
+
+// Save writes the store's users (their IDs, keys and fields) so that Load
+// gives a later simulator the same people: `onboard run --simulate` with a
+// state store keeps its simulated vendor across runs.
+func (s *Store) Save(w io.Writer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := savedStore{Version: 1, Seq: s.seq, Users: make([]savedUser, 0, len(s.byID))}
+	for _, u := range s.byID {
+		out.Users = append(out.Users, savedUser{ID: u.ID, Keys: u.keys, Fields: u.Fields})
+	}
+	slices.SortFunc(out.Users, func(a, b savedUser) int { return strings.Compare(a.ID, b.ID) })
+	return gob.NewEncoder(w).Encode(&out)
+}
+
+// Load replaces the store's users with those Save wrote. Create counts
+// start again at zero: the loaded people were created by another process.
+func (s *Store) Load(r io.Reader) error {
+	var in savedStore
+	if err := gob.NewDecoder(r).Decode(&in); err != nil {
+		return err
+	}
+	if in.Version != 1 {
+		return fmt.Errorf("version %d, not 1", in.Version)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byKey, s.byID = map[string]*User{}, map[string]*User{}
+	s.creates, s.dups, s.updates = map[string]int{}, map[string]int{}, map[string]int{}
+	s.seq = in.Seq
+	for _, su := range in.Users {
+		if su.ID == "" || len(su.Keys) == 0 {
+			return fmt.Errorf("a user without an ID or a key")
+		}
+		u := &User{ID: su.ID, Key: su.Keys[0], Fields: su.Fields, keys: su.Keys}
+		s.byID[u.ID] = u
+		for _, k := range su.Keys {
+			s.byKey[k] = u
+		}
+	}
+	return nil
 }
 
 // Hex returns n as a fixed-width lowercase hex string of width w, for

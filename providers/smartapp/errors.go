@@ -20,13 +20,19 @@ const (
 	statusForbidden = http.StatusForbidden       // bad or missing token (assumed)
 )
 
+// invalidFields are the fields the documented 400 names, our spelling.
+const invalidFields = "email, companyName, companyLocationName"
+
 // toError maps a smartapp answer that is not a success to a
 // *providers.Error, keeping the raw status and message.
 func toError(resp *providers.Response, now time.Time) *providers.Error {
 	e := &providers.Error{Status: resp.Status, Message: message(resp.Body)}
 	switch resp.Status {
 	case statusInvalid:
-		e.Code = providers.VendorRejected
+		// The documented 400 names its fields only as "emailId, Company,
+		// CompanyLocation, or Email": the row's field says which of ours
+		// those are, so the person knows where to look.
+		e.Code, e.Field = providers.VendorRejected, invalidFields
 	case statusLicences:
 		e.Code = providers.LicenseExhausted
 	case statusDuplicate:

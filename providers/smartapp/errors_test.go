@@ -27,9 +27,9 @@ func TestCreateErrors(t *testing.T) {
 		fatal     bool
 	}{
 		{name: "400 documented, plain text", status: 400, body: "Invalid emailId, Company, CompanyLocation, or Email",
-			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email"},
+			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email", field: "email, companyName, companyLocationName"},
 		{name: "400 documented, JSON", status: 400, body: `{"message":"Invalid emailId, Company, CompanyLocation, or Email"}`,
-			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email"},
+			code: providers.VendorRejected, msg: "Invalid emailId, Company, CompanyLocation, or Email", field: "email, companyName, companyLocationName"},
 		{name: "401 means licences, not auth", status: 401, body: "Insufficient user licences",
 			code: providers.LicenseExhausted, msg: "Insufficient user licences", fatal: true},
 		{name: "402 means the email exists", status: 402, body: `"email already exists"`,

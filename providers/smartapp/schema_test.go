@@ -11,8 +11,11 @@ import (
 )
 
 // header is an HR export's header: aliases for the fields and two columns
-// smartapp has no field for, which go into metadata.
+// smartapp has no field for, which go into metadata because mapping lists
+// them there.
 var header = []string{"First Name", "Surname", "E-mail", "Company", "Location", "Licence Type", "Groups", "Employee ID", "Start Date"}
+
+var mapping = &schema.Mapping{Metadata: []string{"Employee ID", "Start Date"}}
 
 func TestSchemaMap(t *testing.T) {
 	tests := []struct {
@@ -64,7 +67,7 @@ func TestSchemaMap(t *testing.T) {
 				"email": schema.MissingRequired, "companyName": schema.MissingRequired, "companyLocationName": schema.MissingRequired},
 		},
 	}
-	m, err := schema.NewMapper(Schema, header, nil)
+	m, err := schema.NewMapper(Schema, header, mapping)
 	require.NoError(t, err)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,9 +87,10 @@ func TestSchemaMap(t *testing.T) {
 }
 
 // TestSchemaMetadataColumn: a metadata column holding a JSON object is
-// merged with the unmapped columns.
+// merged with the columns the mapping lists under metadata:.
 func TestSchemaMetadataColumn(t *testing.T) {
-	m, err := schema.NewMapper(Schema, []string{"firstName", "lastName", "email", "companyName", "companyLocationName", "metadata", "Cost Centre"}, nil)
+	m, err := schema.NewMapper(Schema, []string{"firstName", "lastName", "email", "companyName", "companyLocationName", "metadata", "Cost Centre"},
+		&schema.Mapping{Metadata: []string{"Cost Centre"}})
 	require.NoError(t, err)
 	rec, errs := m.Map([]string{"Caleb", "Carr", "ccarr@smartapp.com", "smartapp.com", "headquarters", `{"Favorite employee": true}`, "CC-42"})
 	require.Empty(t, errs)
