@@ -90,12 +90,25 @@ func Guard(hc *http.Client) *http.Client {
 // CheckBaseURL refuses a base URL that would send credentials where they
 // should not go: it must be absolute with a host, https://, or http:// for
 // a loopback host (localhost, 127.0.0.0/8, ::1) unless insecureHTTP, and
-// carry no user:password (credentials come from the environment).
+// carry no user:password (credentials come from the environment), no
+// query and no fragment: a token there would be sent on every request
+// (glued before the path), written into the results and fix file, and
+// shown in ps. No message repeats what follows a ? or #.
 func CheckBaseURL(raw string, insecureHTTP bool) error {
+	shown := raw
+	if i := strings.IndexAny(shown, "?#"); i >= 0 {
+		shown = shown[:i] + "…"
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return fmt.Errorf("--base-url %q: %w", raw, unwrapURLError(err))
+		return fmt.Errorf("--base-url %q: %w", shown, unwrapURLError(err))
 	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		c := *u
+		c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
+		return fmt.Errorf("--base-url %s?…: holds a query or fragment (? or #); give the host and path only, and put a token in the environment or the --config file", c.String())
+	}
+	raw = shown
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
@@ -117,14 +130,16 @@ func CheckBaseURL(raw string, insecureHTTP bool) error {
 }
 
 // IsLoopback reports whether host (no port, no brackets) is this machine:
-// localhost, 127.0.0.0/8 or ::1.
+// localhost, 127.0.0.0/8 or ::1, also IPv4-mapped, or the unspecified
+// address 0.0.0.0 or ::, which as a destination means this host (Linux and
+// macOS connect it to the loopback interface; Windows refuses it).
 func IsLoopback(host string) bool {
 	h := strings.TrimSuffix(strings.ToLower(host), ".")
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 func unwrapURLError(err error) error {
