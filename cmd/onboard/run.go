@@ -177,9 +177,9 @@ func printReport(w io.Writer, r *reports.Report) error {
 // exit (runExit); fr is nil when the run never began (bad file, flags,
 // credentials, state store in use).
 func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
-	// check ran already (run, watch); again here, because nothing may be
-	// opened, started or written before it.
-	if err := f.check(); err != nil {
+	// Before anything is opened, started or written (run and watch have
+	// checked already, in check): where credentials go.
+	if err := f.checkVendorFlags(); err != nil {
 		return nil, fatal(err)
 	}
 	sub := f.submit // watch runs the same flags again: convert a copy
@@ -457,10 +457,9 @@ func (ck *checkpointer) stop() {
 	}
 }
 
-// check refuses flag values that make no sense, naming the flag, and a
-// --base-url that would send credentials (or put a secret) where they must
-// not go: before any output is touched or a simulator started.
-func (f *runFlags) check() error {
+// checkVendorFlags refuses a --base-url that would send credentials (or
+// put a secret) where they must not go, and a negative --timeout.
+func (f *runFlags) checkVendorFlags() error {
 	if f.baseURL != "" && !f.simulate {
 		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
 			return err
@@ -468,6 +467,16 @@ func (f *runFlags) check() error {
 	}
 	if f.timeout < 0 {
 		return fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout)
+	}
+	return nil
+}
+
+// check refuses flag values that make no sense, naming the flag, before
+// any output is touched or a simulator started; watch calls it once, before
+// its inbox is opened.
+func (f *runFlags) check() error {
+	if err := f.checkVendorFlags(); err != nil {
+		return err
 	}
 	s := &f.submit
 	switch {
