@@ -30,7 +30,9 @@ import (
 //
 // Before SQLite touches the file, checkFile reads the main file alone
 // (SQLite's immutable mode ignores the WAL) and refuses: a file left open
-// under another name (its records are in that name's -wal); a -wal here
+// under another name (its records are in that name's -wal, unless the
+// whole folder moved, or the other name is this one by another path); a
+// -wal here
 // that was not written on top of this file (its open_id is not one the
 // lock file here knows); an empty or missing file whose lock file shows a
 // store was kept here. Meta rows, not a schema step: they need no
@@ -168,6 +170,21 @@ func peekMain(path string) mainMeta {
 	return m
 }
 
+// sameName reports whether a and b are one name reached by two paths (a
+// bind mount, another path to the same folder): the same base name in the
+// same folder, so one -wal file.
+func sameName(a, b string) bool {
+	if filepath.Base(a) != filepath.Base(b) {
+		return false
+	}
+	da, err := os.Stat(filepath.Dir(a))
+	if err != nil {
+		return false
+	}
+	db, err := os.Stat(filepath.Dir(b))
+	return err == nil && os.SameFile(da, db)
+}
+
 // walCommits reports whether name's -wal may hold commits.
 func walCommits(name string) bool {
 	fi, err := os.Stat(name + "-wal")
@@ -195,8 +212,13 @@ func checkFile(path, name string, lk lockInfo, created bool) (string, error) {
 	if !m.known {
 		return "", nil
 	}
-	if m.openAs != "" && m.openAs != name {
-		return "", &IdentityError{Path: path, Problem: ProblemOpenElsewhere, Other: m.openAs}
+	if m.openAs != "" && m.openAs != name && !sameName(m.openAs, name) {
+		// A folder moved or renamed whole after a kill took the -wal
+		// (and the lock file that knows it) along: nothing is elsewhere.
+		moved := !walCommits(m.openAs) && walCommits(name) && lk.knows(m.openID)
+		if !moved {
+			return "", &IdentityError{Path: path, Problem: ProblemOpenElsewhere, Other: m.openAs}
+		}
 	}
 	// A -wal here is the last run's under this name (each run empties it
 	// at open). It belongs to this file only if that run opened this very

@@ -275,3 +275,46 @@ func TestBackupWhileARunWrites(t *testing.T) {
 	require.Len(t, h, 1)
 	assert.Equal(t, RunCrashed, h[0].Status, "the copy's run was still running")
 }
+
+// A folder moved whole after a kill takes the -wal and the lock file
+// along: the store opens under its new path with everything. A folder
+// reached by another path (a bind mount) is the same name.
+func TestFolderMovedWholeOrMountedKeepsTheWAL(t *testing.T) {
+	t.Run("moved", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "old")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		killedRun(t, filepath.Join(dir, "onboard-state.db"))
+		moved := filepath.Join(t.TempDir(), "new")
+		require.NoError(t, os.Rename(dir, moved))
+		s, err := Open(filepath.Join(moved, "onboard-state.db"), Options{})
+		require.NoError(t, err)
+		assert.True(t, marked(t, s))
+		require.NoError(t, s.Close())
+	})
+	t.Run("moved without the lock file", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "onboard-state.db")
+		killedRun(t, path)
+		other := filepath.Join(t.TempDir(), "onboard-state.db")
+		require.NoError(t, os.Rename(path, other))
+		require.NoError(t, os.Rename(path+"-wal", other+"-wal"))
+		_, err := Open(other, Options{})
+		assert.Equal(t, ProblemOpenElsewhere, identityProblem(t, err), "the lock file here does not know it")
+	})
+	t.Run("bind mount", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("a bind mount needs root")
+		}
+		dir, mnt := t.TempDir(), t.TempDir()
+		if out, err := exec.Command("mount", "--bind", dir, mnt).CombinedOutput(); err != nil {
+			t.Skipf("cannot bind-mount here: %v %s", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+		killedRun(t, filepath.Join(dir, "onboard-state.db"))
+		assert.True(t, sameName(filepath.Join(dir, "onboard-state.db"), filepath.Join(mnt, "onboard-state.db")))
+		s, err := Open(filepath.Join(mnt, "onboard-state.db"), Options{})
+		require.NoError(t, err, "the same -wal file under the other path")
+		assert.True(t, marked(t, s))
+		require.NoError(t, s.Close())
+	})
+}
