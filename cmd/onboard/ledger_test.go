@@ -278,3 +278,28 @@ func TestStateBackupWhileARunWrites(t *testing.T) {
 
 // uniq is the distinct values of xs, sorted.
 func uniq(xs []string) []string { return slices.Compact(slices.Sorted(slices.Values(xs))) }
+
+// watch stops at a refused state store: every next file would be refused
+// too. The file it took waits in processing/, the others in the inbox.
+func TestWatchStopsAtARefusedStateStore(t *testing.T) {
+	s, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	drop(t, box, "a.csv", people("a", 3))
+	code, _, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+	stateFile := filepath.Join(box, "..", "state.db")
+	require.NoError(t, os.Truncate(stateFile, 0))
+
+	drop(t, box, "b.csv", people("a", 3))
+	drop(t, box, "c.csv", people("c", 2))
+	code, stdout, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	assert.Equal(t, exitFatal, code)
+	assert.Contains(t, stderr, "is empty, but")
+	assert.Len(t, reportsOf(t, stdout), 1, "one file taken, then stopped")
+	processing, err := os.ReadDir(filepath.Join(box, "processing"))
+	require.NoError(t, err)
+	assert.Len(t, processing, 1, "the file taken waits in processing/")
+	assert.Len(t, slices.DeleteFunc(names(t, box), func(n string) bool { return !strings.HasSuffix(n, ".csv") }), 1, "the other waits in the inbox")
+	assert.Equal(t, 3, s.Store.Len())
+	assert.Empty(t, s.Store.Duplicates(), "no create sent again")
+}
