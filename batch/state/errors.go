@@ -79,6 +79,11 @@ func (e *IdentityError) Error() string {
 		if e.Missing {
 			what = "does not exist"
 		}
+		if !e.Lock.used() {
+			return fmt.Sprintf("state file %s %s, but %s-wal holds records of a store: starting a new one would lose them. "+
+				"Put the file back, or move the -wal file out of the way to start an empty store here",
+				e.Path, what, realPath(e.Path))
+		}
 		seen := ""
 		if !e.Lock.started.IsZero() {
 			seen = " (last opened " + e.Lock.started.UTC().Format(time.RFC3339) + ")"

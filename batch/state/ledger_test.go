@@ -230,6 +230,22 @@ func TestEmptiedFileWithHistoryIsRefused(t *testing.T) {
 	}
 }
 
+// An empty file beside a -wal with commits and no lock file: SQLite would
+// delete the -wal; refused instead.
+func TestEmptyFileBesideAWALIsRefused(t *testing.T) {
+	s, path := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:a@x.org"}))
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	require.NoError(t, os.WriteFile(other+"-wal", must(os.ReadFile(path+"-wal")), 0o600))
+	require.NoError(t, os.WriteFile(other, nil, 0o600))
+	_, err := Open(other, Options{})
+	assert.Equal(t, ProblemEmptied, identityProblem(t, err))
+	assert.Contains(t, err.Error(), "-wal holds records of a store")
+	assert.FileExists(t, other+"-wal", "kept")
+}
+
 // A first open that fails leaves no history in the lock file, and a lock
 // file an older onboard wrote (pid and start only) is history too.
 func TestLockHistory(t *testing.T) {
