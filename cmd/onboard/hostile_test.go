@@ -44,11 +44,11 @@ func TestRunRefusesABadBaseURLBeforeTouchingAnything(t *testing.T) {
 			args := append([]string{"run", "-q", "-p", "smartapp", "--base-url", tt.url, "--state", filepath.Join(dir, "s.db"),
 				"-o", out, "--failed-out", filepath.Join(dir, "failed.csv")}, tt.extra...)
 			t.Setenv("ONBOARD_TOKEN", "tok-distinct-1")
-			code, _, stderr := onboard(t, append(args, in)...)
+			code, stdout, stderr := onboard(t, append(args, in)...)
 			assert.Equal(t, exitFatal, code)
 			assert.Contains(t, stderr, tt.msg)
 			assert.NotContains(t, stderr, ":pw@")
-			assert.NotContains(t, stderr, "s3cr3t", "no secret echoed")
+			assert.NotContains(t, stderr+stdout, "s3cr3t", "no secret echoed, in the --json report either")
 			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %s", stderr)
 			ents, _ := os.ReadDir(dir)
 			assert.Empty(t, ents, "nothing created before the check")
