@@ -90,17 +90,34 @@ func Guard(hc *http.Client) *http.Client {
 // CheckBaseURL refuses a base URL that would send credentials where they
 // should not go: it must be absolute with a host, https://, or http:// for
 // a loopback host (localhost, 127.0.0.0/8, ::1) unless insecureHTTP, and
-// carry no user:password (credentials come from the environment).
+// carry no user:password (credentials come from the environment), no
+// query and no fragment: a token there would be sent on every request
+// (glued before the path), written into the results and fix file, and
+// shown in ps. No message repeats what follows a ? or #.
 func CheckBaseURL(raw string, insecureHTTP bool) error {
+	shown := raw
+	if i := strings.IndexAny(shown, "?#"); i >= 0 {
+		shown = shown[:i] + "…"
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		// Go's own words ("first path segment in URL cannot contain
 		// colon") say what the parser saw, not what to type.
-		if !strings.Contains(raw, "://") {
-			return fmt.Errorf("--base-url %q: no scheme; write https://%s", raw, strings.TrimPrefix(strings.TrimSpace(raw), "//"))
+		if !strings.Contains(shown, "://") {
+			return fmt.Errorf("--base-url %q: no scheme; write https://%s", shown, strings.TrimPrefix(strings.TrimSpace(shown), "//"))
 		}
-		return fmt.Errorf("--base-url %q is not a URL: write it as https://HOST, https://HOST:PORT or https://HOST/PATH", raw)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the cause, without Go's "parse URL" and the secret
+		}
+		return fmt.Errorf("--base-url %q is not a URL: write it as https://HOST, https://HOST:PORT or https://HOST/PATH (%v)", shown, err)
 	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		c := *u
+		c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
+		return fmt.Errorf("--base-url %s?…: holds a query or fragment (? or #); give the host and path only, and put a token in the environment or the --config file", c.String())
+	}
+	raw = shown
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
@@ -122,14 +139,16 @@ func CheckBaseURL(raw string, insecureHTTP bool) error {
 }
 
 // IsLoopback reports whether host (no port, no brackets) is this machine:
-// localhost, 127.0.0.0/8 or ::1.
+// localhost, 127.0.0.0/8 or ::1, also IPv4-mapped, or the unspecified
+// address 0.0.0.0 or ::, which as a destination means this host (Linux and
+// macOS connect it to the loopback interface; Windows refuses it).
 func IsLoopback(host string) bool {
 	h := strings.TrimSuffix(strings.ToLower(host), ".")
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
 var (

@@ -16,6 +16,13 @@
 // Linux and other unix systems only) that the kernel drops when the process
 // dies. OpenReadOnly takes no lock and is for history and lookup.
 //
+// The ledger never forgets: the WAL is checkpointed into the file at open,
+// at EndRun and at Close, and a file that is not the one its lock file and
+// -wal were written for (left open under another name, beside a -wal of
+// another version of it, or emptied while its lock file shows a store) is
+// refused with an IdentityError before SQLite reads it (see ledger.go).
+// Backup makes an online, consistent copy in one file.
+//
 // Only keys, vendor IDs, statuses, counts, file names and hashes are stored;
 // never a secret (base URLs are stored without user info or query).
 package state

@@ -8,7 +8,10 @@ import (
 	"time"
 )
 
-type runLock struct{}
+type runLock struct {
+	before  lockInfo
+	created bool
+}
 
 // acquireLock fails: the run lock needs flock, so Open works on unix only.
 // OpenReadOnly works everywhere.
@@ -17,3 +20,7 @@ func acquireLock(context.Context, string, string, time.Duration, time.Time) (*ru
 }
 
 func (l *runLock) release() error { return nil }
+
+func (l *runLock) record(lockInfo) error { return nil }
+
+func (l *runLock) restore() {}

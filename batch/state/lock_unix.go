@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -25,7 +23,12 @@ const lockPoll = 50 * time.Millisecond
 // has closed the database, because closing any descriptor of a file drops
 // the process's fcntl locks on it. The kernel releases a flock when its
 // holder dies, kill -9 included.
-type runLock struct{ f, db *os.File }
+type runLock struct {
+	f, db   *os.File
+	before  lockInfo  // what the lock file said before this run took it
+	created bool      // the state file did not exist: lockInode made it
+	started time.Time // for the lock file's line
+}
 
 // acquireLock locks lockPath for dbPath, waiting up to wait. On success the
 // lock file holds our pid and start time for the message others get.
@@ -60,21 +63,53 @@ func acquireLock(ctx context.Context, dbPath, lockPath string, wait time.Duratio
 		case <-time.After(min(lockPoll, time.Until(deadline))):
 		}
 	}
+	// What the last run left (its open ids say which -wal belongs to the
+	// file), read before our pid replaces its own.
+	buf := make([]byte, 512)
+	n, _ := f.ReadAt(buf, 0)
+	_, serr := os.Stat(dbPath)
 	db, err := lockInode(ctx, dbPath, deadline)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	info := fmt.Sprintf("pid=%d started=%s\n", os.Getpid(), now.UTC().Format(time.RFC3339))
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt([]byte(info), 0)
-	}
-	if err != nil {
-		f.Close() // closing drops the lock
-		db.Close()
+	l := &runLock{f: f, db: db, before: parseLock(buf[:n]), created: errors.Is(serr, os.ErrNotExist), started: now}
+	// Our pid for the message others get; the open ids stay until this
+	// run has its own (record).
+	if err := l.write(l.before.format(os.Getpid(), now)); err != nil {
+		l.release()
 		return nil, fmt.Errorf("state lock %s: %w", lockPath, err)
 	}
-	return &runLock{f: f, db: db}, nil
+	return l, nil
+}
+
+// write replaces the lock file's content.
+func (l *runLock) write(b []byte) error {
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := l.f.WriteAt(b, 0)
+	return err
+}
+
+// record writes this run's open ids into the lock file, durably: they
+// decide whether a -wal left here after a kill belongs to the file.
+func (l *runLock) record(li lockInfo) error {
+	if err := l.write(li.format(os.Getpid(), l.started)); err != nil {
+		return fmt.Errorf("state lock %s: %w", l.f.Name(), err)
+	}
+	if err := l.f.Sync(); err != nil {
+		return fmt.Errorf("state lock %s: %w", l.f.Name(), err)
+	}
+	return nil
+}
+
+// restore puts back what the lock file said before, after an Open that
+// failed: a run that never opened the store leaves no trace of one.
+func (l *runLock) restore() {
+	if l != nil && l.f != nil {
+		_ = l.write(l.before.raw)
+	}
 }
 
 // lockInode opens (creating it 0600: SQLite gives its -wal and -shm files
@@ -126,19 +161,10 @@ func private(f *os.File) {
 // readHolder parses "pid=N started=T" from the lock file; a holder that has
 // not written yet gives a LockedError without details.
 func readHolder(f *os.File) *LockedError {
-	le := &LockedError{}
-	buf := make([]byte, 256)
+	buf := make([]byte, 512)
 	n, _ := f.ReadAt(buf, 0)
-	for _, field := range strings.Fields(string(buf[:n])) {
-		k, v, _ := strings.Cut(field, "=")
-		switch k {
-		case "pid":
-			le.PID, _ = strconv.Atoi(v)
-		case "started":
-			le.Started, _ = time.Parse(time.RFC3339, v)
-		}
-	}
-	return le
+	li := parseLock(buf[:n])
+	return &LockedError{PID: li.pid, Started: li.started}
 }
 
 // release drops the lock. The file stays: removing it would let a process

@@ -90,6 +90,9 @@ func (s *Store) EndRun(runID int64, c Counts, status string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("state: end run %d: no such running run", runID)
 	}
+	// The run's records into the file itself, even if the process dies
+	// before Close (a second Ctrl-C ends the run here, then exits).
+	_, _ = s.checkpointWAL() // best effort: Close checkpoints again
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -27,10 +29,20 @@ func (sc Scope) String() string {
 
 // normalize makes equal scopes compare equal and keeps secrets out of the
 // file: the base URL loses user info, query, fragment and trailing
-// slashes; its scheme and host are lower-case, a default port (:80 for
-// http, :443 for https) is dropped, and this machine's names (localhost,
-// 127.0.0.1, [::1]) are one: "localhost". So "http://127.0.0.1:80/" and
-// "HTTP://LOCALHOST" are the same scope, and the same people.
+// slashes; its scheme and host are lower-case, a port loses its leading
+// zeros and is dropped when it is the default (:80 for http, :443 for
+// https), an IPv6 address is written the short way and an IPv4-mapped one
+// (::ffff:127.0.0.1) as the IPv4 address, dot segments ("/.", "/a/..")
+// are resolved, and this machine's names are one: "localhost". So
+// "http://127.0.0.1:80/" and "HTTP://LOCALHOST" are the same scope, and
+// the same people.
+//
+// This machine's names are localhost, 127.0.0.1 and ::1, and the
+// unspecified addresses 0.0.0.0 and :: too: as a destination they mean
+// "this host" (Linux and macOS connect them to the loopback interface,
+// Windows refuses them), so the only server a run can reach through them
+// is the one it reaches through localhost at the same port. Other
+// 127.0.0.0/8 addresses stay apart: a server may listen on 127.0.0.2 alone.
 func (sc Scope) normalize() Scope {
 	sc.Provider = strings.TrimSpace(sc.Provider)
 	sc.Tenant = strings.TrimSpace(sc.Tenant)
@@ -50,13 +62,20 @@ func normalizeBaseURL(raw string) string {
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	u.Scheme = strings.ToLower(u.Scheme)
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		if ip.IsUnspecified() || ip == netip.IPv6Loopback() || ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) {
+			host = "localhost"
+		} else {
+			host = ip.String()
+		}
+	}
 	port := u.Port()
+	if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+		port = strconv.FormatUint(n, 10) // :0443 is :443 to the dialer
+	}
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
-	}
-	switch host {
-	case "127.0.0.1", "::1", "localhost":
-		host = "localhost"
 	}
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
@@ -65,9 +84,38 @@ func normalizeBaseURL(raw string) string {
 		host += ":" + port
 	}
 	u.Host = host
-	u.Path = strings.TrimRight(u.Path, "/")
+	u.Path = strings.TrimRight(removeDotSegments(u.Path), "/")
 	u.RawPath = ""
 	return u.String()
+}
+
+// removeDotSegments resolves "." and ".." in a URL path (RFC 3986 5.2.4):
+// "/a/./b/../c" is "/a/c". Other segments, empty ones included, stay.
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	in := strings.Split(p, "/")
+	out := make([]string, 0, len(in))
+	for i, seg := range in {
+		last := i == len(in)-1
+		switch seg {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 || (len(out) == 1 && out[0] != "") {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, "/")
 }
 
 // scopeID returns the scope's row id, creating the row when create is set.

@@ -64,6 +64,7 @@ type Store struct {
 	closeErr  error
 	copyDir   string // an upgraded copy's temp folder, removed on Close
 	upgraded  int    // the schema of the file an upgraded copy was made of
+	marked    bool   // markOpen recorded this run's open in the file
 }
 
 // Open opens or creates the state file at path for a run: it takes the run
@@ -85,17 +86,28 @@ func OpenContext(ctx context.Context, path string, opt Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(path, false, opt.BusyTimeout, now)
-	if err != nil {
-		lk.release() //nolint:errcheck // the open error matters more
-		return nil, err
+	// Before SQLite reads it (and replays or deletes a -wal): is this the
+	// file the lock file and the -wal here were written for?
+	name := fileName(path)
+	id, err := checkFile(path, name, lk.before, lk.created)
+	if err == nil {
+		var s *Store
+		if s, err = open(path, false, opt.BusyTimeout, now); err == nil {
+			s.lock = lk
+			if err = s.prepareForRun(name, id); err == nil {
+				return s, nil
+			}
+			lk.restore()
+			s.Close() //nolint:errcheck // the setup error matters more
+			return nil, err
+		}
 	}
-	s.lock = lk
-	if err := s.prepareForRun(); err != nil {
-		s.Close() //nolint:errcheck // the setup error matters more
-		return nil, err
+	lk.restore()
+	if lk.created {
+		os.Remove(path) //nolint:errcheck // best effort: leave no file we made
 	}
-	return s, nil
+	lk.release() //nolint:errcheck // the open error matters more
+	return nil, err
 }
 
 // realPath is path with symlinks resolved (its folder's, when the file
@@ -120,6 +132,14 @@ func OpenReadOnly(path string) (*Store, error) {
 			return nil, fmt.Errorf("state file %s does not exist (no run has written it yet): %w", path, fs.ErrNotExist)
 		}
 		return nil, fmt.Errorf("state file: %w", err)
+	}
+	// Read under another name than a run's, the file lacks what is only
+	// in that run's -wal; beside a -wal of another version, it reads
+	// records it never had.
+	name := fileName(path)
+	lk, _ := os.ReadFile(realPath(path) + ".lock")
+	if _, err := checkFile(path, name, parseLock(lk), false); err != nil {
+		return nil, err
 	}
 	s, err := open(path, true, 0, time.Now)
 	if err != nil {
@@ -219,8 +239,10 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}}, nil
 }
 
-// prepareForRun sets WAL, migrates and marks crashed runs.
-func (s *Store) prepareForRun() error {
+// prepareForRun sets WAL, checkpoints what a killed run left in it,
+// migrates, marks crashed runs and records the name the file is open
+// under (see markOpen). mainID is the main file's open_id before.
+func (s *Store) prepareForRun(name, mainID string) error {
 	var mode string
 	if err := s.db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
 		return fmt.Errorf("state file %s: set WAL: %w", s.path, err)
@@ -228,10 +250,16 @@ func (s *Store) prepareForRun() error {
 	if mode != "wal" {
 		return fmt.Errorf("state file %s: cannot use WAL journal (got %q); is it on a network file system?", s.path, mode)
 	}
+	if _, err := s.checkpointWAL(); err != nil {
+		return err
+	}
 	if err := migrate(s.db, s.path, SchemaVersion); err != nil {
 		return err
 	}
 	if err := s.markCrashed(); err != nil {
+		return err
+	}
+	if err := s.markOpen(name, mainID, metaID(s.db)); err != nil {
 		return err
 	}
 	w, err := prepareWrites(s.db)
@@ -246,7 +274,7 @@ func (s *Store) prepareForRun() error {
 // the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := errors.Join(s.writes.close(), s.db.Close())
+		err := errors.Join(s.writes.close(), s.markClosed(), s.db.Close())
 		if lerr := s.lock.release(); err == nil {
 			err = lerr
 		}

@@ -29,6 +29,13 @@ func TestRunRefusesABadBaseURLBeforeTouchingAnything(t *testing.T) {
 		{"https://", "no host", nil},
 		{"https://me:pw@api.smartapp.example", "user name or password", nil},
 		{"ftp://api.smartapp.example", "not supported", nil},
+		{"https://api.smartapp.example/?token=s3cr3t-tok", "holds a query or fragment", nil},
+		{"https://api.smartapp.example/v1?api_key=s3cr3t-tok&x=1", "holds a query or fragment", nil},
+		{"https://api.smartapp.example/v1#s3cr3t-tok", "holds a query or fragment", nil},
+		{"https://api.smartapp.example?", "holds a query or fragment", nil},
+		{"api.smartapp.example/?token=s3cr3t-tok", "holds a query or fragment", nil},
+		{"https://exa mple.com/?token=s3cr3t-tok", "invalid character", nil},
+		{"https://api.smartapp.example/?token=s3cr3t-tok", "holds a query or fragment", []string{"--json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -37,14 +44,30 @@ func TestRunRefusesABadBaseURLBeforeTouchingAnything(t *testing.T) {
 			args := append([]string{"run", "-q", "-p", "smartapp", "--base-url", tt.url, "--state", filepath.Join(dir, "s.db"),
 				"-o", out, "--failed-out", filepath.Join(dir, "failed.csv")}, tt.extra...)
 			t.Setenv("ONBOARD_TOKEN", "tok-distinct-1")
-			code, _, stderr := onboard(t, append(args, in)...)
+			code, stdout, stderr := onboard(t, append(args, in)...)
 			assert.Equal(t, exitFatal, code)
 			assert.Contains(t, stderr, tt.msg)
 			assert.NotContains(t, stderr, ":pw@")
+			assert.NotContains(t, stderr+stdout, "s3cr3t", "no secret echoed, in the --json report either")
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %s", stderr)
 			ents, _ := os.ReadDir(dir)
 			assert.Empty(t, ents, "nothing created before the check")
 		})
 	}
+}
+
+// watch checks --base-url once, before it touches the inbox: a query is
+// refused with every file left where it was.
+func TestWatchRefusesABaseURLWithAQuery(t *testing.T) {
+	box := newInbox(t)
+	drop(t, box, "a.csv", people("a", 2))
+	t.Setenv("ONBOARD_TOKEN", "tok-distinct-1")
+	code, stdout, stderr := onboard(t, watchArgs(box, "https://api.smartapp.example/?token=s3cr3t-tok", "--once")...)
+	assert.Equal(t, exitFatal, code)
+	assert.Contains(t, stderr, "holds a query or fragment")
+	assert.NotContains(t, stderr+stdout, "s3cr3t")
+	assert.Equal(t, []string{"a.csv"}, names(t, box), "the inbox is untouched")
+	assert.NoFileExists(t, filepath.Join(box, "..", "state.db"))
 }
 
 func TestRunTimeoutMustNotBeNegative(t *testing.T) {
@@ -64,12 +87,19 @@ func TestRunScopeSpellingsCreateOnce(t *testing.T) {
 	dir := t.TempDir()
 	in := roster(t, 20)
 	port := url[strings.LastIndex(url, ":"):]
-	for i, base := range []string{url, "http://localhost" + port, "HTTP://LOCALHOST" + port + "/"} {
+	// Spellings of the same tenant (issue 17): a zero-padded port, an
+	// IPv4-mapped address, the unspecified address (this host), dot
+	// segments.
+	spellings := []string{url, "http://localhost" + port, "HTTP://LOCALHOST" + port + "/",
+		"http://127.0.0.1:0" + port[1:], "http://[::ffff:127.0.0.1]" + port, "http://0.0.0.0" + port + "/.",
+		"http://localhost" + port + "/a/../"}
+	for i, base := range spellings {
 		out := filepath.Join(dir, fmt.Sprintf("r%d.csv", i))
 		code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--rate", "0", "--base-url", base,
 			"--state", filepath.Join(dir, "s.db"), "-o", out, in)
 		require.Equal(t, 0, code, stderr)
-		assert.Equal(t, 20, s.Store.Len())
+		assert.Equal(t, 20, s.Store.Len(), base)
+		assert.Empty(t, s.Store.Duplicates(), "%s: no create sent again (the vendor's 'exists' would hide it)", base)
 	}
 	for key, n := range s.Store.Creates() {
 		assert.Equal(t, 1, n, "%s created %d times", key, n)

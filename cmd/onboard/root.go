@@ -40,6 +40,7 @@ and nightly files create each person exactly once.`,
 		newWatchCmd(),
 		newLookupCmd(),
 		newPlanCmd(),
+		newStateCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)

@@ -178,14 +178,10 @@ func printReport(w io.Writer, r *reports.Report) error {
 // exit (runExit); fr is nil when the run never began (bad file, flags,
 // credentials, state store in use).
 func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*fileRun, error) {
-	// Before anything is opened, started or written: where credentials go.
-	if f.baseURL != "" && !f.simulate {
-		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
-			return nil, fatal(err)
-		}
-	}
-	if f.timeout < 0 {
-		return nil, fatal(fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout))
+	// Before anything is opened, started or written (run and watch have
+	// checked already, in check): where credentials go.
+	if err := f.checkVendorFlags(); err != nil {
+		return nil, fatal(err)
 	}
 	sub := f.submit // watch runs the same flags again: convert a copy
 	if sub.Retries == 0 {
@@ -485,8 +481,27 @@ func (ck *checkpointer) stop() {
 	}
 }
 
-// check refuses flag values that make no sense, naming the flag.
+// checkVendorFlags refuses a --base-url that would send credentials (or
+// put a secret) where they must not go, and a negative --timeout.
+func (f *runFlags) checkVendorFlags() error {
+	if f.baseURL != "" && !f.simulate {
+		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
+			return err
+		}
+	}
+	if f.timeout < 0 {
+		return fmt.Errorf("--timeout %s: must not be negative (0 means the default, %s)", f.timeout, providers.DefaultTimeout)
+	}
+	return nil
+}
+
+// check refuses flag values that make no sense, naming the flag, before
+// any output is touched or a simulator started; watch calls it once, before
+// its inbox is opened.
 func (f *runFlags) check() error {
+	if err := f.checkVendorFlags(); err != nil {
+		return err
+	}
 	s := &f.submit
 	switch {
 	case s.Rate < 0 || math.IsNaN(s.Rate) || math.IsInf(s.Rate, 0):

@@ -277,6 +277,14 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 	fr, runErr := runFile(ctx, wr.stderr, &f, src)
 	r := fr.report(&f, src, runErr)
 	r.File = name
+	if errors.Is(runErr, state.ErrNotThisFile) {
+		// The state store is refused (moved, emptied, a stale -wal): every
+		// next file would be too. Stop; this one waits in processing/.
+		r.Archived = src
+		r.Next = "put the state store right as the error says; this file is in processing/ and runs first when watch starts again"
+		wr.emit(r)
+		return runErr
+	}
 	if fr != nil && fr.same != nil {
 		r.Status, r.Results, r.FixFile = "same_file", "", ""
 		r.Next = fmt.Sprintf("nothing: the same content as run %d on %s; --rerun-same runs it anyway",
