@@ -54,6 +54,14 @@ type Updater interface {
 	Update(ctx context.Context, id string, changed []string, rec schema.Record) error
 }
 
+// UpdateChecker is an Updater whose call needs more of the row than its
+// changes: CannotUpdate says, before anything is sent, why rec cannot be
+// updated ("" when it can), so such a row is reported up front and never
+// refused by the vendor (a run of refusals would trip the breaker).
+type UpdateChecker interface {
+	CannotUpdate(rec schema.Record) string
+}
+
 // Created is a successful create.
 type Created struct {
 	ID string // the vendor's created ID, as a string

@@ -145,3 +145,36 @@ func (m *missingCSV) abort() {
 		m.out.Abort()
 	}
 }
+
+// WriteMissingCSV writes a missing list on its own (watch's end-of-night
+// list over the night's whole drop): the columns of the results' Missing
+// list, a BOM unless noBOM, put in place atomically. It returns how many
+// people it lists.
+func WriteMissingCSV(path string, noBOM bool, list func(fn func(batch.MissingPerson) error) (int, error)) (int, error) {
+	out, w, err := createCSV(path, ',')
+	if err != nil {
+		return 0, err
+	}
+	if !noBOM {
+		if err := writeBOM(path, out); err != nil {
+			return 0, err
+		}
+	}
+	write := func(cells []string) error {
+		guardAll(cells)
+		return w.Write(cells)
+	}
+	if err := write(append([]string(nil), missingColumns...)); err != nil {
+		out.Abort()
+		return 0, wrapPath(path, err)
+	}
+	n, err := list(func(p batch.MissingPerson) error { return write(missingCells(p)) })
+	if err == nil && n == 0 {
+		err = write(append([]string{missingNone}, make([]string, len(missingColumns)-1)...))
+	}
+	if err != nil {
+		out.Abort()
+		return n, wrapPath(path, err)
+	}
+	return n, finishCSV(path, out, w)
+}

@@ -31,7 +31,7 @@ func TestMigrateV3ToV4(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 4, v)
+	require.Equal(t, SchemaVersion, v)
 	salt, err := s.DigestSalt()
 	require.NoError(t, err)
 	assert.Len(t, salt, 32, "16 random bytes in hex")

@@ -39,7 +39,7 @@ func TestRunMissingPeople(t *testing.T) {
 	rows = readCSV(t, reports.MissingPath(out))
 	require.Len(t, rows, 2)
 	assert.Equal(t, "email:bob@acme.test", rows[1][0])
-	assert.Contains(t, stderr, "1 missing from the file")
+	assert.Contains(t, stderr, "1 newly missing from the file")
 	assert.Equal(t, 2, s.Store.Len(), "nothing deactivated or deleted")
 
 	code, hist, _ := onboard(t, "history", "--state", stateFile)

@@ -127,9 +127,11 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		if err != nil {
 			return fatal(fmt.Errorf("%w (plan --offline needs no credentials)", clientError(reg, err, cfg.Credentials, f.config)))
 		}
-		if _, ok := client.(providers.Updater); f.update && !ok {
+		up, ok := client.(providers.Updater)
+		if f.update && !ok {
 			return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
 		}
+		opt.Updater = up
 		finder, ok := client.(providers.Finder)
 		if !ok {
 			fmt.Fprintf(stderr, "note: %s has no lookup: people the state store does not know are planned as create\n", reg.ID)
@@ -152,6 +154,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 			opt.Scope = state.Scope{Provider: reg.ID, BaseURL: cfg.BaseURL}
 			if reg.Tenant != nil {
 				opt.Scope.Tenant = reg.Tenant(cfg)
+			}
+			if !f.simulate {
+				otherScopes(stderr, st, opt.Scope)
 			}
 		}
 	}
@@ -230,4 +235,25 @@ func (p *planPrinter) Close(*batch.Summary) error {
 		return err
 	}
 	return nil
+}
+
+// otherScopes says so when the state store knows nobody at the plan's
+// vendor host but knows people of the same provider elsewhere: a plan
+// without --base-url reads the production host's scope, and would plan
+// to create everyone the store knows at the host meant.
+func otherScopes(w io.Writer, st *state.Store, sc state.Scope) {
+	if n, err := st.Count(sc); err != nil || n > 0 {
+		return
+	}
+	others, err := st.KnownElsewhere(sc)
+	if err != nil || len(others) == 0 {
+		return
+	}
+	o := others[0]
+	where := o.Scope.BaseURL
+	if o.Scope.Tenant != "" {
+		where += " (tenant " + o.Scope.Tenant + ")"
+	}
+	fmt.Fprintf(w, "note: the state store knows no %s people at %s, but %d at %s: did you mean --base-url %s?\n",
+		sc.Provider, sc.BaseURL, o.People, where, o.Scope.BaseURL)
 }

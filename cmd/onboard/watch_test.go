@@ -144,11 +144,18 @@ func TestWatchOnceTwoFilesAndABrokenOne(t *testing.T) {
 
 	// Clean files only: exit 0. The same name again never overwrites.
 	drop(t, box, "a.csv", people("f", 1))
+	// The five of the first night are not in this night's drop: listed
+	// once, on the night's own line, after the file's.
 	code, stdout, stderr = onboard(t, watchArgs(box, url, "--once")...)
 	assert.Equal(t, 0, code, stderr)
 	rs = reportsOf(t, stdout)
-	require.Len(t, rs, 1)
+	require.Len(t, rs, 2)
 	assert.Equal(t, filepath.Join(box, "archive", "a-2.csv"), rs[0].Archived)
+	assert.Nil(t, rs[0].Missing, "a file of a watched night lists nobody")
+	assert.Equal(t, "night", rs[1].Kind)
+	require.NotNil(t, rs[1].Missing)
+	assert.Equal(t, 5, *rs[1].Missing)
+	assert.FileExists(t, rs[1].MissingList)
 	assert.Len(t, sheets(t, box), 3, "three results sheets, none overwritten")
 
 	// Nothing there: exit 0, no line.
@@ -443,7 +450,7 @@ func TestWatchNotifiesAWebhook(t *testing.T) {
 	assert.Contains(t, text, "r.csv")
 	assert.Contains(t, text, "3 created")
 	assert.Contains(t, text, "1 invalid")
-	assert.Contains(t, text, "next: fix the 1 invalid row")
+	assert.Contains(t, text, "next: the fix file lists 1 invalid row")
 	assert.Equal(t, map[string]any{"created": 3.0, "skipped": 0.0, "invalid": 1.0, "failed": 0.0, "not_attempted": 0.0}, m["counts"])
 	assert.Equal(t, 1.0, m["new_invalid"])
 	assert.Equal(t, "done", m["status"])
