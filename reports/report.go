@@ -167,7 +167,11 @@ func NextStep(s *batch.Summary) string {
 	created, skipped := s.ByStatus[batch.Created], s.ByStatus[batch.Skipped]
 	done := created + skipped + s.ByStatus[batch.Adopted]
 	again, skip := "run the same command again", ""
-	if done > 0 {
+	switch {
+	case done > 0 && s.Settings["state"] == "off":
+		again = "run the fix file (--failed-out), not the same roster"
+		skip = fmt.Sprintf("; without a state store the %d created would be sent again", done)
+	case done > 0:
 		skip = fmt.Sprintf("; the %d already created will be skipped", done)
 	}
 	switch cmp.Or(s.Stop, "done") {
