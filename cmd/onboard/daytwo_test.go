@@ -47,6 +47,16 @@ func TestRunMissingPeople(t *testing.T) {
 	lines := strings.Split(hist, "\n")
 	require.Contains(t, lines[0], "GONE")
 	assert.True(t, strings.HasSuffix(strings.TrimSpace(lines[1]), " 1"), "newest run: one gone: %q", lines[1])
+
+	// --partial: some people, not the roster: nobody listed, the report
+	// says why.
+	code, stdout, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0",
+		"--state", stateFile, "-o", filepath.Join(dir, "partial.csv"), "--partial", "--json", write(t, "p.csv", head+ann))
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "missing")
+	assert.NoFileExists(t, reports.MissingPath(filepath.Join(dir, "partial.csv")))
+	assert.Contains(t, stdout, `"missing":null`)
+	assert.Contains(t, stdout, `"missing_note":"not checked: --partial`)
 }
 
 // TestRunUpdateRefusedUpFront: a vendor without a documented update call

@@ -485,3 +485,42 @@ func TestWatchNotificationFailureIsNotFatal(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "use https")
 }
+
+// TestWatchListsTheNightsMissingOnceQuiet: a long-running watcher lists
+// the night's missing people once no file has come for --missing-after,
+// over every file of the night, on one line of its own.
+func TestWatchListsTheNightsMissingOnceQuiet(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	drop(t, box, "day1.csv", people("a", 3))
+	code, _, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+
+	all := strings.Split(strings.TrimSpace(people("a", 3)), "\n") // the header, a000, a001, a002
+	head := all[0] + "\n"
+	drop(t, box, "x.csv", head+all[1]+"\n"+all[2]+"\n")
+	drop(t, box, "y.csv", head+all[1]+"\n"+all[3]+"\n")
+	stdout, stderr2, stop := startWatch(t, append(watchArgs(box, url), "--missing-after", "300ms")...)
+	require.Eventually(t, func() bool { return len(reportsOf(t, stdout.String())) >= 2 }, 10*time.Second, 10*time.Millisecond, stderr2.String())
+	require.Eventually(t, func() bool { return strings.Contains(stderr2.String(), "the night's drop is complete") }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, 0, stop(), stderr2.String())
+	assert.Contains(t, stderr2.String(), "the night's drop is complete: nobody newly missing, 0 still missing")
+	rs := reportsOf(t, stdout.String())
+	require.Len(t, rs, 2, "x and y together miss nobody: no night line: %s", stdout.String())
+	for _, r := range rs {
+		assert.Nil(t, r.Missing)
+	}
+
+	// Another night with only a000 and a001: a002 goes missing, listed
+	// once the inbox has been quiet.
+	stdout, stderr2, stop = startWatch(t, append(watchArgs(box, url), "--missing-after", "300ms")...)
+	drop(t, box, "n2.csv", head+all[1]+"\n"+all[2]+"\n")
+	require.Eventually(t, func() bool { return len(reportsOf(t, stdout.String())) >= 2 }, 10*time.Second, 10*time.Millisecond, stderr2.String())
+	assert.Equal(t, 0, stop())
+	rs = reportsOf(t, stdout.String())
+	require.Len(t, rs, 2)
+	assert.Equal(t, "night", rs[1].Kind)
+	require.NotNil(t, rs[1].Missing)
+	assert.Equal(t, 1, *rs[1].Missing)
+	assert.Equal(t, "email:a002@smartapp.com", readCSV(t, rs[1].MissingList)[1][0])
+}
