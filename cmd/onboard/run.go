@@ -305,7 +305,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		}
 		fr.runID = opt.RunID
 		if f.night != nil {
-			f.night.begin(opt.Scope, opt.RunID)
+			// A fix file or --partial file counts its sightings into the
+			// night, but a night of only such files lists nobody.
+			f.night.begin(opt.Scope, opt.RunID, opt.NoMissing == f.night.note())
 		}
 		if err := opt.State.SetOutputs(opt.RunID, f.out, f.failedOut); err != nil {
 			fmt.Fprintln(stderr, "warning: state store:", err)

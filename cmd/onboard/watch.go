@@ -101,13 +101,14 @@ type night struct {
 	after   time.Duration
 	first   map[state.Scope]int64 // scope → the night's first run in it
 	lastRun map[state.Scope]int64 // and its latest
+	whole   map[state.Scope]bool  // a file of the night was a whole roster (not a fix file, not --partial)
 	order   []state.Scope
 	last    time.Time // when the latest file's run began
 	start   time.Time
 }
 
 func newNight(after time.Duration) *night {
-	return &night{after: after, first: map[state.Scope]int64{}, lastRun: map[state.Scope]int64{}}
+	return &night{after: after, first: map[state.Scope]int64{}, lastRun: map[state.Scope]int64{}, whole: map[state.Scope]bool{}}
 }
 
 // note is why a file's run lists no missing people.
@@ -115,8 +116,9 @@ func (n *night) note() string {
 	return fmt.Sprintf("listed once the night's drop is complete (no new file for --missing-after %s), over all of its files", n.after)
 }
 
-// begin counts a file's run into the night.
-func (n *night) begin(sc state.Scope, runID int64) {
+// begin counts a file's run into the night; whole says it was a roster,
+// not a fix file or a --partial file.
+func (n *night) begin(sc state.Scope, runID int64, whole bool) {
 	if len(n.first) == 0 {
 		n.start = time.Now()
 	}
@@ -125,6 +127,7 @@ func (n *night) begin(sc state.Scope, runID int64) {
 		n.order = append(n.order, sc)
 	}
 	n.lastRun[sc] = runID
+	n.whole[sc] = n.whole[sc] || whole
 	n.last = time.Now()
 }
 
@@ -132,7 +135,7 @@ func (n *night) begin(sc state.Scope, runID int64) {
 // of run runID: its people were seen by that run.
 func (n *night) same(sc state.Scope, runID int64) {
 	if first, ok := n.first[sc]; !ok || runID < first {
-		n.begin(sc, runID)
+		n.begin(sc, runID, true)
 		n.first[sc] = runID
 	}
 	n.lastRun[sc] = max(n.lastRun[sc], runID)
@@ -157,6 +160,10 @@ func (wr *watcher) closeNight() error {
 	defer st.Close()
 	for _, sc := range n.order {
 		since := n.first[sc]
+		if !n.whole[sc] {
+			fmt.Fprintf(wr.stderr, "onboard watch: the night's drop held only fix files or --partial files for %s: nobody listed missing\n", sc)
+			continue
+		}
 		count, err := st.Missing(sc, since, func(state.Person) error { return nil })
 		var still int
 		if err == nil {

@@ -524,3 +524,22 @@ func TestWatchListsTheNightsMissingOnceQuiet(t *testing.T) {
 	assert.Equal(t, 1, *rs[1].Missing)
 	assert.Equal(t, "email:a002@smartapp.com", readCSV(t, rs[1].MissingList)[1][0])
 }
+
+// TestWatchNightOfOnlyAFixFileListsNobody: a fix file dropped into the
+// inbox is a correction: a night of nothing else lists nobody missing.
+func TestWatchNightOfOnlyAFixFileListsNobody(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	drop(t, box, "day1.csv", people("a", 3))
+	code, _, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+	all := strings.Split(strings.TrimSpace(people("a", 3)), "\n")
+	drop(t, box, "fix.csv", all[0]+",onboard_row,onboard_error\n"+all[1]+",2,INVALID_VALUE email: was wrong\n")
+	code, stdout, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+	rs := reportsOf(t, stdout)
+	require.Len(t, rs, 1, "no night line: %s", stdout)
+	assert.Nil(t, rs[0].Missing)
+	assert.Contains(t, rs[0].MissingNote, "fix file")
+	assert.Contains(t, stderr, "held only fix files or --partial files")
+}
