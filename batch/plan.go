@@ -259,7 +259,10 @@ func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job
 		case it.key != "" && person.Status == state.StatusCreated:
 			o.Status, o.ID = PlanAlreadyOnboarded, person.VendorID
 			if p.dig != nil {
-				o.Changed = p.dig.changedFields(person.Digests, p.dig.digests(it.rec))
+				if it.digests == nil { // conflicts() may have made them
+					it.digests = p.dig.digests(it.rec)
+				}
+				o.Changed = p.dig.changedFields(person.Digests, it.digests)
 			}
 			hint := ""
 			if len(o.Changed) > 0 {

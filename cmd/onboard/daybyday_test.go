@@ -154,7 +154,7 @@ func TestDayByDay(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, csv.NewWriter(f).WriteAll(fixRows))
 	require.NoError(t, f.Close())
-	code, r, stderr, _ = run("fixback", fixed, "--update")
+	code, r, stderr, fix3 := run("fixback", fixed, "--update")
 	assert.Equal(t, 1, code, stderr)
 	assert.Equal(t, 1, r.Counts["skipped"], "Di, unchanged")
 	assert.Equal(t, 2, r.Counts["conflict"], "Bob and Alexandra")
@@ -163,6 +163,8 @@ func TestDayByDay(t *testing.T) {
 	assert.Nil(t, r.Missing, "a fix file lists nobody missing")
 	assert.Contains(t, r.MissingNote, "fix file")
 	assert.NotContains(t, stderr, "missing from the file")
+	assert.Len(t, readCSV(t, fix3), 3, "a day of only conflicts writes a fix file: Bob and Alexandra")
+	assert.Contains(t, r.Next, "2 conflicts (decide who the person is")
 	results := readCSV(t, filepath.Join(dir, "fixback-results.csv"))
 	var codes []string
 	for _, row := range results[1:] {
