@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -222,6 +223,9 @@ func tick(settle time.Duration) time.Duration {
 }
 
 func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
+	// The notifier's goroutine writes here too (its retries), while the
+	// watcher goes on with the next file or the night's list.
+	stderr = &lockedWriter{w: stderr}
 	if w.format != "xlsx" && w.format != "csv" {
 		return fatal(fmt.Errorf("--format %q: use xlsx or csv", w.format))
 	}
@@ -485,4 +489,16 @@ func (wr *watcher) emit(r *reports.Report) {
 	if wr.notify != nil {
 		wr.notify.send(r)
 	}
+}
+
+// lockedWriter serializes writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
