@@ -513,8 +513,8 @@ func TestWatchListsTheNightsMissingOnceQuiet(t *testing.T) {
 
 	// Another night with only a000 and a001: a002 goes missing, listed
 	// once the inbox has been quiet.
+	drop(t, box, "n2.csv", head+all[1]+"\n"+all[2]+"\n") // before the start: --settle 0s takes a file being written
 	stdout, stderr2, stop = startWatch(t, append(watchArgs(box, url), "--missing-after", "300ms")...)
-	drop(t, box, "n2.csv", head+all[1]+"\n"+all[2]+"\n")
 	require.Eventually(t, func() bool { return len(reportsOf(t, stdout.String())) >= 2 }, 10*time.Second, 10*time.Millisecond, stderr2.String())
 	assert.Equal(t, 0, stop())
 	rs = reportsOf(t, stdout.String())
