@@ -87,6 +87,23 @@ func NewReport(s *batch.Summary) *Report {
 // Teams message, and the watcher's log.
 func (r *Report) Text() string {
 	var b strings.Builder
+	if r.Kind == "night" {
+		fmt.Fprintf(&b, "onboard %s: the night's drop in %s is complete", r.Provider, r.File)
+		if r.Error != "" {
+			fmt.Fprintf(&b, "; the missing people could not be listed: %s", r.Error)
+		}
+		if r.Missing != nil {
+			fmt.Fprintf(&b, "\nmissing: %d newly missing", *r.Missing)
+			if r.MissingList != "" {
+				fmt.Fprintf(&b, " (listed in %s)", r.MissingList)
+			}
+			fmt.Fprintf(&b, ", %d still missing (listed before)", *r.StillMissing)
+		}
+		if r.Next != "" {
+			fmt.Fprintf(&b, "\nnext: %s", r.Next)
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "onboard %s: %s — %s", r.Provider, r.File, r.Status)
 	if r.Error != "" {
 		fmt.Fprintf(&b, ": %s", r.Error)
