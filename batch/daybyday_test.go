@@ -58,6 +58,11 @@ func TestDuplicateNeverBecomesAnUpdate(t *testing.T) {
 			require.Len(t, o.Problems, 1)
 			assert.Equal(t, batch.KeyTaken, o.Problems[0].Code)
 			assert.Contains(t, o.Problems[0].Message, "vendor ID "+alexID)
+			if tt.mp == nil {
+				assert.Contains(t, o.Problems[0].Message, "firstName and lastName both differ from theirs")
+			} else {
+				assert.Contains(t, o.Problems[0].Message, "belongs to identity E6")
+			}
 			assert.Empty(t, o.Changed, "another person is no change")
 			assert.Zero(t, fix.sum.Changed)
 			assert.Zero(t, fix.sum.ByStatus[batch.Updated])

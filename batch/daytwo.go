@@ -169,8 +169,8 @@ func conflicts(items []item, known, byID map[string]state.Person, dig *digester)
 		default:
 			if names := dig.anotherPerson(p.Digests, it); len(names) > 0 {
 				it.conflict = &conflict{code: KeyTaken, message: fmt.Sprintf(
-					"%s belongs to another person (%s): %s all differ from theirs, so this row is someone else and is not sent as their change; give this person their own %s, or, if it is the same person renamed, set identity: in the mapping file so the identity decides",
-					it.key, personWhere(p), strings.Join(names, ", "), keyField(it.key))}
+					"%s belongs to another person (%s): %s differ from theirs, so this row is someone else and is not sent as their change; give this person their own %s, or, if it is the same person renamed, set identity: in the mapping file so the identity decides",
+					it.key, personWhere(p), allDiffer(names), keyField(it.key))}
 				continue
 			}
 		}
@@ -180,6 +180,14 @@ func conflicts(items []item, known, byID map[string]state.Person, dig *digester)
 			}
 		}
 	}
+}
+
+// allDiffer is "firstName and lastName both", or "a, b and c all".
+func allDiffer(names []string) string {
+	if len(names) == 2 {
+		return names[0] + " and " + names[1] + " both"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " all"
 }
 
 // keyField is the field of a key: "email" for "email:ann@x.org".
