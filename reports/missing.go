@@ -22,7 +22,7 @@ var missingColumns = []string{"key", "vendor_id", "identity", "created_by_run", 
 
 // missingNone is the one row of an empty Missing sheet or file, so that
 // "nobody is missing" is not mistaken for "not checked".
-const missingNone = "(nobody: every person the state store knows for this provider is in this file)"
+const missingNone = "(nobody newly missing: every person the state store knows for this provider is in this file or was listed by an earlier run and is counted as still missing)"
 
 func missingCells(p batch.MissingPerson) []string {
 	return []string{p.Key, p.VendorID, p.Identity, strconv.FormatInt(p.CreatedRun, 10),
