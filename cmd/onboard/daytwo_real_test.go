@@ -151,3 +151,25 @@ func TestPlanSaysWhereTheStoreKnowsPeople(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.NotContains(t, stderr, "did you mean")
 }
+
+// TestPlanOfflineCountsOnlySendableUpdates: plan --offline --update knows
+// the update call's rules without asking the vendor: an iSpring person
+// whose row has no email is changed, but no call.
+func TestPlanOfflineCountsOnlySendableUpdates(t *testing.T) {
+	_, url := simulator(t, "ispring", sim.Options{})
+	dir := t.TempDir()
+	st := filepath.Join(dir, "state.db")
+	head := "login,email,first_name,last_name,departmentId\n"
+	dept := ",6f1c2a3b-4d5e-4f60-8a71-92b3c4d5e6f7\n"
+	code, _, stderr := onboard(t, "run", "-q", "-p", "ispring", "--base-url", url, "--rate", "0", "--state", st,
+		"-o", filepath.Join(dir, "r.csv"), write(t, "d1.csv", head+"ann,,Ann,Lee"+dept+"bob,bob@acme.test,Bob,Ray"+dept))
+	require.Equal(t, 0, code, stderr)
+	for _, k := range []string{"ONBOARD_TOKEN", "ONBOARD_CLIENT_ID", "ONBOARD_CLIENT_SECRET"} {
+		t.Setenv(k, "")
+	}
+	code, stdout, stderr := onboard(t, "plan", "-p", "ispring", "--offline", "--update", "--base-url", url, "--state", st,
+		write(t, "d2.csv", head+"ann,,Ann,Lee-Park"+dept+"bob,bob@acme.test,Bob,Ray-Park"+dept))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "a run with --update cannot send it: iSpring's update call needs the person's login and email, and this row has no email")
+	assert.Contains(t, stdout, "a run would make 1 API call")
+}

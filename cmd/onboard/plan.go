@@ -122,6 +122,22 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	// One pooled client: about --workers connections, deadlines on each
 	// call, no redirect off the host.
 	cfg.HTTP = providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})
+	if f.offline && f.update {
+		// The update call's rules (what it takes, what it needs) are the
+		// client's own, asked of a client that never calls: every
+		// credential it reads set to a placeholder, nothing sent.
+		dummy := providers.Config{BaseURL: cfg.BaseURL, Credentials: map[string]string{}}
+		for _, name := range credentialNames(reg.Credentials) {
+			dummy.Credentials[name] = "offline"
+		}
+		if c, err := reg.New(dummy); err == nil {
+			up, ok := c.(providers.Updater)
+			if !ok {
+				return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
+			}
+			opt.Updater = up
+		}
+	}
 	if !f.offline {
 		client, err := reg.New(cfg)
 		if err != nil {
