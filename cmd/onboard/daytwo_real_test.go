@@ -128,6 +128,17 @@ func TestOneNextStep(t *testing.T) {
 	assert.Regexp(t, `fix file: .*fix\.csv \(1 invalid, 1 failed at the vendor, 3 not sent\)\n`, stderr, "rows not sent are not 'to fix', and no second step")
 	assert.Equal(t, 1, strings.Count(strings.ToLower(stderr), "run the same command again"), stderr)
 	assert.NotContains(t, stderr, "rows to fix")
+
+	// The breaker: the same one step, on the exit line.
+	_, url2 := simulator(t, "smartapp", sim.Options{FailRate: 1})
+	code, stdout, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url2, "--rate", "0", "--workers", "1", "--retries", "0",
+		"--breaker", "3", "--state", filepath.Join(dir, "state2.db"), "-o", filepath.Join(dir, "r2.csv"), "--failed-out", filepath.Join(dir, "fix2.csv"), "--json",
+		write(t, "roster2.csv", people("b", 8)))
+	require.Equal(t, 2, code, "nothing created: %s", stderr)
+	r = oneReport(t, stdout)
+	require.Equal(t, "breaker", r.Status)
+	assert.Regexp(t, `\(3 failed at the vendor, 5 not sent\)\n`, stderr)
+	assert.Equal(t, 1, strings.Count(strings.ToLower(stderr), "run the same command again"), stderr)
 }
 
 // TestPlanSaysWhereTheStoreKnowsPeople: plan --offline without --base-url

@@ -384,7 +384,8 @@ func explainExit(exit, runErr error, f *runFlags, sum *batch.Summary, creds stri
 	if errors.As(runErr, &pe) && pe.Code == providers.AuthFailed && creds != "" {
 		ee.err = fmt.Errorf("%w. The vendor refused %s", ee.err, creds)
 	}
-	if pe == nil && ee.code != exitInterrupted {
+	var h *submit.Halt
+	if pe == nil && !errors.As(runErr, &h) && ee.code != exitInterrupted {
 		return exit // not a stop: nothing to run again
 	}
 	done := sum.ByStatus[batch.Created] + sum.ByStatus[batch.Skipped]
