@@ -298,3 +298,16 @@ func decodePlainDigests(s string) (map[string]string, bool) {
 	}
 	return d, true
 }
+
+// NightMissing records on runID (a watched night's last run) the missing
+// people listed over the night's whole drop and those still missing, so
+// history counts them where the night ended.
+func (s *Store) NightMissing(runID int64, listed, still int) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(`UPDATE runs SET missing = ?, still_missing = ? WHERE id = ?`, listed, still, runID); err != nil {
+		return fmt.Errorf("state: record the night's missing people (run %d): %w", runID, err)
+	}
+	return nil
+}

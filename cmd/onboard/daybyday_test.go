@@ -221,6 +221,9 @@ func TestDayByDay(t *testing.T) {
 	assert.Equal(t, "email:eve@acme.test", list[1][0])
 	assert.Contains(t, nr.Next, "deactivate at the vendor those who left")
 	assert.Equal(t, 7, s.Store.Len(), "nobody deleted, nobody created twice")
+	code, hist, _ := onboard(t, "history", "--limit", "1", "--state", stateFile)
+	require.Equal(t, 0, code)
+	assert.True(t, strings.HasSuffix(strings.TrimSpace(strings.Split(hist, "\n")[1]), " 1"), "history counts the night's one gone on its last file: %s", hist)
 
 	// The next night has the same three files: Eve is still missing, not
 	// listed again.

@@ -192,6 +192,9 @@ func (wr *watcher) closeNight() error {
 				err = st.MarkMissing(sc, since, n.lastRun[sc])
 			}
 			if err == nil {
+				err = st.NightMissing(n.lastRun[sc], listed, still)
+			}
+			if err == nil {
 				r.MissingList = path
 				fmt.Fprintf(wr.stderr, "onboard watch: the night's drop is complete: %d newly missing (%s), %d still missing\n", listed, path, still)
 			}
