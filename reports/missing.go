@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"path/filepath"
@@ -150,7 +151,8 @@ func (m *missingCSV) abort() {
 // list over the night's whole drop): the columns of the results' Missing
 // list, a BOM unless noBOM, put in place atomically. It returns how many
 // people it lists.
-func WriteMissingCSV(path string, noBOM bool, list func(fn func(batch.MissingPerson) error) (int, error)) (int, error) {
+// none, when set, replaces the "nobody" row of an empty list.
+func WriteMissingCSV(path string, noBOM bool, list func(fn func(batch.MissingPerson) error) (int, error), none ...string) (int, error) {
 	out, w, err := createCSV(path, ',')
 	if err != nil {
 		return 0, err
@@ -170,7 +172,7 @@ func WriteMissingCSV(path string, noBOM bool, list func(fn func(batch.MissingPer
 	}
 	n, err := list(func(p batch.MissingPerson) error { return write(missingCells(p)) })
 	if err == nil && n == 0 {
-		err = write(append([]string{missingNone}, make([]string, len(missingColumns)-1)...))
+		err = write(append([]string{cmp.Or(append(none, missingNone)...)}, make([]string, len(missingColumns)-1)...))
 	}
 	if err != nil {
 		out.Abort()

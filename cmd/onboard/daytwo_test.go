@@ -57,6 +57,15 @@ func TestRunMissingPeople(t *testing.T) {
 	assert.NoFileExists(t, reports.MissingPath(filepath.Join(dir, "partial.csv")))
 	assert.Contains(t, stdout, `"missing":null`)
 	assert.Contains(t, stdout, `"missing_note":"not checked: --partial`)
+
+	// The same -o as the whole roster's: its old list is replaced by the
+	// reason there is none, so it cannot be read as today's.
+	code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0",
+		"--state", stateFile, "-o", out, "--partial", write(t, "p2.csv", head+ann))
+	require.Equal(t, 0, code, stderr)
+	rows = readCSV(t, reports.MissingPath(out))
+	require.Len(t, rows, 2)
+	assert.Equal(t, "(not checked: --partial (the file is not the whole roster))", rows[1][0])
 }
 
 // TestRunUpdateRefusedUpFront: a vendor without a documented update call
