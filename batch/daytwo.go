@@ -36,8 +36,13 @@ func (c *conflict) problem() Problem { return Problem{Code: c.code, Message: c.m
 // fields are never hashed: a digest of a password could be matched against
 // guesses, so the store holds nothing from which one could be recovered.
 type digester struct {
-	s    *schema.Schema
-	salt string
+	s     *schema.Schema
+	salt  string
+	names []string // nameFields(s)
+}
+
+func newDigester(s *schema.Schema, salt string) *digester {
+	return &digester{s: s, salt: salt, names: nameFields(s)}
 }
 
 // digests returns a short salted sha256 per non-secret field of rec.
@@ -124,9 +129,15 @@ func mergeDigests(old, now map[string]string, sent []string) map[string]string {
 
 // conflicts decides, for a chunk's valid rows, which are refused because
 // the state store holds their identity under another key or their key for
-// another identity. byID is the store's answer for the chunk's identities;
+// another person. byID is the store's answer for the chunk's identities;
 // claimed carries the identities this file has already sent, by key.
-func conflicts(items []item, known, byID map[string]state.Person) {
+//
+// Who the key's holder is: when both the row and the stored person have an
+// identity, the identities decide. Otherwise the names do (anotherPerson):
+// a row whose first and last names both differ from what was sent for the
+// key is someone else (Alexandra Kimball on Alex Kim's email), a KEY_TAKEN
+// conflict, never a change; one name changed (a marriage) is a change.
+func conflicts(items []item, known, byID map[string]state.Person, dig *digester) {
 	claimed := map[string]*item{} // identity → the chunk's first row sent with it
 	for i := range items {
 		it := &items[i]
@@ -144,11 +155,24 @@ func conflicts(items []item, known, byID map[string]state.Person) {
 				continue
 			}
 		}
-		if p, ok := known[it.key]; ok && it.identity != "" && p.Identity != "" && p.Identity != it.identity &&
-			(p.Status == state.StatusCreated || p.Status == state.StatusInFlight) {
-			it.conflict = &conflict{code: KeyTaken, seenKey: it.key, message: fmt.Sprintf(
-				"%s belongs to identity %s (%s); not created for identity %s", it.key, p.Identity, personWhere(p), it.identity)}
-			continue
+		p, ok := known[it.key]
+		held := ok && (p.Status == state.StatusCreated || p.Status == state.StatusInFlight)
+		switch {
+		case !held:
+		case it.identity != "" && p.Identity != "":
+			if p.Identity != it.identity {
+				// The holder is not in the file as this row: not seen.
+				it.conflict = &conflict{code: KeyTaken, message: fmt.Sprintf(
+					"%s belongs to identity %s (%s); not created for identity %s", it.key, p.Identity, personWhere(p), it.identity)}
+				continue
+			}
+		default:
+			if names := dig.anotherPerson(p.Digests, it); len(names) > 0 {
+				it.conflict = &conflict{code: KeyTaken, message: fmt.Sprintf(
+					"%s belongs to another person (%s): %s differ from theirs, so this row is someone else and is not sent as their change; give this person their own %s, or, if it is the same person renamed, set identity: in the mapping file so the identity decides",
+					it.key, personWhere(p), allDiffer(names), keyField(it.key))}
+				continue
+			}
 		}
 		if it.identity != "" {
 			if _, ok := claimed[it.identity]; !ok {
@@ -156,6 +180,65 @@ func conflicts(items []item, known, byID map[string]state.Person) {
 			}
 		}
 	}
+}
+
+// allDiffer is "firstName and lastName both", or "a, b and c all".
+func allDiffer(names []string) string {
+	if len(names) == 2 {
+		return names[0] + " and " + names[1] + " both"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " all"
+}
+
+// keyField is the field of a key: "email" for "email:ann@x.org".
+func keyField(key string) string {
+	f, _, _ := strings.Cut(key, ":")
+	return f
+}
+
+// nameFields are a schema's person-name fields: first and last (given and
+// family) names, by their normalized spelling.
+func nameFields(s *schema.Schema) []string {
+	var out []string
+	for _, f := range s.Fields {
+		n := strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(f.Name))
+		switch n {
+		case "firstname", "lastname", "givenname", "familyname", "surname":
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// anotherPerson names the name fields that say the row is someone else
+// than the stored person: every name field both hold differs, and there
+// are at least two (one changed name is a change, not a new person). nil
+// when the store has no digests to compare, or the names agree anywhere.
+func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
+	if d == nil || stored == nil {
+		return nil
+	}
+	now := it.digests
+	if now == nil {
+		now = d.digests(it.rec)
+		it.digests = now
+	}
+	var differ []string
+	for _, f := range d.names {
+		old, had := stored[f]
+		cur, has := now[f]
+		if !had || !has {
+			continue
+		}
+		if old == cur {
+			return nil
+		}
+		differ = append(differ, f)
+	}
+	if len(differ) < 2 {
+		return nil
+	}
+	return differ
 }
 
 func identityChanged(it *item, p state.Person) *conflict {
@@ -210,15 +293,16 @@ type MissingSink interface {
 	WriteMissing(list func(fn func(MissingPerson) error) (int, error)) error
 }
 
-// listMissing reports the run's missing people to sink (when it lists
-// them) and counts them in sum.
+// listMissing reports the run's newly missing people to sink (when it
+// lists them) and counts them, and those still missing, in sum. A person
+// is listed once, by the first run that finds them gone; the caller marks
+// them listed (state.MarkMissing) once the list is safely written.
 func listMissing(sink Sink, sum *Summary, opt *RunOptions) error {
-	list := func(fn func(MissingPerson) error) (int, error) {
-		return opt.State.Missing(opt.Scope, opt.RunID, func(p state.Person) error {
-			return fn(MissingPerson{Key: p.Key, VendorID: p.VendorID, Identity: p.Identity,
-				CreatedRun: p.CreatedRun, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen})
-		})
+	since := opt.MissingSince
+	if since == 0 {
+		since = opt.RunID
 	}
+	list := MissingList(opt.State, opt.Scope, since)
 	n := 0
 	counted := func(fn func(MissingPerson) error) (int, error) {
 		var err error
@@ -234,6 +318,41 @@ func listMissing(sink Sink, sum *Summary, opt *RunOptions) error {
 	if err != nil {
 		return fmt.Errorf("missing people: %w", err)
 	}
-	sum.Missing, sum.MissingChecked = n, true
+	still, err := opt.State.StillMissing(opt.Scope, since)
+	if err != nil {
+		return fmt.Errorf("missing people: %w", err)
+	}
+	sum.Missing, sum.StillMissing, sum.MissingChecked, sum.MissingSince = n, still, true, since
 	return nil
+}
+
+// IsFixFile reports whether header is a fix file's (onboard's own
+// onboard_row or onboard_error column): a correction of some rows, never
+// the whole roster, so it lists no missing people.
+func IsFixFile(header []string) bool {
+	for _, h := range header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "onboard_row", "onboard_error":
+			return true
+		}
+	}
+	return false
+}
+
+// Reasons a run lists no missing people (RunOptions.NoMissing).
+const (
+	NoMissingFixFile = "not checked: a fix file (onboard_row, onboard_error) corrects some rows, it is not the whole roster"
+	NoMissingPartial = "not checked: --partial (the file is not the whole roster)"
+)
+
+// MissingList streams the people of sc whom no run from since on saw and
+// no earlier run listed, for a MissingSink or a list of its own (watch's
+// list over a night's whole drop).
+func MissingList(st *state.Store, sc state.Scope, since int64) func(fn func(MissingPerson) error) (int, error) {
+	return func(fn func(MissingPerson) error) (int, error) {
+		return st.Missing(sc, since, func(p state.Person) error {
+			return fn(MissingPerson{Key: p.Key, VendorID: p.VendorID, Identity: p.Identity,
+				CreatedRun: p.CreatedRun, FirstSeen: p.FirstSeen, LastSeen: p.LastSeen})
+		})
+	}
 }

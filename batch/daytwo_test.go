@@ -59,6 +59,14 @@ func (d *dayRun) byLine(t *testing.T, line int) batch.Outcome {
 // and --update as given.
 func (v *vendorRun) runDay(t *testing.T, st *state.Store, csv string, mp *schema.Mapping, update bool) *dayRun {
 	t.Helper()
+	return v.runDayWith(t, st, csv, mp, batch.RunOptions{Update: update})
+}
+
+// runDayWith is runDay with the day-two options of ro (Update, NoMissing,
+// MissingSince); like cmd, it marks the missing people listed once the
+// list is written.
+func (v *vendorRun) runDayWith(t *testing.T, st *state.Store, csv string, mp *schema.Mapping, ro batch.RunOptions) *dayRun {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "roster.csv")
 	require.NoError(t, os.WriteFile(p, []byte(csv), 0o600))
 	r, err := read.Open(p, read.Options{})
@@ -68,14 +76,23 @@ func (v *vendorRun) runDay(t *testing.T, st *state.Store, csv string, mp *schema
 	require.NoError(t, err)
 	runID, err := st.BeginRun(p, "hash", v.scope)
 	require.NoError(t, err)
-	ro := batch.RunOptions{Submit: submit.Options{Workers: 2}, State: st, Scope: v.scope, RunID: runID, Update: update}
+	ro.Submit, ro.State, ro.Scope, ro.RunID = submit.Options{Workers: 2}, st, v.scope, runID
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sink := &missingSink{}
 	sum := batch.NewSummary("run", v.reg.ID, p)
 	require.NoError(t, batch.Run(ctx, r, v.reg.Schema, m, v.client, sink, sum, ro))
+	if sum.MissingChecked {
+		require.NoError(t, st.MarkMissing(v.scope, sum.MissingSince, runID))
+	}
 	require.NoError(t, st.EndRun(runID, state.Counts{}, state.RunDone))
-	require.Equal(t, 1, sink.calls, "the missing list is written once per run with a state store")
+	if ro.NoMissing == "" {
+		require.Equal(t, 1, sink.calls, "the missing list is written once per run with a state store")
+	} else {
+		require.Zero(t, sink.calls, "no missing list: %s", ro.NoMissing)
+		require.False(t, sum.MissingChecked)
+		require.Equal(t, ro.NoMissing, sum.MissingNote)
+	}
 	return &dayRun{out: sink.out, sum: sum, missing: sink.missing, runID: runID}
 }
 

@@ -101,8 +101,17 @@ type Summary struct {
 	// the run looked (a state store, and the whole file read).
 	Missing        int
 	MissingChecked bool
-	Warnings       []string // e.g. unmapped columns
-	HeaderRow      int      // the row the header was read from; 0: not known
+	// StillMissing counts the people an earlier run listed as missing and
+	// no run has seen since (counted, not listed again); MissingSince is
+	// the first run whose sightings counted (the run, or a watched
+	// night's first). MissingNote says why missing people were not
+	// checked, when the run chose not to (a fix file, --partial, a
+	// watched night that lists them at its end).
+	StillMissing int
+	MissingSince int64
+	MissingNote  string
+	Warnings     []string // e.g. unmapped columns
+	HeaderRow    int      // the row the header was read from; 0: not known
 	// WarnedRows counts rows with warnings (valid or not), ByWarning the
 	// warnings by code.
 	WarnedRows int

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/onboard/onboard/batch/read"
@@ -45,6 +46,9 @@ type PlanOptions struct {
 	// Update counts one update call per changed person, as run --update
 	// sends (the vendor must have an update call).
 	Update bool
+	// Updater is the vendor's update call, when it has one: with Update, a
+	// changed person counts a call only when their update can be sent.
+	Updater providers.Updater
 	// Progress is called after each chunk of rows.
 	Progress func(*Summary)
 }
@@ -116,7 +120,7 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		// The change digests are salted per state file; a store without a
 		// salt has no digests to compare with.
 		if salt, err := opt.State.DigestSalt(); err == nil {
-			p.dig = &digester{s: s, salt: salt}
+			p.dig = newDigester(s, salt)
 		}
 	}
 	var (
@@ -148,6 +152,9 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 	for st, n := range sum.ByStatus {
 		est.Calls += runCalls(st, opt.Submit.Existing, opt.Update) * n
 	}
+	if opt.Update {
+		est.Calls -= p.unsendable // changed, but no update a run could send
+	}
 	est.Duration = PlanDuration(est.Calls, est.Rate, est.Workers, est.MeanLatency)
 	return est, err
 }
@@ -177,6 +184,7 @@ type planner struct {
 	lookups        int
 	took           time.Duration
 	lookupFailures int
+	unsendable     int // changed people whose update cannot be sent
 }
 
 func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, out <-chan submit.Found) error {
@@ -234,7 +242,7 @@ func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job
 				return fmt.Errorf("state store: %w", err)
 			}
 		}
-		conflicts(items, known, byID)
+		conflicts(items, known, byID, p.dig)
 	}
 	outs := make([]Outcome, len(items))
 	var ask []int // items the vendor is asked about
@@ -251,12 +259,24 @@ func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job
 		case it.key != "" && person.Status == state.StatusCreated:
 			o.Status, o.ID = PlanAlreadyOnboarded, person.VendorID
 			if p.dig != nil {
-				o.Changed = p.dig.changedFields(person.Digests, p.dig.digests(it.rec))
+				if it.digests == nil { // conflicts() may have made them
+					it.digests = p.dig.digests(it.rec)
+				}
+				o.Changed = p.dig.changedFields(person.Digests, it.digests)
 			}
+			hint := ""
 			if len(o.Changed) > 0 {
 				o.Status = PlanChanged
+				if p.opt.Update && p.opt.Updater != nil {
+					if u := planUpdate(p.opt.Updater, it, person, o.Changed); len(u.fields) == 0 {
+						hint = "a run with --update cannot send it: " + u.note
+						p.unsendable++
+					} else {
+						hint = "a run with --update sends " + strings.Join(u.fields, ", ")
+					}
+				}
 			}
-			o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(person, o.Changed, "")}}
+			o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(person, o.Changed, hint)}}
 		case p.opt.Finder != nil:
 			ask = append(ask, i)
 		default:

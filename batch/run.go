@@ -50,6 +50,13 @@ type RunOptions struct {
 	Update bool
 	// Progress is called from one goroutine after each outcome.
 	Progress func(*Summary)
+	// NoMissing, when set, says why this run lists no missing people:
+	// the file is not the whole roster (a fix file, --partial), or a
+	// watched night lists them once its whole drop is in.
+	NoMissing string
+	// MissingSince is the first run whose sightings count against
+	// missing (a watched night's first run); 0 is the run itself.
+	MissingSince int64
 }
 
 // Run reads, validates and submits every row of r, and writes one Outcome
@@ -82,7 +89,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		if err != nil {
 			return fmt.Errorf("state store: %w", err)
 		}
-		dig = &digester{s: s, salt: salt}
+		dig = newDigester(s, salt)
 	}
 	up, _ := c.(providers.Updater)
 
@@ -153,7 +160,11 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	if err != nil {
 		return err
 	}
-	if opt.State != nil {
+	switch {
+	case opt.State == nil:
+	case opt.NoMissing != "":
+		sum.MissingNote = opt.NoMissing
+	default:
 		// Every row was read and seen: whoever the store knows and the
 		// run did not see is missing from today's file.
 		if err := listMissing(sink, sum, &opt); err != nil {
@@ -279,11 +290,16 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 	var keys, ids []string
 	for i := range items {
 		it := &items[i]
-		if it.valid() && it.key != "" {
+		switch {
+		case it.valid() && it.key != "":
 			keys = append(keys, it.key)
 			if it.identity != "" {
 				ids = append(ids, it.identity)
 			}
+		case !it.valid() && it.identity != "":
+			// An invalid row of a known person is a person seen, even
+			// when the key itself is what is wrong today.
+			ids = append(ids, it.identity)
 		}
 	}
 	known := map[string]state.Person{}
@@ -299,7 +315,7 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 			return nil, err
 		}
 	}
-	conflicts(items, known, byID)
+	conflicts(items, known, byID, d.dig)
 	var send []state.Mark
 	var seen []state.Sighting
 	for i := range items {
@@ -309,9 +325,14 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 			if it.seenKey != "" {
 				seen = append(seen, state.Sighting{Key: it.seenKey})
 			}
+			if p, ok := byID[it.identity]; ok && it.identity != "" && p.Key != it.seenKey {
+				seen = append(seen, state.Sighting{Key: p.Key})
+			}
 		case it.key == "":
 		case it.conflict != nil:
-			seen = append(seen, state.Sighting{Key: it.conflict.seenKey})
+			if it.conflict.seenKey != "" {
+				seen = append(seen, state.Sighting{Key: it.conflict.seenKey})
+			}
 		case known[it.key].Status == state.StatusCreated:
 			// A person without digests (created before they were kept)
 			// takes today's as the baseline; one without an identity
@@ -348,13 +369,35 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 // fields the vendor's call accepts and the row holds. The note names the
 // others.
 func (d *dispatcher) planUpdate(it *item, p state.Person, changed []string) *updatePlan {
+	return planUpdate(d.up, it, p, changed)
+}
+
+// planUpdate is the update of it's changed fields through up, as run
+// --update sends it and plan counts it: nothing to send (fields empty,
+// the note says why) when no changed field can be sent or the call
+// cannot be made from this row (iSpring's needs a login and an email).
+func planUpdate(up providers.Updater, it *item, p state.Person, changed []string) *updatePlan {
 	u := &updatePlan{id: p.VendorID, changed: changed}
+	if up == nil {
+		u.note = "the vendor documents no update call"
+		return u
+	}
+	if p.VendorID == "" {
+		u.note = "the state store has no vendor ID for this person"
+		return u
+	}
+	if c, ok := up.(providers.RowUpdateChecker); ok {
+		if why := c.CannotUpdate(it.rec); why != "" {
+			u.note = why
+			return u
+		}
+	}
 	var cleared, refused []string
 	for _, f := range changed {
 		switch _, set := it.rec[f]; {
 		case !set:
 			cleared = append(cleared, f)
-		case d.up == nil || !d.up.Updatable(f):
+		case !up.Updatable(f):
 			refused = append(refused, f)
 		default:
 			u.fields = append(u.fields, f)

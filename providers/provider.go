@@ -62,6 +62,14 @@ type UpdateChecker interface {
 	CheckUpdate(ctx context.Context) error
 }
 
+// RowUpdateChecker is an Updater whose call needs more of the row than its
+// changes: CannotUpdate says, before anything is sent, why rec cannot be
+// updated ("" when it can), so such a row is reported up front and never
+// refused by the vendor (a run of refusals would trip the breaker).
+type RowUpdateChecker interface {
+	CannotUpdate(rec schema.Record) string
+}
+
 // Created is a successful create.
 type Created struct {
 	ID string // the vendor's created ID, as a string

@@ -51,7 +51,7 @@ type FailedOutOptions struct {
 }
 
 // FailedOut is the fix file: only the rows still to do (invalid, failed,
-// not_attempted) in the input's own columns, format, encoding and BOM, plus
+// conflict, not_attempted) in the input's own columns, format, encoding and BOM, plus
 // onboard's own columns onboard_row (the row in the original file) and
 // onboard_error (what is wrong), so the admin fixes the cells and runs the
 // file again as it is. Secret cells are left empty and the row's message
@@ -194,10 +194,11 @@ func (fo *FailedOut) start() error {
 }
 
 // needsFix reports whether a row belongs in the fix file: rows a person
-// can fix and send again. Every other status (created, skipped, and the
-// statuses a run cannot settle by hand, such as unknown) stays out.
+// can fix and send again, and conflicts, which need a person to decide
+// who the row is. Every other status (created, skipped, updated, and the
+// statuses a run settles itself, such as unknown) stays out.
 func needsFix(s batch.Status) bool {
-	return s == batch.Invalid || s == batch.Failed || s == batch.NotAttempted
+	return s == batch.Invalid || s == batch.Failed || s == batch.NotAttempted || s == batch.Conflict
 }
 
 // Write adds o when it needs fixing.

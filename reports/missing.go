@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"path/filepath"
@@ -22,7 +23,7 @@ var missingColumns = []string{"key", "vendor_id", "identity", "created_by_run", 
 
 // missingNone is the one row of an empty Missing sheet or file, so that
 // "nobody is missing" is not mistaken for "not checked".
-const missingNone = "(nobody: every person the state store knows for this provider is in this file)"
+const missingNone = "(nobody newly missing: every person the state store knows for this provider is in this file or was listed by an earlier run and is counted as still missing)"
 
 func missingCells(p batch.MissingPerson) []string {
 	return []string{p.Key, p.VendorID, p.Identity, strconv.FormatInt(p.CreatedRun, 10),
@@ -144,4 +145,38 @@ func (m *missingCSV) abort() {
 	if m != nil {
 		m.out.Abort()
 	}
+}
+
+// WriteMissingCSV writes a missing list on its own (watch's end-of-night
+// list over the night's whole drop): the columns of the results' Missing
+// list, a BOM unless noBOM, put in place atomically. It returns how many
+// people it lists.
+// none, when set, replaces the "nobody" row of an empty list.
+func WriteMissingCSV(path string, noBOM bool, list func(fn func(batch.MissingPerson) error) (int, error), none ...string) (int, error) {
+	out, w, err := createCSV(path, ',')
+	if err != nil {
+		return 0, err
+	}
+	if !noBOM {
+		if err := writeBOM(path, out); err != nil {
+			return 0, err
+		}
+	}
+	write := func(cells []string) error {
+		guardAll(cells)
+		return w.Write(cells)
+	}
+	if err := write(append([]string(nil), missingColumns...)); err != nil {
+		out.Abort()
+		return 0, wrapPath(path, err)
+	}
+	n, err := list(func(p batch.MissingPerson) error { return write(missingCells(p)) })
+	if err == nil && n == 0 {
+		err = write(append([]string{cmp.Or(append(none, missingNone)...)}, make([]string, len(missingColumns)-1)...))
+	}
+	if err != nil {
+		out.Abort()
+		return n, wrapPath(path, err)
+	}
+	return n, finishCSV(path, out, w)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/gocarina/gocsv"
 	"github.com/onboard/onboard/batch"
@@ -64,7 +65,7 @@ func (r *resultsCSV) Write(o batch.Outcome) error {
 }
 
 // Close finishes the file; the CSV has no room for the summary.
-func (r *resultsCSV) Close(*batch.Summary) error {
+func (r *resultsCSV) Close(sum *batch.Summary) error {
 	if r.closed {
 		return nil
 	}
@@ -72,6 +73,16 @@ func (r *resultsCSV) Close(*batch.Summary) error {
 	if err := finishCSV(r.path, r.out, r.j.w); err != nil {
 		r.missing.abort()
 		return err
+	}
+	if r.missing == nil && sum != nil && sum.MissingNote != "" {
+		// An earlier run's list beside these results would read as
+		// today's: it is replaced by the reason none was made.
+		if _, err := os.Lstat(MissingPath(r.path)); err == nil {
+			_, err := WriteMissingCSV(MissingPath(r.path), !r.bom, func(func(batch.MissingPerson) error) (int, error) {
+				return 0, nil
+			}, "("+sum.MissingNote+")")
+			return err
+		}
 	}
 	return r.missing.finish()
 }

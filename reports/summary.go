@@ -57,7 +57,10 @@ func SummaryLine(s *batch.Summary) string {
 			fmt.Fprintf(&b, "; %d changed since last sent", s.Changed)
 		}
 		if s.MissingChecked && s.Missing > 0 {
-			fmt.Fprintf(&b, "; %d missing from the file (see the Missing list)", s.Missing)
+			fmt.Fprintf(&b, "; %d newly missing from the file (see the Missing list)", s.Missing)
+		}
+		if s.MissingChecked && s.StillMissing > 0 {
+			fmt.Fprintf(&b, "; %d still missing (listed before)", s.StillMissing)
 		}
 		fmt.Fprintf(&b, "; %d requests in %s (%.2f/s)", s.Requests, duration(s), s.Rate())
 	}
@@ -67,9 +70,17 @@ func SummaryLine(s *batch.Summary) string {
 // missingWords is the Summary's missing count, or why there is none.
 func missingWords(s *batch.Summary) any {
 	if !s.MissingChecked {
-		return "not checked (no state store, or the file was not read to its end)"
+		return cmp.Or(s.MissingNote, "not checked (no state store, or the file was not read to its end)")
 	}
 	return s.Missing
+}
+
+// stillMissingWords is the Summary's still-missing count.
+func stillMissingWords(s *batch.Summary) any {
+	if !s.MissingChecked {
+		return "not checked"
+	}
+	return s.StillMissing
 }
 
 // statusLines counts the command's usual statuses (zeros included), then
@@ -191,7 +202,8 @@ func resultsSections(s *batch.Summary) []section {
 		{"Skipped as already onboarded", s.Skipped},
 		{"Recovered unknown outcomes", s.Recovered},
 		{"Changed since last sent (already onboarded)", s.Changed},
-		{"Missing from this file (known to the state store)", missingWords(s)},
+		{"Newly missing from this file (listed on the Missing sheet)", missingWords(s)},
+		{"Still missing (listed by an earlier run, not seen since)", stillMissingWords(s)},
 		{"Rate-limited answers (429)", s.RateLimited},
 		{"Retries", s.Retries},
 		{"Stopped", StopWords(s)},

@@ -98,28 +98,30 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	return out, nil
 }
 
-// Missing calls fn, in key order, for every person created in sc that run
-// runID did not see: people the store knows and today's file does not
-// hold. It returns how many there were. fn must not use the store: the
-// rows are streamed on its one connection, so a million people never sit
-// in memory.
-func (s *Store) Missing(sc Scope, runID int64, fn func(Person) error) (int, error) {
+// Missing calls fn, in key order, for every person created in sc whom no
+// run from since on saw and no earlier run listed as missing: the people
+// who went missing now (since is the run itself, or the first run of a
+// watched night's drop). It returns how many there were. fn must not use
+// the store: the rows are streamed on its one connection, so a million
+// people never sit in memory. MarkMissing records that they were listed.
+func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, error) {
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found {
 		return 0, err
 	}
 	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
-		WHERE p.scope_id = ? AND p.status = 'created' AND p.seen_run IS NOT ?
-		ORDER BY p.key`, sid, runID)
+		WHERE p.scope_id = ? AND p.status = 'created' AND (p.seen_run IS NULL OR p.seen_run < ?)
+			AND p.missing_run IS NULL
+		ORDER BY p.key`, sid, since)
 	if err != nil {
-		return 0, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+		return 0, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
 		var p Person
 		if err := scanPerson(rows, &p); err != nil {
-			return n, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+			return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 		}
 		if err := fn(p); err != nil {
 			return n, err
@@ -127,7 +129,85 @@ func (s *Store) Missing(sc Scope, runID int64, fn func(Person) error) (int, erro
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("state: missing people (run %d): %w", runID, err)
+		return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
+	}
+	return n, nil
+}
+
+// StillMissing counts the created people of sc whom no run from since on
+// saw and an earlier run already listed as missing.
+func (s *Store) StillMissing(sc Scope, since int64) (int, error) {
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return 0, err
+	}
+	var n int
+	err = s.db.QueryRow(`SELECT count(*) FROM people p
+		WHERE p.scope_id = ? AND p.status = 'created' AND (p.seen_run IS NULL OR p.seen_run < ?)
+			AND p.missing_run IS NOT NULL`, sid, since).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
+	}
+	return n, nil
+}
+
+// MarkMissing records that run runID listed the people Missing(sc, since)
+// streams, so later runs count them as still missing instead of listing
+// them again. Call it once the list is safely written.
+func (s *Store) MarkMissing(sc Scope, since, runID int64) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return err
+	}
+	_, err = s.db.Exec(`UPDATE people SET missing_run = ?
+		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?) AND missing_run IS NULL`,
+		runID, sid, since)
+	if err != nil {
+		return fmt.Errorf("state: mark missing people listed (run %d): %w", runID, err)
+	}
+	return nil
+}
+
+// KnownElsewhere counts, per scope of provider other than sc, the created
+// people the store holds: what plan says when it finds nobody in sc.
+func (s *Store) KnownElsewhere(sc Scope) ([]ScopeCount, error) {
+	n := sc.normalize()
+	rows, err := s.db.Query(`SELECT s.provider, s.base_url, s.tenant, count(*) FROM people p JOIN scopes s ON s.id = p.scope_id
+		WHERE s.provider = ? AND NOT (s.base_url = ? AND s.tenant = ?) AND p.status = 'created'
+		GROUP BY s.id ORDER BY count(*) DESC, s.base_url`, n.Provider, n.BaseURL, n.Tenant)
+	if err != nil {
+		return nil, fmt.Errorf("state: people of other scopes: %w", err)
+	}
+	defer rows.Close()
+	var out []ScopeCount
+	for rows.Next() {
+		var c ScopeCount
+		if err := rows.Scan(&c.Scope.Provider, &c.Scope.BaseURL, &c.Scope.Tenant, &c.People); err != nil {
+			return nil, fmt.Errorf("state: people of other scopes: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ScopeCount is how many created people the store holds in one scope.
+type ScopeCount struct {
+	Scope  Scope
+	People int
+}
+
+// Count is how many created people the store holds in sc.
+func (s *Store) Count(sc Scope) (int, error) {
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM people WHERE scope_id = ? AND status = 'created'`, sid).Scan(&n); err != nil {
+		return 0, fmt.Errorf("state: count people: %w", err)
 	}
 	return n, nil
 }
@@ -217,4 +297,17 @@ func decodePlainDigests(s string) (map[string]string, bool) {
 		}
 	}
 	return d, true
+}
+
+// NightMissing records on runID (a watched night's last run) the missing
+// people listed over the night's whole drop and those still missing, so
+// history counts them where the night ended.
+func (s *Store) NightMissing(runID int64, listed, still int) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(`UPDATE runs SET missing = ?, still_missing = ? WHERE id = ?`, listed, still, runID); err != nil {
+		return fmt.Errorf("state: record the night's missing people (run %d): %w", runID, err)
+	}
+	return nil
 }

@@ -31,7 +31,7 @@ func TestMigrateV3ToV4(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 4, v)
+	require.Equal(t, SchemaVersion, v)
 	salt, err := s.DigestSalt()
 	require.NoError(t, err)
 	assert.Len(t, salt, 32, "16 random bytes in hex")
@@ -185,4 +185,79 @@ func TestDecodeDigests(t *testing.T) {
 			assert.Equal(t, want, got, in)
 		}
 	}
+}
+
+// TestMigrateV4ToV5: a v4 file's people gain no missing mark; after the
+// upgrade a leaver is listed once (MarkMissing), then counted as still
+// missing, and a sighting clears the mark; runs keep a still-missing count.
+func TestMigrateV4ToV5(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	db := rawDB(t, path)
+	require.NoError(t, migrate(db, path, 4))
+	_, err := db.Exec(`
+		INSERT INTO scopes (id, provider, base_url, tenant) VALUES (1, 'smartapp', 'https://api.example.test', 't1');
+		INSERT INTO runs (id, file, file_hash, provider, scope_id, started, ended, rows, created, missing, status)
+			VALUES (1, 'old.csv', 'aa', 'smartapp', 1, '2026-11-01T02:00:00.000Z', '2026-11-01T02:10:00.000Z', 3, 3, 0, 'done');
+		INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run, identity, seen_run)
+			VALUES (1, 'email:ann@x.org', 'created', 'V1', '2026-11-01T02:01:00.000Z', '2026-11-01T02:01:00.000Z', 1, 1, 'E1', 1),
+			       (1, 'email:bob@x.org', 'created', 'V2', '2026-11-01T02:01:00.000Z', '2026-11-01T02:01:00.000Z', 1, 1, 'E2', 1),
+			       (1, 'email:cy@x.org', 'created', 'V3', '2026-11-01T02:01:00.000Z', '2026-11-01T02:01:00.000Z', 1, 1, 'E3', 1);`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := Open(path, Options{Now: tickClock()})
+	require.NoError(t, err)
+	defer s.Close()
+	v, err := schemaVersion(s.db, path)
+	require.NoError(t, err)
+	require.Equal(t, 5, v)
+
+	missing := func(since int64) []string {
+		var out []string
+		_, err := s.Missing(scopeA, since, func(p Person) error { out = append(out, p.Key); return nil })
+		require.NoError(t, err)
+		return out
+	}
+	still := func(since int64) int {
+		n, err := s.StillMissing(scopeA, since)
+		require.NoError(t, err)
+		return n
+	}
+
+	// Night 2: Ann only. Bob and Cy go missing: listed once.
+	r2 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, r2, []Sighting{{Key: "email:ann@x.org"}}))
+	assert.Equal(t, []string{"email:bob@x.org", "email:cy@x.org"}, missing(r2))
+	assert.Zero(t, still(r2))
+	require.NoError(t, s.MarkMissing(scopeA, r2, r2))
+	require.NoError(t, s.EndRun(r2, Counts{Rows: 1, Skipped: 1, Missing: 2}, RunDone))
+
+	// Night 3: Ann and Cy. Bob is still missing, not listed again; Cy is
+	// seen again and no longer counted.
+	r3 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, r3, []Sighting{{Key: "email:ann@x.org"}, {Key: "email:cy@x.org"}}))
+	assert.Empty(t, missing(r3))
+	assert.Equal(t, 1, still(r3))
+	require.NoError(t, s.EndRun(r3, Counts{Rows: 2, Skipped: 2, StillMissing: 1}, RunDone))
+	h, err := s.History(1)
+	require.NoError(t, err)
+	assert.Equal(t, 1, h[0].Counts.StillMissing)
+
+	// Night 4 is three files (runs 4, 5, 6): counted from the night's
+	// first run, Cy (in the first file only) is not missing.
+	r4 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, r4, []Sighting{{Key: "email:cy@x.org"}}))
+	require.NoError(t, s.EndRun(r4, Counts{}, RunDone))
+	r5 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, r5, []Sighting{{Key: "email:ann@x.org"}}))
+	require.NoError(t, s.EndRun(r5, Counts{}, RunDone))
+	assert.Equal(t, []string{"email:cy@x.org"}, missing(r5), "as the last file alone would have it")
+	assert.Empty(t, missing(r4), "over the night's whole drop")
+	assert.Equal(t, 1, still(r4), "Bob")
+
+	// Lookup by identity, as the roster writes it.
+	found, err := s.Lookup("E2")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "email:bob@x.org", found[0].Key)
 }

@@ -214,21 +214,29 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	return nil
 }
 
-// lookupQuery finds ?2 as a whole key or a key's value part; ?1 is ?2's
-// value part. The IN on the value part uses the people_value index, the OR
-// then keeps exact keys and bare-value matches.
+// lookupQuery finds ?2 as a whole key or a key's value part, or ?3 as a
+// person's identity; ?1 is ?2's value part. The IN on the value part uses
+// the people_value index, the OR then keeps exact keys and bare-value
+// matches; the identity arm uses people_identity.
 const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
 	FROM people p JOIN scopes s ON s.id = p.scope_id
 	WHERE substr(p.key, instr(p.key, ':') + 1) IN (?1, ?2)
 		AND (p.key = ?2 OR substr(p.key, instr(p.key, ':') + 1) = ?2)
-	ORDER BY s.provider, s.base_url, s.tenant, p.key`
+	UNION
+	SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
+	FROM people p JOIN scopes s ON s.id = p.scope_id
+	WHERE p.identity = ?3 AND p.identity <> ''
+	ORDER BY 12, 13, 14, 1`
 
-// Lookup finds a key in every scope. q is a whole key ("email:ann@x.org")
-// or a bare value ("Ann@X.org"), which matches any key whose part after the
-// first colon equals it (email:, login:, username:, ...). Matching is on the
-// lower-cased q, as keys are stored lower-cased.
+// Lookup finds a key or an identity in every scope. q is a whole key
+// ("email:ann@x.org"), a bare value ("Ann@X.org"), which matches any key
+// whose part after the first colon equals it (email:, login:, username:,
+// ...), or a person's identity (the mapping file's identity: column, as
+// written in the roster: "E1042"). Keys match on the lower-cased q, as
+// keys are stored lower-cased.
 func (s *Store) Lookup(q string) ([]Person, error) {
-	q = strings.ToLower(strings.TrimSpace(q))
+	id := strings.TrimSpace(q)
+	q = strings.ToLower(id)
 	if q == "" {
 		return nil, fmt.Errorf("state: lookup: empty key")
 	}
@@ -236,7 +244,7 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 	if _, v, ok := strings.Cut(q, ":"); ok {
 		val = v
 	}
-	rows, err := s.db.Query(lookupQuery, val, q)
+	rows, err := s.db.Query(lookupQuery, val, q, id)
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}

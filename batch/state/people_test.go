@@ -221,7 +221,7 @@ func TestLookup(t *testing.T) {
 
 func TestLookupUsesIndex(t *testing.T) {
 	s, _ := openTemp(t)
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+lookupQuery, "a", "b")
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+lookupQuery, "a", "b", "E1")
 	require.NoError(t, err)
 	defer rows.Close()
 	var plan []string
@@ -233,4 +233,5 @@ func TestLookupUsesIndex(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	assert.Contains(t, strings.Join(plan, "\n"), "people_value")
+	assert.Contains(t, strings.Join(plan, "\n"), "people_identity", "lookup by identity uses its index too")
 }

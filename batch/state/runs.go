@@ -12,6 +12,9 @@ type Counts struct {
 	// Day two: people skipped whose values changed, people updated,
 	// rows refused as conflict, people the store knows and the file lacks.
 	Changed, Updated, Conflicts, Missing int
+	// StillMissing: people listed missing by an earlier run and not seen
+	// since (counted, not listed again).
+	StillMissing int
 }
 
 // Run is one recorded run. Ended is zero while running and for a crashed run.
@@ -80,10 +83,11 @@ func (s *Store) EndRun(runID int64, c Counts, status string) error {
 		return fmt.Errorf("state: end run %d: status %q is not %q or an early stop", runID, status, RunDone)
 	}
 	res, err := s.db.Exec(`UPDATE runs SET ended = ?, status = ?, stop = ?, rows = ?, created = ?, skipped = ?,
-		invalid = ?, failed = ?, not_attempted = ?, recovered = ?, changed = ?, updated = ?, conflicts = ?, missing = ?
+		invalid = ?, failed = ?, not_attempted = ?, recovered = ?, changed = ?, updated = ?, conflicts = ?, missing = ?,
+		still_missing = ?
 		WHERE id = ? AND status = 'running'`,
 		fmtTime(s.now()), stored, stop, c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered,
-		c.Changed, c.Updated, c.Conflicts, c.Missing, runID)
+		c.Changed, c.Updated, c.Conflicts, c.Missing, c.StillMissing, runID)
 	if err != nil {
 		return fmt.Errorf("state: end run %d: %w", runID, err)
 	}
@@ -215,7 +219,7 @@ func (s *Store) History(limit int) ([]Run, error) {
 func (s *Store) runs(tail string, args ...any) ([]Run, error) {
 	rows, err := s.db.Query(`SELECT r.id, r.file, r.file_hash, r.provider, s.provider, s.base_url, s.tenant,
 		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered,
-		r.changed, r.updated, r.conflicts, r.missing,
+		r.changed, r.updated, r.conflicts, r.missing, r.still_missing,
 		r.status, r.stop, r.results, r.fix_file
 		FROM runs r JOIN scopes s ON s.id = r.scope_id `+tail, args...)
 	if err != nil {
@@ -232,7 +236,7 @@ func (s *Store) runs(tail string, args ...any) ([]Run, error) {
 		)
 		err := rows.Scan(&r.ID, &r.File, &r.FileHash, &r.Provider, &r.Scope.Provider, &r.Scope.BaseURL, &r.Scope.Tenant,
 			&started, &ended, &c.Rows, &c.Created, &c.Skipped, &c.Invalid, &c.Failed, &c.NotAttempted, &c.Recovered,
-			&c.Changed, &c.Updated, &c.Conflicts, &c.Missing,
+			&c.Changed, &c.Updated, &c.Conflicts, &c.Missing, &c.StillMissing,
 			&r.Status, &stop, &r.Results, &r.FixFile)
 		if err == nil {
 			r.Started, err = parseTime(started)

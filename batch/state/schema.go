@@ -85,6 +85,13 @@ var migrations = [...]string{
 	ALTER TABLE runs ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE runs ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
 	INSERT INTO meta (key, value) VALUES ('digest_salt', lower(hex(randomblob(16))));`,
+
+	// v5 (issue 18): the run that first listed a person as missing, so a
+	// leaver is listed once, when they go missing, and counted as still
+	// missing after that; a sighting clears it. runs.still_missing counts
+	// those per run.
+	`ALTER TABLE people ADD COLUMN missing_run INTEGER REFERENCES runs(id);
+	ALTER TABLE runs ADD COLUMN still_missing INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -21,7 +21,7 @@ const (
 				THEN people.prev_status ELSE people.status END,
 			status = 'in_flight', last_seen = excluded.last_seen, updated_run = excluded.updated_run,
 			identity = CASE WHEN excluded.identity <> '' THEN excluded.identity ELSE people.identity END,
-			seen_run = excluded.seen_run
+			seen_run = excluded.seen_run, missing_run = NULL
 		WHERE people.status <> 'created'`
 
 	// sqlCreated records the pairs created; an empty vendor_id keeps a
@@ -38,7 +38,7 @@ const (
 			identity = CASE WHEN excluded.identity <> '' THEN excluded.identity ELSE people.identity END,
 			digest = CASE WHEN excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
 			digest_run = CASE WHEN excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END,
-			seen_run = excluded.seen_run`
+			seen_run = excluded.seen_run, missing_run = NULL`
 
 	// sqlFailed records the keys failed, unless created.
 	sqlFailed = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, updated_run, seen_run)
@@ -50,7 +50,7 @@ const (
 
 	// sqlSeenKeys stamps the people of a JSON array of keys as seen by run
 	// ?4: the sightings that carry no identity or digests to fill in.
-	sqlSeenKeys = `UPDATE people SET last_seen = ?3, seen_run = ?4
+	sqlSeenKeys = `UPDATE people SET last_seen = ?3, seen_run = ?4, missing_run = NULL
 		WHERE scope_id = ?1 AND key IN (SELECT value FROM json_each(?2))`
 
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
@@ -64,6 +64,7 @@ const (
 		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, value ->> 1, value ->> 2, ?4 FROM json_each(?2)
 		WHERE EXISTS (SELECT 1 FROM people p WHERE p.scope_id = ?1 AND p.key = value ->> 0)
 		ON CONFLICT (scope_id, key) DO UPDATE SET last_seen = excluded.last_seen, seen_run = excluded.seen_run,
+			missing_run = NULL,
 			identity = CASE WHEN people.identity = '' AND people.status = 'created' THEN excluded.identity ELSE people.identity END,
 			digest = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
 			digest_run = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END`

@@ -39,7 +39,7 @@ func TestRunMissingPeople(t *testing.T) {
 	rows = readCSV(t, reports.MissingPath(out))
 	require.Len(t, rows, 2)
 	assert.Equal(t, "email:bob@acme.test", rows[1][0])
-	assert.Contains(t, stderr, "1 missing from the file")
+	assert.Contains(t, stderr, "1 newly missing from the file")
 	assert.Equal(t, 2, s.Store.Len(), "nothing deactivated or deleted")
 
 	code, hist, _ := onboard(t, "history", "--state", stateFile)
@@ -47,6 +47,25 @@ func TestRunMissingPeople(t *testing.T) {
 	lines := strings.Split(hist, "\n")
 	require.Contains(t, lines[0], "GONE")
 	assert.True(t, strings.HasSuffix(strings.TrimSpace(lines[1]), " 1"), "newest run: one gone: %q", lines[1])
+
+	// --partial: some people, not the roster: nobody listed, the report
+	// says why.
+	code, stdout, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0",
+		"--state", stateFile, "-o", filepath.Join(dir, "partial.csv"), "--partial", "--json", write(t, "p.csv", head+ann))
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "missing")
+	assert.NoFileExists(t, reports.MissingPath(filepath.Join(dir, "partial.csv")))
+	assert.Contains(t, stdout, `"missing":null`)
+	assert.Contains(t, stdout, `"missing_note":"not checked: --partial`)
+
+	// The same -o as the whole roster's: its old list is replaced by the
+	// reason there is none, so it cannot be read as today's.
+	code, _, stderr = onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0",
+		"--state", stateFile, "-o", out, "--partial", write(t, "p2.csv", head+ann))
+	require.Equal(t, 0, code, stderr)
+	rows = readCSV(t, reports.MissingPath(out))
+	require.Len(t, rows, 2)
+	assert.Equal(t, "(not checked: --partial (the file is not the whole roster))", rows[1][0])
 }
 
 // TestRunUpdateRefusedUpFront: a vendor without a documented update call

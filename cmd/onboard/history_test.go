@@ -117,7 +117,7 @@ func TestRunJSONComparesInvalidRowsWithThePreviousRun(t *testing.T) {
 	second := run(smartappGood + bad + worse)
 	assert.Equal(t, 2, second.Counts["skipped"])
 	assert.Equal(t, []int{1, 1}, []int{*second.NewInvalid, *second.StillInvalid}, "one old, one new")
-	assert.Contains(t, second.Next, "fix the 2 invalid rows")
+	assert.Contains(t, second.Next, "the fix file lists 2 invalid rows")
 
 	// Nothing to fix: no fix file is written, and the report names none
 	// (yesterday's is still there, but it is not this run's).

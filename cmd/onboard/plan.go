@@ -132,14 +132,32 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	// One pooled client: about --workers connections, deadlines on each
 	// call, no redirect off the host.
 	cfg.HTTP = providers.NewHTTPClient(providers.HTTPOptions{Timeout: f.timeout, Conns: f.submit.Workers})
+	if f.offline && f.update {
+		// The update call's rules (what it takes, what it needs) are the
+		// client's own, asked of a client that never calls: every
+		// credential it reads set to a placeholder, nothing sent.
+		dummy := providers.Config{BaseURL: cfg.BaseURL, Credentials: map[string]string{}}
+		for _, name := range credentialNames(reg.Credentials) {
+			dummy.Credentials[name] = "offline"
+		}
+		if c, err := reg.New(dummy); err == nil {
+			up, ok := c.(providers.Updater)
+			if !ok {
+				return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
+			}
+			opt.Updater = up
+		}
+	}
 	if !f.offline {
 		client, err := reg.New(cfg)
 		if err != nil {
 			return fatal(fmt.Errorf("%w (plan --offline needs no credentials)", clientError(reg, err, cfg.Credentials, f.config)))
 		}
-		if _, ok := client.(providers.Updater); f.update && !ok {
+		up, ok := client.(providers.Updater)
+		if f.update && !ok {
 			return fatal(fmt.Errorf("--update: %s documents no update call; plan without --update", reg.ID))
 		}
+		opt.Updater = up
 		if uc, ok := client.(providers.UpdateChecker); f.update && ok {
 			if err := uc.CheckUpdate(ctx); err != nil {
 				return fatal(fmt.Errorf("%s: %w", reg.ID, err))
@@ -170,6 +188,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 			}
 			if reg.Tenant != nil && !f.simulate {
 				opt.Scope.Tenant = reg.Tenant(cfg)
+			}
+			if !f.simulate {
+				otherScopes(stderr, st, opt.Scope)
 			}
 		}
 	}
@@ -248,4 +269,25 @@ func (p *planPrinter) Close(*batch.Summary) error {
 		return err
 	}
 	return nil
+}
+
+// otherScopes says so when the state store knows nobody at the plan's
+// vendor host but knows people of the same provider elsewhere: a plan
+// without --base-url reads the production host's scope, and would plan
+// to create everyone the store knows at the host meant.
+func otherScopes(w io.Writer, st *state.Store, sc state.Scope) {
+	if n, err := st.Count(sc); err != nil || n > 0 {
+		return
+	}
+	others, err := st.KnownElsewhere(sc)
+	if err != nil || len(others) == 0 {
+		return
+	}
+	o := others[0]
+	where := o.Scope.BaseURL
+	if o.Scope.Tenant != "" {
+		where += " (tenant " + o.Scope.Tenant + ")"
+	}
+	fmt.Fprintf(w, "note: the state store knows no %s people at %s, but %d at %s: did you mean --base-url %s?\n",
+		sc.Provider, sc.BaseURL, o.People, where, o.Scope.BaseURL)
 }

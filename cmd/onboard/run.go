@@ -44,6 +44,11 @@ type runFlags struct {
 	json      bool
 	existing  string
 	update    bool // --update: send changed people through the vendor's update call
+	partial   bool // --partial: the file is not the whole roster (no missing people)
+	notify    bool // run --notify: post the morning report to the webhook
+	// night, when set (watch), defers the missing people to the end of
+	// the night's drop: the file's run lists none.
+	night     *night
 	submit    submit.Options
 	stateWait time.Duration
 	// skipSame, when set, is asked before a run begins whether to skip it
@@ -76,6 +81,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.StringVarP(&f.out, "output", "o", "", "results sheet, .xlsx or .csv")
 	fl.StringVar(&f.failedOut, "failed-out", "", "also write the rows that did not succeed, in the input's own columns and format, to fix and run again")
 	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
+	fl.BoolVar(&f.notify, "notify", false, "post the morning report to the webhook in ONBOARD_NOTIFY_URL (environment or --config), as watch does")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -99,6 +105,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.submit.Retries, "retries", 3, "retries of 429, 5xx and network errors, with backoff")
 	fl.StringVar(&f.existing, "existing", "adopt", "a person the vendor already has: adopt (look up, record, status adopted), skip, or fail")
 	fl.BoolVar(&f.update, "update", false, "send the changes of people already onboarded through the vendor's update call (status updated)")
+	fl.BoolVar(&f.partial, "partial", false, "the file is some people, not the whole roster: list nobody as missing")
 	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row (0: off)")
 	fl.IntVar(&f.submit.MaxCreates, "max-creates", 0, "stop sending once this many people are created (0: no limit)")
 	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
@@ -109,18 +116,34 @@ func (f *runFlags) register(cmd *cobra.Command) {
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	// Flag values before anything is opened, written or started (watch
 	// calls check once, before its first file).
-	if err := f.check(); err != nil {
+	var hook string
+	err := f.check()
+	if err == nil && f.notify {
+		if hook, err = notifyURL("", f.config); err == nil && hook == "" {
+			err = fmt.Errorf("--notify: no webhook: set %s in the environment or the --config file", notifyEnv)
+		}
+	}
+	if err != nil {
 		err = fatal(err)
 		if f.json {
 			_ = printReport(cmd.OutOrStdout(), (*fileRun)(nil).report(f, path, err))
 		}
 		return err
 	}
+	var n *notifier
+	if hook != "" {
+		n = newNotifier(hook, cmd.ErrOrStderr())
+	}
 	fr, err := runFile(cmd.Context(), cmd.ErrOrStderr(), f, path)
+	r := fr.report(f, path, err)
 	if f.json {
-		if jerr := printReport(cmd.OutOrStdout(), fr.report(f, path, err)); jerr != nil && err == nil {
+		if jerr := printReport(cmd.OutOrStdout(), r); jerr != nil && err == nil {
 			err = fatal(jerr)
 		}
+	}
+	if n != nil {
+		n.send(r)
+		n.close(30 * time.Second)
 	}
 	return err
 }
@@ -154,6 +177,7 @@ func (fr *fileRun) report(f *runFlags, path string, err error) *reports.Report {
 		r.NewInvalid, r.StillInvalid = &fr.fresh, &fr.still
 	}
 	r.Results = f.out
+	r.DayTwo(fr.sum)
 	if fr.fixRows > 0 {
 		r.FixFile = f.failedOut // none is written when nothing failed
 	}
@@ -255,6 +279,14 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	// output exists), then the outputs, then the run record, so that no
 	// failure here leaves a half-written file or a run marked running.
 	opt := batch.RunOptions{Submit: sub, Update: f.update}
+	switch {
+	case batch.IsFixFile(src.mapper.Header()):
+		opt.NoMissing = batch.NoMissingFixFile
+	case f.partial:
+		opt.NoMissing = batch.NoMissingPartial
+	case f.night != nil:
+		opt.NoMissing = f.night.note()
+	}
 	if !f.noState {
 		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
@@ -292,6 +324,11 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			return nil, fatal(err)
 		}
 		fr.runID = opt.RunID
+		if f.night != nil {
+			// A fix file or --partial file counts its sightings into the
+			// night, but a night of only such files lists nobody.
+			f.night.begin(opt.Scope, opt.RunID, opt.NoMissing == f.night.note())
+		}
 		if err := opt.State.SetOutputs(opt.RunID, f.out, f.failedOut); err != nil {
 			fmt.Fprintln(stderr, "warning: state store:", err)
 		}
@@ -331,6 +368,13 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			fmt.Fprintln(stderr, "warning: state store:", err)
 		}
 	}
+	if closeErr == nil && sum.MissingChecked {
+		// The list is written: its people are listed once, from now on
+		// counted as still missing until a file holds them again.
+		if err := opt.State.MarkMissing(opt.Scope, sum.MissingSince, opt.RunID); err != nil {
+			fmt.Fprintln(stderr, "warning: state store:", err)
+		}
+	}
 	if opt.State != nil {
 		ck.stop()
 		if err := opt.State.EndRun(opt.RunID, counts4state(sum), sum.Stop); err != nil {
@@ -340,7 +384,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if closeErr != nil {
 		return fr, fatal(fmt.Errorf("write results: %w", closeErr))
 	}
-	reportFixFile(stderr, fix)
+	reportFixFile(stderr, fix, sum)
 	if fix != nil {
 		fr.fixRows = fix.Rows()
 	}
@@ -360,7 +404,8 @@ func explainExit(exit, runErr error, f *runFlags, sum *batch.Summary, creds stri
 	if errors.As(runErr, &pe) && pe.Code == providers.AuthFailed && creds != "" {
 		ee.err = fmt.Errorf("%w. The vendor refused %s", ee.err, creds)
 	}
-	if pe == nil && ee.code != exitInterrupted {
+	var h *submit.Halt
+	if pe == nil && !errors.As(runErr, &h) && ee.code != exitInterrupted {
 		return exit // not a stop: nothing to run again
 	}
 	done := sum.ByStatus[batch.Created] + sum.ByStatus[batch.Skipped]
@@ -560,7 +605,7 @@ func counts4state(s *batch.Summary) state.Counts {
 	return state.Counts{Rows: s.RowsRead, Created: s.ByStatus[batch.Created], Skipped: s.ByStatus[batch.Skipped],
 		Invalid: s.ByStatus[batch.Invalid], Failed: s.ByStatus[batch.Failed], NotAttempted: s.ByStatus[batch.NotAttempted],
 		Recovered: s.Recovered, Changed: s.Changed, Updated: s.ByStatus[batch.Updated],
-		Conflicts: s.ByStatus[batch.Conflict], Missing: s.Missing}
+		Conflicts: s.ByStatus[batch.Conflict], Missing: s.Missing, StillMissing: s.StillMissing}
 }
 
 // checkUpdate refuses --update up front, before anything is written, for
@@ -705,17 +750,31 @@ func fixFileOptions(src *input) reports.FailedOutOptions {
 	return opts
 }
 
-// reportFixFile says where the fix file is, or that none was needed.
-func reportFixFile(w io.Writer, fo *reports.FailedOut) {
+// reportFixFile says where the fix file is and what is in it, or that
+// none was needed. The next step is said once: here for a finished run
+// (fix the rows, run the file), by the exit message after an early stop
+// (run the same command again); rows not sent are never "to fix".
+func reportFixFile(w io.Writer, fo *reports.FailedOut, sum *batch.Summary) {
 	switch {
 	case fo == nil:
 	case fo.Rows() == 0:
 		fmt.Fprintf(w, "nothing to fix: no fix file written (%s)\n", fo.Path())
 	default:
-		rows := "rows"
-		if fo.Rows() == 1 {
-			rows = "row"
+		var parts []string
+		for _, c := range []struct {
+			st   batch.Status
+			what string
+		}{{batch.Invalid, "invalid"}, {batch.Conflict, "conflict (decide who the person is)"}, {batch.Failed, "failed at the vendor"}, {batch.NotAttempted, "not sent"}} {
+			if n := sum.ByStatus[c.st]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, c.what))
+			}
 		}
-		fmt.Fprintf(w, "fix file: %s (%d %s to fix; run it again as it is once fixed)\n", fo.Path(), fo.Rows(), rows)
+		next := "; fix them and run it again as it is"
+		if sum.Stop != "" && sum.Stop != state.RunDone {
+			next = "" // the exit message gives the one next step
+		} else if sum.ByStatus[batch.Invalid]+sum.ByStatus[batch.Conflict]+sum.ByStatus[batch.Failed] == 0 {
+			next = "; run it again as it is"
+		}
+		fmt.Fprintf(w, "fix file: %s (%s%s)\n", fo.Path(), strings.Join(parts, ", "), next)
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/spf13/cobra"
 
+	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/inbox"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/reports"
@@ -30,6 +32,10 @@ type watchFlags struct {
 	notifyURL string
 	group     string // --group: outputs readable by this group too
 	inboxAs   string // --inbox-as: the inbox as its users reach it, for the webhook
+	// missingAfter is how long the inbox stays quiet after a file before
+	// the night's drop counts as complete and its missing people are
+	// listed, once, over all of its files.
+	missingAfter time.Duration
 }
 
 func newWatchCmd() *cobra.Command {
@@ -70,6 +76,7 @@ requests in flight finish, writes its results and exits.`,
 	fl.StringVar(&w.format, "format", "xlsx", "results sheet format: xlsx or csv")
 	fl.BoolVar(&w.rerunSame, "rerun-same", false, "run a file even when its content is the same as the last finished run's")
 	fl.StringVar(&w.log, "log", "", "also append each file's JSON line to this file")
+	fl.DurationVar(&w.missingAfter, "missing-after", 30*time.Minute, "the night's drop is complete once no file came for this long: then the people none of its files held are listed as missing, once (--once: when it exits)")
 	fl.StringVar(&w.notifyURL, "notify-url", "", "webhook to post each file's report to (a secret: prefer ONBOARD_NOTIFY_URL, since arguments show in ps)")
 	fl.StringVar(&w.group, "group", "", "make the inbox's folders (0750) and outputs (0640) readable by this group too, e.g. hr (never by everyone)")
 	fl.StringVar(&w.inboxAs, "inbox-as", "", `the inbox as its users reach it, e.g. \\files\hr\drop or S:\Onboarding: the webhook names files under it (default: relative to the inbox, results/NAME.xlsx)`)
@@ -88,6 +95,134 @@ type watcher struct {
 	notify *notifier
 	bad    bool // a file failed, or had failed or new invalid rows (--once exits 1)
 	cut    bool // a run was interrupted (exit 130)
+	night  *night
+}
+
+// night is a watched night's drop: the files run since the inbox last went
+// quiet. Their runs list nobody as missing; once the inbox has been quiet
+// for --missing-after (or --once is done), the people that none of the
+// night's files held are listed once, over the whole drop: six files of
+// 250 people each are one roster of 1,500, not six rosters that each lack
+// the others.
+type night struct {
+	after   time.Duration
+	first   map[state.Scope]int64 // scope → the night's first run in it
+	lastRun map[state.Scope]int64 // and its latest
+	whole   map[state.Scope]bool  // a file of the night was a whole roster (not a fix file, not --partial)
+	order   []state.Scope
+	last    time.Time // when the latest file's run began
+	start   time.Time
+}
+
+func newNight(after time.Duration) *night {
+	return &night{after: after, first: map[state.Scope]int64{}, lastRun: map[state.Scope]int64{}, whole: map[state.Scope]bool{}}
+}
+
+// note is why a file's run lists no missing people.
+func (n *night) note() string {
+	return fmt.Sprintf("listed once the night's drop is complete (no new file for --missing-after %s), over all of its files", n.after)
+}
+
+// begin counts a file's run into the night; whole says it was a roster,
+// not a fix file or a --partial file.
+func (n *night) begin(sc state.Scope, runID int64, whole bool) {
+	if len(n.first) == 0 {
+		n.start = time.Now()
+	}
+	if _, ok := n.first[sc]; !ok {
+		n.first[sc] = runID
+		n.order = append(n.order, sc)
+	}
+	n.lastRun[sc] = runID
+	n.whole[sc] = n.whole[sc] || whole
+	n.last = time.Now()
+}
+
+// same counts into the night a file not run because its content is that
+// of run runID: its people were seen by that run.
+func (n *night) same(sc state.Scope, runID int64) {
+	if first, ok := n.first[sc]; !ok || runID < first {
+		n.begin(sc, runID, true)
+		n.first[sc] = runID
+	}
+	n.lastRun[sc] = max(n.lastRun[sc], runID)
+}
+
+// open reports whether runs of the night wait for their missing list.
+func (n *night) open() bool { return len(n.first) > 0 }
+
+// closeNight lists, per scope, the people none of the night's files held,
+// once: a file in results/ and one report line (kind "night"). The night
+// then starts afresh.
+func (wr *watcher) closeNight() error {
+	n := wr.night
+	if !n.open() {
+		return nil
+	}
+	defer func() { *n = *newNight(n.after) }()
+	st, err := state.Open(wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
+	if err != nil {
+		return fatal(err)
+	}
+	defer st.Close()
+	for _, sc := range n.order {
+		since := n.first[sc]
+		if !n.whole[sc] {
+			fmt.Fprintf(wr.stderr, "onboard watch: the night's drop held only fix files or --partial files for %s: nobody listed missing\n", sc)
+			continue
+		}
+		count, err := st.Missing(sc, since, func(state.Person) error { return nil })
+		var still int
+		if err == nil {
+			still, err = st.StillMissing(sc, since)
+		}
+		if err == nil && count == 0 {
+			// Nobody newly gone: no list, and a line only when people
+			// listed on earlier nights are still missing.
+			fmt.Fprintf(wr.stderr, "onboard watch: the night's drop is complete: nobody newly missing, %d still missing\n", still)
+			if still == 0 {
+				continue
+			}
+		}
+		now := time.Now().UTC()
+		r := &reports.Report{Kind: "night", File: wr.w.dir, Provider: sc.Provider, Status: "done", Counts: map[string]int{},
+			Start: n.start.UTC(), End: now}
+		listed := 0
+		if err == nil && count > 0 {
+			var path string
+			path, err = wr.box.Free(inbox.Results, "missing.csv", "-"+n.start.UTC().Format("20060102T150405Z"))
+			if err == nil {
+				listed, err = reports.WriteMissingCSV(path, wr.w.run.noBOM, batch.MissingList(st, sc, since))
+			}
+			if err == nil {
+				err = st.MarkMissing(sc, since, n.lastRun[sc])
+			}
+			if err == nil {
+				err = st.NightMissing(n.lastRun[sc], listed, still)
+			}
+			if err == nil {
+				r.MissingList = path
+				fmt.Fprintf(wr.stderr, "onboard watch: the night's drop is complete: %d newly missing (%s), %d still missing\n", listed, path, still)
+			}
+		}
+		if err != nil {
+			r.Status, r.Error = "failed", err.Error()
+			wr.bad = true
+		} else {
+			r.Missing, r.StillMissing = &listed, &still
+			r.Next = missingNext(listed)
+		}
+		wr.emit(r)
+	}
+	return nil
+}
+
+// missingNext is the night report's next step.
+func missingNext(listed int) string {
+	if listed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("check the %d people on the missing list with HR: deactivate at the vendor those who left (onboard never does); a person who comes back in a later file is simply seen again", listed)
 }
 
 // tick is how often the inbox is scanned again: events are the fast path,
@@ -97,6 +232,9 @@ func tick(settle time.Duration) time.Duration {
 }
 
 func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
+	// The notifier's goroutine writes here too (its retries), while the
+	// watcher goes on with the next file or the night's list.
+	stderr = &lockedWriter{w: stderr}
 	if w.format != "xlsx" && w.format != "csv" {
 		return fatal(fmt.Errorf("--format %q: use xlsx or csv", w.format))
 	}
@@ -128,7 +266,13 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 			return fatal(err)
 		}
 	}
-	wr := &watcher{w: w, box: box, group: group, stdout: stdout, stderr: stderr}
+	if w.missingAfter < 0 {
+		return fatal(fmt.Errorf("--missing-after %s: must not be negative", w.missingAfter))
+	}
+	wr := &watcher{w: w, box: box, group: group, stdout: stdout, stderr: stderr, night: newNight(w.missingAfter)}
+	if !w.run.noState && !w.run.partial {
+		w.run.night = wr.night
+	}
 	if w.log != "" {
 		if wr.log, err = os.OpenFile(w.log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 			return fatal(fmt.Errorf("--log: %w", err))
@@ -209,6 +353,11 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 		if ctx.Err() != nil {
 			return wr.stopped()
 		}
+		if len(ready) == 0 && pending == 0 && wr.night.open() && !w.once && time.Since(wr.night.last) >= w.missingAfter {
+			if err := wr.closeNight(); err != nil {
+				return err
+			}
+		}
 		if w.once && len(ready) == 0 {
 			if pending == 0 {
 				break
@@ -223,6 +372,10 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 		case <-t.C:
 		case <-events:
 		}
+	}
+	// --once: what is there is the night's drop.
+	if err := wr.closeNight(); err != nil {
+		return err
 	}
 	if wr.bad {
 		return &exitError{code: exitSomeFailed}
@@ -286,6 +439,9 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 		return runErr
 	}
 	if fr != nil && fr.same != nil {
+		if f.night != nil {
+			f.night.same(fr.scope, fr.same.ID)
+		}
 		r.Status, r.Results, r.FixFile = "same_file", "", ""
 		r.Next = fmt.Sprintf("nothing: the same content as run %d on %s; --rerun-same runs it anyway",
 			fr.same.ID, fr.same.Started.Local().Format(time.DateTime))
@@ -432,4 +588,16 @@ func (wr *watcher) emit(r *reports.Report) {
 		c.File, c.Results, c.FixFile, c.Archived = wr.seenAs(r.File), wr.seenAs(r.Results), wr.seenAs(r.FixFile), wr.seenAs(r.Archived)
 		wr.notify.send(&c)
 	}
+}
+
+// lockedWriter serializes writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -144,11 +144,18 @@ func TestWatchOnceTwoFilesAndABrokenOne(t *testing.T) {
 
 	// Clean files only: exit 0. The same name again never overwrites.
 	drop(t, box, "a.csv", people("f", 1))
+	// The five of the first night are not in this night's drop: listed
+	// once, on the night's own line, after the file's.
 	code, stdout, stderr = onboard(t, watchArgs(box, url, "--once")...)
 	assert.Equal(t, 0, code, stderr)
 	rs = reportsOf(t, stdout)
-	require.Len(t, rs, 1)
+	require.Len(t, rs, 2)
 	assert.Equal(t, filepath.Join(box, "archive", "a-2.csv"), rs[0].Archived)
+	assert.Nil(t, rs[0].Missing, "a file of a watched night lists nobody")
+	assert.Equal(t, "night", rs[1].Kind)
+	require.NotNil(t, rs[1].Missing)
+	assert.Equal(t, 5, *rs[1].Missing)
+	assert.FileExists(t, rs[1].MissingList)
 	assert.Len(t, sheets(t, box), 3, "three results sheets, none overwritten")
 
 	// Nothing there: exit 0, no line.
@@ -443,7 +450,7 @@ func TestWatchNotifiesAWebhook(t *testing.T) {
 	assert.Contains(t, text, "r.csv")
 	assert.Contains(t, text, "3 created")
 	assert.Contains(t, text, "1 invalid")
-	assert.Contains(t, text, "next: fix the 1 invalid row")
+	assert.Contains(t, text, "next: the fix file lists 1 invalid row")
 	assert.Equal(t, map[string]any{"created": 3.0, "skipped": 0.0, "invalid": 1.0, "failed": 0.0, "not_attempted": 0.0}, m["counts"])
 	assert.Equal(t, 1.0, m["new_invalid"])
 	assert.Equal(t, "done", m["status"])
@@ -477,4 +484,62 @@ func TestWatchNotificationFailureIsNotFatal(t *testing.T) {
 	code, _, stderr = onboard(t, watchArgs(box, url, "--once")...)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "use https")
+}
+
+// TestWatchListsTheNightsMissingOnceQuiet: a long-running watcher lists
+// the night's missing people once no file has come for --missing-after,
+// over every file of the night, on one line of its own.
+func TestWatchListsTheNightsMissingOnceQuiet(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	drop(t, box, "day1.csv", people("a", 3))
+	code, _, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+
+	all := strings.Split(strings.TrimSpace(people("a", 3)), "\n") // the header, a000, a001, a002
+	head := all[0] + "\n"
+	drop(t, box, "x.csv", head+all[1]+"\n"+all[2]+"\n")
+	drop(t, box, "y.csv", head+all[1]+"\n"+all[3]+"\n")
+	stdout, stderr2, stop := startWatch(t, append(watchArgs(box, url), "--missing-after", "300ms")...)
+	require.Eventually(t, func() bool { return len(reportsOf(t, stdout.String())) >= 2 }, 10*time.Second, 10*time.Millisecond, stderr2.String())
+	require.Eventually(t, func() bool { return strings.Contains(stderr2.String(), "the night's drop is complete") }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, 0, stop(), stderr2.String())
+	assert.Contains(t, stderr2.String(), "the night's drop is complete: nobody newly missing, 0 still missing")
+	rs := reportsOf(t, stdout.String())
+	require.Len(t, rs, 2, "x and y together miss nobody: no night line: %s", stdout.String())
+	for _, r := range rs {
+		assert.Nil(t, r.Missing)
+	}
+
+	// Another night with only a000 and a001: a002 goes missing, listed
+	// once the inbox has been quiet.
+	drop(t, box, "n2.csv", head+all[1]+"\n"+all[2]+"\n") // before the start: --settle 0s takes a file being written
+	stdout, stderr2, stop = startWatch(t, append(watchArgs(box, url), "--missing-after", "300ms")...)
+	require.Eventually(t, func() bool { return len(reportsOf(t, stdout.String())) >= 2 }, 10*time.Second, 10*time.Millisecond, stderr2.String())
+	assert.Equal(t, 0, stop())
+	rs = reportsOf(t, stdout.String())
+	require.Len(t, rs, 2)
+	assert.Equal(t, "night", rs[1].Kind)
+	require.NotNil(t, rs[1].Missing)
+	assert.Equal(t, 1, *rs[1].Missing)
+	assert.Equal(t, "email:a002@smartapp.com", readCSV(t, rs[1].MissingList)[1][0])
+}
+
+// TestWatchNightOfOnlyAFixFileListsNobody: a fix file dropped into the
+// inbox is a correction: a night of nothing else lists nobody missing.
+func TestWatchNightOfOnlyAFixFileListsNobody(t *testing.T) {
+	_, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	drop(t, box, "day1.csv", people("a", 3))
+	code, _, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+	all := strings.Split(strings.TrimSpace(people("a", 3)), "\n")
+	drop(t, box, "fix.csv", all[0]+",onboard_row,onboard_error\n"+all[1]+",2,INVALID_VALUE email: was wrong\n")
+	code, stdout, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	require.Equal(t, 0, code, stderr)
+	rs := reportsOf(t, stdout)
+	require.Len(t, rs, 1, "no night line: %s", stdout)
+	assert.Nil(t, rs[0].Missing)
+	assert.Contains(t, rs[0].MissingNote, "fix file")
+	assert.Contains(t, stderr, "held only fix files or --partial files")
 }

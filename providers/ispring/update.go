@@ -32,6 +32,24 @@ var _ providers.Updater = (*Client)(nil)
 // Updatable reports whether the update call takes field.
 func (c *Client) Updatable(field string) bool { return slices.Contains(updateFields, field) }
 
+var _ providers.RowUpdateChecker = (*Client)(nil)
+
+// CannotUpdate: UpdateUser's fields require the login and the email, and
+// onboard keeps no values (only digests), so the row must hold both.
+func (c *Client) CannotUpdate(rec schema.Record) string {
+	var lack []string
+	for _, f := range []string{"login", "email"} {
+		if v, _ := rec[f].(string); v == "" {
+			lack = append(lack, f)
+		}
+	}
+	if len(lack) == 0 {
+		return ""
+	}
+	return "iSpring's update call needs the person's login and email, and this row has no " + strings.Join(lack, " and ") +
+		": add it to the row to send the changes"
+}
+
 // Update sends one POST /user/{userId} with the changed fields, and the
 // login and email UpdateUser requires.
 func (c *Client) Update(ctx context.Context, id string, changed []string, rec schema.Record) error {
