@@ -1,0 +1,216 @@
+package providertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/schema"
+)
+
+// Wire is a vendor's behaviour as a golden file records it: its schema,
+// how every sample row maps, the create request of every valid row, how
+// its hand-written simulator answers each of them, and how every scripted
+// answer is read. A vendor moved from Go to a vendor file proves it kept
+// its behaviour by producing the same Wire as the Go code it replaces.
+type Wire struct {
+	Schema   []string            `json:"schema"`
+	Rows     map[string][]string `json:"rows"`     // sample:line → problems, or the request sent
+	Simulate map[string][]string `json:"simulate"` // sample:line → create, duplicate, find
+	Answers  []string            `json:"answers"`  // scripted answer → the error read
+}
+
+// EquivalenceCase is one scripted vendor answer.
+type EquivalenceCase struct {
+	Name   string
+	Answer Answer
+}
+
+// SampleFile is a roster of samples/<id>/ and its mapping ("" for none).
+type SampleFile struct{ CSV, Mapping string }
+
+// RecordWire drives reg through its samples and cases and returns the Wire.
+// ok is the answer the Recorder gives to every create (a success).
+func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile, ok Answer, cases []EquivalenceCase) Wire {
+	t.Helper()
+	w := Wire{Rows: map[string][]string{}, Simulate: map[string][]string{}}
+	w.Schema = describeSchema(reg.Schema)
+	for _, sf := range samples {
+		s := &Sample{Reg: reg, Rows: SampleRows(t, reg.ID, sf.CSV)}
+		if sf.Mapping != "" {
+			var err error
+			s.Mapping, err = schema.LoadMapping(SamplePath(reg.ID, sf.Mapping))
+			require.NoError(t, err)
+		}
+		mp := s.Mapper(t)
+		srv := reg.Simulator(sim.Options{Seed: 1})
+		ts := httptest.NewServer(srv.Handler)
+		simClient, err := reg.New(Config(ts.URL, srv.Credentials))
+		require.NoError(t, err)
+		for line := 2; line <= len(s.Rows); line++ {
+			key := fmt.Sprintf("%s:%d", sf.CSV, line)
+			rec, errs := mp.Map(s.Rows[line-1])
+			if len(errs) > 0 {
+				for _, fe := range errs {
+					w.Rows[key] = append(w.Rows[key], fmt.Sprintf("%s %s %s", fe.Field, fe.Code, fe.Message))
+				}
+				continue
+			}
+			rr := NewRecorder(t, ok)
+			c, err := reg.New(Config(rr.URL, fakeCreds(reg)))
+			require.NoError(t, err)
+			_, err = c.Create(Context(t), rec)
+			w.Rows[key] = append(w.Rows[key], "create: "+outcome(providers.Created{}, err, true))
+			if f, ok := c.(providers.Finder); ok {
+				// The lookup's request too; the create's answer is no list.
+				_, found, err := f.Find(Context(t), rec)
+				w.Rows[key] = append(w.Rows[key], fmt.Sprintf("find: found=%v %v", found, err != nil))
+			}
+			for _, rq := range rr.Requests() {
+				w.Rows[key] = append(w.Rows[key], requestText(rq))
+			}
+			got, err := simClient.Create(Context(t), rec)
+			first := outcome(got, err, false)
+			_, err = simClient.Create(Context(t), rec)
+			dup := outcome(providers.Created{}, err, false)
+			found := "no finder"
+			if f, ok := simClient.(providers.Finder); ok {
+				id, ok, err := f.Find(Context(t), rec)
+				found = fmt.Sprintf("found=%v id=%s err=%v", ok, id, err)
+			}
+			w.Simulate[key] = []string{first, dup, found}
+		}
+		ts.Close()
+	}
+	for _, tc := range cases {
+		rr := NewRecorder(t, tc.Answer)
+		c, err := reg.New(Config(rr.URL, fakeCreds(reg)))
+		require.NoError(t, err)
+		var good schema.Record
+		for i := range reg.Schema.Fields {
+			f := &reg.Schema.Fields[i]
+			if f.Required || slices.Contains(reg.Schema.Key, f.Name) {
+				good = setExample(good, f)
+			}
+		}
+		got, err := c.Create(Context(t), good)
+		w.Answers = append(w.Answers, tc.Name+": "+outcome(got, err, false))
+	}
+	return w
+}
+
+func setExample(r schema.Record, f *schema.Field) schema.Record {
+	if r == nil {
+		r = schema.Record{}
+	}
+	switch f.Type {
+	case schema.Integer:
+		var n int64
+		_, _ = fmt.Sscan(f.Example, &n)
+		r[f.Name] = n
+	default:
+		r[f.Name] = f.Example
+	}
+	return r
+}
+
+// fakeCreds sets every credential the vendor reads.
+func fakeCreds(reg *providers.Registration) map[string]string {
+	out := map[string]string{}
+	for _, spec := range reg.Credentials {
+		for _, alt := range bytes.FieldsFunc([]byte(spec), func(r rune) bool { return r == '|' || r == '+' }) {
+			out[string(alt)] = "test-" + string(alt)
+		}
+	}
+	return out
+}
+
+func outcome(c providers.Created, err error, hideID bool) string {
+	if err != nil {
+		e := providers.AsError(context.Background(), err)
+		return fmt.Sprintf("error code=%s status=%d vendor=%q field=%q msg=%q retry=%s sent=%v", e.Code, e.Status, e.VendorCode, e.Field, e.Message, e.RetryAfter, e.Sent)
+	}
+	if hideID {
+		return "created"
+	}
+	keys := make([]string, 0, len(c.Extra))
+	for k := range c.Extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := "created id=" + c.ID
+	for _, k := range keys {
+		s += " " + k + "=" + c.Extra[k]
+	}
+	return s
+}
+
+// requestText is a request without its credentials: method, path and
+// query, headers other than Authorization, and the body as canonical JSON.
+func requestText(rq Request) string {
+	h := rq.Header.Clone()
+	for _, k := range []string{"Authorization", "Token", "User-Agent", "Accept-Encoding", "Content-Length"} {
+		h.Del(k)
+	}
+	var hs []string
+	for k, v := range h {
+		hs = append(hs, k+"="+fmt.Sprint(v))
+	}
+	sort.Strings(hs)
+	body := rq.Raw
+	var v any
+	d := json.NewDecoder(bytes.NewReader([]byte(rq.Raw)))
+	d.UseNumber()
+	if d.Decode(&v) == nil {
+		b, _ := json.Marshal(v)
+		body = string(b)
+	}
+	return fmt.Sprintf("%s %s %v %s", rq.Method, rq.URI, hs, body)
+}
+
+func describeSchema(s *schema.Schema) []string {
+	out := []string{fmt.Sprintf("provider=%s key=%v extra=%s", s.Provider, s.Key, s.Extra)}
+	for _, f := range s.Fields {
+		pat := ""
+		if f.Pattern != nil {
+			pat = f.Pattern.String()
+		}
+		syn, _ := json.Marshal(f.Synonyms)
+		out = append(out, fmt.Sprintf("field %s type=%s required=%v enum=%v synonyms=%s pattern=%q text=%q check=%v checkNumber=%v warn=%v past=%v len=%d..%d aliases=%q secret=%v sep=%q example=%q description=%q",
+			f.Name, f.Type, f.Required, f.Enum, syn, pat, f.PatternText, f.Check != nil, f.CheckNumber != nil, f.Warn != nil, f.Past,
+			f.MinLen, f.MaxLen, f.Aliases, f.Secret, f.Separator, f.Example, f.Description))
+	}
+	for _, r := range s.Rules {
+		out = append(out, "rule "+r.Name+" / "+r.Description)
+	}
+	return out
+}
+
+// CheckWire compares got with the golden file at path; with update it
+// writes got there first.
+func CheckWire(t *testing.T, path string, got Wire, update bool) {
+	t.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	require.NoError(t, err)
+	if update {
+		require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file (make it with -update-wire from the Go vendor)")
+	var w Wire
+	require.NoError(t, json.Unmarshal(want, &w))
+	require.Equal(t, w.Schema, got.Schema, "schema")
+	require.Equal(t, w.Rows, got.Rows, "sample rows: problems and requests")
+	require.Equal(t, w.Simulate, got.Simulate, "against the reference simulator")
+	require.Equal(t, w.Answers, got.Answers, "error table")
+}
