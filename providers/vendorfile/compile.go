@@ -206,7 +206,7 @@ func (c *compiler) compile() *Vendor {
 	for _, fd := range f.Fields {
 		c.fields = append(c.fields, fd.Name)
 	}
-	v.baseURL = c.template(f.keyed, "base_url", f.BaseURL, "env", "base_url:")
+	v.baseURL = c.template(f.Keyed, "base_url", f.BaseURL, "env", "base_url:")
 	if f.BaseURL == "" {
 		c.bad(f.At, "base_url is missing: the vendor's API host, e.g. https://api.example.com/v1")
 	} else if len(v.baseURL.refs("env")) == 0 {
@@ -219,7 +219,7 @@ func (c *compiler) compile() *Vendor {
 	}
 	c.compileAuth()
 	if f.Tenant != "" {
-		v.tenant = c.template(f.keyed, "tenant", f.Tenant, "env", "tenant:")
+		v.tenant = c.template(f.Keyed, "tenant", f.Tenant, "env", "base_url", "tenant:")
 	}
 	if l := f.Limits; l != nil {
 		if _, ok := l.Keys["requests_per_second"]; ok && l.RequestsPerSecond <= 0 {
@@ -254,7 +254,7 @@ func didYouMean(word string, known []string) string {
 
 // template parses s, found at k's key, allowing references of the kinds
 // given ("env", "row", "base_url", "page.first", "id").
-func (c *compiler) template(k keyed, key, s string, allow ...string) template {
+func (c *compiler) template(k Keyed, key, s string, allow ...string) template {
 	where := allow[len(allow)-1]
 	allow = allow[:len(allow)-1]
 	t, err := parseTemplate(s)
@@ -292,7 +292,7 @@ func refWord(p part) string {
 	return p.kind
 }
 
-func (c *compiler) pointer(k keyed, key, s, where string) pointer {
+func (c *compiler) pointer(k Keyed, key, s, where string) pointer {
 	ptr, err := parsePointer(s)
 	if err != nil {
 		c.bad(k.pos(key), "%s: %v", where, err)
@@ -300,7 +300,7 @@ func (c *compiler) pointer(k keyed, key, s, where string) pointer {
 	return ptr
 }
 
-func (c *compiler) field(k keyed, key, name, where string) {
+func (c *compiler) field(k Keyed, key, name, where string) {
 	if !slices.Contains(c.fields, name) {
 		c.bad(k.pos(key), "%s names field %q, which the file does not define%s", where, name, didYouMean(name, c.fields))
 	}
@@ -318,7 +318,7 @@ func (c *compiler) compileAuth() {
 			c.bad(a.At, "auth type %s needs %s", a.Type, key)
 			return nil
 		}
-		return c.template(a.keyed, key, val, "env", "auth."+key+":")
+		return c.template(a.Keyed, key, val, "env", "auth."+key+":")
 	}
 	switch a.Type {
 	case "bearer":
@@ -419,7 +419,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 			c.bad(fd.At, "%s: min_length/max_length: want 0 ≤ min ≤ max", where)
 		}
 		if fd.Path != "" {
-			if ptr := c.pointer(fd.keyed, "path", fd.Path, where+": path"); ptr != nil {
+			if ptr := c.pointer(fd.Keyed, "path", fd.Path, where+": path"); ptr != nil {
 				v.paths[fd.Name] = ptr
 			}
 		}
@@ -429,10 +429,10 @@ func (c *compiler) compileSchema() *schema.Schema {
 		c.bad(f.At, "key is missing: the field(s) that identify a person at the vendor, e.g. key: [email]")
 	}
 	for _, k := range f.Key {
-		c.field(f.keyed, "key", k, "key")
+		c.field(f.Keyed, "key", k, "key")
 	}
 	if f.Extra != "" {
-		c.field(f.keyed, "extra", f.Extra, "extra")
+		c.field(f.Keyed, "extra", f.Extra, "extra")
 		if sf := s.Field(f.Extra); sf != nil && sf.Type != schema.Object {
 			c.bad(f.pos("extra"), "extra names field %s, which must be of type object", f.Extra)
 		}
@@ -443,11 +443,11 @@ func (c *compiler) compileSchema() *schema.Schema {
 		if r.RequiredIf != nil {
 			n++
 			ri := r.RequiredIf
-			c.field(ri.keyed, "field", ri.Field, where+".required_if")
+			c.field(ri.Keyed, "field", ri.Field, where+".required_if")
 			if ri.When == nil {
 				c.bad(ri.At, "%s.required_if needs when: {field: F, equals: V}", where)
 			} else {
-				c.field(ri.When.keyed, "field", ri.When.Field, where+".required_if.when")
+				c.field(ri.When.Keyed, "field", ri.When.Field, where+".required_if.when")
 				eq := ri.When.Equals
 				sf := s.Field(ri.When.Field)
 				if sf != nil && sf.Type == schema.Integer {
@@ -465,14 +465,14 @@ func (c *compiler) compileSchema() *schema.Schema {
 		if r.AllOrNone != nil {
 			n++
 			for _, fn := range r.AllOrNone {
-				c.field(r.keyed, "all_or_none", fn, where+".all_or_none")
+				c.field(r.Keyed, "all_or_none", fn, where+".all_or_none")
 			}
 			s.Rules = append(s.Rules, schema.AllOrNone(r.AllOrNone...))
 		}
 		if r.AtMostOneOf != nil {
 			n++
 			for _, fn := range r.AtMostOneOf {
-				c.field(r.keyed, "at_most_one_of", fn, where+".at_most_one_of")
+				c.field(r.Keyed, "at_most_one_of", fn, where+".at_most_one_of")
 			}
 			s.Rules = append(s.Rules, schema.AtMostOneOf(r.AtMostOneOf...))
 		}
@@ -494,7 +494,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 
 var methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet}
 
-func (c *compiler) method(k keyed, m, where string) string {
+func (c *compiler) method(k Keyed, m, where string) string {
 	if m == "" {
 		return http.MethodPost
 	}
@@ -510,12 +510,12 @@ func (c *compiler) success(s *success, where string, def string) compiledSuccess
 		out.status = []statusSet{parseStatusOr(def)}
 		return out
 	}
-	out.status = c.statuses(s.keyed, "status", s.Status, where+".success.status")
+	out.status = c.statuses(s.Keyed, "status", s.Status, where+".success.status")
 	if len(out.status) == 0 {
 		out.status = []statusSet{parseStatusOr(def)}
 	}
 	for _, k := range sortedKeys(s.BodyEquals) {
-		ptr := c.pointer(s.keyed, "body_equals", k, where+".success.body_equals")
+		ptr := c.pointer(s.Keyed, "body_equals", k, where+".success.body_equals")
 		out.bodyEquals = append(out.bodyEquals, constant{ptr, s.BodyEquals[k]})
 	}
 	return out
@@ -539,7 +539,7 @@ func parseStatus(s string) (statusSet, bool) {
 	return statusSet{n, n}, true
 }
 
-func (c *compiler) statuses(k keyed, key string, list []string, where string) []statusSet {
+func (c *compiler) statuses(k Keyed, key string, list []string, where string) []statusSet {
 	var out []statusSet
 	for _, s := range list {
 		st, ok := parseStatus(s)
@@ -558,11 +558,11 @@ func (c *compiler) compileCreate() {
 		c.bad(c.f.At, "create is missing: the create request (method, path, success, created_id)")
 		return
 	}
-	v.create.method = c.method(cr.keyed, cr.Method, "create")
+	v.create.method = c.method(cr.Keyed, cr.Method, "create")
 	if cr.Path == "" {
 		c.bad(cr.At, "create.path is missing, e.g. /users")
 	}
-	v.create.path = c.template(cr.keyed, "path", cr.Path, "env", "create.path:")
+	v.create.path = c.template(cr.Keyed, "path", cr.Path, "env", "create.path:")
 	if b := cr.Body; b != nil {
 		if b.Encoding != "" && b.Encoding != "json" {
 			c.bad(b.pos("encoding"), "create.body.encoding %q: want json (other encodings are Go protocols)", b.Encoding)
@@ -579,14 +579,14 @@ func (c *compiler) compileCreate() {
 		c.bad(cr.At, "fields give path: but create.body.fields is not by_path")
 	}
 	for _, k := range sortedKeys(cr.Constants) {
-		ptr := c.pointer(cr.keyed, "constants", k, "create.constants")
+		ptr := c.pointer(cr.Keyed, "constants", k, "create.constants")
 		v.create.constants = append(v.create.constants, constant{ptr, cr.Constants[k]})
 	}
 	v.create.success = c.success(cr.Success, "create", "2xx")
 	if _, ok := cr.Keys["created_id"]; !ok {
 		c.bad(cr.At, "create.created_id is missing: the JSON pointer to the new person's ID in the answer, e.g. /id (\"\" for the whole answer)")
 	}
-	v.create.createdID = c.pointer(cr.keyed, "created_id", cr.CreatedID, "create.created_id")
+	v.create.createdID = c.pointer(cr.Keyed, "created_id", cr.CreatedID, "create.created_id")
 	v.create.idText = strings.ReplaceAll(strings.TrimPrefix(cr.CreatedID, "/"), "/", ".")
 	if v.create.idText == "" {
 		v.create.idText = "an ID"
@@ -594,7 +594,7 @@ func (c *compiler) compileCreate() {
 	if len(cr.ExtraIDs) > 0 {
 		v.create.extraIDs = map[string]pointer{}
 		for name, ps := range cr.ExtraIDs {
-			v.create.extraIDs[name] = c.pointer(cr.keyed, "extra_ids", ps, "create.extra_ids."+name)
+			v.create.extraIDs[name] = c.pointer(cr.Keyed, "extra_ids", ps, "create.extra_ids."+name)
 		}
 	}
 }
@@ -608,10 +608,10 @@ func (c *compiler) compileErrors() {
 		return
 	}
 	if e.VendorCode != "" {
-		out.vendorCode, out.hasCode = c.pointer(e.keyed, "vendor_code", e.VendorCode, "errors.vendor_code"), true
+		out.vendorCode, out.hasCode = c.pointer(e.Keyed, "vendor_code", e.VendorCode, "errors.vendor_code"), true
 	}
 	for _, m := range e.Message {
-		out.message = append(out.message, c.pointer(e.keyed, "message", m, "errors.message"))
+		out.message = append(out.message, c.pointer(e.Keyed, "message", m, "errors.message"))
 	}
 	out.ignore = e.Ignore
 	if e.NoMessage != "" {
@@ -619,13 +619,13 @@ func (c *compiler) compileErrors() {
 	}
 	out.aliases = e.FieldAliases
 	for from, to := range e.FieldAliases {
-		c.field(e.keyed, "field_aliases", to, "errors.field_aliases."+from)
+		c.field(e.Keyed, "field_aliases", to, "errors.field_aliases."+from)
 	}
 	out.codes = map[string][]codeEntry{}
 	for _, code := range sortedKeys(e.Codes) {
 		for _, ent := range e.Codes[code] {
 			name, kind, _ := strings.Cut(ent, " ")
-			c.field(e.keyed, "codes", name, "errors.codes."+code)
+			c.field(e.Keyed, "codes", name, "errors.codes."+code)
 			if kind != "" && kind != "missing" && kind != "invalid" {
 				c.bad(e.pos("codes"), "errors.codes.%s %q: want FIELD, FIELD missing or FIELD invalid", code, ent)
 			}
@@ -637,7 +637,7 @@ func (c *compiler) compileErrors() {
 	hasDefault := false
 	for i, r := range e.Rules {
 		where := fmt.Sprintf("errors.rules[%d]", i)
-		cr := compiledRule{status: c.statuses(r.keyed, "status", r.Status, where+".status"), codes: r.VendorCode,
+		cr := compiledRule{status: c.statuses(r.Keyed, "status", r.Status, where+".status"), codes: r.VendorCode,
 			inCodes: r.InCodes, def: r.Default, field: r.Field, sent: r.Sent}
 		if !slices.Contains(codes, providers.Code(r.As)) {
 			words := make([]string, len(codes))
@@ -666,7 +666,7 @@ func (c *compiler) compileErrors() {
 			}
 		}
 		if r.Field != "" {
-			c.field(r.keyed, "field", r.Field, where)
+			c.field(r.Keyed, "field", r.Field, where)
 		}
 		if (len(r.VendorCode) > 0 || r.InCodes) && !out.hasCode {
 			c.bad(r.pos("vendor_code"), "%s matches a vendor code, but errors.vendor_code (where the code is) is not given", where)
@@ -712,15 +712,15 @@ func (c *compiler) compileFind() {
 	if fd == nil {
 		return
 	}
-	out := &compiledFind{method: c.method(fd.keyed, cmpOr(fd.Method, http.MethodGet), "find"), query: map[string]template{}}
+	out := &compiledFind{method: c.method(fd.Keyed, cmpOr(fd.Method, http.MethodGet), "find"), query: map[string]template{}}
 	if fd.Path == "" {
 		c.bad(fd.At, "find.path is missing")
 	}
 	allow := []string{"env", "row", "page.first"}
-	out.path = c.template(fd.keyed, "path", fd.Path, append(allow, "find.path:")...)
+	out.path = c.template(fd.Keyed, "path", fd.Path, append(allow, "find.path:")...)
 	for _, k := range sortedKeys(fd.Query) {
 		out.keys = append(out.keys, k)
-		out.query[k] = c.template(fd.keyed, "query", fd.Query[k], append(allow, "find.query."+k+":")...)
+		out.query[k] = c.template(fd.Keyed, "query", fd.Query[k], append(allow, "find.query."+k+":")...)
 	}
 	if pg := fd.Paginate; pg != nil {
 		if pg.Style != "offset" {
@@ -733,23 +733,23 @@ func (c *compiler) compileFind() {
 			pg.MaxPages = 20
 		}
 		if pg.Total != "" {
-			out.total = c.pointer(pg.keyed, "total", pg.Total, "find.paginate.total")
+			out.total = c.pointer(pg.Keyed, "total", pg.Total, "find.paginate.total")
 		}
 		out.paginate = pg
 	}
 	out.success = c.success(fd.Success, "find", "200")
-	out.items = c.pointer(fd.keyed, "items", fd.Items, "find.items")
+	out.items = c.pointer(fd.Keyed, "items", fd.Items, "find.items")
 	if fd.Match == nil {
 		c.bad(fd.At, "find.match is missing: which item is the person ({item: /email, equals: \"${row.email}\", fold_case: true})")
 	} else {
-		out.matchAt = c.pointer(fd.Match.keyed, "item", fd.Match.Item, "find.match.item")
-		out.equals = c.template(fd.Match.keyed, "equals", fd.Match.Equals, "row", "find.match.equals:")
+		out.matchAt = c.pointer(fd.Match.Keyed, "item", fd.Match.Item, "find.match.item")
+		out.equals = c.template(fd.Match.Keyed, "equals", fd.Match.Equals, "row", "find.match.equals:")
 		out.fold = fd.Match.FoldCase
 	}
 	if _, ok := fd.Keys["id"]; !ok {
 		c.bad(fd.At, "find.id is missing: the JSON pointer to the ID in a found item, e.g. /id")
 	}
-	out.id = c.pointer(fd.keyed, "id", fd.ID, "find.id")
+	out.id = c.pointer(fd.Keyed, "id", fd.ID, "find.id")
 	v.find = out
 }
 
@@ -758,13 +758,13 @@ func (c *compiler) compileUpdate() {
 	if u == nil {
 		return
 	}
-	out := &compiledUpdate{method: c.method(u.keyed, cmpOr(u.Method, http.MethodPut), "update"), fields: u.Fields}
-	out.path = c.template(u.keyed, "path", u.Path, "env", "id", "update.path:")
+	out := &compiledUpdate{method: c.method(u.Keyed, cmpOr(u.Method, http.MethodPut), "update"), fields: u.Fields}
+	out.path = c.template(u.Keyed, "path", u.Path, "env", "id", "update.path:")
 	if len(out.path.refs("id")) == 0 && len(out.path) > 0 {
 		c.bad(u.pos("path"), "update.path must hold ${id}, the person's vendor ID")
 	}
 	for _, fn := range u.Fields {
-		c.field(u.keyed, "fields", fn, "update.fields")
+		c.field(u.Keyed, "fields", fn, "update.fields")
 	}
 	out.success = c.success(u.Success, "update", "2xx")
 	v.update = out

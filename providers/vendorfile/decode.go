@@ -45,23 +45,23 @@ func (p *Problems) add(pos Pos, format string, args ...any) {
 	p.List = append(p.List, Problem{pos, fmt.Sprintf(format, args...)})
 }
 
-// keyed is embedded in every file struct: where the mapping began and
+// Keyed is embedded in every file struct: where the mapping began and
 // where each key was, for messages about a value the decoder accepted but
 // the compiler refuses.
-type keyed struct {
+type Keyed struct {
 	At   Pos
 	Keys map[string]Pos
 }
 
 // pos returns where key was written, or the mapping's own place.
-func (k keyed) pos(key string) Pos {
+func (k Keyed) pos(key string) Pos {
 	if p, ok := k.Keys[key]; ok {
 		return p
 	}
 	return k.At
 }
 
-var keyedType = reflect.TypeOf(keyed{})
+var keyedType = reflect.TypeOf(Keyed{})
 
 // decode fills v (a pointer) from n, strictly: an unknown key, a value of
 // the wrong kind or a missing mapping is a problem at its place, and
@@ -161,7 +161,7 @@ func decodeStruct(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 		names[tag] = i
 		known = append(known, tag)
 	}
-	k := keyed{At: at(n), Keys: map[string]Pos{}}
+	k := Keyed{At: at(n), Keys: map[string]Pos{}}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		where := key.Value

@@ -16,7 +16,7 @@ const Version = "vendor/v1"
 
 // file is a vendor file as written.
 type file struct {
-	keyed
+	Keyed
 	Onboard     string       `yaml:"onboard"`
 	ID          string       `yaml:"id"`
 	Title       string       `yaml:"title"`
@@ -38,7 +38,7 @@ type file struct {
 }
 
 type credential struct {
-	keyed
+	Keyed
 	Env  string `yaml:"env"`
 	What string `yaml:"what"`
 	// Optional credentials may be unset (an alternative login).
@@ -47,7 +47,7 @@ type credential struct {
 
 // auth is how every request proves who sends it.
 type auth struct {
-	keyed
+	Keyed
 	Type string `yaml:"type"` // bearer, header, basic, none, go
 	// Token is the bearer token (type bearer).
 	Token string `yaml:"token"`
@@ -62,14 +62,14 @@ type auth struct {
 }
 
 type limits struct {
-	keyed
+	Keyed
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
 	Burst             int     `yaml:"burst"`
 	RetryAfter        string  `yaml:"retry_after"` // honour (the default) or ignore
 }
 
 type field struct {
-	keyed
+	Keyed
 	Name        string            `yaml:"name"`
 	Type        string            `yaml:"type"`
 	Required    bool              `yaml:"required"`
@@ -95,7 +95,7 @@ type field struct {
 
 // rule is one rule across fields: exactly one of its keys.
 type rule struct {
-	keyed
+	Keyed
 	RequiredIf  *requiredIf `yaml:"required_if"`
 	AllOrNone   []string    `yaml:"all_or_none"`
 	AtMostOneOf []string    `yaml:"at_most_one_of"`
@@ -103,7 +103,7 @@ type rule struct {
 }
 
 type requiredIf struct {
-	keyed
+	Keyed
 	Field string `yaml:"field"`
 	When  *when  `yaml:"when"`
 	// Why says when in words; "when FIELD is VALUE" if empty.
@@ -111,14 +111,14 @@ type requiredIf struct {
 }
 
 type when struct {
-	keyed
+	Keyed
 	Field  string `yaml:"field"`
 	Equals any    `yaml:"equals"`
 }
 
 // create is the create request and how its answer is read.
 type create struct {
-	keyed
+	Keyed
 	Method string `yaml:"method"`
 	Path   string `yaml:"path"`
 	Body   *body  `yaml:"body"`
@@ -130,13 +130,13 @@ type create struct {
 }
 
 type body struct {
-	keyed
+	Keyed
 	Encoding string `yaml:"encoding"` // json
 	Fields   string `yaml:"fields"`   // all_present (by name) or by_path
 }
 
 type success struct {
-	keyed
+	Keyed
 	Status []string `yaml:"status"` // 201, 2xx
 	// BodyEquals is pointer → value: every one must hold in a JSON
 	// answer (HTTP 200 with success:false is a failure).
@@ -144,7 +144,7 @@ type success struct {
 }
 
 type errorTable struct {
-	keyed
+	Keyed
 	VendorCode string   `yaml:"vendor_code"` // JSON pointer
 	Message    []string `yaml:"message"`     // pointers, first non-empty wins; "" = the body
 	// Ignore are texts that are no message ("Success" in a failure).
@@ -158,7 +158,7 @@ type errorTable struct {
 
 // errorRule matches an answer; the first that matches names its code.
 type errorRule struct {
-	keyed
+	Keyed
 	Status     []string `yaml:"status"`
 	VendorCode []string `yaml:"vendor_code"`
 	// InCodes matches any vendor code of the codes table; the field is
@@ -176,7 +176,7 @@ type errorRule struct {
 
 // find is the lookup used for adoption and unknown outcomes.
 type find struct {
-	keyed
+	Keyed
 	Method   string            `yaml:"method"`
 	Path     string            `yaml:"path"`
 	Query    map[string]string `yaml:"query"`
@@ -188,7 +188,7 @@ type find struct {
 }
 
 type paginate struct {
-	keyed
+	Keyed
 	Style    string `yaml:"style"` // offset
 	Start    int    `yaml:"start"`
 	Size     int    `yaml:"size"`
@@ -197,7 +197,7 @@ type paginate struct {
 }
 
 type match struct {
-	keyed
+	Keyed
 	Item     string `yaml:"item"`
 	Equals   string `yaml:"equals"`
 	FoldCase bool   `yaml:"fold_case"`
@@ -205,7 +205,7 @@ type match struct {
 
 // update is the documented call that changes a person.
 type update struct {
-	keyed
+	Keyed
 	Method  string   `yaml:"method"`
 	Path    string   `yaml:"path"` // ${id} is the vendor ID
 	Fields  []string `yaml:"fields"`
