@@ -30,7 +30,7 @@ type Vendor struct {
 	baseURL    template
 	auth       compiledAuth
 	tenant     template
-	paths      map[string]pointer     // field → where it goes in the body
+	paths      map[string]pointer       // field → where it goes in the body
 	encoders   map[string]func(any) any // field → wire encoder
 	create     compiledCreate
 	errs       compiledErrors
@@ -40,10 +40,10 @@ type Vendor struct {
 }
 
 type compiledAuth struct {
-	kind                  string
-	token, name, value    template
-	user, password        template
-	flow                  AuthFlow
+	kind               string
+	token, name, value template
+	user, password     template
+	flow               AuthFlow
 }
 
 type compiledCreate struct {

@@ -33,7 +33,10 @@ func (v *Vendor) Simulator(opt sim.Options) *sim.Server {
 		s.lim = rate.NewLimiter(rate.Limit(v.RequestsPerSecond), max(1, v.Burst))
 	}
 	mux := http.NewServeMux()
-	ex := func(t template) string { p, _ := t.expand(vars{env: creds, id: "{id}"}); return "/" + strings.TrimLeft(p, "/") }
+	ex := func(t template) string {
+		p, _ := t.expand(vars{env: creds, id: "{id}"})
+		return "/" + strings.TrimLeft(p, "/")
+	}
 	mux.HandleFunc(v.create.method+" "+ex(v.create.path), s.guard(s.create))
 	if f := v.find; f != nil && len(f.path.refs("row")) == 0 && len(f.path.refs("page.first")) == 0 {
 		mux.HandleFunc(f.method+" "+ex(f.path), s.guard(s.find))
