@@ -175,6 +175,21 @@ type compiler struct {
 
 func (c *compiler) bad(pos Pos, format string, args ...any) { c.p.add(pos, format, args...) }
 
+// missing reports a missing key, unless an unknown key was already taken
+// for it (kee: for key:).
+func (c *compiler) missing(pos Pos, key, format string, args ...any) {
+	if !c.p.suggested[key] {
+		c.p.add(pos, format, args...)
+	}
+}
+
+func knownWord(names []string) string {
+	if len(names) == 0 {
+		return " (none are compiled into this onboard)"
+	}
+	return " (known: " + strings.Join(names, ", ") + ")"
+}
+
 func (c *compiler) compile() *Vendor {
 	f := c.f
 	v := &Vendor{ID: f.ID, Title: f.Title, Doc: f.Doc, paths: map[string]pointer{}, encoders: map[string]func(any) any{}, honourWait: true}
@@ -208,7 +223,7 @@ func (c *compiler) compile() *Vendor {
 	}
 	v.baseURL = c.template(f.Keyed, "base_url", f.BaseURL, "env", "base_url:")
 	if f.BaseURL == "" {
-		c.bad(f.At, "base_url is missing: the vendor's API host, e.g. https://api.example.com/v1")
+		c.missing(f.At, "base_url", "base_url is missing: the vendor's API host, e.g. https://api.example.com/v1")
 	} else if len(v.baseURL.refs("env")) == 0 {
 		if err := providers.CheckBaseURL(f.BaseURL, false); err != nil {
 			c.bad(f.pos("base_url"), "base_url: %v", strings.TrimPrefix(err.Error(), "--base-url "))
@@ -309,7 +324,7 @@ func (c *compiler) field(k Keyed, key, name, where string) {
 func (c *compiler) compileAuth() {
 	a, v := c.f.Auth, c.v
 	if a == nil {
-		c.bad(c.f.At, "auth is missing: write auth: {type: bearer, token: \"${env.ONBOARD_TOKEN}\"} (or header, basic, none)")
+		c.missing(c.f.At, "auth", "auth is missing: write auth: {type: bearer, token: \"${env.ONBOARD_TOKEN}\"} (or header, basic, none)")
 		return
 	}
 	v.auth.kind = a.Type
@@ -333,7 +348,7 @@ func (c *compiler) compileAuth() {
 	case "go":
 		fl, ok, names := lookupExt(flows, a.Flow)
 		if !ok {
-			c.bad(a.pos("flow"), "auth.flow %q is no Go auth flow this onboard knows%s (known: %s)", a.Flow, didYouMean(a.Flow, names), strings.Join(names, ", "))
+			c.bad(a.pos("flow"), "auth.flow %q is no Go auth flow this onboard knows%s%s", a.Flow, didYouMean(a.Flow, names), knownWord(names))
 		}
 		v.auth.flow = fl
 	default:
@@ -401,7 +416,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 		if fd.Check != "" {
 			chk, ok, names := lookupExt(checks, fd.Check)
 			if !ok {
-				c.bad(fd.pos("check"), "%s: check %q is no Go check this onboard knows%s (known: %s)", where, fd.Check, didYouMean(fd.Check, names), strings.Join(names, ", "))
+				c.bad(fd.pos("check"), "%s: check %q is no Go check this onboard knows%s%s", where, fd.Check, didYouMean(fd.Check, names), knownWord(names))
 			} else if sf.Check != nil {
 				c.bad(fd.pos("check"), "%s: give format or check, not both", where)
 			} else {
@@ -411,7 +426,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 		if fd.Encode != "" {
 			enc, ok, names := lookupExt(encs, fd.Encode)
 			if !ok {
-				c.bad(fd.pos("encode"), "%s: encode %q is no Go encoder this onboard knows%s (known: %s)", where, fd.Encode, didYouMean(fd.Encode, names), strings.Join(names, ", "))
+				c.bad(fd.pos("encode"), "%s: encode %q is no Go encoder this onboard knows%s%s", where, fd.Encode, didYouMean(fd.Encode, names), knownWord(names))
 			}
 			v.encoders[fd.Name] = enc
 		}
@@ -426,7 +441,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 		s.Fields = append(s.Fields, sf)
 	}
 	if len(f.Key) == 0 {
-		c.bad(f.At, "key is missing: the field(s) that identify a person at the vendor, e.g. key: [email]")
+		c.missing(f.At, "key", "key is missing: the field(s) that identify a person at the vendor, e.g. key: [email]")
 	}
 	for _, k := range f.Key {
 		c.field(f.Keyed, "key", k, "key")
@@ -480,7 +495,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 			n++
 			mk, ok, names := lookupExt(rules, r.Go)
 			if !ok {
-				c.bad(r.pos("go"), "%s: go %q is no Go rule this onboard knows%s (known: %s)", where, r.Go, didYouMean(r.Go, names), strings.Join(names, ", "))
+				c.bad(r.pos("go"), "%s: go %q is no Go rule this onboard knows%s%s", where, r.Go, didYouMean(r.Go, names), knownWord(names))
 			} else {
 				s.Rules = append(s.Rules, mk(s))
 			}
@@ -555,7 +570,7 @@ func (c *compiler) statuses(k Keyed, key string, list []string, where string) []
 func (c *compiler) compileCreate() {
 	cr, v := c.f.Create, c.v
 	if cr == nil {
-		c.bad(c.f.At, "create is missing: the create request (method, path, success, created_id)")
+		c.missing(c.f.At, "create", "create is missing: the create request (method, path, success, created_id)")
 		return
 	}
 	v.create.method = c.method(cr.Keyed, cr.Method, "create")
@@ -584,7 +599,7 @@ func (c *compiler) compileCreate() {
 	}
 	v.create.success = c.success(cr.Success, "create", "2xx")
 	if _, ok := cr.Keys["created_id"]; !ok {
-		c.bad(cr.At, "create.created_id is missing: the JSON pointer to the new person's ID in the answer, e.g. /id (\"\" for the whole answer)")
+		c.missing(cr.At, "created_id", "create.created_id is missing: the JSON pointer to the new person's ID in the answer, e.g. /id (\"\" for the whole answer)")
 	}
 	v.create.createdID = c.pointer(cr.Keyed, "created_id", cr.CreatedID, "create.created_id")
 	v.create.idText = strings.ReplaceAll(strings.TrimPrefix(cr.CreatedID, "/"), "/", ".")
@@ -740,14 +755,14 @@ func (c *compiler) compileFind() {
 	out.success = c.success(fd.Success, "find", "200")
 	out.items = c.pointer(fd.Keyed, "items", fd.Items, "find.items")
 	if fd.Match == nil {
-		c.bad(fd.At, "find.match is missing: which item is the person ({item: /email, equals: \"${row.email}\", fold_case: true})")
+		c.missing(fd.At, "match", "find.match is missing: which item is the person ({item: /email, equals: \"${row.email}\", fold_case: true})")
 	} else {
 		out.matchAt = c.pointer(fd.Match.Keyed, "item", fd.Match.Item, "find.match.item")
 		out.equals = c.template(fd.Match.Keyed, "equals", fd.Match.Equals, "row", "find.match.equals:")
 		out.fold = fd.Match.FoldCase
 	}
 	if _, ok := fd.Keys["id"]; !ok {
-		c.bad(fd.At, "find.id is missing: the JSON pointer to the ID in a found item, e.g. /id")
+		c.missing(fd.At, "id", "find.id is missing: the JSON pointer to the ID in a found item, e.g. /id")
 	}
 	out.id = c.pointer(fd.Keyed, "id", fd.ID, "find.id")
 	v.find = out

@@ -28,6 +28,9 @@ type Problem struct {
 type Problems struct {
 	File string
 	List []Problem
+	// suggested are the keys a did-you-mean named: their absence is the
+	// same mistake, not another one.
+	suggested map[string]bool
 }
 
 func (p *Problems) Error() string {
@@ -173,6 +176,10 @@ func decodeStruct(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 			hint := ""
 			if c := schema.Closest(key.Value, known); c != "" {
 				hint = " (did you mean " + c + "?)"
+				if p.suggested == nil {
+					p.suggested = map[string]bool{}
+				}
+				p.suggested[c] = true
 			} else {
 				slices.Sort(known)
 				hint = " (known keys: " + strings.Join(known, ", ") + ")"

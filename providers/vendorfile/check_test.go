@@ -1,0 +1,94 @@
+package vendorfile
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func small(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/small.yaml")
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestCheckValid(t *testing.T) {
+	v, err := Parse("small.yaml", []byte(small(t)))
+	require.NoError(t, err)
+	assert.Equal(t, "acme", v.ID)
+	assert.Len(t, v.Schema.Fields, 6)
+	assert.Len(t, v.Schema.Rules, 1)
+}
+
+// TestCheckMessages seeds one mistake at a time into a valid file: each
+// gives exactly one line file:line:col: what is wrong.
+func TestCheckMessages(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		want           string
+	}{
+		{"unknown key", "  - {name: firstName, type: string, required: true}", "  - {name: firstName, type: string, requird: true}",
+			"small.yaml:12:37: unknown key fields[1].requird (did you mean required?)"},
+		{"unknown top key", "key: [email]", "kee: [email]", "small.yaml:9:1: unknown key kee (did you mean key?)"},
+		{"wrong type", "  - {name: notify, type: boolean}", "  - {name: notify, type: boolean, required: maybe}",
+			`small.yaml:15:45: fields[4].required: want true or false, got "maybe"`},
+		{"unknown field type", "  - {name: notify, type: boolean}", "  - {name: notify, type: bool}",
+			`small.yaml:15:26: field notify: type "bool": want one of string, integer, number, boolean, date, list, object (did you mean boolean?)`},
+		{"look-behind", `pattern: '^[0-9]{6,15}$'`, `pattern: '^(?<=x)[0-9]{6,15}$'`,
+			"small.yaml:14:42: field phone: pattern does not compile in Go (RE2: no look-ahead, look-behind or back-references; name a Go check: instead): invalid named capture: `(?<=x)[0-9]{6,15}$`"},
+		{"unanchored", `pattern: '^[0-9]{6,15}$'`, `pattern: '[0-9]{6,15}'`,
+			"small.yaml:14:42: field phone: pattern must match the whole value: start it with ^ and end it with $"},
+		{"rule names missing field", "field: message, when", "field: mesage, when",
+			`small.yaml:18:26: rules[0].required_if names field "mesage", which the file does not define (did you mean message?)`},
+		{"duplicate field", "  - {name: message, type: string}", "  - {name: message, type: string}\n  - {name: phone, type: integer}",
+			"small.yaml:17:12: field phone is defined twice"},
+		{"duplicate error code", "    - {status: 401, as: AUTH_FAILED}", "    - {vendor_code: E_ROLE, as: AUTH_FAILED}",
+			"small.yaml:30:21: errors.rules[2]: vendor code E_ROLE is already mapped at line 29 (the first rule wins; remove one)"},
+		{"bad pointer", "created_id: /id", "created_id: id",
+			`small.yaml:23:15: create.created_id: JSON pointer "id" must start with / (did you mean /id?)`},
+		{"bad pointer escape", "vendor_code: /code", "vendor_code: /co~de",
+			`small.yaml:25:16: errors.vendor_code: JSON pointer "/co~de": ~ must be followed by 0 (for ~) or 1 (for /)`},
+		{"undeclared env", `token: "${env.ACME_TOKEN}"`, `token: "${env.HOME}"`,
+			"small.yaml:7:29: auth.token: ${env.HOME} is not declared under credentials: (a file reads only the environment names it declares)"},
+		{"unknown extension", "  - {name: message, type: string}", "  - {name: message, type: string, check: sp_pasword}",
+			`small.yaml:16:42: field message: check "sp_pasword" is no Go check this onboard knows`},
+		{"rate 0", "requests_per_second: 5", "requests_per_second: 0",
+			"small.yaml:8:31: limits.requests_per_second: want more than 0 (leave limits out when the vendor documents none)"},
+		{"unknown code", "as: AUTH_FAILED}", "as: AUTH_FAIL}",
+			`small.yaml:30:25: errors.rules[2].as "AUTH_FAIL": want one of ALREADY_EXISTS, LICENSE_EXHAUSTED, AUTH_FAILED, RATE_LIMITED, VENDOR_REJECTED, VENDOR_ERROR (did you mean AUTH_FAILED?)`},
+		{"computing template", `query: {email: "${row.email}"}`, `query: {email: "${row.email | lower}"}`,
+			"small.yaml:33:10: find.query.email: ${row.email | lower}: a template substitutes a value, it does not compute (no filters or functions)"},
+		{"unknown row", `query: {email: "${row.email}"}`, `query: {email: "${row.mail}"}`,
+			"small.yaml:33:10: find.query.email: ${row.mail}: no such field (did you mean email?)"},
+		{"version", "onboard: vendor/v1", "onboard: vendor/v2", `small.yaml:1:10: onboard: want vendor/v1, got "vendor/v2"`},
+		{"auth type", "type: bearer", "type: beerer", `small.yaml:7:14: auth.type "beerer": want bearer, header, basic, none or go (did you mean bearer?)`},
+		{"plain http", "https://api.acme.example/v1", "http://api.acme.example/v1", "small.yaml:4:11: base_url: http://api.acme.example/v1: plain http://"},
+		{"not yaml", "key: [email]", "key: [email", "small.yaml:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := small(t)
+			require.Contains(t, src, tt.from)
+			_, err := Parse("small.yaml", []byte(strings.Replace(src, tt.from, tt.to, 1)))
+			require.Error(t, err)
+			lines := strings.Split(err.Error(), "\n")
+			require.Len(t, lines, 1, "one mistake, one line: %s", err)
+			assert.True(t, strings.HasPrefix(lines[0], tt.want), "got  %s\nwant %s", lines[0], tt.want)
+		})
+	}
+}
+
+// TestCheckEveryMistake: several mistakes give several lines, in file order.
+func TestCheckEveryMistake(t *testing.T) {
+	src := strings.NewReplacer("key: [email]", "kee: [email]", "requests_per_second: 5", "requests_per_second: 0").Replace(small(t))
+	_, err := Parse("small.yaml", []byte(src))
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	require.Len(t, lines, 2, err.Error()) // the rate and the unknown key; not also "key is missing"
+	assert.Contains(t, lines[0], "small.yaml:8:")
+	assert.Contains(t, lines[1], "small.yaml:9:1: unknown key kee")
+}
