@@ -32,41 +32,41 @@ func TestCheckMessages(t *testing.T) {
 		want           string
 	}{
 		{"unknown key", "  - {name: firstName, type: string, required: true}", "  - {name: firstName, type: string, requird: true}",
-			"small.yaml:12:37: unknown key fields[1].requird (did you mean required?)"},
-		{"unknown top key", "key: [email]", "kee: [email]", "small.yaml:9:1: unknown key kee (did you mean key?)"},
+			"small.yaml:13:37: unknown key fields[1].requird (did you mean required?)"},
+		{"unknown top key", "key: [email]", "kee: [email]", "small.yaml:10:1: unknown key kee (did you mean key?)"},
 		{"wrong type", "  - {name: notify, type: boolean}", "  - {name: notify, type: boolean, required: maybe}",
-			`small.yaml:15:45: fields[4].required: want true or false, got "maybe"`},
+			`small.yaml:16:45: fields[4].required: want true or false, got "maybe"`},
 		{"unknown field type", "  - {name: notify, type: boolean}", "  - {name: notify, type: bool}",
-			`small.yaml:15:26: field notify: type "bool": want one of string, integer, number, boolean, date, list, object (did you mean boolean?)`},
+			`small.yaml:16:26: field notify: type "bool": want one of string, integer, number, boolean, date, list, object (did you mean boolean?)`},
 		{"look-behind", `pattern: '^[0-9]{6,15}$'`, `pattern: '^(?<=x)[0-9]{6,15}$'`,
-			"small.yaml:14:42: field phone: pattern does not compile in Go (RE2: no look-ahead, look-behind or back-references; name a Go check: instead): invalid named capture: `(?<=x)[0-9]{6,15}$`"},
+			"small.yaml:15:42: field phone: pattern does not compile in Go (RE2: no look-ahead, look-behind or back-references; name a Go check: instead): invalid named capture: `(?<=x)[0-9]{6,15}$`"},
 		{"unanchored", `pattern: '^[0-9]{6,15}$'`, `pattern: '[0-9]{6,15}'`,
-			"small.yaml:14:42: field phone: pattern must match the whole value: start it with ^ and end it with $"},
+			"small.yaml:15:42: field phone: pattern must match the whole value: start it with ^ and end it with $"},
 		{"rule names missing field", "field: message, when", "field: mesage, when",
-			`small.yaml:18:26: rules[0].required_if names field "mesage", which the file does not define (did you mean message?)`},
+			`small.yaml:19:26: rules[0].required_if names field "mesage", which the file does not define (did you mean message?)`},
 		{"duplicate field", "  - {name: message, type: string}", "  - {name: message, type: string}\n  - {name: phone, type: integer}",
-			"small.yaml:17:12: field phone is defined twice"},
+			"small.yaml:18:12: field phone is defined twice"},
 		{"duplicate error code", "    - {status: 401, as: AUTH_FAILED}", "    - {vendor_code: E_ROLE, as: AUTH_FAILED}",
-			"small.yaml:30:21: errors.rules[2]: vendor code E_ROLE is already mapped at line 29 (the first rule wins; remove one)"},
+			"small.yaml:31:21: errors.rules[2]: vendor code E_ROLE is already mapped at line 30 (the first rule wins; remove one)"},
 		{"bad pointer", "created_id: /id", "created_id: id",
-			`small.yaml:23:15: create.created_id: JSON pointer "id" must start with / (did you mean /id?)`},
+			`small.yaml:24:15: create.created_id: JSON pointer "id" must start with / (did you mean /id?)`},
 		{"bad pointer escape", "vendor_code: /code", "vendor_code: /co~de",
-			`small.yaml:25:16: errors.vendor_code: JSON pointer "/co~de": ~ must be followed by 0 (for ~) or 1 (for /)`},
+			`small.yaml:26:16: errors.vendor_code: JSON pointer "/co~de": ~ must be followed by 0 (for ~) or 1 (for /)`},
 		{"undeclared env", `token: "${env.ACME_TOKEN}"`, `token: "${env.HOME}"`,
-			"small.yaml:7:29: auth.token: ${env.HOME} is not declared under credentials: (a file reads only the environment names it declares)"},
+			"small.yaml:8:29: auth.token: ${env.HOME} is not declared under credentials: (a file reads only the environment names it declares)"},
 		{"unknown extension", "  - {name: message, type: string}", "  - {name: message, type: string, check: sp_pasword}",
-			`small.yaml:16:42: field message: check "sp_pasword" is no Go check this onboard knows`},
+			`small.yaml:17:42: field message: check "sp_pasword" is no Go check this onboard knows`},
 		{"rate 0", "requests_per_second: 5", "requests_per_second: 0",
-			"small.yaml:8:31: limits.requests_per_second: want more than 0 (leave limits out when the vendor documents none)"},
+			"small.yaml:9:31: limits.requests_per_second: want more than 0 (leave limits out when the vendor documents none)"},
 		{"unknown code", "as: AUTH_FAILED}", "as: AUTH_FAIL}",
-			`small.yaml:30:25: errors.rules[2].as "AUTH_FAIL": want one of ALREADY_EXISTS, LICENSE_EXHAUSTED, AUTH_FAILED, RATE_LIMITED, VENDOR_REJECTED, VENDOR_ERROR (did you mean AUTH_FAILED?)`},
+			`small.yaml:31:25: errors.rules[2].as "AUTH_FAIL": want one of ALREADY_EXISTS, LICENSE_EXHAUSTED, AUTH_FAILED, RATE_LIMITED, VENDOR_REJECTED, VENDOR_ERROR (did you mean AUTH_FAILED?)`},
 		{"computing template", `query: {email: "${row.email}"}`, `query: {email: "${row.email | lower}"}`,
-			"small.yaml:33:10: find.query.email: ${row.email | lower}: a template substitutes a value, it does not compute (no filters or functions)"},
+			"small.yaml:34:10: find.query.email: ${row.email | lower}: a template substitutes a value, it does not compute (no filters or functions)"},
 		{"unknown row", `query: {email: "${row.email}"}`, `query: {email: "${row.mail}"}`,
-			"small.yaml:33:10: find.query.email: ${row.mail}: no such field (did you mean email?)"},
+			"small.yaml:34:10: find.query.email: ${row.mail}: no such field (did you mean email?)"},
 		{"version", "onboard: vendor/v1", "onboard: vendor/v2", `small.yaml:1:10: onboard: want vendor/v1, got "vendor/v2"`},
-		{"auth type", "type: bearer", "type: beerer", `small.yaml:7:14: auth.type "beerer": want bearer, header, basic, none or go (did you mean bearer?)`},
-		{"plain http", "https://api.acme.example/v1", "http://api.acme.example/v1", "small.yaml:4:11: base_url: http://api.acme.example/v1: plain http://"},
+		{"auth type", "type: bearer", "type: beerer", `small.yaml:8:14: auth.type "beerer": want bearer, header, basic, none or go (did you mean bearer?)`},
+		{"plain http", "https://api.acme.example/v1", "http://api.acme.example/v1", "small.yaml:5:11: base_url: http://api.acme.example/v1: plain http://"},
 		{"not yaml", "key: [email]", "key: [email", "small.yaml:"},
 	}
 	for _, tt := range tests {
@@ -89,6 +89,6 @@ func TestCheckEveryMistake(t *testing.T) {
 	require.Error(t, err)
 	lines := strings.Split(err.Error(), "\n")
 	require.Len(t, lines, 2, err.Error()) // the rate and the unknown key; not also "key is missing"
-	assert.Contains(t, lines[0], "small.yaml:8:")
-	assert.Contains(t, lines[1], "small.yaml:9:1: unknown key kee")
+	assert.Contains(t, lines[0], "small.yaml:9:")
+	assert.Contains(t, lines[1], "small.yaml:10:1: unknown key kee")
 }

@@ -207,6 +207,9 @@ func (c *compiler) compile() *Vendor {
 	if v.Title == "" {
 		v.Title = f.ID
 	}
+	if f.Doc == "" {
+		c.missing(f.At, "doc", "doc is missing: the vendor documentation the file follows (a file name or an address)")
+	}
 	for i, cr := range f.Credentials {
 		switch {
 		case !envRE.MatchString(cr.Env):
