@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 )
 
-func fromOpenAPI(cmd *cobra.Command, spec, operation, output string) error {
-	return fatal(errNotYet)
+func fromOpenAPI(_ *cobra.Command, _, _, _ string) error {
+	return fatal(errors.New("--from-openapi: not built yet"))
 }

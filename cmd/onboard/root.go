@@ -3,9 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
-	"os"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
