@@ -76,17 +76,32 @@ func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile,
 				_, found, err := f.Find(Context(t), rec)
 				w.Rows[key] = append(w.Rows[key], fmt.Sprintf("find: found=%v %v", found, err != nil))
 			}
+			if u, ok := c.(providers.Updater); ok {
+				var changed []string
+				for i := range reg.Schema.Fields {
+					if f := reg.Schema.Fields[i].Name; u.Updatable(f) {
+						changed = append(changed, f)
+					}
+				}
+				err := u.Update(Context(t), "id/1 ?x", changed, rec)
+				w.Rows[key] = append(w.Rows[key], fmt.Sprintf("update %v: %s", changed, outcome(providers.Created{}, err, true)))
+			}
 			for _, rq := range rr.Requests() {
 				w.Rows[key] = append(w.Rows[key], requestText(rq))
 			}
+			// Simulators may make random IDs: the Wire keeps whether the
+			// lookup finds the created one, not the ID itself.
 			got, err := simClient.Create(Context(t), rec)
-			first := outcome(got, err, false)
+			first := outcome(got, err, true)
+			for k := range got.Extra {
+				first += " +" + k
+			}
 			_, err = simClient.Create(Context(t), rec)
 			dup := outcome(providers.Created{}, err, false)
 			found := "no finder"
 			if f, ok := simClient.(providers.Finder); ok {
 				id, ok, err := f.Find(Context(t), rec)
-				found = fmt.Sprintf("found=%v id=%s err=%v", ok, id, err)
+				found = fmt.Sprintf("found=%v same-id=%v err=%v", ok, id == got.ID, err)
 			}
 			w.Simulate[key] = []string{first, dup, found}
 		}
