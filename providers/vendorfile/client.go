@@ -1,6 +1,7 @@
 package vendorfile
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -174,7 +175,7 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		// Likely created, but no ID to show: Sent lets the pool look the
 		// person up instead of creating again.
 		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without " + v.create.idText + ": " + providers.BodyText(resp.Body)}
+			Message: "success answer without " + v.create.idText + ": " + c.answerText(resp.Body, doc, isJSON)}
 	}
 	out := providers.Created{ID: id}
 	for name, p := range v.create.extraIDs {
@@ -187,6 +188,34 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		}
 	}
 	return out, nil
+}
+
+// excerpt is a body that holds no message, for the results sheet.
+func (c *client) excerpt(b []byte) string {
+	n := c.v.errs.excerpt
+	if n == 0 {
+		return providers.BodyText(b)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[:n]
+	}
+	return strings.TrimSpace(strings.ToValidUTF8(string(b), ""))
+}
+
+// answerText is what an answer says: its message where the error table
+// reads one (with body_excerpt), else an excerpt of the body.
+func (c *client) answerText(b []byte, doc any, isJSON bool) string {
+	t := &c.v.errs
+	if t.excerpt > 0 && isJSON {
+		for _, p := range t.message {
+			x, _ := p.get(doc)
+			if s, ok := x.(string); ok && s != "" && !containsFold(t.ignore, s) {
+				return s
+			}
+		}
+	}
+	return c.excerpt(b)
 }
 
 // holds reports whether an answer is a success: its status is one of the
@@ -230,7 +259,7 @@ func (c *client) classify(resp *providers.Response, doc any, isJSON bool) *provi
 		}
 	}
 	if e.Message == "" {
-		e.Message = providers.BodyText(resp.Body)
+		e.Message = c.excerpt(resp.Body)
 	}
 	for _, r := range t.rules {
 		if !r.matches(t, e) {
@@ -356,6 +385,12 @@ func (c *client) find(ctx context.Context, rec schema.Record) (string, bool, err
 			return "", false, err
 		}
 		doc, isJSON := decodeAnswer(resp.Body)
+		if !isJSON && f.success.holds(resp.Status, nil, false) {
+			// The vendor answered yes with something that is no list: its
+			// error, not the network's.
+			return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
+				Message: "unreadable user list: " + c.answerText(resp.Body, doc, false)}
+		}
 		if !isJSON || !f.success.holds(resp.Status, doc, true) {
 			return "", false, c.classify(resp, doc, isJSON)
 		}
@@ -369,7 +404,7 @@ func (c *client) find(ctx context.Context, rec schema.Record) (string, bool, err
 			items = []any{it} // one object where the doc promised a list
 		default:
 			return "", false, &providers.Error{Code: providers.VendorError, Status: resp.Status,
-				Message: "unreadable user list: " + providers.BodyText(resp.Body)}
+				Message: "unreadable user list: " + c.answerText(resp.Body, doc, true)}
 		}
 		for _, it := range items {
 			got, _ := f.matchAt.get(it)
@@ -421,6 +456,14 @@ func (c *client) doUpdate(ctx context.Context, id string, changed []string, rec 
 		if c.updatable(f) {
 			only = append(only, f)
 		}
+	}
+	if len(u.keys) > 0 {
+		q := url.Values{}
+		for _, k := range u.keys {
+			val, _ := u.query[k].expand(vars{env: c.env, id: id})
+			q.Set(k, val)
+		}
+		p += "?" + q.Encode()
 	}
 	resp, err := providers.Do(ctx, c.hc, u.method, p, h, c.body(rec, only))
 	if err != nil {

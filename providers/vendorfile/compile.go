@@ -76,6 +76,7 @@ type compiledErrors struct {
 	message    []pointer // nil entry: skip (the body is the last resort anyway)
 	ignore     []string
 	noMessage  string
+	excerpt    int
 	rules      []compiledRule
 	codes      map[string][]codeEntry
 	aliases    map[string]string
@@ -116,6 +117,8 @@ type compiledFind struct {
 type compiledUpdate struct {
 	method  string
 	path    template
+	query   map[string]template
+	keys    []string
 	fields  []string
 	success compiledSuccess
 }
@@ -609,6 +612,9 @@ func (c *compiler) compileCreate() {
 	if v.create.idText == "" {
 		v.create.idText = "an ID"
 	}
+	if cr.IDName != "" {
+		v.create.idText = cr.IDName
+	}
 	if len(cr.ExtraIDs) > 0 {
 		v.create.extraIDs = map[string]pointer{}
 		for name, ps := range cr.ExtraIDs {
@@ -620,7 +626,6 @@ func (c *compiler) compileCreate() {
 func (c *compiler) compileErrors() {
 	e, v := c.f.Errors, c.v
 	out := &v.errs
-	out.noMessage = "the vendor refused without a message"
 	if e == nil {
 		out.rules = []compiledRule{{def: true, as: ""}}
 		return
@@ -632,6 +637,10 @@ func (c *compiler) compileErrors() {
 		out.message = append(out.message, c.pointer(e.Keyed, "message", m, "errors.message"))
 	}
 	out.ignore = e.Ignore
+	if e.BodyExcerpt < 0 {
+		c.bad(e.pos("body_excerpt"), "errors.body_excerpt: want a number of bytes, 1 or more")
+	}
+	out.excerpt = e.BodyExcerpt
 	if e.NoMessage != "" {
 		out.noMessage = e.NoMessage
 	}
@@ -778,8 +787,15 @@ func (c *compiler) compileUpdate() {
 	}
 	out := &compiledUpdate{method: c.method(u.Keyed, cmpOr(u.Method, http.MethodPut), "update"), fields: u.Fields}
 	out.path = c.template(u.Keyed, "path", u.Path, "env", "id", "update.path:")
-	if len(out.path.refs("id")) == 0 && len(out.path) > 0 {
-		c.bad(u.pos("path"), "update.path must hold ${id}, the person's vendor ID")
+	hasID := len(out.path.refs("id")) > 0
+	out.query = map[string]template{}
+	for _, k := range sortedKeys(u.Query) {
+		out.keys = append(out.keys, k)
+		out.query[k] = c.template(u.Keyed, "query", u.Query[k], "env", "id", "update.query."+k+":")
+		hasID = hasID || len(out.query[k].refs("id")) > 0
+	}
+	if !hasID {
+		c.bad(u.pos("path"), "update: the path or the query must hold ${id}, the person's vendor ID")
 	}
 	for _, fn := range u.Fields {
 		c.field(u.Keyed, "fields", fn, "update.fields")

@@ -123,10 +123,13 @@ type create struct {
 	Path   string `yaml:"path"`
 	Body   *body  `yaml:"body"`
 	// Constants are fixed parts of the body, by JSON pointer.
-	Constants map[string]any    `yaml:"constants"`
-	Success   *success          `yaml:"success"`
-	CreatedID string            `yaml:"created_id"`
-	ExtraIDs  map[string]string `yaml:"extra_ids"`
+	Constants map[string]any `yaml:"constants"`
+	Success   *success       `yaml:"success"`
+	CreatedID string         `yaml:"created_id"`
+	// IDName says the ID in messages ("a userID"); the pointer's path
+	// when empty.
+	IDName   string            `yaml:"id_name"`
+	ExtraIDs map[string]string `yaml:"extra_ids"`
 }
 
 type body struct {
@@ -148,9 +151,13 @@ type errorTable struct {
 	VendorCode string   `yaml:"vendor_code"` // JSON pointer
 	Message    []string `yaml:"message"`     // pointers, first non-empty wins; "" = the body
 	// Ignore are texts that are no message ("Success" in a failure).
-	Ignore    []string    `yaml:"ignore"`
-	NoMessage string      `yaml:"no_message"`
-	Rules     []errorRule `yaml:"rules"`
+	Ignore []string `yaml:"ignore"`
+	// BodyExcerpt, when set, makes a body that holds no message the
+	// message as it is, trimmed and cut to that many bytes (else one
+	// line of at most 200 characters).
+	BodyExcerpt int         `yaml:"body_excerpt"`
+	NoMessage   string      `yaml:"no_message"`
+	Rules       []errorRule `yaml:"rules"`
 	// Codes is the doc's table: vendor code → field, "missing" or "invalid".
 	Codes        map[string][]string `yaml:"codes"`
 	FieldAliases map[string]string   `yaml:"field_aliases"`
@@ -206,8 +213,9 @@ type match struct {
 // update is the documented call that changes a person.
 type update struct {
 	Keyed
-	Method  string   `yaml:"method"`
-	Path    string   `yaml:"path"` // ${id} is the vendor ID
-	Fields  []string `yaml:"fields"`
-	Success *success `yaml:"success"`
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"` // ${id} is the vendor ID
+	Query   map[string]string `yaml:"query"`
+	Fields  []string          `yaml:"fields"`
+	Success *success          `yaml:"success"`
 }

@@ -351,7 +351,19 @@ func (s *derived) update(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, providers.VendorRejected, "", "", "Invalid parameter "+unknown)
 		return
 	}
-	found, clash := s.store.Update(r.PathValue("id"), vals, "")
+	id := r.PathValue("id")
+	for k, t := range s.v.update.query {
+		if id == "" && len(t.refs("id")) > 0 {
+			id = r.URL.Query().Get(k)
+		}
+	}
+	rekey := ""
+	if k := firstKey(s.v.Schema); k != "" {
+		if x, ok := vals[k].(string); ok {
+			rekey = strings.ToLower(x)
+		}
+	}
+	found, clash := s.store.Update(id, vals, rekey)
 	switch {
 	case !found:
 		s.fail(w, providers.VendorRejected, "", "", "no such user")

@@ -43,6 +43,17 @@ func TestCopiedVendorConformance(t *testing.T) {
 	providertest.Run(t, copied(t).Registration(), alphaGood())
 }
 
+// TestCopiedSmartappConformance: a copy of smartapp's file (status-coded
+// errors, an extra-columns object, an update whose ID is in the query)
+// against its derived simulator.
+func TestCopiedSmartappConformance(t *testing.T) {
+	b := mustRead(t, "../smartapp/vendor.yaml")
+	v, err := vendorfile.Parse("copy.yaml", []byte(strings.Replace(string(b), "id: smartapp", "id: smartapp-copy", 1)))
+	require.NoError(t, err)
+	providertest.Run(t, v.Registration(), schema.Record{"firstName": "Caleb", "lastName": "Carr", "email": "ccarr@smartapp.com",
+		"companyName": "smartapp.com", "companyLocationName": "headquarters", "metadata": map[string]any{"Employee ID": "E1001"}})
+}
+
 func TestSmallVendorConformance(t *testing.T) {
 	v, err := vendorfile.Load("testdata/small.yaml")
 	require.NoError(t, err)
