@@ -92,3 +92,18 @@ func TestCheckEveryMistake(t *testing.T) {
 	assert.Contains(t, lines[0], "small.yaml:9:")
 	assert.Contains(t, lines[1], "small.yaml:10:1: unknown key kee")
 }
+
+// TestREADMEExample keeps the README's full example a valid file.
+func TestREADMEExample(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	s := string(b)
+	i := strings.Index(s, "One full example")
+	require.Positive(t, i)
+	start := strings.Index(s[i:], "```yaml\n") + i + len("```yaml\n")
+	end := strings.Index(s[start:], "```") + start
+	v, err := Parse("README example", []byte(s[start:end]))
+	require.NoError(t, err)
+	assert.Equal(t, "acme-lms", v.ID)
+	assert.NotNil(t, v.find)
+}
