@@ -39,10 +39,32 @@ type EquivalenceCase struct {
 // SampleFile is a roster of samples/<id>/ and its mapping ("" for none).
 type SampleFile struct{ CSV, Mapping string }
 
+// WireSetup is what RecordWire drives a vendor through.
+type WireSetup struct {
+	Samples []SampleFile
+	OK      Answer // the Recorder's answer to every sample create (a success)
+	Cases   []EquivalenceCase
+	// Creds are the credentials for the Recorder; nil makes one up per name.
+	Creds map[string]string
+	// UpdateID is the vendor ID sample updates go to; "" means "id/1 ?x".
+	UpdateID string
+	// LookupCases are answers to the lookup and the update: each is sent
+	// to Find and to Update (with UpdateID) when the client has them.
+	LookupCases []EquivalenceCase
+}
+
 // RecordWire drives reg through its samples and cases and returns the Wire.
-// ok is the answer the Recorder gives to every create (a success).
-func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile, ok Answer, cases []EquivalenceCase) Wire {
+func RecordWire(t *testing.T, reg *providers.Registration, ws WireSetup) Wire {
 	t.Helper()
+	samples, ok, cases := ws.Samples, ws.OK, ws.Cases
+	creds := ws.Creds
+	if creds == nil {
+		creds = fakeCreds(reg)
+	}
+	updateID := ws.UpdateID
+	if updateID == "" {
+		updateID = "id/1 ?x"
+	}
 	w := Wire{Rows: map[string][]string{}, Simulate: map[string][]string{}}
 	w.Schema = describeSchema(reg.Schema)
 	for _, sf := range samples {
@@ -67,7 +89,7 @@ func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile,
 				continue
 			}
 			rr := NewRecorder(t, ok)
-			c, err := reg.New(Config(rr.URL, fakeCreds(reg)))
+			c, err := reg.New(Config(rr.URL, creds))
 			require.NoError(t, err)
 			_, err = c.Create(Context(t), rec)
 			w.Rows[key] = append(w.Rows[key], "create: "+outcome(providers.Created{}, err, true))
@@ -83,7 +105,7 @@ func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile,
 						changed = append(changed, f)
 					}
 				}
-				err := u.Update(Context(t), "id/1 ?x", changed, rec)
+				err := u.Update(Context(t), updateID, changed, rec)
 				w.Rows[key] = append(w.Rows[key], fmt.Sprintf("update %v: %s", changed, outcome(providers.Created{}, err, true)))
 			}
 			for _, rq := range rr.Requests() {
@@ -109,19 +131,41 @@ func RecordWire(t *testing.T, reg *providers.Registration, samples []SampleFile,
 	}
 	for _, tc := range cases {
 		rr := NewRecorder(t, tc.Answer)
-		c, err := reg.New(Config(rr.URL, fakeCreds(reg)))
+		c, err := reg.New(Config(rr.URL, creds))
 		require.NoError(t, err)
-		var good schema.Record
-		for i := range reg.Schema.Fields {
-			f := &reg.Schema.Fields[i]
-			if f.Required || slices.Contains(reg.Schema.Key, f.Name) {
-				good = setExample(good, f)
-			}
-		}
-		got, err := c.Create(Context(t), good)
+		got, err := c.Create(Context(t), exampleRecord(reg))
 		w.Answers = append(w.Answers, tc.Name+": "+outcome(got, err, false))
 	}
+	for _, tc := range ws.LookupCases {
+		rr := NewRecorder(t, tc.Answer)
+		c, err := reg.New(Config(rr.URL, creds))
+		require.NoError(t, err)
+		good := exampleRecord(reg)
+		if f, ok := c.(providers.Finder); ok {
+			id, found, err := f.Find(Context(t), good)
+			w.Answers = append(w.Answers, fmt.Sprintf("find %s: found=%v id=%s %s", tc.Name, found, id, outcome(providers.Created{}, err, true)))
+		}
+		if u, ok := c.(providers.Updater); ok {
+			err := u.Update(Context(t), updateID, []string{reg.Schema.Fields[0].Name}, good)
+			w.Answers = append(w.Answers, fmt.Sprintf("update %s: %s", tc.Name, outcome(providers.Created{}, err, true)))
+		}
+		for _, rq := range rr.Requests() {
+			w.Answers = append(w.Answers, "  "+requestText(rq))
+		}
+	}
 	return w
+}
+
+// exampleRecord is the schema's required and key fields, from their examples.
+func exampleRecord(reg *providers.Registration) schema.Record {
+	var good schema.Record
+	for i := range reg.Schema.Fields {
+		f := &reg.Schema.Fields[i]
+		if f.Required || slices.Contains(reg.Schema.Key, f.Name) {
+			good = setExample(good, f)
+		}
+	}
+	return good
 }
 
 func setExample(r schema.Record, f *schema.Field) schema.Record {

@@ -46,6 +46,6 @@ func TestEquivalence(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok := providertest.Answer{Status: http.StatusOK, Body: createdAnswer}
-	got := providertest.RecordWire(t, reg, []providertest.SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}}, ok, equivalenceCases())
+	got := providertest.RecordWire(t, reg, providertest.WireSetup{Samples: []providertest.SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}}, OK: ok, Cases: equivalenceCases()})
 	providertest.CheckWire(t, "testdata/wire.golden.json", got, *updateWire)
 }
