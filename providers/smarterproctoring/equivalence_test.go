@@ -16,7 +16,6 @@ func boomBody(status int, msg, extra string) string {
 	return `{"statusCode":` + strconv.Itoa(status) + `,"error":"` + http.StatusText(status) + `","message":"` + msg + `"` + extra + `}`
 }
 
-
 // equivalenceCases are Boom bodies for every status the client maps, Joi
 // messages naming fields (nested, misspelt, in validation.keys), and
 // answers that are no Boom body.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +63,10 @@ func (v *Vendor) New(cfg providers.Config) (providers.Client, error) {
 		val := cfg.Credentials[cr.Env]
 		if val == "" {
 			return nil, fmt.Errorf("%s: %s is not set (%s)", v.ID, cr.Env, cmpOr(cr.What, "a credential the vendor file declares"))
+		}
+		if re := v.credRE[cr.Env]; re != nil && !re.MatchString(val) {
+			// The length, never the value: it is a secret.
+			return nil, fmt.Errorf("%s: %s is not %s (got %d characters)", v.ID, cr.Env, cr.PatternText, len(val))
 		}
 		env[cr.Env] = val
 	}
@@ -242,7 +248,7 @@ func (s compiledSuccess) holds(status int, doc any, isJSON bool) bool {
 
 // classify maps an answer that is not a success through the error table:
 // the first rule that matches names the code.
-func (c *client) classify(resp *providers.Response, doc any, isJSON bool) *providers.Error {
+func (c *client) classify(resp *providers.Response, doc any, isJSON bool, first ...compiledRule) *providers.Error {
 	t := &c.v.errs
 	e := &providers.Error{Status: resp.Status}
 	if isJSON && t.hasCode {
@@ -261,7 +267,7 @@ func (c *client) classify(resp *providers.Response, doc any, isJSON bool) *provi
 	if e.Message == "" {
 		e.Message = c.excerpt(resp.Body)
 	}
-	for _, r := range t.rules {
+	for _, r := range slices.Concat(first, t.rules) {
 		if !r.matches(t, e) {
 			continue
 		}
@@ -276,9 +282,10 @@ func (c *client) classify(resp *providers.Response, doc any, isJSON bool) *provi
 			}
 		}
 		if e.Field == "" && r.fromMessage != nil {
-			e.Field = c.fieldIn(r.fromMessage, e.Message)
+			e.Field = c.fieldIn(r.fromMessage, e.Message, doc)
 		}
 		e.Sent = r.sent
+		e.Message = r.prefix + e.Message
 		break
 	}
 	if e.Code == providers.RateLimited && c.v.honourWait {
@@ -319,19 +326,41 @@ func (r *compiledRule) matches(t *compiledErrors, e *providers.Error) bool {
 	return true
 }
 
-// fieldIn returns the schema field a message names through re's first
-// group (case-insensitively, or through errors.field_aliases), or "".
-func (c *client) fieldIn(re interface{ FindStringSubmatch(string) []string }, msg string) string {
-	m := re.FindStringSubmatch(msg)
-	if len(m) < 2 {
-		return ""
+// fieldIn returns the schema field an answer names: each match of re's
+// first group in the message, then each name at errors.field_keys, a
+// dotted path ("user.email") by its last part, through field_aliases or
+// ignoring case; "" when none is a field.
+func (c *client) fieldIn(re *regexp.Regexp, msg string, doc any) string {
+	var names []string
+	if re != nil {
+		for _, m := range re.FindAllStringSubmatch(msg, -1) {
+			if len(m) > 1 {
+				names = append(names, m[1])
+			}
+		}
 	}
-	if to, ok := c.v.errs.aliases[m[1]]; ok {
-		return to
+	if t := &c.v.errs; t.fieldKeys != nil {
+		if keys, ok := t.fieldKeys.get(doc); ok {
+			if list, ok := keys.([]any); ok {
+				for _, k := range list {
+					if s, ok := k.(string); ok {
+						names = append(names, s)
+					}
+				}
+			}
+		}
 	}
-	for i := range c.v.Schema.Fields {
-		if strings.EqualFold(c.v.Schema.Fields[i].Name, m[1]) {
-			return c.v.Schema.Fields[i].Name
+	for _, n := range names {
+		if i := strings.LastIndexByte(n, '.'); i >= 0 {
+			n = n[i+1:]
+		}
+		if to, ok := c.v.errs.aliases[n]; ok {
+			return to
+		}
+		for i := range c.v.Schema.Fields {
+			if strings.EqualFold(c.v.Schema.Fields[i].Name, n) {
+				return c.v.Schema.Fields[i].Name
+			}
 		}
 	}
 	return ""
@@ -392,9 +421,15 @@ func (c *client) find(ctx context.Context, rec schema.Record) (string, bool, err
 				Message: "unreadable user list: " + c.answerText(resp.Body, doc, false)}
 		}
 		if !isJSON || !f.success.holds(resp.Status, doc, true) {
-			return "", false, c.classify(resp, doc, isJSON)
+			return "", false, c.classify(resp, doc, isJSON, f.rules...)
 		}
-		x, _ := f.items.get(doc)
+		var x any
+		for _, p := range f.items {
+			if v, ok := p.get(doc); ok && v != nil {
+				x = v
+				break
+			}
+		}
 		var items []any
 		switch it := x.(type) {
 		case nil:
@@ -443,6 +478,9 @@ func (c *client) updatable(field string) bool { return contains(c.v.update.field
 // doUpdate sends the changed fields to the person with vendor ID id.
 func (c *client) doUpdate(ctx context.Context, id string, changed []string, rec schema.Record) error {
 	u := c.v.update
+	if u.idRE != nil && !u.idRE.MatchString(id) {
+		return &providers.Error{Code: providers.VendorRejected, Message: fmt.Sprintf("update: %q is not %s", id, u.idText)}
+	}
 	p, err := c.url(u.path, vars{id: url.PathEscape(id)})
 	if err != nil {
 		return err
@@ -471,7 +509,7 @@ func (c *client) doUpdate(ctx context.Context, id string, changed []string, rec 
 	}
 	doc, isJSON := decodeAnswer(resp.Body)
 	if !u.success.holds(resp.Status, doc, isJSON) {
-		return c.classify(resp, doc, isJSON)
+		return c.classify(resp, doc, isJSON, u.rules...)
 	}
 	return nil
 }

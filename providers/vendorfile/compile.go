@@ -27,6 +27,7 @@ type Vendor struct {
 	Burst             int
 
 	creds      []credential
+	credRE     map[string]*regexp.Regexp // env → the pattern its value must match
 	baseURL    template
 	auth       compiledAuth
 	tenant     template
@@ -75,6 +76,7 @@ type compiledErrors struct {
 	hasCode    bool
 	message    []pointer // nil entry: skip (the body is the last resort anyway)
 	ignore     []string
+	fieldKeys  pointer
 	noMessage  string
 	excerpt    int
 	rules      []compiledRule
@@ -97,6 +99,7 @@ type compiledRule struct {
 	field       string
 	fromMessage *regexp.Regexp
 	sent        bool
+	prefix      string
 }
 
 type compiledFind struct {
@@ -107,7 +110,8 @@ type compiledFind struct {
 	paginate *paginate
 	total    pointer
 	success  compiledSuccess
-	items    pointer
+	rules    []compiledRule
+	items    []pointer
 	matchAt  pointer
 	equals   template
 	fold     bool
@@ -115,6 +119,9 @@ type compiledFind struct {
 }
 
 type compiledUpdate struct {
+	rules   []compiledRule
+	idRE    *regexp.Regexp
+	idText  string
 	method  string
 	path    template
 	query   map[string]template
@@ -223,6 +230,17 @@ func (c *compiler) compile() *Vendor {
 			c.env = append(c.env, cr.Env)
 			v.creds = append(v.creds, cr)
 		}
+		if cr.Pattern != "" {
+			if re := c.anchored(cr.Keyed, "pattern", cr.Pattern, "credential "+cr.Env); re != nil {
+				if v.credRE == nil {
+					v.credRE = map[string]*regexp.Regexp{}
+				}
+				v.credRE[cr.Env] = re
+			}
+			if cr.PatternText == "" {
+				c.bad(cr.pos("pattern"), "credential %s: pattern needs pattern_text, what the value must be in words", cr.Env)
+			}
+		}
 	}
 	for _, fd := range f.Fields {
 		c.fields = append(c.fields, fd.Name)
@@ -264,6 +282,21 @@ func (c *compiler) compile() *Vendor {
 	c.compileFind()
 	c.compileUpdate()
 	return v
+}
+
+// anchored compiles a whole-value RE2 pattern, or says why not.
+func (c *compiler) anchored(k Keyed, key, pat, where string) *regexp.Regexp {
+	re, err := regexp.Compile(pat)
+	switch {
+	case err != nil:
+		c.bad(k.pos(key), "%s: pattern does not compile in Go (RE2: no look-ahead, look-behind or back-references; name a Go check: instead): %s",
+			where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	case !strings.HasPrefix(pat, "^") || !strings.HasSuffix(pat, "$"):
+		c.bad(k.pos(key), "%s: pattern must match the whole value: start it with ^ and end it with $", where)
+	default:
+		return re
+	}
+	return nil
 }
 
 func didYouMean(word string, known []string) string {
@@ -398,14 +431,7 @@ func (c *compiler) compileSchema() *schema.Schema {
 			}
 		}
 		if fd.Pattern != "" {
-			re, err := regexp.Compile(fd.Pattern)
-			switch {
-			case err != nil:
-				c.bad(fd.pos("pattern"), "%s: pattern does not compile in Go (RE2: no look-ahead, look-behind or back-references; name a Go check: instead): %s",
-					where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			case !strings.HasPrefix(fd.Pattern, "^") || !strings.HasSuffix(fd.Pattern, "$"):
-				c.bad(fd.pos("pattern"), "%s: pattern must match the whole value: start it with ^ and end it with $", where)
-			default:
+			if re := c.anchored(fd.Keyed, "pattern", fd.Pattern, where); re != nil {
 				sf.Pattern = re
 			}
 			if fd.PatternText == "" {
@@ -435,6 +461,12 @@ func (c *compiler) compileSchema() *schema.Schema {
 				c.bad(fd.pos("encode"), "%s: encode %q is no Go encoder this onboard knows%s%s", where, fd.Encode, didYouMean(fd.Encode, names), knownWord(names))
 			}
 			v.encoders[fd.Name] = enc
+		}
+		if fd.Minimum != nil || fd.Maximum != nil {
+			if fd.Type != "number" {
+				c.bad(fd.pos(cmpOr(firstKeyOf(fd.Keyed, "minimum", "maximum"), "minimum")), "%s: minimum and maximum are for type number", where)
+			}
+			sf.CheckNumber = numberRange(fd.Minimum, fd.Maximum)
 		}
 		if fd.MinLength < 0 || fd.MaxLength < 0 || (fd.MaxLength > 0 && fd.MinLength > fd.MaxLength) {
 			c.bad(fd.At, "%s: min_length/max_length: want 0 ≤ min ≤ max", where)
@@ -659,76 +691,11 @@ func (c *compiler) compileErrors() {
 			out.codes[code] = append(out.codes[code], codeEntry{name, kind == "missing"})
 		}
 	}
-	type seenKey struct{ status, code string }
-	seen := map[seenKey]Pos{}
 	hasDefault := false
-	for i, r := range e.Rules {
-		where := fmt.Sprintf("errors.rules[%d]", i)
-		cr := compiledRule{status: c.statuses(r.Keyed, "status", r.Status, where+".status"), codes: r.VendorCode,
-			inCodes: r.InCodes, def: r.Default, field: r.Field, sent: r.Sent}
-		if !slices.Contains(codes, providers.Code(r.As)) {
-			words := make([]string, len(codes))
-			for j, cd := range codes {
-				words[j] = string(cd)
-			}
-			c.bad(r.pos("as"), "%s.as %q: want one of %s%s", where, r.As, strings.Join(words, ", "), didYouMean(r.As, words))
-		}
-		cr.as = providers.Code(r.As)
-		if r.Message != "" {
-			re, err := regexp.Compile(r.Message)
-			if err != nil {
-				c.bad(r.pos("message_matches"), "%s.message_matches does not compile in Go (RE2): %s", where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			}
-			cr.message = re
-		}
-		if r.FieldFromMessage != "" {
-			re, err := regexp.Compile(r.FieldFromMessage)
-			switch {
-			case err != nil:
-				c.bad(r.pos("field_from_message"), "%s.field_from_message does not compile in Go (RE2): %s", where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			case re.NumSubexp() < 1:
-				c.bad(r.pos("field_from_message"), "%s.field_from_message needs a group ( … ) around the field name", where)
-			default:
-				cr.fromMessage = re
-			}
-		}
-		if r.Field != "" {
-			c.field(r.Keyed, "field", r.Field, where)
-		}
-		if (len(r.VendorCode) > 0 || r.InCodes) && !out.hasCode {
-			c.bad(r.pos("vendor_code"), "%s matches a vendor code, but errors.vendor_code (where the code is) is not given", where)
-		}
-		if r.InCodes && len(out.codes) == 0 {
-			c.bad(r.pos("in_codes"), "%s.in_codes: errors.codes is empty", where)
-		}
-		if !r.Default && len(r.Status) == 0 && len(r.VendorCode) == 0 && !r.InCodes && r.Message == "" {
-			c.bad(r.At, "%s matches nothing: give status, vendor_code, in_codes, message_matches or default: true", where)
-		}
-		if r.Default {
-			if hasDefault {
-				c.bad(r.pos("default"), "%s: a second default rule is never reached", where)
-			}
-			hasDefault = true
-		}
-		sts := r.Status
-		if len(sts) == 0 {
-			sts = []string{"any"}
-		}
-		for _, code := range r.VendorCode {
-			if _, ok := e.Codes[code]; ok && r.InCodes {
-				continue
-			}
-			for _, st := range sts {
-				k := seenKey{st, code}
-				if first, dup := seen[k]; dup {
-					c.bad(r.pos("vendor_code"), "%s: vendor code %s is already mapped at line %d (the first rule wins; remove one)", where, code, first.Line)
-				} else {
-					seen[k] = r.pos("vendor_code")
-				}
-			}
-		}
-		out.rules = append(out.rules, cr)
+	if e.FieldKeys != "" {
+		out.fieldKeys = c.pointer(e.Keyed, "field_keys", e.FieldKeys, "errors.field_keys")
 	}
+	out.rules, hasDefault = c.rules(e.Rules, "errors.rules", out, e.Codes)
 	if !hasDefault {
 		out.rules = append(out.rules, compiledRule{def: true})
 	}
@@ -765,7 +732,13 @@ func (c *compiler) compileFind() {
 		out.paginate = pg
 	}
 	out.success = c.success(fd.Success, "find", "200")
-	out.items = c.pointer(fd.Keyed, "items", fd.Items, "find.items")
+	for _, it := range fd.Items {
+		out.items = append(out.items, c.pointer(fd.Keyed, "items", it, "find.items"))
+	}
+	if len(fd.Items) == 0 {
+		out.items = []pointer{nil}
+	}
+	out.rules, _ = c.rules(fd.Rules, "find.rules", &v.errs, nil)
 	if fd.Match == nil {
 		c.missing(fd.At, "match", "find.match is missing: which item is the person ({item: /email, equals: \"${row.email}\", fold_case: true})")
 	} else {
@@ -801,6 +774,11 @@ func (c *compiler) compileUpdate() {
 		c.field(u.Keyed, "fields", fn, "update.fields")
 	}
 	out.success = c.success(u.Success, "update", "2xx")
+	out.rules, _ = c.rules(u.Rules, "update.rules", &v.errs, nil)
+	if u.IDPattern != "" {
+		out.idRE = c.anchored(u.Keyed, "id_pattern", u.IDPattern, "update.id_pattern")
+		out.idText = cmpOr(u.IDPatternText, "a vendor ID matching "+u.IDPattern)
+	}
 	v.update = out
 }
 
@@ -845,4 +823,110 @@ func normalizeNumber(v any) any {
 		return int64(i)
 	}
 	return v
+}
+
+func firstKeyOf(k Keyed, keys ...string) string {
+	for _, key := range keys {
+		if _, ok := k.Keys[key]; ok {
+			return key
+		}
+	}
+	return ""
+}
+
+// numberRange is a number field's minimum and maximum as a check.
+func numberRange(lo, hi *float64) func(float64) string {
+	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	var want string
+	switch {
+	case lo != nil && hi != nil:
+		want = "must be a number from " + num(*lo) + " to " + num(*hi)
+	case lo != nil:
+		want = "must be a number of at least " + num(*lo)
+	default:
+		want = "must be a number of at most " + num(*hi)
+	}
+	return func(f float64) string {
+		if f != f || (lo != nil && f < *lo) || (hi != nil && f > *hi) {
+			return want
+		}
+		return ""
+	}
+}
+
+// rules compiles a list of error rules; t is the table they read codes
+// from. It reports whether one is the default.
+func (c *compiler) rules(list []errorRule, prefix string, t *compiledErrors, tableCodes map[string][]string) ([]compiledRule, bool) {
+	type seenKey struct{ status, code string }
+	seen := map[seenKey]Pos{}
+	hasDefault := false
+	var out []compiledRule
+	for i, r := range list {
+		where := fmt.Sprintf("%s[%d]", prefix, i)
+		cr := compiledRule{status: c.statuses(r.Keyed, "status", r.Status, where+".status"), codes: r.VendorCode,
+			inCodes: r.InCodes, def: r.Default, field: r.Field, sent: r.Sent, prefix: r.Prefix}
+		if !slices.Contains(codes, providers.Code(r.As)) {
+			words := make([]string, len(codes))
+			for j, cd := range codes {
+				words[j] = string(cd)
+			}
+			c.bad(r.pos("as"), "%s.as %q: want one of %s%s", where, r.As, strings.Join(words, ", "), didYouMean(r.As, words))
+		}
+		cr.as = providers.Code(r.As)
+		if r.Message != "" {
+			re, err := regexp.Compile(r.Message)
+			if err != nil {
+				c.bad(r.pos("message_matches"), "%s.message_matches does not compile in Go (RE2): %s", where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+			cr.message = re
+		}
+		if r.FieldFromMessage != "" {
+			re, err := regexp.Compile(r.FieldFromMessage)
+			switch {
+			case err != nil:
+				c.bad(r.pos("field_from_message"), "%s.field_from_message does not compile in Go (RE2): %s", where, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			case re.NumSubexp() < 1:
+				c.bad(r.pos("field_from_message"), "%s.field_from_message needs a group ( … ) around the field name", where)
+			default:
+				cr.fromMessage = re
+			}
+		}
+		if r.Field != "" {
+			c.field(r.Keyed, "field", r.Field, where)
+		}
+		if (len(r.VendorCode) > 0 || r.InCodes) && !t.hasCode {
+			c.bad(r.pos("vendor_code"), "%s matches a vendor code, but errors.vendor_code (where the code is) is not given", where)
+		}
+		if r.InCodes && len(t.codes) == 0 {
+			c.bad(r.pos("in_codes"), "%s.in_codes: errors.codes is empty", where)
+		}
+		if !r.Default && len(r.Status) == 0 && len(r.VendorCode) == 0 && !r.InCodes && r.Message == "" {
+			c.bad(r.At, "%s matches nothing: give status, vendor_code, in_codes, message_matches or default: true", where)
+		}
+		if r.Default {
+			if hasDefault {
+				c.bad(r.pos("default"), "%s: a second default rule is never reached", where)
+			}
+			hasDefault = true
+		}
+		sts := r.Status
+		if len(sts) == 0 {
+			sts = []string{"any"}
+		}
+		for _, code := range r.VendorCode {
+			if _, ok := tableCodes[code]; ok && r.InCodes {
+				continue
+			}
+			for _, st := range sts {
+				k := seenKey{st, code}
+				if first, dup := seen[k]; dup {
+					c.bad(r.pos("vendor_code"), "%s: vendor code %s is already mapped at line %d (the first rule wins; remove one)", where, code, first.Line)
+				} else {
+					seen[k] = r.pos("vendor_code")
+				}
+			}
+		}
+		out = append(out, cr)
+	}
+	return out, hasDefault
 }

@@ -41,8 +41,10 @@ type credential struct {
 	Keyed
 	Env  string `yaml:"env"`
 	What string `yaml:"what"`
-	// Optional credentials may be unset (an alternative login).
-	Optional bool `yaml:"optional"`
+	// Pattern (RE2, ^…$) a value must match before any request is made;
+	// PatternText says it ("an install SID: want AI and 32 hex digits").
+	Pattern     string `yaml:"pattern"`
+	PatternText string `yaml:"pattern_text"`
 }
 
 // auth is how every request proves who sends it.
@@ -83,11 +85,14 @@ type field struct {
 	Check       string            `yaml:"check"`  // a Go check, by name
 	Encode      string            `yaml:"encode"` // a Go wire encoder, by name
 	MinLength   int               `yaml:"min_length"`
-	MaxLength   int               `yaml:"max_length"`
-	Separator   string            `yaml:"separator"`
-	Past        bool              `yaml:"past"`
-	Secret      bool              `yaml:"secret"`
-	Example     string            `yaml:"example"`
+	// Minimum and Maximum bound a number field.
+	Minimum   *float64 `yaml:"minimum"`
+	Maximum   *float64 `yaml:"maximum"`
+	MaxLength int      `yaml:"max_length"`
+	Separator string   `yaml:"separator"`
+	Past      bool     `yaml:"past"`
+	Secret    bool     `yaml:"secret"`
+	Example   string   `yaml:"example"`
 	// Path is where the value goes in the body (a JSON pointer); the
 	// field's own name at the top when empty.
 	Path string `yaml:"path"`
@@ -161,6 +166,9 @@ type errorTable struct {
 	// Codes is the doc's table: vendor code → field, "missing" or "invalid".
 	Codes        map[string][]string `yaml:"codes"`
 	FieldAliases map[string]string   `yaml:"field_aliases"`
+	// FieldKeys points to a list of field names in the answer (Joi's
+	// validation.keys), read after field_from_message's matches.
+	FieldKeys string `yaml:"field_keys"`
 }
 
 // errorRule matches an answer; the first that matches names its code.
@@ -179,6 +187,8 @@ type errorRule struct {
 	FieldFromMessage string `yaml:"field_from_message"`
 	// Sent marks an answer after which the person may exist.
 	Sent bool `yaml:"sent"`
+	// Prefix is put before the message ("lookup: ").
+	Prefix string `yaml:"prefix"`
 }
 
 // find is the lookup used for adoption and unknown outcomes.
@@ -189,9 +199,13 @@ type find struct {
 	Query    map[string]string `yaml:"query"`
 	Paginate *paginate         `yaml:"paginate"`
 	Success  *success          `yaml:"success"`
-	Items    string            `yaml:"items"` // pointer to the list (or one object)
-	Match    *match            `yaml:"match"`
-	ID       string            `yaml:"id"` // pointer in an item
+	// Items points to the list (or one object); the first of several
+	// pointers that is in the answer wins.
+	Items []string `yaml:"items"`
+	// Rules are tried before the error table's, for this call only.
+	Rules []errorRule `yaml:"rules"`
+	Match *match      `yaml:"match"`
+	ID    string      `yaml:"id"` // pointer in an item
 }
 
 type paginate struct {
@@ -218,4 +232,10 @@ type update struct {
 	Query   map[string]string `yaml:"query"`
 	Fields  []string          `yaml:"fields"`
 	Success *success          `yaml:"success"`
+	// IDPattern is what a vendor ID must look like before the call is
+	// made; IDPatternText says it.
+	IDPattern     string `yaml:"id_pattern"`
+	IDPatternText string `yaml:"id_pattern_text"`
+	// Rules are tried before the error table's, for this call only.
+	Rules []errorRule `yaml:"rules"`
 }

@@ -331,10 +331,10 @@ func (s *derived) find(w http.ResponseWriter, r *http.Request) {
 		f.total.set(ans, total)
 	}
 	var out any = ans
-	if len(f.items) == 0 {
+	if len(f.items[0]) == 0 {
 		out = items
 	} else {
-		f.items.set(ans, items)
+		f.items[0].set(ans, items)
 	}
 	st := f.success.status[0].lo
 	sim.WriteJSON(w, st, out)
