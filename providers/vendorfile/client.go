@@ -3,6 +3,7 @@ package vendorfile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -177,6 +178,9 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		x, _ := v.create.createdID.get(doc)
 		id = flat(x)
 	}
+	if v.create.idRE != nil && !v.create.idRE.MatchString(id) {
+		id = ""
+	}
 	if id == "" {
 		// Likely created, but no ID to show: Sent lets the pool look the
 		// person up instead of creating again.
@@ -255,7 +259,10 @@ func (c *client) classify(resp *providers.Response, doc any, isJSON bool, first 
 		x, _ := t.vendorCode.get(doc)
 		e.VendorCode = flat(x)
 	}
-	if isJSON {
+	answerField := ""
+	if t.reader != nil {
+		e.Message, answerField = t.reader(resp.Body, c.v.Schema)
+	} else if isJSON {
 		for _, p := range t.message {
 			x, _ := p.get(doc)
 			if s, ok := x.(string); ok && s != "" && !containsFold(t.ignore, s) {
@@ -280,6 +287,9 @@ func (c *client) classify(resp *providers.Response, doc any, isJSON bool, first 
 			if ents := t.codes[e.VendorCode]; len(ents) == 1 {
 				e.Field = ents[0].field
 			}
+		}
+		if r.fromAnswer {
+			e.Field = answerField
 		}
 		if e.Field == "" && r.fromMessage != nil {
 			e.Field = c.fieldIn(r.fromMessage, e.Message, doc)
@@ -379,6 +389,13 @@ func containsFold(list []string, s string) bool {
 // comparing the match itself (a vendor's search may match more).
 func (c *client) find(ctx context.Context, rec schema.Record) (string, bool, error) {
 	v, f := c.v, c.v.find
+	if f.direct {
+		h, err := c.header(ctx)
+		if err != nil {
+			return "", false, err
+		}
+		return c.findDirect(ctx, rec, h)
+	}
 	want, err := f.equals.expand(vars{row: rec})
 	if err != nil || want == "" {
 		return "", false, fmt.Errorf("%s: find %v", v.ID, cmpErr(err, "needs the key"))
@@ -464,6 +481,71 @@ func (c *client) find(ctx context.Context, rec schema.Record) (string, bool, err
 		}
 	}
 	return "", false, nil
+}
+
+// findDirect asks for the person's ID and reads the answer as the ID: a
+// number or a string, or the answer_id of an object; null, empty, a
+// not_found status or an ID found_pattern refuses mean nobody.
+func (c *client) findDirect(ctx context.Context, rec schema.Record, h http.Header) (string, bool, error) {
+	f := c.v.find
+	vs := vars{row: rec, env: c.env}
+	u, err := c.url(f.path, vs)
+	if err != nil {
+		return "", false, fmt.Errorf("%s: find %w", c.v.ID, err)
+	}
+	if len(f.keys) > 0 {
+		q := url.Values{}
+		for _, k := range f.keys {
+			s, err := f.query[k].expand(vs)
+			if err != nil {
+				return "", false, fmt.Errorf("%s: find %w", c.v.ID, err)
+			}
+			q.Set(k, s)
+		}
+		u += "?" + q.Encode()
+	}
+	resp, err := providers.Do(ctx, c.hc, f.method, u, h, nil)
+	if err != nil {
+		return "", false, err
+	}
+	for _, st := range f.notFound {
+		if resp.Status >= st.lo && resp.Status <= st.hi {
+			return "", false, nil
+		}
+	}
+	doc, isJSON := decodeAnswer(resp.Body)
+	if !f.success.holds(resp.Status, doc, isJSON) {
+		return "", false, c.classify(resp, doc, isJSON, f.rules...)
+	}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return "", false, nil // an empty yes is "nobody"
+	}
+	unreadable := &providers.Error{Code: providers.VendorError, Status: resp.Status,
+		Message: "unreadable " + f.what + " answer: " + providers.BodyText(resp.Body)}
+	if !isJSON {
+		return "", false, unreadable
+	}
+	if obj, ok := doc.(map[string]any); ok {
+		doc, _ = f.answerID.get(obj)
+	}
+	var id string
+	switch x := doc.(type) {
+	case nil:
+		return "", false, nil
+	case json.Number:
+		id = x.String()
+	case string:
+		id = x
+	default:
+		return "", false, unreadable
+	}
+	if f.idRE != nil && !f.idRE.MatchString(id) {
+		return "", false, unreadable
+	}
+	if id == "" || (f.foundRE != nil && !f.foundRE.MatchString(id)) {
+		return "", false, nil
+	}
+	return id, true, nil
 }
 
 func cmpErr(err error, def string) string {

@@ -54,6 +54,7 @@ type compiledCreate struct {
 	constants []constant
 	success   compiledSuccess
 	createdID pointer
+	idRE      *regexp.Regexp
 	idText    string // the pointer in words, for messages
 	extraIDs  map[string]pointer
 }
@@ -77,6 +78,7 @@ type compiledErrors struct {
 	message    []pointer // nil entry: skip (the body is the last resort anyway)
 	ignore     []string
 	fieldKeys  pointer
+	reader     ErrorReader
 	noMessage  string
 	excerpt    int
 	rules      []compiledRule
@@ -100,6 +102,7 @@ type compiledRule struct {
 	fromMessage *regexp.Regexp
 	sent        bool
 	prefix      string
+	fromAnswer  bool
 }
 
 type compiledFind struct {
@@ -116,6 +119,13 @@ type compiledFind struct {
 	equals   template
 	fold     bool
 	id       pointer
+	// direct: the answer is the ID (answerID in an object).
+	direct   bool
+	answerID pointer
+	idRE     *regexp.Regexp
+	foundRE  *regexp.Regexp
+	notFound []statusSet
+	what     string // "getUserId", for "unreadable getUserId answer"
 }
 
 type compiledUpdate struct {
@@ -455,6 +465,13 @@ func (c *compiler) compileSchema() *schema.Schema {
 				sf.Check = chk
 			}
 		}
+		if fd.Warn != "" {
+			w, ok, names := lookupExt(warns, fd.Warn)
+			if !ok {
+				c.bad(fd.pos("warn"), "%s: warn %q is no Go warning this onboard knows%s%s", where, fd.Warn, didYouMean(fd.Warn, names), knownWord(names))
+			}
+			sf.Warn = w
+		}
 		if fd.Encode != "" {
 			enc, ok, names := lookupExt(encs, fd.Encode)
 			if !ok {
@@ -647,6 +664,9 @@ func (c *compiler) compileCreate() {
 	if cr.IDName != "" {
 		v.create.idText = cr.IDName
 	}
+	if cr.IDPattern != "" {
+		v.create.idRE = c.anchored(cr.Keyed, "id_pattern", cr.IDPattern, "create.id_pattern")
+	}
 	if len(cr.ExtraIDs) > 0 {
 		v.create.extraIDs = map[string]pointer{}
 		for name, ps := range cr.ExtraIDs {
@@ -692,6 +712,13 @@ func (c *compiler) compileErrors() {
 		}
 	}
 	hasDefault := false
+	if e.Go != "" {
+		rd, ok, names := lookupExt(readers, e.Go)
+		if !ok {
+			c.bad(e.pos("go"), "errors.go %q is no Go error reader this onboard knows%s%s", e.Go, didYouMean(e.Go, names), knownWord(names))
+		}
+		out.reader = rd
+	}
 	if e.FieldKeys != "" {
 		out.fieldKeys = c.pointer(e.Keyed, "field_keys", e.FieldKeys, "errors.field_keys")
 	}
@@ -739,6 +766,24 @@ func (c *compiler) compileFind() {
 		out.items = []pointer{nil}
 	}
 	out.rules, _ = c.rules(fd.Rules, "find.rules", &v.errs, nil)
+	if _, direct := fd.Keys["answer_id"]; direct {
+		out.direct = true
+		out.answerID = c.pointer(fd.Keyed, "answer_id", fd.AnswerID, "find.answer_id")
+		if fd.IDPattern != "" {
+			out.idRE = c.anchored(fd.Keyed, "id_pattern", fd.IDPattern, "find.id_pattern")
+		}
+		if fd.FoundPattern != "" {
+			out.foundRE = c.anchored(fd.Keyed, "found_pattern", fd.FoundPattern, "find.found_pattern")
+		}
+		out.notFound = c.statuses(fd.Keyed, "not_found", fd.NotFound, "find.not_found")
+		out.what = fd.Path[strings.LastIndexByte(fd.Path, '/')+1:]
+		if fd.Match != nil || len(fd.Items) > 0 {
+			c.bad(fd.pos("answer_id"), "find: answer_id reads the answer as the ID; leave out items and match")
+		}
+		out.rules, _ = c.rules(fd.Rules, "find.rules", &v.errs, nil)
+		v.find = out
+		return
+	}
 	if fd.Match == nil {
 		c.missing(fd.At, "match", "find.match is missing: which item is the person ({item: /email, equals: \"${row.email}\", fold_case: true})")
 	} else {
@@ -864,7 +909,10 @@ func (c *compiler) rules(list []errorRule, prefix string, t *compiledErrors, tab
 	for i, r := range list {
 		where := fmt.Sprintf("%s[%d]", prefix, i)
 		cr := compiledRule{status: c.statuses(r.Keyed, "status", r.Status, where+".status"), codes: r.VendorCode,
-			inCodes: r.InCodes, def: r.Default, field: r.Field, sent: r.Sent, prefix: r.Prefix}
+			inCodes: r.InCodes, def: r.Default, field: r.Field, sent: r.Sent, prefix: r.Prefix, fromAnswer: r.FieldFromAnswer}
+		if r.FieldFromAnswer && t.reader == nil {
+			c.bad(r.pos("field_from_answer"), "%s.field_from_answer: errors.go names no reader", where)
+		}
 		if !slices.Contains(codes, providers.Code(r.As)) {
 			words := make([]string, len(codes))
 			for j, cd := range codes {

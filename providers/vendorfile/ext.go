@@ -14,11 +14,13 @@ import (
 // say. Vendor packages register theirs in init; a file naming anything
 // else is refused by the checker.
 var (
-	extMu  sync.RWMutex
-	checks = map[string]func(string) string{}
-	encs   = map[string]func(any) any{}
-	rules  = map[string]func(*schema.Schema) schema.Rule{}
-	flows  = map[string]AuthFlow{}
+	extMu   sync.RWMutex
+	checks  = map[string]func(string) string{}
+	warns   = map[string]func(string) string{}
+	readers = map[string]ErrorReader{}
+	encs    = map[string]func(any) any{}
+	rules   = map[string]func(*schema.Schema) schema.Rule{}
+	flows   = map[string]AuthFlow{}
 )
 
 // AuthFlow makes the headers of every request from the credentials: a
@@ -29,6 +31,18 @@ type AuthFlow func(cfg providers.Config, baseURL string) (func(ctx context.Conte
 // password rule RE2 cannot say). It returns a message naming the expected
 // form, "" when the value is fine.
 func RegisterCheck(name string, f func(string) string) { reg(checks, name, f) }
+
+// RegisterWarn names a plausibility check for fields' warn: key: a value
+// it flags is valid and sent, with a warning on the row.
+func RegisterWarn(name string, f func(string) string) { reg(warns, name, f) }
+
+// ErrorReader reads a vendor's error body that pointers cannot (ASP.NET's
+// ModelState): the message for the results sheet and the field it names
+// ("" for none).
+type ErrorReader func(body []byte, s *schema.Schema) (message, field string)
+
+// RegisterErrorReader names an error reader for errors: {go: NAME}.
+func RegisterErrorReader(name string, f ErrorReader) { reg(readers, name, f) }
 
 // RegisterEncoder names a wire encoder for fields' encode: key (bksb's
 // date object): it turns the Record's typed value into the body's value.

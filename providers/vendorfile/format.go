@@ -83,6 +83,7 @@ type field struct {
 	PatternText string            `yaml:"pattern_text"`
 	Format      string            `yaml:"format"` // email
 	Check       string            `yaml:"check"`  // a Go check, by name
+	Warn        string            `yaml:"warn"`   // a Go plausibility warning, by name
 	Encode      string            `yaml:"encode"` // a Go wire encoder, by name
 	MinLength   int               `yaml:"min_length"`
 	// Minimum and Maximum bound a number field.
@@ -133,8 +134,12 @@ type create struct {
 	CreatedID string         `yaml:"created_id"`
 	// IDName says the ID in messages ("a userID"); the pointer's path
 	// when empty.
-	IDName   string            `yaml:"id_name"`
-	ExtraIDs map[string]string `yaml:"extra_ids"`
+	IDName string `yaml:"id_name"`
+	// IDPattern is what a created ID must look like: an answer whose ID
+	// does not match has none (the person may exist: looked up, never
+	// re-created).
+	IDPattern string            `yaml:"id_pattern"`
+	ExtraIDs  map[string]string `yaml:"extra_ids"`
 }
 
 type body struct {
@@ -169,6 +174,9 @@ type errorTable struct {
 	// FieldKeys points to a list of field names in the answer (Joi's
 	// validation.keys), read after field_from_message's matches.
 	FieldKeys string `yaml:"field_keys"`
+	// Go names a Go reader of the vendor's error bodies (message and
+	// field), for shapes pointers cannot read.
+	Go string `yaml:"go"`
 }
 
 // errorRule matches an answer; the first that matches names its code.
@@ -189,6 +197,8 @@ type errorRule struct {
 	Sent bool `yaml:"sent"`
 	// Prefix is put before the message ("lookup: ").
 	Prefix string `yaml:"prefix"`
+	// FieldFromAnswer takes the field errors.go's reader found.
+	FieldFromAnswer bool `yaml:"field_from_answer"`
 }
 
 // find is the lookup used for adoption and unknown outcomes.
@@ -206,6 +216,15 @@ type find struct {
 	Rules []errorRule `yaml:"rules"`
 	Match *match      `yaml:"match"`
 	ID    string      `yaml:"id"` // pointer in an item
+	// AnswerID, instead of items and match, reads the answer as the
+	// person's ID: at this pointer in an object, or a bare number or
+	// string. IDPattern is what a readable ID looks like, FoundPattern
+	// one that names someone (0 may mean nobody); NotFound statuses mean
+	// nobody too.
+	AnswerID     string   `yaml:"answer_id"`
+	IDPattern    string   `yaml:"id_pattern"`
+	FoundPattern string   `yaml:"found_pattern"`
+	NotFound     []string `yaml:"not_found"`
 }
 
 type paginate struct {

@@ -2,6 +2,7 @@ package vendorfile
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -25,7 +26,11 @@ import (
 func (v *Vendor) Simulator(opt sim.Options) *sim.Server {
 	creds := map[string]string{}
 	for _, c := range v.creds {
-		creds[c.Env] = "sim-" + strings.ToLower(strings.TrimPrefix(c.Env, "ONBOARD_")) + "-" + sim.RandomHex(8)
+		made := "sim-" + strings.ToLower(strings.TrimPrefix(c.Env, "ONBOARD_")) + "-" + sim.RandomHex(8)
+		if re := v.credRE[c.Env]; re != nil {
+			made = simValue(re, int(sim.RandomHex(2)[0]), made)
+		}
+		creds[c.Env] = made
 	}
 	s := &derived{v: v, store: sim.NewStore(), creds: creds}
 	s.cl = &client{v: v, env: creds, now: time.Now}
@@ -33,9 +38,25 @@ func (v *Vendor) Simulator(opt sim.Options) *sim.Server {
 		s.lim = rate.NewLimiter(rate.Limit(v.RequestsPerSecond), max(1, v.Burst))
 	}
 	mux := http.NewServeMux()
+	// A credential that is a whole path segment (an install SID) becomes a
+	// wildcard the guard compares, so a wrong one is refused as the
+	// vendor would refuse it, not as an unknown path.
 	ex := func(t template) string {
-		p, _ := t.expand(vars{env: creds, id: "{id}"})
-		return "/" + strings.TrimLeft(p, "/")
+		var b strings.Builder
+		for i, pt := range t {
+			whole := i > 0 && strings.HasSuffix(t[i-1].lit, "/") && (i+1 == len(t) || strings.HasPrefix(t[i+1].lit, "/"))
+			switch {
+			case pt.kind == "env" && whole:
+				fmt.Fprintf(&b, "{env_%s}", pt.name)
+			case pt.kind == "env":
+				b.WriteString(creds[pt.name])
+			case pt.kind == "id":
+				b.WriteString("{id}")
+			default:
+				b.WriteString(pt.lit)
+			}
+		}
+		return "/" + strings.TrimLeft(b.String(), "/")
 	}
 	mux.HandleFunc(v.create.method+" "+ex(v.create.path), s.guard(s.create))
 	if f := v.find; f != nil && len(f.path.refs("row")) == 0 && len(f.path.refs("page.first")) == 0 {
@@ -74,6 +95,11 @@ func (s *derived) guard(next http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *derived) authed(r *http.Request) bool {
+	for env, val := range s.creds {
+		if got := r.PathValue("env_" + env); got != "" && !sim.SameSecret(got, val) {
+			return false
+		}
+	}
 	a := s.v.auth
 	ex := func(t template) string { v, _ := t.expand(vars{env: s.creds}); return v }
 	switch a.kind {
@@ -152,7 +178,7 @@ func (s *derived) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := s.v.Schema.KeyOf(rec)
-	u, existed := s.store.Create(func(seq int) string { return strconv.Itoa(1000 + seq) }, map[string]any(rec), key)
+	u, existed := s.store.Create(s.newID, map[string]any(rec), key)
 	if existed {
 		s.fail(w, providers.AlreadyExists, "", firstKey(s.v.Schema), "already exists")
 		return
@@ -174,6 +200,18 @@ func (s *derived) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sim.WriteJSON(w, successStatus(cr.success, r.Method), out)
+}
+
+// newID makes the seq-th user's ID in the form the file expects of IDs.
+func (s *derived) newID(seq int) string {
+	id := strconv.Itoa(1000 + seq)
+	switch {
+	case s.v.update != nil && s.v.update.idRE != nil:
+		return simValue(s.v.update.idRE, seq, id)
+	case s.v.create.idRE != nil:
+		return simValue(s.v.create.idRE, seq, id)
+	}
+	return id
 }
 
 func firstKey(s *schema.Schema) string {
@@ -286,6 +324,31 @@ func (s *derived) failBody(vendorCode, msg string) map[string]any {
 func (s *derived) find(w http.ResponseWriter, r *http.Request) {
 	f := s.v.find
 	q := r.URL.Query()
+	if f.direct {
+		// The answer is the ID: {answer_id: ID}, or null for nobody.
+		var key string
+		for k, t := range f.query {
+			if len(t.refs("row")) > 0 {
+				key = q.Get(k)
+			}
+		}
+		var id any
+		for _, u := range s.store.Users() {
+			for _, kf := range s.v.Schema.Key {
+				if v, ok := u.Fields[kf].(string); ok && strings.EqualFold(v, key) {
+					id = u.ID
+				}
+			}
+		}
+		ans := map[string]any{}
+		if len(f.answerID) > 0 {
+			f.answerID.set(ans, id)
+			sim.WriteJSON(w, f.success.status[0].lo, ans)
+			return
+		}
+		sim.WriteJSON(w, f.success.status[0].lo, id)
+		return
+	}
 	search, first := "", 0
 	for k, t := range f.query {
 		switch {

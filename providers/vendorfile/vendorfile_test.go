@@ -54,6 +54,25 @@ func TestCopiedSmartappConformance(t *testing.T) {
 		"companyName": "smartapp.com", "companyLocationName": "headquarters", "metadata": map[string]any{"Employee ID": "E1001"}})
 }
 
+// TestCopiedBksbConformance: a copy of bksb's file (HTTP Basic, Go
+// extensions by name, a lookup that answers the bare ID) against its
+// derived simulator.
+func TestCopiedBksbConformance(t *testing.T) {
+	b := mustRead(t, "../bksb/vendor.yaml")
+	v, err := vendorfile.Parse("copy.yaml", []byte(strings.Replace(string(b), "id: bksb", "id: bksb-copy", 1)))
+	require.NoError(t, err)
+	providertest.Run(t, v.Registration(), schema.Record{"Username": "alee2024", "Firstname": "Ann", "Lastname": "Lee", "Email": "ann@example.org"})
+}
+
+// TestCopiedSmarterProctoringConformance: a copy of smarterproctoring's
+// file (a header token, a credential in the path, a Go check).
+func TestCopiedSmarterProctoringConformance(t *testing.T) {
+	b := mustRead(t, "../smarterproctoring/vendor.yaml")
+	v, err := vendorfile.Parse("copy.yaml", []byte(strings.Replace(string(b), "id: smarterproctoring", "id: sp-copy", 1)))
+	require.NoError(t, err)
+	providertest.Run(t, v.Registration(), schema.Record{"firstName": "Ann", "lastName": "Lee", "email": "ann.lee@example.edu", "password": "Exam#2024ok"})
+}
+
 func TestSmallVendorConformance(t *testing.T) {
 	v, err := vendorfile.Load("testdata/small.yaml")
 	require.NoError(t, err)
