@@ -43,8 +43,5 @@ func New(cfg providers.Config) (providers.Client, error) { return vendor.New(cfg
 // pageSize is user-list's maximum count (the simulator's limit).
 const pageSize = 50
 
-func init() {
-	reg := vendor.Registration()
-	reg.Simulator = NewSimulator // the hand-written one is the reference
-	providers.Register(reg)
-}
+// The hand-written simulator is the reference the derived ones are tested against.
+func init() { vendor.RegisterBuiltin(NewSimulator) }

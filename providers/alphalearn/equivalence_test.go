@@ -1,15 +1,11 @@
 package alphalearn
 
 import (
-	"flag"
 	"net/http"
 	"testing"
 
-	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/providertest"
 )
-
-var updateWire = flag.Bool("update-wire", false, "rewrite testdata/wire.golden.json from the registered vendor")
 
 // equivalenceCases are scripted answers: every documented code, 1055 in
 // both meanings, the generic auth codes, the statuses, and answers that
@@ -45,11 +41,5 @@ func equivalenceCases() []providertest.EquivalenceCase {
 // Go vendor did: testdata/wire.golden.json was written from the Go client
 // (go test -run TestEquivalence -update-wire) before it was deleted.
 func TestEquivalence(t *testing.T) {
-	reg, err := providers.Lookup(ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok := providertest.Answer{Status: http.StatusOK, Body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{"userId":"126"},"error":{"code":""}}}}`}
-	got := providertest.RecordWire(t, reg, providertest.WireSetup{Samples: []providertest.SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}}, OK: ok, Cases: equivalenceCases()})
-	providertest.CheckWire(t, "testdata/wire.golden.json", got, *updateWire)
+	providertest.Equivalence(t, "alphalearn", providertest.WireSetup{OK: providertest.Answer{Status: http.StatusOK, Body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{"userId":"126"},"error":{"code":""}}}}`}, Cases: equivalenceCases()})
 }

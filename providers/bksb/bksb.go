@@ -31,8 +31,5 @@ var Schema = vendor.Schema
 // New builds a client from ONBOARD_KEY_ID and ONBOARD_SECRET.
 func New(cfg providers.Config) (providers.Client, error) { return vendor.New(cfg) }
 
-func init() {
-	reg := vendor.Registration()
-	reg.Simulator = NewSimulator // the hand-written one is the reference
-	providers.Register(reg)
-}
+// The hand-written simulator is the reference the derived ones are tested against.
+func init() { vendor.RegisterBuiltin(NewSimulator) }

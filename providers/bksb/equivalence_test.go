@@ -1,15 +1,11 @@
 package bksb
 
 import (
-	"flag"
 	"net/http"
 	"testing"
 
-	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/providertest"
 )
-
-var updateWire = flag.Bool("update-wire", false, "rewrite testdata/wire.golden.json from the registered vendor")
 
 // equivalenceCases are ASP.NET Web API answers: Message with and without
 // ModelState (nested keys, several keys), duplicates, statuses, pages that
@@ -64,14 +60,5 @@ func lookupCases() []providertest.EquivalenceCase {
 // Go vendor did: testdata/wire.golden.json was written from the Go client
 // (go test -run TestEquivalence -update-wire) before it was deleted.
 func TestEquivalence(t *testing.T) {
-	reg, err := providers.Lookup("bksb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok := providertest.Answer{Status: http.StatusOK, Body: `{"UserId":123,"OrgId":45}`}
-	got := providertest.RecordWire(t, reg, providertest.WireSetup{
-		Samples: []providertest.SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}},
-		OK:      ok, Cases: equivalenceCases(), LookupCases: lookupCases(),
-	})
-	providertest.CheckWire(t, "testdata/wire.golden.json", got, *updateWire)
+	providertest.Equivalence(t, "bksb", providertest.WireSetup{OK: providertest.Answer{Status: http.StatusOK, Body: `{"UserId":123,"OrgId":45}`}, Cases: equivalenceCases(), LookupCases: lookupCases()})
 }

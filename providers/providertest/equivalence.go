@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -253,6 +254,22 @@ func describeSchema(s *schema.Schema) []string {
 		out = append(out, "rule "+r.Name+" / "+r.Description)
 	}
 	return out
+}
+
+var updateWire = flag.Bool("update-wire", false, "rewrite testdata/wire.golden.json from the registered vendor (before its Go code is deleted)")
+
+// Equivalence is a vendor package's TestEquivalence: the vendor registered
+// as id, driven through ws (by default both sample rosters), must produce
+// the Wire in testdata/wire.golden.json, which was recorded from the Go
+// vendor with -update-wire before its Go code was deleted.
+func Equivalence(t *testing.T, id string, ws WireSetup) {
+	t.Helper()
+	reg, err := providers.Lookup(id)
+	require.NoError(t, err)
+	if ws.Samples == nil {
+		ws.Samples = []SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}}
+	}
+	CheckWire(t, "testdata/wire.golden.json", RecordWire(t, reg, ws), *updateWire)
 }
 
 // CheckWire compares got with the golden file at path; with update it

@@ -1,16 +1,12 @@
 package smartapp
 
 import (
-	"flag"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/providertest"
 )
-
-var updateWire = flag.Bool("update-wire", false, "rewrite testdata/wire.golden.json from the registered vendor")
 
 // equivalenceCases are the documented answers and the assumed ones, in
 // every body form the vendor may use.
@@ -41,11 +37,5 @@ func equivalenceCases() []providertest.EquivalenceCase {
 // Go vendor did: testdata/wire.golden.json was written from the Go client
 // (go test -run TestEquivalence -update-wire) before it was deleted.
 func TestEquivalence(t *testing.T) {
-	reg, err := providers.Lookup("smartapp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok := providertest.Answer{Status: http.StatusOK, Body: createdAnswer}
-	got := providertest.RecordWire(t, reg, providertest.WireSetup{Samples: []providertest.SampleFile{{CSV: "roster.csv"}, {CSV: "roster-mapped.csv", Mapping: "map.yaml"}}, OK: ok, Cases: equivalenceCases()})
-	providertest.CheckWire(t, "testdata/wire.golden.json", got, *updateWire)
+	providertest.Equivalence(t, "smartapp", providertest.WireSetup{OK: providertest.Answer{Status: http.StatusOK, Body: createdAnswer}, Cases: equivalenceCases()})
 }

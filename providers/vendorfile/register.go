@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 )
 
 // maxFile bounds a vendor file: the largest built-in is a few KiB.
@@ -48,6 +49,16 @@ func MustParse(name string, data []byte) *Vendor {
 		panic(err)
 	}
 	return v
+}
+
+// RegisterBuiltin registers a built-in's compiled file with its
+// hand-written simulator, the reference the derived ones are tested
+// against (called from the vendor package's init: the simulator reads
+// the schema, so it cannot be part of the file's compilation).
+func (v *Vendor) RegisterBuiltin(simulator func(sim.Options) *sim.Server) {
+	reg := v.Registration()
+	reg.Simulator = simulator
+	providers.Register(reg)
 }
 
 // Registration is v as the registry knows a vendor: its schema, a client

@@ -149,16 +149,27 @@ func (s *derived) fields(body map[string]any) (map[string]any, string) {
 	return out, ""
 }
 
-func (s *derived) create(w http.ResponseWriter, r *http.Request) {
+// readFields reads a request's JSON body into the schema's fields; it
+// answers the failure itself and returns false when the body is no JSON
+// object or has a key the file does not send (a misspelt key is refused
+// rather than dropped).
+func (s *derived) readFields(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	body, err := sim.ReadJSON(r)
 	if err != nil {
 		s.fail(w, providers.VendorRejected, "", "", "invalid request body: a JSON object is expected")
-		return
+		return nil, false
 	}
 	vals, unknown := s.fields(body)
 	if unknown != "" {
-		// A misspelt key is refused rather than dropped.
 		s.fail(w, providers.VendorRejected, "", "", "Invalid parameter "+unknown)
+		return nil, false
+	}
+	return vals, true
+}
+
+func (s *derived) create(w http.ResponseWriter, r *http.Request) {
+	vals, ok := s.readFields(w, r)
+	if !ok {
 		return
 	}
 	rec, errs := schema.FromJSON(s.v.Schema, vals)
@@ -404,14 +415,8 @@ func (s *derived) find(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *derived) update(w http.ResponseWriter, r *http.Request) {
-	body, err := sim.ReadJSON(r)
-	if err != nil {
-		s.fail(w, providers.VendorRejected, "", "", "invalid request body")
-		return
-	}
-	vals, unknown := s.fields(body)
-	if unknown != "" {
-		s.fail(w, providers.VendorRejected, "", "", "Invalid parameter "+unknown)
+	vals, ok := s.readFields(w, r)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
