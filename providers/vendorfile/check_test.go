@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/providers"
 )
 
 func small(t *testing.T) string {
@@ -106,4 +108,22 @@ func TestREADMEExample(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "acme-lms", v.ID)
 	assert.NotNil(t, v.find)
+}
+
+// TestProtocol: a file naming a registered protocol gets its client; an
+// unknown one is a checker message.
+func TestProtocol(t *testing.T) {
+	called := false
+	RegisterProtocol("test_proto", Protocol{New: func(v *Vendor, cfg providers.Config) (providers.Client, error) {
+		called = true
+		return v.New(cfg)
+	}})
+	src := strings.Replace(small(t), "onboard: vendor/v1\n", "onboard: vendor/v1\nprotocol: test_proto\n", 1)
+	v, err := Parse("p.yaml", []byte(src))
+	require.NoError(t, err)
+	_, err = v.Registration().New(providers.Config{BaseURL: "https://x.example", Credentials: map[string]string{"ACME_TOKEN": "t"}})
+	require.NoError(t, err)
+	assert.True(t, called)
+	_, err = Parse("p.yaml", []byte(strings.Replace(src, "test_proto", "test_prot", 1)))
+	require.ErrorContains(t, err, `p.yaml:2:11: protocol "test_prot" is no protocol this onboard knows (did you mean test_proto?)`)
 }

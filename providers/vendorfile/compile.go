@@ -38,6 +38,7 @@ type Vendor struct {
 	find       *compiledFind
 	update     *compiledUpdate
 	honourWait bool
+	protocol   *Protocol
 }
 
 type compiledAuth struct {
@@ -226,6 +227,14 @@ func (c *compiler) compile() *Vendor {
 	}
 	if v.Title == "" {
 		v.Title = f.ID
+	}
+	if f.Protocol != "" {
+		pr, ok, names := lookupExt(protos, f.Protocol)
+		if !ok {
+			c.bad(f.pos("protocol"), "protocol %q is no protocol this onboard knows%s%s", f.Protocol, didYouMean(f.Protocol, names), knownWord(names))
+		} else {
+			v.protocol = &pr
+		}
 	}
 	if f.Doc == "" {
 		c.missing(f.At, "doc", "doc is missing: the vendor documentation the file follows (a file name or an address)")

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -21,6 +22,7 @@ var (
 	encs    = map[string]func(any) any{}
 	rules   = map[string]func(*schema.Schema) schema.Rule{}
 	flows   = map[string]AuthFlow{}
+	protos  = map[string]Protocol{}
 )
 
 // AuthFlow makes the headers of every request from the credentials: a
@@ -74,3 +76,15 @@ func lookupExt[T any](m map[string]T, name string) (T, bool, []string) {
 	slices.Sort(names)
 	return f, ok, names
 }
+
+// Protocol is a wire protocol compiled into onboard that a file can name
+// (protocol: scim2): the file gives the schema, credentials and base URL,
+// the protocol speaks the wire (a SCIM client, say) and may bring its own
+// simulator (nil: the one derived from the file).
+type Protocol struct {
+	New       func(v *Vendor, cfg providers.Config) (providers.Client, error)
+	Simulator func(v *Vendor, opt sim.Options) *sim.Server
+}
+
+// RegisterProtocol names a protocol for the protocol: key.
+func RegisterProtocol(name string, p Protocol) { reg(protos, name, p) }

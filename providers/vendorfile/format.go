@@ -17,10 +17,13 @@ const Version = "vendor/v1"
 // file is a vendor file as written.
 type file struct {
 	Keyed
-	Onboard     string       `yaml:"onboard"`
-	ID          string       `yaml:"id"`
-	Title       string       `yaml:"title"`
-	Doc         string       `yaml:"doc"`
+	Onboard string `yaml:"onboard"`
+	ID      string `yaml:"id"`
+	Title   string `yaml:"title"`
+	Doc     string `yaml:"doc"`
+	// Protocol names a wire protocol compiled into onboard (scim2); the
+	// file then gives the contract and the protocol the wire.
+	Protocol    string       `yaml:"protocol"`
 	BaseURL     string       `yaml:"base_url"`
 	Credentials []credential `yaml:"credentials"`
 	Auth        *auth        `yaml:"auth"`

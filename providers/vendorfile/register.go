@@ -69,6 +69,12 @@ func (v *Vendor) Registration() *providers.Registration {
 		New:       v.New,
 		Simulator: v.Simulator,
 	}
+	if p := v.protocol; p != nil {
+		r.New = func(cfg providers.Config) (providers.Client, error) { return p.New(v, cfg) }
+		if p.Simulator != nil {
+			r.Simulator = func(opt sim.Options) *sim.Server { return p.Simulator(v, opt) }
+		}
+	}
 	if len(v.baseURL.refs("env")) == 0 {
 		r.DefaultBaseURL = v.BaseURL
 	}
