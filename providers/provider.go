@@ -87,6 +87,10 @@ type Registration struct {
 	New    func(cfg Config) (Client, error)
 	// Simulator returns a new faithful simulator of this vendor.
 	Simulator func(opt sim.Options) *sim.Server
+	// Rate and Burst are the vendor's documented request rate (a vendor
+	// file's limits); 0 means none, and run's --rate applies.
+	Rate  float64
+	Burst int
 }
 
 var (

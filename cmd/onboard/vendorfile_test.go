@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestOwnVendorFile is a vendor made by copying a built-in file and
@@ -56,6 +57,32 @@ func TestOwnVendorFile(t *testing.T) {
 		assert.Contains(t, stderr, "5 created")
 		rows := readCSV(t, res)
 		assert.Equal(t, []string{"created", "created", "created", "created", "invalid", "invalid", "invalid", "invalid", "invalid", "invalid", "created"}, column(rows, "status"))
+	})
+	t.Run("file limits set the rate", func(t *testing.T) {
+		limited := filepath.Join(t.TempDir(), "limited.yaml")
+		require.NoError(t, os.WriteFile(limited, []byte(strings.Replace(strings.Replace(src, "id: acme-cmd", "id: acme-limited", 1),
+			"key: [email]", "key: [email]\nlimits: {requests_per_second: 50, burst: 2}", 1)), 0o600))
+		setting := func(args ...string) map[string]string {
+			res := filepath.Join(t.TempDir(), "r.xlsx")
+			code, _, stderr := onboard(t, append([]string{"run", "-p", limited, "--simulate", "--no-state", "-q", "-o", res}, append(args, "../../samples/alphalearn/roster.csv")...)...)
+			require.Equal(t, 1, code, stderr)
+			x, err := excelize.OpenFile(res)
+			require.NoError(t, err)
+			defer x.Close()
+			rows, err := x.GetRows("Summary")
+			require.NoError(t, err)
+			out := map[string]string{}
+			for _, r := range rows {
+				if len(r) >= 2 {
+					out[r[0]] = r[1]
+				}
+			}
+			return out
+		}
+		got := setting()
+		assert.Equal(t, "50", got["rate"], got)
+		assert.Equal(t, "2", got["burst"])
+		assert.Equal(t, "7", setting("--rate", "7")["rate"], "--rate wins over the file")
 	})
 	t.Run("demo", func(t *testing.T) {
 		res := filepath.Join(t.TempDir(), "d.csv")

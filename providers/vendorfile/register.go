@@ -68,6 +68,8 @@ func (v *Vendor) Registration() *providers.Registration {
 		ID: v.ID, Title: v.Title, DocFile: v.Doc, Schema: v.Schema,
 		New:       v.New,
 		Simulator: v.Simulator,
+		Rate:      v.RequestsPerSecond,
+		Burst:     v.Burst,
 	}
 	if p := v.protocol; p != nil {
 		r.New = func(cfg providers.Config) (providers.Client, error) { return p.New(v, cfg) }
