@@ -16,7 +16,7 @@ import (
 // present or not (smartapp's simulator makes random ones; the wire
 // goldens compare the IDs themselves).
 func TestResultsSheetsEquivalence(t *testing.T) {
-	for _, v := range []string{"alphalearn", "smartapp", "smarterproctoring", "bksb"} {
+	for _, v := range []string{"alphalearn", "smartapp", "smarterproctoring", "bksb", "ispring"} {
 		for _, r := range []struct{ roster, mapping string }{{"roster", ""}, {"roster-mapped", "map.yaml"}} {
 			t.Run(v+"/"+r.roster, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "results.csv")

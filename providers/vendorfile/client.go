@@ -59,11 +59,14 @@ var (
 // New builds a client of v from cfg. Only the declared credentials are
 // read from cfg.Credentials.
 func (v *Vendor) New(cfg providers.Config) (providers.Client, error) {
-	env := map[string]string{}
+	env, err := v.credentials(cfg)
+	if err != nil {
+		return nil, err
+	}
 	for _, cr := range v.creds {
 		val := cfg.Credentials[cr.Env]
 		if val == "" {
-			return nil, fmt.Errorf("%s: %s is not set (%s)", v.ID, cr.Env, cmpOr(cr.What, "a credential the vendor file declares"))
+			continue
 		}
 		if re := v.credRE[cr.Env]; re != nil && !re.MatchString(val) {
 			// The length, never the value: it is a secret.
@@ -109,6 +112,37 @@ func (v *Vendor) New(cfg providers.Config) (providers.Client, error) {
 		return updater{c}, nil
 	}
 	return c, nil
+}
+
+// credentials checks that cfg holds what the file needs: every declared
+// credential, or one complete alternative of needs.
+func (v *Vendor) credentials(cfg providers.Config) (map[string]string, error) {
+	env := map[string]string{}
+	for _, cr := range v.creds {
+		if val := cfg.Credentials[cr.Env]; val != "" {
+			env[cr.Env] = val
+		}
+	}
+	if v.needs == nil {
+		for _, cr := range v.creds {
+			if env[cr.Env] == "" {
+				return nil, fmt.Errorf("%s: %s is not set (%s)", v.ID, cr.Env, cmpOr(cr.What, "a credential the vendor file declares"))
+			}
+		}
+		return env, nil
+	}
+	var words []string
+	for _, alt := range v.needs {
+		complete := true
+		for _, n := range alt {
+			complete = complete && env[n] != ""
+		}
+		if complete {
+			return env, nil
+		}
+		words = append(words, strings.Join(alt, " and "))
+	}
+	return nil, fmt.Errorf("%s: set %s", v.ID, strings.Join(words, ", or "))
 }
 
 // body builds the JSON body of fields from rec, with the constants.

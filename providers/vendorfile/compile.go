@@ -27,6 +27,7 @@ type Vendor struct {
 	Burst             int
 
 	creds      []credential
+	needs      [][]string                // alternatives of names; nil: every credential
 	credRE     map[string]*regexp.Regexp // env → the pattern its value must match
 	baseURL    template
 	auth       compiledAuth
@@ -264,6 +265,19 @@ func (c *compiler) compile() *Vendor {
 	for _, fd := range f.Fields {
 		c.fields = append(c.fields, fd.Name)
 	}
+	if f.Needs != "" {
+		for alt := range strings.SplitSeq(f.Needs, "|") {
+			var names []string
+			for n := range strings.SplitSeq(alt, "+") {
+				n = strings.TrimSpace(n)
+				if !slices.Contains(c.env, n) {
+					c.bad(f.pos("needs"), "needs: %s is not declared under credentials:%s", n, didYouMean(n, c.env))
+				}
+				names = append(names, n)
+			}
+			v.needs = append(v.needs, names)
+		}
+	}
 	v.baseURL = c.template(f.Keyed, "base_url", f.BaseURL, "env", "base_url:")
 	if f.BaseURL == "" {
 		c.missing(f.At, "base_url", "base_url is missing: the vendor's API host, e.g. https://api.example.com/v1")
@@ -275,7 +289,9 @@ func (c *compiler) compile() *Vendor {
 	} else {
 		v.BaseURL = f.BaseURL
 	}
-	c.compileAuth()
+	if f.Protocol == "" || f.Auth != nil {
+		c.compileAuth()
+	}
 	if f.Tenant != "" {
 		v.tenant = c.template(f.Keyed, "tenant", f.Tenant, "env", "base_url", "tenant:")
 	}
@@ -296,7 +312,9 @@ func (c *compiler) compile() *Vendor {
 		v.RequestsPerSecond, v.Burst = l.RequestsPerSecond, l.Burst
 	}
 	v.Schema = c.compileSchema()
-	c.compileCreate()
+	if f.Protocol == "" || f.Create != nil {
+		c.compileCreate()
+	}
 	c.compileErrors()
 	c.compileFind()
 	c.compileUpdate()

@@ -26,18 +26,22 @@ type file struct {
 	Protocol    string       `yaml:"protocol"`
 	BaseURL     string       `yaml:"base_url"`
 	Credentials []credential `yaml:"credentials"`
-	Auth        *auth        `yaml:"auth"`
-	Tenant      string       `yaml:"tenant"`
-	Limits      *limits      `yaml:"limits"`
-	Key         []string     `yaml:"key"`
-	Extra       string       `yaml:"extra"`
-	Shared      any          `yaml:"shared"` // anchors for the rest; not read
-	Fields      []field      `yaml:"fields"`
-	Rules       []rule       `yaml:"rules"`
-	Create      *create      `yaml:"create"`
-	Errors      *errorTable  `yaml:"errors"`
-	Find        *find        `yaml:"find"`
-	Update      *update      `yaml:"update"`
+	// Needs says which credentials a client needs when not all of them:
+	// alternatives separated by |, names joined by +
+	// ("ONBOARD_TOKEN | ONBOARD_CLIENT_ID + ONBOARD_CLIENT_SECRET").
+	Needs  string      `yaml:"needs"`
+	Auth   *auth       `yaml:"auth"`
+	Tenant string      `yaml:"tenant"`
+	Limits *limits     `yaml:"limits"`
+	Key    []string    `yaml:"key"`
+	Extra  string      `yaml:"extra"`
+	Shared any         `yaml:"shared"` // anchors for the rest; not read
+	Fields []field     `yaml:"fields"`
+	Rules  []rule      `yaml:"rules"`
+	Create *create     `yaml:"create"`
+	Errors *errorTable `yaml:"errors"`
+	Find   *find       `yaml:"find"`
+	Update *update     `yaml:"update"`
 }
 
 type credential struct {

@@ -80,8 +80,16 @@ func (v *Vendor) Registration() *providers.Registration {
 	if len(v.baseURL.refs("env")) == 0 {
 		r.DefaultBaseURL = v.BaseURL
 	}
-	for _, c := range v.creds {
-		r.Credentials = append(r.Credentials, c.Env)
+	if v.needs == nil {
+		for _, c := range v.creds {
+			r.Credentials = append(r.Credentials, c.Env)
+		}
+	} else {
+		alts := make([]string, len(v.needs))
+		for i, alt := range v.needs {
+			alts[i] = strings.Join(alt, "+")
+		}
+		r.Credentials = []string{strings.Join(alts, "|")}
 	}
 	if len(v.tenant) > 0 && !(len(v.tenant) == 1 && v.tenant[0].kind == "base_url") {
 		t := v.tenant
