@@ -235,6 +235,9 @@ func (c *compiler) compile() *Vendor {
 			c.bad(f.pos("protocol"), "protocol %q is no protocol this onboard knows%s%s", f.Protocol, didYouMean(f.Protocol, names), knownWord(names))
 		} else {
 			v.protocol = &pr
+			if pr.Simulator == nil && f.Create == nil {
+				c.missing(f.At, "create", "create is missing: protocol %s brings no simulator, so the one derived from create: is needed", f.Protocol)
+			}
 		}
 	}
 	if f.Doc == "" {
