@@ -69,6 +69,8 @@ func TestCheckMessages(t *testing.T) {
 		{"version", "onboard: vendor/v1", "onboard: vendor/v2", `small.yaml:1:10: onboard: want vendor/v1, got "vendor/v2"`},
 		{"auth type", "type: bearer", "type: beerer", `small.yaml:8:14: auth.type "beerer": want bearer, header, basic, none or go (did you mean bearer?)`},
 		{"plain http", "https://api.acme.example/v1", "http://api.acme.example/v1", "small.yaml:5:11: base_url: http://api.acme.example/v1: plain http://"},
+		{"credential in a query", `query: {email: "${row.email}"}`, `query: {email: "${row.email}", key: "${env.ACME_TOKEN}"}`,
+			"small.yaml:34:10: find.query.key: ${env.ACME_TOKEN} cannot be used here (allowed: row, page.first)"},
 		{"not yaml", "key: [email]", "key: [email", "small.yaml:"},
 	}
 	for _, tt := range tests {

@@ -76,7 +76,11 @@ func (v *Vendor) New(cfg providers.Config) (providers.Client, error) {
 	}
 	c := &client{v: v, hc: cfg.HTTPClient(), env: env, now: time.Now, base: cfg.BaseURL}
 	if c.base == "" {
+		// A base URL made from a credential is checked like --base-url.
 		c.base, _ = v.baseURL.expand(vars{env: env})
+		if err := providers.CheckBaseURL(c.base, false); c.base != "" && err != nil {
+			return nil, fmt.Errorf("%s: base_url from the credentials: %w", v.ID, err)
+		}
 	}
 	if c.base == "" {
 		return nil, fmt.Errorf("%s: no base URL (give --base-url)", v.ID)

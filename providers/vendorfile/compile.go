@@ -770,8 +770,10 @@ func (c *compiler) compileFind() {
 	allow := []string{"env", "row", "page.first"}
 	out.path = c.template(fd.Keyed, "path", fd.Path, append(allow, "find.path:")...)
 	for _, k := range sortedKeys(fd.Query) {
+		// No credential in a query string: URLs show in transport errors
+		// and logs.
 		out.keys = append(out.keys, k)
-		out.query[k] = c.template(fd.Keyed, "query", fd.Query[k], append(allow, "find.query."+k+":")...)
+		out.query[k] = c.template(fd.Keyed, "query", fd.Query[k], "row", "page.first", "find.query."+k+":")
 	}
 	if pg := fd.Paginate; pg != nil {
 		if pg.Style != "offset" {
@@ -839,7 +841,7 @@ func (c *compiler) compileUpdate() {
 	out.query = map[string]template{}
 	for _, k := range sortedKeys(u.Query) {
 		out.keys = append(out.keys, k)
-		out.query[k] = c.template(u.Keyed, "query", u.Query[k], "env", "id", "update.query."+k+":")
+		out.query[k] = c.template(u.Keyed, "query", u.Query[k], "id", "update.query."+k+":")
 		hasID = hasID || len(out.query[k].refs("id")) > 0
 	}
 	if !hasID {
