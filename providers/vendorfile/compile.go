@@ -166,6 +166,10 @@ func Parse(name string, data []byte) (*Vendor, error) {
 		p.add(Pos{1, 1}, "the file is empty (want onboard: %s and a vendor)", Version)
 		return nil, p
 	}
+	if doc := root.Content[0]; doc.Kind != yaml.MappingNode {
+		p.add(at(doc), "not a vendor file: want key: value lines starting with onboard: %s, got %s", Version, kindWord(doc))
+		return nil, p
+	}
 	var f file
 	decode(&root, reflect.ValueOf(&f).Elem(), "", p)
 	c := &compiler{p: p, f: &f}

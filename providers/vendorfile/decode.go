@@ -45,6 +45,9 @@ func (p *Problems) Error() string {
 }
 
 func (p *Problems) add(pos Pos, format string, args ...any) {
+	if pos.Line == 0 {
+		pos = Pos{1, 1} // a part the file lacks: its top
+	}
 	p.List = append(p.List, Problem{pos, fmt.Sprintf(format, args...)})
 }
 
@@ -60,6 +63,9 @@ type Keyed struct {
 func (k Keyed) pos(key string) Pos {
 	if p, ok := k.Keys[key]; ok {
 		return p
+	}
+	if k.At.Line == 0 {
+		return Pos{1, 1}
 	}
 	return k.At
 }
@@ -85,6 +91,11 @@ func decode(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 	case t == reflect.TypeOf(yaml.Node{}):
 		v.Set(reflect.ValueOf(*n))
 	case t.Kind() == reflect.Pointer:
+		if t.Elem().Kind() == reflect.Struct && n.Kind != yaml.MappingNode {
+			// Left nil: the part is refused here, not again as empty.
+			p.add(at(n), "%s: want a mapping (key: value lines), got %s", path, kindWord(n))
+			return
+		}
 		nv := reflect.New(t.Elem())
 		decode(n, nv.Elem(), path, p)
 		v.Set(nv)
