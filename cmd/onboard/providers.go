@@ -75,8 +75,12 @@ const layoutWidth = 100
 func describe(out io.Writer, reg *providers.Registration) error {
 	s := reg.Schema
 	fmt.Fprintf(out, "%s: %s\n", reg.ID, reg.Title)
-	fmt.Fprintf(out, "default host: %s\ncredentials (environment or --config): %s\nunique key: %s\n\n",
+	fmt.Fprintf(out, "default host: %s\ncredentials (environment or --config): %s\nunique key: %s\n",
 		reg.DefaultBaseURL, credentialWords(reg.Credentials), strings.Join(s.Key, ", then "))
+	if reg.Rate > 0 {
+		fmt.Fprintf(out, "documented rate: %g requests/s, burst %d (run's default; --rate overrides)\n", reg.Rate, max(reg.Burst, 1))
+	}
+	fmt.Fprintln(out)
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIELD\tREQUIRED\tTYPE")

@@ -79,6 +79,9 @@ func TestOwnVendorFile(t *testing.T) {
 			}
 			return out
 		}
+		code, out, stderr := onboard(t, "providers", limited)
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, out, "documented rate: 50 requests/s, burst 2")
 		got := setting()
 		assert.Equal(t, "50", got["rate"], got)
 		assert.Equal(t, "2", got["burst"])
