@@ -203,7 +203,15 @@ func decodeStruct(n *yaml.Node, v reflect.Value, path string, p *Problems) {
 			continue
 		}
 		k.Keys[key.Value] = at(val)
+		before := len(p.List)
 		decode(val, v.Field(fi), where, p)
+		if len(p.List) > before {
+			// Refused as written: not missing too.
+			if p.suggested == nil {
+				p.suggested = map[string]bool{}
+			}
+			p.suggested[key.Value] = true
+		}
 	}
 	if kf >= 0 {
 		v.Field(kf).Set(reflect.ValueOf(k))
