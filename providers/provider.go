@@ -112,6 +112,10 @@ type Registration struct {
 	// (DefaultBaseURL is then ""). It is read like the credentials, from
 	// the environment or the config file, but is not one of them.
 	BaseURLEnv string
+	// Rate and Burst are the vendor's documented request rate (a vendor
+	// file's limits); 0 means none, and run's --rate applies.
+	Rate  float64
+	Burst int
 }
 
 var (
@@ -133,9 +137,21 @@ func Register(r *Registration) {
 	registry[r.ID] = r
 }
 
-// Lookup returns the vendor registered as id, ignoring case. An unknown id
-// is an error with the closest known id and the list of them.
+// FileLoader compiles and registers a vendor file given where a vendor id
+// goes (-p ./acme.yaml); IsFile tells such a value from an id. Both are set
+// by providers/vendorfile, which imports this package.
+var (
+	FileLoader func(path string) (*Registration, error)
+	IsFile     func(s string) bool
+)
+
+// Lookup returns the vendor registered as id, ignoring case; a vendor
+// file's path loads and registers that file. An unknown id is an error
+// with the closest known id and the list of them.
 func Lookup(id string) (*Registration, error) {
+	if FileLoader != nil && IsFile(id) {
+		return FileLoader(id)
+	}
 	mu.RLock()
 	defer mu.RUnlock()
 	if r, ok := registry[id]; ok {

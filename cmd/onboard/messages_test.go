@@ -120,7 +120,7 @@ func TestCredentialMessages(t *testing.T) {
 
 	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--no-state", "-o", out, roster)
 	assert.Equal(t, 2, code)
-	assert.Equal(t, "onboard: smartapp: ONBOARD_TOKEN is not set: the API token is required; "+
+	assert.Equal(t, "onboard: smartapp: ONBOARD_TOKEN is not set (the API token); "+
 		"export ONBOARD_TOKEN=… or put it in a --config FILE of KEY=VALUE lines\n", stderr, "one vendor prefix, the next step")
 
 	conf := write(t, "creds.env", "# typo\nONBOARD_TOKN=abc\n")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,18 +13,29 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/vendorfile"
 	"github.com/onboard/onboard/schema"
 )
 
 func newProvidersCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "providers [PROVIDER]",
-		Short: "List the vendors, or one vendor's fields",
+	var check, openapi, operation, output string
+	cmd := &cobra.Command{
+		Use:   "providers [PROVIDER | FILE]",
+		Short: "List the vendors, or one vendor's fields; check a vendor file",
 		Example: `  onboard providers
-  onboard providers smarterproctoring`,
+  onboard providers smarterproctoring
+  onboard providers ./acme.yaml
+  onboard providers --check ./acme.yaml
+  onboard providers --from-openapi spec.yaml --operation AddUser -o acme.yaml`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
+			if check != "" {
+				return checkVendorFile(cmd.ErrOrStderr(), check)
+			}
+			if openapi != "" {
+				return fromOpenAPI(cmd, openapi, operation, output)
+			}
 			if len(args) == 0 {
 				return listProviders(out)
 			}
@@ -34,6 +46,25 @@ func newProvidersCmd() *cobra.Command {
 			return describe(out, reg)
 		},
 	}
+	cmd.Flags().StringVar(&check, "check", "", "check a vendor file: every mistake as file:line:col, exit 2")
+	cmd.Flags().StringVar(&openapi, "from-openapi", "", "write a starting vendor file from an OpenAPI 3 spec (with --operation)")
+	cmd.Flags().StringVar(&operation, "operation", "", "the OpenAPI operationId of the create call")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "where --from-openapi writes (default: standard output)")
+	return cmd
+}
+
+// checkVendorFile compiles a vendor file and prints each mistake on its
+// own line, file:line:col first; nothing for a good file.
+func checkVendorFile(stderr io.Writer, path string) error {
+	if _, err := vendorfile.Load(path); err != nil {
+		var p *vendorfile.Problems
+		if errors.As(err, &p) {
+			fmt.Fprintln(stderr, p.Error())
+			return &exitError{code: exitFatal}
+		}
+		return fatal(err)
+	}
+	return nil
 }
 
 // layoutWidth is what the providers and lookup output fit in: a table of
@@ -48,8 +79,12 @@ func describe(out io.Writer, reg *providers.Registration) error {
 	if reg.DefaultBaseURL == "" && reg.BaseURLEnv != "" {
 		host = "base URL: --base-url, or " + reg.BaseURLEnv + " (environment or --config); no default host"
 	}
-	fmt.Fprintf(out, "%s\ncredentials (environment or --config): %s\nunique key: %s\n\n",
+	fmt.Fprintf(out, "%s\ncredentials (environment or --config): %s\nunique key: %s\n",
 		host, credentialWords(reg.Credentials), strings.Join(s.Key, ", then "))
+	if reg.Rate > 0 {
+		fmt.Fprintf(out, "documented rate: %g requests/s, burst %d (run's default; --rate overrides)\n", reg.Rate, max(reg.Burst, 1))
+	}
+	fmt.Fprintln(out)
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FIELD\tREQUIRED\tTYPE")

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/vendorfile"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -25,6 +28,18 @@ and nightly files create each person exactly once.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       versionText(),
+	}
+	var vendors string
+	root.PersistentFlags().StringVar(&vendors, "vendors", "", "a folder of vendor files (*.yaml) to add by id (default: $ONBOARD_VENDORS)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		dir := cmp.Or(vendors, os.Getenv("ONBOARD_VENDORS"))
+		if dir == "" {
+			return nil
+		}
+		if err := vendorfile.LoadDir(dir); err != nil {
+			return fatal(err)
+		}
+		return nil
 	}
 	root.SetVersionTemplate("{{.Version}}")
 	root.SetOut(stdout)
@@ -58,7 +73,7 @@ type inputFlags struct {
 }
 
 func (f *inputFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&f.provider, "provider", "p", "", "vendor id (see 'onboard providers')")
+	cmd.Flags().StringVarP(&f.provider, "provider", "p", "", "vendor id (see 'onboard providers') or a vendor file (./acme.yaml)")
 	cmd.Flags().StringVarP(&f.mapping, "mapping", "m", "", "YAML mapping file (columns, constants, defaults, value maps, transforms)")
 	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index, hidden sheets counted (default: the first visible sheet)")
 	cmd.Flags().IntVar(&f.headerRow, "header-row", 0, "the header's row number as the spreadsheet shows it (default: detected among the first 20 rows)")

@@ -57,6 +57,9 @@ type runFlags struct {
 	// recordAs names the input in the Summary and history when it is read
 	// from elsewhere (watch: the inbox name, not processing/).
 	recordAs string
+	// rateSet and burstSet: --rate and --burst were given, so a vendor
+	// file's limits do not replace them.
+	rateSet, burstSet bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -114,6 +117,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 }
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
+	f.rateSet, f.burstSet = cmd.Flags().Changed("rate"), cmd.Flags().Changed("burst")
 	// Flag values before anything is opened, written or started (watch
 	// calls check once, before its first file).
 	var hook string
@@ -235,6 +239,13 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	defer src.reader.Close()
 	reg := src.reg
+	if reg.Rate > 0 && !f.rateSet {
+		// A vendor file's documented rate, unless --rate says otherwise.
+		f.submit.Rate = reg.Rate
+		if reg.Burst > 0 && !f.burstSet {
+			f.submit.Burst = reg.Burst
+		}
+	}
 	if strings.EqualFold(filepath.Ext(f.out), ".xlsx") {
 		// A row the results sheet cannot hold whole is not sent.
 		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")

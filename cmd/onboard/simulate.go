@@ -13,6 +13,7 @@ import (
 
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/providers/vendorfile"
 )
 
 func newSimulateCmd() *cobra.Command {
@@ -60,7 +61,11 @@ dropped connections and a licence count. It prints the credentials it accepts.`,
 			for _, k := range names {
 				fmt.Fprintf(out, "  export %s=%s\n", k, s.Credentials[k])
 			}
-			fmt.Fprintf(out, "then: onboard run -p %s --base-url http://%s -o results.xlsx ROSTER\n", reg.ID, ln.Addr())
+			p := reg.ID
+			if vendorfile.IsPath(id) {
+				p = id // a vendor file is named by its path in another process
+			}
+			fmt.Fprintf(out, "then: onboard run -p %s --base-url http://%s -o results.xlsx ROSTER\n", p, ln.Addr())
 			srv := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-cmd.Context().Done()

@@ -169,7 +169,10 @@ func TestFindErrors(t *testing.T) {
 
 func TestNewNeedsToken(t *testing.T) {
 	providertest.CheckNew(t, New, nil, EnvToken)
-	c, err := New(providers.Config{Credentials: map[string]string{EnvToken: "t"}})
+	reg, err := providers.Lookup(ID)
 	require.NoError(t, err)
-	assert.Equal(t, DefaultBaseURL, c.(*Client).base)
+	assert.Equal(t, DefaultBaseURL, reg.DefaultBaseURL)
+	c, err := New(providers.Config{BaseURL: reg.DefaultBaseURL, Credentials: map[string]string{EnvToken: "t"}})
+	require.NoError(t, err)
+	assert.NotNil(t, c)
 }

@@ -53,13 +53,6 @@ var codes = []vendorCode{
 	{"1056", "zipcode", false, "Invalid zipCode"},
 }
 
-// authCodes are taken as generic auth/token codes. ASSUMPTION: the doc's
-// "general error details" page was not found; the user-list doc uses 1003
-// (Invalid firstRecord) and 1004 (Invalid count), which suggests 1001–1006
-// are the API's generic codes, and the auth ones among them are presumed
-// to be the rest.
-var authCodes = map[string]bool{"1001": true, "1002": true, "1005": true, "1006": true}
-
 // byCode returns the table's first row with code.
 func byCode(code string) (vendorCode, bool) {
 	for _, c := range codes {
@@ -68,16 +61,6 @@ func byCode(code string) (vendorCode, bool) {
 		}
 	}
 	return vendorCode{}, false
-}
-
-// codeField returns the field a code names; "" for 1055 (ambiguous) and
-// for codes not in the table.
-func codeField(code string) string {
-	if code == codeAmbiguous {
-		return ""
-	}
-	c, _ := byCode(code)
-	return c.Field
 }
 
 // codeFor returns the documented code for a problem with field: missing or

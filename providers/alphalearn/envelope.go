@@ -66,3 +66,12 @@ type listedUser struct {
 	UniqueID    string     `json:"uniqueId"`
 	Role        string     `json:"role"`
 }
+
+// decode reads an answer's envelope; nil when the body is not one.
+func decode(b []byte) *envelope {
+	var env envelope
+	if json.Unmarshal(b, &env) != nil {
+		return nil
+	}
+	return &env
+}

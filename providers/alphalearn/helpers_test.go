@@ -2,6 +2,7 @@ package alphalearn
 
 import (
 	"encoding/json"
+	"github.com/onboard/onboard/providers"
 	"testing"
 
 	"github.com/onboard/onboard/providers/providertest"
@@ -13,9 +14,15 @@ const testToken = "test-jwt-4e1a"
 // ctx bounds a test's requests.
 var ctx = providertest.Context
 
-func testClient(t *testing.T, base string) *Client {
+// Client is what the vendor file's client offers for AlphaLearn.
+type Client interface {
+	providers.Client
+	providers.Finder
+}
+
+func testClient(t *testing.T, base string) Client {
 	t.Helper()
-	return providertest.NewClient[*Client](t, New, base, map[string]string{EnvToken: testToken})
+	return providertest.NewClient[Client](t, New, base, map[string]string{EnvToken: testToken})
 }
 
 // failure is the failure envelope the simulator (and, presumably, the

@@ -19,14 +19,14 @@ import (
 type simEnv struct {
 	srv *sim.Server
 	url string
-	c   *Client
+	c   Client
 }
 
 func newSimEnv(t *testing.T, opt sim.Options) *simEnv {
 	t.Helper()
 	srv := NewSimulator(opt)
 	url := providertest.Serve(t, srv.Handler)
-	return &simEnv{srv: srv, url: url, c: providertest.NewClient[*Client](t, New, url, srv.Credentials)}
+	return &simEnv{srv: srv, url: url, c: providertest.NewClient[Client](t, New, url, srv.Credentials)}
 }
 
 // do sends a raw request and decodes the envelope.

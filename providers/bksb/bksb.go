@@ -1,11 +1,17 @@
 // Package bksb is the bksb Live 2 vendor (bksb Ltd's functional-skills
 // platform): POST api/users/createUser, an ASP.NET Web API with HTTP Basic
-// auth from an API access key (vendor doc 003_239d885ff25c9776.txt). It
-// brings the schema, the client, the error mapping and a simulator together
-// and registers them as "bksb".
+// auth from an API access key (vendor doc 003_239d885ff25c9776.txt). Its
+// contract is the vendor file vendor.yaml, compiled by
+// providers/vendorfile; this package keeps the Go parts the file names
+// (the date object, the birth-date warning, the ModelState reader) and the
+// hand-written simulator, the reference the file is tested against.
 package bksb
 
-import "github.com/onboard/onboard/providers"
+import (
+	_ "embed"
+
+	"github.com/onboard/onboard/providers"
+)
 
 // Credential env var names: the "API Access Key ID" and "Secret Access Key"
 // an organisation admin creates under Admin Options → API Access Keys.
@@ -14,15 +20,16 @@ const (
 	envSecret = "ONBOARD_SECRET"
 )
 
-func init() {
-	providers.Register(&providers.Registration{
-		ID:             "bksb",
-		Title:          "bksb Live 2 create user",
-		DocFile:        "003_239d885ff25c9776.txt",
-		DefaultBaseURL: "https://live2api.bksblive2.co.uk",
-		Schema:         Schema,
-		Credentials:    []string{envKeyID, envSecret},
-		New:            New,
-		Simulator:      NewSimulator,
-	})
-}
+//go:embed vendor.yaml
+var vendorFile []byte
+
+var vendor = compile()
+
+// Schema is bksb's AddUserRequest, PascalCase as documented (vendor.yaml).
+var Schema = vendor.Schema
+
+// New builds a client from ONBOARD_KEY_ID and ONBOARD_SECRET.
+func New(cfg providers.Config) (providers.Client, error) { return vendor.New(cfg) }
+
+// The hand-written simulator is the reference the derived ones are tested against.
+func init() { vendor.RegisterBuiltin(NewSimulator) }

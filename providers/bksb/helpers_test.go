@@ -18,17 +18,23 @@ const (
 // ctx bounds a test's requests.
 var ctx = providertest.Context
 
-func client(t *testing.T, base string) *Client {
+// Client is what the vendor file's client offers for bksb.
+type Client interface {
+	providers.Client
+	providers.Finder
+}
+
+func client(t *testing.T, base string) Client {
 	t.Helper()
-	return providertest.NewClient[*Client](t, New, base, map[string]string{envKeyID: testKeyID, envSecret: testSecret})
+	return providertest.NewClient[Client](t, New, base, map[string]string{envKeyID: testKeyID, envSecret: testSecret})
 }
 
 // simulated is a simulator on loopback and a client with its credentials.
-func simulated(t *testing.T) (*sim.Server, string, *Client) {
+func simulated(t *testing.T) (*sim.Server, string, Client) {
 	t.Helper()
 	srv := NewSimulator(sim.Options{})
 	url := providertest.Serve(t, srv.Handler)
-	return srv, url, providertest.NewClient[*Client](t, New, url, srv.Credentials)
+	return srv, url, providertest.NewClient[Client](t, New, url, srv.Credentials)
 }
 
 // call sends a raw request and decodes the JSON answer into out.

@@ -1,36 +1,88 @@
 package bksb
 
 import (
+	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/onboard/onboard/providers/vendorfile"
 	"github.com/onboard/onboard/schema"
 )
 
-// Schema is bksb's AddUserRequest, PascalCase as documented. The help page
-// flags nothing as required; Username, Firstname and Lastname are what a
-// user cannot exist without, and Password falls back to the organisation's
-// default password.
-var Schema = &schema.Schema{
-	Provider: "bksb",
-	Key:      []string{"Username"}, // bksb's unique key (isUsernameExists)
-	Fields: []schema.Field{
-		{Name: "Username", Type: schema.String, Required: true, Description: "Username.",
-			Aliases: []string{"User Name", "Login", "Login Name"}, Example: "alee2024"},
-		{Name: "Firstname", Type: schema.String, Required: true, Description: "Firstname.",
-			Aliases: []string{"First Name", "Given Name", "Forename", "First"}, Example: "Ann"},
-		{Name: "Lastname", Type: schema.String, Required: true, Description: "Lastname.",
-			Aliases: []string{"Last Name", "Surname", "Family Name", "Last"}, Example: "Lee"},
-		{Name: "Password", Type: schema.String, Secret: true,
-			Description: "Password, default is your organisation's default password",
-			Aliases:     []string{"Initial Password", "Temporary Password"}, Example: "Welcome-2024"},
-		{Name: "Email", Type: schema.String, Description: "Email address.", Check: schema.CheckEmail,
-			Aliases: []string{"E-mail", "Email Address", "E-mail Address", "Work Email"}, Example: "ann.lee@example.ac.uk"},
-		{Name: "DateOfBirth", Type: schema.Date, Description: "Date of birth (sent as a SimpleDateTime object).",
-			Warn: checkBirthDate, Past: true,
-			Aliases: []string{"DOB", "Date of Birth", "Birth Date", "Birthdate"}, Example: "2004-09-17"},
-		{Name: "AutoEnrolCourses", Type: schema.Boolean, Description: "Auto-enrol courses to the user.",
-			Aliases: []string{"Auto Enrol", "Auto Enroll", "Auto Enroll Courses"}, Example: "true"},
-	},
+// compile registers the package's Go extensions, then compiles the file:
+// package variables are set before init runs, so they are registered on
+// the way.
+func compile() *vendorfile.Vendor {
+	vendorfile.RegisterEncoder("bksb_date", encodeDate)
+	vendorfile.RegisterWarn("bksb_birth_date", checkBirthDate)
+	vendorfile.RegisterErrorReader("aspnet_modelstate", readModelState)
+	return vendorfile.MustParse("providers/bksb/vendor.yaml", vendorFile)
+}
+
+// simpleDateTime is bksb's date object; every part is an integer.
+type simpleDateTime struct {
+	Year, Month, Day, Hour, Minute, Second, Millisecond int
+}
+
+// encodeDate sends a date as the SimpleDateTime object.
+func encodeDate(v any) any {
+	if t, ok := v.(time.Time); ok {
+		return simpleDateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+	}
+	return v
+}
+
+// answer is ASP.NET Web API's error body: {"Message": ..., "ModelState":
+// {"request.Username": ["..."]}}, with ExceptionMessage on some 500s.
+type answer struct {
+	Message          string              `json:"Message"`
+	MessageDetail    string              `json:"MessageDetail"`
+	ExceptionMessage string              `json:"ExceptionMessage"`
+	ModelState       map[string][]string `json:"ModelState"`
+}
+
+// readModelState reads an error body: the message, with the first
+// ModelState message appended because "The request is invalid." alone
+// does not say what to fix, and the field that entry names.
+func readModelState(body []byte, s *schema.Schema) (message, field string) {
+	var a answer
+	_ = json.Unmarshal(body, &a) // a non-JSON page keeps its text (the caller's excerpt)
+	field, detail := firstModelError(a.ModelState, s)
+	switch {
+	case detail != "" && a.Message != "":
+		return a.Message + " " + detail, field
+	case detail != "":
+		return detail, field
+	}
+	return a.Message, field
+}
+
+// firstModelError returns the schema field and message of the first
+// ModelState entry (in key order, for a stable report). Keys look like
+// "request.Username" or "request.DateOfBirth.Year"; the field is the first
+// part that names one.
+func firstModelError(ms map[string][]string, s *schema.Schema) (field, msg string) {
+	keys := make([]string, 0, len(ms))
+	for k := range ms {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, part := range strings.Split(k, ".") {
+			if s.Field(part) != nil {
+				field = part
+				break
+			}
+		}
+		if len(ms[k]) > 0 {
+			msg = ms[k][0]
+		}
+		if field != "" || msg != "" {
+			return field, msg
+		}
+	}
+	return "", ""
 }
 
 // minBirthDate is the earliest plausible date of birth.

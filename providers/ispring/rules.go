@@ -7,23 +7,22 @@ import (
 	"github.com/onboard/onboard/schema"
 )
 
-// rules are the doc's conditional requirements and its role rules.
-var rules = []schema.Rule{
-	schema.RequiredIf("invitationMessage", "when sendLoginEmail is true", schema.Equals("sendLoginEmail", true)),
-	schema.RequiredIf("invitationSMSMessage", "when sendLoginSMS is true", schema.Equals("sendLoginSMS", true)),
-	{
+// roleRule and rolesRule are the doc's role rules, which vendor.yaml
+// names (ispring_role, ispring_roles); its required_if rules are data.
+var (
+	roleRule = schema.Rule{
 		Name: "roleId and manageableDepartmentIds required by role",
 		Description: "A custom role (supervisor included) needs roleId; department_administrator and custom need manageableDepartmentIds. " +
 			"Not checked when roles is given: the vendor then ignores role and roleId.",
 		Check: checkRole,
-	},
-	{
+	}
+	rolesRule = schema.Rule{
 		Name: "roles: one or two roles, at most one administrative",
 		Description: "With two roles one must be learner and the other administrator, department_administrator or custom; " +
 			"department_administrator and custom entries need manageableDepartmentIds.",
 		Check: checkRoles,
-	},
-}
+	}
+)
 
 func checkRole(r schema.Record) []schema.FieldError {
 	if _, ok := r["roles"]; ok {

@@ -14,9 +14,16 @@ import (
 
 const testToken = "test-token-0123"
 
-func newClient(t *testing.T, base string) *Client {
+// Client is what the vendor file's client offers for smartapp.
+type Client interface {
+	providers.Client
+	providers.Finder
+	providers.Updater
+}
+
+func newClient(t *testing.T, base string) Client {
 	t.Helper()
-	return providertest.NewClient[*Client](t, New, base, map[string]string{TokenEnv: testToken})
+	return providertest.NewClient[Client](t, New, base, map[string]string{TokenEnv: testToken})
 }
 
 const createdAnswer = `{"email":"ccarr@smartapp.com","userID":"0d5c4f0e-7a51-4d8e-9c1b-2f4a6b8c9d01","globalUserID":"9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}`
@@ -140,5 +147,5 @@ func TestFindErrors(t *testing.T) {
 	providertest.VendorError(t, err, providers.VendorError)
 
 	_, _, err = newClient(t, srv.URL).Find(t.Context(), schema.Record{"firstName": "Ann"})
-	assert.ErrorContains(t, err, "no email")
+	assert.ErrorContains(t, err, "needs email")
 }

@@ -88,6 +88,8 @@ func TestMessage(t *testing.T) {
 		{string(long), string(long[:500])},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, message([]byte(tt.in)), tt.in)
+		srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusBadRequest, Body: tt.in})
+		_, err := newClient(t, srv.URL).Create(t.Context(), good())
+		assert.Equal(t, tt.want, providertest.VendorError(t, err, providers.VendorRejected).Message, tt.in)
 	}
 }

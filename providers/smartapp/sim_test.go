@@ -184,7 +184,7 @@ func TestSimLicences(t *testing.T) {
 // concurrent creates: one winner per email, no more users than licences.
 func TestSimConcurrent(t *testing.T) {
 	e := startSim(t, sim.Options{Licences: 5})
-	c := providertest.NewClient[*Client](t, New, e.url, e.srv.Credentials)
+	c := providertest.NewClient[Client](t, New, e.url, e.srv.Credentials)
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex

@@ -2,6 +2,7 @@ package smarterproctoring
 
 import (
 	"encoding/json"
+	"github.com/onboard/onboard/providers"
 	"net/http"
 	"testing"
 
@@ -17,23 +18,30 @@ const (
 // ctx bounds a test's requests.
 var ctx = providertest.Context
 
-func testClient(t *testing.T, base string) *Client {
+// Client is what the vendor file's client offers for SmarterProctoring.
+type Client interface {
+	providers.Client
+	providers.Finder
+	providers.Updater
+}
+
+func testClient(t *testing.T, base string) Client {
 	t.Helper()
-	return providertest.NewClient[*Client](t, New, base, map[string]string{envToken: testToken, envInstallSID: testInstall})
+	return providertest.NewClient[Client](t, New, base, map[string]string{envToken: testToken, envInstallSID: testInstall})
 }
 
 // simEnv is a simulator on loopback and a client with its credentials.
 type simEnv struct {
 	srv *sim.Server
 	url string
-	c   *Client
+	c   Client
 }
 
 func newSimEnv(t *testing.T) *simEnv {
 	t.Helper()
 	srv := NewSimulator(sim.Options{})
 	url := providertest.Serve(t, srv.Handler)
-	return &simEnv{srv: srv, url: url, c: providertest.NewClient[*Client](t, New, url, srv.Credentials)}
+	return &simEnv{srv: srv, url: url, c: providertest.NewClient[Client](t, New, url, srv.Credentials)}
 }
 
 // do sends a raw request to the simulator and decodes the JSON answer.

@@ -1,11 +1,16 @@
-// Package smarterproctoring is the SmarterProctoring (SmarterServices)
-// vendor: POST /v1/installs/{installSid}/users with a `token` header
-// (vendor doc 000_8bae19fd786bf9d1.txt, Swagger body Model26). It brings the
-// schema, the client, the error mapping and a simulator together and
-// registers them as "smarterproctoring".
+// Package smarterproctoring is the SmarterProctoring vendor: POST
+// /v1/installs/{installSid}/users with a token header (vendor doc
+// 000_8bae19fd786bf9d1.txt). Its contract is the vendor file vendor.yaml,
+// compiled by providers/vendorfile; this package keeps the password rule
+// (a Go check the file names, smarterproctoring_password) and the
+// hand-written simulator, the reference the file is tested against.
 package smarterproctoring
 
-import "github.com/onboard/onboard/providers"
+import (
+	_ "embed"
+
+	"github.com/onboard/onboard/providers"
+)
 
 // Credential env var names.
 const (
@@ -13,17 +18,17 @@ const (
 	envInstallSID = "ONBOARD_INSTALL_SID"
 )
 
-func init() {
-	providers.Register(&providers.Registration{
-		ID:             "smarterproctoring",
-		Title:          "SmarterProctoring create user",
-		DocFile:        "000_8bae19fd786bf9d1.txt",
-		DefaultBaseURL: "https://api.smarterproctoring.com",
-		Schema:         Schema,
-		Credentials:    []string{envToken, envInstallSID},
-		// Users live per install: the same email in two installs is two people.
-		Tenant:    func(cfg providers.Config) string { return cfg.Credentials[envInstallSID] },
-		New:       New,
-		Simulator: NewSimulator,
-	})
-}
+//go:embed vendor.yaml
+var vendorFile []byte
+
+var vendor = compile()
+
+// Schema is SmarterProctoring's create-user body (Model26), from
+// vendor.yaml, including the misspelt "exernalId".
+var Schema = vendor.Schema
+
+// New builds a client from ONBOARD_TOKEN and ONBOARD_INSTALL_SID.
+func New(cfg providers.Config) (providers.Client, error) { return vendor.New(cfg) }
+
+// The hand-written simulator is the reference the derived ones are tested against.
+func init() { vendor.RegisterBuiltin(NewSimulator) }

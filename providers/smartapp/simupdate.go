@@ -1,53 +1,21 @@
 package smartapp
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
-	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/schema"
 )
 
-// updatePath is assumed like getUserPath: doc 004 documents the update
-// ("Updates the specified user by setting the values of the parameters
-// passed. Any parameters not provided will be left unchanged") and its
-// answers, not its path.
+// updatePath is assumed like getUserPath (vendor.yaml's update).
 const updatePath = "/user/update/uniqueid"
 
-// updateFields are what the update takes: the create parameters, less the
-// groups and dashboard groups, which have their own calls in doc 004.
+// updateFields are what the update takes (vendor.yaml's update.fields).
 var updateFields = []string{"firstName", "lastName", "email", "phone", "fax", "companyName",
 	"companyLocationName", "licenceType", "metadata", "applicationRoles"}
-
-var _ providers.Updater = (*Client)(nil)
-
-// Updatable reports whether the update call takes field.
-func (c *Client) Updatable(field string) bool { return slices.Contains(updateFields, field) }
-
-// Update sends one POST /user/update/uniqueid?UniqueID= with the changed
-// parameters only (partial: the rest stays as it is).
-func (c *Client) Update(ctx context.Context, id string, changed []string, rec schema.Record) error {
-	body := map[string]any{}
-	for _, f := range changed {
-		if v, ok := rec[f]; ok && c.Updatable(f) {
-			body[f] = v
-		}
-	}
-	u := providers.JoinURL(c.base, updatePath) + "?" + url.Values{"UniqueID": {id}}.Encode()
-	resp, err := providers.Do(ctx, c.hc, http.MethodPost, u, c.header, body)
-	if err != nil {
-		return providers.AsError(ctx, err)
-	}
-	if resp.Status/100 != 2 {
-		return toError(resp, c.now())
-	}
-	return nil
-}
 
 // update is the simulator's POST /user/update/uniqueid?UniqueID=: the
 // documented answers ("user was updated", 400 for a bad user, company or
