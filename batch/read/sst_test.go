@@ -224,7 +224,7 @@ func TestSSTStoreMatchesExcelize(t *testing.T) {
 func TestSSTStoreErrors(t *testing.T) {
 	path := sstBook(t, header(2)+`<row r="2"><c t="s"><v>0</v></c></row>`, `<si><t>a</si>`, "")
 	got := readOut(t, path, Options{sstAbove: -1})
-	assert.Contains(t, got.err, "shared strings: XML syntax error")
+	assert.Contains(t, got.err, "the workbook is damaged: the tag <t> is not closed (</si> comes first) in its part xl/sharedStrings.xml (the text of the cells), line 1")
 	assert.Equal(t, 1, strings.Count(got.err, "\n")+1, "one line")
 }
 

@@ -54,7 +54,8 @@ func openXLSX(path string, opt Options) (Reader, error) {
 	// excelize trusts the sizes the zip declares and ignores inflate and
 	// checksum errors (a damaged sheet would just end early), so check the
 	// real bytes first: about 2% of the read time.
-	if err := verifyZip(path, opt.MaxUnzipBytes); err != nil {
+	damaged, err := verifyZip(path, opt.MaxUnzipBytes)
+	if err != nil {
 		return fail(err)
 	}
 	xopt := excelize.Options{
@@ -70,7 +71,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 		return fail(err)
 	}
 	if store != nil {
-		r, err := newXLSXReader(path, f, opt, store)
+		r, err := newXLSXReader(path, f, opt, store, damaged)
 		if err == nil {
 			return r, nil
 		}
@@ -88,7 +89,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 			return fail(openError(err, opt.MaxUnzipBytes))
 		}
 	}
-	r, err := newXLSXReader(path, f, opt, nil)
+	r, err := newXLSXReader(path, f, opt, nil, damaged)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -134,7 +135,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 
 // newXLSXReader reads the workbook f; store, when set, holds its shared
 // strings (f was opened without them).
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore) (*xlsxReader, error) {
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, damaged map[string]*xmlDamage) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
 	if store != nil {
 		r.fmts = &sstFormats{wb: f}
@@ -143,6 +144,11 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore) 
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
 		return r, r.t.fail(0, err)
+	}
+	if len(damaged) > 0 {
+		if d := damaged[sheetPartOf(path, r.sheet)]; d != nil {
+			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
+		}
 	}
 	elapsed, err := normalizeStyles(f)
 	if err != nil {
@@ -183,6 +189,14 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
 			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		}
+		// excelize also stops, without an error, at XML it cannot decode:
+		// the part was checked at open, and here the scan, which reads
+		// the bytes, says whether rows were left unread all the same.
+		if n := r.scan.rowAfter(r.line); n > 0 {
+			return nil, 0, r.t.fail(r.line, kindf(ErrCorruptXLSX,
+				"sheet %q is damaged: its XML cannot be read past row %d, and row %d follows; open the file in a spreadsheet program and save it again, or export it again",
+				r.sheet, r.line, n))
 		}
 		return nil, 0, io.EOF
 	}
@@ -346,11 +360,15 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 }
 
 // verifyZip inflates every part once, checking checksums and the real
-// unzipped size against limit, and checks there is a workbook part.
-func verifyZip(path string, limit int64) error {
+// unzipped size against limit, and checks there is a workbook part. The
+// XML parts the reader uses are checked to be well-formed (excelize stops
+// at damage without a word): damage in one of the workbook's own parts is
+// an error, damage in a worksheet is returned by part name, for the
+// reader to refuse the sheet if it is the one read.
+func verifyZip(path string, limit int64) (damaged map[string]*xmlDamage, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return ErrCorruptXLSX
+		return nil, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	var total int64
@@ -363,28 +381,88 @@ func verifyZip(path string, limit int64) error {
 		numbers = numbers || strings.HasSuffix(name, ".iwa")
 		rc, err := zf.Open()
 		if err != nil {
-			return ErrCorruptXLSX
+			return nil, ErrCorruptXLSX
 		}
-		n, err := io.Copy(io.Discard, io.LimitReader(rc, limit-total+1))
+		in := &countingReader{r: io.LimitReader(rc, limit-total+1)}
+		var bad *xmlDamage
+		if checkedPart(name) {
+			bad, err = checkXMLPart(zf.Name, in)
+		}
+		if err == nil {
+			// The rest (all of it, or what follows damage) is inflated
+			// too: a checksum error says more than the damage it causes.
+			_, err = io.Copy(io.Discard, in)
+		}
 		_ = rc.Close()
-		if total += n; total > limit {
-			return unzipLimitError(limit)
+		if total += in.n; total > limit {
+			return nil, unzipLimitError(limit)
 		}
 		if err != nil {
-			return ErrCorruptXLSX
+			return nil, ErrCorruptXLSX
+		}
+		if bad != nil {
+			if strings.HasPrefix(name, "xl/worksheets/") {
+				// Only the sheet read matters; it is known once excelize
+				// has the workbook.
+				if damaged == nil {
+					damaged = map[string]*xmlDamage{}
+				}
+				damaged[zf.Name] = bad
+				continue
+			}
+			return nil, partDamage(bad)
 		}
 	}
 	switch {
 	case workbook:
-		return nil
+		return damaged, nil
 	case xlsb:
-		return kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
+		return nil, kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
 	case ods:
-		return kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
+		return nil, kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
 	case numbers:
-		return kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
+		return nil, kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
 	}
-	return kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+	return nil, kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+}
+
+// checkedPart reports a part (its lower-case name) that the reader or
+// excelize decodes: the workbook's own parts and the worksheets. Others
+// (document properties, themes, drawings) are never read.
+func checkedPart(name string) bool {
+	name = strings.ReplaceAll(name, `\`, "/")
+	switch name {
+	case "[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedstrings.xml":
+		return true
+	}
+	return strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name[len("xl/worksheets/"):], "/")
+}
+
+// partNames say in a user's words what the workbook's own parts hold.
+var partNames = map[string]string{
+	"[content_types].xml":        "the list of the workbook's parts",
+	"xl/workbook.xml":            "the list of sheets",
+	"xl/_rels/workbook.xml.rels": "the links to the sheets",
+	"xl/styles.xml":              "the cell formats",
+	"xl/sharedstrings.xml":       "the text of the cells",
+}
+
+// partDamage explains damage in one of the workbook's own parts.
+func partDamage(d *xmlDamage) error {
+	what := d.part
+	if n, ok := partNames[strings.ToLower(d.part)]; ok {
+		what += " (" + n + ")"
+	}
+	return kindf(ErrCorruptXLSX, "the workbook is damaged: %s in its part %s, line %d; nothing was read: open it in a spreadsheet program and save it again, or export it again", d.what, what, d.line)
+}
+
+// sheetDamage explains damage in the worksheet part of sheet.
+func sheetDamage(sheet string, d *xmlDamage) error {
+	where := fmt.Sprintf("after row %d", d.row)
+	if d.row == 0 {
+		where = "before its first row"
+	}
+	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read, so none was: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line)
 }
 
 func unzipLimitError(limit int64) error {
