@@ -126,6 +126,9 @@ var (
 	ErrEncrypted   = errors.New("password-protected workbooks are not supported; remove the password and save as .xlsx")
 	ErrNotTabular  = errors.New("not a CSV or XLSX file")
 	ErrCorruptXLSX = errors.New("not a valid XLSX file (corrupt or truncated zip)")
+	// ErrNotRegular is a path that is not a regular file: a pipe (such as
+	// /dev/fd/63 from <(...)), a device, a folder.
+	ErrNotRegular = errors.New("not a regular file: onboard reads rosters from files; save it to a file first")
 	// ErrLimit is wrapped by every "over a size limit" error (cell, row,
 	// columns, unzipped size), whose own message names the limit.
 	ErrLimit = errors.New("size limit exceeded")
@@ -176,9 +179,19 @@ var (
 // the first data row, so a file with neither fails here.
 func Open(path string, opt Options) (Reader, error) {
 	opt = opt.withDefaults()
+	// A pipe or a device blocks on open or on read (and a pipe cannot be
+	// read twice, as an XLSX is): only a regular file is read, checked
+	// before opening it.
+	if err := CheckRegular(path); err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close() // replaced since the check
+		return nil, &Error{File: path, Err: ErrNotRegular}
 	}
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(f, head)
@@ -211,6 +224,32 @@ func Open(path string, opt Options) (Reader, error) {
 	}
 	_ = f.Close()
 	return nil, &Error{File: path, Err: err}
+}
+
+// CheckRegular returns nil for a regular file (symbolic links followed)
+// and ErrNotRegular, saying what the path is, for anything else, without
+// opening it: opening a named pipe blocks until a writer comes.
+func CheckRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	mode := fi.Mode()
+	if mode.IsRegular() {
+		return nil
+	}
+	what := "a special file"
+	switch {
+	case mode.IsDir():
+		what = "a folder"
+	case mode&os.ModeNamedPipe != 0:
+		what = "a pipe"
+	case mode&os.ModeSocket != 0:
+		what = "a socket"
+	case mode&os.ModeDevice != 0:
+		what = "a device"
+	}
+	return kindf(ErrNotRegular, "%s, not a regular file: onboard reads rosters from files (a pipe such as <(...) cannot be read twice, as a workbook must be); save it to a file first", what)
 }
 
 // isSpreadsheetName reports a name that promises an Excel workbook.

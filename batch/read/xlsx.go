@@ -43,6 +43,8 @@ type xlsxReader struct {
 	// without them; nil otherwise.
 	store *sstStore
 	fmts  *sstFormats
+	// scratch holds the read's temporary files; removed by Close.
+	scratch *scratch
 }
 
 // errNoSheetScan says the reader could not find the sheet's part itself,
@@ -50,7 +52,22 @@ type xlsxReader struct {
 var errNoSheetScan = errors.New("sheet part not found")
 
 func openXLSX(path string, opt Options) (Reader, error) {
-	fail := func(err error) (Reader, error) { return nil, &Error{File: path, Err: err} }
+	sc, err := newScratch()
+	if err != nil {
+		return nil, &Error{File: path, Err: fmt.Errorf("creating a temporary folder: %w", err)}
+	}
+	r, err := openXLSXIn(path, opt, sc)
+	if err != nil {
+		_ = sc.Close()
+		return nil, err
+	}
+	r.scratch = sc
+	return r, nil
+}
+
+// openXLSXIn opens the workbook, its temporary files in sc.
+func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
+	fail := func(err error) (*xlsxReader, error) { return nil, &Error{File: path, Err: err} }
 	// excelize trusts the sizes the zip declares and ignores inflate and
 	// checksum errors (a damaged sheet would just end early), so check the
 	// real bytes first: about 2% of the read time.
@@ -61,6 +78,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 	xopt := excelize.Options{
 		UnzipSizeLimit:    opt.MaxUnzipBytes,
 		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes/4),
+		TmpDir:            sc.dir,
 	}
 	over := xopt.UnzipXMLSizeLimit
 	if opt.sstAbove != 0 {
@@ -111,7 +129,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 	if part == nil || part.FileInfo().Size() <= over {
 		return nil, nil, nil
 	}
-	cp, err := copyWithoutSST(&zr.Reader)
+	cp, err := copyWithoutSST(&zr.Reader, xopt.TmpDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("copying the workbook to a temp file: %w", err)
 	}
@@ -125,7 +143,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 		}
 		return nil, nil, openError(err, xopt.UnzipSizeLimit)
 	}
-	store, err := buildSSTStore(part, f.CharsetReader, maxLen)
+	store, err := buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir)
 	if err != nil {
 		_ = f.Close()
 		return nil, nil, err
@@ -181,6 +199,8 @@ func (r *xlsxReader) Close() error {
 		err = errors.Join(err, r.f.Close())
 		r.f = nil
 	}
+	err = errors.Join(err, r.scratch.Close())
+	r.scratch = nil
 	return err
 }
 
