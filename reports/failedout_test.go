@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/read"
@@ -211,6 +213,11 @@ func TestFailedOutRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		return append(bom, b...)
 	}
+	u32 := func(e utf32.Endianness, bom []byte) []byte {
+		b, err := utf32.UTF32(e, utf32.IgnoreBOM).NewEncoder().Bytes([]byte(text))
+		require.NoError(t, err)
+		return append(bom, b...)
+	}
 	w1252, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
 	require.NoError(t, err)
 	tests := []struct {
@@ -224,6 +231,8 @@ func TestFailedOutRoundTrip(t *testing.T) {
 		{"utf-16le", u16(unicode.LittleEndian, []byte{0xFF, 0xFE}), "utf-16le", []byte{0xFF, 0xFE}},
 		{"utf-16be", u16(unicode.BigEndian, []byte{0xFE, 0xFF}), "utf-16be", []byte{0xFE, 0xFF}},
 		{"windows-1252", w1252, "windows-1252", nil},
+		{"utf-32le", u32(utf32.LittleEndian, []byte{0xFF, 0xFE, 0, 0}), "utf-32le", []byte{0xFF, 0xFE, 0, 0}},
+		{"utf-32be", u32(utf32.BigEndian, []byte{0, 0, 0xFE, 0xFF}), "utf-32be", []byte{0, 0, 0xFE, 0xFF}},
 	}
 	s := &schema.Schema{Provider: "test", Fields: []schema.Field{
 		{Name: "email", Type: schema.String}, {Name: "firstName", Type: schema.String, Aliases: []string{"First Name"}},
@@ -356,4 +365,32 @@ func TestProblemText(t *testing.T) {
 func TestFailedOutBadDelimiter(t *testing.T) {
 	_, err := NewFailedOut(filepath.Join(t.TempDir(), "f.csv"), rosterHeader, FailedOutOptions{Delimiter: '"'})
 	require.ErrorContains(t, err, "invalid CSV delimiter")
+}
+
+// A Shift_JIS roster gets a Shift_JIS fix file, which reads back the same;
+// vendor text Shift_JIS cannot hold becomes '?'.
+func TestFailedOutShiftJIS(t *testing.T) {
+	text := "email,name\nhanako@example.jp,山田 花子\ntaro@example.jp,すずき たろう\n"
+	raw, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(text))
+	require.NoError(t, err)
+	s := &schema.Schema{Provider: "test", Fields: []schema.Field{{Name: "email", Type: schema.String}, {Name: "name", Type: schema.String}}}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	require.NoError(t, os.WriteFile(in, raw, 0o600))
+	r, m, rows := readRoster(t, s, in)
+	enc := r.(interface{ Encoding() string }).Encoding()
+	require.Equal(t, "shift_jis", enc)
+	fix := filepath.Join(dir, "fix.csv")
+	sink, err := NewFailedOut(fix, r.Header(), FailedOutOptions{Delimiter: ',', Encoding: enc})
+	require.NoError(t, err)
+	for _, row := range rows {
+		require.NoError(t, sink.Write(batch.Outcome{Line: row.Line, Cells: m.Mask(row.Cells), Status: batch.Failed,
+			Problems: []batch.Problem{{Code: "VENDOR_ERROR", Message: "名前 ☃ ë"}}}))
+	}
+	require.NoError(t, sink.Close(nil))
+	_, _, rows2 := readRoster(t, s, fix)
+	require.Len(t, rows2, 2)
+	assert.Equal(t, []string{"hanako@example.jp", "山田 花子"}, rows2[0].Cells[:2])
+	assert.Equal(t, []string{"taro@example.jp", "すずき たろう"}, rows2[1].Cells[:2])
+	assert.Contains(t, rows2[0].Cells[3], "名前 ? ?")
 }

@@ -72,7 +72,7 @@ type RowEstimator interface {
 type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet
 	Delimiter rune   // CSV: 0 means detect from the header line
-	Encoding  string // CSV: "", "utf-8", "utf-16le", "utf-16be", "windows-1252"; "" means detect
+	Encoding  string // CSV: one of Encodings (or an alias); "" means detect
 	// HeaderRow is the header's row as a spreadsheet numbers it; 0 means
 	// detect it among the first 20 non-blank rows.
 	HeaderRow int
@@ -264,10 +264,11 @@ func isSpreadsheetName(path string) bool {
 // isBinary reports NUL bytes in text that is not UTF-16 (by BOM or by the
 // forced encoding): such a file is neither CSV nor XLSX.
 func isBinary(head []byte, encoding string) bool {
-	if bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE) {
+	if bom, _ := bomOf(head); bom != "" && bom != encUTF8 {
 		return false
 	}
-	if e, err := parseEncoding(encoding); err == nil && (e == encUTF16LE || e == encUTF16BE) {
+	switch e, _ := parseEncoding(encoding); e {
+	case encUTF16LE, encUTF16BE, encUTF32LE, encUTF32BE:
 		return false
 	}
 	return bytes.IndexByte(head, 0) >= 0

@@ -62,7 +62,7 @@ func (f *inputFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index, hidden sheets counted (default: the first visible sheet)")
 	cmd.Flags().IntVar(&f.headerRow, "header-row", 0, "the header's row number as the spreadsheet shows it (default: detected among the first 20 rows)")
 	cmd.Flags().StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: "," ";" "|" or "tab" (default: detected)`)
-	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: "+read.Encodings+" (default: detected)")
 	_ = cmd.MarkFlagRequired("provider")
 }
 
