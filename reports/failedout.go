@@ -188,7 +188,9 @@ func (fo *FailedOut) start() error {
 	fo.w.Comma = fo.opts.Delimiter
 	fo.buf = append(fo.buf[:0], fo.header...)
 	for i := range fo.buf {
-		fo.buf[i] = fo.encodable(fo.buf[i])
+		// Guarded like the data (a header "=cmd" would run in a
+		// spreadsheet); the reader takes the guard off both.
+		fo.buf[i] = fixGuard(fo.encodable(fo.buf[i]))
 	}
 	return fo.w.Write(fo.buf) // the header as the input had it: the reader matches it
 }
@@ -290,7 +292,7 @@ func (fo *FailedOut) Close(*batch.Summary) error {
 	fo.closeSpool()
 	if err != nil {
 		fo.file.Abort()
-		return fmt.Errorf("%s: %w", fo.path, err)
+		return wrapPath(fo.path, err) // a write error names the path already
 	}
 	return fo.file.Close()
 }

@@ -2,10 +2,13 @@ package reports
 
 import (
 	"bytes"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -393,4 +396,69 @@ func TestFailedOutShiftJIS(t *testing.T) {
 	assert.Equal(t, []string{"hanako@example.jp", "山田 花子"}, rows2[0].Cells[:2])
 	assert.Equal(t, []string{"taro@example.jp", "すずき たろう"}, rows2[1].Cells[:2])
 	assert.Contains(t, rows2[0].Cells[3], "名前 ? ?")
+}
+
+// failingWriter fails as outfile does on a full disk: naming the path.
+type failingWriter struct{ path string }
+
+func (w failingWriter) Write([]byte) (int, error) {
+	return 0, fmt.Errorf("%s: %w", w.path, syscall.ENOSPC)
+}
+
+// A full disk while the fix file is written is said once: "F: no space
+// left on device", not "F: F: ...".
+func TestFailedOutFullDiskNamesThePathOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fix.csv")
+	fo, err := NewFailedOut(path, []string{"email"}, FailedOutOptions{Delimiter: ','})
+	require.NoError(t, err)
+	fo.out = failingWriter{path}
+	fo.w = csv.NewWriter(fo.out)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 2, Cells: []string{"a@example.com"}, Status: batch.Failed}))
+	err = fo.Close(nil)
+	require.Error(t, err)
+	assert.Equal(t, path+": no space left on device", err.Error())
+	assert.ErrorIs(t, err, syscall.ENOSPC)
+	_, statErr := os.Stat(path)
+	assert.True(t, os.IsNotExist(statErr), "no half-written fix file")
+}
+
+// An XLSX fix file never cuts a cell silently: a value over 32,767
+// characters is left out of its cell, which is marked, and onboard_error
+// says so; the CSV fix file's header cells are formula-guarded like its
+// data.
+func TestFailedOutLongCellAndGuardedHeader(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 40_000)
+	fix := filepath.Join(dir, "fix.xlsx")
+	fo, err := NewFailedOut(fix, []string{"email", "notes"}, FailedOutOptions{Sheet: "People"})
+	require.NoError(t, err)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 7, Cells: []string{"a@example.com", long}, Status: batch.Invalid,
+		Problems: []batch.Problem{{Code: "INVALID_VALUE", Field: "email", Message: "bad"}}}))
+	require.NoError(t, fo.Close(nil))
+	f, err := excelize.OpenFile(fix)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows("People")
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "a@example.com", rows[1][0])
+	assert.Empty(t, rows[1][1], "left out, not cut")
+	assert.Contains(t, rows[1][3], `the value in "notes" is 40000 characters, more than an XLSX cell holds (32,767): it is left out here`)
+	comments, err := f.GetComments("People")
+	require.NoError(t, err)
+	found := false
+	for _, c := range comments {
+		found = found || c.Cell == "B2"
+	}
+	assert.True(t, found, "the cell is marked")
+
+	csvFix := filepath.Join(dir, "fix.csv")
+	fo, err = NewFailedOut(csvFix, []string{"email", "=HYPERLINK(\"x\")", "@name"}, FailedOutOptions{Delimiter: ','})
+	require.NoError(t, err)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 2, Cells: []string{"a@example.com", "=1", "b"}, Status: batch.Failed}))
+	require.NoError(t, fo.Close(nil))
+	raw, err := os.ReadFile(csvFix)
+	require.NoError(t, err)
+	first := strings.SplitN(strings.TrimPrefix(string(raw), "\xEF\xBB\xBF"), "\n", 2)[0]
+	assert.Equal(t, `email,"'=HYPERLINK(""x"")",'@name,onboard_row,onboard_error`, strings.TrimSpace(first))
 }

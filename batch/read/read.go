@@ -261,8 +261,9 @@ func isSpreadsheetName(path string) bool {
 	return false
 }
 
-// isBinary reports NUL bytes in text that is not UTF-16 (by BOM or by the
-// forced encoding): such a file is neither CSV nor XLSX.
+// isBinary reports NUL bytes, among other control bytes, in text that is
+// not UTF-16 or UTF-32 (by BOM or by the forced encoding): such a file is
+// neither CSV nor XLSX.
 func isBinary(head []byte, encoding string) bool {
 	if bom, _ := bomOf(head); bom != "" && bom != encUTF8 {
 		return false
@@ -271,7 +272,18 @@ func isBinary(head []byte, encoding string) bool {
 	case encUTF16LE, encUTF16BE, encUTF32LE, encUTF32BE:
 		return false
 	}
-	return bytes.IndexByte(head, 0) >= 0
+	if bytes.IndexByte(head, 0) < 0 {
+		return false
+	}
+	// A NUL or two in text (a damaged cell) is not a binary file: the
+	// row that holds it says so. Binary files are full of control bytes.
+	ctrl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctrl++
+		}
+	}
+	return ctrl > 8 || ctrl*20 > len(head)
 }
 
 // looksUTF16 reports text where most bytes at one parity are NUL, as in

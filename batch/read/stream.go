@@ -100,6 +100,11 @@ func (s *stream) start(empty, noRows error) error {
 		if s.t.span {
 			w = min(w, len(head.cells))
 		}
+		if w > s.t.opt.MaxColumns {
+			// A cell far to the right (XFD2) is not a column of the
+			// table: its row says it holds a value outside it.
+			continue
+		}
 		n = max(n, w)
 	}
 	if err := s.t.setHeader(head.cells, n, head.line); err != nil {

@@ -135,12 +135,19 @@ func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 	if err != nil {
 		return nil, fatal(err)
 	}
-	mp, err := schema.NewMapper(reg.Schema, r.Header(), m)
+	header, guarded := r.Header(), isGuardedFixFile(r)
+	if guarded {
+		// The fix file guards its header cells as it does its data.
+		for i, h := range header {
+			header[i] = strings.TrimSpace(strings.TrimPrefix(h, "'"))
+		}
+	}
+	mp, err := schema.NewMapper(reg.Schema, header, m)
 	if err != nil {
 		r.Close()
 		return nil, fatal(fmt.Errorf("%s: %w", path, err))
 	}
-	if isGuardedFixFile(r) {
+	if guarded {
 		mp = mp.FormulaGuarded()
 	}
 	return &input{reg: reg, reader: r, mapper: mp}, nil
