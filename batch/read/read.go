@@ -137,16 +137,21 @@ var (
 // Error is a file-level problem: one clear line naming the file, the row
 // where known, and what is wrong.
 type Error struct {
-	File string
-	Line int // 0 when not known
-	Err  error
+	File  string
+	Sheet string // XLSX: the sheet read, once known
+	Line  int    // 0 when not known
+	Err   error
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s: row %d: %v", e.File, e.Line, e.Err)
+	file := e.File
+	if e.Sheet != "" && !strings.Contains(e.Err.Error(), fmt.Sprintf("sheet %q", e.Sheet)) {
+		file += fmt.Sprintf(" (sheet %q)", e.Sheet)
 	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
+	if e.Line > 0 {
+		return fmt.Sprintf("%s: row %d: %v", file, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", file, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -12,6 +12,7 @@ import (
 // so both readers behave the same.
 type table struct {
 	file   string
+	sheet  string // XLSX: the sheet read, named in every error
 	opt    Options
 	header []string
 	// label names column i (0-based) the way the format shows it: "7" for
@@ -28,7 +29,7 @@ type table struct {
 func csvLabel(i int) string { return strconv.Itoa(i + 1) }
 
 func (t *table) fail(line int, err error) *Error {
-	return &Error{File: t.file, Line: line, Err: err}
+	return &Error{File: t.file, Sheet: t.sheet, Line: line, Err: err}
 }
 
 func (t *table) warnf(format string, a ...any) {

@@ -45,6 +45,8 @@ type xlsxReader struct {
 	fmts  *sstFormats
 	// scratch holds the read's temporary files; removed by Close.
 	scratch *scratch
+	note    string   // see SheetNote
+	notes   []string // see Notes
 }
 
 // errNoSheetScan says the reader could not find the sheet's part itself,
@@ -163,6 +165,12 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
 		return r, r.t.fail(0, err)
 	}
+	if opt.Sheet == "" {
+		var warnings []string
+		r.sheet, warnings, r.notes, r.note = surveySheets(f, r.sheet, opt.Expect)
+		r.t.warnings = append(r.t.warnings, warnings...)
+	}
+	r.t.sheet = r.sheet
 	if len(damaged) > 0 {
 		if d := damaged[sheetPartOf(path, r.sheet)]; d != nil {
 			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))

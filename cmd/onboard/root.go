@@ -99,6 +99,14 @@ func loadMapping(ctx context.Context, path string) (*schema.Mapping, error) {
 	}
 }
 
+// sheet is the sheet read, for an XLSX roster; "" for CSV.
+func (in *input) sheet() string {
+	if s, ok := in.reader.(interface{ Sheet() string }); ok {
+		return s.Sheet()
+	}
+	return ""
+}
+
 // warnings are the reader's and the mapper's, to report once.
 func (in *input) warnings() []string {
 	return append(append([]string(nil), in.reader.Warnings()...), in.mapper.Warnings()...)
@@ -145,7 +153,14 @@ func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 	mp, err := schema.NewMapper(reg.Schema, header, m)
 	if err != nil {
 		r.Close()
-		return nil, fatal(fmt.Errorf("%s: %w", path, err))
+		where := path
+		if s, ok := r.(interface{ Sheet() string }); ok {
+			where += fmt.Sprintf(" (sheet %q)", s.Sheet())
+		}
+		if n, ok := r.(interface{ SheetNote() string }); ok && n.SheetNote() != "" {
+			err = fmt.Errorf("%w; %s", err, n.SheetNote())
+		}
+		return nil, fatal(fmt.Errorf("%s: %w", where, err))
 	}
 	if guarded {
 		mp = mp.FormulaGuarded()

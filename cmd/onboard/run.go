@@ -228,6 +228,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
 	sum.HeaderRow = src.reader.HeaderRow()
+	sum.Sheet = src.sheet()
 	warn(stderr, sum.Warnings)
 	sum.Notices = src.notices()
 	note(stderr, sum.Notices)

@@ -38,6 +38,7 @@ func newValidateCmd() *cobra.Command {
 			sum := batch.NewSummary("validate", in.provider, args[0])
 			sum.Warnings = src.warnings()
 			sum.HeaderRow = src.reader.HeaderRow()
+			sum.Sheet = src.sheet()
 			warn(stderr, sum.Warnings)
 			sum.Notices = src.notices()
 			note(stderr, sum.Notices)
@@ -105,9 +106,19 @@ func note(w io.Writer, notices []string) {
 	}
 }
 
-// notices are what the binding did that is worth knowing once: which
-// columns go into the vendor's free-form field (smartapp's metadata).
+// notices are what the reading and the binding did that is worth knowing
+// once: the workbook's other sheets, which columns go into the vendor's
+// free-form field (smartapp's metadata).
 func (in *input) notices() []string {
+	var out []string
+	if n, ok := in.reader.(interface{ Notes() []string }); ok {
+		out = n.Notes() // the workbook's other sheets
+	}
+	return append(out, in.extraNotices()...)
+}
+
+// extraNotices say which columns go into the vendor's free-form field.
+func (in *input) extraNotices() []string {
 	cols := in.mapper.ExtraColumns()
 	if len(cols) == 0 {
 		return nil

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+)
+
+// book saves a workbook with the named sheets in order.
+func book(t *testing.T, order []string, sheets map[string][][]any) string {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, name := range order {
+		if i == 0 {
+			require.NoError(t, f.SetSheetName("Sheet1", name))
+		} else {
+			_, err := f.NewSheet(name)
+			require.NoError(t, err)
+		}
+		for r, row := range sheets[name] {
+			require.NoError(t, f.SetSheetRow(name, fmt.Sprintf("A%d", r+1), &row))
+		}
+	}
+	path := filepath.Join(t.TempDir(), "roster.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	require.NoError(t, f.Close())
+	return path
+}
+
+// The sheet read is in the Summary and in the messages; a cover sheet
+// before the roster is passed over, saying so; a sheet without the
+// vendor's columns is named in the error, with the sheets that have them.
+func TestSheetReadIsNamed(t *testing.T) {
+	cover := [][]any{{"How to fill in this workbook"}, {"One person a row on the People sheet."}}
+	people := [][]any{{"First Name", "Last Name", "E-mail", "Company", "Location"}, {"Caleb", "Carr", "ccarr@smartapp.com", "smartapp.com", "headquarters"}}
+	in := book(t, []string{"Instructions", "People"}, map[string][][]any{"Instructions": cover, "People": people})
+	out := filepath.Join(t.TempDir(), "report.xlsx")
+	code, _, stderr := onboard(t, "validate", "-q", "-p", "smartapp", "-o", out, in)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, `warning: read sheet "People": the first sheet, "Instructions", has no column onboard knows`)
+	assert.Contains(t, stderr, `note: sheet "People" is read; the workbook's other sheets with values are not: "Instructions"`)
+	f, err := excelize.OpenFile(out)
+	require.NoError(t, err)
+	defer f.Close()
+	summary, err := f.GetRows("Summary")
+	require.NoError(t, err)
+	assert.Contains(t, fmt.Sprint(summary), "[Sheet People]")
+
+	two := book(t, []string{"Instructions", "People", "Staff"}, map[string][][]any{"Instructions": cover, "People": people, "Staff": people})
+	code, _, stderr = onboard(t, "validate", "-q", "-p", "smartapp", two)
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, two+` (sheet "Instructions"): `)
+	assert.Contains(t, stderr, `sheets "People", "Staff" have some: --sheet NAME reads one`)
+	assert.Equal(t, 1, countLines(stderr), stderr)
+}
+
+func countLines(s string) int {
+	n := 0
+	for _, c := range s {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}
