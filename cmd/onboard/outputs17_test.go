@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -30,4 +32,26 @@ func TestOutputsFailOnOneLine(t *testing.T) {
 	assert.Equal(t, "results.xlsx: no space left on device; fix.csv: no space left on device", err.Error())
 	assert.True(t, errors.Is(err, syscall.ENOSPC))
 	assert.NoError(t, multiSink{closeFails{nil}}.Close(nil))
+}
+
+// A roster with its own Status and Row columns (as HR exports have): the
+// results name onboard's columns onboard_status and onboard_row, and the
+// roster's keep their names and values.
+func TestRosterWithOwnStatusColumn(t *testing.T) {
+	roster := write(t, "r.csv", "First Name,Last Name,E-mail,Company,Location,Status,Row\n"+
+		"Caleb,Carr,ccarr@smartapp.com,smartapp.com,headquarters,active,1\n")
+	out := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--no-state", "-o", out, roster)
+	require.Equal(t, 0, code, stderr)
+	rows := readCSV(t, out)
+	header := rows[0]
+	seen := map[string]bool{}
+	for _, h := range header {
+		assert.False(t, seen[strings.ToLower(h)], "%q repeated in %q", h, header)
+		seen[strings.ToLower(h)] = true
+	}
+	assert.Equal(t, []string{"created"}, column(rows, "onboard_status"))
+	assert.Equal(t, []string{"active"}, column(rows, "Status"))
+	assert.Equal(t, []string{"2"}, column(rows, "onboard_row"))
+	assert.Equal(t, []string{"1"}, column(rows, "Row"))
 }
