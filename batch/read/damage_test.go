@@ -227,7 +227,7 @@ func TestXLSXRowsLeftAfterExcelizeStops(t *testing.T) {
 	path := rewriteZip(t, emptyWorkbook(t), map[string][]byte{sheetPart: bad})
 	f, err := excelize.OpenFile(path)
 	require.NoError(t, err)
-	r, err := newXLSXReader(path, f, Options{}.withDefaults(), nil, nil) // no check at open
+	r, err := newXLSXReader(path, f, Options{}.withDefaults(), nil, sheetParts{}) // no check at open
 	require.NoError(t, err)
 	defer r.Close()
 	n := 0

@@ -39,6 +39,18 @@ type Row struct {
 	// Formulas are the cells (XLSX) that hold a formula with no saved
 	// result: read as empty, they are not what a spreadsheet would show.
 	Formulas []Formula
+	// Merged are the cells (XLSX) inside a merged range other than its
+	// first: empty in the file, though a spreadsheet shows the range's
+	// value across them.
+	Merged []Merged
+}
+
+// Merged is a cell covered by a merged range.
+type Merged struct {
+	Col   int    // 0-based column
+	Cell  string // "B3"
+	Range string // "B2:B4"
+	First string // the range's first cell, which holds its value: "B2"
 }
 
 // Formula is a cell holding a formula with no saved result.

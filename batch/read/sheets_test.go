@@ -1,11 +1,14 @@
 package read
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 )
 
 func expectPeople(name string) bool {
@@ -78,4 +81,26 @@ func TestXLSXErrorsNameTheSheet(t *testing.T) {
 	var fe *Error
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "People", fe.Sheet)
+}
+
+// TestXLSXMergedCells: the cells a merged range covers (empty in the file)
+// are named on their rows with the range.
+func TestXLSXMergedCells(t *testing.T) {
+	f := excelize.NewFile()
+	const s = "Sheet1"
+	for i, row := range [][]any{{"email", "company"}, {"a@example.com", "Acme"}, {"b@example.com"}, {"c@example.com"}, {"d@example.com", "Other"}} {
+		require.NoError(t, f.SetSheetRow(s, fmt.Sprintf("A%d", i+1), &row))
+	}
+	require.NoError(t, f.MergeCell(s, "B2", "B4"))
+	path := filepath.Join(t.TempDir(), "merged.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	require.NoError(t, f.Close())
+	_, rows, err := readAll(t, path, Options{})
+	require.NoError(t, err)
+	require.Len(t, rows, 4)
+	assert.Empty(t, rows[0].Merged, "the range's first cell holds its value")
+	assert.Equal(t, []Merged{{Col: 1, Cell: "B3", Range: "B2:B4", First: "B2"}}, rows[1].Merged)
+	assert.Equal(t, []Merged{{Col: 1, Cell: "B4", Range: "B2:B4", First: "B2"}}, rows[2].Merged)
+	assert.Equal(t, "", rows[2].Cells[1], "read as the file holds it: empty")
+	assert.Empty(t, rows[3].Merged)
 }

@@ -46,6 +46,7 @@ type xlsxReader struct {
 	// scratch holds the read's temporary files; removed by Close.
 	scratch *scratch
 	note    string   // see SheetNote
+	merges  []mergeRange
 	notes   []string // see Notes
 }
 
@@ -73,7 +74,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	// excelize trusts the sizes the zip declares and ignores inflate and
 	// checksum errors (a damaged sheet would just end early), so check the
 	// real bytes first: about 2% of the read time.
-	damaged, err := verifyZip(path, opt.MaxUnzipBytes)
+	parts, err := verifyZip(path, opt.MaxUnzipBytes)
 	if err != nil {
 		return fail(err)
 	}
@@ -91,7 +92,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 		return fail(err)
 	}
 	if store != nil {
-		r, err := newXLSXReader(path, f, opt, store, damaged)
+		r, err := newXLSXReader(path, f, opt, store, parts)
 		if err == nil {
 			return r, nil
 		}
@@ -109,7 +110,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 			return fail(openError(err, opt.MaxUnzipBytes))
 		}
 	}
-	r, err := newXLSXReader(path, f, opt, nil, damaged)
+	r, err := newXLSXReader(path, f, opt, nil, parts)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -155,7 +156,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 
 // newXLSXReader reads the workbook f; store, when set, holds its shared
 // strings (f was opened without them).
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, damaged map[string]*xmlDamage) (*xlsxReader, error) {
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, parts sheetParts) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
 	if store != nil {
 		r.fmts = &sstFormats{wb: f}
@@ -171,9 +172,14 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 		r.t.warnings = append(r.t.warnings, warnings...)
 	}
 	r.t.sheet = r.sheet
-	if len(damaged) > 0 {
-		if d := damaged[sheetPartOf(path, r.sheet)]; d != nil {
+	if len(parts.damaged) > 0 || len(parts.merges) > 0 {
+		part := sheetPartOf(path, r.sheet)
+		if d := parts.damaged[part]; d != nil {
 			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
+		}
+		r.merges = parseMerges(parts.merges[part])
+		if len(r.merges) > 0 {
+			r.stream.mergedAt = r.mergedAt
 		}
 	}
 	elapsed, err := normalizeStyles(f)
@@ -393,10 +399,10 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 // at damage without a word): damage in one of the workbook's own parts is
 // an error, damage in a worksheet is returned by part name, for the
 // reader to refuse the sheet if it is the one read.
-func verifyZip(path string, limit int64) (damaged map[string]*xmlDamage, err error) {
+func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, ErrCorruptXLSX
+		return parts, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	var total int64
@@ -409,12 +415,19 @@ func verifyZip(path string, limit int64) (damaged map[string]*xmlDamage, err err
 		numbers = numbers || strings.HasSuffix(name, ".iwa")
 		rc, err := zf.Open()
 		if err != nil {
-			return nil, ErrCorruptXLSX
+			return parts, ErrCorruptXLSX
 		}
 		in := &countingReader{r: io.LimitReader(rc, limit-total+1)}
 		var bad *xmlDamage
+		var merges []string
 		if checkedPart(name) {
-			bad, err = checkXMLPart(zf.Name, in)
+			bad, merges, err = checkXMLPartMerges(zf.Name, in)
+		}
+		if len(merges) > 0 && bad == nil {
+			if parts.merges == nil {
+				parts.merges = map[string][]string{}
+			}
+			parts.merges[zf.Name] = merges
 		}
 		if err == nil {
 			// The rest (all of it, or what follows damage) is inflated
@@ -423,35 +436,41 @@ func verifyZip(path string, limit int64) (damaged map[string]*xmlDamage, err err
 		}
 		_ = rc.Close()
 		if total += in.n; total > limit {
-			return nil, unzipLimitError(limit)
+			return parts, unzipLimitError(limit)
 		}
 		if err != nil {
-			return nil, ErrCorruptXLSX
+			return parts, ErrCorruptXLSX
 		}
 		if bad != nil {
 			if strings.HasPrefix(name, "xl/worksheets/") {
 				// Only the sheet read matters; it is known once excelize
 				// has the workbook.
-				if damaged == nil {
-					damaged = map[string]*xmlDamage{}
+				if parts.damaged == nil {
+					parts.damaged = map[string]*xmlDamage{}
 				}
-				damaged[zf.Name] = bad
+				parts.damaged[zf.Name] = bad
 				continue
 			}
-			return nil, partDamage(bad)
+			return parts, partDamage(bad)
 		}
 	}
 	switch {
 	case workbook:
-		return damaged, nil
+		return parts, nil
 	case xlsb:
-		return nil, kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
+		return parts, kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
 	case ods:
-		return nil, kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
+		return parts, kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
 	case numbers:
-		return nil, kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
+		return parts, kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
 	}
-	return nil, kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+	return parts, kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+}
+
+// sheetParts is what verifyZip found in the worksheets, by part name.
+type sheetParts struct {
+	damaged map[string]*xmlDamage
+	merges  map[string][]string // merged ranges ("B2:B4")
 }
 
 // checkedPart reports a part (its lower-case name) that the reader or

@@ -38,6 +38,10 @@ type xmlCheck struct {
 	quote    byte
 	inRow    bool // the tag being read is a <row>
 	rowAttr  bool // the attribute being read is the row's r
+	inMerge  bool // the tag being read is a <mergeCell>
+	refAttr  bool // the attribute being read is the merge's ref
+	// merges are the worksheet's merged ranges ("B2:B4"), up to maxMerges.
+	merges []string
 	tail     []byte
 	rootSeen bool
 	row      int
@@ -66,9 +70,19 @@ const (
 	xDoctype // up to ">" at bracket depth 0
 )
 
+// maxMerges bounds the merged ranges kept for messages.
+const maxMerges = 10000
+
 // checkXMLPart reads r to its end and returns the first damage in it, or
 // nil; the error is an I/O error from r.
 func checkXMLPart(part string, r io.Reader) (*xmlDamage, error) {
+	d, _, err := checkXMLPartMerges(part, r)
+	return d, err
+}
+
+// checkXMLPartMerges is checkXMLPart that also returns a worksheet's
+// merged ranges, which come after its rows.
+func checkXMLPartMerges(part string, r io.Reader) (*xmlDamage, []string, error) {
 	c := &xmlCheck{line: 1}
 	buf := make([]byte, 64<<10)
 	carry := 0
@@ -82,7 +96,7 @@ func checkXMLPart(part string, r io.Reader) (*xmlDamage, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Keep a rune cut off at the end for the next chunk.
 		carry = cutRune(buf[:n])
@@ -95,7 +109,7 @@ func checkXMLPart(part string, r io.Reader) (*xmlDamage, error) {
 	if c.err != nil {
 		c.err.part = part
 	}
-	return c.err, nil
+	return c.err, c.merges, nil
 }
 
 func (c *xmlCheck) fail(format string, a ...any) {
@@ -258,12 +272,18 @@ func (c *xmlCheck) step(ch byte, rb []byte) {
 				c.row = atoi(c.val)
 				c.rowAttr = false
 			}
+			if c.refAttr {
+				if len(c.merges) < maxMerges {
+					c.merges = append(c.merges, string(c.val))
+				}
+				c.refAttr = false
+			}
 		case '<':
 			c.fail("a \"<\" inside an attribute of <%s>", c.name)
 		case '&':
 			c.back, c.st, c.ent = xAttrVal, xEntity, c.ent[:0]
 		default:
-			if c.rowAttr {
+			if c.rowAttr || c.refAttr {
 				c.val = append(c.val, rb...)
 			}
 		}
@@ -340,6 +360,7 @@ func (c *xmlCheck) step(ch byte, rb []byte) {
 func (c *xmlCheck) attrEq() {
 	c.quote = 1 // a quote is now expected
 	c.rowAttr = c.inRow && string(c.attr) == "r"
+	c.refAttr = c.inMerge && string(c.attr) == "ref"
 	c.val = c.val[:0]
 }
 
@@ -350,6 +371,7 @@ func (c *xmlCheck) openTag() {
 		local = local[i+1:]
 	}
 	c.inRow = string(local) == "row"
+	c.inMerge = string(local) == "mergeCell"
 	if c.inRow {
 		c.row++ // a row without r follows the one before it
 	}

@@ -67,3 +67,28 @@ func countLines(s string) int {
 	}
 	return n
 }
+
+// A required cell inside a merged range (the range's value is in its first
+// cell only) is missing, and the message names the range.
+func TestMergedRequiredCellNamesTheRange(t *testing.T) {
+	f := excelize.NewFile()
+	const s = "Sheet1"
+	for i, row := range [][]any{
+		{"First Name", "Last Name", "E-mail", "Company", "Location"},
+		{"Caleb", "Carr", "ccarr@smartapp.com", "smartapp.com", "headquarters"},
+		{"Maria", "Gonzalez", "mgonzalez@smartapp.com", "smartapp.com"},
+	} {
+		require.NoError(t, f.SetSheetRow(s, fmt.Sprintf("A%d", i+1), &row))
+	}
+	require.NoError(t, f.MergeCell(s, "E2", "E3"))
+	in := filepath.Join(t.TempDir(), "roster.xlsx")
+	require.NoError(t, f.SaveAs(in))
+	require.NoError(t, f.Close())
+	out := filepath.Join(t.TempDir(), "report.csv")
+	code, _, stderr := onboard(t, "validate", "-q", "-p", "smartapp", "-o", out, in)
+	assert.Equal(t, 1, code, stderr)
+	rows := readCSV(t, out)
+	assert.Equal(t, []string{"valid", "invalid"}, column(rows, "status"))
+	assert.Equal(t, "MISSING_REQUIRED", column(rows, "error_code")[1])
+	assert.Contains(t, column(rows, "message")[1], "(cell E3 is inside the merged range E2:E3, whose value is in E2 only: unmerge the cells and fill in each row)")
+}
