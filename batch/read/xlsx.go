@@ -45,7 +45,7 @@ type xlsxReader struct {
 	fmts  *sstFormats
 	// scratch holds the read's temporary files; removed by Close.
 	scratch *scratch
-	note    string   // see SheetNote
+	note    string // see SheetNote
 	merges  []mergeRange
 	notes   []string // see Notes
 }

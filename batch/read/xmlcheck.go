@@ -28,20 +28,20 @@ func (d *xmlDamage) Error() string { return d.what }
 // part cut short, a character XML does not allow. It is deliberately no
 // stricter than encoding/xml: a file excelize reads whole is never refused.
 type xmlCheck struct {
-	st       int
-	back     int // the state an entity returns to
-	stack    [][]byte
-	name     []byte // the tag or end-tag name being read
-	attr     []byte // the attribute name being read
-	ent      []byte // the entity being read
-	val      []byte // the row tag's r attribute value being read
-	quote    byte
-	inRow    bool // the tag being read is a <row>
-	rowAttr  bool // the attribute being read is the row's r
-	inMerge  bool // the tag being read is a <mergeCell>
-	refAttr  bool // the attribute being read is the merge's ref
+	st      int
+	back    int // the state an entity returns to
+	stack   [][]byte
+	name    []byte // the tag or end-tag name being read
+	attr    []byte // the attribute name being read
+	ent     []byte // the entity being read
+	val     []byte // the row tag's r attribute value being read
+	quote   byte
+	inRow   bool // the tag being read is a <row>
+	rowAttr bool // the attribute being read is the row's r
+	inMerge bool // the tag being read is a <mergeCell>
+	refAttr bool // the attribute being read is the merge's ref
 	// merges are the worksheet's merged ranges ("B2:B4"), up to maxMerges.
-	merges []string
+	merges   []string
 	tail     []byte
 	rootSeen bool
 	row      int
