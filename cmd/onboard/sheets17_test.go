@@ -92,3 +92,29 @@ func TestMergedRequiredCellNamesTheRange(t *testing.T) {
 	assert.Equal(t, "MISSING_REQUIRED", column(rows, "error_code")[1])
 	assert.Contains(t, column(rows, "message")[1], "(cell E3 is inside the merged range E2:E3, whose value is in E2 only: unmerge the cells and fill in each row)")
 }
+
+// The workbook LibreOffice wrote (batch/read/testdata/README.md), end to
+// end: the People sheet after a cover sheet, named in the Summary; the
+// roster's own Status column beside onboard's onboard_status; the merged
+// Location cell named; times as shown.
+func TestLibreOfficeWorkbook(t *testing.T) {
+	in := filepath.Join("..", "..", "batch", "read", "testdata", "libreoffice-two-sheets.xlsx")
+	out := filepath.Join(t.TempDir(), "report.xlsx")
+	code, _, stderr := onboard(t, "validate", "-q", "-p", "smartapp", "-o", out, in)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, `read sheet "People"`)
+	f, err := excelize.OpenFile(out)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows("Validation")
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.Equal(t, []string{"row", "onboard_status", "error_code", "field", "message", "First Name", "Last Name", "E-mail", "Company", "Location", "Status", "Shift start"}, rows[0])
+	assert.Equal(t, "active", rows[1][10])
+	assert.Equal(t, "0:00", rows[1][11])
+	assert.Equal(t, "9:05", rows[2][11])
+	assert.Contains(t, rows[2][4], "inside the merged range E2:E3")
+	summary, err := f.GetRows("Summary")
+	require.NoError(t, err)
+	assert.Contains(t, fmt.Sprint(summary), "[Sheet People]")
+}
