@@ -1,13 +1,20 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/onboard/onboard/batch/inbox"
+	"github.com/onboard/onboard/providers/sim"
 )
 
 // book saves a workbook with the named sheets in order.
@@ -117,4 +124,50 @@ func TestLibreOfficeWorkbook(t *testing.T) {
 	summary, err := f.GetRows("Summary")
 	require.NoError(t, err)
 	assert.Contains(t, fmt.Sprint(summary), "[Sheet People]")
+}
+
+// A damaged workbook dropped into the inbox is refused whole: no one is
+// created, it goes to failed/, and the report names the sheet, the row and
+// the damage.
+func TestWatchDamagedWorkbookGoesToFailed(t *testing.T) {
+	s, url := simulator(t, "smartapp", sim.Options{})
+	box := newInbox(t)
+	rows := [][]any{{"First Name", "Last Name", "E-mail", "Company", "Location"}}
+	for i := range 10 {
+		rows = append(rows, []any{fmt.Sprintf("P%d", i), "Person", fmt.Sprintf("p%03d@smartapp.com", i), "smartapp.com", "headquarters"})
+	}
+	src := book(t, []string{"Sheet1"}, map[string][][]any{"Sheet1": rows})
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	// Cut the sheet part short inside row 5, as a damaged copy would be.
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		rc.Close()
+		if zf.Name == "xl/worksheets/sheet1.xml" {
+			b = b[:bytes.Index(b, []byte(`<row r="5"`))+30]
+		}
+		w, err := zw.Create(zf.Name)
+		require.NoError(t, err)
+		_, err = w.Write(b)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(filepath.Join(box, "people.xlsx"), out.Bytes(), 0o600))
+
+	code, stdout, stderr := onboard(t, watchArgs(box, url, "--once")...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Equal(t, 0, s.Store.Len(), "nobody created from a damaged file")
+	rs := reportsOf(t, stdout)
+	require.Len(t, rs, 1, stdout)
+	assert.Equal(t, "failed", rs[0].Status)
+	assert.Contains(t, rs[0].Error, `row 5: sheet "Sheet1" is damaged`)
+	assert.Contains(t, rs[0].Error, "cut short")
+	assert.Equal(t, []string{"people.xlsx"}, names(t, filepath.Join(box, inbox.Failed)))
 }
