@@ -29,8 +29,9 @@ func (d *xmlDamage) Error() string { return d.what }
 // stricter than encoding/xml: a file excelize reads whole is never refused.
 type xmlCheck struct {
 	st      int
-	back    int // the state an entity returns to
-	stack   [][]byte
+	back    int    // the state an entity returns to
+	names   []byte // the open elements' names, one after another
+	ends    []int  // where each open element's name starts in names
 	name    []byte // the tag or end-tag name being read
 	attr    []byte // the attribute name being read
 	ent     []byte // the entity being read
@@ -127,30 +128,108 @@ func (c *xmlCheck) feed(b []byte, last bool) {
 	if c.skip {
 		return
 	}
+	// The characters are checked for the whole chunk at once (valid UTF-8
+	// without the characters XML excludes is by far the common case),
+	// then the markup.
+	bad := badChar(b)
+	if bad < 0 {
+		c.run(b)
+		return
+	}
+	c.run(b[:bad]) // for the row and line the bad character is on
+	if c.err != nil {
+		return
+	}
+	switch r, n := utf8.DecodeRune(b[bad:]); {
+	case r == utf8.RuneError && n <= 1:
+		c.fail("bytes that are not UTF-8")
+	case r < 0x20:
+		c.fail("a control character XML does not allow (U+%04X)", r)
+	default:
+		c.fail("a character XML does not allow (U+%04X)", r)
+	}
+}
+
+var (
+	nl          = []byte{'\n'}
+	notCharFFFE = []byte("\xEF\xBF\xBE")
+	notCharFFFF = []byte("\xEF\xBF\xBF")
+)
+
+// badChar is the offset of the first byte of b that starts no character
+// XML allows (invalid UTF-8, a control character, U+FFFE, U+FFFF); -1
+// when there is none.
+func badChar(b []byte) int {
+	ctrl := -1
+	for i, ch := range b {
+		if ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' {
+			ctrl = i
+			break
+		}
+	}
+	if ctrl < 0 && utf8.Valid(b) && !bytes.Contains(b, notCharFFFE) && !bytes.Contains(b, notCharFFFF) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 || r == 0xFFFE || r == 0xFFFF || i == ctrl {
+			return i
+		}
+		i += n
+	}
+	return ctrl
+}
+
+// run steps the state machine through b, skipping quickly over text and
+// attribute values up to the next character that matters.
+func (c *xmlCheck) run(b []byte) {
 	for i := 0; i < len(b) && c.err == nil; {
-		ch := b[i]
-		size := 1
-		if ch >= utf8.RuneSelf {
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				c.fail("bytes that are not UTF-8")
-				return
-			}
-			if r == 0xFFFE || r == 0xFFFF {
-				c.fail("a character XML does not allow (U+%04X)", r)
-				return
-			}
-			size = n
-		} else if ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' {
-			c.fail("a control character XML does not allow (U+%04X)", ch)
+		var j int
+		switch {
+		case c.st == xText:
+			j = indexEither(b[i:], '<', '&')
+		case c.st == xAttrVal && !c.rowAttr && !c.refAttr:
+			j = indexAny3(b[i:], c.quote, '<', '&')
+		default:
+			j = 0
+		}
+		if j < 0 {
+			c.line += bytes.Count(b[i:], nl)
 			return
 		}
+		if j > 0 {
+			c.line += bytes.Count(b[i:i+j], nl)
+			i += j
+		}
+		ch := b[i]
 		if ch == '\n' {
 			c.line++
 		}
-		c.step(ch, b[i:i+size])
-		i += size
+		c.step(ch, b[i:i+1])
+		i++
 	}
+}
+
+// indexEither is the first index of x or y in b, -1 when neither is.
+func indexEither(b []byte, x, y byte) int {
+	i := bytes.IndexByte(b, x)
+	if i < 0 {
+		return bytes.IndexByte(b, y)
+	}
+	if k := bytes.IndexByte(b[:i], y); k >= 0 {
+		return k
+	}
+	return i
+}
+
+// indexAny3 is the first index of x, y or z in b, -1 when none is.
+func indexAny3(b []byte, x, y, z byte) int {
+	for i, ch := range b {
+		if ch == x || ch == y || ch == z {
+			return i
+		}
+	}
+	return -1
 }
 
 // otherEncoding reports an XML declaration naming an encoding other than
@@ -292,7 +371,7 @@ func (c *xmlCheck) step(ch byte, rb []byte) {
 			c.fail("a malformed tag <%s>", c.name)
 			return
 		}
-		if len(c.stack) == 0 {
+		if c.depth() == 0 {
 			c.rootSeen = true
 		}
 		c.st = xText
@@ -377,23 +456,31 @@ func (c *xmlCheck) openTag() {
 	}
 }
 
+// push opens the element just named. The names live in one buffer (an
+// element per cell would otherwise cost an allocation).
 func (c *xmlCheck) push() {
-	c.stack = append(c.stack, append([]byte(nil), c.name...))
+	c.ends = append(c.ends, len(c.names))
+	c.names = append(c.names, c.name...)
 }
+
+// top is the innermost open element's name.
+func (c *xmlCheck) top() []byte { return c.names[c.ends[len(c.ends)-1]:] }
+
+func (c *xmlCheck) depth() int { return len(c.ends) }
 
 func (c *xmlCheck) pop() {
 	c.st = xText
-	if len(c.stack) == 0 {
+	if c.depth() == 0 {
 		c.fail("an end tag </%s> that closes nothing", c.name)
 		return
 	}
-	top := c.stack[len(c.stack)-1]
-	if !bytes.Equal(top, c.name) {
+	if top := c.top(); !bytes.Equal(top, c.name) {
 		c.fail("the tag <%s> is not closed (</%s> comes first)", top, c.name)
 		return
 	}
-	c.stack = c.stack[:len(c.stack)-1]
-	if len(c.stack) == 0 {
+	c.names = c.names[:c.ends[len(c.ends)-1]]
+	c.ends = c.ends[:len(c.ends)-1]
+	if c.depth() == 0 {
 		c.rootSeen = true
 	}
 }
@@ -440,8 +527,8 @@ func (c *xmlCheck) end() {
 	switch {
 	case c.st != xText:
 		c.fail("the part is cut short inside a tag")
-	case len(c.stack) > 0:
-		c.fail("the part is cut short (<%s> is never closed)", c.stack[len(c.stack)-1])
+	case c.depth() > 0:
+		c.fail("the part is cut short (<%s> is never closed)", c.top())
 	case !c.rootSeen:
 		c.fail("the part is cut short (it holds no XML element)")
 	}
