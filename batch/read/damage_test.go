@@ -142,6 +142,9 @@ func TestXMLCheckAcceptsWhatEncodingXMLAccepts(t *testing.T) {
 	ok := []string{
 		`<?xml version="1.0"?><!-- a > comment --><x:a xmlns:x="u" b='1' c = "&amp;&#38;&#x26;"><b/><c>&lt;t&gt;<![CDATA[<&>]]></c><?pi x?></x:a>`,
 		"<!DOCTYPE a [<!ENTITY x \"y\">]>\n<a>\r\n\t</a>\n",
+		"\xEF\xBB\xBF<a/>",             // a BOM
+		"\xFF\xFE<\x00a\x00/\x00>\x00", // UTF-16: left to excelize
+		`<?xml version="1.0" encoding="ISO-8859-1"?><a>\xe9</a>`,
 		`<a>é ✓ 𝄞</a>`,
 	}
 	for _, s := range ok {

@@ -236,6 +236,9 @@ func indexAny3(b []byte, x, y, z byte) int {
 // UTF-8: excelize decodes those through a charset reader, and this check
 // does not.
 func otherEncoding(b []byte) bool {
+	if bytes.HasPrefix(b, bomUTF16LE) || bytes.HasPrefix(b, bomUTF16BE) {
+		return true // UTF-16 XML: left to excelize
+	}
 	if !bytes.HasPrefix(b, []byte("<?xml")) {
 		return false
 	}
