@@ -112,6 +112,7 @@ type Summary struct {
 	MissingNote  string
 	Warnings     []string // e.g. unmapped columns
 	HeaderRow    int      // the row the header was read from; 0: not known
+	Sheet        string   // XLSX: the sheet read
 	// WarnedRows counts rows with warnings (valid or not), ByWarning the
 	// warnings by code.
 	WarnedRows int

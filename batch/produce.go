@@ -137,8 +137,17 @@ func newRowChecks(m *schema.Mapper) *rowChecks {
 }
 
 func (rc *rowChecks) add(row read.Row, errs []schema.FieldError) []schema.FieldError {
-	if row.Malformed == "" && len(row.Formulas) == 0 {
+	if row.Malformed == "" && len(row.Formulas) == 0 && len(row.Merged) == 0 {
 		return errs
+	}
+	for _, m := range row.Merged {
+		for _, field := range rc.fieldsOf[m.Col] {
+			for i := range errs {
+				if errs[i].Field == field && errs[i].Code == schema.MissingRequired {
+					errs[i].Message += fmt.Sprintf(" (cell %s is inside the merged range %s, whose value is in %s only: unmerge the cells and fill in each row)", m.Cell, m.Range, m.First)
+				}
+			}
+		}
 	}
 	if row.Malformed != "" {
 		errs = append([]schema.FieldError{{Code: schema.MalformedRow, Message: row.Malformed}}, errs...)

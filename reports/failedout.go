@@ -13,11 +13,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/reports/outfile"
 	"github.com/onboard/onboard/schema"
 )
@@ -28,9 +28,9 @@ type FailedOutOptions struct {
 	// Delimiter is the input's CSV delimiter; 0 means a comma (a tab for
 	// a .tsv path).
 	Delimiter rune
-	// Encoding is the input's text encoding: "utf-8" ("" too),
-	// "utf-16le", "utf-16be" or "windows-1252". BOM starts the file with
-	// a byte order mark, as the input did.
+	// Encoding is the input's text encoding: "utf-8" ("" too) or one of
+	// read.Encodings. BOM starts the file with a byte order mark, as the
+	// input did.
 	Encoding string
 	BOM      bool
 	// Sheet is the input's sheet name for an XLSX fix file ("" means "Fix").
@@ -76,6 +76,7 @@ type FailedOut struct {
 	errCol int
 	file   *outfile.File
 	enc    string
+	cs     encoding.Encoding // nil for UTF-8
 	// CSV
 	out io.Writer // file, or an encoder over it
 	w   *csv.Writer
@@ -117,9 +118,10 @@ func NewFailedOut(path string, header []string, opts FailedOutOptions) (*FailedO
 	switch fo.enc {
 	case "", "utf-8", "utf8":
 		fo.enc = "utf-8"
-	case "utf-16le", "utf-16be", "windows-1252":
 	default:
-		return nil, fmt.Errorf("%s: unknown encoding %q", path, opts.Encoding)
+		if fo.cs = read.Charset(fo.enc); fo.cs == nil {
+			return nil, fmt.Errorf("%s: unknown encoding %q", path, opts.Encoding)
+		}
 	}
 	fo.header = append([]string(nil), header...)
 	for i, h := range header {
@@ -171,13 +173,15 @@ func (fo *FailedOut) start() error {
 		bom = []byte{0xEF, 0xBB, 0xBF}
 	case "utf-16le":
 		bom = []byte{0xFF, 0xFE}
-		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder())
 	case "utf-16be":
 		bom = []byte{0xFE, 0xFF}
-		fo.out = transform.NewWriter(fo.file, unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewEncoder())
-	case "windows-1252":
-		bom = nil // Windows-1252 has none
-		fo.out = transform.NewWriter(fo.file, charmap.Windows1252.NewEncoder())
+	case "utf-32le":
+		bom = []byte{0xFF, 0xFE, 0x00, 0x00}
+	case "utf-32be":
+		bom = []byte{0x00, 0x00, 0xFE, 0xFF}
+	} // the legacy encodings have none
+	if fo.cs != nil {
+		fo.out = transform.NewWriter(fo.file, fo.cs.NewEncoder())
 	}
 	if fo.opts.BOM && bom != nil {
 		if _, err := fo.file.Write(bom); err != nil {
@@ -188,7 +192,9 @@ func (fo *FailedOut) start() error {
 	fo.w.Comma = fo.opts.Delimiter
 	fo.buf = append(fo.buf[:0], fo.header...)
 	for i := range fo.buf {
-		fo.buf[i] = fo.encodable(fo.buf[i])
+		// Guarded like the data (a header "=cmd" would run in a
+		// spreadsheet); the reader takes the guard off both.
+		fo.buf[i] = fixGuard(fo.encodable(fo.buf[i]))
 	}
 	return fo.w.Write(fo.buf) // the header as the input had it: the reader matches it
 }
@@ -291,7 +297,7 @@ func (fo *FailedOut) Close(*batch.Summary) error {
 	fo.closeSpool()
 	if err != nil {
 		fo.file.Abort()
-		return fmt.Errorf("%s: %w", fo.path, err)
+		return wrapPath(fo.path, err) // a write error names the path already
 	}
 	return fo.file.Close()
 }
@@ -313,23 +319,25 @@ func (fo *FailedOut) closeSpool() {
 }
 
 // encodable replaces what the output encoding cannot hold (vendor text
-// in a Windows-1252 file) with '?'. Roster cells read from Windows-1252
-// always can.
+// in a Windows-1252 or Shift_JIS file) with '?'. Roster cells read from
+// that encoding always can.
 func (fo *FailedOut) encodable(s string) string {
-	if fo.enc != "windows-1252" {
+	if fo.cs == nil || strings.HasPrefix(fo.enc, "utf-") {
 		return s
 	}
-	for _, r := range s {
-		if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
-			return strings.Map(func(r rune) rune {
-				if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
-					return '?'
-				}
-				return r
-			}, s)
-		}
+	if _, err := fo.cs.NewEncoder().String(s); err == nil {
+		return s
 	}
-	return s
+	var b strings.Builder
+	var one [utf8.UTFMax]byte
+	for _, r := range s {
+		n := utf8.EncodeRune(one[:], r)
+		if _, err := fo.cs.NewEncoder().Bytes(one[:n]); err != nil {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // fixGuard is the fix file's formula guard: guardFormula's, plus a quote

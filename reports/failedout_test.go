@@ -2,17 +2,22 @@ package reports
 
 import (
 	"bytes"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/read"
@@ -211,6 +216,11 @@ func TestFailedOutRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		return append(bom, b...)
 	}
+	u32 := func(e utf32.Endianness, bom []byte) []byte {
+		b, err := utf32.UTF32(e, utf32.IgnoreBOM).NewEncoder().Bytes([]byte(text))
+		require.NoError(t, err)
+		return append(bom, b...)
+	}
 	w1252, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
 	require.NoError(t, err)
 	tests := []struct {
@@ -224,6 +234,8 @@ func TestFailedOutRoundTrip(t *testing.T) {
 		{"utf-16le", u16(unicode.LittleEndian, []byte{0xFF, 0xFE}), "utf-16le", []byte{0xFF, 0xFE}},
 		{"utf-16be", u16(unicode.BigEndian, []byte{0xFE, 0xFF}), "utf-16be", []byte{0xFE, 0xFF}},
 		{"windows-1252", w1252, "windows-1252", nil},
+		{"utf-32le", u32(utf32.LittleEndian, []byte{0xFF, 0xFE, 0, 0}), "utf-32le", []byte{0xFF, 0xFE, 0, 0}},
+		{"utf-32be", u32(utf32.BigEndian, []byte{0, 0, 0xFE, 0xFF}), "utf-32be", []byte{0, 0, 0xFE, 0xFF}},
 	}
 	s := &schema.Schema{Provider: "test", Fields: []schema.Field{
 		{Name: "email", Type: schema.String}, {Name: "firstName", Type: schema.String, Aliases: []string{"First Name"}},
@@ -356,4 +368,97 @@ func TestProblemText(t *testing.T) {
 func TestFailedOutBadDelimiter(t *testing.T) {
 	_, err := NewFailedOut(filepath.Join(t.TempDir(), "f.csv"), rosterHeader, FailedOutOptions{Delimiter: '"'})
 	require.ErrorContains(t, err, "invalid CSV delimiter")
+}
+
+// A Shift_JIS roster gets a Shift_JIS fix file, which reads back the same;
+// vendor text Shift_JIS cannot hold becomes '?'.
+func TestFailedOutShiftJIS(t *testing.T) {
+	text := "email,name\nhanako@example.jp,山田 花子\ntaro@example.jp,すずき たろう\n"
+	raw, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(text))
+	require.NoError(t, err)
+	s := &schema.Schema{Provider: "test", Fields: []schema.Field{{Name: "email", Type: schema.String}, {Name: "name", Type: schema.String}}}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	require.NoError(t, os.WriteFile(in, raw, 0o600))
+	r, m, rows := readRoster(t, s, in)
+	enc := r.(interface{ Encoding() string }).Encoding()
+	require.Equal(t, "shift_jis", enc)
+	fix := filepath.Join(dir, "fix.csv")
+	sink, err := NewFailedOut(fix, r.Header(), FailedOutOptions{Delimiter: ',', Encoding: enc})
+	require.NoError(t, err)
+	for _, row := range rows {
+		require.NoError(t, sink.Write(batch.Outcome{Line: row.Line, Cells: m.Mask(row.Cells), Status: batch.Failed,
+			Problems: []batch.Problem{{Code: "VENDOR_ERROR", Message: "名前 ☃ ë"}}}))
+	}
+	require.NoError(t, sink.Close(nil))
+	_, _, rows2 := readRoster(t, s, fix)
+	require.Len(t, rows2, 2)
+	assert.Equal(t, []string{"hanako@example.jp", "山田 花子"}, rows2[0].Cells[:2])
+	assert.Equal(t, []string{"taro@example.jp", "すずき たろう"}, rows2[1].Cells[:2])
+	assert.Contains(t, rows2[0].Cells[3], "名前 ? ?")
+}
+
+// failingWriter fails as outfile does on a full disk: naming the path.
+type failingWriter struct{ path string }
+
+func (w failingWriter) Write([]byte) (int, error) {
+	return 0, fmt.Errorf("%s: %w", w.path, syscall.ENOSPC)
+}
+
+// A full disk while the fix file is written is said once: "F: no space
+// left on device", not "F: F: ...".
+func TestFailedOutFullDiskNamesThePathOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fix.csv")
+	fo, err := NewFailedOut(path, []string{"email"}, FailedOutOptions{Delimiter: ','})
+	require.NoError(t, err)
+	fo.out = failingWriter{path}
+	fo.w = csv.NewWriter(fo.out)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 2, Cells: []string{"a@example.com"}, Status: batch.Failed}))
+	err = fo.Close(nil)
+	require.Error(t, err)
+	assert.Equal(t, path+": no space left on device", err.Error())
+	assert.ErrorIs(t, err, syscall.ENOSPC)
+	_, statErr := os.Stat(path)
+	assert.True(t, os.IsNotExist(statErr), "no half-written fix file")
+}
+
+// An XLSX fix file never cuts a cell silently: a value over 32,767
+// characters is left out of its cell, which is marked, and onboard_error
+// says so; the CSV fix file's header cells are formula-guarded like its
+// data.
+func TestFailedOutLongCellAndGuardedHeader(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 40_000)
+	fix := filepath.Join(dir, "fix.xlsx")
+	fo, err := NewFailedOut(fix, []string{"email", "notes"}, FailedOutOptions{Sheet: "People"})
+	require.NoError(t, err)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 7, Cells: []string{"a@example.com", long}, Status: batch.Invalid,
+		Problems: []batch.Problem{{Code: "INVALID_VALUE", Field: "email", Message: "bad"}}}))
+	require.NoError(t, fo.Close(nil))
+	f, err := excelize.OpenFile(fix)
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows("People")
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "a@example.com", rows[1][0])
+	assert.Empty(t, rows[1][1], "left out, not cut")
+	assert.Contains(t, rows[1][3], `the value in "notes" is 40000 characters, more than an XLSX cell holds (32,767): it is left out here`)
+	comments, err := f.GetComments("People")
+	require.NoError(t, err)
+	found := false
+	for _, c := range comments {
+		found = found || c.Cell == "B2"
+	}
+	assert.True(t, found, "the cell is marked")
+
+	csvFix := filepath.Join(dir, "fix.csv")
+	fo, err = NewFailedOut(csvFix, []string{"email", "=HYPERLINK(\"x\")", "@name"}, FailedOutOptions{Delimiter: ','})
+	require.NoError(t, err)
+	require.NoError(t, fo.Write(batch.Outcome{Line: 2, Cells: []string{"a@example.com", "=1", "b"}, Status: batch.Failed}))
+	require.NoError(t, fo.Close(nil))
+	raw, err := os.ReadFile(csvFix)
+	require.NoError(t, err)
+	first := strings.SplitN(strings.TrimPrefix(string(raw), "\xEF\xBB\xBF"), "\n", 2)[0]
+	assert.Equal(t, `email,"'=HYPERLINK(""x"")",'@name,onboard_row,onboard_error`, strings.TrimSpace(first))
 }

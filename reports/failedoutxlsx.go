@@ -84,6 +84,7 @@ func (fo *FailedOut) writeXLSX() error {
 	line := 1
 	err = fo.readSpool(func(cells []string, marks map[int]string) error {
 		line++
+		fo.fitXLSX(cells, marks)
 		for i, c := range cells {
 			var v any = c
 			_, marked := marks[i]
@@ -248,4 +249,38 @@ func (fo *FailedOut) dropDowns(f *excelize.File, sheet string, last int) error {
 		}
 	}
 	return nil
+}
+
+// fitXLSX makes a row fit XLSX cells, which hold 32,767 characters at most
+// (excelize would cut a longer value without a word). A longer roster
+// value is left out of its cell, marked, and the row's onboard_error says
+// so: the value is in the original file, whole (a CSV fix file holds it).
+// A longer onboard_error is shortened, saying by how much.
+func (fo *FailedOut) fitXLSX(cells []string, marks map[int]string) {
+	var notes []string
+	for i, c := range cells {
+		if i == fo.errCol || !tooLong(c) {
+			continue
+		}
+		cells[i] = ""
+		note := fmt.Sprintf("the value in %q is %d characters, more than an XLSX cell holds (32,767): it is left out here; copy it from the original file's row, or use a CSV fix file (--failed-out fix.csv)", fo.header[i], utf16Len(c))
+		marks[i] = note
+		notes = append(notes, note)
+	}
+	if fo.errCol < 0 || fo.errCol >= len(cells) {
+		return
+	}
+	msg := cells[fo.errCol]
+	if len(notes) > 0 {
+		msg = strings.Join(append([]string{msg}, notes...), "; ")
+	}
+	if tooLong(msg) {
+		r := []rune(msg)
+		keep := MaxXLSXCell - 200
+		for utf16Len(string(r[:keep])) > MaxXLSXCell-200 {
+			keep -= 100
+		}
+		msg = string(r[:keep]) + fmt.Sprintf(" … (cut here: %d more characters)", len(r)-keep)
+	}
+	cells[fo.errCol] = msg
 }

@@ -26,7 +26,7 @@ func NewPlan(path string, header []string, est *batch.PlanEstimate, noBOM bool) 
 	}
 	l := xlsxLayout{
 		sheet:   "Plan",
-		header:  append(append([]string(nil), planColumns...), header...),
+		header:  append(ownColumns(planColumns, header), header...),
 		widths:  widths([]float64{8, 18, 24, 20, 60, 9}, header),
 		numeric: []bool{0: true, 5: true},
 		bom:     !noBOM,

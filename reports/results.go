@@ -123,7 +123,7 @@ func NewResults(path string, header []string, opts ...ResultsOptions) (batch.Sin
 	}
 	l := xlsxLayout{
 		sheet:      "Results",
-		header:     append(append([]string(nil), resultColumns...), header...),
+		header:     append(ownColumns(resultColumns, header), header...),
 		widths:     widths([]float64{8, 14, 24, 20, 18, 50, 14, 14, 10}, header),
 		numeric:    []bool{0: true, 6: true, 8: true},
 		freezeCols: 2, title: "onboard results",

@@ -43,7 +43,9 @@ func newResultsCSV(path string, header []string, bom bool, comma rune) (*results
 	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header), bom: bom, comma: comma}
 	r.j.extra = append(r.j.extra, header...)
 	guardAll(r.j.extra)
-	// An empty slice gives the header line alone.
+	// The header line: gocsv's names (resultRecord's tags), renamed where
+	// the roster has a column of the same name.
+	r.j.rename = ownColumns(resultColumns, header)
 	if err := gocsv.MarshalCSV(&[]resultRecord{}, &r.j); err != nil {
 		out.Abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -102,9 +104,15 @@ type rowJoiner struct {
 	w     *csv.Writer
 	extra []string
 	buf   []string
+	// rename, when set, replaces the next row's own cells (the header's
+	// names) and is cleared.
+	rename []string
 }
 
 func (j *rowJoiner) Write(row []string) error {
+	if j.rename != nil && len(j.rename) == len(row) {
+		row, j.rename = j.rename, nil
+	}
 	j.buf = append(append(j.buf[:0], row...), j.extra...)
 	return j.w.Write(j.buf)
 }

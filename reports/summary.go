@@ -158,6 +158,9 @@ func warnedSections(s *batch.Summary) []section {
 // stopped reading part way.
 func headerLines(s *batch.Summary) []line {
 	var out []line
+	if s.Sheet != "" {
+		out = append(out, line{"Sheet", s.Sheet})
+	}
 	if s.HeaderRow > 0 {
 		out = append(out, line{"Header row", s.HeaderRow})
 	}

@@ -48,7 +48,7 @@ func NewValidation(path string, header []string, opts ...ValidationOptions) (bat
 	}
 	l := xlsxLayout{
 		sheet:      "Validation",
-		header:     append(append([]string(nil), validationColumns...), header...),
+		header:     append(ownColumns(validationColumns, header), header...),
 		widths:     widths([]float64{8, 10, 20, 18, 50}, header),
 		numeric:    []bool{true},
 		bom:        !opt.NoBOM,

@@ -143,6 +143,11 @@ const (
 
 // readCapped reads a regular file of at most limit bytes.
 func readCapped(path string, limit int64) ([]byte, error) {
+	// Checked before opening: opening a named pipe blocks until a writer
+	// comes (and ignores SIGTERM while it waits).
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (a pipe, a device or a folder); save it to a file first", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		// Not Go's "open PATH: no such file or directory".

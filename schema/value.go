@@ -42,7 +42,11 @@ func parse(f *Field, s, dateFormat string) (any, *FieldError) {
 			if dateFormat != "" {
 				want = "a date as " + DateWords(dateFormat) + " or YYYY-MM-DD"
 			}
-			return nil, f.fail(InvalidValue, s, fmt.Sprintf("must be %s (read %q)", want, s))
+			msg := fmt.Sprintf("must be %s (read %q)", want, s)
+			if d, ok := excelSerial(s); ok {
+				msg += fmt.Sprintf("; %s looks like an Excel date serial (%s): format the column as a date in the spreadsheet, or write the dates as YYYY-MM-DD", strings.TrimSpace(s), d)
+			}
+			return nil, f.fail(InvalidValue, s, msg)
 		}
 		iso := t.Format("2006-01-02")
 		if f.Check != nil {
@@ -275,6 +279,25 @@ func ParseBool(s string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// excelSerial reads s as an Excel date serial (days since 1899-12-30, as
+// a date cell holds it, shown as a number when the cell is not formatted
+// as a date) and returns the date it stands for. Only numbers from 1000
+// (1902) to Excel's last date count: a small number is no date.
+func excelSerial(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || strings.Trim(whole, "0123456789") != "" || strings.Trim(frac, "0123456789") != "" {
+		return "", false
+	}
+	n, err := strconv.Atoi(whole)
+	if err != nil || n < 1000 || n > 2958465 {
+		return "", false
+	}
+	// Excel counts 1900-02-29, which never was: from 61 on, 1899-12-30 is
+	// day 0.
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n).Format("2006-01-02"), true
 }
 
 // ParseDate accepts ISO dates (with an optional time) and layout.

@@ -1,11 +1,14 @@
 package read
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -160,4 +163,29 @@ func TestCSVConstantMemory(t *testing.T) {
 		}
 	}
 	assert.Less(t, peak, uint64(info.Size())/2, "live heap %d B for a %d B file", peak, info.Size())
+}
+
+// BenchmarkXMLCheck is the well-formedness check of the bench workbook's
+// sheet part alone (verifyZip runs it while it inflates every part).
+func BenchmarkXMLCheck(b *testing.B) {
+	path := benchFile(b, "bench.xlsx", WriteXLSX)
+	zr, err := zip.OpenReader(path)
+	require.NoError(b, err)
+	defer zr.Close()
+	var part []byte
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			rc, err := zf.Open()
+			require.NoError(b, err)
+			part, err = io.ReadAll(rc)
+			require.NoError(b, err)
+			rc.Close()
+		}
+	}
+	b.SetBytes(int64(len(part)))
+	for b.Loop() {
+		d, err := checkXMLPart("sheet", bytes.NewReader(part))
+		require.NoError(b, err)
+		require.Nil(b, d)
+	}
 }

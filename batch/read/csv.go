@@ -2,7 +2,6 @@ package read
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -52,14 +51,18 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 		return nil, r.t.fail(0, err)
 	}
 	raw := bufio.NewReaderSize(f, textBufSize)
-	if head, err := raw.Peek(len(bomUTF8)); err == nil || len(head) > 0 {
-		r.bom = bytes.HasPrefix(head, bomUTF8) || bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE)
+	if head, err := raw.Peek(len(bomUTF32LE)); err == nil || len(head) > 0 {
+		bom, _ := bomOf(head)
+		r.bom = bom != ""
 	}
-	text, enc, err := decode(raw, enc)
+	text, enc, guessed, err := decode(raw, enc)
 	if err != nil {
 		return nil, r.t.fail(0, err)
 	}
 	r.enc = enc
+	if guessed != "" {
+		r.t.warnf("%s", guessed)
+	}
 	// encoding/csv buffers a whole record: the guard fails a record that
 	// grows past the row limit (plus the look-ahead), so one huge line or a
 	// quote that is never closed cannot take all memory.
@@ -162,7 +165,7 @@ func (r *csvReader) utf8Error(rec []string, line int) error {
 			break
 		}
 	}
-	return r.t.fail(line, fmt.Errorf("invalid UTF-8%s; if the file is Windows-1252, set the encoding to windows-1252", where))
+	return r.t.fail(line, fmt.Errorf("invalid UTF-8%s (the file's first part is UTF-8): save it as UTF-8 again, or set the encoding it was saved in with --encoding (one of %s)", where, Encodings))
 }
 
 // parseError explains a csv error. rec holds the fields read before it, so
@@ -249,8 +252,8 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 // such as the failed-out file can be written in the input's own format.
 func (r *csvReader) Delimiter() rune { return r.cr.Comma }
 
-// Encoding is the text encoding in use (given, from the BOM or detected):
-// "utf-8", "utf-16le", "utf-16be" or "windows-1252".
+// Encoding is the text encoding in use (given, from the BOM or detected),
+// one of Encodings.
 func (r *csvReader) Encoding() string { return r.enc }
 
 // BOM reports whether the file starts with a byte order mark, so that an

@@ -40,6 +40,18 @@ type Row struct {
 	// Formulas are the cells (XLSX) that hold a formula with no saved
 	// result: read as empty, they are not what a spreadsheet would show.
 	Formulas []Formula
+	// Merged are the cells (XLSX) inside a merged range other than its
+	// first: empty in the file, though a spreadsheet shows the range's
+	// value across them.
+	Merged []Merged
+}
+
+// Merged is a cell covered by a merged range.
+type Merged struct {
+	Col   int    // 0-based column
+	Cell  string // "B3"
+	Range string // "B2:B4"
+	First string // the range's first cell, which holds its value: "B2"
 }
 
 // Formula is a cell holding a formula with no saved result.
@@ -73,7 +85,7 @@ type RowEstimator interface {
 type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet
 	Delimiter rune   // CSV: 0 means detect from the header line
-	Encoding  string // CSV: "", "utf-8", "utf-16le", "utf-16be", "windows-1252"; "" means detect
+	Encoding  string // CSV: one of Encodings (or an alias); "" means detect
 	// HeaderRow is the header's row as a spreadsheet numbers it; 0 means
 	// detect it among the first 20 non-blank rows.
 	HeaderRow int
@@ -127,6 +139,9 @@ var (
 	ErrEncrypted   = errors.New("password-protected workbooks are not supported; remove the password and save as .xlsx")
 	ErrNotTabular  = errors.New("not a CSV or XLSX file")
 	ErrCorruptXLSX = errors.New("not a valid XLSX file (corrupt or truncated zip)")
+	// ErrNotRegular is a path that is not a regular file: a pipe (such as
+	// /dev/fd/63 from <(...)), a device, a folder.
+	ErrNotRegular = errors.New("not a regular file: onboard reads rosters from files; save it to a file first")
 	// ErrLimit is wrapped by every "over a size limit" error (cell, row,
 	// columns, unzipped size), whose own message names the limit.
 	ErrLimit = errors.New("size limit exceeded")
@@ -135,16 +150,21 @@ var (
 // Error is a file-level problem: one clear line naming the file, the row
 // where known, and what is wrong.
 type Error struct {
-	File string
-	Line int // 0 when not known
-	Err  error
+	File  string
+	Sheet string // XLSX: the sheet read, once known
+	Line  int    // 0 when not known
+	Err   error
 }
 
 func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s: row %d: %v", e.File, e.Line, e.Err)
+	file := e.File
+	if e.Sheet != "" && !strings.Contains(e.Err.Error(), fmt.Sprintf("sheet %q", e.Sheet)) {
+		file += fmt.Sprintf(" (sheet %q)", e.Sheet)
 	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
+	if e.Line > 0 {
+		return fmt.Sprintf("%s: row %d: %v", file, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", file, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -194,9 +214,19 @@ var (
 // the first data row, so a file with neither fails here.
 func Open(path string, opt Options) (Reader, error) {
 	opt = opt.withDefaults()
+	// A pipe or a device blocks on open or on read (and a pipe cannot be
+	// read twice, as an XLSX is): only a regular file is read, checked
+	// before opening it.
+	if err := CheckRegular(path); err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: OpenError(err)}
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close() // replaced since the check
+		return nil, &Error{File: path, Err: ErrNotRegular}
 	}
 	head := make([]byte, sniffSize)
 	n, err := io.ReadFull(f, head)
@@ -231,6 +261,32 @@ func Open(path string, opt Options) (Reader, error) {
 	return nil, &Error{File: path, Err: err}
 }
 
+// CheckRegular returns nil for a regular file (symbolic links followed)
+// and ErrNotRegular, saying what the path is, for anything else, without
+// opening it: opening a named pipe blocks until a writer comes.
+func CheckRegular(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return OpenError(err)
+	}
+	mode := fi.Mode()
+	if mode.IsRegular() {
+		return nil
+	}
+	what := "a special file"
+	switch {
+	case mode.IsDir():
+		what = "a folder"
+	case mode&os.ModeNamedPipe != 0:
+		what = "a pipe"
+	case mode&os.ModeSocket != 0:
+		what = "a socket"
+	case mode&os.ModeDevice != 0:
+		what = "a device"
+	}
+	return kindf(ErrNotRegular, "%s, not a regular file: onboard reads rosters from files (a pipe such as <(...) cannot be read twice, as a workbook must be); save it to a file first", what)
+}
+
 // isSpreadsheetName reports a name that promises an Excel workbook.
 func isSpreadsheetName(path string) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -240,16 +296,29 @@ func isSpreadsheetName(path string) bool {
 	return false
 }
 
-// isBinary reports NUL bytes in text that is not UTF-16 (by BOM or by the
-// forced encoding): such a file is neither CSV nor XLSX.
+// isBinary reports NUL bytes, among other control bytes, in text that is
+// not UTF-16 or UTF-32 (by BOM or by the forced encoding): such a file is
+// neither CSV nor XLSX.
 func isBinary(head []byte, encoding string) bool {
-	if bytes.HasPrefix(head, bomUTF16LE) || bytes.HasPrefix(head, bomUTF16BE) {
+	if bom, _ := bomOf(head); bom != "" && bom != encUTF8 {
 		return false
 	}
-	if e, err := parseEncoding(encoding); err == nil && (e == encUTF16LE || e == encUTF16BE) {
+	switch e, _ := parseEncoding(encoding); e {
+	case encUTF16LE, encUTF16BE, encUTF32LE, encUTF32BE:
 		return false
 	}
-	return bytes.IndexByte(head, 0) >= 0
+	if bytes.IndexByte(head, 0) < 0 {
+		return false
+	}
+	// A NUL or two in text (a damaged cell) is not a binary file: the
+	// row that holds it says so. Binary files are full of control bytes.
+	ctrl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+			ctrl++
+		}
+	}
+	return ctrl > 8 || ctrl*20 > len(head)
 }
 
 // looksUTF16 reports text where most bytes at one parity are NUL, as in

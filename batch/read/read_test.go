@@ -59,7 +59,7 @@ func requireFileError(t *testing.T, err error, path string, parts ...string) *Er
 	assert.Equal(t, path, fe.File)
 	msg := err.Error()
 	assert.NotContains(t, msg, "\n", "one line")
-	assert.True(t, strings.HasPrefix(msg, path+": "), msg)
+	assert.True(t, strings.HasPrefix(msg, path+": ") || fe.Sheet != "" && strings.HasPrefix(msg, path+` (sheet "`+fe.Sheet+`"): `), msg)
 	for _, p := range parts {
 		assert.Contains(t, msg, p)
 	}

@@ -187,6 +187,24 @@ func (s *sheetScan) cellsOf(n int) []scanCell {
 	}
 }
 
+// rowAfter returns the number of the first row element after row n left
+// in the part, 0 when there is none: once excelize has ended, any is a row
+// it did not read.
+func (s *sheetScan) rowAfter(n int) int {
+	if s == nil {
+		return 0
+	}
+	for {
+		if s.next > n {
+			return s.next
+		}
+		if s.done {
+			return 0
+		}
+		s.scanRow()
+	}
+}
+
 // scanRow reads up to the next row's end, putting its cells of note in
 // pending.
 func (s *sheetScan) scanRow() {
@@ -471,4 +489,15 @@ func refColumn(ref []byte) int {
 		}
 	}
 	return col
+}
+
+// sheetPartOf is the worksheet part of sheet in the workbook at file; ""
+// when it cannot be found.
+func sheetPartOf(file, sheet string) string {
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		return ""
+	}
+	defer zr.Close()
+	return sheetPartName(&zr.Reader, sheet)
 }

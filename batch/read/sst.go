@@ -35,11 +35,11 @@ func isSSTPart(zf *zip.File) bool {
 }
 
 // copyWithoutSST writes the workbook in zr, less its shared-strings part,
-// to a new temp file (0600, in os.TempDir as excelize's are) and returns
+// to a new temp file (0600) in dir, the read's scratch folder, and returns
 // its name. Entries are copied still compressed: no inflating, and a few
 // percent of the read time.
-func copyWithoutSST(zr *zip.Reader) (name string, err error) {
-	tmp, err := os.CreateTemp("", "onboard-xlsx-")
+func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
+	tmp, err := os.CreateTemp(dir, "onboard-xlsx-")
 	if err != nil {
 		return "", err
 	}
@@ -113,14 +113,15 @@ type sstCached struct {
 // (the last one if there are several), then each <r> run's <t>, then
 // _xHHHH_ escapes decoded; phonetic <rPh> runs and anything else are not
 // text. Strings longer than maxLen bytes are stored cut to maxLen: over
-// the cell limit either way, but the error then gives that size.
-func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int) (s *sstStore, err error) {
+// the cell limit either way, but the error then gives that size. The
+// store's file goes in dir, the read's scratch folder.
+func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int, dir string) (s *sstStore, err error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	tmp, err := os.CreateTemp("", "onboard-sst-")
+	tmp, err := os.CreateTemp(dir, "onboard-sst-")
 	if err != nil {
 		return nil, err
 	}

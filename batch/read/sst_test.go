@@ -224,7 +224,7 @@ func TestSSTStoreMatchesExcelize(t *testing.T) {
 func TestSSTStoreErrors(t *testing.T) {
 	path := sstBook(t, header(2)+`<row r="2"><c t="s"><v>0</v></c></row>`, `<si><t>a</si>`, "")
 	got := readOut(t, path, Options{sstAbove: -1})
-	assert.Contains(t, got.err, "shared strings: XML syntax error")
+	assert.Contains(t, got.err, "the workbook is damaged: the tag <t> is not closed (</si> comes first) in its part xl/sharedStrings.xml (the text of the cells), line 1")
 	assert.Equal(t, 1, strings.Count(got.err, "\n")+1, "one line")
 }
 
@@ -315,7 +315,7 @@ func storeOf(t *testing.T, items string, maxLen int) *sstStore {
 	require.NoError(t, zw.Close())
 	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
 	require.NoError(t, err)
-	s, err := buildSSTStore(zr.File[0], nil, maxLen)
+	s, err := buildSSTStore(zr.File[0], nil, maxLen, t.TempDir())
 	require.NoError(t, err)
 	return s
 }
@@ -330,9 +330,15 @@ func TestSSTStoreTempFiles(t *testing.T) {
 	require.NoError(t, err)
 	left, err := filepath.Glob(filepath.Join(tmp, "*"))
 	require.NoError(t, err)
+	require.Len(t, left, 1, "the read's private folder only")
+	fi, err := os.Stat(left[0])
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o700), fi.Mode().Perm())
+	left, err = filepath.Glob(filepath.Join(left[0], "onboard-*"))
+	require.NoError(t, err)
 	require.Len(t, left, 1, "the store only")
 	assert.Contains(t, filepath.Base(left[0]), "onboard-sst-")
-	fi, err := os.Stat(left[0])
+	fi, err = os.Stat(left[0])
 	require.NoError(t, err)
 	assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
 	require.NoError(t, r.Close())

@@ -24,7 +24,10 @@ type stream struct {
 	src func() (cells []string, line int, err error)
 	// formulas, when set, gives the columns of the row src returned last
 	// that hold a formula with no saved result.
-	formulas   func() []int
+	formulas func() []int
+	// mergedAt, when set, gives the cells of a row (by line, within the
+	// header's width) that a merged range covers.
+	mergedAt   func(line, width int) []Merged
 	pending    []Row
 	err        error // returned once pending is drained
 	headerLine int
@@ -100,6 +103,11 @@ func (s *stream) start(empty, noRows error) error {
 		if s.t.span {
 			w = min(w, len(head.cells))
 		}
+		if w > s.t.opt.MaxColumns {
+			// A cell far to the right (XFD2) is not a column of the
+			// table: its row says it holds a value outside it.
+			continue
+		}
 		n = max(n, w)
 	}
 	if err := s.t.setHeader(head.cells, n, head.line); err != nil {
@@ -111,7 +119,7 @@ func (s *stream) start(empty, noRows error) error {
 			s.err = err
 			break
 		}
-		s.pending = append(s.pending, row)
+		s.pending = append(s.pending, s.withMerged(row))
 	}
 	if len(s.pending) == 0 {
 		if s.err == io.EOF || s.err == nil {
@@ -193,7 +201,15 @@ func (s *stream) next() (Row, error) {
 		}
 		row, ok, err := s.t.row(cells, line, s.lastFormulas())
 		if err != nil || ok {
-			return row, err
+			return s.withMerged(row), err
 		}
 	}
+}
+
+// withMerged notes the row's cells that a merged range covers.
+func (s *stream) withMerged(row Row) Row {
+	if s.mergedAt != nil && row.Line > 0 {
+		row.Merged = s.mergedAt(row.Line, len(s.t.header))
+	}
+	return row
 }

@@ -13,6 +13,10 @@ import (
 const (
 	isoDate     = "[$-409]yyyy-mm-dd"
 	isoDateTime = "[$-409]yyyy-mm-dd hh:mm"
+	// ECMA-376 defines the built-in times 20 and 21 as h:mm and h:mm:ss
+	// (Excel shows 0:00 and 9:05); excelize has them as hh:mm and hh:mm:ss.
+	builtinHMM   = "[$-409]h:mm"
+	builtinHMMSS = "[$-409]h:mm:ss"
 	// rawNumFmt is an ID that is neither built in nor defined, for which
 	// excelize returns the stored value as is: numbers come out in full
 	// (4155550123, 0.3) and skip the format engine.
@@ -72,6 +76,14 @@ func normalizeStyles(f *excelize.File) (elapsed1904 map[int]bool, err error) {
 	if err != nil {
 		return nil, err
 	}
+	hmmID, err := customNumFmt(f, builtinHMM)
+	if err != nil {
+		return nil, err
+	}
+	hmmssID, err := customNumFmt(f, builtinHMMSS)
+	if err != nil {
+		return nil, err
+	}
 	raw := rawNumFmt
 	for i := range n {
 		xf := &s.CellXfs.Xf[i]
@@ -91,6 +103,14 @@ func normalizeStyles(f *excelize.File) (elapsed1904 map[int]bool, err error) {
 				elapsed1904 = map[int]bool{}
 			}
 			elapsed1904[i] = true
+		}
+		switch {
+		case !ok && id == 20:
+			xf.NumFmtID = &hmmID
+			continue
+		case !ok && id == 21:
+			xf.NumFmtID = &hmmssID
+			continue
 		}
 		switch kind {
 		case fmtPlain:

@@ -12,6 +12,7 @@ import (
 // so both readers behave the same.
 type table struct {
 	file   string
+	sheet  string // XLSX: the sheet read, named in every error
 	opt    Options
 	header []string
 	// label names column i (0-based) the way the format shows it: "7" for
@@ -28,7 +29,7 @@ type table struct {
 func csvLabel(i int) string { return strconv.Itoa(i + 1) }
 
 func (t *table) fail(line int, err error) *Error {
-	return &Error{File: t.file, Line: line, Err: err}
+	return &Error{File: t.file, Sheet: t.sheet, Line: line, Err: err}
 }
 
 func (t *table) warnf(format string, a ...any) {
@@ -71,6 +72,11 @@ func headerName(c string) string {
 // field could not tell which column to read.
 func (t *table) setHeader(cells []string, n, line int) error {
 	if n > t.opt.MaxColumns {
+		named := width(cells[:min(len(cells), t.opt.MaxColumns)])
+		if stray := filled(cells[min(len(cells), t.opt.MaxColumns):]); !t.span && named > 0 && stray == 1 {
+			return t.fail(line, kindf(ErrLimit, "the header row has a value in %s%d, column %d, beyond the %d columns allowed (MaxColumns); its columns before that end at %s: if %s%d is a stray cell, delete it",
+				t.label(n-1), line, n, t.opt.MaxColumns, t.label(named-1), t.label(n-1), line))
+		}
 		return t.fail(line, kindf(ErrLimit, "the header has %d columns, more than the %d allowed (MaxColumns)", n, t.opt.MaxColumns))
 	}
 	if len(cells) > n {
@@ -78,6 +84,9 @@ func (t *table) setHeader(cells []string, n, line int) error {
 	}
 	if err := t.check(cells, line, func(i int) string { return "Column " + csvLabel(i) }); err != nil {
 		return err
+	}
+	if i := nulCell(cells); i >= 0 {
+		return t.fail(line, fmt.Errorf("the header's column %s holds a NUL character (byte 0): the file may be damaged there; delete it and save the file again", t.label(i)))
 	}
 	header := make([]string, n)
 	seen := make(map[string]int, n)
@@ -139,7 +148,9 @@ func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, e
 	// The raw field count is capped like the header's: a million empty
 	// fields on one line would otherwise be held, row after row, in the
 	// window between reader and results (gigabytes).
-	if len(cells) > t.opt.MaxColumns {
+	// XLSX rows are at most 16,384 cells (Excel's limit), and a stray
+	// cell far to the right is the row's own problem (beyond).
+	if t.span && len(cells) > t.opt.MaxColumns {
 		return Row{}, false, t.fail(line, kindf(ErrLimit, "row has %d fields, more than the %d allowed (MaxColumns)", len(cells), t.opt.MaxColumns))
 	}
 	n := width(cells)
@@ -153,6 +164,8 @@ func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, e
 	r = Row{Line: line}
 	if n > w {
 		r.Malformed = t.beyond(cells[w:n], w, line)
+	} else if i := nulCell(cells[:n]); i >= 0 {
+		r.Malformed = fmt.Sprintf("the cell in column %q holds a NUL character (byte 0), which no roster value has: the file may be damaged there; delete it and save the file again", t.columnName(i))
 	}
 	for _, c := range formulas {
 		if c < w {
@@ -169,6 +182,16 @@ func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, e
 	}
 	r.Cells = cells[:w:w]
 	return r, true, nil
+}
+
+// nulCell is the first cell holding a NUL byte, -1 when none does.
+func nulCell(cells []string) int {
+	for i, c := range cells {
+		if strings.IndexByte(c, 0) >= 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // columnName names column i for messages.
@@ -199,10 +222,11 @@ func (t *table) beyond(cells []string, from, line int) string {
 	}
 	last := len(t.header) - 1
 	col := t.label(last)
-	if t.span {
-		col = "column " + col
+	if !t.span {
+		return fmt.Sprintf("the row has values outside the table, which ends at column %s (%q, %d columns): %s; delete them, or move them into the table under a header",
+			col, t.header[last], len(t.header), list(parts))
 	}
-	return fmt.Sprintf("the row has values beyond the last column (%s, %q): %s; remove them, or look for a stray delimiter that shifts the cells",
+	return fmt.Sprintf("the row has values beyond the last column (column %s, %q): %s; remove them, or look for a stray delimiter that shifts the cells",
 		col, t.header[last], list(parts))
 }
 

@@ -2,6 +2,7 @@ package read
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -108,4 +109,32 @@ func TestSheetScan(t *testing.T) {
 	assert.Empty(t, s.cellsOf(4))
 	assert.Equal(t, []scanCell{{col: 27, elapsed: true}, {col: 28, formula: true}}, s.cellsOf(5))
 	assert.Empty(t, s.cellsOf(6))
+}
+
+// The built-in time formats 20 (h:mm) and 21 (h:mm:ss) show as Excel
+// shows them: 0:00 and 9:05:30, no leading zero on the hour.
+func TestBuiltinTimeFormats(t *testing.T) {
+	f := excelize.NewFile()
+	const s = "Sheet1"
+	require.NoError(t, f.SetSheetRow(s, "A1", &[]any{"name", "start", "end"}))
+	hmm, err := f.NewStyle(&excelize.Style{NumFmt: 20})
+	require.NoError(t, err)
+	hmmss, err := f.NewStyle(&excelize.Style{NumFmt: 21})
+	require.NoError(t, err)
+	for i, v := range [][2]float64{{0, 0.37881944444444443}, {0.5, 0.999988425925926}} {
+		row := i + 2
+		require.NoError(t, f.SetCellValue(s, fmt.Sprintf("A%d", row), "Ann"))
+		require.NoError(t, f.SetCellFloat(s, fmt.Sprintf("B%d", row), v[0], -1, 64))
+		require.NoError(t, f.SetCellFloat(s, fmt.Sprintf("C%d", row), v[1], -1, 64))
+		require.NoError(t, f.SetCellStyle(s, fmt.Sprintf("B%d", row), fmt.Sprintf("B%d", row), hmm))
+		require.NoError(t, f.SetCellStyle(s, fmt.Sprintf("C%d", row), fmt.Sprintf("C%d", row), hmmss))
+	}
+	path := filepath.Join(t.TempDir(), "times.xlsx")
+	require.NoError(t, f.SaveAs(path))
+	require.NoError(t, f.Close())
+	_, rows, err := readAll(t, path, Options{})
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, []string{"Ann", "0:00", "9:05:30"}, rows[0].Cells)
+	assert.Equal(t, []string{"Ann", "12:00", "23:59:59"}, rows[1].Cells)
 }

@@ -43,6 +43,11 @@ type xlsxReader struct {
 	// without them; nil otherwise.
 	store *sstStore
 	fmts  *sstFormats
+	// scratch holds the read's temporary files; removed by Close.
+	scratch *scratch
+	note    string // see SheetNote
+	merges  []mergeRange
+	notes   []string // see Notes
 }
 
 // errNoSheetScan says the reader could not find the sheet's part itself,
@@ -50,16 +55,34 @@ type xlsxReader struct {
 var errNoSheetScan = errors.New("sheet part not found")
 
 func openXLSX(path string, opt Options) (Reader, error) {
-	fail := func(err error) (Reader, error) { return nil, &Error{File: path, Err: err} }
-	// excelize trusts the sizes the zip declares and ignores inflate and
-	// checksum errors (a damaged sheet would just end early), so check the
-	// real bytes first: about 2% of the read time.
-	if err := verifyZip(path, opt.MaxUnzipBytes); err != nil {
+	sc, err := newScratch()
+	if err != nil {
+		return nil, &Error{File: path, Err: fmt.Errorf("creating a temporary folder: %w", err)}
+	}
+	r, err := openXLSXIn(path, opt, sc)
+	if err != nil {
+		_ = sc.Close()
+		return nil, err
+	}
+	r.scratch = sc
+	return r, nil
+}
+
+// openXLSXIn opens the workbook, its temporary files in sc.
+func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
+	fail := func(err error) (*xlsxReader, error) { return nil, &Error{File: path, Err: err} }
+	// excelize trusts the sizes the zip declares and ignores inflate,
+	// checksum and XML errors (a damaged sheet would just end early), so
+	// check the real bytes first: inflating is about 2% of the read time,
+	// the XML check (BenchmarkXMLCheck) a few percent more.
+	parts, err := verifyZip(path, opt.MaxUnzipBytes)
+	if err != nil {
 		return fail(err)
 	}
 	xopt := excelize.Options{
 		UnzipSizeLimit:    opt.MaxUnzipBytes,
 		UnzipXMLSizeLimit: min(xmlSpillBytes, opt.MaxUnzipBytes/4),
+		TmpDir:            sc.dir,
 	}
 	over := xopt.UnzipXMLSizeLimit
 	if opt.sstAbove != 0 {
@@ -70,7 +93,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 		return fail(err)
 	}
 	if store != nil {
-		r, err := newXLSXReader(path, f, opt, store)
+		r, err := newXLSXReader(path, f, opt, store, parts)
 		if err == nil {
 			return r, nil
 		}
@@ -88,7 +111,7 @@ func openXLSX(path string, opt Options) (Reader, error) {
 			return fail(openError(err, opt.MaxUnzipBytes))
 		}
 	}
-	r, err := newXLSXReader(path, f, opt, nil)
+	r, err := newXLSXReader(path, f, opt, nil, parts)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -110,7 +133,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 	if part == nil || part.FileInfo().Size() <= over {
 		return nil, nil, nil
 	}
-	cp, err := copyWithoutSST(&zr.Reader)
+	cp, err := copyWithoutSST(&zr.Reader, xopt.TmpDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("copying the workbook to a temp file: %w", err)
 	}
@@ -124,7 +147,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 		}
 		return nil, nil, openError(err, xopt.UnzipSizeLimit)
 	}
-	store, err := buildSSTStore(part, f.CharsetReader, maxLen)
+	store, err := buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir)
 	if err != nil {
 		_ = f.Close()
 		return nil, nil, err
@@ -134,7 +157,7 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 
 // newXLSXReader reads the workbook f; store, when set, holds its shared
 // strings (f was opened without them).
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore) (*xlsxReader, error) {
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, parts sheetParts) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
 	if store != nil {
 		r.fmts = &sstFormats{wb: f}
@@ -143,6 +166,24 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore) 
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
 		return r, r.t.fail(0, err)
+	}
+	// Without its shared strings (a large part the reader keeps itself),
+	// excelize would see other sheets' text as empty: no survey then.
+	if opt.Sheet == "" && store == nil {
+		var warnings []string
+		r.sheet, warnings, r.notes, r.note = surveySheets(f, r.sheet, opt.Expect)
+		r.t.warnings = append(r.t.warnings, warnings...)
+	}
+	r.t.sheet = r.sheet
+	if len(parts.damaged) > 0 || len(parts.merges) > 0 {
+		part := sheetPartOf(path, r.sheet)
+		if d := parts.damaged[part]; d != nil {
+			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
+		}
+		r.merges = parseMerges(parts.merges[part])
+		if len(r.merges) > 0 {
+			r.stream.mergedAt = r.mergedAt
+		}
 	}
 	elapsed, err := normalizeStyles(f)
 	if err != nil {
@@ -175,6 +216,8 @@ func (r *xlsxReader) Close() error {
 		err = errors.Join(err, r.f.Close())
 		r.f = nil
 	}
+	err = errors.Join(err, r.scratch.Close())
+	r.scratch = nil
 	return err
 }
 
@@ -183,6 +226,14 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
 			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		}
+		// excelize also stops, without an error, at XML it cannot decode:
+		// the part was checked at open, and here the scan, which reads
+		// the bytes, says whether rows were left unread all the same.
+		if n := r.scan.rowAfter(r.line); n > 0 {
+			return nil, 0, r.t.fail(r.line, kindf(ErrCorruptXLSX,
+				"sheet %q is damaged: its XML cannot be read past row %d, and row %d follows; open the file in a spreadsheet program and save it again, or export it again",
+				r.sheet, r.line, n))
 		}
 		return nil, 0, io.EOF
 	}
@@ -346,11 +397,15 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 }
 
 // verifyZip inflates every part once, checking checksums and the real
-// unzipped size against limit, and checks there is a workbook part.
-func verifyZip(path string, limit int64) error {
+// unzipped size against limit, and checks there is a workbook part. The
+// XML parts the reader uses are checked to be well-formed (excelize stops
+// at damage without a word): damage in one of the workbook's own parts is
+// an error, damage in a worksheet is returned by part name, for the
+// reader to refuse the sheet if it is the one read.
+func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return ErrCorruptXLSX
+		return parts, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	var total int64
@@ -363,28 +418,101 @@ func verifyZip(path string, limit int64) error {
 		numbers = numbers || strings.HasSuffix(name, ".iwa")
 		rc, err := zf.Open()
 		if err != nil {
-			return ErrCorruptXLSX
+			return parts, ErrCorruptXLSX
 		}
-		n, err := io.Copy(io.Discard, io.LimitReader(rc, limit-total+1))
+		in := &countingReader{r: io.LimitReader(rc, limit-total+1)}
+		var bad *xmlDamage
+		var merges []string
+		if checkedPart(name) {
+			bad, merges, err = checkXMLPartMerges(zf.Name, in)
+		}
+		if len(merges) > 0 && bad == nil {
+			if parts.merges == nil {
+				parts.merges = map[string][]string{}
+			}
+			parts.merges[zf.Name] = merges
+		}
+		if err == nil {
+			// The rest (all of it, or what follows damage) is inflated
+			// too: a checksum error says more than the damage it causes.
+			_, err = io.Copy(io.Discard, in)
+		}
 		_ = rc.Close()
-		if total += n; total > limit {
-			return unzipLimitError(limit)
+		if total += in.n; total > limit {
+			return parts, unzipLimitError(limit)
 		}
 		if err != nil {
-			return ErrCorruptXLSX
+			return parts, ErrCorruptXLSX
+		}
+		if bad != nil {
+			if strings.HasPrefix(name, "xl/worksheets/") {
+				// Only the sheet read matters; it is known once excelize
+				// has the workbook.
+				if parts.damaged == nil {
+					parts.damaged = map[string]*xmlDamage{}
+				}
+				parts.damaged[zf.Name] = bad
+				continue
+			}
+			return parts, partDamage(bad)
 		}
 	}
 	switch {
 	case workbook:
-		return nil
+		return parts, nil
 	case xlsb:
-		return kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
+		return parts, kindf(ErrNotTabular, "binary .xlsb workbooks are not supported; save as .xlsx or .csv")
 	case ods:
-		return kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
+		return parts, kindf(ErrNotTabular, "OpenDocument (.ods) spreadsheets are not supported; save as .xlsx or .csv")
 	case numbers:
-		return kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
+		return parts, kindf(ErrNotTabular, "Apple Numbers files are not supported; export as .xlsx or .csv (File > Export To)")
 	}
-	return kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+	return parts, kindf(ErrNotTabular, "not a CSV or XLSX file (a zip archive without a workbook)")
+}
+
+// sheetParts is what verifyZip found in the worksheets, by part name.
+type sheetParts struct {
+	damaged map[string]*xmlDamage
+	merges  map[string][]string // merged ranges ("B2:B4")
+}
+
+// checkedPart reports a part (its lower-case name) that the reader or
+// excelize decodes: the workbook's own parts and the worksheets. Others
+// (document properties, themes, drawings) are never read.
+func checkedPart(name string) bool {
+	name = strings.ReplaceAll(name, `\`, "/")
+	switch name {
+	case "[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedstrings.xml":
+		return true
+	}
+	return strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name[len("xl/worksheets/"):], "/")
+}
+
+// partNames say in a user's words what the workbook's own parts hold.
+var partNames = map[string]string{
+	"[content_types].xml":        "the list of the workbook's parts",
+	"xl/workbook.xml":            "the list of sheets",
+	"xl/_rels/workbook.xml.rels": "the links to the sheets",
+	"xl/styles.xml":              "the cell formats",
+	"xl/sharedstrings.xml":       "the text of the cells",
+}
+
+// partDamage explains damage in one of the workbook's own parts.
+func partDamage(d *xmlDamage) error {
+	what := d.part
+	if n, ok := partNames[strings.ToLower(d.part)]; ok {
+		what += " (" + n + ")"
+	}
+	return kindf(ErrCorruptXLSX, "the workbook is damaged: %s in its part %s, line %d; nothing was read: open it in a spreadsheet program and save it again, or export it again", d.what, what, d.line)
+}
+
+// sheetDamage explains damage in the worksheet part of sheet.
+func sheetDamage(sheet string, d *xmlDamage) error {
+	where := fmt.Sprintf("after row %d", d.row)
+	if d.row == 0 {
+		where = "before its first row"
+	}
+	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read, so none was: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line)
 }
 
 func unzipLimitError(limit int64) error {

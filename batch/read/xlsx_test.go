@@ -355,7 +355,7 @@ func TestXLSXSpillsToTempAndCleansUp(t *testing.T) {
 	// The sheet XML (~600 KB) is over a quarter of the limit: it spills.
 	r, err := Open(path, Options{MaxUnzipBytes: 2 << 20})
 	require.NoError(t, err)
-	spilled, err := filepath.Glob(filepath.Join(tmp, "excelize-*"))
+	spilled, err := filepath.Glob(filepath.Join(tmp, scratchPrefix+"*", "excelize-*"))
 	require.NoError(t, err)
 	assert.NotEmpty(t, spilled, "the sheet went to a temp file")
 	n := 0

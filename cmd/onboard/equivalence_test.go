@@ -13,7 +13,8 @@ import (
 // sheets of every sample roster run against each vendor's simulator by
 // onboard before the conversion (commit 658e0fb, one worker so that the
 // rows meet the simulator in order; since then smartapp's 400 names its
-// fields, a change made in its Go code first); the created IDs are compared as
+// fields, and a roster with its own Status column gets onboard_status,
+// changes made apart from the conversion); the created IDs are compared as
 // present or not (smartapp's simulator makes random ones; the wire
 // goldens compare the IDs themselves).
 func TestResultsSheetsEquivalence(t *testing.T) {

@@ -198,6 +198,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	sum := batch.NewSummary("plan", reg.ID, path)
 	sum.Warnings = src.warnings()
 	sum.HeaderRow = src.reader.HeaderRow()
+	sum.Sheet = src.sheet()
 	warn(stderr, sum.Warnings)
 	var est batch.PlanEstimate
 	var sink batch.Sink = &planPrinter{w: cmd.OutOrStdout(), max: 20}

@@ -78,7 +78,7 @@ func (f *inputFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.sheet, "sheet", "", "XLSX sheet name or 1-based index, hidden sheets counted (default: the first visible sheet)")
 	cmd.Flags().IntVar(&f.headerRow, "header-row", 0, "the header's row number as the spreadsheet shows it (default: detected among the first 20 rows)")
 	cmd.Flags().StringVar(&f.delimiter, "delimiter", "", `CSV delimiter: "," ";" "|" or "tab" (default: detected)`)
-	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)")
+	cmd.Flags().StringVar(&f.encoding, "encoding", "", "CSV encoding: "+read.Encodings+" (default: detected)")
 	_ = cmd.MarkFlagRequired("provider")
 }
 
@@ -113,6 +113,14 @@ func loadMapping(ctx context.Context, path string) (*schema.Mapping, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("interrupted while loading the mapping file %s; nothing was written", path)
 	}
+}
+
+// sheet is the sheet read, for an XLSX roster; "" for CSV.
+func (in *input) sheet() string {
+	if s, ok := in.reader.(interface{ Sheet() string }); ok {
+		return s.Sheet()
+	}
+	return ""
 }
 
 // warnings are the reader's and the mapper's, to report once.
@@ -151,12 +159,26 @@ func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 	if err != nil {
 		return nil, fatal(err)
 	}
-	mp, err := schema.NewMapper(reg.Schema, r.Header(), m)
+	header, guarded := r.Header(), isGuardedFixFile(r)
+	if guarded {
+		// The fix file guards its header cells as it does its data.
+		for i, h := range header {
+			header[i] = strings.TrimSpace(strings.TrimPrefix(h, "'"))
+		}
+	}
+	mp, err := schema.NewMapper(reg.Schema, header, m)
 	if err != nil {
 		r.Close()
-		return nil, fatal(fmt.Errorf("%s: %w", path, err))
+		where := path
+		if s, ok := r.(interface{ Sheet() string }); ok {
+			where += fmt.Sprintf(" (sheet %q)", s.Sheet())
+		}
+		if n, ok := r.(interface{ SheetNote() string }); ok && n.SheetNote() != "" {
+			err = fmt.Errorf("%w; %s", err, n.SheetNote())
+		}
+		return nil, fatal(fmt.Errorf("%s: %w", where, err))
 	}
-	if isGuardedFixFile(r) {
+	if guarded {
 		mp = mp.FormulaGuarded()
 	}
 	return &input{reg: reg, reader: r, mapper: mp}, nil

@@ -280,6 +280,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
 	sum.HeaderRow = src.reader.HeaderRow()
+	sum.Sheet = src.sheet()
 	warn(stderr, sum.Warnings)
 	sum.Notices = src.notices()
 	note(stderr, sum.Notices)
@@ -692,12 +693,31 @@ func (m multiSink) Write(o batch.Outcome) error {
 }
 
 func (m multiSink) Close(sum *batch.Summary) error {
-	var errs []error
+	var errs oneLine
 	for _, s := range m {
-		errs = append(errs, s.Close(sum))
+		if err := s.Close(sum); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return errors.Join(errs...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
+
+// oneLine joins errors on one line ("A: cause; B: cause"): a full disk
+// fails the results and the fix file at once, and the error is one line.
+type oneLine []error
+
+func (e oneLine) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e oneLine) Unwrap() []error { return e }
 
 // WriteMissing passes the missing people to every sink that lists them.
 func (m multiSink) WriteMissing(list func(fn func(batch.MissingPerson) error) (int, error)) error {

@@ -38,6 +38,7 @@ func newValidateCmd() *cobra.Command {
 			sum := batch.NewSummary("validate", in.provider, args[0])
 			sum.Warnings = src.warnings()
 			sum.HeaderRow = src.reader.HeaderRow()
+			sum.Sheet = src.sheet()
 			warn(stderr, sum.Warnings)
 			sum.Notices = src.notices()
 			note(stderr, sum.Notices)
@@ -105,11 +106,15 @@ func note(w io.Writer, notices []string) {
 	}
 }
 
-// notices are what the binding did that is worth knowing once: which
-// columns go into the vendor's free-form field (smartapp's metadata), and
-// how to send one that is not sent.
+// notices are what the reading and the binding did that is worth knowing
+// once: the workbook's other sheets, which columns go into the vendor's
+// free-form field (smartapp's metadata), and how to send one that is not
+// sent.
 func (in *input) notices() []string {
 	var out []string
+	if n, ok := in.reader.(interface{ Notes() []string }); ok {
+		out = n.Notes() // the workbook's other sheets
+	}
 	field := in.reg.Schema.Extra
 	if cols := in.mapper.ExtraColumns(); len(cols) == 1 {
 		out = append(out, fmt.Sprintf("column %s goes into %s's %s (listed under metadata: in the mapping file)", quoteAll(cols), in.reg.ID, field))
