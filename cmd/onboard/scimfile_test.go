@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,4 +112,60 @@ func TestOwnSCIMFile(t *testing.T) {
 			assert.Equal(t, 2, s.Store.Len())
 		})
 	}
+}
+
+// TestVendorsFromConfig: ONBOARD_VENDORS in the --config file adds a
+// vendors folder as --vendors and the environment do (they win over it);
+// a relative folder is the config file's neighbour, wherever onboard runs.
+func TestVendorsFromConfig(t *testing.T) {
+	t.Setenv(vendorsEnv, "")
+	t.Setenv(scim.EnvToken, "")
+	t.Setenv(scim.EnvBaseURL, "")
+	home := t.TempDir()
+	dir := filepath.Join(home, "vendors")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	b, err := os.ReadFile(slackSCIMFile(t))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "conf-scim.yaml"), []byte(strings.Replace(string(b), "id: slack-scim", "id: conf-scim", 1)), 0o600))
+
+	s := scim.NewSimulator(sim.Options{})
+	srv := httptestServer(t, s)
+	conf := filepath.Join(home, "onboard.env")
+	require.NoError(t, os.WriteFile(conf, []byte("ONBOARD_VENDORS=vendors\nONBOARD_SLACK_URL="+srv+"\nONBOARD_SLACK_TOKEN="+s.Credentials[scim.EnvToken]+"\n"), 0o600))
+	roster := write(t, "r.csv", "Username,First Name,Last Name\nann@example.com,Ann,Lee\n")
+
+	res := filepath.Join(t.TempDir(), "results.csv")
+	code, _, stderr := onboard(t, "run", "-q", "-p", "conf-scim", "--config", conf, "--no-state", "-o", res, roster)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "unknown key", "ONBOARD_VENDORS is a key onboard reads")
+	assert.Equal(t, []string{"created"}, column(readCSV(t, res), "status"))
+	assert.Equal(t, 1, s.Store.Len())
+
+	code, out, stderr := onboard(t, "plan", "-p", "conf-scim", "--config", conf, "--offline", roster)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out+stderr, "plan: 1 rows read")
+
+	// Without the key the id is unknown; a folder that is not there is one
+	// clear error; the environment wins over the file.
+	bare := write(t, "bare.env", "ONBOARD_SLACK_TOKEN=x\n")
+	code, _, stderr = onboard(t, "run", "-q", "-p", "conf-scim", "--config", bare, "--no-state", "-o", res, roster)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "conf-scim")
+	missing := write(t, "missing.env", "ONBOARD_VENDORS=/nonexistent/vendors\n")
+	code, _, stderr = onboard(t, "run", "-q", "-p", "conf-scim", "--config", missing, "--no-state", "-o", res, roster)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "vendors folder /nonexistent/vendors")
+	t.Setenv(vendorsEnv, dir)
+	t.Setenv("ONBOARD_SLACK_TOKEN", s.Credentials[scim.EnvToken])
+	code, _, stderr = onboard(t, "run", "-q", "-p", "conf-scim", "--config", missing, "--base-url", srv, "--no-state", "-o", res,
+		write(t, "r2.csv", "Username,First Name,Last Name\nbo@example.com,Bo,Ek\n"))
+	require.Equal(t, 0, code, "the environment wins over the config file: %s", stderr)
+	assert.Equal(t, 2, s.Store.Len())
+}
+
+func httptestServer(t *testing.T, s *sim.Server) string {
+	t.Helper()
+	srv := httptest.NewServer(s.Handler)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
