@@ -45,14 +45,13 @@ const (
 // It then measures XLSX input with a large shared-strings part, and the
 // XLSX reader against bare excelize.
 func validateFigures(ctx context.Context, b *bench) error {
-	big := filepath.Join(b.dir, "sp-1m.csv")
-	small := filepath.Join(b.dir, "sp-100k.csv")
-	b.logf("generating %s- and %s-row SmarterProctoring rosters", count(spRows), count(smallRows))
-	if err := writeSPRoster(big, spRows); err != nil {
-		return fmt.Errorf("generate %s: %w", big, err)
+	big, err := b.spFile(spRows)
+	if err != nil {
+		return err
 	}
-	if err := writeSPRoster(small, smallRows); err != nil {
-		return fmt.Errorf("generate %s: %w", small, err)
+	small, err := b.spFile(smallRows)
+	if err != nil {
+		return err
 	}
 	id := fmt.Sprintf("%s-row, %d-column SmarterProctoring CSV, every column checked", count(spRows), len(spHeader))
 	bare := func() (childRun, error) { return b.bareCSVChild(ctx, big) }
