@@ -167,9 +167,14 @@ func (p pairStat) String() string {
 
 // pairs runs a and b in turn, A B A B, spPairs times.
 func (b *bench) pairs(a, bb func() (childRun, error)) (pairStat, error) {
+	return b.pairsN(spPairs, a, bb)
+}
+
+// pairsN is pairs with n pairs.
+func (b *bench) pairsN(n int, a, bb func() (childRun, error)) (pairStat, error) {
 	var p pairStat
 	var rs []float64
-	for range spPairs {
+	for range n {
 		ra, err := a()
 		if err != nil {
 			return p, err

@@ -14,6 +14,15 @@ import (
 // the next ones made them embedded vendor files (issue 19).
 const goVendorsCommit = "658e0fb"
 
+// filePairs is how many A B pairs figure 1l runs: its goal is a few
+// percent, and each run takes seconds, so more than the others' three.
+const filePairs = 7
+
+// spFileCommit moved SmarterProctoring alone from Go to its file: its
+// parent against it measures the move without the other work since
+// goVendorsCommit.
+const spFileCommit = "669fabc"
+
 // fileShare is issue 19's goal: validating with a file-defined vendor
 // takes at most 3% longer than with the Go-defined one.
 const fileShare = 1.03
@@ -40,16 +49,41 @@ func vendorFileFigures(ctx context.Context, b *bench) error {
 	}
 	goRun := func() (childRun, error) { return b.validateSPWith(ctx, old, big, spRows) }
 	fileRun := func() (childRun, error) { return b.validateSP(ctx, big, spRows, "") }
-	b.logf("validate with the Go-defined vendor (%s) vs the file-defined one, %d pairs", goVendorsCommit, spPairs)
+	b.logf("validate with the Go-defined vendor (%s) vs the file-defined one, %d pairs", goVendorsCommit, filePairs)
 	// pairs(A, B) is B's time over A's: the file-defined run's time as a
 	// multiple of the Go-defined run's.
-	p, err := b.pairs(goRun, fileRun)
+	p, err := b.pairsN(filePairs, goRun, fileRun)
 	if err != nil {
 		return err
 	}
 	b.add(check(id, what, fmt.Sprintf("%s (walls, medians: Go %s, file %s)", p, secs(medWall(p.a)), secs(medWall(p.b))),
 		"≤ "+ratio(fileShare), p.med <= fileShare))
+
+	// The move alone: 1l also holds every other change since
+	// goVendorsCommit (the mapper's, the reports').
+	const id2 = "1m"
+	what2 := "the same, the move alone: " + spFileCommit + " (SmarterProctoring from its file) / its parent (a Go literal)"
+	before, why := b.buildAt(ctx, spFileCommit+"^")
+	after, why2 := b.buildAt(ctx, spFileCommit)
+	if before == "" || after == "" {
+		b.add(info(id2, what2, "skipped: "+cmpOr(why, why2)))
+		return nil
+	}
+	p2, err := b.pairsN(filePairs,
+		func() (childRun, error) { return b.validateSPWith(ctx, before, big, spRows) },
+		func() (childRun, error) { return b.validateSPWith(ctx, after, big, spRows) })
+	if err != nil {
+		return err
+	}
+	b.add(info(id2, what2, fmt.Sprintf("%s (walls, medians: Go %s, file %s)", p2, secs(medWall(p2.a)), secs(medWall(p2.b)))))
 	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // buildAt builds cmd/onboard as it was at commit, from `git archive` of
@@ -67,7 +101,8 @@ func (b *bench) buildAt(ctx context.Context, commit string) (bin, why string) {
 	if err := exec.CommandContext(ctx, "git", "-C", root, "cat-file", "-e", commit+"^{commit}").Run(); err != nil {
 		return "", "this checkout does not hold commit " + commit + " (a shallow clone?)"
 	}
-	src := filepath.Join(b.dir, "src-"+commit)
+	name := strings.ReplaceAll(commit, "^", "-parent")
+	src := filepath.Join(b.dir, "src-"+name)
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", err.Error()
 	}
@@ -85,7 +120,7 @@ func (b *bench) buildAt(ctx context.Context, commit string) (bin, why string) {
 	if err := errors.Join(archive.Run(), untar.Wait()); err != nil {
 		return "", "git archive " + commit + " | tar -x: " + err.Error()
 	}
-	bin = filepath.Join(b.dir, "onboard-"+commit)
+	bin = filepath.Join(b.dir, "onboard-"+name)
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/onboard")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
