@@ -6,7 +6,7 @@
 // and drives the worker pool in-process against a vendor simulator on
 // loopback for the submit figures.
 //
-// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,state] [-keep]
+// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,state,vendorfile] [-keep]
 package main
 
 import (
@@ -44,6 +44,7 @@ var sections = []struct {
 	{"validate", validateFigures},
 	{"submit", submitFigures},
 	{"state", stateFigures},
+	{"vendorfile", vendorFileFigures},
 }
 
 // bench is one run's shared state: the temp dir, the built binary, the
@@ -53,6 +54,7 @@ type bench struct {
 	bin     string // the onboard binary, built on first use
 	mapping string // mappingYAML written to dir
 	csvs    map[int]string
+	sps     map[int]string // generated SmarterProctoring rosters
 	figures []figure
 	log     io.Writer // progress lines
 }
@@ -80,7 +82,7 @@ func main() {
 		return
 	}
 	out := flag.String("out", "", "also write the report (Markdown) to `FILE`")
-	only := flag.String("only", "", "comma-separated sections to run: validate, submit, state (default: all)")
+	only := flag.String("only", "", "comma-separated sections to run: validate, submit, state, vendorfile (default: all)")
 	keep := flag.Bool("keep", false, "keep the temp dir with the generated files")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -107,7 +109,7 @@ func run(ctx context.Context, out, only string, keep bool) (err error) {
 	} else {
 		defer func() { err = errors.Join(err, os.RemoveAll(dir)) }()
 	}
-	b := &bench{dir: dir, csvs: map[int]string{}, log: os.Stderr, mapping: filepath.Join(dir, "map.yaml")}
+	b := &bench{dir: dir, csvs: map[int]string{}, sps: map[int]string{}, log: os.Stderr, mapping: filepath.Join(dir, "map.yaml")}
 	if err := os.WriteFile(b.mapping, []byte(mappingYAML), 0o644); err != nil {
 		return err
 	}

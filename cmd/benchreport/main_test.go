@@ -1,8 +1,11 @@
 package main
 
 import (
+	"io"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,14 +30,26 @@ func TestCount(t *testing.T) {
 func TestPickSections(t *testing.T) {
 	all, err := pickSections("")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"validate": true, "submit": true, "state": true}, all)
+	assert.Equal(t, map[string]bool{"validate": true, "submit": true, "state": true, "vendorfile": true}, all)
 
 	some, err := pickSections("state, submit")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"validate": false, "submit": true, "state": true}, some)
+	assert.Equal(t, map[string]bool{"validate": false, "submit": true, "state": true, "vendorfile": false}, some)
 
 	_, err = pickSections("validate,speed")
 	assert.ErrorContains(t, err, `unknown section "speed"`)
+}
+
+// TestBuildAtSkips: a commit the checkout does not hold skips the figure,
+// saying why, instead of failing the report.
+func TestBuildAtSkips(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	b := &bench{dir: t.TempDir(), log: io.Discard}
+	bin, why := b.buildAt(t.Context(), "0123456789abcdef0123456789abcdef01234567")
+	assert.Empty(t, bin)
+	assert.True(t, strings.Contains(why, "does not hold commit") || strings.Contains(why, "not run inside"), why)
 }
 
 func TestRender(t *testing.T) {

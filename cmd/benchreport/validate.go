@@ -45,14 +45,13 @@ const (
 // It then measures XLSX input with a large shared-strings part, and the
 // XLSX reader against bare excelize.
 func validateFigures(ctx context.Context, b *bench) error {
-	big := filepath.Join(b.dir, "sp-1m.csv")
-	small := filepath.Join(b.dir, "sp-100k.csv")
-	b.logf("generating %s- and %s-row SmarterProctoring rosters", count(spRows), count(smallRows))
-	if err := writeSPRoster(big, spRows); err != nil {
-		return fmt.Errorf("generate %s: %w", big, err)
+	big, err := b.spFile(spRows)
+	if err != nil {
+		return err
 	}
-	if err := writeSPRoster(small, smallRows); err != nil {
-		return fmt.Errorf("generate %s: %w", small, err)
+	small, err := b.spFile(smallRows)
+	if err != nil {
+		return err
 	}
 	id := fmt.Sprintf("%s-row, %d-column SmarterProctoring CSV, every column checked", count(spRows), len(spHeader))
 	bare := func() (childRun, error) { return b.bareCSVChild(ctx, big) }
@@ -168,9 +167,14 @@ func (p pairStat) String() string {
 
 // pairs runs a and b in turn, A B A B, spPairs times.
 func (b *bench) pairs(a, bb func() (childRun, error)) (pairStat, error) {
+	return b.pairsN(spPairs, a, bb)
+}
+
+// pairsN is pairs with n pairs.
+func (b *bench) pairsN(n int, a, bb func() (childRun, error)) (pairStat, error) {
 	var p pairStat
 	var rs []float64
-	for range spPairs {
+	for range n {
 		ra, err := a()
 		if err != nil {
 			return p, err

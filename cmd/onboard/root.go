@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -30,9 +31,15 @@ and nightly files create each person exactly once.`,
 		Version:       versionText(),
 	}
 	var vendors string
-	root.PersistentFlags().StringVar(&vendors, "vendors", "", "a folder of vendor files (*.yaml) to add by id (default: $ONBOARD_VENDORS)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		dir := cmp.Or(vendors, os.Getenv("ONBOARD_VENDORS"))
+	root.PersistentFlags().StringVar(&vendors, "vendors", "", "a folder of vendor files (*.yaml) to add by id (default: $"+vendorsEnv+", or "+vendorsEnv+"= in the --config file)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		dir := cmp.Or(vendors, os.Getenv(vendorsEnv))
+		if dir == "" {
+			var err error
+			if dir, err = configVendors(cmd); err != nil {
+				return fatal(err)
+			}
+		}
 		if dir == "" {
 			return nil
 		}
@@ -60,6 +67,31 @@ and nightly files create each person exactly once.`,
 	)
 	friendlyCommands(root)
 	return root
+}
+
+// vendorsEnv names the vendors folder in the environment or the config
+// file (--vendors wins, then the environment).
+const vendorsEnv = "ONBOARD_VENDORS"
+
+// configVendors is the vendors folder the command's --config file names
+// ("" when it has none, or the command takes no --config). A relative
+// folder is the config file's neighbour, wherever onboard runs from (a
+// cron job's working directory is not the admin's).
+func configVendors(cmd *cobra.Command) (string, error) {
+	f := cmd.Flags().Lookup("config")
+	if f == nil || f.Value.String() == "" {
+		return "", nil
+	}
+	path := f.Value.String()
+	vals, _, err := readConfig(path) // its warnings: loadCredentials prints them
+	if err != nil {
+		return "", err
+	}
+	dir := vals[vendorsEnv]
+	if dir != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(filepath.Dir(path), dir)
+	}
+	return dir, nil
 }
 
 // inputFlags are how a roster is read and mapped; validate and run share them.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/vendorfile"
 	"github.com/onboard/onboard/schema"
 )
 
@@ -26,10 +27,12 @@ const maxPages = 5
 // Client talks to one SCIM service provider. It is safe for concurrent
 // use.
 type Client struct {
-	base   string // the SCIM root, ending before /Users
-	header http.Header
-	hc     *http.Client
-	now    func() time.Time
+	id        string // the vendor file's id, for messages
+	baseWhere string // where the base URL is set, for messages
+	base      string // the SCIM root, ending before /Users
+	header    http.Header
+	hc        *http.Client
+	now       func() time.Time
 
 	mu  sync.Mutex
 	spc *serviceConfig // nil until /ServiceProviderConfig answered
@@ -43,30 +46,53 @@ var (
 	_ providers.UpdateChecker = (*Client)(nil)
 )
 
-// New builds a client from ONBOARD_SCIM_TOKEN and the base URL: cfg.BaseURL
-// (--base-url), or else ONBOARD_SCIM_URL. Errors name the env var, never
-// its value.
-func New(cfg providers.Config) (providers.Client, error) {
-	v, err := cfg.Require(ID, providers.Need{Env: EnvToken, What: "the SCIM bearer token the service provider issued"})
+// New builds a client of the built-in "scim" from ONBOARD_SCIM_TOKEN and
+// the base URL: cfg.BaseURL (--base-url), or else ONBOARD_SCIM_URL.
+// Errors name the env var, never its value.
+func New(cfg providers.Config) (providers.Client, error) { return clientOf(vendor, cfg) }
+
+// clientOf is newClient as a providers.Client: no typed nil on an error.
+func clientOf(v *vendorfile.Vendor, cfg providers.Config) (providers.Client, error) {
+	c, err := newClient(v, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newClient builds a client of the vendor file v (protocol scim2): the
+// bearer token from the credential its auth names, the base URL from
+// cfg.BaseURL (--base-url, or the file's fixed base_url), or else the
+// credential its base_url names.
+func newClient(v *vendorfile.Vendor, cfg providers.Config) (*Client, error) {
+	id, baseEnv := v.ID, v.BaseURLEnv()
+	tok, err := cfg.Require(id, providers.Need{Env: v.BearerEnv(), What: v.Credential(v.BearerEnv())})
 	if err != nil {
 		return nil, err
 	}
 	base := cfg.BaseURL
+	if base == "" && baseEnv == "" {
+		base = v.BaseURL
+	}
 	if base == "" {
-		base = cfg.Credentials[EnvBaseURL]
+		base = cfg.Credentials[baseEnv]
 		if base == "" {
-			return nil, fmt.Errorf("%s: no base URL: set %s (or --base-url) to the SCIM root, ending before /Users, e.g. https://api.example.com/scim/v2", ID, EnvBaseURL)
+			return nil, fmt.Errorf("%s: no base URL: set %s (or --base-url) to the SCIM root, ending before /Users, e.g. https://api.example.com/scim/v2", id, baseEnv)
 		}
 		if err := providers.CheckBaseURL(base, false); err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", ID, EnvBaseURL, err)
+			return nil, fmt.Errorf("%s: %s: %w", id, baseEnv, err)
 		}
 	}
 	if u, err := url.Parse(base); err == nil && strings.HasSuffix(strings.ToLower(strings.TrimRight(u.Path, "/")), "/users") {
-		return nil, fmt.Errorf("%s: the base URL ends with /Users: give the SCIM root before it (onboard adds /Users)", ID)
+		return nil, fmt.Errorf("%s: the base URL ends with /Users: give the SCIM root before it (onboard adds /Users)", id)
 	}
-	h := providers.Bearer(v[0])
+	h := providers.Bearer(tok[0])
 	h.Set("Accept", mediaType+", application/json")
-	return &Client{base: strings.TrimRight(base, "/"), header: h, hc: cfg.HTTPClient(), now: time.Now}, nil
+	where := "--base-url or the file's base_url"
+	if baseEnv != "" {
+		where = "--base-url or " + baseEnv
+	}
+	return &Client{id: id, baseWhere: where, base: strings.TrimRight(base, "/"), header: h, hc: cfg.HTTPClient(), now: time.Now}, nil
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body any) (*providers.Response, error) {
@@ -94,7 +120,7 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, err
 	}
 	if resp.Status/100 != 2 {
-		return providers.Created{}, createError(resp, c.now())
+		return providers.Created{}, createError(resp, c.now(), c.baseWhere)
 	}
 	// 201 per RFC 7644 §3.3; some servers answer 200.
 	var u resource
@@ -121,7 +147,7 @@ type listResponse struct {
 func (c *Client) Find(ctx context.Context, rec schema.Record) (string, bool, error) {
 	name, _ := rec["userName"].(string)
 	if name == "" {
-		return "", false, fmt.Errorf("%s: find: the record has no userName", ID)
+		return "", false, fmt.Errorf("%s: find: the record has no userName", c.id)
 	}
 	if spc := c.serviceConfig(ctx); spc != nil && spc.Filter.Supported != nil && !*spc.Filter.Supported {
 		return "", false, &providers.Error{Code: providers.VendorRejected,

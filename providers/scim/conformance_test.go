@@ -25,7 +25,7 @@ func good() schema.Record {
 func TestConformance(t *testing.T) {
 	for _, mode := range Modes {
 		t.Run(mode, func(t *testing.T) {
-			reg := *Registration()
+			reg := *vendor.Registration()
 			reg.Simulator = func(opt sim.Options) *sim.Server {
 				opt.Mode = mode
 				return NewSimulator(opt)

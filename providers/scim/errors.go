@@ -65,11 +65,11 @@ func mapError(resp *providers.Response, now time.Time) *providers.Error {
 // createError is mapError for POST /Users, where a 404 means the base URL
 // has no /Users endpoint: no later row can fix that, so it stops the run
 // like a bad token, saying what to check.
-func createError(resp *providers.Response, now time.Time) *providers.Error {
+func createError(resp *providers.Response, now time.Time, baseWhere string) *providers.Error {
 	e := mapError(resp, now)
 	if resp.Status == http.StatusNotFound {
 		e.Code = providers.AuthFailed
-		e.Message = fmt.Sprintf("POST /Users answered 404: the base URL (--base-url or %s) must be the SCIM root, ending before /Users: %s", EnvBaseURL, e.Message)
+		e.Message = fmt.Sprintf("POST /Users answered 404: the base URL (%s) must be the SCIM root, ending before /Users: %s", baseWhere, e.Message)
 	}
 	return e
 }

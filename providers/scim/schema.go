@@ -1,6 +1,12 @@
 package scim
 
-import "github.com/onboard/onboard/schema"
+import (
+	_ "embed"
+	"fmt"
+	"slices"
+
+	"github.com/onboard/onboard/providers/vendorfile"
+)
 
 // Schema URNs (RFC 7643 §8.7.1, §4.3; RFC 7644 §3.5.2, §3.4.2, §3.12).
 const (
@@ -12,46 +18,47 @@ const (
 	urnSPC        = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 )
 
-// Schema is the row contract of a SCIM User. Only userName is required:
-// it is the one attribute RFC 7643 requires (§4.1.1). A service provider
-// that needs more (most want name.givenName and name.familyName) is told so
-// with the mapping file's required: list. Field names are the SCIM
-// attribute names, flattened; where each goes in the User resource is
-// wirePath's business.
-var Schema = &schema.Schema{
-	Provider: ID,
-	// userName: uniqueness server, caseExact false (RFC 7643 §4.1.1).
-	Key: []string{"userName"},
-	Fields: []schema.Field{
-		{Name: "userName", Type: schema.String, Required: true,
-			Description: "the unique identifier at the service provider, often the work email (userName)",
-			Aliases:     []string{"Username", "User Name", "Login", "Login Name", "UPN", "User Principal Name"},
-			Example:     "ann.lee@example.com"},
-		{Name: "givenName", Type: schema.String, Description: "given name (name.givenName)",
-			Aliases: []string{"First Name", "Given Name", "Forename", "First", "name.givenName"}, Example: "Ann"},
-		{Name: "familyName", Type: schema.String, Description: "family name (name.familyName)",
-			Aliases: []string{"Last Name", "Surname", "Family Name", "Last", "name.familyName"}, Example: "Lee"},
-		{Name: "displayName", Type: schema.String, Description: "the name shown to people (displayName)",
-			Aliases: []string{"Display Name", "Full Name", "Preferred Name"}, Example: "Ann Lee"},
-		{Name: "email", Type: schema.String, Check: schema.CheckEmail,
-			Description: `work email, sent as the primary emails entry of type "work"`,
-			Aliases:     []string{"E-mail", "Work Email", "Email Address", "Work E-mail", "Business Email", "emails"},
-			Example:     "ann.lee@example.com"},
-		{Name: "phone", Type: schema.String, Description: `work phone, sent as the phoneNumbers entry of type "work"`,
-			Aliases: []string{"Phone", "Work Phone", "Phone Number", "Telephone", "Business Phone", "phoneNumbers"},
-			Example: "+1 480 555 0100"},
-		{Name: "title", Type: schema.String, Description: "job title (title)",
-			Aliases: []string{"Job Title", "Position"}, Example: "Analyst"},
-		{Name: "externalId", Type: schema.String, Description: "the person's ID in the HR system (externalId)",
-			Aliases: []string{"External ID", "HRIS ID", "Worker ID"}, Example: "HR-20931"},
-		{Name: "active", Type: schema.Boolean, Description: "whether the account is active (left out: the service provider's default)",
-			Aliases: []string{"Enabled", "Is Active"}, Example: "true"},
-		{Name: "employeeNumber", Type: schema.String, Description: "enterprise extension employeeNumber",
-			Aliases: []string{"Employee Number", "Employee ID", "Employee No", "Emp ID", "Staff Number"}, Example: "20931"},
-		{Name: "department", Type: schema.String, Description: "enterprise extension department",
-			Aliases: []string{"Dept", "Department Name"}, Example: "Finance"},
-		{Name: "manager", Type: schema.String,
-			Description: "enterprise extension manager.value: the manager's id at the service provider, not a name",
-			Aliases:     []string{"Manager ID", "Manager SCIM ID", "manager.value"}, Example: "2819c223-7f76-453a-919d-413861904646"},
-	},
+//go:embed vendor.yaml
+var vendorFile []byte
+
+// vendor is the compiled vendor.yaml, the built-in "scim".
+var vendor = compile()
+
+// Schema is the row contract of a SCIM User (vendor.yaml). Only userName
+// is required: it is the one attribute RFC 7643 requires (§4.1.1). Field
+// names are the SCIM attribute names, flattened; where each goes in the
+// User resource is userResource's business.
+var Schema = vendor.Schema
+
+// compile registers the protocol scim2, then compiles the built-in file.
+func compile() *vendorfile.Vendor {
+	vendorfile.RegisterProtocol(Protocol, vendorfile.Protocol{
+		New:       clientOf,
+		Simulator: newSimulator,
+		Modes:     Modes,
+		Fields:    attributes,
+		Check:     checkFile,
+	})
+	return vendorfile.MustParse("providers/scim/vendor.yaml", vendorFile)
+}
+
+// attributes are the fields the wire can send, in the User's order.
+var attributes = []string{"userName", "givenName", "familyName", "displayName", "email", "phone", "title",
+	"externalId", "active", "employeeNumber", "department", "manager"}
+
+// checkFile is what scim2 needs of a file beyond its fields: the lookup
+// and the duplicate answer are about userName, and the token is a bearer
+// token from one declared credential.
+func checkFile(v *vendorfile.Vendor) []string {
+	var out []string
+	if !slices.Equal(v.Schema.Key, []string{"userName"}) {
+		out = append(out, fmt.Sprintf("key must be [userName] (the lookup filters on userName eq …), not %v", v.Schema.Key))
+	}
+	if f := v.Schema.Field("userName"); f == nil || !f.Required {
+		out = append(out, "the field userName must be defined and required: true (RFC 7643 §4.1.1)")
+	}
+	if v.BearerEnv() == "" {
+		out = append(out, `want auth: {type: bearer, token: "${env.NAME}"} with NAME declared under credentials:`)
+	}
+	return out
 }

@@ -17,6 +17,12 @@
 //     (RFC 7644 §3.5.2), when /ServiceProviderConfig does not say patch is
 //     unsupported.
 //
+// The contract (the fields, their aliases, the key, the credentials and
+// the base URL's setting) is vendor.yaml, which names this package's wire
+// as the protocol scim2. A file copied from it under another id (one SCIM
+// platform, its own credential names and required fields) gets the same
+// client and simulator with no Go: -p ./slack-scim.yaml.
+//
 // A SCIM service has no one production host: the base URL (ending before
 // /Users) comes from --base-url or ONBOARD_SCIM_URL, the bearer token from
 // ONBOARD_SCIM_TOKEN. The token has its own name, so that another vendor's
@@ -25,7 +31,7 @@ package scim
 
 import "github.com/onboard/onboard/providers"
 
-// Credential env var names.
+// Credential env var names of the built-in file.
 const (
 	// EnvToken is the bearer token.
 	EnvToken = "ONBOARD_SCIM_TOKEN"
@@ -36,22 +42,9 @@ const (
 // ID is the -p value.
 const ID = "scim"
 
-func init() {
-	providers.Register(Registration())
-}
+// Protocol is the name a vendor file gives this package's wire.
+const Protocol = "scim2"
 
-// Registration returns a new registration of the SCIM profile, for the
-// registry and for a vendor file that names the profile under another id.
-func Registration() *providers.Registration {
-	return &providers.Registration{
-		ID:          ID,
-		Title:       "SCIM 2.0 service provider",
-		DocFile:     "RFC 7643, RFC 7644",
-		BaseURLEnv:  EnvBaseURL,
-		Schema:      Schema,
-		Credentials: []string{EnvToken},
-		New:         New,
-		Simulator:   NewSimulator,
-		SimModes:    Modes,
-	}
+func init() {
+	providers.Register(vendor.Registration())
 }

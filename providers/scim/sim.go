@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/providers/vendorfile"
+	"github.com/onboard/onboard/schema"
 )
 
 // Simulator modes: how real SCIM servers answer a duplicate and a bad
@@ -39,16 +41,24 @@ var Modes = []string{ModeRFC, Mode400Uniqueness, Mode409Bare, Mode401NonSCIM}
 // userName ignoring case, so that the conformance suite reads it like
 // every other vendor's.
 type simulator struct {
-	mode  string
-	token string
-	store *sim.Store
+	mode   string
+	token  string
+	store  *sim.Store
+	schema *schema.Schema
 }
 
-// NewSimulator returns a SCIM simulator in opt.Mode ("" is ModeRFC),
-// wrapped in the fault middleware. An unknown mode answers every request
-// 500, saying so (the command line refuses one before it gets here).
-func NewSimulator(opt sim.Options) *sim.Server {
-	s := &simulator{mode: opt.Mode, token: "sim-scim-" + sim.RandomHex(16), store: sim.NewStore()}
+// NewSimulator returns the built-in's SCIM simulator in opt.Mode ("" is
+// ModeRFC), wrapped in the fault middleware. An unknown mode answers
+// every request 500, saying so (the command line refuses one before it
+// gets here).
+func NewSimulator(opt sim.Options) *sim.Server { return newSimulator(vendor, opt) }
+
+// newSimulator is the SCIM simulator of a vendor file naming scim2: its
+// token is handed out under the file's credential name, and a create
+// without a field the file requires is refused as a server requiring it
+// would (400 invalidValue naming the attribute).
+func newSimulator(v *vendorfile.Vendor, opt sim.Options) *sim.Server {
+	s := &simulator{mode: opt.Mode, token: "sim-scim-" + sim.RandomHex(16), store: sim.NewStore(), schema: v.Schema}
 	if s.mode == "" {
 		s.mode = ModeRFC
 	}
@@ -67,7 +77,7 @@ func NewSimulator(opt sim.Options) *sim.Server {
 			scimError(w, http.StatusNotFound, "", "Endpoint "+r.Method+" "+r.URL.Path+" not found")
 		})
 	}
-	return sim.NewServer(opt, mux, s.store, map[string]string{EnvToken: s.token})
+	return sim.NewServer(opt, mux, s.store, map[string]string{v.BearerEnv(): s.token})
 }
 
 // writeSCIM writes v as application/scim+json.
@@ -147,6 +157,12 @@ func (s *simulator) create(w http.ResponseWriter, r *http.Request) {
 		scimError(w, http.StatusBadRequest, scimType, detail)
 		return
 	}
+	for i := range s.schema.Fields {
+		if f := &s.schema.Fields[i]; f.Required && fields[f.Name] == nil {
+			scimError(w, http.StatusBadRequest, "invalidValue", fmt.Sprintf("Attribute '%s' is required", patchPaths[f.Name]))
+			return
+		}
+	}
 	name := fields["userName"].(string)
 	u, existed := s.store.Create(func(seq int) string {
 		id := uuidOf(seq)
@@ -159,7 +175,7 @@ func (s *simulator) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/Users/"+u.ID)
-	writeSCIM(w, http.StatusCreated, resourceOf(u.Fields))
+	writeSCIM(w, http.StatusCreated, s.resourceOf(u.Fields))
 }
 
 // duplicate answers a taken userName as the mode says.
@@ -176,10 +192,10 @@ func (s *simulator) duplicate(w http.ResponseWriter, name string) {
 }
 
 // resourceOf is the User resource of stored fields: id and meta added.
-func resourceOf(fields map[string]any) map[string]any {
+func (s *simulator) resourceOf(fields map[string]any) map[string]any {
 	rec := map[string]any{}
 	for k, v := range fields {
-		if Schema.Field(k) != nil {
+		if s.schema.Field(k) != nil {
 			rec[k] = v
 		}
 	}
@@ -204,7 +220,7 @@ func (s *simulator) get(w http.ResponseWriter, r *http.Request) {
 		scimError(w, http.StatusNotFound, "", "Resource "+r.PathValue("id")+" not found")
 		return
 	}
-	writeSCIM(w, http.StatusOK, resourceOf(u.Fields))
+	writeSCIM(w, http.StatusOK, s.resourceOf(u.Fields))
 }
 
 // filterRE is the one filter the simulator understands: userName eq
@@ -235,12 +251,12 @@ func (s *simulator) list(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, u := range users {
 			if n, _ := u.Fields["userName"].(string); strings.EqualFold(n, want) {
-				hits = append(hits, resourceOf(u.Fields))
+				hits = append(hits, s.resourceOf(u.Fields))
 			}
 		}
 	} else {
 		for _, u := range users {
-			hits = append(hits, resourceOf(u.Fields))
+			hits = append(hits, s.resourceOf(u.Fields))
 		}
 	}
 	total := len(hits)
@@ -320,7 +336,7 @@ func (s *simulator) patch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, _ := s.store.ByID(id)
-	writeSCIM(w, http.StatusOK, resourceOf(u.Fields))
+	writeSCIM(w, http.StatusOK, s.resourceOf(u.Fields))
 }
 
 // patchTarget reads one PATCH path (RFC 7644 §3.5.2) and its value: the

@@ -129,7 +129,7 @@ func (v *Vendor) credentials(cfg providers.Config) (map[string]string, error) {
 	}
 	if v.needs == nil {
 		for _, cr := range v.creds {
-			if env[cr.Env] == "" {
+			if env[cr.Env] == "" && !(cr.Env == v.BaseURLEnv() && cfg.BaseURL != "") {
 				return nil, fmt.Errorf("%s: %s is not set (%s)", v.ID, cr.Env, cmpOr(cr.What, "a credential the vendor file declares"))
 			}
 		}

@@ -42,6 +42,36 @@ type Vendor struct {
 	protocol   *Protocol
 }
 
+// BaseURLEnv is the credential the base URL is when the file's base_url
+// is nothing but ${env.NAME} (a service with no one host, such as a SCIM
+// root): "" otherwise.
+func (v *Vendor) BaseURLEnv() string {
+	if len(v.baseURL) == 1 && v.baseURL[0].kind == "env" {
+		return v.baseURL[0].name
+	}
+	return ""
+}
+
+// BearerEnv is the credential sent as the bearer token when the file's
+// auth is {type: bearer, token: "${env.NAME}"}: "" otherwise.
+func (v *Vendor) BearerEnv() string {
+	if t := v.auth.token; v.auth.kind == "bearer" && len(t) == 1 && t[0].kind == "env" {
+		return t[0].name
+	}
+	return ""
+}
+
+// Credential is what the file says of a declared credential ("" when it
+// declares none by that name).
+func (v *Vendor) Credential(env string) string {
+	for _, cr := range v.creds {
+		if cr.Env == env {
+			return cmpOr(cr.What, "a credential the vendor file declares")
+		}
+	}
+	return ""
+}
+
 type compiledAuth struct {
 	kind               string
 	token, name, value template
@@ -325,7 +355,29 @@ func (c *compiler) compile() *Vendor {
 	c.compileErrors()
 	c.compileFind()
 	c.compileUpdate()
+	if pr := v.protocol; pr != nil {
+		c.checkProtocol(pr)
+	}
 	return v
+}
+
+// checkProtocol reports what the named protocol cannot do with the file:
+// a field its wire cannot send, and its own checks.
+func (c *compiler) checkProtocol(pr *Protocol) {
+	f := c.f
+	if pr.Fields != nil {
+		for _, fd := range f.Fields {
+			if fd.Name != "" && !slices.Contains(pr.Fields, fd.Name) {
+				c.bad(fd.pos("name"), "field %s: protocol %s cannot send it%s (its fields: %s)", fd.Name, f.Protocol,
+					didYouMean(fd.Name, pr.Fields), strings.Join(pr.Fields, ", "))
+			}
+		}
+	}
+	if pr.Check != nil && len(c.p.List) == 0 {
+		for _, msg := range pr.Check(c.v) {
+			c.bad(f.pos("protocol"), "protocol %s: %s", f.Protocol, msg)
+		}
+	}
 }
 
 // anchored compiles a whole-value RE2 pattern, or says why not.

@@ -84,6 +84,15 @@ func lookupExt[T any](m map[string]T, name string) (T, bool, []string) {
 type Protocol struct {
 	New       func(v *Vendor, cfg providers.Config) (providers.Client, error)
 	Simulator func(v *Vendor, opt sim.Options) *sim.Server
+	// Modes are the simulator's named deviations (sim.Options.Mode), the
+	// default first.
+	Modes []string
+	// Fields are the only field names the wire can send (nil: any): a
+	// file's other field is refused where it is defined.
+	Fields []string
+	// Check reports what else the protocol needs of a file (its key, its
+	// auth), each problem at the protocol: key; nil for none.
+	Check func(v *Vendor) []string
 }
 
 // RegisterProtocol names a protocol for the protocol: key.

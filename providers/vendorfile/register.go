@@ -76,13 +76,19 @@ func (v *Vendor) Registration() *providers.Registration {
 		if p.Simulator != nil {
 			r.Simulator = func(opt sim.Options) *sim.Server { return p.Simulator(v, opt) }
 		}
+		r.SimModes = p.Modes
 	}
 	if len(v.baseURL.refs("env")) == 0 {
 		r.DefaultBaseURL = v.BaseURL
 	}
+	// A base URL that is one credential is a setting (--base-url, or that
+	// name in the environment or --config), not a secret every run needs.
+	r.BaseURLEnv = v.BaseURLEnv()
 	if v.needs == nil {
 		for _, c := range v.creds {
-			r.Credentials = append(r.Credentials, c.Env)
+			if c.Env != r.BaseURLEnv {
+				r.Credentials = append(r.Credentials, c.Env)
+			}
 		}
 	} else {
 		alts := make([]string, len(v.needs))
