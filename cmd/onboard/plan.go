@@ -35,6 +35,9 @@ type planFlags struct {
 	update    bool
 	noBOM     bool
 	submit    submit.Options
+	// planned, when set, is given the finished plan's totals (serve: the
+	// page shows them) before they are printed.
+	planned func(*batch.Summary, *batch.PlanEstimate)
 }
 
 func newPlanCmd() *cobra.Command {
@@ -187,6 +190,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	}
 	if err := sink.Close(sum); err != nil {
 		return fatal(fmt.Errorf("write plan: %w", err))
+	}
+	if f.planned != nil {
+		f.planned(sum, &est)
 	}
 	for _, l := range reports.PlanLines(sum, &est) {
 		fmt.Fprintln(cmd.OutOrStdout(), l)

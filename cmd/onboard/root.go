@@ -40,6 +40,7 @@ and nightly files create each person exactly once.`,
 		newWatchCmd(),
 		newLookupCmd(),
 		newPlanCmd(),
+		newServeCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)

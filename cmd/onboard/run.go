@@ -51,6 +51,9 @@ type runFlags struct {
 	// recordAs names the input in the Summary and history when it is read
 	// from elsewhere (watch: the inbox name, not processing/).
 	recordAs string
+	// progress, when set, also sees the running counts (serve: the page's
+	// live counts), on the reconciler's goroutine.
+	progress func(*batch.Summary)
 }
 
 func newRunCmd() *cobra.Command {
@@ -283,6 +286,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	opt.Progress = func(s *batch.Summary) {
 		prog.update(s)
 		ck.update(s)
+		if f.progress != nil {
+			f.progress(s)
+		}
 	}
 	runErr := batch.Run(ctx, src.reader, reg.Schema, src.mapper, client, sinks, sum, opt)
 	prog.finish()
