@@ -48,6 +48,7 @@ type server struct {
 	running *job
 	wg      sync.WaitGroup
 	quit    chan struct{}
+	closed  sync.Once
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -92,9 +93,11 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 }
 
 func (s *server) close() {
-	close(s.quit)
-	s.stopRuns()
-	s.wg.Wait()
+	s.closed.Do(func() {
+		close(s.quit)
+		s.stopRuns()
+		s.wg.Wait()
+	})
 }
 
 // stopRuns asks a running job to stop (its results are written) and
