@@ -118,7 +118,7 @@ func (s *server) stopRuns() {
 	}
 }
 
-// handler is every route behind the login, and CSRF refused by Go's
+// handler is every route behind the login, with CSRF refused by Go's
 // cross-origin protection (Sec-Fetch-Site / Origin checks).
 func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
@@ -143,9 +143,9 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("POST /jobs/{id}/stop", s.stopRun)
 	mux.HandleFunc("POST /jobs/{id}/delete", s.deleteJob)
 	mux.HandleFunc("GET /jobs/{id}/files/{name}", s.download)
-	var h http.Handler = mux
+	// Cross-origin requests are refused first (403), logged in or not.
+	var h http.Handler = s.auth.wrap(mux)
 	h = http.NewCrossOriginProtection().Handler(h)
-	h = s.auth.wrap(h)
 	return securityHeaders(h)
 }
 

@@ -289,8 +289,15 @@ func TestServeRefusesCrossOriginPosts(t *testing.T) {
 		res := s.do(req)
 		assert.Equal(t, http.StatusForbidden, res.StatusCode, h)
 	}
+	// Refused before the login is even asked for.
+	req, _ := http.NewRequest(http.MethodPost, s.ts.URL+"/jobs", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	// The page's own requests pass.
-	req, _ := http.NewRequest(http.MethodPost, s.ts.URL+"/jobs/none/stop", nil)
+	req, _ = http.NewRequest(http.MethodPost, s.ts.URL+"/jobs/none/stop", nil)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	assert.Equal(t, http.StatusNotFound, s.do(req).StatusCode)
 }
