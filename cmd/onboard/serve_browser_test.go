@@ -176,6 +176,8 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`select[name=col3]`)),
 	)
 	assert.Contains(t, evalIn[string](t, ctx, `document.querySelector("section.read").innerText`), "120 rows read from starters.csv: header on row 1, encoding utf-8, delimiter “,”")
+	assert.Contains(t, evalIn[string](t, ctx, `document.querySelector("main").innerText`), "guess: the header is the field's name, spelled another way")
+	screenshot(t, ctx, "page-map.png")
 	bounded(t, ctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS(`main form[action$="/map"] button:not([name])`)),
 		chromedp.WaitVisible(chromedp.ID("summary")),
@@ -226,7 +228,6 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	)
 	assert.Equal(t, "116", evalIn[string](t, ctx, `document.querySelector('[data-plan="create"]').innerText`))
 	assert.Equal(t, "4", evalIn[string](t, ctx, `document.querySelector('[data-plan="invalid"]').innerText`))
-	screenshot(t, ctx, "page-plan.png")
 
 	// A double click starts one run.
 	bounded(t, ctx, 30*time.Second,

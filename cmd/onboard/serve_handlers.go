@@ -663,7 +663,7 @@ func (j *job) summary() map[string]any {
 		return codes[a].Code < codes[b].Code
 	})
 	return map[string]any{"JobID": j.meta.ID, "Rows": len(j.rows), "Invalid": len(j.val.invalid),
-		"Valid": len(j.rows) - len(j.val.invalid), "Codes": codes, "Took": j.val.took.Round(time.Millisecond)}
+		"Valid": len(j.rows) - len(j.val.invalid), "Codes": codes, "Took": fmt.Sprintf("%d ms", max(1, j.val.took.Milliseconds()))}
 }
 
 // adviceFor is one sentence per validation code: what to do about it.

@@ -657,3 +657,22 @@ func TestServeVendorsReadyNeverShowsCredentials(t *testing.T) {
 	assert.True(t, slices.ContainsFunc(strings.Split(home, "\n"), func(l string) bool { return strings.Contains(l, "not set up") }),
 		"a vendor whose credentials are missing says so")
 }
+
+// TestServeSystemdSample checks the page's unit: flags serve has, the
+// login proxy on, no secret on the command line.
+func TestServeSystemdSample(t *testing.T) {
+	b, err := os.ReadFile("../../samples/systemd/onboard-serve.service")
+	require.NoError(t, err)
+	var exec string
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "ExecStart="); ok {
+			exec = v
+		}
+	}
+	require.NotEmpty(t, exec)
+	checkOnboardArgs(t, exec)
+	assert.Contains(t, exec, "--auth proxy")
+	assert.Contains(t, string(b), "EnvironmentFile=/etc/onboard/onboard.env")
+	f := &serveFlags{addr: "127.0.0.1:8080", auth: "proxy", trustedProxy: "127.0.0.1", keep: 30}
+	assert.NoError(t, f.checkListen())
+}
