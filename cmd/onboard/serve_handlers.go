@@ -135,6 +135,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}/review", s.review)
 	mux.HandleFunc("GET /jobs/{id}/rows", s.rowsFragment)
 	mux.HandleFunc("POST /jobs/{id}/cell", s.editCell)
+	mux.HandleFunc("POST /jobs/{id}/replace", s.replace)
 	mux.HandleFunc("GET /jobs/{id}/plan", s.planPage)
 	mux.HandleFunc("POST /jobs/{id}/plan", s.makePlan)
 	mux.HandleFunc("POST /jobs/{id}/run", s.startRun)
@@ -701,8 +702,10 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errorsOnly := r.URL.Query().Get("errors") == "1"
+	replaced := r.URL.Query().Get("replaced")
 	s.render(w, "review.html", map[string]any{"Title": "Review the rows", "Job": j.meta, "Summary": j.summary(),
-		"Grid": j.grid(0, errorsOnly), "Step": "review", "Locked": j.cancel != nil})
+		"Grid": j.grid(0, errorsOnly), "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced,
+		"Rerun": j.meta.Runs > 0 && j.meta.EditSeq != j.meta.RanEditSeq})
 }
 
 func (s *server) rowsFragment(w http.ResponseWriter, r *http.Request) {
@@ -761,6 +764,7 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 	}
 	j.rows[i].Cells[col] = value
 	j.meta.Edits[fmt.Sprintf("%d:%d", line, col)] = value
+	j.meta.EditSeq++
 	if err := j.validate(); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -770,6 +774,56 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, "edited", map[string]any{"JobID": j.meta.ID, "Row": j.rowView(i), "Summary": j.summary()})
+}
+
+// replace is a find-and-replace within one column, on the server: every
+// cell of the column holding the text has it replaced (case as typed);
+// each changed cell is a correction like one typed in the grid.
+func (s *server) replace(w http.ResponseWriter, r *http.Request) {
+	j := s.jobFor(w, r)
+	if j == nil {
+		return
+	}
+	col, err := strconv.Atoi(r.FormValue("col"))
+	find, with := r.FormValue("find"), r.FormValue("replace")
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case j.mapper == nil:
+		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
+		return
+	case j.cancel != nil:
+		s.problemPage(w, http.StatusConflict, "the job is running: cells cannot change now")
+		return
+	case err != nil || col < 0 || col >= len(j.header) || find == "":
+		s.problemPage(w, http.StatusBadRequest, "choose a column and the text to find")
+		return
+	}
+	if j.meta.Edits == nil {
+		j.meta.Edits = map[string]string{}
+	}
+	n := 0
+	for i := range j.rows {
+		cells := j.rows[i].Cells
+		if col >= len(cells) || !strings.Contains(cells[col], find) {
+			continue
+		}
+		cells[col] = strings.ReplaceAll(cells[col], find, with)
+		j.meta.Edits[fmt.Sprintf("%d:%d", j.rows[i].Line, col)] = cells[col]
+		n++
+	}
+	if n > 0 {
+		j.meta.EditSeq++
+		if err := j.validate(); err != nil {
+			s.problemPage(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		if err := j.save(); err != nil {
+			s.problemPage(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/jobs/%s/review?replaced=%d", j.meta.ID, n), http.StatusSeeOther)
 }
 
 // planView is `onboard plan`'s totals for the page.
@@ -927,8 +981,8 @@ func (s *server) begin(j *job) string {
 		return "map the columns first"
 	case j.meta.Existing == "":
 		return "make the plan first: it asks what to do with people the vendor already has"
-	case j.meta.Status == jobFinished && j.meta.Stop == state.RunDone:
-		return "this job has run to the end; upload the roster again for another run"
+	case j.meta.Status == jobFinished && j.meta.Stop == state.RunDone && j.meta.EditSeq == j.meta.RanEditSeq:
+		return "this job has run to the end; correct cells on the Review step to send the corrections, or upload a new roster"
 	case !j.meta.Simulate && !s.vendorReady(j.reg):
 		return fmt.Sprintf("%s is not set up on this server: ask IT to set its credentials (or try the simulator)", j.reg.ID)
 	}
@@ -958,6 +1012,7 @@ func (s *server) begin(j *job) string {
 	j.meta.Status, j.meta.Started, j.meta.Ended = jobRunning, time.Now().UTC(), time.Time{}
 	j.meta.Stop, j.meta.StopCode, j.meta.Message = "", "", ""
 	j.meta.Runs++
+	j.meta.RanEditSeq = j.meta.EditSeq
 	_ = j.save()
 	s.running = j
 	s.wg.Add(1)

@@ -67,6 +67,12 @@ type jobMeta struct {
 	Results  bool              `json:"results,omitempty"`
 	Fix      string            `json:"fix,omitempty"` // fix file name in the job folder, "" none
 	Runs     int               `json:"runs,omitempty"`
+	// EditSeq counts the corrections made on the page; RanEditSeq is its
+	// value when the last run started. Corrections after a run that went
+	// to the end let the job run again: the whole corrected roster, so
+	// the state store skips who was created and nobody shows as missing.
+	EditSeq    int `json:"edit_seq,omitempty"`
+	RanEditSeq int `json:"ran_edit_seq,omitempty"`
 }
 
 // pageMapping is the Map step's choices.

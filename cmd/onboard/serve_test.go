@@ -676,3 +676,83 @@ func TestServeSystemdSample(t *testing.T) {
 	f := &serveFlags{addr: "127.0.0.1:8080", auth: "proxy", trustedProxy: "127.0.0.1", keep: 30}
 	assert.NoError(t, f.checkListen())
 }
+
+// TestServeCorrectionsAfterARun: cells fixed after a run belong to the same
+// job; running it again sends only them (the ledger skips who was created)
+// and nobody is listed as missing, as a fix file run alone would do.
+func TestServeCorrectionsAfterARun(t *testing.T) {
+	vendor, vendorURL := simulator(t, "alphalearn", sim.Options{})
+	f := serveFlagsForTest(t)
+	f.simulate, f.baseURL = false, vendorURL
+	s := startServe(t, f)
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	require.Equal(t, 5, s.job(id).Counts.Created)
+	res := s.post("/jobs/"+id+"/run", nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Contains(t, body(t, res), "correct cells on the Review step")
+
+	// Find and replace in the Title column: "Miss" is not one of alphalearn's titles.
+	res = s.post("/jobs/"+id+"/replace", url.Values{"col": {"0"}, "find": {"Miss"}, "replace": {"Ms"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	review := body(t, s.get(res.Header.Get("Location")))
+	assert.Contains(t, review, `<p id="replaced" role="status">1 cells replaced.</p>`)
+	assert.Contains(t, review, `<strong id="count-invalid">5</strong>`)
+	assert.Contains(t, review, `id="rerun"`)
+	// And one cell typed in the grid.
+	res = s.post("/jobs/"+id+"/cell?line=6&col=1", url.Values{"value": {"Rohan"}})
+	require.Equal(t, 200, res.StatusCode)
+
+	plan := body(t, s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}}))
+	assert.Contains(t, plan, `data-plan="create">2<`)
+	assert.Contains(t, plan, `data-plan="already_onboarded">5<`)
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	m := s.job(id)
+	assert.Equal(t, 2, m.Runs)
+	assert.Equal(t, 2, m.Counts.Created)
+	assert.Equal(t, 5, m.Counts.Skipped)
+	assert.Equal(t, 0, m.Counts.Missing)
+	assert.Equal(t, 7, vendor.Store.Len(), "nobody was created twice")
+}
+
+// TestServeRunBlockersShowAsABanner: licences used up or a refused
+// credential stop the run and name the cause and the next step.
+func TestServeRunBlockersShowAsABanner(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opt      sim.Options
+		badCreds bool
+		want     string
+	}{
+		{"licences", sim.Options{Licences: 2}, false, "no licences left"},
+		{"credentials", sim.Options{}, true, "refused the credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vendor, vendorURL := simulator(t, "smartapp", tc.opt)
+			if tc.badCreds {
+				for k := range vendor.Credentials {
+					t.Setenv(k, "wrong-"+k)
+				}
+			}
+			f := serveFlagsForTest(t)
+			f.simulate, f.baseURL = false, vendorURL
+			s := startServe(t, f)
+			id := s.upload("smartapp", write(t, "r.csv", smartappGood+"Noah,Kim,nkim@smartapp.com,smartapp.com,headquarters,\n"))
+			s.mapAsGuessed(id)
+			s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+			require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+			s.waitRun(id)
+			page := body(t, s.get("/jobs/"+id+"/run"))
+			assert.Contains(t, page, `id="banner"`)
+			assert.Contains(t, page, tc.want)
+			assert.Contains(t, page, `id="resume"`)
+			for k := range vendor.Credentials {
+				assert.NotContains(t, page, os.Getenv(k), "no credential on the page")
+			}
+		})
+	}
+}
