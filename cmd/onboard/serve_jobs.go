@@ -93,16 +93,17 @@ type mappingYAML struct {
 
 // job is one upload and everything that follows it.
 type job struct {
-	mu     sync.Mutex
-	dir    string
-	meta   jobMeta
-	reg    *providers.Registration
-	header []string
-	rows   []read.Row
-	byLine map[int]int
-	info   readInfo
-	mapper *schema.Mapper
-	val    *validation
+	mu      sync.Mutex
+	dir     string
+	meta    jobMeta
+	reg     *providers.Registration
+	header  []string
+	rows    []read.Row
+	byLine  map[int]int
+	info    readInfo
+	mapper  *schema.Mapper
+	guarded bool // a CSV fix file: validation undoes its formula guard in place
+	val     *validation
 	// while running
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -260,6 +261,14 @@ func (j *job) bind() error {
 	if err != nil {
 		return err
 	}
+	if j.info.Delimiter != "" && slices.ContainsFunc(j.header, func(h string) bool {
+		return strings.EqualFold(strings.TrimSpace(h), schema.OwnErrorColumn)
+	}) {
+		// A CSV fix file onboard wrote: its cells carry the formula guard,
+		// undone as run undoes it (isGuardedFixFile).
+		mp = mp.FormulaGuarded()
+		j.guarded = true
+	}
 	mp.LimitCells(reports.MaxXLSXCell, "an XLSX cell") // the results are an XLSX, as run's -o results.xlsx
 	j.mapper = mp
 	return j.validate()
@@ -282,7 +291,7 @@ func (j *job) validate() error {
 	v := &validation{probs: map[int][]batch.Problem{}, warns: map[int][]batch.Problem{}, byCode: map[string]int{}}
 	sum := batch.NewSummary("validate", j.reg.ID, j.meta.File)
 	sink := &collectSink{j: j, v: v}
-	r := &memReader{header: j.header, headerRow: j.info.HeaderRow, rows: j.rows}
+	r := &memReader{header: j.header, headerRow: j.info.HeaderRow, rows: j.rows, clone: j.guarded || slices.Contains(j.mapper.Secret(), true)}
 	if err := batch.Validate(context.Background(), r, j.reg.Schema, j.mapper, sink, sum, nil); err != nil {
 		return err
 	}
@@ -322,6 +331,7 @@ type memReader struct {
 	headerRow int
 	rows      []read.Row
 	i         int
+	clone     bool // validation masks secret cells in place: give it copies
 }
 
 func (m *memReader) Header() []string   { return m.header }
@@ -335,7 +345,9 @@ func (m *memReader) Read() (read.Row, error) {
 	}
 	r := m.rows[m.i]
 	m.i++
-	r.Cells = slices.Clone(r.Cells) // validation masks its copy in place
+	if m.clone {
+		r.Cells = slices.Clone(r.Cells)
+	}
 	return r, nil
 }
 
