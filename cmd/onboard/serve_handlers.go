@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/onboard/onboard/batch"
+	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/cmd/onboard/web"
 	"github.com/onboard/onboard/providers"
@@ -136,6 +137,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}/rows", s.rowsFragment)
 	mux.HandleFunc("POST /jobs/{id}/cell", s.editCell)
 	mux.HandleFunc("POST /jobs/{id}/replace", s.replace)
+	mux.HandleFunc("POST /jobs/{id}/fixfile", s.fixFile)
 	mux.HandleFunc("GET /jobs/{id}/plan", s.planPage)
 	mux.HandleFunc("POST /jobs/{id}/plan", s.makePlan)
 	mux.HandleFunc("POST /jobs/{id}/run", s.startRun)
@@ -353,7 +355,10 @@ func (s *server) jobFor(w http.ResponseWriter, r *http.Request) *job {
 		s.problemPage(w, http.StatusNotFound, "no such job: it may have been deleted after its --keep days")
 		return nil
 	}
-	if j.reg == nil {
+	j.mu.Lock()
+	unreadable := j.reg == nil
+	j.mu.Unlock()
+	if unreadable {
 		s.problemPage(w, http.StatusConflict, "this job's roster can no longer be read; delete it and upload again")
 		return nil
 	}
@@ -702,9 +707,9 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errorsOnly := r.URL.Query().Get("errors") == "1"
-	replaced := r.URL.Query().Get("replaced")
+	replaced, fixed, fixRows := r.URL.Query().Get("replaced"), r.URL.Query().Get("fixed"), r.URL.Query().Get("fixrows")
 	s.render(w, "review.html", map[string]any{"Title": "Review the rows", "Job": j.meta, "Summary": j.summary(),
-		"Grid": j.grid(0, errorsOnly), "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced,
+		"Grid": j.grid(0, errorsOnly), "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
 		"Rerun": j.meta.Runs > 0 && j.meta.EditSeq != j.meta.RanEditSeq})
 }
 
@@ -824,6 +829,146 @@ func (s *server) replace(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, fmt.Sprintf("/jobs/%s/review?replaced=%d", j.meta.ID, n), http.StatusSeeOther)
+}
+
+// fixFile takes a fix file back: its rows are corrections to this job's
+// rows (onboard_row names each one), never a roster of their own, so the
+// next run sends the whole corrected roster and nobody shows as missing.
+// A password the fix file left empty (it never holds one) keeps the
+// job's value.
+func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
+	j := s.jobFor(w, r)
+	if j == nil {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	file, hdr, err := r.FormFile("fix")
+	if err != nil {
+		s.problemPage(w, http.StatusBadRequest, "choose the fix file to upload")
+		return
+	}
+	defer file.Close()
+	ext := strings.ToLower(filepath.Ext(hdr.Filename))
+	if ext != ".csv" && ext != ".xlsx" && ext != ".tsv" && ext != ".txt" {
+		s.problemPage(w, http.StatusBadRequest, fmt.Sprintf("%s: upload the fix file (.csv or .xlsx) onboard wrote", filepath.Base(hdr.Filename)))
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	switch {
+	case j.mapper == nil:
+		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
+		return
+	case j.cancel != nil:
+		s.problemPage(w, http.StatusConflict, "the job is running: corrections can come when it has finished")
+		return
+	}
+	tmp := j.path("fix-upload" + ext)
+	_ = os.Remove(tmp)
+	if err := writeUpload(tmp, file); err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.Remove(tmp)
+	changed, rows, err := j.applyFixFile(tmp, filepath.Base(hdr.Filename))
+	if err != nil {
+		s.problemPage(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if changed > 0 {
+		j.meta.EditSeq++
+		if err := j.validate(); err != nil {
+			s.problemPage(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+	}
+	if err := j.save(); err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/jobs/%s/review?fixed=%d&fixrows=%d", j.meta.ID, changed, rows), http.StatusSeeOther)
+}
+
+// applyFixFile applies a fix file's cells to the job's rows by onboard_row
+// and column name; it returns the cells changed and the fix file's rows.
+func (j *job) applyFixFile(path, name string) (changed, rows int, err error) {
+	fr, err := read.Open(path, read.Options{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", name, stripPath(err, path, name))
+	}
+	defer fr.Close()
+	fh := fr.Header()
+	rowCol, guarded := -1, false
+	cols := make([]int, len(fh)) // fix file column → job column, -1 none
+	for c, h := range fh {
+		cols[c] = -1
+		n := strings.TrimSpace(h)
+		switch {
+		case strings.EqualFold(n, schema.OwnRowColumn):
+			rowCol = c
+		case strings.EqualFold(n, schema.OwnErrorColumn):
+			_, guarded = fr.(interface{ Delimiter() rune }) // a CSV fix file's cells carry the formula guard
+		case !schema.IsOwnColumn(n):
+			cols[c] = slices.Index(j.header, h)
+		}
+	}
+	if rowCol < 0 {
+		return 0, 0, fmt.Errorf("%s has no %s column: upload the fix file onboard wrote for this job (a roster of its own is a new upload)", name, schema.OwnRowColumn)
+	}
+	secret := j.mapper.Secret()
+	type change struct {
+		i, col, line int
+		v            string
+	}
+	var changes []change
+	var unknown []string
+	for {
+		row, err := fr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", name, stripPath(err, path, name))
+		}
+		rows++
+		line, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(row.Cells[rowCol], "'")))
+		i, ok := j.byLine[line]
+		if err != nil || !ok {
+			unknown = append(unknown, strconv.Itoa(row.Line))
+			continue
+		}
+		for c, jc := range cols {
+			if jc < 0 || c >= len(row.Cells) {
+				continue
+			}
+			v := row.Cells[c]
+			if guarded {
+				v = strings.TrimPrefix(v, "'")
+			}
+			if jc < len(secret) && secret[jc] && (v == "" || v == schema.Mask) {
+				continue // the fix file never holds a password: keep the job's
+			}
+			if jc < len(j.rows[i].Cells) && j.rows[i].Cells[jc] == v {
+				continue
+			}
+			changes = append(changes, change{i: i, col: jc, line: line, v: v})
+		}
+	}
+	if len(unknown) > 0 {
+		// Nothing is applied from a file that is not this job's.
+		return 0, rows, fmt.Errorf("%s: rows %s name no row of this job's roster (%s): is it another job's fix file?", name, strings.Join(unknown, ", "), schema.OwnRowColumn)
+	}
+	if j.meta.Edits == nil {
+		j.meta.Edits = map[string]string{}
+	}
+	for _, c := range changes {
+		for len(j.rows[c.i].Cells) <= c.col {
+			j.rows[c.i].Cells = append(j.rows[c.i].Cells, "")
+		}
+		j.rows[c.i].Cells[c.col] = c.v
+		j.meta.Edits[fmt.Sprintf("%d:%d", c.line, c.col)] = c.v
+	}
+	return len(changes), rows, nil
 }
 
 // planView is `onboard plan`'s totals for the page.

@@ -756,3 +756,61 @@ func TestServeRunBlockersShowAsABanner(t *testing.T) {
 		})
 	}
 }
+
+// TestServeFixFileTakenBack: the fix file run writes, corrected and
+// uploaded back, corrects this job's rows; the next run sends only the
+// corrections and lists nobody as missing.
+func TestServeFixFileTakenBack(t *testing.T) {
+	vendor, vendorURL := simulator(t, "alphalearn", sim.Options{})
+	f := serveFlagsForTest(t)
+	f.simulate, f.baseURL = false, vendorURL
+	s := startServe(t, f)
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	res := s.get("/jobs/" + id + "/files/fix")
+	require.Equal(t, 200, res.StatusCode)
+	fix := body(t, res)
+	require.Contains(t, fix, "Miss,Sneha")
+	// HR corrects two rows in a spreadsheet: the title of onboard_row 7,
+	// the first name of onboard_row 6.
+	fix = strings.Replace(fix, "Miss,Sneha", "Ms,Sneha", 1)
+	fix = strings.Replace(fix, "Mr,,Kapoor", "Mr,Rohan,Kapoor", 1)
+
+	upload := func(name, content string) *http.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("fix", name)
+		_, _ = fw.Write([]byte(content))
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, s.ts.URL+"/jobs/"+id+"/fixfile", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return s.do(req)
+	}
+	// A roster of its own is refused: it has no onboard_row.
+	res = upload("new.csv", "Title,First Name\nMs,Ann\n")
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Contains(t, body(t, res), "has no onboard_row column")
+
+	res = upload("roster-fix.csv", fix)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	review := body(t, s.get(res.Header.Get("Location")))
+	assert.Contains(t, review, `Fix file taken back: 2 cells changed in 6 rows.`)
+	assert.Contains(t, review, `<strong id="count-invalid">4</strong>`)
+	// Row 8's password stays what the roster had (the fix file leaves it empty).
+	j := s.srv.jobs.get(id)
+	_, touched := j.meta.Edits["8:9"]
+	assert.False(t, touched)
+
+	plan := body(t, s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}}))
+	assert.Contains(t, plan, `data-plan="create">2<`)
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	m := s.job(id)
+	assert.Equal(t, 2, m.Counts.Created)
+	assert.Equal(t, 5, m.Counts.Skipped)
+	assert.Equal(t, 0, m.Counts.Missing, "a fix file taken back is not a roster: nobody is missing")
+	assert.Equal(t, 7, vendor.Store.Len())
+}
