@@ -469,9 +469,84 @@ func (s *server) renderMap(w http.ResponseWriter, j *job, problem string) {
 	if j.meta.Mapping != nil {
 		identity = j.meta.Mapping.Identity
 	}
-	s.render(w, "map.html", map[string]any{"Title": "Map the columns", "Job": j.meta, "Info": j.info, "Columns": cols,
+	values := j.valueViews(cols)
+	s.render(w, "map.html", map[string]any{"Title": "Map the columns", "Job": j.meta, "Info": j.info, "Columns": cols, "Values": values,
 		"Rows": len(j.rows), "Required": required, "Extra": sch.Extra, "Identity": identity, "Header": j.header,
 		"Problem": problem, "Step": "map"})
+}
+
+// valueView is one column's values that its enum field does not take as
+// they are: each gets a drop-down of the vendor's values.
+type valueView struct {
+	Col    int
+	Header string
+	Field  string
+	Enum   []string
+	Values []valueChoice
+	More   int // further distinct values not shown
+}
+
+type valueChoice struct {
+	Index  int
+	Value  string
+	Chosen string
+}
+
+// maxValueChoices bounds the value-mapping list per column.
+const maxValueChoices = 30
+
+// enumTakes says whether field f takes v as it is: one of its values in
+// any case, or a synonym (as validation canonicalises).
+func enumTakes(f *schema.Field, v string) bool {
+	if _, ok := f.Synonyms[strings.ToLower(v)]; ok {
+		return true
+	}
+	return slices.ContainsFunc(f.Enum, func(e string) bool { return strings.EqualFold(e, v) })
+}
+
+func (j *job) valueViews(cols []columnView) []valueView {
+	var out []valueView
+	var saved map[string]map[string]string
+	if j.meta.Mapping != nil {
+		saved = j.meta.Mapping.Values
+	}
+	for _, c := range cols {
+		f := j.reg.Schema.Field(c.Field)
+		if c.Field == "" || f == nil || len(f.Enum) == 0 || c.Secret {
+			continue
+		}
+		vv := valueView{Col: c.Index, Header: c.Header, Field: f.Name, Enum: f.Enum}
+		seen := map[string]bool{}
+		for _, row := range j.rows {
+			if c.Index >= len(row.Cells) {
+				continue
+			}
+			v := strings.TrimSpace(row.Cells[c.Index])
+			k := strings.ToLower(v)
+			if v == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			chosen := ""
+			for sv, to := range saved[f.Name] {
+				if strings.EqualFold(strings.TrimSpace(sv), v) {
+					chosen = to
+				}
+			}
+			if chosen == "" && enumTakes(f, v) {
+				continue
+			}
+			if len(vv.Values) == maxValueChoices {
+				vv.More++
+				continue
+			}
+			vv.Values = append(vv.Values, valueChoice{Index: len(vv.Values), Value: v, Chosen: chosen})
+		}
+		if len(vv.Values) > 0 {
+			out = append(out, vv)
+		}
+	}
+	return out
 }
 
 func (s *server) reread(w http.ResponseWriter, r *http.Request) {
@@ -533,6 +608,30 @@ func (s *server) saveMap(w http.ResponseWriter, r *http.Request) {
 	}
 	if m.Identity != "" && !slices.Contains(j.header, m.Identity) {
 		m.Identity = ""
+	}
+	// Value mapping: vmap-COL-K names the vendor value for vsrc-COL-K.
+	for i, h := range j.header {
+		f := j.reg.Schema.Field(m.Columns[h])
+		if f == nil {
+			continue
+		}
+		for k := range maxValueChoices {
+			src, to := r.FormValue(fmt.Sprintf("vsrc-%d-%d", i, k)), r.FormValue(fmt.Sprintf("vmap-%d-%d", i, k))
+			if src == "" || to == "" {
+				continue
+			}
+			if !slices.Contains(f.Enum, to) {
+				s.renderMap(w, j, fmt.Sprintf("column %q: %q is not one of %s's values for %s", h, to, j.reg.ID, f.Name))
+				return
+			}
+			if m.Values == nil {
+				m.Values = map[string]map[string]string{}
+			}
+			if m.Values[f.Name] == nil {
+				m.Values[f.Name] = map[string]string{}
+			}
+			m.Values[f.Name][src] = to
+		}
 	}
 	old := j.meta.Mapping
 	j.meta.Mapping = m

@@ -80,15 +80,19 @@ type pageMapping struct {
 	Columns  map[string]string `json:"columns"`            // header → vendor field
 	Extra    []string          `json:"extra,omitempty"`    // columns ticked into the vendor's free-form field
 	Identity string            `json:"identity,omitempty"` // the column naming a person across days
+	// Values maps a column's own values onto the vendor's: field → roster
+	// value → vendor value (the mapping file's values:).
+	Values map[string]map[string]string `json:"values,omitempty"`
 }
 
 // mappingYAML is the mapping file the page writes: the same keys run -m
 // reads (schema.Mapping), only those the page sets.
 type mappingYAML struct {
-	Columns   map[string]string `yaml:"columns,omitempty"`
-	Ignore    []string          `yaml:"ignore,omitempty"`
-	Identity  string            `yaml:"identity,omitempty"`
-	HeaderRow int               `yaml:"header_row,omitempty"`
+	Columns   map[string]string            `yaml:"columns,omitempty"`
+	Ignore    []string                     `yaml:"ignore,omitempty"`
+	Identity  string                       `yaml:"identity,omitempty"`
+	Values    map[string]map[string]string `yaml:"values,omitempty"`
+	HeaderRow int                          `yaml:"header_row,omitempty"`
 }
 
 // job is one upload and everything that follows it.
@@ -220,7 +224,7 @@ func parseCellKey(k string) (line, col int, ok bool) {
 // mappingFile is the page's mapping as the YAML run -m reads.
 func (j *job) mappingFile() mappingYAML {
 	m := j.meta.Mapping
-	y := mappingYAML{Columns: map[string]string{}, Identity: m.Identity}
+	y := mappingYAML{Columns: map[string]string{}, Identity: m.Identity, Values: m.Values}
 	if j.info.HeaderRow > 1 {
 		y.HeaderRow = j.info.HeaderRow
 	}

@@ -814,3 +814,42 @@ func TestServeFixFileTakenBack(t *testing.T) {
 	assert.Equal(t, 0, m.Counts.Missing, "a fix file taken back is not a roster: nobody is missing")
 	assert.Equal(t, 7, vendor.Store.Len())
 }
+
+// TestServeValueMapping: a column's values the vendor's enum does not
+// take get a drop-down; the choice goes into the mapping file's values:,
+// which validate and run read the same way.
+func TestServeValueMapping(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	roster := "../../samples/alphalearn/roster.csv"
+	id := s.upload("alphalearn", roster)
+	page := body(t, s.get("/jobs/"+id+"/map"))
+	require.Contains(t, page, `id="values"`)
+	m := regexp.MustCompile(`name="vsrc-0-(\d+)" value="Miss"`).FindStringSubmatch(page)
+	require.NotNil(t, m, "the title Miss is offered for mapping")
+	assert.NotContains(t, page, `value="Ms"><`, "values the vendor takes are not listed")
+	form := url.Values{}
+	for _, sm := range selectRe.FindAllStringSubmatch(page, -1) {
+		if sel := selectedRe.FindStringSubmatch(sm[0]); sel != nil {
+			form.Set(sm[1], sel[1])
+		}
+	}
+	form.Set("vsrc-0-"+m[1], "Miss")
+	form.Set("vmap-0-"+m[1], "Ms")
+	res := s.post("/jobs/"+id+"/map", form)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	review := body(t, s.get("/jobs/"+id+"/review"))
+	assert.Contains(t, review, `<strong id="count-invalid">5</strong>`)
+	assert.NotContains(t, review, "INVALID_ENUM")
+
+	y := body(t, s.get("/jobs/"+id+"/files/mapping.yaml"))
+	assert.Contains(t, y, "values:\n    title:\n        Miss: Ms\n")
+	mapping := write(t, "map.yaml", y)
+	assert.Equal(t, validateLines(t, "alphalearn", mapping, roster), s.pageProblems(id))
+	// The saved choice shows when the Map step is opened again.
+	again := body(t, s.get("/jobs/"+id+"/map"))
+	assert.Contains(t, again, `<option value="Ms" selected>Ms</option>`)
+
+	form.Set("vmap-0-"+m[1], "Queen")
+	res = s.post("/jobs/"+id+"/map", form)
+	assert.Contains(t, body(t, res), `&#34;Queen&#34; is not one of alphalearn&#39;s values for title`)
+}
