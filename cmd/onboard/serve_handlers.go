@@ -132,6 +132,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}", s.jobPage)
 	mux.HandleFunc("GET /jobs/{id}/map", s.mapPage)
 	mux.HandleFunc("POST /jobs/{id}/map", s.saveMap)
+	mux.HandleFunc("POST /jobs/{id}/mappingfile", s.loadMappingFile)
 	mux.HandleFunc("POST /jobs/{id}/read", s.reread)
 	mux.HandleFunc("GET /jobs/{id}/review", s.review)
 	mux.HandleFunc("GET /jobs/{id}/rows", s.rowsFragment)
@@ -450,6 +451,12 @@ func (s *server) renderMap(w http.ResponseWriter, j *job, problem string) {
 		if m := j.meta.Mapping; m != nil {
 			c.Field = m.Columns[h]
 			c.Extra = slices.Contains(m.Extra, h)
+		} else if j.meta.MappingFile != "" && j.mapper != nil {
+			for f, at := range j.mapper.FieldColumns() {
+				if slices.Contains(at, i) && f != sch.Extra {
+					c.Field, c.Guess = f, "from "+j.meta.MappingFile
+				}
+			}
 		} else if !c.Own {
 			c.Field, c.Guess = guess(sch, h)
 			if c.Field == sch.Extra {
@@ -549,6 +556,73 @@ func (j *job) valueViews(cols []columnView) []valueView {
 	return out
 }
 
+// loadMappingFile takes a YAML mapping file, the one run -m reads, as the
+// job's mapping: constants, defaults, value maps and transforms included.
+func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
+	j := s.jobFor(w, r)
+	if j == nil {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, schema.MaxMappingBytes+1<<20)
+	file, hdr, err := r.FormFile("mapping")
+	if err != nil {
+		s.problemPage(w, http.StatusBadRequest, "choose a mapping file (.yaml) to load")
+		return
+	}
+	defer file.Close()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.cancel != nil {
+		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
+		return
+	}
+	name := filepath.Base(hdr.Filename)
+	tmp := j.path("mapping-upload.yaml")
+	_ = os.Remove(tmp)
+	if err := writeUpload(tmp, file); err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.Remove(tmp)
+	m, err := schema.LoadMapping(tmp)
+	if err != nil {
+		s.renderMap(w, j, stripPath(err, tmp, name).Error())
+		return
+	}
+	if len(m.Lookups) > 0 {
+		s.renderMap(w, j, name+": lookups: need their tables beside the mapping file; run it with 'onboard run -m', or put the IDs in the roster")
+		return
+	}
+	old, oldFile := j.meta.Mapping, j.meta.MappingFile
+	prev, _ := os.ReadFile(j.path("mapping.yaml"))
+	if err := os.Rename(tmp, j.path("mapping.yaml")); err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	oldHeaderRow := j.meta.HeaderRow
+	j.meta.Mapping, j.meta.MappingFile = nil, name
+	bind := j.bind
+	if m.HeaderRow > 0 && m.HeaderRow != j.info.HeaderRow {
+		// The file says where the header is, as run would read it.
+		j.meta.HeaderRow = m.HeaderRow
+		bind = func() error { return j.load(r.Context()) }
+	}
+	if err := bind(); err != nil {
+		j.meta.Mapping, j.meta.MappingFile, j.meta.HeaderRow = old, oldFile, oldHeaderRow
+		if prev != nil {
+			_ = os.WriteFile(j.path("mapping.yaml"), prev, 0o600)
+		} else {
+			_ = os.Remove(j.path("mapping.yaml"))
+		}
+		_ = j.load(context.Background())
+		s.renderMap(w, j, err.Error())
+		return
+	}
+	j.meta.Status = jobMapped
+	_ = j.save()
+	http.Redirect(w, r, "/jobs/"+j.meta.ID+"/review", http.StatusSeeOther)
+}
+
 func (s *server) reread(w http.ResponseWriter, r *http.Request) {
 	j := s.jobFor(w, r)
 	if j == nil {
@@ -565,7 +639,7 @@ func (s *server) reread(w http.ResponseWriter, r *http.Request) {
 	j.meta.Delimiter = r.FormValue("delimiter")
 	j.meta.Encoding = r.FormValue("encoding")
 	j.meta.HeaderRow, _ = strconv.Atoi(r.FormValue("header_row"))
-	j.meta.Mapping, j.meta.Edits, j.mapper, j.val = nil, nil, nil, nil
+	j.meta.Mapping, j.meta.MappingFile, j.meta.Edits, j.mapper, j.val = nil, "", nil, nil, nil
 	j.meta.Status = jobUploaded
 	if err := j.load(r.Context()); err != nil {
 		j.meta = old
@@ -633,10 +707,13 @@ func (s *server) saveMap(w http.ResponseWriter, r *http.Request) {
 			m.Values[f.Name][src] = to
 		}
 	}
-	old := j.meta.Mapping
-	j.meta.Mapping = m
+	old, oldFile := j.meta.Mapping, j.meta.MappingFile
+	j.meta.Mapping, j.meta.MappingFile = m, ""
 	if err := j.bind(); err != nil {
-		j.meta.Mapping = old
+		j.meta.Mapping, j.meta.MappingFile = old, oldFile
+		if oldFile != "" {
+			_ = j.load(context.Background())
+		}
 		s.renderMap(w, j, err.Error())
 		return
 	}
@@ -1427,7 +1504,7 @@ func (s *server) download(w http.ResponseWriter, r *http.Request) {
 			path, name = j.path(j.meta.Fix), base+"-fix"+filepath.Ext(j.meta.Fix)
 		}
 	case "mapping.yaml":
-		if j.meta.Mapping != nil {
+		if j.meta.Mapping != nil || j.meta.MappingFile != "" {
 			path, name = j.path("mapping.yaml"), base+"-mapping.yaml"
 		}
 	case "corrected.csv":

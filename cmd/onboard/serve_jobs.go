@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -53,6 +54,9 @@ type jobMeta struct {
 	HeaderRow int       `json:"header_row,omitempty"`
 	// Mapping is the page's choices; mapping.yaml is what run -m reads.
 	Mapping *pageMapping `json:"mapping,omitempty"`
+	// MappingFile names a mapping file loaded on the Map step instead: it
+	// is mapping.yaml as it came, constants, transforms and all.
+	MappingFile string `json:"mapping_file,omitempty"`
 	// Edits are the cells fixed on the page, "line:col" → value.
 	Edits    map[string]string `json:"edits,omitempty"`
 	Existing string            `json:"existing,omitempty"`
@@ -191,7 +195,7 @@ func (j *job) load(ctx context.Context) error {
 			j.rows[i].Cells[col] = v
 		}
 	}
-	if j.meta.Mapping != nil {
+	if j.meta.Mapping != nil || j.meta.MappingFile != "" {
 		if err := j.bind(); err != nil {
 			return err
 		}
@@ -250,16 +254,18 @@ func (j *job) mappingFile() mappingYAML {
 // bind writes mapping.yaml and binds it to the header exactly as run
 // does: schema.LoadMapping, then schema.NewMapper.
 func (j *job) bind() error {
-	b, err := yaml.Marshal(j.mappingFile())
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(j.path("mapping.yaml"), b, 0o600); err != nil {
-		return err
+	if j.meta.MappingFile == "" {
+		b, err := yaml.Marshal(j.mappingFile())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(j.path("mapping.yaml"), b, 0o600); err != nil {
+			return err
+		}
 	}
 	m, err := schema.LoadMapping(j.path("mapping.yaml"))
 	if err != nil {
-		return err
+		return stripPath(err, j.path("mapping.yaml"), cmp.Or(j.meta.MappingFile, "mapping.yaml"))
 	}
 	mp, err := schema.NewMapper(j.reg.Schema, j.header, m)
 	if err != nil {

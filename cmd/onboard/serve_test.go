@@ -853,3 +853,39 @@ func TestServeValueMapping(t *testing.T) {
 	res = s.post("/jobs/"+id+"/map", form)
 	assert.Contains(t, body(t, res), `&#34;Queen&#34; is not one of alphalearn&#39;s values for title`)
 }
+
+// TestServeLoadsAMappingFile: the YAML run -m reads, loaded on the Map
+// step, maps the job with its constants; a bad one is one line.
+func TestServeLoadsAMappingFile(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	// No Company or Location column: smartapp's required fields come from constants.
+	roster := write(t, "r.csv", "First Name,Last Name,E-mail\nCaleb,Carr,ccarr@smartapp.com\nMaria,Gonzalez,not-an-email\n")
+	id := s.upload("smartapp", roster)
+	send := func(name, content string) *http.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("mapping", name)
+		_, _ = fw.Write([]byte(content))
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, s.ts.URL+"/jobs/"+id+"/mappingfile", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return s.do(req)
+	}
+	res := send("bad.yaml", "colums:\n  E-mail: email\n")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	page := body(t, res)
+	assert.Contains(t, page, `id="problem"`)
+	assert.Contains(t, page, "bad.yaml")
+	assert.NotContains(t, page, s.srv.dir)
+
+	good := "constants:\n  companyName: smartapp.com\n  companyLocationName: headquarters\n"
+	res = send("company.yaml", good)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	review := body(t, s.get("/jobs/"+id+"/review"))
+	assert.Contains(t, review, `<strong id="count-invalid">1</strong>`)
+	assert.Equal(t, validateLines(t, "smartapp", write(t, "m.yaml", good), roster), s.pageProblems(id))
+	assert.Equal(t, good, body(t, s.get("/jobs/"+id+"/files/mapping.yaml")), "the file as it came")
+	mapPage := body(t, s.get("/jobs/"+id+"/map"))
+	assert.Contains(t, mapPage, `id="mapping-file"`)
+	assert.Contains(t, mapPage, "from company.yaml")
+}
