@@ -103,6 +103,9 @@ func pageFigures(ctx context.Context, b *bench) error {
 	edit := time.Since(start)
 	b.add(check("20c", "page: a corrected cell re-validates all "+count(pageRows)+" rows", secs(edit), "< "+secs(pageEdit), edit < pageEdit))
 
+	if err := pageBrowserFigure(ctx, b, c, base, id[1]); err != nil {
+		return err
+	}
 	rss, err := peakRSSKiB(cmd.Process.Pid)
 	if err != nil {
 		return err
