@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -759,6 +760,7 @@ type gridView struct {
 	Prev       int
 	Total      int // rows in the filter
 	Errors     bool
+	Dups       bool // duplicates side by side: each row the file repeats, after the row it repeats
 	Showing    string
 }
 
@@ -807,13 +809,51 @@ func (j *job) rowView(i int) rowView {
 	return rv
 }
 
-func (j *job) grid(from int, errorsOnly bool) gridView {
-	g := gridView{JobID: j.meta.ID, Header: j.header, Errors: errorsOnly}
+// dupOf reads the row a DUPLICATE_IN_FILE problem names ("duplicate of
+// row 2 …", validate's message).
+var dupOf = regexp.MustCompile(`duplicate of row (\d+)`)
+
+// duplicatePairs lists row indices in pairs: the row first seen, then the
+// row that repeats it.
+func (j *job) duplicatePairs() []int {
+	var out []int
+	if j.val == nil {
+		return nil
+	}
+	for _, i := range j.val.invalid {
+		for _, p := range j.val.probs[i] {
+			if p.Code != string(schema.DuplicateInFile) {
+				continue
+			}
+			if m := dupOf.FindStringSubmatch(p.Message); m != nil {
+				line, _ := strconv.Atoi(m[1])
+				if first, ok := j.byLine[line]; ok {
+					out = append(out, first, i)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (j *job) gridRows(errorsOnly, dups bool) []int {
+	switch {
+	case dups:
+		return j.duplicatePairs()
+	case errorsOnly && j.val != nil:
+		return j.val.invalid
+	}
+	return nil // every row
+}
+
+func (j *job) grid(from int, errorsOnly, dups bool) gridView {
+	g := gridView{JobID: j.meta.ID, Header: j.header, Errors: errorsOnly && !dups, Dups: dups}
 	idx := func(k int) int { return k }
 	g.Total = len(j.rows)
-	if errorsOnly && j.val != nil {
-		g.Total = len(j.val.invalid)
-		idx = func(k int) int { return j.val.invalid[k] }
+	if list := j.gridRows(errorsOnly, dups); list != nil || dups || (errorsOnly && j.val != nil) {
+		g.Total = len(list)
+		idx = func(k int) int { return list[k] }
 	}
 	from = max(0, min(from, g.Total-1))
 	to := min(g.Total, from+windowRows)
@@ -882,10 +922,10 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
-	errorsOnly := r.URL.Query().Get("errors") == "1"
+	errorsOnly, dups := r.URL.Query().Get("errors") == "1", r.URL.Query().Get("dups") == "1"
 	replaced, fixed, fixRows := r.URL.Query().Get("replaced"), r.URL.Query().Get("fixed"), r.URL.Query().Get("fixrows")
 	s.render(w, "review.html", map[string]any{"Title": "Review the rows", "Job": j.meta, "Summary": j.summary(),
-		"Grid": j.grid(0, errorsOnly), "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
+		"Grid": j.grid(0, errorsOnly, dups), "HasDups": j.val.byCode[string(schema.DuplicateInFile)] > 0, "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
 		"Rerun": j.meta.Runs > 0 && j.meta.EditSeq != j.meta.RanEditSeq})
 }
 
@@ -905,11 +945,11 @@ func (s *server) rowsFragment(w http.ResponseWriter, r *http.Request) {
 	if line, err := strconv.Atoi(q.Get("line")); err == nil && line > 0 {
 		// Jump to a row number as the spreadsheet shows it.
 		from = sort.Search(len(j.rows), func(i int) bool { return j.rows[i].Line >= line })
-		if q.Get("errors") == "1" {
-			from = sort.Search(len(j.val.invalid), func(k int) bool { return j.rows[j.val.invalid[k]].Line >= line })
+		if list := j.gridRows(q.Get("errors") == "1", q.Get("dups") == "1"); list != nil {
+			from = max(0, slices.IndexFunc(list, func(i int) bool { return j.rows[i].Line >= line }))
 		}
 	}
-	s.render(w, "grid", j.grid(from, q.Get("errors") == "1"))
+	s.render(w, "grid", j.grid(from, q.Get("errors") == "1", q.Get("dups") == "1"))
 }
 
 // editCell corrects one cell of the upload (kept with the job, never in

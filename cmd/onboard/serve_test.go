@@ -387,6 +387,13 @@ func TestServeWholeJob(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(jump, `<tr id="row-`))
 	assert.Contains(t, jump, `Rows 8–11 of 11`)
 
+	// Duplicates side by side: row 10 repeats row 2, shown after it.
+	assert.Contains(t, review, `id="dups"`)
+	dups := body(t, s.get("/jobs/"+id+"/review?dups=1"))
+	rowIDs := regexp.MustCompile(`<tr id="(row-\d+)"`).FindAllStringSubmatch(dups, -1)
+	require.Len(t, rowIDs, 2)
+	assert.Equal(t, []string{"row-2", "row-10"}, []string{rowIDs[0][1], rowIDs[1][1]})
+
 	// Fix the bad title of row 7: the row comes back unmarked, the count drops.
 	res = s.post("/jobs/"+id+"/cell?line=7&col=0", url.Values{"value": {"Dr"}})
 	require.Equal(t, 200, res.StatusCode)
@@ -888,4 +895,26 @@ func TestServeLoadsAMappingFile(t *testing.T) {
 	mapPage := body(t, s.get("/jobs/"+id+"/map"))
 	assert.Contains(t, mapPage, `id="mapping-file"`)
 	assert.Contains(t, mapPage, "from company.yaml")
+}
+
+// TestServeReadsAnotherWay: the delimiter and header row found are shown
+// and can be changed; the rows are read again as run would with the flags.
+func TestServeReadsAnotherWay(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	p := write(t, "semi.csv", "Staff list\nFirst Name;Last Name;E-mail;Company;Location\nCaleb;Carr;ccarr@smartapp.com;smartapp.com;hq\n")
+	id := s.upload("smartapp", p)
+	page := body(t, s.get("/jobs/"+id+"/map"))
+	assert.Contains(t, page, "1 rows read from <strong>semi.csv</strong>: header on row 2, encoding utf-8, delimiter “;”")
+	res := s.post("/jobs/"+id+"/read", url.Values{"delimiter": {","}, "header_row": {"1"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	page = body(t, s.get("/jobs/"+id+"/map"))
+	assert.Contains(t, page, "header on row 1, encoding utf-8, delimiter “,”")
+	assert.Contains(t, page, `<th scope="row">Staff list</th>`)
+	m := s.job(id)
+	assert.Equal(t, ",", m.Delimiter)
+	assert.Equal(t, 1, m.HeaderRow)
+	// A choice the file cannot be read with keeps the last good reading.
+	res = s.post("/jobs/"+id+"/read", url.Values{"header_row": {"40"}})
+	assert.Contains(t, body(t, res), `id="problem"`)
+	assert.Equal(t, 1, s.job(id).HeaderRow)
 }
