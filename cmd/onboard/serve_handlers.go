@@ -124,6 +124,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /jobs/{id}/map", s.mapPage)
 	mux.HandleFunc("POST /jobs/{id}/map", s.saveMap)
 	mux.HandleFunc("POST /jobs/{id}/mappingfile", s.loadMappingFile)
+	mux.HandleFunc("POST /jobs/{id}/preset", s.usePreset)
 	mux.HandleFunc("POST /jobs/{id}/read", s.reread)
 	mux.HandleFunc("GET /jobs/{id}/review", s.review)
 	mux.HandleFunc("GET /jobs/{id}/rows", s.rowsFragment)

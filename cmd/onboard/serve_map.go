@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,7 +107,7 @@ func (s *server) renderMap(w http.ResponseWriter, j *job, problem string) {
 		identity = j.meta.Mapping.Identity
 	}
 	values := j.valueViews(cols)
-	s.render(w, "map.html", map[string]any{"Title": "Map the columns", "Job": j.meta, "Info": j.info, "Columns": cols, "Values": values,
+	s.render(w, "map.html", map[string]any{"Presets": s.presets(j.reg.ID), "Title": "Map the columns", "Job": j.meta, "Info": j.info, "Columns": cols, "Values": values,
 		"Rows": len(j.rows), "Required": required, "Extra": sch.Extra, "Identity": identity, "Header": j.header,
 		"Problem": problem, "Step": "map"})
 }
@@ -213,6 +214,13 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.Remove(tmp)
+	s.useMappingFile(w, r, j, tmp, name)
+}
+
+// useMappingFile makes the mapping file at tmp (named name for the user)
+// the job's mapping.yaml and binds it; on any error the job keeps its
+// mapping and the Map step says why. The caller holds j.mu.
+func (s *server) useMappingFile(w http.ResponseWriter, r *http.Request, j *job, tmp, name string) {
 	m, err := schema.LoadMapping(tmp)
 	if err != nil {
 		s.renderMap(w, j, stripPath(err, tmp, name).Error())
@@ -250,6 +258,72 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 	j.meta.Status = jobMapped
 	_ = j.save()
 	http.Redirect(w, r, "/jobs/"+j.meta.ID+"/review", http.StatusSeeOther)
+}
+
+// presetDir holds the vendor's saved mappings, one YAML file each.
+func (s *server) presetDir(vendor string) string { return filepath.Join(s.dir, "presets", vendor) }
+
+// presetName is a preset's name as a file name: letters, digits, spaces,
+// dots, dashes and underscores, at most 60 characters.
+var presetName = regexp.MustCompile(`^[\p{L}\p{N} ._-]{1,60}$`)
+
+func (s *server) presets(vendor string) []string {
+	ents, _ := os.ReadDir(s.presetDir(vendor))
+	var out []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// savePreset keeps the job's mapping.yaml under a name, for the vendor's
+// next rosters of the same shape.
+func (s *server) savePreset(j *job, name string) error {
+	name = strings.TrimSpace(name)
+	if !presetName.MatchString(name) || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("preset name %q: use letters, digits, spaces, dots, dashes and underscores (at most 60)", name)
+	}
+	b, err := os.ReadFile(j.path("mapping.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(s.presetDir(j.reg.ID), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(s.presetDir(j.reg.ID), name+".yaml"), b, 0o600)
+}
+
+// usePreset maps the job with a saved preset, as a loaded mapping file.
+func (s *server) usePreset(w http.ResponseWriter, r *http.Request) {
+	j := s.jobFor(w, r)
+	if j == nil {
+		return
+	}
+	name := r.FormValue("preset")
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !slices.Contains(s.presets(j.reg.ID), name) {
+		s.renderMap(w, j, fmt.Sprintf("no preset %q for %s", name, j.reg.ID))
+		return
+	}
+	if j.cancel != nil {
+		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(s.presetDir(j.reg.ID), name+".yaml"))
+	if err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	tmp := j.path("mapping-upload.yaml")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	defer os.Remove(tmp)
+	s.useMappingFile(w, r, j, tmp, "preset "+name)
 }
 
 func (s *server) reread(w http.ResponseWriter, r *http.Request) {
@@ -348,6 +422,12 @@ func (s *server) saveMap(w http.ResponseWriter, r *http.Request) {
 	}
 	j.meta.Status = jobMapped
 	_ = j.save()
+	if p := r.FormValue("preset"); p != "" {
+		if err := s.savePreset(j, p); err != nil {
+			s.renderMap(w, j, err.Error())
+			return
+		}
+	}
 	if r.FormValue("download") != "" {
 		serveFile(w, r, j.path("mapping.yaml"), "mapping.yaml")
 		return

@@ -19,7 +19,8 @@ import (
 
 // planView is `onboard plan`'s totals for the page.
 type planView struct {
-	Counts []codeCount
+	Conflicts int
+	Counts    []codeCount
 	Lines  []string
 	Error  string
 }
@@ -100,6 +101,7 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 			pv.Counts = append(pv.Counts, codeCount{Code: string(st), Count: sum.ByStatus[st]})
 		}
 		pv.Counts = append(pv.Counts, codeCount{Code: "missing", Count: sum.Missing})
+		pv.Conflicts = sum.ByStatus[batch.PlanConflict]
 		pv.Lines = reports.PlanLines(sum, est)
 	}
 	var out bytes.Buffer

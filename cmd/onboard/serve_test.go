@@ -918,3 +918,35 @@ func TestServeReadsAnotherWay(t *testing.T) {
 	assert.Contains(t, body(t, res), `id="problem"`)
 	assert.Equal(t, 1, s.job(id).HeaderRow)
 }
+
+// TestServeMappingPresets: a mapping saved under a name maps the vendor's
+// next roster of the same shape.
+func TestServeMappingPresets(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	roster := "../../samples/alphalearn/roster.csv"
+	id := s.upload("alphalearn", roster)
+	page := body(t, s.get("/jobs/"+id+"/map"))
+	assert.NotContains(t, page, `id="presets"`)
+	form := url.Values{}
+	for _, sm := range selectRe.FindAllStringSubmatch(page, -1) {
+		if sel := selectedRe.FindStringSubmatch(sm[0]); sel != nil {
+			form.Set(sm[1], sel[1])
+		}
+	}
+	form.Set("preset", "../escape")
+	assert.Contains(t, body(t, s.post("/jobs/"+id+"/map", form)), "preset name &#34;../escape&#34;")
+	form.Set("preset", "HRIS export")
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/map", form).StatusCode)
+	st, err := os.Stat(filepath.Join(s.srv.dir, "presets", "alphalearn", "HRIS export.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	id2 := s.upload("alphalearn", roster)
+	page = body(t, s.get("/jobs/"+id2+"/map"))
+	assert.Contains(t, page, `<option>HRIS export</option>`)
+	res := s.post("/jobs/"+id2+"/preset", url.Values{"preset": {"HRIS export"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	assert.Equal(t, s.pageProblems(id), s.pageProblems(id2))
+	assert.Equal(t, body(t, s.get("/jobs/"+id+"/files/mapping.yaml")), body(t, s.get("/jobs/"+id2+"/files/mapping.yaml")))
+	assert.Contains(t, body(t, s.post("/jobs/"+id2+"/preset", url.Values{"preset": {"nope"}})), `no preset &#34;nope&#34;`)
+}
