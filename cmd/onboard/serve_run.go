@@ -21,8 +21,8 @@ import (
 type planView struct {
 	Conflicts int
 	Counts    []codeCount
-	Lines  []string
-	Error  string
+	Lines     []string
+	Error     string
 }
 
 func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
