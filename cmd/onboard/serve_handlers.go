@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -274,59 +275,102 @@ func serveFile(w http.ResponseWriter, r *http.Request, path, name string) {
 	http.ServeContent(w, r, name, st.ModTime(), fh)
 }
 
+// receiveFile streams a multipart form: the file in field goes straight to
+// the path dst names for it (never to a temporary file elsewhere: a roster
+// is personal data and stays under --dir), the other fields are returned.
+func receiveFile(r *http.Request, field string, dst func(filename string) (string, error)) (fields map[string]string, name string, err error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", errors.New("the upload did not arrive as a form")
+	}
+	fields = map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("the upload did not arrive whole (at most 256 MB): %w", err)
+		}
+		if part.FormName() == field && part.FileName() != "" {
+			if name != "" {
+				return nil, "", errors.New("upload one file at a time")
+			}
+			name = filepath.Base(part.FileName())
+			path, err := dst(name)
+			if err != nil {
+				return nil, "", err
+			}
+			if err := writeUpload(path, part); err != nil {
+				return nil, "", fmt.Errorf("the upload did not arrive whole (at most 256 MB): %w", err)
+			}
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, 4096))
+		if err != nil {
+			return nil, "", err
+		}
+		fields[part.FormName()] = string(b)
+	}
+	if name == "" {
+		return nil, "", errNoFile
+	}
+	return fields, name, nil
+}
+
+var errNoFile = errors.New("no file")
+
 // upload stores the roster 0600 in a new job folder and reads it.
 func (s *server) upload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		s.problemPage(w, http.StatusBadRequest, "the upload did not arrive whole (at most 256 MB): "+err.Error())
+	var j *job
+	fields, _, err := receiveFile(r, "roster", func(name string) (string, error) {
+		ext := strings.ToLower(filepath.Ext(name))
+		switch ext {
+		case ".csv", ".xlsx", ".txt", ".tsv", ".xlsm":
+		default:
+			return "", fmt.Errorf("%s: upload a .csv or .xlsx file", name)
+		}
+		id := time.Now().UTC().Format("20060102-150405") + "-" + newToken()[:8]
+		j = &job{dir: filepath.Join(s.dir, "jobs", id), meta: jobMeta{ID: id, User: userOf(r), File: name,
+			Ext: ext, Created: time.Now().UTC(), Status: jobUploaded}}
+		if err := os.Mkdir(j.dir, 0o700); err != nil {
+			return "", err
+		}
+		return j.rosterPath(), nil
+	})
+	fail := func(code int, msg string) {
+		if j != nil {
+			_ = os.RemoveAll(j.dir)
+		}
+		s.problemPage(w, code, msg)
+	}
+	switch {
+	case errors.Is(err, errNoFile):
+		fail(http.StatusBadRequest, "choose a roster file (CSV or XLSX) to upload")
+		return
+	case err != nil:
+		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	defer r.MultipartForm.RemoveAll()
-	reg, err := providers.Lookup(r.FormValue("vendor"))
+	reg, err := providers.Lookup(fields["vendor"])
 	if err != nil {
-		s.problemPage(w, http.StatusBadRequest, err.Error())
+		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	file, hdr, err := r.FormFile("roster")
-	if err != nil {
-		s.problemPage(w, http.StatusBadRequest, "choose a roster file (CSV or XLSX) to upload")
-		return
-	}
-	defer file.Close()
-	ext := strings.ToLower(filepath.Ext(hdr.Filename))
-	switch ext {
-	case ".csv", ".xlsx", ".txt", ".tsv", ".xlsm":
-	default:
-		s.problemPage(w, http.StatusBadRequest, fmt.Sprintf("%s: upload a .csv or .xlsx file", filepath.Base(hdr.Filename)))
-		return
-	}
-	id := time.Now().UTC().Format("20060102-150405") + "-" + newToken()[:8]
-	j := &job{dir: filepath.Join(s.dir, "jobs", id), meta: jobMeta{ID: id, User: userOf(r), File: filepath.Base(hdr.Filename),
-		Ext: ext, Vendor: reg.ID, Created: time.Now().UTC(), Status: jobUploaded,
-		Simulate: s.f.simulate || r.FormValue("simulate") == "on"}}
-	if err := os.Mkdir(j.dir, 0o700); err != nil {
-		s.problemPage(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if err := writeUpload(j.rosterPath(), file); err != nil {
-		os.RemoveAll(j.dir)
-		s.problemPage(w, http.StatusInternalServerError, "could not store the upload: "+err.Error())
-		return
-	}
+	j.meta.Vendor, j.meta.Simulate = reg.ID, s.f.simulate || fields["simulate"] == "on"
 	if err := j.load(r.Context()); err != nil {
-		os.RemoveAll(j.dir)
-		s.problemPage(w, http.StatusBadRequest, err.Error())
+		fail(http.StatusBadRequest, err.Error())
 		return
 	}
 	if err := j.save(); err != nil {
-		os.RemoveAll(j.dir)
-		s.problemPage(w, http.StatusInternalServerError, err.Error())
+		fail(http.StatusInternalServerError, err.Error())
 		return
 	}
 	s.jobs.mu.Lock()
-	s.jobs.jobs[id] = j
+	s.jobs.jobs[j.meta.ID] = j
 	s.jobs.mu.Unlock()
-	http.Redirect(w, r, "/jobs/"+id+"/map", http.StatusSeeOther)
+	http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 }
 
 func writeUpload(path string, src io.Reader) error {

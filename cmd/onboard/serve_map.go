@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -194,26 +195,28 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, schema.MaxMappingBytes+1<<20)
-	file, hdr, err := r.FormFile("mapping")
-	if err != nil {
+	var tmp string
+	_, name, err := receiveFile(r, "mapping", func(string) (string, error) {
+		tmp = j.path("mapping-upload-" + newToken()[:8] + ".yaml")
+		return tmp, nil
+	})
+	if tmp != "" {
+		defer os.Remove(tmp)
+	}
+	switch {
+	case errors.Is(err, errNoFile):
 		s.problemPage(w, http.StatusBadRequest, "choose a mapping file (.yaml) to load")
 		return
+	case err != nil:
+		s.problemPage(w, http.StatusBadRequest, err.Error())
+		return
 	}
-	defer file.Close()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.cancel != nil {
 		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
 		return
 	}
-	name := filepath.Base(hdr.Filename)
-	tmp := j.path("mapping-upload.yaml")
-	_ = os.Remove(tmp)
-	if err := writeUpload(tmp, file); err != nil {
-		s.problemPage(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	defer os.Remove(tmp)
 	s.useMappingFile(w, r, j, tmp, name)
 }
 

@@ -349,15 +349,24 @@ func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	file, hdr, err := r.FormFile("fix")
-	if err != nil {
+	var tmp string
+	_, name, err := receiveFile(r, "fix", func(name string) (string, error) {
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".csv" && ext != ".xlsx" && ext != ".tsv" && ext != ".txt" {
+			return "", fmt.Errorf("%s: upload the fix file (.csv or .xlsx) onboard wrote", name)
+		}
+		tmp = j.path("fix-upload-" + newToken()[:8] + ext)
+		return tmp, nil
+	})
+	if tmp != "" {
+		defer os.Remove(tmp)
+	}
+	switch {
+	case errors.Is(err, errNoFile):
 		s.problemPage(w, http.StatusBadRequest, "choose the fix file to upload")
 		return
-	}
-	defer file.Close()
-	ext := strings.ToLower(filepath.Ext(hdr.Filename))
-	if ext != ".csv" && ext != ".xlsx" && ext != ".tsv" && ext != ".txt" {
-		s.problemPage(w, http.StatusBadRequest, fmt.Sprintf("%s: upload the fix file (.csv or .xlsx) onboard wrote", filepath.Base(hdr.Filename)))
+	case err != nil:
+		s.problemPage(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	j.mu.Lock()
@@ -370,14 +379,7 @@ func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
 		s.problemPage(w, http.StatusConflict, "the job is running: corrections can come when it has finished")
 		return
 	}
-	tmp := j.path("fix-upload" + ext)
-	_ = os.Remove(tmp)
-	if err := writeUpload(tmp, file); err != nil {
-		s.problemPage(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	defer os.Remove(tmp)
-	changed, rows, err := j.applyFixFile(tmp, filepath.Base(hdr.Filename))
+	changed, rows, err := j.applyFixFile(tmp, name)
 	if err != nil {
 		s.problemPage(w, http.StatusBadRequest, err.Error())
 		return

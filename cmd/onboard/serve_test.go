@@ -950,3 +950,16 @@ func TestServeMappingPresets(t *testing.T) {
 	assert.Equal(t, body(t, s.get("/jobs/"+id+"/files/mapping.yaml")), body(t, s.get("/jobs/"+id2+"/files/mapping.yaml")))
 	assert.Contains(t, body(t, s.post("/jobs/"+id2+"/preset", url.Values{"preset": {"nope"}})), `no preset &#34;nope&#34;`)
 }
+
+// TestServeUploadStaysUnderDir: a roster never passes through $TMPDIR
+// (multipart's spill files would hold personal data outside --dir).
+func TestServeUploadStaysUnderDir(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	p := write(t, "big.csv", genAlphalearn(120_000)) // about 10 MB: past multipart's in-memory part
+	// A $TMPDIR that cannot be written: a spill file there fails the upload.
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "absent"))
+	id := s.upload("alphalearn", p)
+	st, err := os.Stat(s.srv.jobs.get(id).rosterPath())
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+}
