@@ -11,12 +11,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,10 +35,18 @@ import (
 // testServe is a page server on loopback and a browser-like client
 // logged in through its one-time token.
 type testServe struct {
-	t   *testing.T
-	srv *server
-	ts  *httptest.Server
-	c   *http.Client
+	t    *testing.T
+	srv  *server // nil for a serve child process
+	ts   *httptest.Server
+	c    *http.Client
+	base string // the child process's address; "" for ts
+}
+
+func (s *testServe) url() string {
+	if s.base != "" {
+		return s.base
+	}
+	return s.ts.URL
 }
 
 func serveFlagsForTest(t *testing.T) *serveFlags {
@@ -71,12 +81,12 @@ func (s *testServe) do(req *http.Request) *http.Response {
 }
 
 func (s *testServe) get(path string) *http.Response {
-	req, _ := http.NewRequest(http.MethodGet, s.ts.URL+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, s.url()+path, nil)
 	return s.do(req)
 }
 
 func (s *testServe) post(path string, form url.Values) *http.Response {
-	req, _ := http.NewRequest(http.MethodPost, s.ts.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, s.url()+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return s.do(req)
 }
@@ -100,7 +110,7 @@ func (s *testServe) upload(vendor, path string) string {
 	require.NoError(s.t, err)
 	_, _ = fw.Write(b)
 	require.NoError(s.t, mw.Close())
-	req, _ := http.NewRequest(http.MethodPost, s.ts.URL+"/jobs", &buf)
+	req, _ := http.NewRequest(http.MethodPost, s.url()+"/jobs", &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	res := s.do(req)
 	require.Equal(s.t, http.StatusSeeOther, res.StatusCode, body(s.t, res))
@@ -962,4 +972,69 @@ func TestServeUploadStaysUnderDir(t *testing.T) {
 	st, err := os.Stat(s.srv.jobs.get(id).rosterPath())
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+}
+
+// serveChild starts the onboard binary's serve on dir and logs a client in
+// with the token it prints.
+func serveChild(t *testing.T, dir string, args ...string) (*testServe, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--dir", dir}, args...)...)
+	cmd.Env = os.Environ()
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(http://\S+)/\?token=(\w+)`).FindStringSubmatch(line)
+	require.NotNil(t, m, line)
+	jar, _ := cookiejar.New(nil)
+	s := &testServe{t: t, base: m[1], c: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	require.Equal(t, http.StatusSeeOther, s.get("/?token="+m[2]).StatusCode)
+	return s, cmd
+}
+
+// TestServeKilledMidRunResumes kills a real `onboard serve` with SIGKILL in
+// the middle of a run; started again on the same folder it shows the job
+// as interrupted, and Resume creates everyone left, nobody twice.
+func TestServeKilledMidRunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a child process")
+	}
+	const n = 200
+	vendor, vendorURL := simulator(t, "alphalearn", sim.Options{Latency: 10 * time.Millisecond})
+	dir := filepath.Join(t.TempDir(), "serve")
+	args := []string{"--base-url", vendorURL, "--rate", "0", "--workers", "2"}
+	s, cmd := serveChild(t, dir, args...)
+	id := s.upload("alphalearn", write(t, "people.csv", genAlphalearn(n)))
+	s.mapAsGuessed(id)
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	deadline := time.Now().Add(30 * time.Second)
+	for vendor.Store.Len() < 40 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	killedAt := vendor.Store.Len()
+	require.Less(t, killedAt, n, "killed mid-run")
+
+	s2, _ := serveChild(t, dir, args...)
+	page := body(t, s2.get("/jobs/"+id+"/run"))
+	assert.Contains(t, page, "Interrupted.")
+	assert.Contains(t, page, `id="resume"`)
+	require.Equal(t, http.StatusSeeOther, s2.post("/jobs/"+id+"/run", nil).StatusCode)
+	s2.waitRun(id)
+	assert.Equal(t, n, vendor.Store.Len(), "everyone created")
+	for key, c := range vendor.Store.Creates() {
+		assert.Equal(t, 1, c, "%s created %d times", key, c)
+	}
+	page = body(t, s2.get("/jobs/"+id+"/run"))
+	assert.Contains(t, page, "Finished: every row was handled.")
+	created := regexp.MustCompile(`data-count="Created">(\d+)<`).FindStringSubmatch(page)
+	skipped := regexp.MustCompile(`data-count="Skipped">(\d+)<`).FindStringSubmatch(page)
+	require.NotNil(t, created)
+	require.NotNil(t, skipped)
+	assert.Equal(t, n, atoi(created[1])+atoi(skipped[1]), "the second run accounts for every row")
 }
