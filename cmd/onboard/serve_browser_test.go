@@ -94,9 +94,13 @@ func fetchBytes(t *testing.T, ctx context.Context, path string) []byte {
 }
 
 // screenshot keeps a full-page PNG: in ONBOARD_SCREENSHOTS when set (the
-// README's pictures), else in the test's temporary folder.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+// README's pictures), else in the test's temporary folder. Pictures the
+// README does not show are taken only with ONBOARD_SCREENSHOTS_ALL set.
+func screenshot(t *testing.T, ctx context.Context, name string, readme bool) {
 	t.Helper()
+	if !readme && os.Getenv("ONBOARD_SCREENSHOTS_ALL") == "" {
+		return
+	}
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
@@ -167,6 +171,7 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	assert.True(t, cookies.Cookies[0].HTTPOnly)
 	assert.Equal(t, network.CookieSameSiteStrict, cookies.Cookies[0].SameSite)
 	assert.Empty(t, evalIn[string](t, ctx, `document.cookie`), "scripts cannot read the session")
+	screenshot(t, ctx, "extra-home.png", false)
 
 	// Upload and map (the guesses).
 	roster, want := seededRoster(t)
@@ -177,7 +182,7 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	)
 	assert.Contains(t, evalIn[string](t, ctx, `document.querySelector("section.read").innerText`), "120 rows read from starters.csv: header on row 1, encoding utf-8, delimiter “,”")
 	assert.Contains(t, evalIn[string](t, ctx, `document.querySelector("main").innerText`), "guess: the header is the field's name, spelled another way")
-	screenshot(t, ctx, "page-map.png")
+	screenshot(t, ctx, "page-map.png", true)
 	bounded(t, ctx, 30*time.Second,
 		chromedp.Click(chromedp.CSS(`main form[action$="/map"] button:not([name])`)),
 		chromedp.WaitVisible(chromedp.ID("summary")),
@@ -196,7 +201,7 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 		return document.getElementById(e.getAttribute("aria-describedby")).innerText.split("\n").map(m => "row " + line + ": " + m) }).flat().sort()`)
 	assert.Equal(t, validateLines(t, "alphalearn", j.path("mapping.yaml"), roster), msgs)
 	assert.Equal(t, "5", evalIn[string](t, ctx, `document.getElementById("count-invalid").innerText`))
-	screenshot(t, ctx, "page-review.png")
+	screenshot(t, ctx, "page-review.png", true)
 
 	// Fix the first marked cell with the keyboard alone: Tab to it, type,
 	// Tab away (the change re-validates the row on the server).
@@ -228,6 +233,7 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	)
 	assert.Equal(t, "116", evalIn[string](t, ctx, `document.querySelector('[data-plan="create"]').innerText`))
 	assert.Equal(t, "4", evalIn[string](t, ctx, `document.querySelector('[data-plan="invalid"]').innerText`))
+	screenshot(t, ctx, "extra-plan.png", false)
 
 	// A double click starts one run.
 	bounded(t, ctx, 30*time.Second,
@@ -257,7 +263,10 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	assert.Equal(t, 116, m.Counts.Created)
 	assert.GreaterOrEqual(t, m.Counts.Created, created)
 	assert.Equal(t, "116", evalIn[string](t, ctx2, `document.querySelector('[data-count="Created"]').innerText`))
-	screenshot(t, ctx2, "page-run.png")
+	screenshot(t, ctx2, "page-run.png", true)
+
+	bounded(t, ctx2, 20*time.Second, chromedp.Navigate(ts.URL+"/history"), chromedp.WaitVisible(chromedp.CSS("table.list")))
+	screenshot(t, ctx2, "extra-history.png", false)
 
 	// The results equal `onboard run` on the corrected file, cell for cell.
 	dir := t.TempDir()
