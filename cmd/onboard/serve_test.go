@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"html"
 	"io"
 	"mime/multipart"
@@ -149,10 +150,18 @@ func (s *testServe) waitRun(id string) []string {
 	res := s.get("/jobs/" + id + "/events")
 	require.Equal(s.t, "text/event-stream", res.Header.Get("Content-Type"))
 	var events []string
+	last := -1
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
 		if ev, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
 			events = append(events, ev)
+		}
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var v runView
+			require.NoError(s.t, json.Unmarshal([]byte(data), &v))
+			done := v.Counts.Created + v.Counts.Skipped + v.Counts.Invalid + v.Counts.Failed
+			assert.GreaterOrEqual(s.t, done, last, "the live counts only rise")
+			last = done
 		}
 	}
 	require.NotEmpty(s.t, events)
@@ -416,6 +425,14 @@ func TestServeWholeJob(t *testing.T) {
 	res = s.post("/jobs/"+id+"/cell?line=99&col=0", url.Values{"value": {"x"}})
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 
+	// The job's own address leads to its step; the Plan step asks first.
+	res = s.get("/jobs/" + id)
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/jobs/"+id+"/review", res.Header.Get("Location"))
+	planPage := body(t, s.get("/jobs/"+id+"/plan"))
+	assert.Contains(t, planPage, `name="existing" value="adopt" >`, "no choice is made for the user")
+	assert.NotContains(t, planPage, `id="start"`)
+
 	// Start is refused before the plan's choices are made.
 	res = s.post("/jobs/"+id+"/run", nil)
 	assert.Equal(t, http.StatusConflict, res.StatusCode)
@@ -440,6 +457,8 @@ func TestServeWholeJob(t *testing.T) {
 	m := s.job(id)
 	assert.Equal(t, 1, m.Runs)
 	assert.Equal(t, jobFinished, m.Status)
+	res = s.get("/jobs/" + id)
+	assert.Equal(t, "/jobs/"+id+"/run", res.Header.Get("Location"))
 	assert.Equal(t, 6, m.Counts.Created)
 	assert.Equal(t, 5, m.Counts.Invalid)
 	runPage := body(t, s.get("/jobs/"+id+"/run"))
