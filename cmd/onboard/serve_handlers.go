@@ -45,11 +45,11 @@ type server struct {
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
-	dir, err := prepareDir(f.dir)
+	a, err := newServeAuth(f) // a bad --htpasswd stops us before --dir is made
 	if err != nil {
 		return nil, err
 	}
-	a, err := newServeAuth(f)
+	dir, err := prepareDir(f.dir)
 	if err != nil {
 		return nil, err
 	}
