@@ -38,6 +38,7 @@ type planFlags struct {
 	// planned, when set, is given the finished plan's totals (serve: the
 	// page shows them) before they are printed.
 	planned func(*batch.Summary, *batch.PlanEstimate)
+	sims    *liveSims // serve: the process's simulators (see runFlags.sims)
 }
 
 func newPlanCmd() *cobra.Command {
@@ -117,7 +118,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	reg := src.reg
 
 	opt := batch.PlanOptions{Submit: f.submit, Update: f.update}
-	cfg, _, stop, err := vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	cfg, _, stop, err := f.sims.vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
 	if err != nil {
 		return fatal(fmt.Errorf("%w (plan --offline needs none)", err))
 	}

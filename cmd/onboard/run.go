@@ -54,6 +54,9 @@ type runFlags struct {
 	// progress, when set, also sees the running counts (serve: the page's
 	// live counts), on the reconciler's goroutine.
 	progress func(*batch.Summary)
+	// sims, when set (serve), is where a simulated run goes: one simulator
+	// per vendor for the life of the process.
+	sims *liveSims
 }
 
 func newRunCmd() *cobra.Command {
@@ -212,7 +215,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		src.mapper.LimitCells(reports.MaxXLSXCell, "an XLSX cell")
 	}
 
-	cfg, from, stop, err := vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	cfg, from, stop, err := f.sims.vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
 	if err != nil {
 		return nil, fatal(err)
 	}

@@ -42,6 +42,7 @@ type server struct {
 	wg      sync.WaitGroup
 	quit    chan struct{}
 	closed  sync.Once
+	sims    *liveSims
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -61,9 +62,11 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{f: f, dir: dir, statePath: filepath.Join(dir, "onboard-state.db"), auth: a, tmpl: t,
+	sims := newLiveSims()
+	s := &server{sims: sims, f: f, dir: dir, statePath: filepath.Join(dir, "onboard-state.db"), auth: a, tmpl: t,
 		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{})}
 	if err := s.jobs.open(stderr); err != nil {
+		sims.close()
 		return nil, err
 	}
 	keep := time.Duration(f.keep) * 24 * time.Hour
@@ -90,6 +93,7 @@ func (s *server) close() {
 		close(s.quit)
 		s.stopRuns()
 		s.wg.Wait()
+		s.sims.close()
 	})
 }
 

@@ -90,7 +90,7 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pf := &planFlags{in: j.inputFlags(), simulate: j.meta.Simulate, baseURL: s.f.baseURL, config: s.f.config,
-		stateFile: s.statePath, quiet: true, timeout: s.f.timeout, existing: existing, update: j.meta.Update, submit: s.f.submit}
+		stateFile: s.statePath, quiet: true, timeout: s.f.timeout, existing: existing, update: j.meta.Update, submit: s.f.submit, sims: s.sims}
 	pf.submit.Breaker, pf.submit.MaxCreates, pf.submit.MaxFailures = 0, 0, 0
 	if !pf.simulate && !s.vendorReady(j.reg) {
 		pf.offline = true // no credentials: the state store alone
@@ -186,7 +186,7 @@ func (s *server) begin(j *job) string {
 	fix := "fix" + filepath.Ext(input)
 	rf := &runFlags{in: j.inputFlags(), out: j.path("results.xlsx"), failedOut: j.path(fix), baseURL: s.f.baseURL,
 		config: s.f.config, simulate: j.meta.Simulate, stateFile: s.statePath, quiet: true, timeout: s.f.timeout,
-		existing: j.meta.Existing, update: j.meta.Update, submit: s.f.submit, recordAs: j.meta.File}
+		existing: j.meta.Existing, update: j.meta.Update, submit: s.f.submit, recordAs: j.meta.File, sims: s.sims}
 	if input == j.rosterPath() {
 		rf.in.sheet, rf.in.delimiter, rf.in.encoding, rf.in.headerRow = j.meta.Sheet, j.meta.Delimiter, j.meta.Encoding, j.meta.HeaderRow
 	}

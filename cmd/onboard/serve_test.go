@@ -491,6 +491,17 @@ func TestServeWholeJob(t *testing.T) {
 	require.Equal(t, exitSomeFailed, code, errOut)
 	sameSheets(t, cliResults, pageResults, "Results", "Missing")
 
+	// A correction after the run: the same simulated vendor, so the run
+	// again creates only the corrected person.
+	res = s.post("/jobs/"+id+"/cell?line=6&col=1", url.Values{"value": {"Rohan"}})
+	require.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, body(t, s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})), `data-plan="already_onboarded">6<`)
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	m = s.job(id)
+	assert.Equal(t, 1, m.Counts.Created)
+	assert.Equal(t, 6, m.Counts.Skipped)
+
 	// History lists it with its downloads; delete removes its files.
 	hist := body(t, s.get("/history"))
 	assert.Contains(t, hist, "roster.csv")
