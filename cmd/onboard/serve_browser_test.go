@@ -82,6 +82,19 @@ func evalIn[T any](t *testing.T, ctx context.Context, js string, opts ...chromed
 	return v
 }
 
+// tabTo presses Tab until the focused element satisfies the JavaScript
+// condition, as a keyboard user moves through the page.
+func tabTo(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		require.Less(t, i, 400, "Tab never reached %s", cond)
+		if evalIn[bool](t, ctx, cond) {
+			return
+		}
+		bounded(t, ctx, 5*time.Second, chromedp.KeyEvent(kb.Tab))
+	}
+}
+
 // fetchBytes downloads a file as the logged-in page would (its cookie).
 func fetchBytes(t *testing.T, ctx context.Context, path string) []byte {
 	t.Helper()
@@ -205,13 +218,7 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 
 	// Fix the first marked cell with the keyboard alone: Tab to it, type,
 	// Tab away (the change re-validates the row on the server).
-	for i := 0; ; i++ {
-		require.Less(t, i, 300, "no invalid cell reached by Tab")
-		bounded(t, ctx, 5*time.Second, chromedp.KeyEvent(kb.Tab))
-		if evalIn[string](t, ctx, `document.activeElement.getAttribute("aria-invalid") || ""`) == "true" {
-			break
-		}
-	}
+	tabTo(t, ctx, `document.activeElement.getAttribute("aria-invalid") === "true"`)
 	label := evalIn[string](t, ctx, `document.activeElement.getAttribute("aria-label")`)
 	require.Equal(t, "Row 5, E-mail", label)
 	bounded(t, ctx, 20*time.Second,
@@ -222,15 +229,13 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	assert.Equal(t, "false", evalIn[string](t, ctx, `String(document.querySelector('#row-5 input[aria-invalid="true"]') !== null)`))
 	assert.Equal(t, "person003@example.com", evalIn[string](t, ctx, `document.querySelector('#row-5 input[aria-label="Row 5, E-mail"]').value`))
 
-	// Plan with the keyboard too: the choice, then Make the plan.
-	bounded(t, ctx, 60*time.Second,
-		chromedp.Navigate(ts.URL+"/jobs/"+id+"/plan"),
-		chromedp.WaitVisible(chromedp.CSS(`input[value=adopt]`)),
-		chromedp.Focus(chromedp.CSS(`input[value=adopt]`)),
-		chromedp.KeyEvent(" "),
-		chromedp.Click(chromedp.ID("make-plan")),
-		chromedp.WaitVisible(chromedp.ID("start")),
-	)
+	// On to the plan with the keyboard too: Next, the choice, Make the plan.
+	tabTo(t, ctx, `document.activeElement.id === "to-plan"`)
+	bounded(t, ctx, 30*time.Second, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`input[value=adopt]`)))
+	tabTo(t, ctx, `document.activeElement.value === "adopt"`)
+	bounded(t, ctx, 5*time.Second, chromedp.KeyEvent(" "))
+	tabTo(t, ctx, `document.activeElement.id === "make-plan"`)
+	bounded(t, ctx, 60*time.Second, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("start")))
 	assert.Equal(t, "116", evalIn[string](t, ctx, `document.querySelector('[data-plan="create"]').innerText`))
 	assert.Equal(t, "4", evalIn[string](t, ctx, `document.querySelector('[data-plan="invalid"]').innerText`))
 	screenshot(t, ctx, "extra-plan.png", false)
