@@ -1068,3 +1068,60 @@ func TestServeKilledMidRunResumes(t *testing.T) {
 	require.NotNil(t, skipped)
 	assert.Equal(t, n, atoi(created[1])+atoi(skipped[1]), "the second run accounts for every row")
 }
+
+// TestServeVendorNotSetUp: without credentials the plan asks only the
+// state store and Start says what IT must do; the simulator still works.
+func TestServeVendorNotSetUp(t *testing.T) {
+	t.Setenv("ONBOARD_TOKEN", "")
+	f := serveFlagsForTest(t)
+	f.simulate = false
+	s := startServe(t, f)
+	home := body(t, s.get("/"))
+	assert.Contains(t, home, "<strong>alphalearn</strong>: not set up: IT must set ONBOARD_TOKEN")
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+	plan := body(t, s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}}))
+	assert.Contains(t, plan, `data-plan="create">5<`, "planned from the state store alone")
+	res := s.post("/jobs/"+id+"/run", nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Contains(t, body(t, res), "alphalearn is not set up on this server: ask IT to set its credentials (or try the simulator)")
+	assert.Equal(t, 0, s.job(id).Runs)
+
+	// "Try it against the vendor's simulator" on the upload form.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("vendor", "alphalearn")
+	_ = mw.WriteField("simulate", "on")
+	fw, _ := mw.CreateFormFile("roster", "roster.csv")
+	b, _ := os.ReadFile("../../samples/alphalearn/roster.csv")
+	_, _ = fw.Write(b)
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.url()+"/jobs", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res = s.do(req)
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	id2 := strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/jobs/"), "/map")
+	require.True(t, s.job(id2).Simulate)
+	s.mapAsGuessed(id2)
+	s.post("/jobs/"+id2+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id2+"/run", nil).StatusCode)
+	s.waitRun(id2)
+	assert.Equal(t, 5, s.job(id2).Counts.Created)
+}
+
+// TestServeErrorsGridGolden keeps the errors-only grid of the Alphalearn
+// sample as a golden page fragment: every marked cell, its message, its
+// aria attributes (go test -update rewrites it).
+func TestServeErrorsGridGolden(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+	got := strings.ReplaceAll(body(t, s.get("/jobs/"+id+"/rows?errors=1")), id, "JOB")
+	golden := filepath.Join("testdata", "serve-errors-grid.golden")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got, "differs from %s (go test -update rewrites it)", golden)
+}
