@@ -113,9 +113,10 @@ type job struct {
 	guarded bool // a CSV fix file: validation undoes its formula guard in place
 	val     *validation
 	// while running
-	cancel context.CancelFunc
-	done   chan struct{}
-	live   state.Counts
+	cancel   context.CancelFunc
+	done     chan struct{}
+	live     state.Counts
+	planning bool // a plan is being made: cells, mapping and Start wait
 }
 
 // readInfo is what the reader found, for the page.

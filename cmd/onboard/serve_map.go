@@ -213,8 +213,8 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil {
-		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
+	if j.cancel != nil || j.planning {
+		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}
 	s.useMappingFile(w, r, j, tmp, name)
@@ -311,8 +311,8 @@ func (s *server) usePreset(w http.ResponseWriter, r *http.Request) {
 		s.renderMap(w, j, fmt.Sprintf("no preset %q for %s", name, j.reg.ID))
 		return
 	}
-	if j.cancel != nil {
-		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
+	if j.cancel != nil || j.planning {
+		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}
 	b, err := os.ReadFile(filepath.Join(s.presetDir(j.reg.ID), name+".yaml"))
@@ -336,7 +336,7 @@ func (s *server) reread(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil || j.meta.Runs > 0 {
+	if j.cancel != nil || j.planning || j.meta.Runs > 0 {
 		s.problemPage(w, http.StatusConflict, "this job has run: upload the file again to read it another way")
 		return
 	}
@@ -368,8 +368,8 @@ func (s *server) saveMap(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil {
-		s.problemPage(w, http.StatusConflict, "the job is running: the mapping cannot change now")
+	if j.cancel != nil || j.planning {
+		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}
 	m := &pageMapping{Columns: map[string]string{}, Identity: r.FormValue("identity")}

@@ -264,8 +264,8 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Error(w, "map the columns first", http.StatusConflict)
 		return
-	case j.cancel != nil:
-		http.Error(w, "the job is running: cells cannot change now", http.StatusConflict)
+	case j.cancel != nil || j.planning:
+		http.Error(w, "the job is running or being planned: cells cannot change now", http.StatusConflict)
 		return
 	}
 	if j.meta.Edits == nil {
@@ -304,8 +304,8 @@ func (s *server) replace(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
-	case j.cancel != nil:
-		s.problemPage(w, http.StatusConflict, "the job is running: cells cannot change now")
+	case j.cancel != nil || j.planning:
+		s.problemPage(w, http.StatusConflict, "the job is running or being planned: cells cannot change now")
 		return
 	case err != nil || col < 0 || col >= len(j.header) || find == "":
 		s.problemPage(w, http.StatusBadRequest, "choose a column and the text to find")
@@ -375,7 +375,7 @@ func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
-	case j.cancel != nil:
+	case j.cancel != nil || j.planning:
 		s.problemPage(w, http.StatusConflict, "the job is running: corrections can come when it has finished")
 		return
 	}

@@ -19,6 +19,7 @@ import (
 
 // planView is `onboard plan`'s totals for the page.
 type planView struct {
+	Offline   bool // from the state store alone, the vendor not asked
 	Conflicts int
 	Counts    []codeCount
 	Lines     []string
@@ -73,29 +74,42 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.mapper == nil {
+		j.mu.Unlock()
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
 	existing := r.FormValue("existing")
 	if _, err := parseExisting(existing); err != nil {
+		defer j.mu.Unlock()
 		s.renderPlan(w, j, &planView{Error: "choose what to do with people the vendor already has"})
+		return
+	}
+	if j.planning || j.cancel != nil {
+		defer j.mu.Unlock()
+		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
 		return
 	}
 	j.meta.Existing, j.meta.Update = existing, r.FormValue("update") == "on"
 	input, _, err := j.runInput()
 	if err != nil {
+		defer j.mu.Unlock()
 		s.renderPlan(w, j, &planView{Error: err.Error()})
 		return
 	}
 	pf := &planFlags{in: j.inputFlags(), simulate: j.meta.Simulate, baseURL: s.f.baseURL, config: s.f.config,
 		stateFile: s.statePath, quiet: true, timeout: s.f.timeout, existing: existing, update: j.meta.Update, submit: s.f.submit, sims: s.sims}
 	pf.submit.Breaker, pf.submit.MaxCreates, pf.submit.MaxFailures = 0, 0, 0
-	if !pf.simulate && !s.vendorReady(j.reg) {
-		pf.offline = true // no credentials: the state store alone
+	if r.FormValue("ask") != "on" || (!pf.simulate && !s.vendorReady(j.reg)) {
+		pf.offline, pf.simulate = true, false // the state store alone: no lookups at the vendor's rate
+		if j.meta.Simulate {
+			// The records of this job's simulated vendor: its address is
+			// part of the state store's scope.
+			cfg, _, _, _ := s.sims.vendorConfig(io.Discard, j.reg, true, false, "", "")
+			pf.baseURL = cfg.BaseURL
+		}
 	}
-	pv := &planView{}
+	pv := &planView{Offline: pf.offline}
 	pf.planned = func(sum *batch.Summary, est *batch.PlanEstimate) {
 		for _, st := range batch.PlanDecisions {
 			pv.Counts = append(pv.Counts, codeCount{Code: string(st), Count: sum.ByStatus[st]})
@@ -104,13 +118,22 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		pv.Conflicts = sum.ByStatus[batch.PlanConflict]
 		pv.Lines = reports.PlanLines(sum, est)
 	}
+	// The plan runs without the job's lock (lookups at the vendor's rate
+	// take a while); edits and a run wait for it through planning.
+	j.planning = true
+	j.mu.Unlock()
 	var out bytes.Buffer
 	err = planRoster(commandFor(r.Context(), &out), pf, input)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.planning = false
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.code == exitSomeFailed && pv.Lines != nil) {
 		pv.Error = strings.ReplaceAll(errorLine(err), j.dir+string(filepath.Separator), "")
 	}
-	j.meta.Status = jobMapped
+	if j.meta.Status == jobUploaded {
+		j.meta.Status = jobMapped
+	}
 	_ = j.save()
 	s.renderPlan(w, j, pv)
 }
@@ -174,7 +197,9 @@ func (s *server) begin(j *job) string {
 		return "map the columns first"
 	case j.meta.Existing == "":
 		return "make the plan first: it asks what to do with people the vendor already has"
-	case j.meta.Status == jobFinished && j.meta.Stop == state.RunDone && j.meta.EditSeq == j.meta.RanEditSeq:
+	case j.planning:
+		return "the plan is being made; start when it shows"
+	case j.meta.Runs > 0 && j.meta.Stop == state.RunDone && j.meta.EditSeq == j.meta.RanEditSeq:
 		return "this job has run to the end; correct cells on the Review step to send the corrections, or upload a new roster"
 	case !j.meta.Simulate && !s.vendorReady(j.reg):
 		return fmt.Sprintf("%s is not set up on this server: ask IT to set its credentials (or try the simulator)", j.reg.ID)

@@ -440,8 +440,12 @@ func TestServeWholeJob(t *testing.T) {
 
 	res = s.post("/jobs/"+id+"/plan", url.Values{})
 	assert.Contains(t, body(t, res), "choose what to do with people the vendor already has")
-	res = s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	// From onboard's own records only, then asking the vendor.
+	offline := body(t, s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}}))
+	assert.Contains(t, offline, `id="offline"`)
+	res = s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}, "ask": {"on"}})
 	plan := body(t, res)
+	assert.NotContains(t, plan, `id="offline"`)
 	assert.Contains(t, plan, `data-plan="create">6<`)
 	assert.Contains(t, plan, `data-plan="invalid">5<`)
 	assert.Contains(t, plan, "a run would make 6 API calls")
