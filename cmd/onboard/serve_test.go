@@ -472,6 +472,9 @@ func TestServeWholeJob(t *testing.T) {
 	// After the end, a third POST starts nothing.
 	res = s.post("/jobs/"+id+"/run", nil)
 	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	// Nor after planning again with nothing corrected.
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	assert.Equal(t, http.StatusConflict, s.post("/jobs/"+id+"/run", nil).StatusCode)
 	assert.Equal(t, 1, s.job(id).Runs)
 
 	// The same files run writes, for the corrected roster.
