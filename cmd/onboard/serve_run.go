@@ -42,8 +42,18 @@ func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
 	_, canUpdate := s.updater(j)
+	// Asking the vendor is one lookup per row at --rate: offered ticked
+	// when that takes under two minutes, and its time said either way.
+	ask, askTime := true, ""
+	if rate := s.f.submit.Rate; rate > 0 {
+		d := time.Duration(float64(len(j.rows)) / rate * float64(time.Second))
+		ask, askTime = d < 2*time.Minute, "about "+d.Round(time.Second).String()
+	}
+	if pv != nil {
+		ask = !pv.Offline
+	}
 	s.render(w, "plan.html", map[string]any{"Title": "Plan and confirm", "Job": j.meta, "Plan": pv, "Step": "plan",
-		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil})
+		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil, "Ask": ask, "AskTime": askTime})
 }
 
 // updater says whether the vendor documents an update call.
