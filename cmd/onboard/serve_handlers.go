@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -275,7 +276,7 @@ func serveFile(w http.ResponseWriter, r *http.Request, path, name string) {
 		http.Error(w, "no such file", http.StatusNotFound)
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	http.ServeContent(w, r, name, st.ModTime(), fh)
 }
 
@@ -397,10 +398,11 @@ func (s *server) jobFor(w http.ResponseWriter, r *http.Request) *job {
 		return nil
 	}
 	j.mu.Lock()
-	unreadable := j.reg == nil
+	loadErr := j.loadErr
 	j.mu.Unlock()
-	if unreadable {
-		s.problemPage(w, http.StatusConflict, "this job's roster can no longer be read; delete it and upload again")
+	if loadErr != nil {
+		w.WriteHeader(http.StatusConflict)
+		s.render(w, "broken.html", map[string]any{"Title": "This job cannot be opened", "Job": j.meta, "Error": loadErr.Error()})
 		return nil
 	}
 	return j
@@ -425,8 +427,9 @@ func (s *server) jobPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	j := s.jobFor(w, r)
+	j := s.jobs.get(r.PathValue("id")) // a job that cannot be read any more can still go
 	if j == nil {
+		s.problemPage(w, http.StatusNotFound, "no such job: it may have been deleted after its --keep days")
 		return
 	}
 	j.mu.Lock()

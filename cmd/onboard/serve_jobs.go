@@ -116,7 +116,8 @@ type job struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	live     state.Counts
-	planning bool // a plan is being made: cells, mapping and Start wait
+	planning bool  // a plan is being made: cells, mapping and Start wait
+	loadErr  error // the job could not be read again at start: only History and Delete
 }
 
 // readInfo is what the reader found, for the page.
@@ -455,6 +456,7 @@ func (s *jobStore) open(stderr io.Writer) error {
 			_ = j.save()
 		}
 		if err := j.load(context.Background()); err != nil {
+			j.loadErr = err
 			fmt.Fprintf(stderr, "onboard serve: job %s: %v\n", e.Name(), err)
 		}
 		s.jobs[j.meta.ID] = j

@@ -889,6 +889,7 @@ func TestServeValueMapping(t *testing.T) {
 	}
 	form.Set("vsrc-0-"+m[1], "Miss")
 	form.Set("vmap-0-"+m[1], "Ms")
+	form.Set("identity", "Roll No")
 	res := s.post("/jobs/"+id+"/map", form)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
 	review := body(t, s.get("/jobs/"+id+"/review"))
@@ -897,6 +898,7 @@ func TestServeValueMapping(t *testing.T) {
 
 	y := body(t, s.get("/jobs/"+id+"/files/mapping.yaml"))
 	assert.Contains(t, y, "values:\n    title:\n        Miss: Ms\n")
+	assert.Contains(t, y, "identity: Roll No\n", "the identity column is chosen on the Map step")
 	mapping := write(t, "map.yaml", y)
 	assert.Equal(t, validateLines(t, "alphalearn", mapping, roster), s.pageProblems(id))
 	// The saved choice shows when the Map step is opened again.
@@ -1131,4 +1133,25 @@ func TestServeErrorsGridGolden(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), got, "differs from %s (go test -update rewrites it)", golden)
+}
+
+// TestServeJobThatCannotBeReadAgain: a job whose roster is gone when the
+// server starts says so and can still be deleted.
+func TestServeJobThatCannotBeReadAgain(t *testing.T) {
+	f := serveFlagsForTest(t)
+	s := startServe(t, f)
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	j := s.srv.jobs.get(id)
+	s.ts.Close()
+	s.srv.close()
+	require.NoError(t, os.Remove(j.rosterPath()))
+
+	s2 := startServe(t, f)
+	res := s2.get("/jobs/" + id + "/review")
+	assert.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.Contains(t, body(t, res), "could not be read again when the server started")
+	assert.Contains(t, body(t, s2.get("/history")), "roster.csv")
+	assert.Equal(t, http.StatusSeeOther, s2.post("/jobs/"+id+"/delete", nil).StatusCode)
+	_, err := os.Stat(j.dir)
+	assert.True(t, os.IsNotExist(err))
 }
