@@ -379,7 +379,6 @@ func (j *job) runInput() (path string, corrected bool, err error) {
 			buf.WriteString("\n")
 		}
 	}
-	w.Flush()
 	pad(j.info.HeaderRow)
 	if err := w.Write(j.header); err != nil {
 		return "", false, err
