@@ -1155,3 +1155,30 @@ func TestServeJobThatCannotBeReadAgain(t *testing.T) {
 	_, err := os.Stat(j.dir)
 	assert.True(t, os.IsNotExist(err))
 }
+
+// TestServeCorrectedRosterKeepsRowNumbers: with the header on row 3 and a
+// blank row in the data, the corrected CSV keeps every row on its own row
+// number, so the results name the rows of the file HR uploaded.
+func TestServeCorrectedRosterKeepsRowNumbers(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	p := write(t, "titled.csv", "Staff list 2026,,,,\n,,,,\nFirst Name,Last Name,E-mail,Company,Location\n"+
+		"Caleb,Carr,ccarr@smartapp.com,smartapp.com,headquarters\n,,,,\nMaria,Gonzalez,bad-email,smartapp.com,headquarters\n")
+	id := s.upload("smartapp", p)
+	s.mapAsGuessed(id)
+	assert.Contains(t, body(t, s.get("/jobs/"+id+"/map")), "header on row 3")
+	res := s.post("/jobs/"+id+"/cell?line=6&col=2", url.Values{"value": {"mgonzalez@smartapp.com"}})
+	require.Equal(t, 200, res.StatusCode)
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	results := filepath.Join(t.TempDir(), "r.xlsx")
+	require.NoError(t, os.WriteFile(results, []byte(body(t, s.get("/jobs/"+id+"/files/results.xlsx"))), 0o600))
+	x, err := excelize.OpenFile(results)
+	require.NoError(t, err)
+	defer x.Close()
+	rows, err := x.GetRows("Results")
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.Equal(t, []string{"4", "created"}, rows[1][:2])
+	assert.Equal(t, []string{"6", "created"}, rows[2][:2])
+}
