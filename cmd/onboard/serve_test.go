@@ -1182,3 +1182,24 @@ func TestServeCorrectedRosterKeepsRowNumbers(t *testing.T) {
 	assert.Equal(t, []string{"4", "created"}, rows[1][:2])
 	assert.Equal(t, []string{"6", "created"}, rows[2][:2])
 }
+
+// TestServeXLSXRoster: an XLSX upload shows its sheet, and the page marks
+// exactly validate's problems for it; its fix file is an XLSX.
+func TestServeXLSXRoster(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	roster := "../../samples/alphalearn/roster.xlsx"
+	id := s.upload("alphalearn", roster)
+	page := body(t, s.get("/jobs/"+id+"/map"))
+	assert.Regexp(t, `rows read from <strong>roster.xlsx</strong>: header on row \d+, sheet “[^”]+”`, page)
+	s.mapAsGuessed(id)
+	mapping := write(t, "map.yaml", body(t, s.get("/jobs/"+id+"/files/mapping.yaml")))
+	want := validateLines(t, "alphalearn", mapping, roster)
+	require.NotEmpty(t, want)
+	assert.Equal(t, want, s.pageProblems(id))
+	s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}})
+	require.Equal(t, http.StatusSeeOther, s.post("/jobs/"+id+"/run", nil).StatusCode)
+	s.waitRun(id)
+	res := s.get("/jobs/" + id + "/files/fix")
+	require.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, res.Header.Get("Content-Disposition"), "roster-fix.xlsx")
+}
