@@ -37,6 +37,8 @@
     f.addEventListener("submit", function () {
       var b = f.querySelector("button[data-once]");
       if (b) setTimeout(function () { b.disabled = true; }, 0);
+      var note = f.querySelector("[role=status][hidden]");
+      if (note) note.hidden = false;
     });
   });
 })();
