@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -83,6 +84,7 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 				return
 			case now := <-t.C:
 				s.jobs.purge(keep, now)
+				s.jobs.unloadIdle(time.Hour, now)
 			}
 		}
 	}()
@@ -368,6 +370,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
+	j.loaded = true
 	if err := j.save(); err != nil {
 		fail(http.StatusInternalServerError, err.Error())
 		return
@@ -398,6 +401,14 @@ func (s *server) jobFor(w http.ResponseWriter, r *http.Request) *job {
 		return nil
 	}
 	j.mu.Lock()
+	if !j.loaded && j.loadErr == nil {
+		if err := j.load(context.Background()); err != nil {
+			j.loadErr = err
+		} else {
+			j.loaded = true
+		}
+	}
+	j.used = time.Now()
 	loadErr := j.loadErr
 	j.mu.Unlock()
 	if loadErr != nil {

@@ -116,8 +116,10 @@ type job struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	live     state.Counts
-	planning bool  // a plan is being made: cells, mapping and Start wait
-	loadErr  error // the job could not be read again at start: only History and Delete
+	planning bool      // a plan is being made: cells, mapping and Start wait
+	loaded   bool      // the rows are in memory (see jobStore.open)
+	used     time.Time // last opened: idle jobs give their rows back (unloadIdle)
+	loadErr  error     // the job could not be read again: only History and Delete
 }
 
 // readInfo is what the reader found, for the page.
@@ -427,7 +429,7 @@ func (s *jobStore) list() []*job {
 	return out
 }
 
-// open loads every job kept under dir/jobs. A job still running when the
+// open finds every job kept under dir/jobs. A job still running when the
 // server stopped is interrupted: Resume runs it again through the same
 // state store, which skips who was created.
 func (s *jobStore) open(stderr io.Writer) error {
@@ -454,13 +456,23 @@ func (s *jobStore) open(stderr io.Writer) error {
 			j.meta.Message = "the server stopped while this job ran; Resume goes on where it stopped (nobody is created twice)"
 			_ = j.save()
 		}
-		if err := j.load(context.Background()); err != nil {
-			j.loadErr = err
-			fmt.Fprintf(stderr, "onboard serve: job %s: %v\n", e.Name(), err)
-		}
+		// The rows are read when the job is first opened (jobFor): a
+		// month of history does not sit in memory.
 		s.jobs[j.meta.ID] = j
 	}
 	return nil
+}
+
+// unloadIdle drops the rows of jobs nobody opened for idle (they are read
+// again when next opened); a running or planning job keeps them.
+func (s *jobStore) unloadIdle(idle time.Duration, now time.Time) {
+	for _, j := range s.list() {
+		j.mu.Lock()
+		if j.loaded && j.cancel == nil && !j.planning && now.Sub(j.used) > idle {
+			j.rows, j.byLine, j.mapper, j.val, j.loaded = nil, nil, nil, nil, false
+		}
+		j.mu.Unlock()
+	}
 }
 
 // purge deletes jobs older than keep, with their uploaded files; a running
