@@ -265,6 +265,8 @@ func (s *server) begin(j *job) string {
 				j.meta.Stop = state.RunAborted
 			}
 			if msg := errorLine(err); msg != "" {
+				// run's next step, in the page's words.
+				msg = strings.ReplaceAll(msg, "Run the same command again", "Press Resume")
 				j.meta.Message = strings.ReplaceAll(msg, j.dir+string(filepath.Separator), "")
 			}
 		}

@@ -812,6 +812,7 @@ func TestServeRunBlockersShowAsABanner(t *testing.T) {
 			assert.Contains(t, page, `id="banner"`)
 			assert.Contains(t, page, tc.want)
 			assert.Contains(t, page, `id="resume"`)
+			assert.NotContains(t, page, "Run the same command", "the page's words, not the command line's")
 			for k := range vendor.Credentials {
 				assert.NotContains(t, page, os.Getenv(k), "no credential on the page")
 			}
