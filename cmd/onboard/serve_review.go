@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,8 +51,7 @@ type gridView struct {
 	From, Next int
 	Prev       int
 	Total      int // rows in the filter
-	Errors     bool
-	Dups       bool // duplicates side by side: each row the file repeats, after the row it repeats
+	Filter     gridFilter
 	Showing    string
 }
 
@@ -128,21 +128,58 @@ func (j *job) duplicatePairs() []int {
 	return out
 }
 
-func (j *job) gridRows(errorsOnly, dups bool) []int {
-	switch {
-	case dups:
-		return j.duplicatePairs()
-	case errorsOnly && j.val != nil:
-		return j.val.invalid
-	}
-	return nil // every row
+// gridFilter is which rows the grid shows: all, the invalid ones, those
+// with one problem code, or the duplicates side by side.
+type gridFilter struct {
+	Errors bool
+	Dups   bool
+	Code   string
 }
 
-func (j *job) grid(from int, errorsOnly, dups bool) gridView {
-	g := gridView{JobID: j.meta.ID, Header: j.header, Errors: errorsOnly && !dups, Dups: dups}
+func filterOf(q url.Values) gridFilter {
+	return gridFilter{Errors: q.Get("errors") == "1", Dups: q.Get("dups") == "1", Code: q.Get("code")}
+}
+
+// Query is the filter as URL parameters after a first one ("&errors=1").
+func (f gridFilter) Query() string {
+	switch {
+	case f.Dups:
+		return "&dups=1"
+	case f.Code != "":
+		return "&code=" + url.QueryEscape(f.Code)
+	case f.Errors:
+		return "&errors=1"
+	}
+	return ""
+}
+
+// gridRows is the filter's row indices; nil means every row.
+func (j *job) gridRows(f gridFilter) []int {
+	if j.val == nil {
+		return nil
+	}
+	switch {
+	case f.Dups:
+		return j.duplicatePairs()
+	case f.Code != "":
+		list := []int{}
+		for _, i := range j.val.invalid {
+			if slices.ContainsFunc(j.val.probs[i], func(p batch.Problem) bool { return p.Code == f.Code }) {
+				list = append(list, i)
+			}
+		}
+		return list
+	case f.Errors:
+		return j.val.invalid
+	}
+	return nil
+}
+
+func (j *job) grid(from int, f gridFilter) gridView {
+	g := gridView{JobID: j.meta.ID, Header: j.header, Filter: f}
 	idx := func(k int) int { return k }
 	g.Total = len(j.rows)
-	if list := j.gridRows(errorsOnly, dups); list != nil || dups || (errorsOnly && j.val != nil) {
+	if list := j.gridRows(f); list != nil || f != (gridFilter{}) {
 		g.Total = len(list)
 		idx = func(k int) int { return list[k] }
 	}
@@ -213,10 +250,10 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
-	errorsOnly, dups := r.URL.Query().Get("errors") == "1", r.URL.Query().Get("dups") == "1"
+	f := filterOf(r.URL.Query())
 	replaced, fixed, fixRows := r.URL.Query().Get("replaced"), r.URL.Query().Get("fixed"), r.URL.Query().Get("fixrows")
 	s.render(w, "review.html", map[string]any{"Title": "Review the rows", "Job": j.meta, "Summary": j.summary(),
-		"Grid": j.grid(0, errorsOnly, dups), "HasDups": j.val.byCode[string(schema.DuplicateInFile)] > 0, "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
+		"Grid": j.grid(0, f), "HasDups": j.val.byCode[string(schema.DuplicateInFile)] > 0, "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
 		"Rerun": j.meta.Runs > 0 && j.meta.EditSeq != j.meta.RanEditSeq})
 }
 
@@ -236,11 +273,11 @@ func (s *server) rowsFragment(w http.ResponseWriter, r *http.Request) {
 	if line, err := strconv.Atoi(q.Get("line")); err == nil && line > 0 {
 		// Jump to a row number as the spreadsheet shows it.
 		from = sort.Search(len(j.rows), func(i int) bool { return j.rows[i].Line >= line })
-		if list := j.gridRows(q.Get("errors") == "1", q.Get("dups") == "1"); list != nil {
+		if list := j.gridRows(filterOf(q)); list != nil {
 			from = max(0, slices.IndexFunc(list, func(i int) bool { return j.rows[i].Line >= line }))
 		}
 	}
-	s.render(w, "grid", j.grid(from, q.Get("errors") == "1", q.Get("dups") == "1"))
+	s.render(w, "grid", j.grid(from, filterOf(q)))
 }
 
 // editCell corrects one cell of the upload (kept with the job, never in

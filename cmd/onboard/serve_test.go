@@ -1212,3 +1212,24 @@ func TestServeXLSXRoster(t *testing.T) {
 	require.Equal(t, 200, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Disposition"), "roster-fix.xlsx")
 }
+
+// TestServeRowsByProblemCode: each code in the summary opens the rows
+// that have it, window by window.
+func TestServeRowsByProblemCode(t *testing.T) {
+	s := startServe(t, serveFlagsForTest(t))
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+	review := body(t, s.get("/jobs/"+id+"/review"))
+	assert.Contains(t, review, `<a href="/jobs/`+id+`/review?code=MISSING_REQUIRED">MISSING_REQUIRED</a>`)
+	page := body(t, s.get("/jobs/"+id+"/review?code=MISSING_REQUIRED"))
+	rows := regexp.MustCompile(`<tr id="(row-\d+)"`).FindAllStringSubmatch(page, -1)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r[1])
+	}
+	assert.Equal(t, []string{"row-6", "row-9", "row-11"}, got, "the rows validate reports MISSING_REQUIRED for")
+	assert.Contains(t, page, "with MISSING_REQUIRED")
+	jump := body(t, s.get("/jobs/"+id+"/rows?code=MISSING_REQUIRED&line=7"))
+	assert.Contains(t, jump, `Rows 2–3 of 3 with MISSING_REQUIRED`)
+	assert.Contains(t, jump, `<input type="hidden" name="code" value="MISSING_REQUIRED">`)
+}
