@@ -117,6 +117,8 @@ type job struct {
 	done     chan struct{}
 	live     state.Counts
 	planning bool      // a plan is being made: cells, mapping and Start wait
+	plan     *planView // the last plan made, at EditSeq planSeq
+	planSeq  int
 	loaded   bool      // the rows are in memory (see jobStore.open)
 	used     time.Time // last opened: idle jobs give their rows back (unloadIdle)
 	loadErr  error     // the job could not be read again: only History and Delete
@@ -258,6 +260,7 @@ func (j *job) mappingFile() mappingYAML {
 // bind writes mapping.yaml and binds it to the header exactly as run
 // does: schema.LoadMapping, then schema.NewMapper.
 func (j *job) bind() error {
+	j.plan = nil // a plan is of one mapping
 	if j.meta.MappingFile == "" {
 		b, err := yaml.Marshal(j.mappingFile())
 		if err != nil {

@@ -37,7 +37,11 @@ func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
-	s.renderPlan(w, j, nil)
+	var pv *planView
+	if j.plan != nil && j.planSeq == j.meta.EditSeq {
+		pv = j.plan // the last plan, while no cell changed since: a reload keeps it
+	}
+	s.renderPlan(w, j, pv)
 }
 
 func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
@@ -145,6 +149,9 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		j.meta.Status = jobMapped
 	}
 	_ = j.save()
+	if pv.Error == "" {
+		j.plan, j.planSeq = pv, j.meta.EditSeq
+	}
 	s.renderPlan(w, j, pv)
 }
 

@@ -450,6 +450,7 @@ func TestServeWholeJob(t *testing.T) {
 	assert.Contains(t, plan, `data-plan="invalid">5<`)
 	assert.Contains(t, plan, "a run would make 6 API calls")
 	assert.Contains(t, plan, `id="start"`)
+	assert.Contains(t, body(t, s.get("/jobs/"+id+"/plan")), `id="start"`, "a reload keeps the plan")
 
 	// A double click: two POSTs, one run.
 	for range 2 {
