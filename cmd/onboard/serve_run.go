@@ -46,12 +46,13 @@ func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
 	_, canUpdate := s.updater(j)
-	// Asking the vendor is one lookup per row at --rate: offered ticked
-	// when that takes under two minutes, and its time said either way.
+	// Asking the vendor is one lookup per row at --rate, inside the
+	// request: offered ticked when that takes under 45 s (a reverse proxy
+	// commonly gives up on an answer after 60 s), its time said either way.
 	ask, askTime := true, ""
 	if rate := s.f.submit.Rate; rate > 0 {
 		d := time.Duration(float64(len(j.rows)) / rate * float64(time.Second))
-		ask, askTime = d < 2*time.Minute, "about "+d.Round(time.Second).String()
+		ask, askTime = d < 45*time.Second, "about "+d.Round(time.Second).String()
 	}
 	if pv != nil {
 		ask = !pv.Offline
