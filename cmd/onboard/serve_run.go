@@ -353,6 +353,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
 	w.Header().Set("Cache-Control", "no-store")
 	rc := http.NewResponseController(w)
 	t := time.NewTicker(300 * time.Millisecond)
