@@ -35,6 +35,10 @@ type planFlags struct {
 	update    bool
 	noBOM     bool
 	submit    submit.Options
+	// planned, when set, is given the finished plan's totals (serve: the
+	// page shows them) before they are printed.
+	planned func(*batch.Summary, *batch.PlanEstimate)
+	sims    *liveSims // serve: the process's simulators (see runFlags.sims)
 }
 
 func newPlanCmd() *cobra.Command {
@@ -118,11 +122,14 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		cfg  providers.Config
 		stop func()
 	)
-	if f.simulate && !f.noState {
+	switch {
+	case f.sims != nil:
+		cfg, _, stop, err = f.sims.vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
+	case f.simulate && !f.noState:
 		// The simulated vendor the runs with this state store left, read
 		// only: plan writes nothing.
 		cfg, _, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID), false)
-	} else {
+	default:
 		cfg, _, stop, err = vendorConfig(stderr, reg, f.simulate, f.offline, f.baseURL, f.config)
 	}
 	if err != nil {
@@ -227,6 +234,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	}
 	if err := sink.Close(sum); err != nil {
 		return fatal(fmt.Errorf("write plan: %w", err))
+	}
+	if f.planned != nil {
+		f.planned(sum, &est)
 	}
 	for _, l := range reports.PlanLines(sum, &est) {
 		fmt.Fprintln(cmd.OutOrStdout(), l)

@@ -63,6 +63,7 @@ and nightly files create each person exactly once.`,
 		newLookupCmd(),
 		newPlanCmd(),
 		newStateCmd(),
+		newServeCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)

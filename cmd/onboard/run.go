@@ -60,6 +60,12 @@ type runFlags struct {
 	// rateSet and burstSet: --rate and --burst were given, so a vendor
 	// file's limits do not replace them.
 	rateSet, burstSet bool
+	// progress, when set, also sees the running counts (serve: the page's
+	// live counts), on the reconciler's goroutine.
+	progress func(*batch.Summary)
+	// sims, when set (serve), is where a simulated run goes: one simulator
+	// per vendor for the life of the process.
+	sims *liveSims
 }
 
 func newRunCmd() *cobra.Command {
@@ -256,10 +262,14 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		from credSources
 		stop func()
 	)
-	if f.simulate && !f.noState {
+	switch {
+	case f.sims != nil:
+		// serve: the process's one simulator for this vendor.
+		cfg, from, stop, err = f.sims.vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
+	case f.simulate && !f.noState:
 		// The same simulated vendor run after run, as a real one is.
 		cfg, from, stop, err = startSimulator(stderr, reg, simulatorFile(f.stateFile, reg.ID), true)
-	} else {
+	default:
 		cfg, from, stop, err = vendorConfig(stderr, reg, f.simulate, false, f.baseURL, f.config)
 	}
 	if err != nil {
@@ -352,6 +362,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	opt.Progress = func(s *batch.Summary) {
 		prog.update(s)
 		ck.update(s)
+		if f.progress != nil {
+			f.progress(s)
+		}
 	}
 	runErr := batch.Run(ctx, src.reader, reg.Schema, src.mapper, client, sinks, sum, opt)
 	prog.finish()

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkServeRevalidate100k is the page's re-validation after a
+// corrected cell, on a 100,000-row roster (make bench measures it over
+// HTTP too).
+func BenchmarkServeRevalidate100k(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("Title,First Name,Last Name,E-mail,Country Code,Mobile,Role ID,User Can Choose Password\n")
+	for i := range 100_000 {
+		fmt.Fprintf(&sb, "Ms,Person%d,Tester,person%07d@example.com,+91,98%08d,3,no\n", i, i, i)
+	}
+	dir := b.TempDir()
+	j := &job{dir: dir, meta: jobMeta{ID: "bench", File: "big.csv", Ext: ".csv", Vendor: "alphalearn"}}
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "roster.csv"), []byte(sb.String()), 0o600))
+	require.NoError(b, j.load(b.Context()))
+	j.meta.Mapping = &pageMapping{Columns: map[string]string{"Title": "title", "First Name": "firstName", "Last Name": "lastName",
+		"E-mail": "email", "Country Code": "countryCode", "Mobile": "mobile", "Role ID": "roleId", "User Can Choose Password": "userCanChoosePassword"}}
+	require.NoError(b, j.bind())
+	b.ResetTimer()
+	for b.Loop() {
+		require.NoError(b, j.validate())
+	}
+}
