@@ -41,6 +41,8 @@ and nightly files create each person exactly once.`,
 		newLookupCmd(),
 		newPlanCmd(),
 		newStateCmd(),
+		newWorkerCmd(),
+		newJobsCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)
