@@ -219,7 +219,14 @@ type Job struct {
 	By        []string        // workers that took it, in order
 	Report    json.RawMessage // the run's report (counts), once a worker recorded one
 	LastError string
+	// Rescued: the last attempt's worker died (or hung) and River's
+	// rescuer handed the job back to the queue: this attempt takes it over.
+	Rescued bool
 }
+
+// rescuedError is what River's rescuer records on a job it takes back.
+const rescuedError = "Stuck job rescued by JobRescuer"
+
 
 func fromRow(r *rivertype.JobRow) (*Job, error) {
 	j := &Job{ID: r.ID, State: string(r.State), Attempt: r.Attempt, Created: r.CreatedAt, Finished: r.FinalizedAt,
@@ -229,6 +236,7 @@ func fromRow(r *rivertype.JobRow) (*Job, error) {
 	}
 	if n := len(r.Errors); n > 0 {
 		j.LastError = r.Errors[n-1].Error
+		j.Rescued = j.LastError == rescuedError
 	}
 	return j, nil
 }

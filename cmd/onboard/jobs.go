@@ -91,6 +91,9 @@ func enqueueRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	if err := f.check(); err != nil {
 		return fatal(err)
 	}
+	if ext := strings.ToLower(filepath.Ext(f.out)); ext != ".xlsx" && ext != ".csv" {
+		return fatal(fmt.Errorf("%s: unsupported output format (use .xlsx or .csv)", f.out))
+	}
 	ctx := cmd.Context()
 	// The roster and mapping are read here, so a bad file or mapping is
 	// refused now, not on a worker at night.

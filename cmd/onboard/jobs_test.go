@@ -170,12 +170,7 @@ func TestQueuedJobRunsLikeRun(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(got, "fix.csv"))
 	assert.Equal(t, string(a), string(b), "the fix file byte for byte")
 
-	m := regexp.MustCompile(`metrics at (http://\S+)`).FindStringSubmatch(w.stderr.String())
-	require.NotNil(t, m, w.stderr.String())
-	resp, err := http.Get(m[1])
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := scrape(t, w)
 	for _, line := range []string{
 		`onboard_requests_total{call="create",code="OK",tenant="smartapp"} 3`,
 		`onboard_people_total{status="created",tenant="smartapp"} 3`,
@@ -183,7 +178,7 @@ func TestQueuedJobRunsLikeRun(t *testing.T) {
 		`onboard_jobs_total{outcome="done"} 1`,
 		`onboard_token_wait_seconds_total{tenant="smartapp"}`,
 	} {
-		assert.Contains(t, string(body), line)
+		assert.Contains(t, body, line)
 	}
 	assert.Equal(t, 0, w.stop(t), w.stderr.String())
 }
@@ -253,7 +248,7 @@ func TestKilledWorkersJobIsRescued(t *testing.T) {
 	require.Less(t, killedAt, n, "killed mid-job")
 	t.Logf("killed with %d of %d created", killedAt, n)
 
-	w := startWorker(t, append([]string{"--state", filepath.Join(dir, "b.db"), "--base-url", url}, timing...)...)
+	w := startWorker(t, append([]string{"--state", filepath.Join(dir, "b.db"), "--base-url", url, "--metrics", "127.0.0.1:0"}, timing...)...)
 	j := waitJob(t, db, id, 120*time.Second, "completed", "cancelled", "discarded")
 	require.Equal(t, "completed", j.State, "%s\n%s", j.LastError, w.stderr.String())
 	require.Len(t, j.By, 2, "taken by the killed worker, then by the second")
@@ -268,6 +263,40 @@ func TestKilledWorkersJobIsRescued(t *testing.T) {
 	for i, st := range column(rows, "status") {
 		assert.Contains(t, []string{"created", "adopted"}, st, "row %d", i+2)
 	}
+	assert.Contains(t, scrape(t, w), `onboard_lease_takeovers_total{tenant="smartapp"} 1`)
+}
+
+// scrape reads a worker's /metrics.
+func scrape(t *testing.T, w *testWorker) string {
+	t.Helper()
+	m := regexp.MustCompile(`metrics at (http://\S+)`).FindStringSubmatch(w.stderr.String())
+	require.NotNil(t, m, w.stderr.String())
+	resp, err := http.Get(m[1])
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(body)
+}
+
+// TestJobThatCannotRunFails: a job the worker cannot run (no credentials
+// for its vendor here) fails at once, is not retried, and says why.
+func TestJobThatCannotRunFails(t *testing.T) {
+	db := queueDB(t)
+	for _, k := range []string{"ALPHALEARN_API_KEY", "ONBOARD_TOKEN"} {
+		t.Setenv(k, "")
+	}
+	id := enqueue(t, "-p", "alphalearn", "-o", "results.csv", "../../samples/alphalearn/roster.csv")
+	w := startWorker(t, "--state", filepath.Join(t.TempDir(), "w.db"), "--metrics", "127.0.0.1:0")
+	j := waitJob(t, db, id, 30*time.Second, "cancelled", "completed", "discarded")
+	assert.Equal(t, 1, j.Attempt, "not retried")
+	code, out, _ := onboard(t, "jobs")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^%d\s+failed\s+.*roster\.csv\s+alphalearn\s+.*ONBOARD_TOKEN is not set`, id), out)
+	code, _, stderr := onboard(t, "jobs", "get", strconv.FormatInt(id, 10), "-o", t.TempDir())
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "is failed: no results")
+	assert.Contains(t, scrape(t, w), `onboard_jobs_total{outcome="failed"} 1`)
 }
 
 // TestCancelJob: a queued job cancelled never runs; a running job cancelled
@@ -360,6 +389,7 @@ func TestQueueRefusals(t *testing.T) {
 		{"base url", []string{"-p", "smartapp", "-o", "r.csv", "--base-url", "https://vendor.example.org", good}, "the worker's own --base-url"},
 		{"bad roster", []string{"-p", "smartapp", "-o", "r.csv", write(t, "x.csv", "\x00\x01\x02PK junk\x00")}, "not a CSV or XLSX file"},
 		{"bad flag", []string{"-p", "smartapp", "-o", "r.csv", "--workers", "0", good}, "--workers 0"},
+		{"results format", []string{"-p", "smartapp", "-o", "r.txt", good}, "r.txt: unsupported output format (use .xlsx or .csv)"},
 		{"no queue", []string{"-p", "smartapp", "-o", "r.csv", good}, "no job queue"},
 		{"password in argv", []string{"-p", "smartapp", "-o", "r.csv", "--state", "postgres://u:hunter2@db/x", good}, "a password on the command line"},
 	}

@@ -167,6 +167,9 @@ func (wf *workerFlags) runJob(ctx context.Context, stderr io.Writer, m *metrics.
 		}
 	}
 	for _, file := range in {
+		if n := filepath.Base(file.Name); n == "." || n == ".." || n == "/" {
+			return nil, nil, jobs.Final(fmt.Errorf("job %d: a stored file named %q", job.ID, file.Name))
+		}
 		if err := os.WriteFile(filepath.Join(inDir, filepath.Base(file.Name)), file.Data, 0o600); err != nil {
 			return nil, nil, err
 		}
@@ -223,6 +226,9 @@ func (wf *workerFlags) runJob(ctx context.Context, stderr io.Writer, m *metrics.
 	}
 	if report.MissingList != "" {
 		report.MissingList = filepath.Base(report.MissingList)
+	}
+	if job.Rescued {
+		m.LeaseTakeover(tenant)
 	}
 	if fr != nil {
 		by := map[string]int{}
