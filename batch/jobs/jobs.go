@@ -227,7 +227,6 @@ type Job struct {
 // rescuedError is what River's rescuer records on a job it takes back.
 const rescuedError = "Stuck job rescued by JobRescuer"
 
-
 func fromRow(r *rivertype.JobRow) (*Job, error) {
 	j := &Job{ID: r.ID, State: string(r.State), Attempt: r.Attempt, Created: r.CreatedAt, Finished: r.FinalizedAt,
 		By: r.AttemptedBy, Report: r.Output()}
