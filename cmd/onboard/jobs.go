@@ -71,7 +71,8 @@ func openJobs(ctx context.Context, state, config string) (*jobs.Store, error) {
 	defer cancel()
 	st, err := jobs.Open(oc, u)
 	if err != nil {
-		return nil, fmt.Errorf("%w (check the connection string in --state or %s)", err, jobsStateEnv)
+		// pgx lists every address tried on lines of their own: one line.
+		return nil, fmt.Errorf("%s (check the connection string in --state or %s)", strings.Join(strings.Fields(err.Error()), " "), jobsStateEnv)
 	}
 	return st, nil
 }
