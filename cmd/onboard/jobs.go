@@ -192,7 +192,7 @@ downloads a job's results and fix file; 'onboard jobs cancel ID' cancels one.`,
 	get := &cobra.Command{
 		Use:   "get ID [-o DIR]",
 		Short: "Download a job's results, fix file and report into DIR",
-		Args:  cobra.ExactArgs(1),
+		Args:  oneJobID,
 		RunE:  func(cmd *cobra.Command, args []string) error { return getJob(cmd, &g, args[0]) },
 	}
 	g.register(get)
@@ -202,12 +202,20 @@ downloads a job's results and fix file; 'onboard jobs cancel ID' cancels one.`,
 	cancel := &cobra.Command{
 		Use:   "cancel ID",
 		Short: "Cancel a job: a queued one never runs, a running one stops softly and keeps its results",
-		Args:  cobra.ExactArgs(1),
+		Args:  oneJobID,
 		RunE:  func(cmd *cobra.Command, args []string) error { return cancelJob(cmd, &c, args[0]) },
 	}
 	c.register(cancel)
 	cmd.AddCommand(get, cancel)
 	return cmd
+}
+
+// oneJobID is the argument check of jobs get and jobs cancel.
+func oneJobID(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef(cmd, "want one argument, the job's ID (as 'onboard jobs' lists it), got %d", len(args))
+	}
+	return nil
 }
 
 func parseJobID(s string) (int64, error) {

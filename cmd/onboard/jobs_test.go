@@ -403,3 +403,32 @@ func TestQueueRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestJobsUsage: wrong command lines of jobs and worker get one line and
+// exit 2, before any database is asked.
+func TestJobsUsage(t *testing.T) {
+	t.Setenv(jobsStateEnv, "")
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"jobs", "get"}, "want one argument, the job's ID"},
+		{[]string{"jobs", "cancel", "1", "2"}, "want one argument, the job's ID"},
+		{[]string{"jobs", "get", "abc"}, `job "abc": want the number 'onboard jobs' lists`},
+		{[]string{"jobs", "--limit", "0"}, "--limit 0: want 1 or more"},
+		{[]string{"jobs"}, "no job queue"},
+		{[]string{"worker", "--jobs", "0"}, "--jobs 0: want 1 or more"},
+		{[]string{"worker", "--job-timeout", "1m", "--rescue-after", "30s"}, "--rescue-after 30s: want more than --job-timeout 1m0s"},
+		{[]string{"worker", "--state", "postgres://u@db/x"}, "give the worker a ledger file of its own"},
+		{[]string{"worker", "--base-url", "http://vendor.example.org"}, "http"},
+		{[]string{"worker"}, "no job queue"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := onboard(t, tc.args...)
+			assert.Equal(t, 2, code, stderr)
+			assert.Contains(t, stderr, tc.msg)
+			assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one clear error line: %q", stderr)
+		})
+	}
+}
