@@ -190,8 +190,8 @@ func putFiles(ctx context.Context, tx pgx.Tx, id int64, role string, files []Fil
 	return nil
 }
 
-// Files are a job's stored files of role ("in": roster and mapping; "out":
-// results, fix file, missing list), by name.
+// Files are a job's stored files of role ("in": roster and mapping, until
+// the job ends; "out": results, fix file, missing list), by name.
 func (s *Store) Files(ctx context.Context, id int64, role string) ([]File, error) {
 	rows, err := s.pool.Query(ctx, "SELECT name, data FROM onboard_job_files WHERE job_id = $1 AND role = $2 ORDER BY name", id, role)
 	if err != nil {
@@ -283,6 +283,13 @@ func (s *Store) Cancel(ctx context.Context, id int64) (*Job, error) {
 	r, err := s.client.JobCancel(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("cancel job %d: %w", id, err)
+	}
+	if r.State == rivertype.JobStateCancelled {
+		// Never to run: its roster goes (a running job's worker drops it
+		// when the run has stopped).
+		if _, err := s.pool.Exec(ctx, "DELETE FROM onboard_job_files WHERE job_id = $1 AND role = 'in'", id); err != nil {
+			return nil, fmt.Errorf("cancel job %d: %w", id, err)
+		}
 	}
 	return fromRow(r)
 }

@@ -48,7 +48,7 @@ type WorkerConfig struct {
 	// the default slog logger.
 	Logger *slog.Logger
 	// Ended, when set, hears how each job this worker ran ended: done,
-	// failed (no retry), retry, cancelled.
+	// failed (no retry), retry, cancelled, discarded (its last attempt).
 	Ended func(outcome string)
 }
 
@@ -126,25 +126,27 @@ func (w *runWorker) Work(ctx context.Context, rj *river.Job[Args]) error {
 			w.log.Warn("job output", "job", job.ID, "err", err)
 		}
 	}
-	if len(out) > 0 || runErr == nil {
-		// Stored under a context that outlives a cancellation: the results
-		// of a stopped run are kept too.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := w.storeOut(sctx, job.ID, out); err != nil {
-			return w.end(err, "retry")
-		}
-	}
 	var fe *finalError
+	outcome, ret := "retry", runErr
 	switch {
 	case runErr == nil:
-		return w.end(nil, "done")
+		outcome = "done"
 	case errors.As(runErr, &fe):
-		return w.end(river.JobCancel(runErr), "failed")
+		outcome, ret = "failed", river.JobCancel(runErr)
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
-		return w.end(runErr, "cancelled")
+		outcome = "cancelled"
+	case rj.Attempt >= rj.MaxAttempts:
+		outcome = "discarded"
 	}
-	return w.end(runErr, "retry")
+	// Stored under a context that outlives a cancellation: the results of
+	// a stopped run are kept too. A job that ends here drops its roster
+	// (personal data, passwords maybe): no later attempt needs it.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := w.storeOut(sctx, job.ID, out, runErr == nil || len(out) > 0, outcome != "retry"); err != nil {
+		return w.end(err, "retry")
+	}
+	return w.end(ret, outcome)
 }
 
 func (w *runWorker) end(err error, outcome string) error {
@@ -154,14 +156,26 @@ func (w *runWorker) end(err error, outcome string) error {
 	return err
 }
 
-func (w *runWorker) storeOut(ctx context.Context, id int64, out []File) error {
+// storeOut replaces the job's output files with out (when put) and drops
+// its input files (when last), in one transaction.
+func (w *runWorker) storeOut(ctx context.Context, id int64, out []File, put, last bool) error {
+	if !put && !last {
+		return nil
+	}
 	tx, err := w.s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("job %d: store files: %w", id, err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op
-	if err := putFiles(ctx, tx, id, "out", out); err != nil {
-		return err
+	if put {
+		if err := putFiles(ctx, tx, id, "out", out); err != nil {
+			return err
+		}
+	}
+	if last {
+		if err := putFiles(ctx, tx, id, "in", nil); err != nil {
+			return err
+		}
 	}
 	return tx.Commit(ctx)
 }

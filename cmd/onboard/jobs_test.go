@@ -107,6 +107,17 @@ func waitJob(t *testing.T, db string, id int64, within time.Duration, states ...
 	}
 }
 
+// inputs is how many input files job id still holds.
+func inputs(t *testing.T, db string, id int64) int {
+	t.Helper()
+	st, err := jobs.Open(context.Background(), db)
+	require.NoError(t, err)
+	defer st.Close()
+	files, err := st.Files(context.Background(), id, "in")
+	require.NoError(t, err)
+	return len(files)
+}
+
 // without drops the named column from every row.
 func without(rows [][]string, name string) [][]string {
 	i := slices.Index(rows[0], name)
@@ -146,6 +157,7 @@ func TestQueuedJobRunsLikeRun(t *testing.T) {
 	j := waitJob(t, db, id, 60*time.Second, "completed", "cancelled", "discarded")
 	require.Equal(t, "completed", j.State, j.LastError)
 	assert.Equal(t, 3, s.Store.Len(), "the worker created the valid people")
+	assert.Zero(t, inputs(t, db, id), "a finished job drops its roster and mapping")
 
 	code, out, _ = onboard(t, "jobs")
 	require.Equal(t, 0, code)
@@ -327,6 +339,8 @@ func TestCancelJob(t *testing.T) {
 	assert.Contains(t, out, "told to stop")
 	j := waitJob(t, db, running, 30*time.Second, "cancelled", "completed", "discarded")
 	assert.Equal(t, "cancelled", j.State)
+	assert.Zero(t, inputs(t, db, running), "a cancelled job drops its roster once stopped")
+	assert.Zero(t, inputs(t, db, queued))
 	created := s.Store.Len()
 	assert.Less(t, created, n, "stopped before the end")
 
