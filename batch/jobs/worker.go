@@ -48,7 +48,8 @@ type WorkerConfig struct {
 	// the default slog logger.
 	Logger *slog.Logger
 	// Ended, when set, hears how each job this worker ran ended: done,
-	// failed (no retry), retry, cancelled, discarded (its last attempt).
+	// failed (no retry), retry, cancelled, discarded (its last attempt),
+	// stopped (the worker stopped: back to the queue, attempt not counted).
 	Ended func(outcome string)
 }
 
@@ -135,6 +136,11 @@ func (w *runWorker) Work(ctx context.Context, rj *river.Job[Args]) error {
 		outcome, ret = "failed", river.JobCancel(runErr)
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), river.ErrJobCancelledRemotely):
 		outcome = "cancelled"
+	case errors.Is(ctx.Err(), context.Canceled):
+		// This worker is stopping (SIGTERM): the job goes back to the
+		// queue at once, the attempt not counted (a snooze), for any
+		// worker to take.
+		outcome, ret = "stopped", river.JobSnooze(0)
 	case rj.Attempt >= rj.MaxAttempts:
 		outcome = "discarded"
 	}
@@ -143,7 +149,8 @@ func (w *runWorker) Work(ctx context.Context, rj *river.Job[Args]) error {
 	// (personal data, passwords maybe): no later attempt needs it.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if err := w.storeOut(sctx, job.ID, out, runErr == nil || len(out) > 0, outcome != "retry"); err != nil {
+	last := outcome != "retry" && outcome != "stopped"
+	if err := w.storeOut(sctx, job.ID, out, runErr == nil || len(out) > 0, last); err != nil {
 		return w.end(err, "retry")
 	}
 	return w.end(ret, outcome)

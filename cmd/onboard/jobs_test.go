@@ -446,3 +446,45 @@ func TestJobsUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestStoppedWorkerPutsTheJobBack: a worker stopped softly (SIGTERM) in the
+// middle of a job stores what its run wrote and puts the job back in the
+// queue, the attempt not counted; the next worker on the same ledger
+// finishes it, creating nobody twice.
+func TestStoppedWorkerPutsTheJobBack(t *testing.T) {
+	db := queueDB(t)
+	const n = 60
+	s, url := simulator(t, "smartapp", sim.Options{Latency: 30 * time.Millisecond})
+	ledger := filepath.Join(t.TempDir(), "ledger.db")
+	id := enqueue(t, "-p", "smartapp", "--rate", "0", "--workers", "1", "-o", "results.csv", roster(t, n))
+	a := startWorker(t, "--state", ledger, "--base-url", url)
+	deadline := time.Now().Add(30 * time.Second)
+	for s.Store.Len() < 5 {
+		require.True(t, time.Now().Before(deadline), "the worker created nobody: %s", a.stderr.String())
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Equal(t, 0, a.stop(t), a.stderr.String())
+	j := waitJob(t, db, id, 10*time.Second, "available", "retryable", "completed")
+	require.Equal(t, "available", j.State, "back in the queue at once")
+	assert.Equal(t, 0, j.Attempt, "the stop is not counted as an attempt: %+v", j)
+	stopped := s.Store.Len()
+	require.Less(t, stopped, n)
+	assert.Equal(t, 1, inputs(t, db, id), "the roster stays for the next worker")
+	got := t.TempDir()
+	code, _, stderr := onboard(t, "jobs", "get", strconv.FormatInt(id, 10), "-o", got)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, column(readCSV(t, filepath.Join(got, "results.csv")), "status"), "not_attempted", "the stopped run's results are kept")
+
+	b := startWorker(t, "--state", ledger, "--base-url", url)
+	j = waitJob(t, db, id, 60*time.Second, "completed", "cancelled", "discarded")
+	require.Equal(t, "completed", j.State, j.LastError)
+	assert.Equal(t, n, s.Store.Len())
+	for key, c := range s.Store.Creates() {
+		assert.Equal(t, 1, c, "%s created %d times", key, c)
+	}
+	code, _, stderr = onboard(t, "jobs", "get", strconv.FormatInt(id, 10), "-o", got)
+	require.Equal(t, 0, code, stderr)
+	sts := column(readCSV(t, filepath.Join(got, "results.csv")), "status")
+	assert.Equal(t, stopped, strings.Count(strings.Join(sts, ","), "skipped"), "the second run skips whom the first created")
+	assert.Equal(t, 0, b.stop(t))
+}

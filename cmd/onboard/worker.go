@@ -56,7 +56,7 @@ A job whose worker dies is run again by another once --job-timeout and a
 margin have passed since it started; a run longer than --job-timeout stops,
 keeps its results and is retried; the ledger makes a re-run skip whoever was
 created. SIGINT or SIGTERM stops softly: runs in flight write their results
-and their jobs go back to the queue.`,
+and their jobs go back to the queue at once, the attempt not counted.`,
 		Example: `  ONBOARD_STATE=postgres://onboard@db.example.org/onboard ONBOARD_TOKEN=... onboard worker --state /var/lib/onboard/ledger.db --metrics 9464`,
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return runWorker(cmd, &f) },
