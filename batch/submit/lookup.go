@@ -71,10 +71,12 @@ func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 		id, found, err := p.finder.Find(req, job.Record)
 		res.Took += time.Since(sentAt)
 		if err == nil {
+			p.observe("lookup", nil)
 			res.ID, res.Found, res.Err = id, found, nil
 			return res
 		}
 		e := providers.AsError(req, err)
+		p.observe("lookup", e)
 		res.Err = e
 		if e.Code == providers.RateLimited {
 			p.pace.limited(asked, e.RetryAfter)

@@ -34,6 +34,9 @@ type Options struct {
 	// MaxFailures stops the run once that many rows have failed or ended
 	// unknown; 0 means no limit.
 	MaxFailures int
+	// Observer, when set, hears every request's answer and every wait for
+	// a token (metrics); nil costs nothing.
+	Observer Observer
 }
 
 // Existing says what to do with a person the vendor already has.

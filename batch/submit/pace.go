@@ -34,6 +34,7 @@ const minWindow = 100 * time.Millisecond
 // safe for concurrent use.
 type pacer struct {
 	lim *rate.Limiter
+	obs Observer // nil: nobody listens
 
 	mu          sync.Mutex
 	space       spacer
@@ -55,7 +56,7 @@ func newPacer(opt Options) *pacer {
 	if opt.Rate > 0 {
 		limit = rate.Limit(opt.Rate)
 	}
-	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit}
+	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit, obs: opt.Observer}
 }
 
 // wait blocks until a request may be sent: past the gate, holding a token,
@@ -64,6 +65,10 @@ func newPacer(opt Options) *pacer {
 // something about the rate in force then (limited), not at the send, since
 // a token once reserved keeps its slot however the rate changes after.
 func (p *pacer) wait(stop context.Context) (time.Time, error) {
+	if p.obs != nil {
+		start := time.Now()
+		defer func() { p.obs.TokenWait(time.Since(start)) }()
+	}
 	for {
 		if err := p.waitGate(stop); err != nil {
 			return time.Time{}, err

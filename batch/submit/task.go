@@ -121,9 +121,11 @@ func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Er
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		e := providers.AsError(req, err)
+		p.observe("lookup", e)
 		p.answer(t.asked, e)
 		return "", false, e
 	}
+	p.observe("lookup", nil)
 	p.pace.answered()
 	return id, found, nil
 }
@@ -154,11 +156,13 @@ func (p *pool) create(req context.Context, t *task) *providers.Error {
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
+		p.observe("create", nil)
 		p.pace.answered()
 		t.res.Created = created
 		return nil
 	}
 	e := providers.AsError(req, err)
+	p.observe("create", e)
 	t.last = e
 	p.answer(t.asked, e)
 	switch {
@@ -278,11 +282,13 @@ func (p *pool) update(req context.Context, t *task) *providers.Error {
 	u := t.res.Job.Update
 	err := p.updater.Update(req, u.ID, u.Fields, t.res.Job.Record)
 	if err == nil {
+		p.observe("update", nil)
 		p.pace.answered()
 		t.res.Created = providers.Created{ID: u.ID}
 		return nil
 	}
 	e := providers.AsError(req, err)
+	p.observe("update", e)
 	t.last = e
 	p.answer(t.asked, e)
 	return e

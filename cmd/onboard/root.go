@@ -64,6 +64,8 @@ and nightly files create each person exactly once.`,
 		newPlanCmd(),
 		newStateCmd(),
 		newServeCmd(),
+		newWorkerCmd(),
+		newJobsCmd(),
 		newVersionCmd(),
 	)
 	friendlyCommands(root)

@@ -65,7 +65,11 @@ type runFlags struct {
 	progress func(*batch.Summary)
 	// sims, when set (serve), is where a simulated run goes: one simulator
 	// per vendor for the life of the process.
-	sims *liveSims
+	sims  *liveSims
+	queue bool // run --queue: enqueue a job for 'onboard worker' instead
+	// observe, when set (worker), gives the submit observer for the run's
+	// tenant (metrics).
+	observe func(tenant string) submit.Observer
 }
 
 func newRunCmd() *cobra.Command {
@@ -91,6 +95,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.StringVar(&f.failedOut, "failed-out", "", "also write the rows that did not succeed, in the input's own columns and format, to fix and run again")
 	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.BoolVar(&f.notify, "notify", false, "post the morning report to the webhook in ONBOARD_NOTIFY_URL (environment or --config), as watch does")
+	fl.BoolVar(&f.queue, "queue", false, "queue the run as a job for 'onboard worker' (any machine) instead of running it: needs --state postgres://… or "+jobsStateEnv+"; -o and --failed-out name the job's files ('onboard jobs get')")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -124,6 +129,9 @@ func (f *runFlags) register(cmd *cobra.Command) {
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	f.rateSet, f.burstSet = cmd.Flags().Changed("rate"), cmd.Flags().Changed("burst")
+	if f.queue {
+		return enqueueRoster(cmd, f, path)
+	}
 	// Flag values before anything is opened, written or started (watch
 	// calls check once, before its first file).
 	var hook string
@@ -286,6 +294,9 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	if err := checkUpdate(ctx, f, reg.ID, client, true); err != nil {
 		return nil, fatal(err)
 	}
+	if f.observe != nil {
+		sub.Observer = f.observe(tenantLabel(reg, cfg, f.simulate))
+	}
 
 	sum := batch.NewSummary("run", reg.ID, cmp.Or(f.recordAs, path))
 	sum.Warnings = src.warnings()
@@ -415,6 +426,17 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 	}
 	fmt.Fprintln(stderr, reports.SummaryLine(sum))
 	return fr, explainExit(runExit(ctx, sum, runErr), runErr, f, sum, from.of(credentialNames(reg.Credentials)))
+}
+
+// tenantLabel names a run's tenant in metrics: the vendor, and the
+// tenant its credentials belong to when the vendor has tenants.
+func tenantLabel(reg *providers.Registration, cfg providers.Config, simulate bool) string {
+	if reg.Tenant != nil && !simulate {
+		if t := reg.Tenant(cfg); t != "" {
+			return reg.ID + "/" + t
+		}
+	}
+	return reg.ID
 }
 
 // explainExit adds the next step to an early stop's message: which

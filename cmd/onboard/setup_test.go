@@ -103,7 +103,7 @@ func TestREADMECronLine(t *testing.T) {
 // the onboard command lines against onboard's flags everywhere.
 func TestSystemdSamples(t *testing.T) {
 	dir := "../../samples/systemd"
-	units := []string{"onboard-watch.service", "onboard-watch-once.service", "onboard-watch-once.timer"}
+	units := []string{"onboard-watch.service", "onboard-watch-once.service", "onboard-watch-once.timer", "onboard-worker.service"}
 	for _, u := range units {
 		b, err := os.ReadFile(filepath.Join(dir, u))
 		require.NoError(t, err, u)
