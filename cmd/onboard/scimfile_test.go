@@ -108,7 +108,7 @@ func TestOwnSCIMFile(t *testing.T) {
 			assert.Equal(t, 2, code, stderr)
 			assert.Contains(t, stderr, "stopped: AUTH_FAILED (HTTP 401)")
 			assert.Contains(t, stderr, "The vendor refused ONBOARD_SLACK_TOKEN")
-			assert.Equal(t, []string{"failed", "not_attempted"}, column(readCSV(t, res), "status"), "nothing is sent after the 401")
+			assert.ElementsMatch(t, []string{"failed", "not_attempted"}, column(readCSV(t, res), "status"), "nothing is sent after the 401 (whichever row went first)")
 			assert.Equal(t, 2, s.Store.Len())
 		})
 	}
