@@ -275,7 +275,7 @@ func (p *planPrinter) Close(*batch.Summary) error {
 // vendor host but knows people of the same provider elsewhere: a plan
 // without --base-url reads the production host's scope, and would plan
 // to create everyone the store knows at the host meant.
-func otherScopes(w io.Writer, st *state.Store, sc state.Scope) {
+func otherScopes(w io.Writer, st state.Ledger, sc state.Scope) {
 	if n, err := st.Count(sc); err != nil || n > 0 {
 		return
 	}

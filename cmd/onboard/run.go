@@ -53,7 +53,7 @@ type runFlags struct {
 	stateWait time.Duration
 	// skipSame, when set, is asked before a run begins whether to skip it
 	// (watch: the same file as the scope's last finished run).
-	skipSame func(*state.Store, *fileRun) (bool, error)
+	skipSame func(state.Ledger, *fileRun) (bool, error)
 	// recordAs names the input in the Summary and history when it is read
 	// from elsewhere (watch: the inbox name, not processing/).
 	recordAs string
@@ -482,7 +482,7 @@ func (v *invalidRows) Close(*batch.Summary) error { return nil }
 // is killed still shows in history what it did, and a second Ctrl-C can
 // record the run as aborted with its counts.
 type checkpointer struct {
-	st    *state.Store
+	st    state.Ledger
 	runID int64
 	mu    sync.Mutex
 	last  time.Time
@@ -490,7 +490,7 @@ type checkpointer struct {
 	once  sync.Once
 }
 
-func newCheckpointer(st *state.Store, runID int64) *checkpointer {
+func newCheckpointer(st state.Ledger, runID int64) *checkpointer {
 	ck := &checkpointer{st: st, runID: runID, last: time.Now()}
 	setAbortHook(func() { _ = st.EndRun(runID, ck.counts(), state.RunAborted) })
 	return ck
