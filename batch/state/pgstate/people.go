@@ -61,11 +61,13 @@ func (s *Store) Get(sc state.Scope, keys []string) (map[string]state.Person, err
 		return out, err
 	}
 	n := sc.Normalized()
-	rows, err := s.pool.Query(s.ctx, `SELECT `+personCols+` FROM onboard_people p
-		WHERE p.scope_id = $1 AND p.key = ANY($2)`, sid, keys)
-	err = eachPerson(rows, err, func(p state.Person) {
-		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
-		out[p.Key] = p
+	err = s.retry(s.ctx, func() error {
+		rows, err := s.pool.Query(s.ctx, `SELECT `+personCols+` FROM onboard_people p
+			WHERE p.scope_id = $1 AND p.key = ANY($2)`, sid, keys)
+		return eachPerson(rows, err, func(p state.Person) {
+			p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
+			out[p.Key] = p
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
@@ -82,13 +84,16 @@ func (s *Store) ByIdentity(sc state.Scope, identities []string) (map[string]stat
 	if err != nil || !found || len(identities) == 0 {
 		return out, err
 	}
-	rows, err := s.pool.Query(s.ctx, `SELECT `+personCols+` FROM onboard_people p
-		WHERE p.scope_id = $1 AND p.identity = ANY($2) AND p.status IN ('created', 'in_flight')
-		ORDER BY p.status = 'created' DESC, p.created_run NULLS FIRST, p.key`, sid, identities)
-	err = eachPerson(rows, err, func(p state.Person) {
-		if _, dup := out[p.Identity]; !dup {
-			out[p.Identity] = p
-		}
+	err = s.retry(s.ctx, func() error {
+		clear(out)
+		rows, err := s.pool.Query(s.ctx, `SELECT `+personCols+` FROM onboard_people p
+			WHERE p.scope_id = $1 AND p.identity = ANY($2) AND p.status IN ('created', 'in_flight')
+			ORDER BY p.status = 'created' DESC, p.created_run NULLS FIRST, p.key`, sid, identities)
+		return eachPerson(rows, err, func(p state.Person) {
+			if _, dup := out[p.Identity]; !dup {
+				out[p.Identity] = p
+			}
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
@@ -112,7 +117,7 @@ func (s *Store) Seen(sc state.Scope, runID int64, seen []state.Sighting) error {
 	for i, p := range seen {
 		keys[i], ids[i], digs[i] = p.Key, p.Identity, state.EncodeDigests(p.Digests)
 	}
-	_, err = s.pool.Exec(s.ctx, `UPDATE onboard_people p SET last_seen = $3, seen_run = $4, missing_run = NULL,
+	_, err = s.exec(s.ctx, `UPDATE onboard_people p SET last_seen = $3, seen_run = $4, missing_run = NULL,
 			identity = CASE WHEN p.identity = '' AND p.status = 'created' AND v.i <> '' THEN v.i ELSE p.identity END,
 			digest = CASE WHEN p.digest = '' AND v.d <> '' THEN v.d ELSE p.digest END,
 			digest_run = CASE WHEN p.digest = '' AND v.d <> '' THEN $4 ELSE p.digest_run END
@@ -153,7 +158,7 @@ func (s *Store) Claim(sc state.Scope, runID int64, marks []state.Mark) (state.Cl
 		keys[i], ids[i] = m.Key, m.Identity
 	}
 	took := map[string]int64{}
-	err = pgx.BeginFunc(s.ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.tx(s.ctx, func(tx pgx.Tx) error {
 		took = map[string]int64{}
 		c = state.Claims{}
 		// Rows another transaction holds locked are being claimed or
@@ -267,7 +272,7 @@ func (s *Store) Record(sc state.Scope, runID int64, outs []state.Outcome) error 
 	const fenceOK = `CASE WHEN v.f <> 0 THEN p.fence = v.f
 		ELSE p.claim_run IS NULL OR p.status <> 'in_flight' OR p.lease_until < clock_timestamp() END`
 	refused := 0
-	err = pgx.BeginFunc(s.ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.tx(s.ctx, func(tx pgx.Tx) error {
 		refused = 0
 		if c := by[state.StatusCreated]; c != nil {
 			tag, err := tx.Exec(s.ctx, `UPDATE onboard_people p SET

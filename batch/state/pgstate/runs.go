@@ -23,9 +23,9 @@ func (s *Store) BeginRun(file, fileHash string, sc state.Scope) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err = s.pool.QueryRow(s.ctx, `INSERT INTO onboard_runs (file, file_hash, provider, scope_id, started, status, lease_until)
+	err = s.row(s.ctx, `INSERT INTO onboard_runs (file, file_hash, provider, scope_id, started, status, lease_until)
 		VALUES ($1, $2, $3, $4, $5, 'running', clock_timestamp() + $6::interval) RETURNING id`,
-		file, fileHash, sc.Normalized().Provider, sid, s.opt.Now(), s.opt.Lease.String()).Scan(&id)
+		[]any{file, fileHash, sc.Normalized().Provider, sid, s.opt.Now(), s.opt.Lease.String()}, &id)
 	if err != nil {
 		return 0, fmt.Errorf("state: begin run for %s: %w", file, err)
 	}
@@ -36,22 +36,17 @@ func (s *Store) BeginRun(file, fileHash string, sc state.Scope) (int64, error) {
 }
 
 func (s *Store) markCrashed() error {
-	rows, err := s.pool.Query(s.ctx, `UPDATE onboard_runs SET status = 'crashed'
-		WHERE status = 'running' AND lease_until < clock_timestamp() RETURNING id`)
+	var ids []int64
+	err := s.row(s.ctx, `WITH c AS (UPDATE onboard_runs SET status = 'crashed'
+		WHERE status = 'running' AND lease_until < clock_timestamp() RETURNING id)
+		SELECT coalesce(array_agg(id), '{}') FROM c`, nil, &ids)
 	if err != nil {
 		return fmt.Errorf("state database %s: mark crashed runs: %w", s.name, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		s.crashed = append(s.crashed, id)
-		s.mu.Unlock()
-	}
-	return rows.Err()
+	s.mu.Lock()
+	s.crashed = append(s.crashed, ids...)
+	s.mu.Unlock()
+	return nil
 }
 
 // CrashedRuns lists the runs this store found with a lapsed lease and
@@ -75,7 +70,7 @@ func (s *Store) EndRun(runID int64, c state.Counts, status string) error {
 	default:
 		return fmt.Errorf("state: end run %d: status %q is not %q or an early stop", runID, status, state.RunDone)
 	}
-	tag, err := s.pool.Exec(s.ctx, `UPDATE onboard_runs SET ended = $1, status = $2, stop = $3, rows = $4, created = $5,
+	tag, err := s.exec(s.ctx, `UPDATE onboard_runs SET ended = $1, status = $2, stop = $3, rows = $4, created = $5,
 		skipped = $6, invalid = $7, failed = $8, not_attempted = $9, recovered = $10, changed = $11, updated = $12,
 		conflicts = $13, missing = $14, still_missing = $15, lease_until = NULL
 		WHERE id = $16 AND status = 'running'`,
@@ -89,7 +84,7 @@ func (s *Store) EndRun(runID int64, c state.Counts, status string) error {
 	}
 	// Claims left in flight (unknown outcomes) lapse now: the next run
 	// takes them over with a lookup, without waiting out the lease.
-	if _, err := s.pool.Exec(s.ctx, `UPDATE onboard_people SET lease_until = clock_timestamp()
+	if _, err := s.exec(s.ctx, `UPDATE onboard_people SET lease_until = clock_timestamp()
 		WHERE claim_run = $1 AND status = 'in_flight'`, runID); err != nil {
 		return fmt.Errorf("state: end run %d: %w", runID, err)
 	}
@@ -104,7 +99,7 @@ func (s *Store) Checkpoint(runID int64, c state.Counts) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	_, err := s.pool.Exec(s.ctx, `UPDATE onboard_runs SET rows = $1, created = $2, skipped = $3, invalid = $4, failed = $5,
+	_, err := s.exec(s.ctx, `UPDATE onboard_runs SET rows = $1, created = $2, skipped = $3, invalid = $4, failed = $5,
 		not_attempted = $6, recovered = $7 WHERE id = $8 AND status = 'running'`,
 		c.Rows, c.Created, c.Skipped, c.Invalid, c.Failed, c.NotAttempted, c.Recovered, runID)
 	if err != nil {
@@ -118,7 +113,7 @@ func (s *Store) SetOutputs(runID int64, results, fixFile string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if _, err := s.pool.Exec(s.ctx, `UPDATE onboard_runs SET results = $1, fix_file = $2 WHERE id = $3`, results, fixFile, runID); err != nil {
+	if _, err := s.exec(s.ctx, `UPDATE onboard_runs SET results = $1, fix_file = $2 WHERE id = $3`, results, fixFile, runID); err != nil {
 		return fmt.Errorf("state: run %d outputs: %w", runID, err)
 	}
 	return nil
@@ -132,7 +127,7 @@ func (s *Store) RecordInvalid(runID int64, digests [][]byte) error {
 	if len(digests) == 0 {
 		return nil
 	}
-	if _, err := s.pool.Exec(s.ctx, `INSERT INTO onboard_run_invalid (run_id, digest)
+	if _, err := s.exec(s.ctx, `INSERT INTO onboard_run_invalid (run_id, digest)
 		SELECT $1, d FROM unnest($2::bytea[]) AS d ON CONFLICT DO NOTHING`, runID, digests); err != nil {
 		return fmt.Errorf("state: run %d invalid rows: %w", runID, err)
 	}
@@ -273,7 +268,7 @@ func (s *Store) MarkMissing(sc state.Scope, since, runID int64) error {
 	if err != nil || !found {
 		return err
 	}
-	_, err = s.pool.Exec(s.ctx, `UPDATE onboard_people SET missing_run = $1
+	_, err = s.exec(s.ctx, `UPDATE onboard_people SET missing_run = $1
 		WHERE scope_id = $2 AND status = 'created' AND (seen_run IS NULL OR seen_run < $3) AND missing_run IS NULL`,
 		runID, sid, since)
 	if err != nil {
@@ -287,7 +282,7 @@ func (s *Store) NightMissing(runID int64, listed, still int) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if _, err := s.pool.Exec(s.ctx, `UPDATE onboard_runs SET missing = $1, still_missing = $2 WHERE id = $3`, listed, still, runID); err != nil {
+	if _, err := s.exec(s.ctx, `UPDATE onboard_runs SET missing = $1, still_missing = $2 WHERE id = $3`, listed, still, runID); err != nil {
 		return fmt.Errorf("state: record the night's missing people (run %d): %w", runID, err)
 	}
 	return nil

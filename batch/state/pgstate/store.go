@@ -265,12 +265,12 @@ func (s *Store) scopeID(ctx context.Context, sc state.Scope, create bool) (int64
 		if err := s.writable(); err != nil {
 			return 0, false, err
 		}
-		err = s.pool.QueryRow(ctx, `INSERT INTO onboard_scopes (provider, base_url, tenant) VALUES ($1, $2, $3)
+		err = s.row(ctx, `INSERT INTO onboard_scopes (provider, base_url, tenant) VALUES ($1, $2, $3)
 			ON CONFLICT (provider, base_url, tenant) DO UPDATE SET provider = excluded.provider
-			RETURNING id`, sc.Provider, sc.BaseURL, sc.Tenant).Scan(&id)
+			RETURNING id`, []any{sc.Provider, sc.BaseURL, sc.Tenant}, &id)
 	} else {
-		err = s.pool.QueryRow(ctx, `SELECT id FROM onboard_scopes WHERE provider = $1 AND base_url = $2 AND tenant = $3`,
-			sc.Provider, sc.BaseURL, sc.Tenant).Scan(&id)
+		err = s.row(ctx, `SELECT id FROM onboard_scopes WHERE provider = $1 AND base_url = $2 AND tenant = $3`,
+			[]any{sc.Provider, sc.BaseURL, sc.Tenant}, &id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, false, nil
 		}
@@ -287,7 +287,7 @@ func (s *Store) scopeID(ctx context.Context, sc state.Scope, create bool) (int64
 // DigestSalt is the database's random salt for value digests.
 func (s *Store) DigestSalt() (string, error) {
 	var v string
-	err := s.pool.QueryRow(s.ctx, `SELECT value FROM onboard_meta WHERE key = 'digest_salt'`).Scan(&v)
+	err := s.row(s.ctx, `SELECT value FROM onboard_meta WHERE key = 'digest_salt'`, nil, &v)
 	if err != nil {
 		return "", fmt.Errorf("state database %s: digest salt: %w", s.name, err)
 	}

@@ -1,0 +1,94 @@
+package pgstate
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/onboard/onboard/batch/state"
+)
+
+// Bucket is one tenant's rate, shared by every process that sends to it:
+// a token bucket row refilled and debited in one statement with the
+// database's clock, so machines whose clocks disagree still share one
+// rate. A request takes its token on credit (the row's tokens may go
+// below zero) and waits until its turn: one round trip a request, and the
+// order of the debits is the order of the sends, whichever worker asks. A
+// 429 lowers the tenant's rate for every worker (cut) and holds them all
+// until its Retry-After; the cut wears off over recoverSeconds.
+type Bucket struct {
+	s           *Store
+	tenant      string
+	rate, burst float64
+}
+
+// cutFactor is what a 429 leaves of the tenant's rate; recoverSeconds how
+// long a full cut takes to wear off.
+const (
+	cutFactor      = 0.8
+	recoverSeconds = 20.0
+)
+
+// Bucket is the shared bucket of sc at rate requests a second with burst.
+// rate must be positive: an unlimited run has no bucket to share.
+func (s *Store) Bucket(sc state.Scope, rate float64, burst int) *Bucket {
+	return &Bucket{s: s, tenant: sc.Normalized().String(), rate: rate, burst: float64(max(burst, 1))}
+}
+
+// Take takes one token, waiting for its turn; an error means ctx ended
+// or the database could not be asked (after retrying while it restarts).
+func (b *Bucket) Take(ctx context.Context) error {
+	var wait float64
+	for attempt := 0; ; attempt++ {
+		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
+			VALUES ($1, $2, $3, $3 - 1, clock_timestamp())
+			ON CONFLICT (tenant) DO UPDATE SET
+				rate = excluded.rate, burst = excluded.burst,
+				cut = least(1, b.cut + extract(epoch FROM clock_timestamp() - b.updated_at) / $4),
+				tokens = least(excluded.burst, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at)
+					* excluded.rate * b.cut) - 1,
+				updated_at = clock_timestamp()
+			RETURNING greatest(-b.tokens / (b.rate * b.cut),
+				coalesce(extract(epoch FROM b.not_before - clock_timestamp()), 0), 0)`,
+			b.tenant, b.rate, b.burst, recoverSeconds).Scan(&wait)
+		if err == nil {
+			break
+		}
+		// The database restarting: ask again for a while, as the pool
+		// reconnects.
+		if ctx.Err() != nil || attempt >= 60 {
+			return fmt.Errorf("shared rate of %s: %w", b.tenant, err)
+		}
+		if !sleep(ctx, 500*time.Millisecond) {
+			return ctx.Err()
+		}
+	}
+	if !sleep(ctx, time.Duration(wait*float64(time.Second))) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// Limited takes a 429 for every worker of the tenant: the rate is cut and
+// nobody sends before retryAfter has passed.
+func (b *Bucket) Limited(retryAfter time.Duration) {
+	ctx, cancel := context.WithTimeout(b.s.ctx, 5*time.Second)
+	defer cancel()
+	_, _ = b.s.pool.Exec(ctx, `UPDATE onboard_buckets SET cut = greatest(0.05, cut * $2),
+		not_before = greatest(coalesce(not_before, clock_timestamp()), clock_timestamp() + $3::interval)
+		WHERE tenant = $1`, b.tenant, cutFactor, retryAfter.String())
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
