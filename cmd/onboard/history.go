@@ -27,7 +27,7 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 		Example: "  onboard history --state /var/lib/onboard/state.db",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := state.OpenReadOnly(file)
+			st, err := openStateReadOnly(file)
 			if err != nil {
 				return fatal(err)
 			}
@@ -39,7 +39,7 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 			return writeHistory(cmd.OutOrStdout(), runs, time.Now())
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
+	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
 	cmd.Flags().IntVar(&limit, "limit", 50, "newest runs to show")
 	return cmd
 }
@@ -52,7 +52,7 @@ func newLookupCmd() *cobra.Command {
 		Example: "  onboard lookup ann.lee@example.com",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := state.OpenReadOnly(file)
+			st, err := openStateReadOnly(file)
 			if err != nil {
 				return fatal(err)
 			}
@@ -91,7 +91,7 @@ func newLookupCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
+	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
 	return cmd
 }
 

@@ -63,7 +63,7 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "ask the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.BoolVar(&f.offline, "offline", false, "do not ask the vendor: people the state store does not know are planned as create")
-	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "the run's state store, read only")
+	fl.StringVar(&f.stateFile, "state", defaultState(), "the run's state store, read only")
 	fl.BoolVar(&f.noState, "no-state", false, "plan as if no run had happened")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
@@ -170,7 +170,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		opt.Finder = finder
 	}
 	if !f.noState {
-		st, err := state.OpenReadOnly(f.stateFile)
+		st, err := openStateReadOnly(f.stateFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", f.stateFile)

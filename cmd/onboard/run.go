@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"io"
 	"math"
 	"net/url"
@@ -21,6 +22,8 @@ import (
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/pgstate"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
@@ -95,7 +98,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed); with a state store it keeps its people beside the state file, so a re-run is day two")
-	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
+	fl.StringVar(&f.stateFile, "state", defaultState(), "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
@@ -215,7 +218,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
 	outs := []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}}
-	if !f.noState {
+	if !f.noState && !stores.IsShared(f.stateFile) {
 		outs = append(outs, struct{ flag, path string }{"--state", f.stateFile})
 	}
 	for _, o := range outs {
@@ -288,7 +291,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		opt.NoMissing = f.night.note()
 	}
 	if !f.noState {
-		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
+		st, err := openState(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
 			return nil, fatal(err)
 		}
@@ -305,6 +308,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
 		fr.scope = opt.Scope
+		if pg, ok := st.(*pgstate.Store); ok && opt.Submit.Rate > 0 && os.Getenv(negativeControl) != "no-shared-rate" {
+			// Every process sending to this tenant takes from one rate.
+			opt.Submit.Shared = pg.Bucket(opt.Scope, opt.Submit.Rate, opt.Submit.Burst)
+		}
 		if f.skipSame != nil {
 			if skip, err := f.skipSame(st, fr); skip || err != nil {
 				return fr, err

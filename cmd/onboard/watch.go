@@ -160,7 +160,7 @@ func (wr *watcher) closeNight() error {
 		return nil
 	}
 	defer func() { *n = *newNight(n.after) }()
-	st, err := state.Open(wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
+	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
 	if err != nil {
 		return fatal(err)
 	}

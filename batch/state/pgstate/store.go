@@ -111,6 +111,25 @@ func HasPassword(spec string) bool {
 	return u.Query().Has("password")
 }
 
+// takeLease takes onboard's own parameter out of a connection string:
+// onboard_lease=30s, how long a dead process's people wait before another
+// run takes them over (PostgreSQL would refuse a parameter it does not
+// know).
+func takeLease(spec string) (string, time.Duration, error) {
+	u, err := url.Parse(spec)
+	if err != nil || !u.Query().Has("onboard_lease") {
+		return spec, 0, nil
+	}
+	q := u.Query()
+	d, err := time.ParseDuration(q.Get("onboard_lease"))
+	if err != nil || d < time.Second {
+		return "", 0, fmt.Errorf("onboard_lease=%s: want a duration of 1s or more, such as 30s", q.Get("onboard_lease"))
+	}
+	q.Del("onboard_lease")
+	u.RawQuery = q.Encode()
+	return u.String(), d, nil
+}
+
 // Open connects, migrates the schema (unless read-only) and starts renewing
 // this store's leases.
 func Open(ctx context.Context, spec string, opt Options) (*Store, error) {
@@ -120,6 +139,13 @@ func Open(ctx context.Context, spec string, opt Options) (*Store, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	spec, lease, err := takeLease(spec)
+	if err != nil {
+		return nil, fmt.Errorf("state database %s: %w", name, err)
+	}
+	if opt.Lease == DefaultLease && lease > 0 {
+		opt.Lease = lease
 	}
 	cfg, err := pgxpool.ParseConfig(spec)
 	if err != nil {
