@@ -41,22 +41,22 @@ func (b *Bucket) Take(ctx context.Context) error {
 	var wait float64
 	for attempt := 0; ; attempt++ {
 		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
-			VALUES ($1, $2, $3, $3 - 1, clock_timestamp())
+			VALUES ($1, $2::float8, $3::float8, $3::float8 - 1, clock_timestamp())
 			ON CONFLICT (tenant) DO UPDATE SET
 				rate = excluded.rate, burst = excluded.burst,
-				cut = least(1, b.cut + extract(epoch FROM clock_timestamp() - b.updated_at) / $4),
-				tokens = least(excluded.burst, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at)
+				cut = least(1, b.cut + extract(epoch FROM clock_timestamp() - b.updated_at)::float8 / $4::float8),
+				tokens = least(excluded.burst, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at)::float8
 					* excluded.rate * b.cut) - 1,
 				updated_at = clock_timestamp()
 			RETURNING greatest(-b.tokens / (b.rate * b.cut),
-				coalesce(extract(epoch FROM b.not_before - clock_timestamp()), 0), 0)`,
+				coalesce(extract(epoch FROM b.not_before - clock_timestamp())::float8, 0), 0)`,
 			b.tenant, b.rate, b.burst, recoverSeconds).Scan(&wait)
 		if err == nil {
 			break
 		}
 		// The database restarting: ask again for a while, as the pool
 		// reconnects.
-		if ctx.Err() != nil || attempt >= 60 {
+		if !transient(err) || ctx.Err() != nil || attempt >= 120 {
 			return fmt.Errorf("shared rate of %s: %w", b.tenant, err)
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
@@ -74,7 +74,7 @@ func (b *Bucket) Take(ctx context.Context) error {
 func (b *Bucket) Limited(retryAfter time.Duration) {
 	ctx, cancel := context.WithTimeout(b.s.ctx, 5*time.Second)
 	defer cancel()
-	_, _ = b.s.pool.Exec(ctx, `UPDATE onboard_buckets SET cut = greatest(0.05, cut * $2),
+	_, _ = b.s.pool.Exec(ctx, `UPDATE onboard_buckets SET cut = greatest(0.05, cut * $2::float8),
 		not_before = greatest(coalesce(not_before, clock_timestamp()), clock_timestamp() + $3::interval)
 		WHERE tenant = $1`, b.tenant, cutFactor, retryAfter.String())
 }
