@@ -220,7 +220,7 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 		got, err := ledger.Get(state.Scope{Provider: "smartapp", BaseURL: v.url}, keys)
 		require.NoError(t, err)
 		for _, k := range keys {
-			id, ok := users[strings.TrimPrefix(k, "email:")]
+			id, ok := users[k]
 			p := got[k]
 			switch {
 			case !ok:
