@@ -36,6 +36,9 @@ const (
 	mmPeople = 300
 	mmLost   = 0.07
 	mmLease  = "3s"
+	// mmLatency is how long the vendor takes to answer a create it has
+	// already saved.
+	mmLatency = 60 * time.Millisecond
 )
 
 // tenantVendor is one tenant's vendor: the smartapp simulator behind a
@@ -54,7 +57,7 @@ type tenantVendor struct {
 func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
 	reg, err := providers.Lookup("smartapp")
 	require.NoError(t, err)
-	v := &tenantVendor{s: reg.Simulator(sim.Options{Latency: 5 * time.Millisecond})}
+	v := &tenantVendor{s: reg.Simulator(sim.Options{})}
 	var dice sync.Mutex
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -72,12 +75,21 @@ func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
 			http.Error(w, `{"message":"Too Many Requests"}`, http.StatusTooManyRequests)
 			return
 		}
+		if r.Method != http.MethodPost {
+			v.s.Handler.ServeHTTP(w, r)
+			return
+		}
+		// A create is done at once and answered after the vendor's
+		// latency: a process killed meanwhile leaves a person created
+		// whose answer it never read.
+		rec := httptest.NewRecorder()
+		v.s.Handler.ServeHTTP(rec, r)
 		dice.Lock()
-		lose := r.Method == http.MethodPost && rng.Float64() < mmLost
+		lose := rng.Float64() < mmLost
 		dice.Unlock()
+		time.Sleep(mmLatency)
 		if lose {
 			v.lost.Add(1)
-			v.s.Handler.ServeHTTP(discardWriter{http.Header{}}, r)
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
@@ -86,18 +98,17 @@ func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
 			}
 			panic(http.ErrAbortHandler)
 		}
-		v.s.Handler.ServeHTTP(w, r)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
 	}))
 	t.Cleanup(srv.Close)
 	v.url = srv.URL
 	return v
 }
 
-type discardWriter struct{ h http.Header }
-
-func (d discardWriter) Header() http.Header         { return d.h }
-func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardWriter) WriteHeader(int)             {}
 
 // maxPerSecond is the most requests that arrived within any one second.
 func (v *tenantVendor) maxPerSecond() int {
@@ -125,7 +136,7 @@ type mmRun struct {
 func startRun(t *testing.T, bin string, v *tenantVendor, stateURL, roster, control string) *mmRun {
 	out := filepath.Join(t.TempDir(), "results.csv")
 	cmd := exec.Command(bin, "run", "-q", "-p", "smartapp", "--base-url", v.url, "--rate", fmt.Sprint(mmRate),
-		"--burst", fmt.Sprint(mmBurst), "--workers", "4", "--retries", "8", "--state", stateURL, "-o", out, roster)
+		"--burst", fmt.Sprint(mmBurst), "--workers", "8", "--retries", "8", "--state", stateURL, "-o", out, roster)
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, smartapp.TokenEnv+"=") || strings.HasPrefix(kv, negativeControl+"=")
 	})
@@ -173,7 +184,14 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 	dbURL := srv.CreateDB(t, "ledger") + "&onboard_lease=" + mmLease
 	bin := binary(t)
 	vendors := [2]*tenantVendor{newTenantVendor(t, 1), newTenantVendor(t, 2)}
+	// Each tenant's people are loaded twice at once, from two files that
+	// hold them in opposite orders, so both processes send from the start.
 	path := roster(t, mmPeople)
+	b, err := os.ReadFile(path) // roster() wrote it
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	slices.Reverse(lines[1:])
+	reversed := write(t, "reversed.csv", strings.Join(lines, "\n")+"\n")
 	// The schema first, so the runs below race on claims, not on setup.
 	st, err := pgstate.Open(context.Background(), dbURL, pgstate.Options{})
 	require.NoError(t, err)
@@ -181,7 +199,7 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 
 	var runs []*mmRun
 	for _, v := range vendors {
-		runs = append(runs, startRun(t, bin, v, dbURL, path, control), startRun(t, bin, v, dbURL, path, control))
+		runs = append(runs, startRun(t, bin, v, dbURL, path, control), startRun(t, bin, v, dbURL, reversed, control))
 	}
 	// Kill the first tenant's first process once it has sent a good part.
 	deadline := time.Now().Add(60 * time.Second)

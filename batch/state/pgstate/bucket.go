@@ -3,6 +3,7 @@ package pgstate
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/onboard/onboard/batch/state"
@@ -20,6 +21,15 @@ type Bucket struct {
 	s           *Store
 	tenant      string
 	rate, burst float64
+
+	// skew is the least (local clock - database clock) seen on an answer:
+	// the database's clock with the quickest answer's delay. A token's
+	// turn is an instant on the database's clock, kept on this machine's
+	// clock however late the answer naming it arrives (a slow answer must
+	// not push a send next to the one after it).
+	mu    sync.Mutex
+	skew  time.Duration
+	known bool
 }
 
 // cutFactor is what a 429 leaves of the tenant's rate; recoverSeconds how
@@ -46,6 +56,7 @@ func (s *Store) Bucket(sc state.Scope, rate float64, burst int) *Bucket {
 // or the database could not be asked (after retrying while it restarts).
 func (b *Bucket) Take(ctx context.Context) error {
 	var wait float64
+	var dbNow time.Time
 	for attempt := 0; ; attempt++ {
 		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
 			VALUES ($1, $2::float8, $3::float8, $3::float8 - 1, clock_timestamp())
@@ -56,8 +67,8 @@ func (b *Bucket) Take(ctx context.Context) error {
 					* excluded.rate * b.cut) - 1,
 				updated_at = clock_timestamp()
 			RETURNING greatest(-b.tokens / (b.rate * b.cut),
-				coalesce(extract(epoch FROM b.not_before - clock_timestamp())::float8, 0), 0)`,
-			b.tenant, b.rate, b.burst, recoverSeconds).Scan(&wait)
+				coalesce(extract(epoch FROM b.not_before - clock_timestamp())::float8, 0), 0), clock_timestamp()`,
+			b.tenant, b.rate, b.burst, recoverSeconds).Scan(&wait, &dbNow)
 		if err == nil {
 			break
 		}
@@ -70,7 +81,15 @@ func (b *Bucket) Take(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	if !sleep(ctx, time.Duration(wait*float64(time.Second))) {
+	skew := time.Since(dbNow) // local - database, plus this answer's delay
+	b.mu.Lock()
+	if !b.known || skew < b.skew {
+		b.skew, b.known = skew, true
+	}
+	skew = b.skew
+	b.mu.Unlock()
+	turn := dbNow.Add(skew + time.Duration(wait*float64(time.Second)))
+	if !sleep(ctx, time.Until(turn)) {
 		return ctx.Err()
 	}
 	return nil

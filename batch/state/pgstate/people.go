@@ -65,6 +65,9 @@ func (s *Store) Get(sc state.Scope, keys []string) (map[string]state.Person, err
 		rows, err := s.pool.Query(s.ctx, `SELECT `+personCols+` FROM onboard_people p
 			WHERE p.scope_id = $1 AND p.key = ANY($2)`, sid, keys)
 		return eachPerson(rows, err, func(p state.Person) {
+			if s.opt.ForgetMaybeSent && p.Status == state.StatusInFlight {
+				return // the negative control: no mark was ever made
+			}
 			p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
 			out[p.Key] = p
 		})

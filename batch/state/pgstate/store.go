@@ -43,7 +43,8 @@ type Options struct {
 	Now func() time.Time
 	// ReadOnly opens for plan, history and lookup: no migration, no writes.
 	ReadOnly bool
-	// ForgetMaybeSent makes Claim report no person as maybe sent. It exists
+	// ForgetMaybeSent makes Claim report no person as maybe sent, and Get
+	// no person in flight (as if no run had marked them). It exists
 	// only for the negative control that proves the tests can see the
 	// duplicates it causes; never set it otherwise.
 	ForgetMaybeSent bool
