@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/stores"
 )
 
 func newHistoryCmd() *cobra.Command {
@@ -62,7 +63,7 @@ func newLookupCmd() *cobra.Command {
 				return fatal(err)
 			}
 			if len(people) == 0 {
-				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], file)}
+				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], stores.Name(file))}
 			}
 			// One short table line per person, the long parts (the host,
 			// the dates) on an indented line under it: fits 100 columns.

@@ -109,7 +109,6 @@ func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
 	return v
 }
 
-
 // maxPerSecond is the most requests that arrived within any one second.
 func (v *tenantVendor) maxPerSecond() int {
 	v.mu.Lock()

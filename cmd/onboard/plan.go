@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/reports"
@@ -173,7 +174,7 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		st, err := openStateReadOnly(f.stateFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", f.stateFile)
+			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", stores.Name(f.stateFile))
 		case err != nil:
 			return fatal(err)
 		default:

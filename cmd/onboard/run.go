@@ -665,7 +665,7 @@ func settings(f *runFlags, baseURL string) map[string]string {
 		"provider": f.in.provider, "base_url": baseURL, "workers": strconv.Itoa(f.submit.Workers),
 		"rate": strconv.FormatFloat(f.submit.Rate, 'g', -1, 64), "burst": strconv.Itoa(f.submit.Burst),
 		"retries": strconv.Itoa(max(f.submit.Retries, 0)), "simulate": strconv.FormatBool(f.simulate),
-		"state": f.stateFile, "mapping": f.in.mapping,
+		"state": stores.Name(f.stateFile), "mapping": f.in.mapping,
 		"existing": cmp.Or(f.existing, "adopt"), "breaker": strconv.Itoa(f.submit.Breaker),
 		"max_creates": strconv.Itoa(f.submit.MaxCreates), "max_failures": strconv.Itoa(f.submit.MaxFailures),
 	}

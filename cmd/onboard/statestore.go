@@ -40,8 +40,12 @@ func openState(ctx context.Context, spec string, opt state.Options) (state.Ledge
 		return nil, err
 	}
 	if stores.IsShared(spec) {
-		return pgstate.Open(ctx, spec, pgstate.Options{Now: opt.Now,
+		st, err := pgstate.Open(ctx, spec, pgstate.Options{Now: opt.Now,
 			ForgetMaybeSent: os.Getenv(negativeControl) == "forget-maybe-sent"})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return st, nil
 	}
 	return stores.Open(ctx, spec, opt)
 }

@@ -18,12 +18,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/onboard/onboard/batch/state"
@@ -185,8 +187,12 @@ func Open(ctx context.Context, spec string, opt Options) (*Store, error) {
 func checkVersion(ctx context.Context, pool *pgxpool.Pool, name string) error {
 	var v string
 	err := pool.QueryRow(ctx, `SELECT value FROM onboard_meta WHERE key = 'schema_version'`).Scan(&v)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+		return fmt.Errorf("state database %s holds no onboard ledger yet (no run has written it): %w", name, fs.ErrNotExist)
+	}
 	if err != nil {
-		return fmt.Errorf("state database %s holds no onboard ledger yet (no run has written it): %w", name, err)
+		return fmt.Errorf("state database %s: %w", name, err)
 	}
 	if v != fmt.Sprint(SchemaVersion) {
 		return fmt.Errorf("state database %s has schema %s; this binary knows %d", name, v, SchemaVersion)

@@ -6,7 +6,6 @@ package stores
 import (
 	"context"
 	"fmt"
-	"io/fs"
 
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/state/pgstate"
@@ -18,7 +17,11 @@ func IsShared(spec string) bool { return pgstate.IsURL(spec) }
 // Open opens spec for a run.
 func Open(ctx context.Context, spec string, opt state.Options) (state.Ledger, error) {
 	if pgstate.IsURL(spec) {
-		return pgstate.Open(ctx, spec, pgstate.Options{Now: opt.Now})
+		st, err := pgstate.Open(ctx, spec, pgstate.Options{Now: opt.Now})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 	return state.OpenContext(ctx, spec, opt)
 }
@@ -29,7 +32,7 @@ func OpenReadOnly(spec string) (state.Ledger, error) {
 	if pgstate.IsURL(spec) {
 		st, err := pgstate.Open(context.Background(), spec, pgstate.Options{ReadOnly: true})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", err, fs.ErrNotExist)
+			return nil, err // not a typed nil in the interface
 		}
 		return st, nil
 	}
