@@ -291,3 +291,44 @@ func TestManyMachinesNegativeControls(t *testing.T) {
 		assert.Greater(t, max(res.maxPerSecond[0], res.maxPerSecond[1]), mmRate+mmBurst)
 	})
 }
+
+// TestStatePostgresAsANewUser: run, re-run, history and lookup on a
+// postgres:// --state; a password typed into --state is refused, one in
+// ONBOARD_STATE is taken and never shown.
+func TestStatePostgresAsANewUser(t *testing.T) {
+	srv := pgtest.Start(t)
+	dbURL := srv.CreateDB(t, "user")
+	s, url := simulator(t, "smartapp", sim.Options{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "results.csv")
+	path := roster(t, 3)
+	args := []string{"run", "-q", "-p", "smartapp", "--base-url", url, "--rate", "0", "--state", dbURL, "-o", out, path}
+	code, _, stderr := onboard(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"created", "created", "created"}, column(readCSV(t, out), "status"))
+	code, _, stderr = onboard(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, []string{"ALREADY_ONBOARDED", "ALREADY_ONBOARDED", "ALREADY_ONBOARDED"}, column(readCSV(t, out), "error_code"))
+	assert.Equal(t, 3, s.Store.Len())
+
+	code, stdout, stderr := onboard(t, "history", "--state", dbURL)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 2, strings.Count(stdout, "done"), stdout)
+	code, stdout, stderr = onboard(t, "lookup", "--state", dbURL, "P0001@smartapp.com")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "p0001@smartapp.com")
+
+	withPassword := strings.Replace(dbURL, "postgres@", "postgres:hunter2@", 1)
+	code, _, stderr = onboard(t, "history", "--state", withPassword)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "PGPASSWORD")
+	assert.NotContains(t, stderr, "hunter2")
+
+	// trust authentication ignores the password: it is accepted from the
+	// environment, and no message shows it.
+	t.Setenv("ONBOARD_STATE", withPassword)
+	code, _, stderr = onboard(t, "lookup", "nobody@x.org")
+	assert.Equal(t, exitSomeFailed, code, stderr)
+	assert.Contains(t, stderr, "not in postgres://postgres@")
+	assert.NotContains(t, stderr, "hunter2")
+}

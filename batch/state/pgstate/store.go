@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -114,6 +115,31 @@ func HasPassword(spec string) bool {
 	return u.Query().Has("password")
 }
 
+// noLedger is a database no run has written yet; it matches
+// fs.ErrNotExist, as a state file that does not exist does.
+type noLedger string
+
+func (n noLedger) Error() string {
+	return fmt.Sprintf("state database %s holds no onboard ledger yet (no run has written it)", string(n))
+}
+
+func (n noLedger) Is(target error) bool { return target == fs.ErrNotExist }
+
+// errUnreachable marks a database Open could not reach.
+var errUnreachable = errors.New("is PostgreSQL running there, and does it accept this user?")
+
+// oneLine is pgx's connect error (a line per address tried) as one line,
+// each cause once.
+func oneLine(err error) string {
+	var parts []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(parts, l) {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // takeLease takes onboard's own parameter out of a connection string:
 // onboard_lease=30s, how long a dead process's people wait before another
 // run takes them over (PostgreSQL would refuse a parameter it does not
@@ -162,7 +188,7 @@ func Open(ctx context.Context, spec string, opt Options) (*Store, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("state database %s: %w", name, err)
+		return nil, fmt.Errorf("state database %s: %s: %w", name, oneLine(err), errUnreachable)
 	}
 	if !opt.ReadOnly {
 		if err := migrate(ctx, pool, name); err != nil {
@@ -189,7 +215,7 @@ func checkVersion(ctx context.Context, pool *pgxpool.Pool, name string) error {
 	err := pool.QueryRow(ctx, `SELECT value FROM onboard_meta WHERE key = 'schema_version'`).Scan(&v)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
-		return fmt.Errorf("state database %s holds no onboard ledger yet (no run has written it): %w", name, fs.ErrNotExist)
+		return noLedger(name)
 	}
 	if err != nil {
 		return fmt.Errorf("state database %s: %w", name, err)
