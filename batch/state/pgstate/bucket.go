@@ -55,6 +55,20 @@ func (s *Store) Bucket(sc state.Scope, rate float64, burst int) *Bucket {
 // Take takes one token, waiting for its turn; an error means ctx ended
 // or the database could not be asked (after retrying while it restarts).
 func (b *Bucket) Take(ctx context.Context) error {
+	for {
+		late, err := b.take(ctx)
+		// Woken more than a slot after its turn (a loaded machine), a
+		// request would go out beside the next one: the token is spent
+		// unused and a fresh turn taken, which only ever lowers the rate.
+		if err != nil || late <= time.Duration(float64(time.Second)/b.rate) {
+			return err
+		}
+	}
+}
+
+// take takes one token and waits for its turn; late is how long after the
+// turn it woke.
+func (b *Bucket) take(ctx context.Context) (late time.Duration, err error) {
 	var wait float64
 	var dbNow time.Time
 	for attempt := 0; ; attempt++ {
@@ -75,10 +89,10 @@ func (b *Bucket) Take(ctx context.Context) error {
 		// The database restarting: ask again for a while, as the pool
 		// reconnects.
 		if !transient(err) || ctx.Err() != nil || attempt >= 120 {
-			return fmt.Errorf("shared rate of %s: %w", b.tenant, err)
+			return 0, fmt.Errorf("shared rate of %s: %w", b.tenant, err)
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
 	}
 	skew := time.Since(dbNow) // local - database, plus this answer's delay
@@ -90,9 +104,9 @@ func (b *Bucket) Take(ctx context.Context) error {
 	b.mu.Unlock()
 	turn := dbNow.Add(skew + time.Duration(wait*float64(time.Second)))
 	if !sleep(ctx, time.Until(turn)) {
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
-	return nil
+	return time.Since(turn), nil
 }
 
 // Limited takes a 429 for every worker of the tenant: the rate is cut and
