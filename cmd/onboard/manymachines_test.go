@@ -169,6 +169,7 @@ func (r *mmRun) wait(t *testing.T, within time.Duration) {
 // mmResult is what one scenario found.
 type mmResult struct {
 	duplicates, missing, wrongID, notCreated int
+	unfinished                               int // runs not done: the killed one
 	maxPerSecond                             [2]int
 	n429, lost                               [2]int64
 }
@@ -220,6 +221,13 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 	ledger, err := pgstate.Open(context.Background(), dbURL, pgstate.Options{ReadOnly: true})
 	require.NoError(t, err)
 	defer ledger.Close()
+	hist, err := ledger.History(0)
+	require.NoError(t, err)
+	for _, r := range hist {
+		if r.Status != state.RunDone {
+			res.unfinished++
+		}
+	}
 	for i, v := range vendors {
 		res.maxPerSecond[i] = v.maxPerSecond()
 		res.n429[i], res.lost[i] = v.n429.Load(), v.lost.Load()
@@ -265,6 +273,7 @@ func TestManyMachines(t *testing.T) {
 		t.Skip("starts PostgreSQL and five onboard processes")
 	}
 	res := manyMachines(t, "", true)
+	assert.Equal(t, 1, res.unfinished, "the killed process's run never finished; every other did")
 	assert.Zero(t, res.duplicates, "nobody created twice")
 	assert.Zero(t, res.missing, "everybody created")
 	assert.Zero(t, res.notCreated, "the ledger has everybody created")
