@@ -348,7 +348,7 @@ const (
 // MissingList streams the people of sc whom no run from since on saw and
 // no earlier run listed, for a MissingSink or a list of its own (watch's
 // list over a night's whole drop).
-func MissingList(st *state.Store, sc state.Scope, since int64) func(fn func(MissingPerson) error) (int, error) {
+func MissingList(st state.Ledger, sc state.Scope, since int64) func(fn func(MissingPerson) error) (int, error) {
 	return func(fn func(MissingPerson) error) (int, error) {
 		return st.Missing(sc, since, func(p state.Person) error {
 			return fn(MissingPerson{Key: p.Key, VendorID: p.VendorID, Identity: p.Identity,

@@ -35,7 +35,7 @@ const ExistsAtVendor = "ALREADY_EXISTS"
 type PlanOptions struct {
 	// State is the run's state store (opened read-only); nil plans as if
 	// no run had happened.
-	State *state.Store
+	State state.Ledger
 	Scope state.Scope
 	// Finder asks the vendor about people the state store does not know;
 	// nil means the vendor is not asked (offline, or no lookup).
@@ -111,6 +111,7 @@ const planChunk = 256
 // Outcome per row, in roster order, whose Status is a plan decision. ctx
 // stops it; a fatal vendor answer to a lookup (AUTH_FAILED) is returned.
 func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper, sink Sink, sum *Summary, opt PlanOptions) (PlanEstimate, error) {
+	opt.State = ledgerOrNil(opt.State)
 	est := PlanEstimate{Rate: opt.Submit.Rate, Workers: max(opt.Submit.Workers, 1)}
 	if opt.Submit.Workers == 0 {
 		est.Workers = submit.DefaultWorkers

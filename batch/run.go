@@ -41,7 +41,7 @@ func markChunk(rate float64) int {
 type RunOptions struct {
 	Submit submit.Options
 	// State is the store that makes runs idempotent; nil runs without one.
-	State *state.Store
+	State state.Ledger
 	Scope state.Scope
 	RunID int64
 	// Update sends the changes of already onboarded people through the
@@ -83,6 +83,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	results := make(chan submit.Result, max(opt.Submit.Workers, 1)*2)
 	slots := make(chan struct{}, window)
 	cells := &cellStore{m: map[int]held{}}
+	opt.State = ledgerOrNil(opt.State)
 	var dig *digester
 	if opt.State != nil {
 		salt, err := opt.State.DigestSalt()
@@ -180,8 +181,17 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	return nil
 }
 
+// ledgerOrNil is l, or nil for a nil *state.Store: a nil store was how a
+// caller said "no state store" before stores were an interface.
+func ledgerOrNil(l state.Ledger) state.Ledger {
+	if s, ok := l.(*state.Store); ok && s == nil {
+		return nil
+	}
+	return l
+}
+
 // stateError names the state file in a failed state write.
-func stateError(st *state.Store, err error) error {
+func stateError(st state.Ledger, err error) error {
 	return fmt.Errorf("state store %s: %w", st.Path(), err)
 }
 
@@ -238,6 +248,7 @@ type dispatcher struct {
 	cells  *cellStore
 	dig    *digester         // nil without a state store
 	up     providers.Updater // nil when the vendor has no update call
+	held   map[string]bool   // people of the chunk another run still holds: not sent
 }
 
 func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
@@ -256,7 +267,12 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if o, done := d.outcome(it, known, stopped); done {
+		o, done := d.outcome(it, known, stopped)
+		if !done && d.held[it.key] && it.update == nil {
+			o.Status, done = NotAttempted, true
+			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
+		}
+		if done {
 			select {
 			case direct <- ordered{it.seq, o}:
 			case <-ctx.Done():
@@ -358,11 +374,79 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 	if !stopped && len(send) > 0 {
 		// Durable before any of them is sent: a crash from here on
 		// leaves them in_flight, and the next run recovers them.
-		if err := d.opt.State.MarkInFlightAs(d.opt.Scope, d.opt.RunID, send); err != nil {
+		if err := d.claim(send, known); err != nil {
 			return nil, err
 		}
 	}
 	return known, nil
+}
+
+// heldPoll bounds the pause before asking again for people another run
+// holds.
+const heldPoll = time.Second
+
+// claim claims the people about to be sent. On a store many runs share
+// (PostgreSQL), people another live run holds are asked for again until
+// that run resolves them or its lease lapses: known is refreshed for them,
+// so a person created meanwhile is skipped as already onboarded, and one
+// taken over from a run that died while it may have sent them is looked up
+// before any create. People still held when the run stops are not sent
+// (d.held).
+func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) error {
+	d.held = nil
+	for {
+		c, err := d.opt.State.Claim(d.opt.Scope, d.opt.RunID, send)
+		if err != nil {
+			return err
+		}
+		for _, k := range c.MaybeSent {
+			p := known[k]
+			p.Key, p.Status = k, state.StatusInFlight
+			known[k] = p
+		}
+		if len(c.Held) == 0 {
+			return nil
+		}
+		held := make(map[string]bool, len(c.Held))
+		for _, k := range c.Held {
+			held[k] = true
+		}
+		if d.stopped() || !sleepCtx(d.ctx, min(max(c.HeldFor, 50*time.Millisecond), heldPoll)) {
+			d.held = held
+			return nil
+		}
+		fresh, err := d.opt.State.Get(d.opt.Scope, c.Held)
+		if err != nil {
+			return err
+		}
+		next := send[:0:0]
+		for _, m := range send {
+			if !held[m.Key] {
+				continue
+			}
+			if p, ok := fresh[m.Key]; ok && p.Status == state.StatusCreated {
+				known[m.Key] = p // another run created them: skipped
+				continue
+			}
+			next = append(next, m)
+		}
+		if len(next) == 0 {
+			return nil
+		}
+		send = next
+	}
+}
+
+// sleepCtx waits d or until ctx is done; it reports whether d elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // planUpdate picks what an update of a changed person sends: the changed

@@ -1,6 +1,7 @@
 package submit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -37,6 +38,20 @@ type Options struct {
 	// Observer, when set, hears every request's answer and every wait for
 	// a token (metrics); nil costs nothing.
 	Observer Observer
+	// Shared, when set, is a rate other processes share (the tenant's
+	// bucket in a PostgreSQL state store): every request, lookups
+	// included, also takes a token from it, and every 429 slows it for
+	// all of them.
+	Shared SharedRate
+}
+
+// SharedRate is a rate many processes take from.
+type SharedRate interface {
+	// Take waits for and takes one token; an error means stop.
+	Take(ctx context.Context) error
+	// Limited tells every process the vendor answered 429, asking to
+	// wait retryAfter (0: not said).
+	Limited(retryAfter time.Duration)
 }
 
 // Existing says what to do with a person the vendor already has.

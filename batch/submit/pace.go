@@ -33,8 +33,9 @@ const minWindow = 100 * time.Millisecond
 // bucket, the "not before" gate a Retry-After sets, and the counters. It is
 // safe for concurrent use.
 type pacer struct {
-	lim *rate.Limiter
-	obs Observer // nil: nobody listens
+	lim    *rate.Limiter
+	obs    Observer   // nil: nobody listens
+	shared SharedRate // nil unless other processes share the rate
 
 	mu          sync.Mutex
 	space       spacer
@@ -56,7 +57,7 @@ func newPacer(opt Options) *pacer {
 	if opt.Rate > 0 {
 		limit = rate.Limit(opt.Rate)
 	}
-	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit, obs: opt.Observer}
+	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit, obs: opt.Observer, shared: opt.Shared}
 }
 
 // wait blocks until a request may be sent: past the gate, holding a token,
@@ -86,6 +87,13 @@ func (p *pacer) wait(stop context.Context) (time.Time, error) {
 		}
 		for {
 			d := p.spaced()
+			if d == 0 && p.shared != nil {
+				// This process's pace kept; now the tenant's, which
+				// every process shares.
+				if err := p.shared.Take(stop); err != nil {
+					return time.Time{}, err
+				}
+			}
 			if d == 0 {
 				return asked, stop.Err()
 			}
@@ -150,6 +158,9 @@ func (p *pacer) looked() time.Time {
 // volley of 429s cuts once (and so do the 429s to the tokens every worker
 // had already reserved at the old rate).
 func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
+	if p.shared != nil {
+		p.shared.Limited(retryAfter)
+	}
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()

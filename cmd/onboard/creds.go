@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/onboard/onboard/batch/read"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
 	"github.com/onboard/onboard/reports/outfile"
@@ -201,6 +202,9 @@ func simulatedBaseURL(provider string) string { return "simulate://" + provider 
 // simulated vendor's people: beside the state file, one per provider
 // (onboard-state.db → onboard-state.simulated-smartapp.gob).
 func simulatorFile(stateFile, provider string) string {
+	if stores.IsShared(stateFile) { // a database: the simulated vendor stays in the working folder
+		stateFile = "onboard-state.db"
+	}
 	return strings.TrimSuffix(stateFile, filepath.Ext(stateFile)) + ".simulated-" + provider + ".gob"
 }
 

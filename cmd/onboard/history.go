@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/stores"
 )
 
 func newHistoryCmd() *cobra.Command {
@@ -27,7 +28,7 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 		Example: "  onboard history --state /var/lib/onboard/state.db",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := state.OpenReadOnly(file)
+			st, err := openStateReadOnly(file)
 			if err != nil {
 				return fatal(err)
 			}
@@ -39,7 +40,7 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 			return writeHistory(cmd.OutOrStdout(), runs, time.Now())
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
+	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
 	cmd.Flags().IntVar(&limit, "limit", 50, "newest runs to show")
 	return cmd
 }
@@ -52,7 +53,7 @@ func newLookupCmd() *cobra.Command {
 		Example: "  onboard lookup ann.lee@example.com",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := state.OpenReadOnly(file)
+			st, err := openStateReadOnly(file)
 			if err != nil {
 				return fatal(err)
 			}
@@ -62,7 +63,7 @@ func newLookupCmd() *cobra.Command {
 				return fatal(err)
 			}
 			if len(people) == 0 {
-				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], file)}
+				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], stores.Name(file))}
 			}
 			// One short table line per person, the long parts (the host,
 			// the dates) on an indented line under it: fits 100 columns.
@@ -91,7 +92,7 @@ func newLookupCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
+	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
 	return cmd
 }
 

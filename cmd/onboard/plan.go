@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/reports"
@@ -67,7 +68,7 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "ask the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.BoolVar(&f.offline, "offline", false, "do not ask the vendor: people the state store does not know are planned as create")
-	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "the run's state store, read only")
+	fl.StringVar(&f.stateFile, "state", defaultState(), "the run's state store, read only")
 	fl.BoolVar(&f.noState, "no-state", false, "plan as if no run had happened")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")
@@ -177,10 +178,10 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 		opt.Finder = finder
 	}
 	if !f.noState {
-		st, err := state.OpenReadOnly(f.stateFile)
+		st, err := openStateReadOnly(f.stateFile)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", f.stateFile)
+			fmt.Fprintf(stderr, "note: no state store at %s yet: planning as if no run had happened\n", stores.Name(f.stateFile))
 		case err != nil:
 			return fatal(err)
 		default:
@@ -286,7 +287,7 @@ func (p *planPrinter) Close(*batch.Summary) error {
 // vendor host but knows people of the same provider elsewhere: a plan
 // without --base-url reads the production host's scope, and would plan
 // to create everyone the store knows at the host meant.
-func otherScopes(w io.Writer, st *state.Store, sc state.Scope) {
+func otherScopes(w io.Writer, st state.Ledger, sc state.Scope) {
 	if n, err := st.Count(sc); err != nil || n > 0 {
 		return
 	}

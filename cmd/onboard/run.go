@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,6 +22,8 @@ import (
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/pgstate"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
@@ -53,7 +56,7 @@ type runFlags struct {
 	stateWait time.Duration
 	// skipSame, when set, is asked before a run begins whether to skip it
 	// (watch: the same file as the scope's last finished run).
-	skipSame func(*state.Store, *fileRun) (bool, error)
+	skipSame func(state.Ledger, *fileRun) (bool, error)
 	// recordAs names the input in the Summary and history when it is read
 	// from elsewhere (watch: the inbox name, not processing/).
 	recordAs string
@@ -109,7 +112,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed); with a state store it keeps its people beside the state file, so a re-run is day two")
-	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "state store that makes re-runs create each person once")
+	fl.StringVar(&f.stateFile, "state", defaultState(), "state store that makes re-runs create each person once")
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
@@ -233,7 +236,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		sub.Breaker = -1 // likewise: the flag's 0 is off
 	}
 	outs := []struct{ flag, path string }{{"-o", f.out}, {"--failed-out", f.failedOut}}
-	if !f.noState {
+	if !f.noState && !stores.IsShared(f.stateFile) {
 		outs = append(outs, struct{ flag, path string }{"--state", f.stateFile})
 	}
 	for _, o := range outs {
@@ -321,7 +324,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		opt.NoMissing = f.night.note()
 	}
 	if !f.noState {
-		st, err := state.OpenContext(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
+		st, err := openState(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
 		if err != nil {
 			return nil, fatal(err)
 		}
@@ -338,6 +341,10 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 			opt.Scope.Tenant = reg.Tenant(cfg)
 		}
 		fr.scope = opt.Scope
+		if pg, ok := st.(*pgstate.Store); ok && opt.Submit.Rate > 0 && os.Getenv(negativeControl) != "no-shared-rate" {
+			// Every process sending to this tenant takes from one rate.
+			opt.Submit.Shared = pg.Bucket(opt.Scope, opt.Submit.Rate, opt.Submit.Burst)
+		}
 		if f.skipSame != nil {
 			if skip, err := f.skipSame(st, fr); skip || err != nil {
 				return fr, err
@@ -529,7 +536,7 @@ func (v *invalidRows) Close(*batch.Summary) error { return nil }
 // is killed still shows in history what it did, and a second Ctrl-C can
 // record the run as aborted with its counts.
 type checkpointer struct {
-	st    *state.Store
+	st    state.Ledger
 	runID int64
 	mu    sync.Mutex
 	last  time.Time
@@ -537,7 +544,7 @@ type checkpointer struct {
 	once  sync.Once
 }
 
-func newCheckpointer(st *state.Store, runID int64) *checkpointer {
+func newCheckpointer(st state.Ledger, runID int64) *checkpointer {
 	ck := &checkpointer{st: st, runID: runID, last: time.Now()}
 	setAbortHook(func() { _ = st.EndRun(runID, ck.counts(), state.RunAborted) })
 	return ck
@@ -705,7 +712,7 @@ func settings(f *runFlags, baseURL string) map[string]string {
 		"provider": f.in.provider, "base_url": baseURL, "workers": strconv.Itoa(f.submit.Workers),
 		"rate": strconv.FormatFloat(f.submit.Rate, 'g', -1, 64), "burst": strconv.Itoa(f.submit.Burst),
 		"retries": strconv.Itoa(max(f.submit.Retries, 0)), "simulate": strconv.FormatBool(f.simulate),
-		"state": f.stateFile, "mapping": f.in.mapping,
+		"state": stores.Name(f.stateFile), "mapping": f.in.mapping,
 		"existing": cmp.Or(f.existing, "adopt"), "breaker": strconv.Itoa(f.submit.Breaker),
 		"max_creates": strconv.Itoa(f.submit.MaxCreates), "max_failures": strconv.Itoa(f.submit.MaxFailures),
 	}

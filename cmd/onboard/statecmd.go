@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/stores"
 	"github.com/onboard/onboard/reports/outfile"
 )
 
@@ -46,11 +47,14 @@ of the store (or point --state at it).`,
 			return backupState(cmd, file, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", "onboard-state.db", "state store")
+	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
 	return cmd
 }
 
 func backupState(cmd *cobra.Command, file, dest string) error {
+	if stores.IsShared(file) {
+		return fatal(fmt.Errorf("%s is a PostgreSQL database: back it up with pg_dump (onboard state backup copies a state file)", stores.Name(file)))
+	}
 	// Never over a file: DEST may be a store in use, or the last good copy.
 	for _, p := range []string{dest, dest + "-wal"} {
 		if _, err := os.Lstat(p); err == nil {

@@ -160,7 +160,7 @@ func (wr *watcher) closeNight() error {
 		return nil
 	}
 	defer func() { *n = *newNight(n.after) }()
-	st, err := state.Open(wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
+	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
 	if err != nil {
 		return fatal(err)
 	}
@@ -394,7 +394,7 @@ func (wr *watcher) stopped() error {
 
 // sameAsLastRun skips a file whose content the scope's last finished run
 // had already.
-func sameAsLastRun(st *state.Store, fr *fileRun) (bool, error) {
+func sameAsLastRun(st state.Ledger, fr *fileRun) (bool, error) {
 	last, ok, err := st.LastDone(fr.scope)
 	if err != nil {
 		return false, fatal(err)
