@@ -278,9 +278,12 @@ func transportError(ctx context.Context, err error, sent bool) *Error {
 const maxRetryAfterParsed = 24 * time.Hour
 
 // RetryAfter parses a Retry-After header: delta seconds or an HTTP date.
-// It returns 0 when absent or unparseable, and at most 24 hours (huge
-// values never overflow into a negative wait). Callers refuse to wait past
-// MaxRetryAfter.
+// A date is read against the answer's own Date header when it has one
+// (Retry-After − Date, on the vendor's clock: a vendor whose clock runs
+// ahead of ours still means the wait it wrote), against now otherwise.
+// It returns 0 when absent, unparseable or in the past, and at most 24
+// hours (huge values never overflow into a negative wait). Callers refuse
+// to wait past MaxRetryAfter.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -295,6 +298,9 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		return maxRetryAfterParsed
 	}
 	if t, err := http.ParseTime(v); err == nil {
+		if sent, err := http.ParseTime(strings.TrimSpace(h.Get("Date"))); err == nil {
+			now = sent
+		}
 		if d := t.Sub(now); d > 0 {
 			return min(d, maxRetryAfterParsed)
 		}
