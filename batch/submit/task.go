@@ -121,9 +121,11 @@ func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Er
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		e := providers.AsError(req, err)
+		p.heard(e)
 		p.answer(t.asked, e)
 		return "", false, e
 	}
+	p.heard(nil)
 	p.pace.answered()
 	return id, found, nil
 }
@@ -154,12 +156,14 @@ func (p *pool) create(req context.Context, t *task) *providers.Error {
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
+		p.heard(nil)
 		p.pace.answered()
 		t.res.Created = created
 		return nil
 	}
 	e := providers.AsError(req, err)
 	t.last = e
+	p.heard(e)
 	p.answer(t.asked, e)
 	switch {
 	case e.Code == providers.AlreadyExists:
@@ -278,12 +282,14 @@ func (p *pool) update(req context.Context, t *task) *providers.Error {
 	u := t.res.Job.Update
 	err := p.updater.Update(req, u.ID, u.Fields, t.res.Job.Record)
 	if err == nil {
+		p.heard(nil)
 		p.pace.answered()
 		t.res.Created = providers.Created{ID: u.ID}
 		return nil
 	}
 	e := providers.AsError(req, err)
 	t.last = e
+	p.heard(e)
 	p.answer(t.asked, e)
 	return e
 }
