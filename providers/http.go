@@ -258,6 +258,7 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 			e.Code = ByStatus(resp.StatusCode)
 			if resp.StatusCode < 300 {
 				e.Code = VendorError
+				e.Err = fmt.Errorf("%w: %w", ErrUnreadable, err)
 			}
 			e.Message = fmt.Sprintf("HTTP %d, answer cut off: %v", resp.StatusCode, err)
 		}
@@ -306,6 +307,28 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// JSONObject reports whether b is one whole JSON object: a 2xx answer a
+// vendor client can read. Anything else (empty, an HTML page, an answer
+// cut short, null, an array) says nothing usable about what happened.
+func JSONObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+// ErrUnreadable marks a 2xx answer to a create that nobody can read (empty,
+// an HTML page, cut short, not the vendor's shape). The vendor said done,
+// so the pool never creates the person again: a lookup settles the row,
+// or it ends unknown. A vendor's readable refusal in a 2xx (AlphaLearn's
+// success:false) is not this: it is read as the failure it says.
+var ErrUnreadable = errors.New("unreadable success answer")
+
+// Unreadable is the error of a 2xx create answer a client cannot read
+// (ErrUnreadable). Sent keeps the doubt for the next run.
+func Unreadable(resp *Response, what string) *Error {
+	return &Error{Code: VendorError, Status: resp.Status, Sent: true, Err: ErrUnreadable,
+		Message: fmt.Sprintf("HTTP %d without %s: %q", resp.Status, what, BodyText(resp.Body))}
 }
 
 // ByStatus is the fallback mapping of an HTTP status to a Code, for answers a

@@ -2,6 +2,7 @@ package submit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ const (
 	noteClash       = "not adopted: the vendor's lookup does not find this person, so someone else holds one of their unique values"
 	noteNoLookup    = "vendor ID unknown: the run stopped before the lookup"
 	noteLookupFail  = "vendor ID unknown: the lookup failed: "
+	noteNoID        = "created: the vendor's answer held no ID; "
+	noteUnreadFound = "created: the vendor answered 2xx without a readable answer; found by lookup"
+	noteUnread      = "outcome unknown: the vendor answered 2xx without a readable answer, so the person may exist; not created again, the next run looks them up"
 )
 
 // task is one job on its way through the pool.
@@ -85,8 +89,12 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		e := p.create(req, t)
 		t.blind = false
 		switch {
+		case e == nil && t.res.Created.ID == "":
+			return p.noID(req, stop, t)
 		case e == nil:
 			return t.res
+		case answeredDone(e):
+			return p.unread(req, stop, t, e)
 		case e.Code == providers.AlreadyExists:
 			return p.exists(req, stop, t, e)
 		case e.Fatal():
@@ -104,6 +112,56 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 			return t.failed(e)
 		}
 	}
+}
+
+// answeredDone reports whether e is a 2xx answer the client could not
+// read (empty, an HTML page, cut off, not the vendor's shape): the vendor
+// said done, so the create is never sent again.
+func answeredDone(e *providers.Error) bool {
+	return e.Status >= 200 && e.Status <= 299 && errors.Is(e, providers.ErrUnreadable)
+}
+
+// noID ends a create the vendor answered as done without an ID: the row
+// is created, and a lookup, when the vendor has one, finds the ID.
+func (p *pool) noID(req, stop context.Context, t *task) Result {
+	switch {
+	case p.finder == nil:
+		t.res.Note = noteNoID + noteNoFinder
+	case p.wait(stop, t) != nil:
+		t.res.Note = noteNoID + noteNoLookup
+	default:
+		id, found, le := p.lookup(req, t)
+		switch {
+		case le != nil:
+			t.res.Note = noteNoID + noteLookupFail + le.Error()
+		case !found || id == "":
+			t.res.Note = noteNoID + noteNotFound
+		default:
+			t.res.Created.ID = id
+			t.res.Note = noteNoID + "found by lookup"
+		}
+	}
+	return t.res
+}
+
+// unread ends a create the vendor answered 2xx in a way nobody can read:
+// the person is most likely created, so the lookup, never another create,
+// settles it. Found is created; anything else leaves the outcome unknown,
+// and the next run looks them up again before it creates anyone.
+func (p *pool) unread(req, stop context.Context, t *task, e *providers.Error) Result {
+	t.unknown, t.doubt = true, true
+	if p.finder != nil && p.wait(stop, t) == nil {
+		if id, found, le := p.lookup(req, t); le == nil && found {
+			t.unknown = false
+			t.res.Created = providers.Created{ID: id}
+			t.res.Recovered = true
+			t.res.Note = noteUnreadFound
+			return t.res
+		}
+	}
+	r := t.failed(e)
+	r.Note = noteUnread
+	return r
 }
 
 // tooLongToWait is e with a message saying that its Retry-After was not

@@ -53,19 +53,19 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 	}
 	env := decode(resp.Body)
 	ok2xx := resp.Status >= 200 && resp.Status <= 299
-	if ok2xx && (env == nil || env.Success && env.Data.Response.Error.Code == "") {
+	if ok2xx && !hasSuccess(resp.Body) {
+		// A 2xx without the envelope's success flag says nothing usable:
+		// the pool looks the user up rather than create again.
+		return providers.Created{}, providers.Unreadable(resp, "the success envelope")
+	}
+	if ok2xx && env.Success && env.Data.Response.Error.Code == "" {
+		// A readable success without a userId is created, its ID
+		// unknown: the pool's lookup finds it.
 		var d createdData
-		if env != nil {
-			_ = json.Unmarshal(env.Data.Response.Data, &d)
-		}
-		if d.UserID == "" {
-			// Likely created, but no ID to show: Sent lets the pool look
-			// the user up instead of creating again.
-			return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-				Message: "success answer without data.response.data.userId: " + providers.BodyText(resp.Body)}
-		}
+		_ = json.Unmarshal(env.Data.Response.Data, &d)
 		return providers.Created{ID: string(d.UserID)}, nil
 	}
+	// success:false in a 200 is the vendor's refusal, read as any other.
 	return providers.Created{}, classify(resp, env, c.now())
 }
 

@@ -19,6 +19,15 @@ func decode(b []byte) *envelope {
 	return &env
 }
 
+// hasSuccess reports whether b is a JSON object with a boolean success:
+// the one thing a 2xx answer must say to be read.
+func hasSuccess(b []byte) bool {
+	var probe struct {
+		Success *bool `json:"success"`
+	}
+	return providers.JSONObject(b) && json.Unmarshal(b, &probe) == nil && probe.Success != nil
+}
+
 // classify maps an answer that is not a success (HTTP error, or HTTP 200
 // with success false) to a *providers.Error. The vendor's code wins over
 // the HTTP status, except that 401/403 always mean the token.

@@ -83,15 +83,17 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, mapError(resp)
 	}
 	var u user
-	err = json.Unmarshal(resp.Body, &u)
-	id, idErr := strconv.ParseInt(u.UserID.String(), 10, 64)
-	if err != nil || idErr != nil || id <= 0 {
-		// Created or not, we cannot tell: Sent lets the pool look the
-		// username up instead of creating twice.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without a UserId: " + providers.BodyText(resp.Body), Err: err}
+	if !providers.JSONObject(resp.Body) || json.Unmarshal(resp.Body, &u) != nil {
+		// The vendor said yes, but in no shape we can read: the pool
+		// looks the username up rather than create twice.
+		return providers.Created{}, providers.Unreadable(resp, "a readable answer")
 	}
-	out := providers.Created{ID: strconv.FormatInt(id, 10)}
+	// A readable yes without a usable UserId is created, its ID unknown:
+	// the pool's lookup finds it.
+	out := providers.Created{}
+	if id, err := strconv.ParseInt(u.UserID.String(), 10, 64); err == nil && id > 0 {
+		out.ID = strconv.FormatInt(id, 10)
+	}
 	if u.OrgID != "" {
 		out.Extra = map[string]string{"OrgId": u.OrgID.String()}
 	}

@@ -68,12 +68,13 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, toError(resp, c.now())
 	}
 	var ans createAnswer
-	if err := json.Unmarshal(resp.Body, &ans); err != nil || ans.UserID == "" {
-		// The vendor said yes but the ID is lost: the user may exist, so
-		// mark it sent and let the pool look it up rather than retry.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status,
-			Message: "success answer without a userID: " + message(resp.Body), Sent: true, Err: err}
+	if !providers.JSONObject(resp.Body) || json.Unmarshal(resp.Body, &ans) != nil {
+		// The vendor said yes, but in no shape we can read: the pool
+		// looks the person up rather than create them again.
+		return providers.Created{}, providers.Unreadable(resp, "a readable answer")
 	}
+	// A readable yes without a userID is created, its ID unknown: the
+	// pool's lookup finds it.
 	out := providers.Created{ID: ans.UserID}
 	if ans.GlobalUserID != "" {
 		out.Extra = map[string]string{"globalUserID": ans.GlobalUserID}

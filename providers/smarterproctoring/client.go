@@ -80,12 +80,13 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, mapError(resp)
 	}
 	var u user
-	if err := json.Unmarshal(resp.Body, &u); err != nil || u.Sid == "" {
-		// Created or not, we cannot tell: Sent lets the pool look the
-		// person up instead of creating them twice.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without a user sid: " + providers.BodyText(resp.Body), Err: err}
+	if !providers.JSONObject(resp.Body) || json.Unmarshal(resp.Body, &u) != nil {
+		// The vendor said yes, but in no shape we can read: the pool
+		// looks the person up rather than create them twice.
+		return providers.Created{}, providers.Unreadable(resp, "a readable answer")
 	}
+	// A readable yes without a sid is created, its ID unknown: the pool's
+	// lookup finds it.
 	return providers.Created{ID: u.Sid}, nil
 }
 
