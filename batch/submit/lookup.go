@@ -72,14 +72,18 @@ func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 		res.Took += time.Since(sentAt)
 		if err == nil {
 			p.heard(nil)
+			p.pace.answered()
 			res.ID, res.Found, res.Err = id, found, nil
 			return res
 		}
 		e := providers.AsError(req, err)
 		p.heard(e)
 		res.Err = e
-		if e.Code == providers.RateLimited {
+		switch {
+		case e.Code == providers.RateLimited:
 			p.pace.limited(asked, e.RetryAfter)
+		case e.Code != providers.Interrupted:
+			p.pace.answered()
 		}
 		if e.Fatal() {
 			p.stopAll(e)

@@ -202,7 +202,9 @@ func (p *pool) answer(sentAt time.Time, e *providers.Error) {
 	switch {
 	case e.Code == providers.RateLimited:
 		p.pace.limited(sentAt, e.RetryAfter)
-	case e.Status != 0:
+	case e.Code != providers.Interrupted:
+		// Not refused for the rate: an error answer or a lost one counts
+		// toward the rate the vendor takes.
 		p.pace.answered()
 	}
 }
