@@ -34,13 +34,13 @@ const cutFactor = 0.5
 
 // settleFactor is the share of the measured accepted rate the pace settles
 // at after a counted 429.
-const settleFactor = 0.93
+const settleFactor = 0.95
 
 // probeKnown and probeUnknown are how fast the rate climbs after a cut, as
 // a share of the rate the cut set, per second: slowly under a measured
 // limit, faster from a guess.
 const (
-	probeKnown   = 0.005
+	probeKnown   = 0.003
 	probeUnknown = 0.10
 )
 
@@ -54,7 +54,7 @@ const window = 100
 // estimateSpan is the least sending time, since the run began or the last
 // Retry-After ended, over which the accepted rate is a measure of the
 // vendor's limit: over less, the vendor's own burst inflates it.
-const estimateSpan = time.Second
+const estimateSpan = 500 * time.Millisecond
 
 // recent is how many send and answer times are kept to estimate rates.
 const recent = 4096
