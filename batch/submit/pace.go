@@ -219,7 +219,9 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 			p.since = g // the accepted rate is measured from here on
 		}
 	}
-	if sentAt.Before(p.lastCut) {
+	// A cut is given time to show: a vendor answering every request 429
+	// at once would otherwise halve the rate to the floor in a moment.
+	if sentAt.Before(p.lastCut) || now.Sub(p.lastCut) < minWindow {
 		return
 	}
 	obs := p.observedLocked(now)
