@@ -88,12 +88,12 @@ func TestNotifierFollowsNoRedirectOffTheHost(t *testing.T) {
 }
 
 // The webhook URL must be https, or http only to this machine: the same
-// loopback rule as --base-url.
+// loopback rule as --base-url (0.0.0.0 and :: are this host there too).
 func TestNotifyURLScheme(t *testing.T) {
 	for u, ok := range map[string]bool{
 		"https://hooks.example.com/x": true, "http://127.0.0.1:9/x": true, "http://localhost:9/x": true,
 		"http://[::1]:9/x": true, "http://hooks.example.com/x": false, "ftp://hooks.example.com/x": false,
-		"http://0.0.0.0:9/x": false,
+		"http://0.0.0.0:9/x": true, "http://[::]:9/x": true, "http://10.0.0.1:9/x": false,
 	} {
 		_, err := notifyURL(u, "")
 		assert.Equal(t, ok, err == nil, "%s: %v", u, err)

@@ -108,7 +108,9 @@ func TestOwnSCIMFile(t *testing.T) {
 			assert.Equal(t, 2, code, stderr)
 			assert.Contains(t, stderr, "stopped: AUTH_FAILED (HTTP 401)")
 			assert.Contains(t, stderr, "The vendor refused ONBOARD_SLACK_TOKEN")
-			assert.Equal(t, []string{"failed", "not_attempted"}, column(readCSV(t, res), "status"), "nothing is sent after the 401")
+			// Either row may take the first token (several workers): the
+			// other is never sent.
+			assert.ElementsMatch(t, []string{"failed", "not_attempted"}, column(readCSV(t, res), "status"), "nothing is sent after the 401")
 			assert.Equal(t, 2, s.Store.Len())
 		})
 	}
