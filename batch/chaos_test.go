@@ -128,6 +128,12 @@ func assertOnce(t *testing.T, s *sim.Server) {
 // row's key by line.
 func chaosRoster(t *testing.T, reg *providers.Registration) (string, map[int]string) {
 	t.Helper()
+	return manyRoster(t, reg, chaosRows)
+}
+
+// manyRoster is chaosRoster with n rows.
+func manyRoster(t *testing.T, reg *providers.Registration, chaosRows int) (string, map[int]string) {
+	t.Helper()
 	b, err := samples.FS.ReadFile(reg.ID + "/roster.csv")
 	require.NoError(t, err)
 	recs, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()

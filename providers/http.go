@@ -278,6 +278,7 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 			e.Code = ByStatus(resp.StatusCode)
 			if resp.StatusCode < 300 {
 				e.Code = VendorError
+				e.Err = fmt.Errorf("%w: %w", ErrUnreadable, err)
 			}
 			e.Message = fmt.Sprintf("HTTP %d, answer cut off: %v", resp.StatusCode, err)
 		}
@@ -298,9 +299,12 @@ func transportError(ctx context.Context, err error, sent bool) *Error {
 const maxRetryAfterParsed = 24 * time.Hour
 
 // RetryAfter parses a Retry-After header: delta seconds or an HTTP date.
-// It returns 0 when absent or unparseable, and at most 24 hours (huge
-// values never overflow into a negative wait). Callers refuse to wait past
-// MaxRetryAfter.
+// A date is read against the answer's own Date header when it has one
+// (Retry-After − Date, on the vendor's clock: a vendor whose clock runs
+// ahead of ours still means the wait it wrote), against now otherwise.
+// It returns 0 when absent, unparseable or in the past, and at most 24
+// hours (huge values never overflow into a negative wait). Callers refuse
+// to wait past MaxRetryAfter.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
@@ -315,11 +319,36 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		return maxRetryAfterParsed
 	}
 	if t, err := http.ParseTime(v); err == nil {
+		if sent, err := http.ParseTime(strings.TrimSpace(h.Get("Date"))); err == nil {
+			now = sent
+		}
 		if d := t.Sub(now); d > 0 {
 			return min(d, maxRetryAfterParsed)
 		}
 	}
 	return 0
+}
+
+// JSONObject reports whether b is one whole JSON object: a 2xx answer a
+// vendor client can read. Anything else (empty, an HTML page, an answer
+// cut short, null, an array) says nothing usable about what happened.
+func JSONObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+// ErrUnreadable marks a 2xx answer to a create that nobody can read (empty,
+// an HTML page, cut short, not the vendor's shape). The vendor said done,
+// so the pool never creates the person again: a lookup settles the row,
+// or it ends unknown. A vendor's readable refusal in a 2xx (AlphaLearn's
+// success:false) is not this: it is read as the failure it says.
+var ErrUnreadable = errors.New("unreadable success answer")
+
+// Unreadable is the error of a 2xx create answer a client cannot read
+// (ErrUnreadable). Sent keeps the doubt for the next run.
+func Unreadable(resp *Response, what string) *Error {
+	return &Error{Code: VendorError, Status: resp.Status, Sent: true, Err: ErrUnreadable,
+		Message: fmt.Sprintf("HTTP %d without %s: %q", resp.Status, what, BodyText(resp.Body))}
 }
 
 // ByStatus is the fallback mapping of an HTTP status to a Code, for answers a

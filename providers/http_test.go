@@ -87,6 +87,37 @@ func TestRetryAfterNeverOverflows(t *testing.T) {
 	}
 }
 
+// A Retry-After date is read on the vendor's clock: against the answer's
+// Date header, so a vendor 10 minutes fast (or slow) asking for 2 s gets
+// 2 s; without a Date, against ours.
+func TestRetryAfterDateOnTheVendorsClock(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	date := func(t time.Time) string { return t.Format(http.TimeFormat) }
+	tests := []struct {
+		name       string
+		after, day string
+		want       time.Duration
+	}{
+		{"vendor 10 min fast", date(now.Add(10*time.Minute + 2*time.Second)), date(now.Add(10 * time.Minute)), 2 * time.Second},
+		{"vendor 10 min slow", date(now.Add(-10*time.Minute + 2*time.Second)), date(now.Add(-10 * time.Minute)), 2 * time.Second},
+		{"same clock", date(now.Add(3 * time.Second)), date(now), 3 * time.Second},
+		{"date before the vendor's now", date(now.Add(-time.Second)), date(now), 0},
+		{"no Date: our clock", date(now.Add(4 * time.Second)), "", 4 * time.Second},
+		{"unreadable Date: our clock", date(now.Add(4 * time.Second)), "yesterday", 4 * time.Second},
+		{"far date still capped", "Fri, 31 Dec 9999 23:59:59 GMT", date(now), 24 * time.Hour},
+		{"seconds ignore Date", "5", date(now.Add(time.Hour)), 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{"Retry-After": {tt.after}}
+			if tt.day != "" {
+				h.Set("Date", tt.day)
+			}
+			assert.Equal(t, tt.want, RetryAfter(h, now))
+		})
+	}
+}
+
 func TestVendorTextIsValidUTF8(t *testing.T) {
 	page := []byte("<h1>Fehler: Ung\xfcltig \xe9t\xe9</h1>\x1b[31m" + strings.Repeat("é", 150))
 	got := BodyText(page)

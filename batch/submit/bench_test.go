@@ -63,13 +63,6 @@ func serverRate(ts []time.Time) float64 {
 	return float64(len(ts)-1) / last.Sub(first).Seconds()
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
 func benchRecord(i int) schema.Record { return schema.Record{"email": email(i)} }
 
 // measure runs n creates through the pool once and checks they all worked.

@@ -3,10 +3,12 @@
 //
 // Rate and concurrency are separate knobs. One token bucket, shared by every
 // worker, caps create (and lookup) requests per second; the worker count only
-// bounds how many requests are in flight. A 429 lowers the shared rate by a
-// fifth (every 10 answers without one give a cut back, never past the
-// configured rate), and its Retry-After holds every worker, not only the
-// one that got it.
+// bounds how many requests are in flight. A 429 that says the vendor is
+// limiting us (it carries a Retry-After, or 429s are a good share of the
+// recent answers) sets the shared rate just under what the vendor accepted
+// over the last second, from where it climbs slowly (pace.go); occasional
+// 429s are retried and change nothing. A Retry-After holds every worker,
+// not only the one that got it.
 //
 // Creates are not idempotent at any vendor, so a request whose answer was
 // lost is never repeated blindly: the pool looks the person up first when the

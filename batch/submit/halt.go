@@ -11,7 +11,7 @@ type HaltKind int
 
 // The guards that stop a run before its end.
 const (
-	HaltBreaker     HaltKind = iota + 1 // Options.Breaker rows in a row failed the same way
+	HaltBreaker     HaltKind = iota + 1 // Options.Breaker rows in a row failed the same way, or calls got no answer
 	HaltMaxCreates                      // Options.MaxCreates reached
 	HaltMaxFailures                     // Options.MaxFailures reached
 )
@@ -67,6 +67,40 @@ func (b *breaker) observe(r Result) *Halt {
 		Reason: fmt.Sprintf("stopped sending: %d rows in a row ended with %s", b.n, describe(r.Err)),
 		Check:  advice(r.Err),
 		Last:   r.Err,
+	}
+}
+
+// silence counts calls (creates, lookups, updates), in the order their
+// answers come back, that got no answer at all: a dead host that accepts
+// and never answers costs a timeout per call, and a row makes up to
+// 2×(retries+1) of them, so counting rows would take minutes. Any answer
+// resets it; calls the run stopped say nothing.
+type silence struct {
+	limit int // 0: off
+	n     int
+}
+
+// observe takes one call's error (nil: answered) and returns a Halt when
+// limit calls in a row went unanswered.
+func (s *silence) observe(e *providers.Error) *Halt {
+	if s.limit <= 0 {
+		return nil
+	}
+	switch {
+	case e == nil || e.Status != 0:
+		s.n = 0
+		return nil
+	case e.Code != providers.NetworkError:
+		return nil // not an answer, nor a silence (interrupted)
+	}
+	if s.n++; s.n < s.limit {
+		return nil
+	}
+	return &Halt{
+		Kind:   HaltBreaker,
+		Reason: fmt.Sprintf("stopped sending: %d calls in a row to the vendor got no answer (last: %s)", s.n, e.Message),
+		Check:  advice(e),
+		Last:   e,
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,17 +32,12 @@ func rejectWith(msg string) step {
 
 func TestBreaker(t *testing.T) {
 	const n = 40
-	down := httptest.NewServer(http.NotFoundHandler())
-	downURL := down.URL
-	down.Close() // connection refused from now on
-
 	tests := []struct {
 		name   string
 		url    string // "" means the fake vendor
 		script map[string][]step
 		reason string
 	}{
-		{"network errors", downURL, nil, "a network error"},
 		{"5xx", "", every(n, answer(503, ""), answer(503, "")), "a vendor server error (last: HTTP 503"},
 		{"429 after every retry", "", every(n, answer(429, "0"), answer(429, "0")), "RATE_LIMITED after every retry"},
 		{"the same vendor rejection", "", every(n, rejectWith("companyName unknown")), "the same vendor answer: VENDOR_REJECTED (HTTP 400): companyName unknown"},
@@ -76,6 +73,100 @@ func TestBreaker(t *testing.T) {
 			assert.Equal(t, n-ended, notSent)
 		})
 	}
+}
+
+// A vendor that accepts and never answers (or a host that is down) is given
+// up after Options.Breaker calls in a row without an answer, lookups
+// included, not after that many rows of retries and lookups at the timeout
+// each: 200 rows stop after about 10 calls, the rest not sent.
+func TestBreakerGivesUpADeadVendor(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close() // connection refused from now on
+
+	for _, tt := range []struct {
+		name string
+		dead bool // accepts and never answers; else refused
+	}{{"accepts, never answers", true}, {"connection refused", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			noLeaks(t)
+			const n = 200
+			var calls atomic.Int64
+			release := make(chan struct{})
+			silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				select {
+				case <-r.Context().Done():
+				case <-release:
+				}
+			}))
+			defer silent.Close()
+			defer close(release)
+			url := downURL
+			if tt.dead {
+				url = silent.URL
+			}
+			c := newClient(t, url)
+			hc := *c.hc
+			hc.Timeout = 50 * time.Millisecond // each call waits this long for nothing
+			c.hc = &hc
+			opt := fast
+			opt.Workers = 4
+			got, stats, err := runJobs(t, t.Context(), findingClient{c}, opt, makeJobs(n))
+			var h *Halt
+			require.ErrorAs(t, err, &h)
+			assert.Equal(t, HaltBreaker, h.Kind)
+			assert.Contains(t, h.Reason, "10 calls in a row to the vendor got no answer")
+			assert.Contains(t, h.Check, "check the network, --base-url")
+			sent := stats.Requests + stats.Lookups
+			assert.GreaterOrEqual(t, sent, int64(10))
+			assert.LessOrEqual(t, sent, int64(10+opt.Workers), "stops sending at once")
+			if tt.dead {
+				assert.Equal(t, sent, calls.Load(), "every call reached the vendor")
+			}
+			var notSent int
+			for _, r := range got {
+				require.NotNil(t, r.Err)
+				if r.Err.Code == providers.Interrupted && r.Attempts == 0 {
+					notSent++
+					assert.Contains(t, r.Err.Message, "calls in a row")
+				}
+			}
+			assert.GreaterOrEqual(t, notSent, n-10-opt.Workers)
+		})
+	}
+}
+
+// Lookups alone stop the same way.
+func TestLookupGivesUpADeadVendor(t *testing.T) {
+	noLeaks(t)
+	release := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer silent.Close()
+	defer close(release)
+	c := newClient(t, silent.URL)
+	hc := *c.hc
+	hc.Timeout = 50 * time.Millisecond
+	c.hc = &hc
+	jobs := makeJobs(100)
+	in, out := make(chan Job), make(chan Found, len(jobs))
+	go func() {
+		defer close(in)
+		for _, j := range jobs {
+			in <- j
+		}
+	}()
+	stats, err := Lookup(t.Context(), findingClient{c}, fast, in, out)
+	var h *Halt
+	require.ErrorAs(t, err, &h)
+	assert.Contains(t, h.Reason, "10 calls in a row")
+	assert.LessOrEqual(t, stats.Lookups, int64(10+fast.Workers))
+	assert.Len(t, out, len(jobs), "one Found per job")
 }
 
 func TestBreakerNeedsTheSameCauseInARow(t *testing.T) {

@@ -37,7 +37,7 @@ func Lookup(ctx context.Context, f providers.Finder, opt Options, in <-chan Job,
 	}
 	stop, halt := context.WithCancelCause(ctx)
 	defer halt(nil)
-	p := &pool{finder: f, opt: opt, pace: newPacer(opt), halt: halt}
+	p := &pool{finder: f, opt: opt, pace: newPacer(opt), halt: halt, silence: silence{limit: opt.Breaker}}
 	var wg sync.WaitGroup
 	for range opt.Workers {
 		wg.Go(func() {
@@ -71,15 +71,19 @@ func (p *pool) lookupJob(ctx, stop context.Context, job Job) Found {
 		id, found, err := p.finder.Find(req, job.Record)
 		res.Took += time.Since(sentAt)
 		if err == nil {
-			p.observe("lookup", nil)
+			p.heard("lookup", nil)
+			p.pace.answered()
 			res.ID, res.Found, res.Err = id, found, nil
 			return res
 		}
 		e := providers.AsError(req, err)
-		p.observe("lookup", e)
+		p.heard("lookup", e)
 		res.Err = e
-		if e.Code == providers.RateLimited {
+		switch {
+		case e.Code == providers.RateLimited:
 			p.pace.limited(asked, e.RetryAfter)
+		case e.Code != providers.Interrupted:
+			p.pace.answered()
 		}
 		if e.Fatal() {
 			p.stopAll(e)

@@ -26,8 +26,9 @@ type Options struct {
 	Existing Existing
 	// Breaker is how many rows in a row ending with the same cause that
 	// is not about the row (network error, 5xx, 429 after every retry, the
-	// same vendor code and message) stop the run; default 10, negative
-	// turns it off.
+	// same vendor code and message) stop the run, and so do as many calls
+	// in a row that got no answer at all (a dead host: each costs a
+	// timeout); default 10, negative turns it off.
 	Breaker int
 	// MaxCreates stops the run once that many people may have been created
 	// (created, or an unknown outcome); 0 means no limit.

@@ -10,20 +10,53 @@ import (
 	"github.com/onboard/onboard/providers"
 )
 
-// cutFactor is what a 429 leaves of the rate at that moment.
-const cutFactor = 0.8
+// The pace after a 429 is an AIMD-style limiter that settles just under the
+// vendor's limit instead of saw-toothing into it. A 429 is counted (it
+// lowers the rate) only when it is news: it answers a request asked for
+// after the last cut (a volley cuts once), and either a good share of the
+// recent answers are 429s (shareCut: a limit, not an occasional refusal)
+// or the pace has climbed back to the limit measured before. A counted
+// 429 sets the rate just under the rate the vendor actually accepted over
+// the last second (settleFactor of it) when that can be measured
+// (estimateSpan of sending since the last Retry-After), or cuts it by
+// cutFactor otherwise. From there the rate climbs linearly with time:
+// slowly (probeKnown a second) once the limit was measured, so the next
+// 429 comes many seconds later and costs one Retry-After; faster
+// (probeUnknown) while it is only a guess. Occasional 429s from a vendor
+// that is not limiting (the chaos test answers 5% at random) are taken
+// in, waited out, and change nothing: an older version cut on each and
+// gave a cut back every 10 answers, which against a real limit climbed
+// back into it again and again (64-70 s and ~190 429s for 2,000 rows).
 
-// recoverAfter is how many answers that are not a 429 undo one cut. Without
-// it a vendor answering a few random 429s would, cut after cut, bring a run
-// down to one request a second for good (the chaos test took minutes);
-// with it the rate settles where about one request in recoverAfter meets a
-// 429. Every answer counts, also one to a request sent before the last
-// cut: with many workers in flight, counting only later ones lets random
-// 429s win anyway.
-const recoverAfter = 10
+// cutFactor is what a counted 429 leaves of the rate when the vendor's
+// limit could not be measured.
+const cutFactor = 0.5
 
-// recent is how many send times are kept to estimate the achieved rate
-// when a 429 arrives on an unlimited run.
+// settleFactor is the share of the measured accepted rate the pace settles
+// at after a counted 429.
+const settleFactor = 0.95
+
+// probeKnown and probeUnknown are how fast the rate climbs after a cut, as
+// a share of the rate the cut set, per second: slowly under a measured
+// limit, faster from a guess.
+const (
+	probeKnown   = 0.003
+	probeUnknown = 0.10
+)
+
+// shareCut is the share of 429s among the last answers (window) above which
+// a 429 is a limit, whatever the pace.
+const shareCut = 0.15
+
+// window is how many answers the 429 share is judged over.
+const window = 100
+
+// estimateSpan is the least sending time, since the run began or the last
+// Retry-After ended, over which the accepted rate is a measure of the
+// vendor's limit: over less, the vendor's own burst inflates it.
+const estimateSpan = 500 * time.Millisecond
+
+// recent is how many send and answer times are kept to estimate rates.
 const recent = 4096
 
 // minWindow is the shortest span a rate is estimated over.
@@ -34,18 +67,34 @@ const minWindow = 100 * time.Millisecond
 // safe for concurrent use.
 type pacer struct {
 	lim    *rate.Limiter
+	now    func() time.Time
 	obs    Observer   // nil: nobody listens
 	shared SharedRate // nil unless other processes share the rate
 
-	mu          sync.Mutex
-	space       spacer
-	gate        time.Time  // no request before this
-	lastCut     time.Time  // when a 429 last lowered the rate
-	target      rate.Limit // the configured rate: recovery never goes past it
-	ceiling     float64    // an unlimited run: the rate before its first cut
-	oks         int        // answers since the last change that were not 429
+	mu      sync.Mutex
+	space   spacer
+	gate    time.Time  // no request before this
+	lastCut time.Time  // when a 429 last lowered the rate
+	target  rate.Limit // the configured rate: the climb never goes past it
+	ceiling float64    // an unlimited run: the rate before its first cut
+
+	// After a cut the rate is base·(1 + slope·seconds since cutAt).
+	base, slope float64
+	cutAt       time.Time
+	// limit is the vendor's limit as last measured (0: not measured); a
+	// 429 below it is news only when the share says so.
+	limit float64
+	// since is when the current stretch of sending began (the run's start
+	// or the end of the last Retry-After): the accepted rate is measured
+	// over it.
+	since time.Time
+
 	sends       [recent]time.Time
 	nsends      int
+	oks         [recent]time.Time // answers other than 429
+	noks        int
+	shares      [window]bool // the last answers: true for a 429
+	nshares     int
 	requests    int64
 	lookups     int64
 	rateLimited int64
@@ -57,7 +106,7 @@ func newPacer(opt Options) *pacer {
 	if opt.Rate > 0 {
 		limit = rate.Limit(opt.Rate)
 	}
-	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), space: newSpacer(opt.Rate, opt.Burst), target: limit, obs: opt.Observer, shared: opt.Shared}
+	return &pacer{lim: rate.NewLimiter(limit, opt.Burst), now: time.Now, space: newSpacer(opt.Rate, opt.Burst), target: limit, obs: opt.Observer, shared: opt.Shared}
 }
 
 // wait blocks until a request may be sent: past the gate, holding a token,
@@ -139,6 +188,7 @@ func (p *pacer) sent() time.Time {
 	p.requests++
 	if p.first.IsZero() {
 		p.first = now
+		p.since = now
 	}
 	p.last = now
 	return now
@@ -146,75 +196,162 @@ func (p *pacer) sent() time.Time {
 
 // looked records a lookup request about to be sent and returns its time.
 func (p *pacer) looked() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.lookups++
-	return time.Now()
-}
-
-// limited takes a 429 for a request whose token was asked for at sentAt
-// (wait): it moves the gate by retryAfter and lowers the rate. Answers to
-// requests paced before the last cut say nothing about the new rate, so a
-// volley of 429s cuts once (and so do the 429s to the tokens every worker
-// had already reserved at the old rate).
-func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
-	if p.shared != nil {
-		p.shared.Limited(retryAfter)
-	}
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.lookups++
+	// Lookups take the bucket's tokens too: the pace achieved counts them.
+	p.sends[p.nsends%recent] = now
+	p.nsends++
+	if p.since.IsZero() {
+		p.since = now
+	}
+	return now
+}
+
+// limited takes a 429 for a request whose token was asked for at sentAt
+// (wait): it moves the gate by retryAfter and, when the 429 is news (see
+// the top of this file), lowers the rate. Answers to requests paced before
+// the last cut say nothing about the new rate, so a volley of 429s cuts
+// once (and so do the 429s to the tokens every worker had already reserved
+// at the old rate).
+func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
+	if p.shared != nil {
+		p.shared.Limited(retryAfter) // every process of the tenant slows
+	}
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.rateLimited++
+	p.shareLocked(true)
+	// The accepted rate over the stretch this 429 ends, before a
+	// Retry-After starts the next one.
+	acc := p.acceptedLocked(now)
 	// A Retry-After past the cap is not waited (the row fails instead), and
 	// must not hold every other worker either.
 	if retryAfter > 0 && retryAfter <= providers.MaxRetryAfter {
 		if g := now.Add(retryAfter); g.After(p.gate) {
 			p.gate = g
+			p.since = g // the accepted rate is measured from here on
 		}
 	}
-	if sentAt.Before(p.lastCut) {
+	// A cut is given time to show: a vendor answering every request 429
+	// at once would otherwise halve the rate to the floor in a moment.
+	if sentAt.Before(p.lastCut) || now.Sub(p.lastCut) < minWindow {
 		return
+	}
+	obs := p.observedLocked(now)
+	cur := float64(p.lim.Limit())
+	if p.lim.Limit() == rate.Inf {
+		cur = max(obs, 1) // at least the 429'd request itself
+	}
+	// News: the vendor asked every worker to wait (a Retry-After holds
+	// them all, so a limit shows as few, spaced 429s); or many of the last
+	// answers are 429s; or the pace is back at the limit found.
+	news := retryAfter > 0 || p.share() >= shareCut || p.limit > 0 && cur >= p.limit
+	if !news {
+		return // an occasional 429 from a vendor that is not limiting us
 	}
 	p.lastCut = now
-	p.oks = 0
-	cur := p.lim.Limit()
-	base := float64(cur)
-	if cur == rate.Inf {
-		base = p.observedLocked(now)
-		p.ceiling = base
+	if p.lim.Limit() == rate.Inf {
+		p.ceiling = cur
 	}
-	// Floor 1/s, unless the configured rate was already below it.
-	floor := min(1, base)
-	next := max(base*cutFactor, floor)
-	p.lim.SetLimitAt(now, rate.Limit(next))
-	p.space.rate = next
+	next, slope := cur*cutFactor, probeUnknown
+	p.limit = 0
+	if acc > 0 && acc < cur {
+		p.limit = acc
+		next, slope = min(acc*settleFactor, cur*settleFactor), probeKnown
+	}
+	// Floor 1/s, unless the rate was already below it.
+	next = max(next, min(1, cur))
+	p.base, p.slope, p.cutAt = next, slope, now
+	p.setLocked(now, rate.Limit(next))
 }
 
-// answered takes an answer other than 429: every recoverAfter of them undo
-// one cut, up to the configured rate (an unlimited run is unlimited again
-// once back at the rate it had before its first cut).
+// answered takes an answer other than 429: after a cut, the rate climbs
+// with time since it, up to the configured rate (an unlimited run is
+// unlimited again once back at the rate it had before its first cut).
 func (p *pacer) answered() {
+	now := p.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.oks[p.noks%recent] = now
+	p.noks++
+	p.shareLocked(false)
 	cur := p.lim.Limit()
-	if cur >= p.target {
+	if cur >= p.target || p.cutAt.IsZero() {
 		return
 	}
-	if p.oks++; p.oks < recoverAfter {
+	next := rate.Limit(p.base * (1 + p.slope*now.Sub(p.cutAt).Seconds()))
+	if next <= cur {
 		return
 	}
-	now := time.Now()
-	p.oks = 0
-	next := rate.Limit(float64(cur) / cutFactor)
 	if p.target == rate.Inf && float64(next) >= p.ceiling {
 		next = rate.Inf
 	}
-	next = min(next, p.target)
-	p.lim.SetLimitAt(now, next)
-	p.space.rate = float64(next)
-	if next == rate.Inf {
+	p.setLocked(now, min(next, p.target))
+}
+
+// setLocked sets the rate of the bucket and the spacer.
+func (p *pacer) setLocked(now time.Time, l rate.Limit) {
+	p.lim.SetLimitAt(now, l)
+	p.space.rate = float64(l)
+	if l == rate.Inf {
 		p.space.rate = 0
 	}
+}
+
+// shareLocked records one answer, 429 or not, for share.
+func (p *pacer) shareLocked(limited bool) {
+	p.shares[p.nshares%window] = limited
+	p.nshares++
+}
+
+// share is the share of 429s among the last answers.
+func (p *pacer) share() float64 {
+	n := min(p.nshares, window)
+	if n == 0 {
+		return 0
+	}
+	k := 0
+	for _, l := range p.shares[:n] {
+		if l {
+			k++
+		}
+	}
+	return float64(k) / float64(n)
+}
+
+// acceptedLocked is the rate of answers other than 429 over the last
+// second of the current stretch of sending, or 0 when the stretch is
+// shorter than estimateSpan.
+func (p *pacer) acceptedLocked(now time.Time) float64 {
+	from := p.since
+	if from.IsZero() || now.Sub(from) < estimateSpan {
+		return 0
+	}
+	// Over the last second, or the last 40 answers' worth at a slow rate
+	// (one answer more or less is 5%), at most 3 s.
+	span := time.Second
+	if l := float64(p.lim.Limit()); l > 0 && l < 40 {
+		span = min(3*time.Second, time.Duration(40/l*float64(time.Second)))
+	}
+	from = maxTime(from, now.Add(-span))
+	count := 0
+	for _, t := range p.oks[:min(p.noks, recent)] {
+		if t.After(from) && !t.After(now) {
+			count++
+		}
+	}
+	return float64(count) / now.Sub(from).Seconds()
+}
+
+// maxTime is max for time.Time values.
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // observedLocked is the create rate achieved over the last second, or

@@ -26,6 +26,7 @@ type pool struct {
 	mu       sync.Mutex
 	stop     error // the first fatal *providers.Error or *Halt
 	breaker  breaker
+	silence  silence
 	kept     int // permits kept by jobs that may have created someone
 	failures int // rows failed or unknown
 }
@@ -55,7 +56,7 @@ func Run(ctx context.Context, c providers.Client, opt Options, in <-chan Job, ou
 	}
 	stop, halt := context.WithCancelCause(ctx)
 	defer halt(nil)
-	p := &pool{c: c, opt: opt, pace: newPacer(opt), halt: halt, breaker: breaker{limit: opt.Breaker}}
+	p := &pool{c: c, opt: opt, pace: newPacer(opt), halt: halt, breaker: breaker{limit: opt.Breaker}, silence: silence{limit: opt.Breaker}}
 	p.finder, _ = c.(providers.Finder)
 	p.updater, _ = c.(providers.Updater)
 	if opt.MaxCreates > 0 {
@@ -124,6 +125,18 @@ func (p *pool) ended(r Result) {
 		}
 	}
 	if h := p.breaker.observe(r); h != nil {
+		p.stopLocked(h)
+	}
+}
+
+// heard takes the outcome of one call to the vendor (e nil: answered): the
+// observer hears it (metrics), and Options.Breaker calls in a row without
+// an answer stop the pool.
+func (p *pool) heard(call string, e *providers.Error) {
+	p.observe(call, e)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h := p.silence.observe(e); h != nil {
 		p.stopLocked(h)
 	}
 }

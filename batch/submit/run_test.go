@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/providers"
+	"github.com/onboard/onboard/providers/sim"
 )
 
 // fast keeps retry waits tiny, and the rate high enough that a 429's cut
@@ -320,4 +321,68 @@ func TestRunInvalidOptions(t *testing.T) {
 	_, err := Run(t.Context(), &fakeClient{}, Options{Rate: -1}, in, make(chan Result))
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, errOptions))
+}
+
+// body answers status with a raw body.
+func body(status int, b string) step {
+	return func(_ *fakeVendor, w http.ResponseWriter, _ *http.Request, _ string) {
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(b))
+	}
+}
+
+// A 2xx the client cannot read is the vendor's "done": never a second
+// create. With a lookup the row is created once it is found and unknown
+// otherwise; without one it is unknown (the next run settles it); and a
+// readable 2xx without an ID is created, the ID looked up.
+func TestRunTwoHundredIsDone(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		finder bool
+		steps  []step
+		code   providers.Code // "" means success
+		id     bool
+		note   string
+	}{
+		{"empty 201, no lookup", false, []step{body(201, "")}, providers.VendorError, false, "2xx without a readable answer"},
+		{"HTML 201, found", true, []step{saved(body(201, "<html>ok</html>"))}, "", true, "found by lookup"},
+		{"HTML 201, not there", true, []step{body(201, "<html>ok</html>")}, providers.VendorError, false, "2xx without a readable answer"},
+		{"cut short 201, found", true, []step{saved(body(201, `{"id":"id-`))}, "", true, "found by lookup"},
+		{"readable 201 without an ID, found", true, []step{saved(body(201, `{}`))}, "", true, "no ID; found by lookup"},
+		{"readable 201 without an ID, no lookup", false, []step{saved(body(201, `{}`))}, "", false, "this vendor has no lookup"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			noLeaks(t)
+			const n = 4
+			v := newVendor(t, every(n, tt.steps...))
+			var c providers.Client = newClient(t, v.srv.URL)
+			if tt.finder {
+				c = findingClient{c.(*fakeClient)}
+			}
+			got, stats, err := runJobs(t, t.Context(), c, fast, makeJobs(n))
+			require.NoError(t, err)
+			assert.Equal(t, int64(n), stats.Requests, "one create per person")
+			assert.Len(t, v.seen(), n)
+			for seq, r := range got {
+				assert.Equal(t, 1, r.Attempts, "job %d", seq)
+				assert.Contains(t, r.Note, tt.note, "job %d", seq)
+				if tt.code == "" {
+					require.Nil(t, r.Err, "job %d", seq)
+					assert.Equal(t, tt.id, r.Created.ID != "", "job %d", seq)
+					continue
+				}
+				require.NotNil(t, r.Err, "job %d", seq)
+				assert.Equal(t, tt.code, r.Err.Code)
+				assert.True(t, r.Unknown, "job %d: the person may exist", seq)
+			}
+		})
+	}
+}
+
+// saved creates the person, then answers with s.
+func saved(s step) step {
+	return func(v *fakeVendor, w http.ResponseWriter, r *http.Request, email string) {
+		v.store.Create(func(n int) string { return "id-" + sim.Hex(n, 4) }, nil, email)
+		s(v, w, r, email)
+	}
 }

@@ -2,6 +2,7 @@ package submit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ const (
 	noteClash       = "not adopted: the vendor's lookup does not find this person, so someone else holds one of their unique values"
 	noteNoLookup    = "vendor ID unknown: the run stopped before the lookup"
 	noteLookupFail  = "vendor ID unknown: the lookup failed: "
+	noteNoID        = "created: the vendor's answer held no ID; "
+	noteUnreadFound = "created: the vendor answered 2xx without a readable answer; found by lookup"
+	noteUnread      = "outcome unknown: the vendor answered 2xx without a readable answer, so the person may exist; not created again, the next run looks them up"
 )
 
 // task is one job on its way through the pool.
@@ -85,8 +89,12 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 		e := p.create(req, t)
 		t.blind = false
 		switch {
+		case e == nil && t.res.Created.ID == "":
+			return p.noID(req, stop, t)
 		case e == nil:
 			return t.res
+		case answeredDone(e):
+			return p.unread(req, stop, t, e)
 		case e.Code == providers.AlreadyExists:
 			return p.exists(req, stop, t, e)
 		case e.Fatal():
@@ -106,6 +114,56 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 	}
 }
 
+// answeredDone reports whether e is a 2xx answer the client could not
+// read (empty, an HTML page, cut off, not the vendor's shape): the vendor
+// said done, so the create is never sent again.
+func answeredDone(e *providers.Error) bool {
+	return e.Status >= 200 && e.Status <= 299 && errors.Is(e, providers.ErrUnreadable)
+}
+
+// noID ends a create the vendor answered as done without an ID: the row
+// is created, and a lookup, when the vendor has one, finds the ID.
+func (p *pool) noID(req, stop context.Context, t *task) Result {
+	switch {
+	case p.finder == nil:
+		t.res.Note = noteNoID + noteNoFinder
+	case p.wait(stop, t) != nil:
+		t.res.Note = noteNoID + noteNoLookup
+	default:
+		id, found, le := p.lookup(req, t)
+		switch {
+		case le != nil:
+			t.res.Note = noteNoID + noteLookupFail + le.Error()
+		case !found || id == "":
+			t.res.Note = noteNoID + noteNotFound
+		default:
+			t.res.Created.ID = id
+			t.res.Note = noteNoID + "found by lookup"
+		}
+	}
+	return t.res
+}
+
+// unread ends a create the vendor answered 2xx in a way nobody can read:
+// the person is most likely created, so the lookup, never another create,
+// settles it. Found is created; anything else leaves the outcome unknown,
+// and the next run looks them up again before it creates anyone.
+func (p *pool) unread(req, stop context.Context, t *task, e *providers.Error) Result {
+	t.unknown, t.doubt = true, true
+	if p.finder != nil && p.wait(stop, t) == nil {
+		if id, found, le := p.lookup(req, t); le == nil && found {
+			t.unknown = false
+			t.res.Created = providers.Created{ID: id}
+			t.res.Recovered = true
+			t.res.Note = noteUnreadFound
+			return t.res
+		}
+	}
+	r := t.failed(e)
+	r.Note = noteUnread
+	return r
+}
+
 // tooLongToWait is e with a message saying that its Retry-After was not
 // waited.
 func tooLongToWait(e *providers.Error) *providers.Error {
@@ -121,11 +179,11 @@ func (p *pool) lookup(req context.Context, t *task) (string, bool, *providers.Er
 	id, found, err := p.finder.Find(req, t.res.Job.Record)
 	if err != nil {
 		e := providers.AsError(req, err)
-		p.observe("lookup", e)
+		p.heard("lookup", e)
 		p.answer(t.asked, e)
 		return "", false, e
 	}
-	p.observe("lookup", nil)
+	p.heard("lookup", nil)
 	p.pace.answered()
 	return id, found, nil
 }
@@ -144,7 +202,9 @@ func (p *pool) answer(sentAt time.Time, e *providers.Error) {
 	switch {
 	case e.Code == providers.RateLimited:
 		p.pace.limited(sentAt, e.RetryAfter)
-	case e.Status != 0:
+	case e.Code != providers.Interrupted:
+		// Not refused for the rate: an error answer or a lost one counts
+		// toward the rate the vendor takes.
 		p.pace.answered()
 	}
 }
@@ -156,13 +216,13 @@ func (p *pool) create(req context.Context, t *task) *providers.Error {
 	t.res.Attempts++
 	created, err := p.c.Create(req, t.res.Job.Record)
 	if err == nil {
-		p.observe("create", nil)
+		p.heard("create", nil)
 		p.pace.answered()
 		t.res.Created = created
 		return nil
 	}
 	e := providers.AsError(req, err)
-	p.observe("create", e)
+	p.heard("create", e)
 	t.last = e
 	p.answer(t.asked, e)
 	switch {
@@ -282,13 +342,13 @@ func (p *pool) update(req context.Context, t *task) *providers.Error {
 	u := t.res.Job.Update
 	err := p.updater.Update(req, u.ID, u.Fields, t.res.Job.Record)
 	if err == nil {
-		p.observe("update", nil)
+		p.heard("update", nil)
 		p.pace.answered()
 		t.res.Created = providers.Created{ID: u.ID}
 		return nil
 	}
 	e := providers.AsError(req, err)
-	p.observe("update", e)
+	p.heard("update", e)
 	t.last = e
 	p.answer(t.asked, e)
 	return e

@@ -194,8 +194,8 @@ func (c *fakeClient) Create(ctx context.Context, rec schema.Record) (providers.C
 		return providers.Created{}, answerError(resp)
 	}
 	var b struct{ ID string }
-	if err := json.Unmarshal(resp.Body, &b); err != nil {
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Message: "bad answer", Err: err}
+	if !providers.JSONObject(resp.Body) || json.Unmarshal(resp.Body, &b) != nil {
+		return providers.Created{}, providers.Unreadable(resp, "a readable answer")
 	}
 	return providers.Created{ID: b.ID}, nil
 }

@@ -6,7 +6,7 @@
 // and drives the worker pool in-process against a vendor simulator on
 // loopback for the submit figures.
 //
-// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,state,vendorfile,page] [-keep]
+// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,limit,state,vendorfile,page] [-keep]
 package main
 
 import (
@@ -43,6 +43,7 @@ var sections = []struct {
 }{
 	{"validate", validateFigures},
 	{"submit", submitFigures},
+	{"limit", limitFigures},
 	{"state", stateFigures},
 	{"vendorfile", vendorFileFigures},
 	{"page", pageFigures},
@@ -83,7 +84,7 @@ func main() {
 		return
 	}
 	out := flag.String("out", "", "also write the report (Markdown) to `FILE`")
-	only := flag.String("only", "", "comma-separated sections to run: validate, submit, state, vendorfile, page (default: all)")
+	only := flag.String("only", "", "comma-separated sections to run: validate, submit, limit, state, vendorfile, page (default: all)")
 	keep := flag.Bool("keep", false, "keep the temp dir with the generated files")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

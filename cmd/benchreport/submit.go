@@ -68,6 +68,90 @@ func submitFigures(ctx context.Context, b *bench) error {
 	return unlimitedFigures(ctx, b)
 }
 
+// Sizes and targets of the vendor-limit and chaos figures (issue 17).
+const (
+	limitCreates = 2000
+	vendorLimit  = 100 // the simulator's token bucket, requests/s (Retry-After: 1)
+	overLimit    = 200 // --rate, above it
+	limitShare   = 0.01
+	limitPace    = 0.85
+)
+
+// chaosFaults is TestChaos's vendor: 20% 5xx, 10% dropped connections, 5%
+// random 429s (Retry-After 0), up to 2 ms latency, lookups included.
+var chaosFaults = sim.Options{FailRate: 0.20, DropRate: 0.10, LimitRate: 0.05, LatencyJitter: 2 * time.Millisecond, AllMethods: true, Seed: 1000}
+
+// chaosOptions are TestChaos's pool settings.
+var chaosOptions = submit.Options{Workers: 16, Retries: 3, BaseBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond}
+
+// limitFigures measures the pace against a vendor's real limit with
+// --rate above it (429 share, pace once the first second has found it, and
+// time), and the chaos run's time and 429s, alone and under that limit.
+func limitFigures(ctx context.Context, b *bench) error {
+	b.logf("submit at --rate %d against a %d/s vendor limit", overLimit, vendorLimit)
+	m, v, err := faultyRun(ctx, sim.Options{RateLimit: vendorLimit}, submit.Options{Workers: 8, Rate: overLimit}, limitCreates)
+	if err != nil {
+		return err
+	}
+	if m.Failed > 0 {
+		return fmt.Errorf("submit against a %d/s limit: %d of %d failed", vendorLimit, m.Failed, limitCreates)
+	}
+	posts, limited := v.creates(), v.sim.Stats.RateLimited.Load()
+	share := float64(limited) / float64(posts)
+	pace := v.rateAfter(time.Second)
+	what := fmt.Sprintf("%s creates against a %d/s token bucket (Retry-After 1 s) at --rate %d, 8 workers", count(limitCreates), vendorLimit, overLimit)
+	b.add(check("2j", "429s, "+what, fmt.Sprintf("%d of %d requests = %s", limited, posts, pct(share)), "< "+pct(limitShare), share < limitShare))
+	b.add(check("2k", "pace once the first second has found the limit (vendor's clock), same run",
+		fmt.Sprintf("%.1f/s = %s of %d", pace, pct(pace/vendorLimit), vendorLimit), fmt.Sprintf("%s–100%% of %d", pct(limitPace), vendorLimit),
+		pace >= limitPace*vendorLimit && pace <= vendorLimit*1.02))
+	b.add(info("2l", "time of the whole run, same run (first second included)", fmt.Sprintf("%.1f s = %.1f/s", m.Elapsed.Seconds(), rate(limitCreates, m.Elapsed))))
+
+	for i, c := range []struct {
+		what string
+		so   sim.Options
+		rate float64
+	}{
+		{"TestChaos's vendor (20% 5xx, 10% drops, 5% random 429s), no rate limit, 16 workers", chaosFaults, 0},
+		{fmt.Sprintf("the same faults behind a %d/s token bucket, --rate %d, 16 workers", vendorLimit, overLimit), withLimit(chaosFaults, vendorLimit), overLimit},
+	} {
+		b.logf("chaos run %d of 2", i+1)
+		opt := chaosOptions
+		opt.Rate = c.rate
+		m, v, err := faultyRun(ctx, c.so, opt, limitCreates)
+		if err != nil {
+			return err
+		}
+		b.add(info(fmt.Sprintf("2%c", 'm'+i), fmt.Sprintf("chaos: %s creates against %s", count(limitCreates), c.what),
+			fmt.Sprintf("%.1f s, %d 429s of %d requests, %d rows failed", m.Elapsed.Seconds(), v.sim.Stats.RateLimited.Load(), v.sim.Stats.Requests.Load(), m.Failed)))
+	}
+	return nil
+}
+
+func withLimit(o sim.Options, limit float64) sim.Options {
+	o.RateLimit = limit
+	return o
+}
+
+// faultyRun is measure for a vendor that fails some rows: it reports
+// rather than refuses failures.
+func faultyRun(ctx context.Context, so sim.Options, opt submit.Options, n int) (submit.Measurement, *vendor, error) {
+	v, err := newVendor(so)
+	if err != nil {
+		return submit.Measurement{}, nil, err
+	}
+	defer v.Close()
+	c, err := v.client(nil)
+	if err != nil {
+		return submit.Measurement{}, nil, err
+	}
+	runtime.GC()
+	m, err := submit.Measure(ctx, c, opt, n, record)
+	if err != nil {
+		return m, v, fmt.Errorf("submit %+v: %w", opt, err)
+	}
+	return m, v, nil
+}
+
 // unlimitedFigures compares the pool without a rate limit with the bare
 // loopback ceiling: the same POSTs from the same HTTP client and as many
 // goroutines, without the pool or the vendor client around them.

@@ -96,3 +96,21 @@ func (v *vendor) rate(skip int) float64 {
 	posts = posts[skip:]
 	return float64(len(posts)-1) / posts[len(posts)-1].Sub(posts[0]).Seconds()
 }
+
+// rateAfter is the rate of creates the vendor saw from skip after the
+// first one to the last.
+func (v *vendor) rateAfter(skip time.Duration) float64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	posts := slices.SortedFunc(slices.Values(v.posts), time.Time.Compare)
+	if len(posts) < 2 {
+		return 0
+	}
+	from := posts[0].Add(skip)
+	i, _ := slices.BinarySearchFunc(posts, from, time.Time.Compare)
+	posts = posts[i:]
+	if len(posts) < 2 {
+		return 0
+	}
+	return float64(len(posts)-1) / posts[len(posts)-1].Sub(posts[0]).Seconds()
+}

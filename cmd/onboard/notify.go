@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/reports"
 )
 
@@ -43,13 +43,14 @@ func notifyURL(flag, config string) (string, error) {
 		return "", errors.New("notify URL: not a URL") // never the value: it is a secret
 	}
 	host := p.Hostname()
-	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
-	if p.Scheme != "https" && !(p.Scheme == "http" && loopback) {
+	if p.Scheme != "https" && !(p.Scheme == "http" && providers.IsLoopback(host)) {
 		return "", fmt.Errorf("notify URL: use https (http only for loopback), not %s on %s", p.Scheme, host)
 	}
 	return u, nil
 }
+
+// notifyTimeout bounds one webhook call.
+const notifyTimeout = 15 * time.Second
 
 // notifyBackoff is the wait before each retry of a failed notification.
 var notifyBackoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute}
@@ -68,8 +69,17 @@ type notifier struct {
 }
 
 func newNotifier(u string, stderr io.Writer) *notifier {
+	// The vendor clients' own HTTP client: no redirect off the webhook's
+	// scheme, host and port (so never to plain http), TLS verified,
+	// connect and header timeouts. The URL is a secret and the body
+	// holds file names and counts: neither goes anywhere else.
+	return startNotifier(u, providers.NewHTTPClient(providers.HTTPOptions{Timeout: notifyTimeout, Conns: 1}), stderr)
+}
+
+// startNotifier starts a notifier posting through hc.
+func startNotifier(u string, hc *http.Client, stderr io.Writer) *notifier {
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &notifier{url: u, client: &http.Client{Timeout: 15 * time.Second}, stderr: stderr,
+	n := &notifier{url: u, client: hc, stderr: stderr,
 		queue: make(chan *reports.Report, 256), done: make(chan struct{}), ctx: ctx, cancel: cancel}
 	go n.loop()
 	return n
@@ -107,7 +117,8 @@ func (n *notifier) loop() {
 			if err == nil {
 				break
 			}
-			if attempt >= len(notifyBackoff) || n.ctx.Err() != nil {
+			// A refused redirect answers the same every time.
+			if attempt >= len(notifyBackoff) || n.ctx.Err() != nil || errors.As(err, new(*providers.RedirectError)) {
 				fmt.Fprintf(n.stderr, "onboard watch: notification for %s not delivered: %v\n", r.File, err)
 				break
 			}

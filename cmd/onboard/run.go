@@ -123,7 +123,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.existing, "existing", "adopt", "a person the vendor already has: adopt (look up, record, status adopted), skip, or fail")
 	fl.BoolVar(&f.update, "update", false, "send the changes of people already onboarded through the vendor's update call (status updated)")
 	fl.BoolVar(&f.partial, "partial", false, "the file is some people, not the whole roster: list nobody as missing")
-	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row (0: off)")
+	fl.IntVar(&f.submit.Breaker, "breaker", submit.DefaultBreaker, "stop sending after this many rows in a row fail the same way, not about the row, or this many calls in a row get no answer (0: off)")
 	fl.IntVar(&f.submit.MaxCreates, "max-creates", 0, "stop sending once this many people are created (0: no limit)")
 	fl.IntVar(&f.submit.MaxFailures, "max-failures", 0, "stop sending once this many rows failed or ended unknown (0: no limit)")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")

@@ -111,7 +111,7 @@ func TestRunBreakerStopsADeadHost(t *testing.T) {
 	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--base-url", url, "--state", st, "--rate", "0", "--retries", "0",
 		"--workers", "2", "-o", out, write(t, "r.csv", b.String()))
 	assert.Equal(t, 2, code, stderr)
-	assert.Contains(t, stderr, "10 rows in a row ended with a network error")
+	assert.Contains(t, stderr, "10 calls in a row to the vendor got no answer")
 	assert.Contains(t, stderr, "check the network, --base-url")
 	statuses := column(readCSV(t, out), "status")
 	require.Len(t, statuses, n)

@@ -97,10 +97,10 @@ func FuzzVendorAnswers(f *testing.F) {
 		ans.status, ans.body, ans.ctype = st, body, map[bool]string{true: "application/json", false: "text/html"}[json]
 		ans.mu.Unlock()
 		ctx := t.Context()
-		created, err := clients[id].Create(ctx, recs[id])
+		_, err := clients[id].Create(ctx, recs[id])
 		check(t, id, "create", err)
-		if err == nil && created.ID == "" && st != 200 && st != 201 {
-			t.Fatalf("%s: created without an ID from HTTP %d", id, st)
+		if err == nil && st >= 300 {
+			t.Fatalf("%s: created from HTTP %d", id, st)
 		}
 		if fd, ok := clients[id].(providers.Finder); ok {
 			_, _, err := fd.Find(ctx, recs[id])

@@ -81,12 +81,17 @@ func TestCreatedID(t *testing.T) {
 	tests := []struct {
 		name, body string
 		want       string
-		sent       bool // no ID: VendorError with Sent
+		sent       bool // unreadable: VendorError with the 2xx status and Sent
 	}{
 		{name: "doc sample", body: docSuccess, want: "126"},
 		{name: "numeric userId", body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{"userId":127},"error":{"code":"","internal_message":"","moreInfo":[]}}}}`, want: "127"},
-		{name: "no userId", body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{},"error":{"code":""}}}}`, sent: true},
+		// A readable success without its ID is created, the ID unknown.
+		{name: "no userId", body: `{"success":true,"data":{"response":{"acknowledgement":"Success","data":{},"error":{"code":""}}}}`, want: ""},
 		{name: "not JSON", body: `<html>ok</html>`, sent: true},
+		{name: "empty", body: ``, sent: true},
+		{name: "cut short", body: `{"success":true,"data":{"resp`, sent: true},
+		{name: "no success flag", body: `{}`, sent: true},
+		{name: "null", body: `null`, sent: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +103,8 @@ func TestCreatedID(t *testing.T) {
 				return
 			}
 			pe := providertest.VendorError(t, err, providers.VendorError)
+			assert.Equal(t, http.StatusOK, pe.Status)
+			assert.ErrorIs(t, err, providers.ErrUnreadable, "the pool reads it as done: never created again")
 			assert.True(t, pe.Sent, "the user may exist: look it up, do not create again")
 		})
 	}
@@ -112,6 +119,7 @@ func TestSuccessFalseIsNeverCreated(t *testing.T) {
 	assert.Empty(t, got.ID)
 	pe := providertest.VendorError(t, err, providers.VendorRejected)
 	assert.Equal(t, "email", pe.Field)
+	assert.NotErrorIs(t, err, providers.ErrUnreadable, "a readable refusal, not an unread success")
 }
 
 func TestFind(t *testing.T) {

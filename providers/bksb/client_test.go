@@ -77,12 +77,23 @@ func TestCreateWireFormat(t *testing.T) {
 	}
 }
 
+// A 2xx is bksb's "done": a readable answer without a usable UserId is
+// created with the ID unknown (the pool's lookup finds it); an unreadable
+// one is a VENDOR_ERROR carrying the 2xx status, which the pool never
+// answers with another create.
 func TestCreateAnswerWithoutUserID(t *testing.T) {
-	for _, answer := range []string{`{"Username":"alee2024"}`, `{"UserId":0}`, `not json`} {
+	for answer, readable := range map[string]bool{`{"Username":"alee2024"}`: true, `{"UserId":0}`: true,
+		`not json`: false, ``: false, `<html><body>OK</body></html>`: false, `{"UserId":73`: false, `null`: false} {
 		t.Run(answer, func(t *testing.T) {
 			srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: answer})
-			_, err := client(t, srv.URL).Create(ctx(t), schema.Record{"Username": "alee2024", "Firstname": "A", "Lastname": "B"})
+			got, err := client(t, srv.URL).Create(ctx(t), schema.Record{"Username": "alee2024", "Firstname": "A", "Lastname": "B"})
+			if readable {
+				require.NoError(t, err)
+				assert.Empty(t, got.ID)
+				return
+			}
 			pe := providertest.VendorError(t, err, providers.VendorError)
+			assert.Equal(t, http.StatusOK, pe.Status)
 			assert.True(t, pe.Sent, "the user may exist: look before retrying")
 		})
 	}

@@ -64,10 +64,9 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 	}
 	id := parseCreatedID(resp.Body)
 	if id == "" {
-		// Created, but the ID is unreadable: Sent lets the pool look the
-		// user up instead of creating again.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "created, but the answer holds no user ID: " + rawText(resp.Body)}
+		// The answer is the bare ID or nothing we can read: the pool
+		// looks the user up instead of creating again.
+		return providers.Created{}, providers.Unreadable(resp, "a user ID")
 	}
 	return providers.Created{ID: id}, nil
 }

@@ -123,13 +123,16 @@ func (c *Client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, createError(resp, c.now(), c.baseWhere)
 	}
 	// 201 per RFC 7644 §3.3; some servers answer 200.
+	// A 2xx is the service provider's "done": never answered with another
+	// create.
 	var u resource
-	if err := json.Unmarshal(resp.Body, &u); err != nil || u.ID == "" {
-		// Created or not, we cannot tell: Sent lets the pool look the
-		// person up instead of creating them twice.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without a User id: " + providers.BodyText(resp.Body), Err: err}
+	if !providers.JSONObject(resp.Body) || json.Unmarshal(resp.Body, &u) != nil {
+		// Empty, an HTML page, cut short, not a User: the pool looks the
+		// person up rather than create them twice.
+		return providers.Created{}, providers.Unreadable(resp, "a readable User")
 	}
+	// A readable User without an id is created, the id unknown: the
+	// pool's lookup finds it.
 	return providers.Created{ID: u.ID}, nil
 }
 

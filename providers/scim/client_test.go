@@ -120,7 +120,6 @@ func TestCreateAnswers(t *testing.T) {
 		{name: "500", answer: scimAnswer(500, `{"detail":"boom"}`), code: providers.VendorError, retryable: true, message: "boom"},
 		{name: "503 Retry-After", answer: providertest.Answer{Status: 503, Header: map[string]string{"Retry-After": "3"}, Body: "maintenance"},
 			code: providers.VendorError, retryable: true, wait: 3 * time.Second, message: "maintenance"},
-		{name: "201 without id", answer: scimAnswer(201, `{"userName":"ann"}`), code: providers.VendorError, retryable: true, sent: true},
 		{name: "201 not JSON", answer: scimAnswer(201, `created`), code: providers.VendorError, retryable: true, sent: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,6 +138,30 @@ func TestCreateAnswers(t *testing.T) {
 				assert.Equal(t, tc.wait, pe.RetryAfter)
 			}
 			assert.NotContains(t, err.Error(), "tok-123")
+		})
+	}
+}
+
+// A 2xx is the service provider's "done": a readable User without an id
+// is created with the id unknown (the pool's lookup finds it); an
+// unreadable answer is ErrUnreadable with the 2xx status, which the pool
+// settles by lookup and never by another create.
+func TestCreateTwoHundredIsDone(t *testing.T) {
+	for body, readable := range map[string]bool{`{"userName":"ann"}`: true, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`: true,
+		``: false, `<html><body>Saved.</body></html>`: false, `{"id":"2819c2`: false, `null`: false, `[]`: false, `{"id":7}`: false} {
+		t.Run(body, func(t *testing.T) {
+			rec := providertest.NewRecorder(t, scimAnswer(201, body))
+			c := providertest.NewClient[*Client](t, New, rec.URL, creds)
+			got, err := c.Create(providertest.Context(t), schema.Record{"userName": "ann"})
+			if readable {
+				require.NoError(t, err)
+				assert.Empty(t, got.ID)
+				return
+			}
+			pe := providertest.VendorError(t, err, providers.VendorError)
+			assert.Equal(t, http.StatusCreated, pe.Status)
+			assert.ErrorIs(t, err, providers.ErrUnreadable, "the pool reads it as done: never created again")
+			assert.True(t, pe.Sent, "the user may exist: look it up")
 		})
 	}
 }

@@ -61,15 +61,24 @@ func TestCreateErrors(t *testing.T) {
 	}
 }
 
-// TestCreateSuccessWithoutID: a 200 whose ID is lost may still have
-// created the user, so the row is marked sent for a lookup.
+// TestCreateSuccessWithoutID: a 200 is the vendor's "done". Readable
+// without a userID: created, the ID unknown (the pool looks it up).
+// Unreadable: a VENDOR_ERROR carrying the 2xx status, marked sent, which
+// the pool settles by lookup and never by another create.
 func TestCreateSuccessWithoutID(t *testing.T) {
-	for _, body := range []string{`{"email":"ccarr@smartapp.com"}`, `User was created`} {
+	for body, readable := range map[string]bool{`{"email":"ccarr@smartapp.com"}`: true, `User was created`: false,
+		``: false, `<html>OK</html>`: false, `{"userID":"9b`: false, `[]`: false} {
 		srv := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: body})
-		_, err := newClient(t, srv.URL).Create(t.Context(), good())
+		got, err := newClient(t, srv.URL).Create(t.Context(), good())
+		if readable {
+			require.NoError(t, err, body)
+			assert.Empty(t, got.ID, body)
+			continue
+		}
 		var pe *providers.Error
 		require.ErrorAs(t, err, &pe, body)
 		assert.Equal(t, providers.VendorError, pe.Code, body)
+		assert.Equal(t, http.StatusOK, pe.Status, body)
 		assert.True(t, pe.Sent, body)
 	}
 }

@@ -71,11 +71,21 @@ func TestCreateWireFormat(t *testing.T) {
 	}
 }
 
+// A readable 2xx without a sid is created, the ID unknown; an unreadable
+// one is a VENDOR_ERROR with the 2xx status, settled by the pool's lookup.
 func TestCreateSuccessWithoutSid(t *testing.T) {
+	rec := schema.Record{"firstName": "Ann", "lastName": "Lee", "email": "a@b.co"}
 	s := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusOK, Body: `{"firstName":"Ann"}`})
-	_, err := testClient(t, s.URL).Create(ctx(t), schema.Record{"firstName": "Ann", "lastName": "Lee", "email": "a@b.co"})
-	pe := providertest.VendorError(t, err, providers.VendorError)
-	assert.True(t, pe.Sent, "the user may exist: the pool must look before retrying")
+	got, err := testClient(t, s.URL).Create(ctx(t), rec)
+	require.NoError(t, err)
+	assert.Empty(t, got.ID)
+	for _, body := range []string{``, `<html>OK</html>`, `{"sid":"US`} {
+		s := providertest.NewRecorder(t, providertest.Answer{Status: http.StatusCreated, Body: body})
+		_, err := testClient(t, s.URL).Create(ctx(t), rec)
+		pe := providertest.VendorError(t, err, providers.VendorError)
+		assert.Equal(t, http.StatusCreated, pe.Status, body)
+		assert.True(t, pe.Sent, "the user may exist: the pool must look before retrying")
+	}
 }
 
 func TestNew(t *testing.T) {

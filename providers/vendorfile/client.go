@@ -208,23 +208,40 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		return providers.Created{}, err
 	}
 	doc, isJSON := decodeAnswer(resp.Body)
-	if !v.create.success.holds(resp.Status, doc, isJSON) {
+	cr := &v.create
+	if !cr.success.statusHolds(resp.Status) {
 		return providers.Created{}, c.classify(resp, doc, isJSON)
 	}
+	// A success status is the vendor's "done": never answered with another
+	// create. What the body says decides how the row ends.
 	id := ""
-	if isJSON {
-		x, _ := v.create.createdID.get(doc)
+	if x, ok := cr.createdID.get(doc); ok && isJSON {
 		id = flat(x)
 	}
-	if v.create.idRE != nil && !v.create.idRE.MatchString(id) {
+	if cr.idRE != nil && !cr.idRE.MatchString(id) {
 		id = ""
 	}
-	if id == "" {
-		// Likely created, but no ID to show: Sent lets the pool look the
-		// person up instead of creating again.
-		return providers.Created{}, &providers.Error{Code: providers.VendorError, Status: resp.Status, Sent: true,
-			Message: "success answer without " + v.create.idText + ": " + c.answerText(resp.Body, doc, isJSON)}
+	if len(cr.createdID) == 0 {
+		// The answer is the bare ID: without one it says nothing.
+		if id == "" || !json.Valid(resp.Body) {
+			return providers.Created{}, providers.Unreadable(resp, cr.idText)
+		}
+		return providers.Created{ID: id}, nil
 	}
+	if !providers.JSONObject(resp.Body) {
+		// Empty, an HTML page, cut short, not an object: the pool looks
+		// the person up rather than create them again.
+		return providers.Created{}, providers.Unreadable(resp, "a readable answer")
+	}
+	switch refused, unsaid := cr.success.bodySays(doc); {
+	case refused:
+		// A readable refusal in a success status (success:false).
+		return providers.Created{}, c.classify(resp, doc, isJSON)
+	case unsaid != "":
+		return providers.Created{}, providers.Unreadable(resp, unsaid+" in the answer")
+	}
+	// A readable yes without an ID is created, the ID unknown: the pool's
+	// lookup finds it.
 	out := providers.Created{ID: id}
 	for name, p := range v.create.extraIDs {
 		x, _ := p.get(doc)
@@ -266,16 +283,54 @@ func (c *client) answerText(b []byte, doc any, isJSON bool) string {
 	return c.excerpt(b)
 }
 
+// statusHolds reports whether status is one of the file's successes.
+func (s compiledSuccess) statusHolds(status int) bool {
+	for _, st := range s.status {
+		if status >= st.lo && status <= st.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// bodySays reads a create answer's body conditions. refused: one is
+// answered otherwise (success:false, an error code): the vendor's
+// refusal. unsaid: the pointer of one the answer does not answer (absent,
+// null, another kind of value), so the answer cannot be read.
+func (s compiledSuccess) bodySays(doc any) (refused bool, unsaid string) {
+	for _, cond := range s.bodyEquals {
+		got, ok := cond.at.get(doc)
+		switch {
+		case equalJSON(got, cond.v):
+		case ok && got != nil && kindOf(got) == kindOf(cond.v):
+			return true, ""
+		case unsaid == "":
+			unsaid = cond.at.String()
+		}
+	}
+	return false, unsaid
+}
+
+// kindOf is a JSON value's kind as a body condition compares it: strings
+// and numbers are both text (vendors send a code as 1023 or "1023").
+func kindOf(v any) string {
+	switch v.(type) {
+	case bool:
+		return "bool"
+	case string, json.Number, float64, int, int64:
+		return "text"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "list"
+	}
+	return "null"
+}
+
 // holds reports whether an answer is a success: its status is one of the
 // file's and, for a JSON answer, every body condition holds.
 func (s compiledSuccess) holds(status int, doc any, isJSON bool) bool {
-	ok := false
-	for _, st := range s.status {
-		if status >= st.lo && status <= st.hi {
-			ok = true
-			break
-		}
-	}
+	ok := s.statusHolds(status)
 	if !ok || !isJSON {
 		return ok
 	}

@@ -941,8 +941,11 @@ func equalJSON(got, want any) bool {
 	case nil:
 		return got == nil
 	case string:
-		if got == nil {
+		switch got.(type) {
+		case nil:
 			return w == ""
+		case map[string]any, []any:
+			return false // an object or a list is no text, not even ""
 		}
 		return flat(got) == w
 	case int, int64, float64:

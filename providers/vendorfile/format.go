@@ -139,12 +139,13 @@ type create struct {
 	Constants map[string]any `yaml:"constants"`
 	Success   *success       `yaml:"success"`
 	CreatedID string         `yaml:"created_id"`
-	// IDName says the ID in messages ("a userID"); the pointer's path
-	// when empty.
+	// IDName says a bare ID (created_id "") in messages ("a user ID");
+	// "an ID" when empty. An answer in an object without its ID is
+	// created, the ID unknown, so no message names it there.
 	IDName string `yaml:"id_name"`
 	// IDPattern is what a created ID must look like: an answer whose ID
-	// does not match has none (the person may exist: looked up, never
-	// re-created).
+	// does not match has none (created, the ID unknown: the lookup finds
+	// it; never re-created).
 	IDPattern string            `yaml:"id_pattern"`
 	ExtraIDs  map[string]string `yaml:"extra_ids"`
 }
@@ -158,8 +159,11 @@ type body struct {
 type success struct {
 	Keyed
 	Status []string `yaml:"status"` // 201, 2xx
-	// BodyEquals is pointer → value: every one must hold in a JSON
-	// answer (HTTP 200 with success:false is a failure).
+	// BodyEquals is pointer → value: every one must hold in a create's
+	// answer. One answered otherwise is a failure (HTTP 200 with
+	// success:false); one left out, null or of another kind makes the
+	// answer unreadable (providers.ErrUnreadable: settled by the lookup),
+	// except that an absent value holds "".
 	BodyEquals map[string]any `yaml:"body_equals"`
 }
 
