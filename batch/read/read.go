@@ -103,6 +103,9 @@ type Options struct {
 	// keeps the shared strings itself rather than excelize (tests set -1:
 	// always).
 	sstAbove int64
+	// excelizeRows reads XLSX rows with excelize's row iterator, the way
+	// before the byte scanner, for the tests that compare the two.
+	excelizeRows bool
 }
 
 // Default limits, used where Options leaves a limit at zero.

@@ -374,6 +374,11 @@ type sstFormats struct {
 	wb      *excelize.File
 	scratch *excelize.File
 	around  map[int][]string // style → the text around the value; nil: as is
+	styles  map[int]int      // style → the scratch style; 0: as is
+	codes   map[int]string   // style → its custom format code
+	nums    map[numKey]string
+	// date1904 is the workbook's date system, for numbers.
+	date1904 bool
 }
 
 // placeholders stand for the value; one that a format contains is skipped.
@@ -400,51 +405,12 @@ func (s *sstFormats) apply(style int, v string) string {
 // template runs style's number format on a placeholder; nil when the value
 // shows as is.
 func (s *sstFormats) template(style int) []string {
-	st := s.wb.Styles
-	if st == nil || st.CellXfs == nil || style < 0 || style >= len(st.CellXfs.Xf) {
+	hs, ok := s.scratchStyle(style)
+	if !ok {
 		return nil
-	}
-	id := 0
-	if p := st.CellXfs.Xf[style].NumFmtID; p != nil {
-		id = *p
-	}
-	if id == rawNumFmt {
-		return nil
-	}
-	want := &excelize.Style{NumFmt: id}
-	custom := false
-	if st.NumFmts != nil {
-		for _, nf := range st.NumFmts.NumFmt { // the first, as excelize looks it up
-			if nf != nil && nf.NumFmtID == id {
-				code := nf.FormatCode
-				if nf.FormatCode16 != "" {
-					code = nf.FormatCode16
-				}
-				if code == "" {
-					return nil
-				}
-				want, custom = &excelize.Style{CustomNumFmt: &code}, true
-				break
-			}
-		}
-	}
-	if s.scratch == nil {
-		s.scratch = excelize.NewFile()
 	}
 	x := s.scratch
-	hs, err := x.NewStyle(want)
-	if err != nil || hs <= 0 {
-		return nil
-	}
-	// A built-in ID the scratch workbook does not keep as is is one
-	// excelize has no format for: the value shows as is.
-	if p := x.Styles.CellXfs.Xf[hs].NumFmtID; !custom && (p == nil || *p != id) {
-		return nil
-	}
-	code := ""
-	if custom {
-		code = *want.CustomNumFmt
-	}
+	code := s.codes[style]
 	for _, ph := range placeholders {
 		if strings.Contains(code, ph) {
 			continue
@@ -460,6 +426,108 @@ func (s *sstFormats) template(style int) []string {
 		return strings.Split(out, ph)
 	}
 	return nil
+}
+
+// scratchStyle is a style of the scratch workbook with style's number
+// format; false when excelize shows a value under style as is.
+func (s *sstFormats) scratchStyle(style int) (int, bool) {
+	if hs, ok := s.styles[style]; ok {
+		return hs, hs > 0
+	}
+	hs := s.newScratchStyle(style)
+	if s.styles == nil {
+		s.styles = map[int]int{}
+	}
+	s.styles[style] = hs
+	return hs, hs > 0
+}
+
+func (s *sstFormats) newScratchStyle(style int) int {
+	st := s.wb.Styles
+	if st == nil || st.CellXfs == nil || style < 0 || style >= len(st.CellXfs.Xf) {
+		return 0
+	}
+	id := 0
+	if p := st.CellXfs.Xf[style].NumFmtID; p != nil {
+		id = *p
+	}
+	if id == rawNumFmt {
+		return 0
+	}
+	want := &excelize.Style{NumFmt: id}
+	custom := false
+	if st.NumFmts != nil {
+		for _, nf := range st.NumFmts.NumFmt { // the first, as excelize looks it up
+			if nf != nil && nf.NumFmtID == id {
+				code := nf.FormatCode
+				if nf.FormatCode16 != "" {
+					code = nf.FormatCode16
+				}
+				if code == "" {
+					return 0
+				}
+				want, custom = &excelize.Style{CustomNumFmt: &code}, true
+				break
+			}
+		}
+	}
+	if s.scratch == nil {
+		s.scratch = excelize.NewFile()
+		if s.date1904 {
+			d := true
+			_ = s.scratch.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &d})
+		}
+	}
+	x := s.scratch
+	hs, err := x.NewStyle(want)
+	if err != nil || hs <= 0 {
+		return 0
+	}
+	// A built-in ID the scratch workbook does not keep as is is one
+	// excelize has no format for: the value shows as is.
+	if p := x.Styles.CellXfs.Xf[hs].NumFmtID; !custom && (p == nil || *p != id) {
+		return 0
+	}
+	if custom {
+		if s.codes == nil {
+			s.codes = map[int]string{}
+		}
+		s.codes[style] = *want.CustomNumFmt
+	}
+	return hs
+}
+
+// number shows the stored number v (one excelize's isNumeric takes) under
+// style's format as excelize does, through the scratch workbook; results
+// are cached, as a column's values repeat (dates, codes).
+func (s *sstFormats) number(style int, v string) string {
+	key := numKey{style, v}
+	if out, ok := s.nums[key]; ok {
+		return out
+	}
+	out := normalizeNumber(v)
+	if hs, ok := s.scratchStyle(style); ok {
+		const sheet, ref = "Sheet1", "A1"
+		x := s.scratch
+		if x.SetCellDefault(sheet, ref, v) == nil && x.SetCellStyle(sheet, ref, ref, hs) == nil {
+			if got, err := x.GetCellValue(sheet, ref); err == nil {
+				out = got
+			}
+		}
+	}
+	if len(s.nums) >= 1<<16 {
+		clear(s.nums)
+	}
+	if s.nums == nil {
+		s.nums = map[numKey]string{}
+	}
+	s.nums[key] = out
+	return out
+}
+
+type numKey struct {
+	style int
+	v     string
 }
 
 // Close releases the scratch workbook.

@@ -36,6 +36,9 @@ type xlsxReader struct {
 	sheet string
 	line  int // the sheet row of the last Next
 	scan  *sheetScan
+	// sr reads the rows with the byte scanner; nil when excelize's row
+	// iterator does (a part in another encoding than UTF-8).
+	sr *sheetRows
 	// formulas are the columns of the last row holding a formula with no
 	// saved result.
 	formulas []int
@@ -88,12 +91,16 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	if opt.sstAbove != 0 {
 		over = opt.sstAbove
 	}
-	f, store, err := openWithoutSST(path, xopt, over, max(opt.MaxCellBytes, opt.MaxRowBytes)+1)
+	storeAbove := int64(sstMemMax)
+	if opt.sstAbove != 0 {
+		storeAbove = opt.sstAbove
+	}
+	f, store, err := openWithoutSST(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1)
 	if err != nil {
 		return fail(err)
 	}
-	if store != nil {
-		r, err := newXLSXReader(path, f, opt, store, parts)
+	if f != nil {
+		r, err := newXLSXReader(path, f, opt, store, true, parts, sc.dir)
 		if err == nil {
 			return r, nil
 		}
@@ -101,17 +108,14 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 		if !errors.Is(err, errNoSheetScan) {
 			return nil, err
 		}
-		f = nil // excelize's own way, below
 	}
-	if f == nil {
-		if f, err = excelize.OpenFile(path, xopt); err != nil {
-			if f != nil {
-				_ = f.Close()
-			}
-			return fail(openError(err, opt.MaxUnzipBytes))
+	if f, err = excelize.OpenFile(path, xopt); err != nil {
+		if f != nil {
+			_ = f.Close()
 		}
+		return fail(openError(err, opt.MaxUnzipBytes))
 	}
-	r, err := newXLSXReader(path, f, opt, nil, parts)
+	r, err := newXLSXReader(path, f, opt, nil, false, parts, sc.dir)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -120,10 +124,11 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 }
 
 // openWithoutSST opens the workbook at path without its shared-strings
-// part when that part is over bytes, into a store of its own, and returns
-// them; it returns nil, nil when the part is not over (excelize reads
-// it). maxLen bounds a stored string.
-func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) (*excelize.File, *sstStore, error) {
+// part when that part is over bytes, and returns it with the part in a
+// store of its own when it is also over storeAbove (else the reader holds
+// it in memory); it returns nil, nil when the part is not over (excelize
+// reads it). maxLen bounds a stored string.
+func openWithoutSST(path string, xopt excelize.Options, over, storeAbove int64, maxLen int) (*excelize.File, *sstStore, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, nil, ErrCorruptXLSX
@@ -147,6 +152,9 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 		}
 		return nil, nil, openError(err, xopt.UnzipSizeLimit)
 	}
+	if part.FileInfo().Size() <= storeAbove {
+		return f, nil, nil
+	}
 	store, err := buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir)
 	if err != nil {
 		_ = f.Close()
@@ -155,13 +163,11 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 	return f, store, nil
 }
 
-// newXLSXReader reads the workbook f; store, when set, holds its shared
-// strings (f was opened without them).
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, parts sheetParts) (*xlsxReader, error) {
+// newXLSXReader reads the workbook f; without says f was opened without
+// its shared strings, which store then holds when it is set.
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, without bool, parts sheetParts, dir string) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
-	if store != nil {
-		r.fmts = &sstFormats{wb: f}
-	}
+	r.fmts = &sstFormats{wb: f}
 	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells, formulas: r.lastFormulas}
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
@@ -169,7 +175,7 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 	}
 	// Without its shared strings (a large part the reader keeps itself),
 	// excelize would see other sheets' text as empty: no survey then.
-	if opt.Sheet == "" && store == nil {
+	if opt.Sheet == "" && !without {
 		var warnings []string
 		r.sheet, warnings, r.notes, r.note = surveySheets(f, r.sheet, opt.Expect)
 		r.t.warnings = append(r.t.warnings, warnings...)
@@ -189,6 +195,25 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 	if err != nil {
 		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
 	}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.fmts.date1904 = *props.Date1904
+	}
+	if !opt.excelizeRows {
+		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed); err != nil {
+			return r, r.t.fail(0, err)
+		}
+	}
+	if r.sr != nil {
+		return r, r.start(kindf(ErrEmpty, "sheet %q is empty", r.sheet),
+			kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
+	}
+	if without && store == nil {
+		// The shared strings are in no store for excelize's way.
+		if r.store, err = workbookStore(path, f, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, dir); err != nil {
+			return r, r.t.fail(0, err)
+		}
+		store = r.store
+	}
 	if r.scan = openSheetScan(path, r.sheet, elapsed, store != nil); r.scan == nil && store != nil {
 		return r, errNoSheetScan
 	}
@@ -206,8 +231,8 @@ func (r *xlsxReader) Sheet() string { return r.sheet }
 // Close releases the row iterator and the workbook, whose Close also
 // removes excelize's temp files.
 func (r *xlsxReader) Close() error {
-	err := errors.Join(r.scan.Close(), r.store.Close(), r.fmts.Close())
-	r.scan, r.store, r.fmts = nil, nil, nil
+	err := errors.Join(r.sr.Close(), r.scan.Close(), r.store.Close(), r.fmts.Close())
+	r.sr, r.scan, r.store, r.fmts = nil, nil, nil, nil
 	if r.rows != nil {
 		err = errors.Join(err, r.rows.Close())
 		r.rows = nil
@@ -223,6 +248,17 @@ func (r *xlsxReader) Close() error {
 
 // cells reads the next sheet row, empty ones included, and its number.
 func (r *xlsxReader) cells() ([]string, int, error) {
+	if r.sr != nil {
+		row, err := r.sr.row()
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		if err != nil {
+			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		}
+		r.line, r.formulas = row.line, row.formulas
+		return row.cells, row.line, nil
+	}
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
 			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
@@ -295,6 +331,9 @@ func (r *xlsxReader) lastFormulas() []int { return r.formulas }
 // it is compressed, ten to one or more.
 func (r *xlsxReader) EstimateRows() int {
 	done, size := r.scan.position()
+	if r.sr != nil {
+		done, size = r.sr.position()
+	}
 	if done <= 0 || r.line <= 0 {
 		return 0
 	}
