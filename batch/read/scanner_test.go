@@ -2,6 +2,7 @@ package read
 
 import (
 	"archive/zip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -248,4 +249,122 @@ func TestUTF8Part(t *testing.T) {
 		assert.Equal(t, tt.want, utf8Part(zr.File[0]), "%q", tt.head)
 		require.NoError(t, zr.Close())
 	}
+}
+
+// TestCheckWhileReadingSameRows: checking the sheet as it is read gives
+// every workbook at hand as the check at open does (merged cells too,
+// found by a byte search then).
+func TestCheckWhileReadingSameRows(t *testing.T) {
+	for _, path := range workbooksAtHand(t) {
+		want := readOut(t, path, Options{})
+		got := readOut(t, path, Options{CheckWhileReading: true})
+		assert.Equal(t, want, got, path)
+	}
+}
+
+// readToEnd reads every row and returns the error that ends the read,
+// Open's included; nil at a clean end.
+func readToEnd(t *testing.T, path string, opt Options) (rows int, err error) {
+	t.Helper()
+	r, err := Open(path, opt)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	for {
+		if _, err = r.Read(); err != nil {
+			if err == io.EOF {
+				return rows, nil
+			}
+			return rows, err
+		}
+		rows++
+	}
+}
+
+// TestCheckWhileReadingDamage: damage found while reading ends the read
+// with the very error the check at open gives; a checksum that does not
+// match is still a corrupt file.
+func TestCheckWhileReadingDamage(t *testing.T) {
+	good := tenPeople(t)
+	// Enough rows that the damage is past the rows Open reads ahead.
+	var rows [][]string
+	rows = append(rows, []string{"email", "name"})
+	for i := 1; i <= 200; i++ {
+		rows = append(rows, []string{fmt.Sprintf("p%d@example.com", i), fmt.Sprintf("Person %d", i)})
+	}
+	long := sheetXML(t, rows)
+	for name, sheet := range map[string][]byte{
+		"bare ampersand":     []byte(strings.Replace(string(long), "Person 150", "Person & 150", 1)),
+		"undefined entity":   []byte(strings.Replace(string(long), "Person 150", "Person&nbsp;150", 1)),
+		"cut short":          long[:len(long)*3/4],
+		"control character":  []byte(strings.Replace(string(long), "Person 150", "Person\x01150", 1)),
+		"early damage":       []byte(strings.Replace(string(good), "Person 2", "Person & 2", 1)),
+		"cut after the rows": long[:len(long)-len("</worksheet>")],
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := rewriteZip(t, emptyWorkbook(t), map[string][]byte{sheetPart: sheet})
+			_, want := readToEnd(t, path, Options{})
+			require.Error(t, want)
+			_, got := readToEnd(t, path, Options{CheckWhileReading: true})
+			require.Error(t, got)
+			// The same, less "so none was" once rows were given.
+			if strings.Contains(got.Error(), ", so none was") {
+				assert.Equal(t, want.Error(), got.Error(), "found before Open returned")
+			} else {
+				assert.Equal(t, strings.Replace(want.Error(), ", so none was", "", 1), got.Error())
+			}
+			assert.True(t, errors.Is(got, ErrCorruptXLSX), "%v", got)
+		})
+	}
+	t.Run("checksum", func(t *testing.T) {
+		path := rewriteZip(t, emptyWorkbook(t), map[string][]byte{sheetPart: long})
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		// The sheet part is stored with its CRC in the local header and
+		// the directory; change both.
+		zr, err := zip.OpenReader(path)
+		require.NoError(t, err)
+		var crc uint32
+		for _, zf := range zr.File {
+			if zf.Name == sheetPart {
+				crc = zf.CRC32
+			}
+		}
+		require.NoError(t, zr.Close())
+		le := []byte{byte(crc), byte(crc >> 8), byte(crc >> 16), byte(crc >> 24)}
+		bad := []byte{le[0] ^ 0xFF, le[1], le[2], le[3]}
+		data = []byte(strings.ReplaceAll(string(data), string(le), string(bad)))
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		_, want := readToEnd(t, path, Options{})
+		_, got := readToEnd(t, path, Options{CheckWhileReading: true})
+		require.Error(t, want)
+		require.Error(t, got)
+		assert.True(t, errors.Is(want, ErrCorruptXLSX), "%v", want)
+		assert.True(t, errors.Is(got, ErrCorruptXLSX), "%v", got)
+	})
+}
+
+func TestFindMerges(t *testing.T) {
+	// Spread over chunk ends: many merges, a prefixed one, one in text.
+	var b strings.Builder
+	b.WriteString(`<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>mergeCell ref="Z1:Z2"</t></is></c></row></sheetData><mergeCells>`)
+	var want []string
+	for i := 1; i <= 5000; i++ {
+		ref := fmt.Sprintf("A%d:B%d", 2*i, 2*i+1)
+		want = append(want, ref)
+		if i%7 == 0 {
+			b.WriteString(`<x:mergeCell ref="` + ref + `"/>`)
+		} else {
+			b.WriteString(`<mergeCell ref="` + ref + `"/>`)
+		}
+	}
+	b.WriteString(`</mergeCells><mergeCellsX/></worksheet>`)
+	got, err := findMerges(strings.NewReader(b.String()))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	c, d, err := checkXMLPartMerges("p", strings.NewReader(b.String()))
+	require.NoError(t, err)
+	require.Nil(t, c)
+	assert.Equal(t, d, got, "as the check finds them")
 }

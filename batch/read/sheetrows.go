@@ -55,22 +55,56 @@ const rowsBatch = 256
 
 // openSheetRows starts reading part (the worksheet) of the archive zr;
 // closer is closed with it.
-func openSheetRows(zf *zip.File, closer io.Closer, sst sstSource, fmts *sstFormats, elapsed map[int]bool) (*sheetRows, error) {
+//
+// check runs the well-formedness check (xmlCheck) over the same bytes, on
+// a goroutine of its own, and reads the part to its end: damage, or a
+// checksum that does not match, then ends the rows.
+func openSheetRows(zf *zip.File, closer io.Closer, sst sstSource, fmts *sstFormats, elapsed map[int]bool, check bool) (*sheetRows, error) {
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
 	}
 	s := &sheetRows{batches: make(chan rowBatch, 4), stop: make(chan struct{}), size: int64(zf.UncompressedSize64),
 		rc: multiCloser{rc, closer}}
-	in := &countingReader{r: rc}
+	var src io.Reader = rc
+	var finish func(err error) error
+	if check {
+		pr, pw := io.Pipe()
+		src = io.TeeReader(rc, pw)
+		found := make(chan *xmlDamage, 1)
+		go func() {
+			d, _, _ := checkXMLPartMerges(zf.Name, pr)
+			_, _ = io.Copy(io.Discard, pr) // the rest, after damage
+			found <- d
+		}()
+		finish = func(err error) error {
+			if err == nil {
+				// the rest of the part, for the check and the checksum
+				_, err = io.Copy(io.Discard, src)
+			}
+			_ = pw.Close()
+			if d := <-found; d != nil {
+				return d
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", errSheetUnreadable, err)
+			}
+			return nil
+		}
+	}
+	in := &countingReader{r: src}
 	p := &rowParser{x: xscan{br: bufio.NewReaderSize(in, 64<<10)}, sst: sst, fmts: fmts, elapsed: elapsed}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.run(p, in)
+		s.run(p, in, finish)
 	}()
 	return s, nil
 }
+
+// errSheetUnreadable is a worksheet part that cannot be inflated whole (a
+// checksum that does not match, a broken stream).
+var errSheetUnreadable = errors.New("worksheet part unreadable")
 
 type multiCloser []io.Closer
 
@@ -84,8 +118,33 @@ func (m multiCloser) Close() error {
 	return errors.Join(errs...)
 }
 
-func (s *sheetRows) run(p *rowParser, in *countingReader) {
+func (s *sheetRows) run(p *rowParser, in *countingReader, finish func(error) error) {
 	var b rowBatch
+	// end is the error that ends the rows: damage found by the check
+	// first, then a part that could not be read, then the parser's.
+	end := func(err error) error {
+		readErr := p.x.err
+		if readErr == io.EOF {
+			readErr = nil
+		}
+		if finish != nil {
+			if ferr := finish(readErr); ferr != nil {
+				return ferr
+			}
+		} else if readErr != nil {
+			return fmt.Errorf("%w: %w", errSheetUnreadable, readErr)
+		}
+		if err == nil {
+			return io.EOF
+		}
+		return err
+	}
+	stopped := false
+	defer func() {
+		if stopped && finish != nil {
+			_ = finish(io.ErrClosedPipe) // let the check's goroutine end
+		}
+	}()
 	send := func() bool {
 		s.done.Store(in.n - int64(p.x.br.Buffered()))
 		select {
@@ -99,22 +158,20 @@ func (s *sheetRows) run(p *rowParser, in *countingReader) {
 	b.rows = make([]scannedRow, 0, rowsBatch)
 	for {
 		if !p.next() {
-			b.err = p.err
-			if b.err == nil {
-				b.err = io.EOF
-			}
+			b.err = end(p.err)
 			send()
 			return
 		}
 		cells, err := p.columns()
 		if err != nil {
-			b.err = err
+			b.err = end(err)
 			send()
 			return
 		}
 		b.rows = append(b.rows, scannedRow{line: p.seekRow, cells: cells, formulas: p.formulas})
 		p.formulas = nil
 		if len(b.rows) == rowsBatch && !send() {
+			stopped = true
 			return
 		}
 	}
@@ -613,7 +670,7 @@ func readSSTMem(zf *zip.File) (*sstMem, error) {
 // shared strings from store or, when that is nil, held in memory. It
 // returns nil, nil when the scanner cannot read the sheet (its part not
 // found, or a part in another encoding than UTF-8): excelize reads it.
-func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elapsed map[int]bool) (*sheetRows, error) {
+func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elapsed map[int]bool, check bool) (*sheetRows, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, ErrCorruptXLSX
@@ -642,7 +699,7 @@ func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elap
 		}
 		src = m
 	}
-	s, err := openSheetRows(part, zr, src, fmts, elapsed)
+	s, err := openSheetRows(part, zr, src, fmts, elapsed, check)
 	if err != nil {
 		_ = zr.Close()
 		return nil, ErrCorruptXLSX
@@ -693,4 +750,84 @@ func workbookStore(path string, f *excelize.File, maxLen int, dir string) (*sstS
 		return nil, nil
 	}
 	return buildSSTStore(part, f.CharsetReader, maxLen, dir)
+}
+
+// findMerges reads a worksheet part to its end for its merged ranges
+// (<mergeCell ref="B2:B4"/>, after the rows), without checking its XML: a
+// byte search, for Options.CheckWhileReading. Up to maxMerges are kept.
+func findMerges(r io.Reader) ([]string, error) {
+	var merges []string
+	buf := make([]byte, 64<<10)
+	carry := 0
+	for {
+		n, err := r.Read(buf[carry:])
+		n += carry
+		data := buf[:n]
+		keep := 0 // bytes of a tag cut at the chunk's end, for the next
+		for i := 0; ; {
+			j := bytes.Index(data[i:], []byte("mergeCell"))
+			if j < 0 {
+				keep = min(len("<x:mergeCell"), len(data))
+				break
+			}
+			at := i + j
+			i = at + len("mergeCell")
+			if i >= len(data) {
+				keep = len(data) - at + 1
+				break
+			}
+			if at == 0 || (data[at-1] != '<' && data[at-1] != ':') {
+				continue
+			}
+			if c := data[i]; !isSpace(c) && c != '/' && c != '>' {
+				continue
+			}
+			e := bytes.IndexByte(data[i:], '>')
+			if e < 0 {
+				if err == nil {
+					keep = len(data) - at + 1
+				}
+				break
+			}
+			if ref, ok := exactAttr(data[i:i+e], "ref"); ok && len(merges) < maxMerges {
+				merges = append(merges, string(ref))
+			}
+			i += e
+		}
+		if err == io.EOF {
+			return merges, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if keep > len(data) || keep >= len(buf)/2 {
+			keep = 0
+		}
+		copy(buf, data[len(data)-keep:])
+		carry = keep
+	}
+}
+
+// exactAttr is attribute name's raw value in attrs, its name as written
+// (no prefix taken off), as xmlCheck reads a merge's ref.
+func exactAttr(attrs []byte, name string) ([]byte, bool) {
+	for rest := attrs; ; {
+		j := bytes.IndexByte(rest, '=')
+		if j < 0 {
+			return nil, false
+		}
+		key := bytes.TrimSpace(rest[:j])
+		r := bytes.TrimLeft(rest[j+1:], " \t\r\n")
+		if len(r) == 0 || (r[0] != '"' && r[0] != '\'') {
+			return nil, false
+		}
+		e := bytes.IndexByte(r[1:], r[0])
+		if e < 0 {
+			return nil, false
+		}
+		if string(key) == name {
+			return r[1 : 1+e], true
+		}
+		rest = r[e+2:]
+	}
 }

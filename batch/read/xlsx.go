@@ -78,7 +78,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	// checksum and XML errors (a damaged sheet would just end early), so
 	// check the real bytes first: inflating is about 2% of the read time,
 	// the XML check (BenchmarkXMLCheck) a few percent more.
-	parts, err := verifyZip(path, opt.MaxUnzipBytes)
+	parts, err := verifyZip(path, opt.MaxUnzipBytes, opt.CheckWhileReading && !opt.excelizeRows)
 	if err != nil {
 		return fail(err)
 	}
@@ -199,7 +199,7 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 		r.fmts.date1904 = *props.Date1904
 	}
 	if !opt.excelizeRows {
-		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed); err != nil {
+		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed, opt.CheckWhileReading); err != nil {
 			return r, r.t.fail(0, err)
 		}
 	}
@@ -253,7 +253,13 @@ func (r *xlsxReader) cells() ([]string, int, error) {
 		if err == io.EOF {
 			return nil, 0, io.EOF
 		}
-		if err != nil {
+		var d *xmlDamage
+		switch {
+		case errors.As(err, &d):
+			return nil, 0, r.t.fail(d.row, sheetDamageFound(r.sheet, d))
+		case errors.Is(err, errSheetUnreadable):
+			return nil, 0, &Error{File: r.t.file, Err: ErrCorruptXLSX}
+		case err != nil:
 			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
 		}
 		r.line, r.formulas = row.line, row.formulas
@@ -441,7 +447,11 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 // at damage without a word): damage in one of the workbook's own parts is
 // an error, damage in a worksheet is returned by part name, for the
 // reader to refuse the sheet if it is the one read.
-func verifyZip(path string, limit int64) (parts sheetParts, err error) {
+//
+// lateSheets leaves the worksheets' XML to be checked as they are read
+// (Options.CheckWhileReading): they are only inflated, for their
+// checksums and merged ranges.
+func verifyZip(path string, limit int64, lateSheets bool) (parts sheetParts, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return parts, ErrCorruptXLSX
@@ -462,7 +472,10 @@ func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 		in := &countingReader{r: io.LimitReader(rc, limit-total+1)}
 		var bad *xmlDamage
 		var merges []string
-		if checkedPart(name) {
+		switch {
+		case lateSheets && isSheetPart(name):
+			merges, err = findMerges(in)
+		case checkedPart(name):
 			bad, merges, err = checkXMLPartMerges(zf.Name, in)
 		}
 		if len(merges) > 0 && bad == nil {
@@ -524,6 +537,12 @@ func checkedPart(name string) bool {
 	case "[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedstrings.xml":
 		return true
 	}
+	return isSheetPart(name)
+}
+
+// isSheetPart reports a worksheet part (its lower-case name, / or \).
+func isSheetPart(name string) bool {
+	name = strings.ReplaceAll(name, `\`, "/")
 	return strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name[len("xl/worksheets/"):], "/")
 }
 
@@ -547,11 +566,21 @@ func partDamage(d *xmlDamage) error {
 
 // sheetDamage explains damage in the worksheet part of sheet.
 func sheetDamage(sheet string, d *xmlDamage) error {
+	return sheetDamageAs(sheet, d, ", so none was")
+}
+
+// sheetDamageFound explains damage found while reading the sheet
+// (Options.CheckWhileReading): the rows before it were given.
+func sheetDamageFound(sheet string, d *xmlDamage) error {
+	return sheetDamageAs(sheet, d, "")
+}
+
+func sheetDamageAs(sheet string, d *xmlDamage, none string) error {
 	where := fmt.Sprintf("after row %d", d.row)
 	if d.row == 0 {
 		where = "before its first row"
 	}
-	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read, so none was: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line)
+	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read%s: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line, none)
 }
 
 func unzipLimitError(limit int64) error {
