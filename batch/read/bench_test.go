@@ -103,6 +103,17 @@ func BenchmarkXLSXRead(b *testing.B) {
 	reportRows(b)
 }
 
+// BenchmarkXLSXReadChecking checks the sheet in the scan's pass, as
+// validate reads.
+func BenchmarkXLSXReadChecking(b *testing.B) {
+	path := benchFile(b, "bench.xlsx", WriteXLSX)
+	b.ReportAllocs()
+	for b.Loop() {
+		require.Equal(b, benchRows, readRowsWith(b, path, Options{CheckWhileReading: true}))
+	}
+	reportRows(b)
+}
+
 // BenchmarkXLSXReadExcelize is the reader with excelize's row iterator,
 // the way before the byte scanner.
 func BenchmarkXLSXReadExcelize(b *testing.B) {

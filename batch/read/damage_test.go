@@ -232,7 +232,7 @@ func TestXLSXRowsLeftAfterExcelizeStops(t *testing.T) {
 	require.NoError(t, err)
 	opt := Options{}.withDefaults()
 	opt.excelizeRows = true                                                      // the byte scanner relies on the check
-	r, err := newXLSXReader(path, f, opt, nil, false, sheetParts{}, t.TempDir()) // no check at open
+	r, err := newXLSXReader(path, f, opt, nil, false, sheetParts{}, t.TempDir(), false) // no check at open
 	require.NoError(t, err)
 	defer r.Close()
 	n := 0

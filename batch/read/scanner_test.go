@@ -84,8 +84,15 @@ func TestScannerMatchesExcelizeOnFiles(t *testing.T) {
 
 func TestScannerMatchesExcelizeOnGenerated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gen.xlsx")
-	require.NoError(t, WriteXLSX(path, 300, 12))
+	require.NoError(t, WriteXLSX(path, 3000, 12))
 	sameAsExcelize(t, path, Options{})
+	// A sheet over excelize's spill size: excelize gets it empty.
+	sameAsExcelize(t, path, Options{MaxUnzipBytes: 4 << 20})
+	lean, err := openLean(path, excelize.Options{UnzipSizeLimit: 4 << 20, UnzipXMLSizeLimit: 1 << 20, TmpDir: t.TempDir()}, 1<<20, sstMemMax, 1<<20, true)
+	require.NoError(t, err)
+	require.NotNil(t, lean.f)
+	assert.True(t, lean.stubbed)
+	require.NoError(t, lean.f.Close())
 }
 
 // oddWorkbook writes a workbook whose cells try every way a value can be
@@ -192,6 +199,7 @@ func TestScannerMatchesExcelizeOnOddCells(t *testing.T) {
 			sameAsExcelize(t, path, Options{})
 			sameAsExcelize(t, path, Options{HeaderRow: 1})
 			sameAsExcelize(t, path, Options{sstAbove: -1})
+			sameAsExcelize(t, path, Options{MaxUnzipBytes: 128 << 10}) // the sheet stubbed for excelize
 			out := readOut(t, path, Options{})
 			require.Empty(t, out.err)
 			require.Greater(t, len(out.rows), 20)

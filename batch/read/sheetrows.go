@@ -338,7 +338,7 @@ func (p *rowParser) columns() ([]string, error) {
 			return cells, err
 		}
 		if c.hasR {
-			if cellCol, _, err = excelize.CellNameToCoordinates(c.r); err != nil {
+			if cellCol, err = refCol(c.r); err != nil {
 				return cells, err
 			}
 		}
@@ -364,6 +364,27 @@ func (p *rowParser) columns() ([]string, error) {
 			cells[pos] = undo1904(cells[pos])
 		}
 	}
+}
+
+// refCol is the column of cell reference ref as excelize's
+// CellNameToCoordinates reads it: upper-case letters and a row number
+// directly, anything else through excelize for its error.
+func refCol(ref string) (int, error) {
+	col, i := 0, 0
+	for i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z' && i < 3 {
+		col = col*26 + int(ref[i]-'A'+1)
+		i++
+	}
+	row, j := 0, i
+	for j < len(ref) && ref[j] >= '0' && ref[j] <= '9' && j-i < 7 {
+		row = row*10 + int(ref[j]-'0')
+		j++
+	}
+	if i == 0 || j == i || j != len(ref) || ref[i] == '0' || col > 16384 || row > totalRows {
+		c, _, err := excelize.CellNameToCoordinates(ref)
+		return c, err
+	}
+	return col, nil
 }
 
 // rawCell is a <c> as read.
@@ -486,6 +507,24 @@ func (p *rowParser) render(c *rawCell) (string, bool, error) {
 }
 
 func (p *rowParser) value(c *rawCell) (string, error) {
+	switch c.t {
+	case "inlineStr":
+		if c.hasIS {
+			return p.fmts.apply(c.s, string(c.is)), nil
+		}
+	case "s":
+		if len(c.v) > 0 {
+			i, err := strconv.Atoi(string(c.v))
+			if err != nil {
+				i, _ = strconv.Atoi(strings.TrimSpace(string(c.v)))
+			}
+			str, ok, err := p.sst.get(i)
+			if err != nil || !ok {
+				return "", err // excelize: an invalid index, no value
+			}
+			return p.fmts.apply(c.s, str), nil
+		}
+	}
 	v := string(c.v)
 	switch c.t {
 	case "b":
@@ -522,6 +561,9 @@ func (p *rowParser) value(c *rawCell) (string, error) {
 // numberOrText formats a stored value under the number branch of
 // getValueFrom: getCellDefault, then formattedValue.
 func (p *rowParser) numberOrText(style int, v string) string {
+	if style == 0 && plainInt(v) {
+		return v // as getCellDefault gives it
+	}
 	if numeric(v) {
 		if style == 0 {
 			return normalizeNumber(v)
@@ -530,6 +572,20 @@ func (p *rowParser) numberOrText(style int, v string) string {
 	}
 	// A value that is no number shows as text would.
 	return p.fmts.apply(style, v)
+}
+
+// plainInt reports a non-negative integer of up to 15 digits without a
+// leading zero, which excelize's number formatting gives back unchanged.
+func plainInt(v string) bool {
+	if len(v) == 0 || len(v) > 15 || (v[0] == '0' && len(v) > 1) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // numeric is excelize's isNumeric test.

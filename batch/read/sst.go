@@ -34,11 +34,12 @@ func isSSTPart(zf *zip.File) bool {
 	return strings.EqualFold(strings.ReplaceAll(zf.Name, `\`, "/"), "xl/sharedStrings.xml")
 }
 
-// copyWithoutSST writes the workbook in zr, less its shared-strings part,
-// to a new temp file (0600) in dir, the read's scratch folder, and returns
-// its name. Entries are copied still compressed: no inflating, and a few
+// copyWithout writes the workbook in zr to a new temp file (0600) in dir,
+// the read's scratch folder, less its shared-strings part when noSST is
+// set, and with sheet (when not nil) an empty worksheet; it returns its
+// name. Entries are copied still compressed: no inflating, and a few
 // percent of the read time.
-func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
+func copyWithout(zr *zip.Reader, dir string, noSST bool, sheet *zip.File) (name string, err error) {
 	tmp, err := os.CreateTemp(dir, "onboard-xlsx-")
 	if err != nil {
 		return "", err
@@ -54,7 +55,17 @@ func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
 	bw := bufio.NewWriterSize(tmp, 256<<10)
 	zw := zip.NewWriter(bw)
 	for _, zf := range zr.File {
-		if isSSTPart(zf) {
+		if noSST && isSSTPart(zf) {
+			continue
+		}
+		if zf == sheet {
+			w, err := zw.Create(zf.Name)
+			if err != nil {
+				return "", err
+			}
+			if _, err := io.WriteString(w, emptySheet); err != nil {
+				return "", err
+			}
 			continue
 		}
 		raw, err := zf.OpenRaw()
@@ -75,6 +86,10 @@ func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
 	}
 	return tmp.Name(), bw.Flush()
 }
+
+// emptySheet stands for a worksheet the reader scans itself.
+const emptySheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+	`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`
 
 // Shared-strings store geometry. Strings are kept on disk, each one's
 // offset implied by its block's: 8 bytes per 64 strings in memory. Blocks

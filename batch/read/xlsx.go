@@ -95,12 +95,12 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	if opt.sstAbove != 0 {
 		storeAbove = opt.sstAbove
 	}
-	f, store, err := openWithoutSST(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1)
+	lean, err := openLean(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, !opt.excelizeRows)
 	if err != nil {
 		return fail(err)
 	}
-	if f != nil {
-		r, err := newXLSXReader(path, f, opt, store, true, parts, sc.dir)
+	if f := lean.f; f != nil {
+		r, err := newXLSXReader(path, f, opt, lean.store, lean.without, parts, sc.dir, lean.stubbed)
 		if err == nil {
 			return r, nil
 		}
@@ -109,13 +109,14 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 			return nil, err
 		}
 	}
-	if f, err = excelize.OpenFile(path, xopt); err != nil {
+	f, err := excelize.OpenFile(path, xopt)
+	if err != nil {
 		if f != nil {
 			_ = f.Close()
 		}
 		return fail(openError(err, opt.MaxUnzipBytes))
 	}
-	r, err := newXLSXReader(path, f, opt, nil, false, parts, sc.dir)
+	r, err := newXLSXReader(path, f, opt, nil, false, parts, sc.dir, false)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -123,24 +124,52 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	return r, nil
 }
 
-// openWithoutSST opens the workbook at path without its shared-strings
-// part when that part is over bytes, and returns it with the part in a
-// store of its own when it is also over storeAbove (else the reader holds
-// it in memory); it returns nil, nil when the part is not over (excelize
-// reads it). maxLen bounds a stored string.
-func openWithoutSST(path string, xopt excelize.Options, over, storeAbove int64, maxLen int) (*excelize.File, *sstStore, error) {
+// leanBook is a workbook excelize opened from a copy without its largest
+// parts.
+type leanBook struct {
+	f       *excelize.File
+	store   *sstStore // the shared strings, when without and over storeAbove
+	without bool      // opened without the shared strings
+	stubbed bool      // opened with its one worksheet empty
+}
+
+// openLean opens the workbook at path with excelize, from a copy without
+// the parts the reader reads itself, when that saves excelize inflating
+// them: the shared-strings part when over bytes (kept in a store of the
+// reader's own when also over storeAbove, else held in memory by the
+// scanner), and, when stub is set, the only worksheet when it is large
+// (excelize would inflate it to a temp file, and reads nothing from it:
+// with no other sheet there is nothing to survey). It returns a zero
+// leanBook when neither applies. maxLen bounds a stored string.
+func openLean(path string, xopt excelize.Options, over, storeAbove int64, maxLen int, stub bool) (leanBook, error) {
+	var lb leanBook
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, nil, ErrCorruptXLSX
+		return lb, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	part := sstPart(&zr.Reader)
-	if part == nil || part.FileInfo().Size() <= over {
-		return nil, nil, nil
+	lb.without = part != nil && part.FileInfo().Size() > over
+	var sheet *zip.File
+	if stub {
+		n := 0
+		for _, zf := range zr.File {
+			if isSheetPart(strings.ToLower(zf.Name)) {
+				n++
+				sheet = zf
+			}
+		}
+		if n != 1 || sheet.FileInfo().Size() <= xopt.UnzipXMLSizeLimit || !utf8Part(sheet) {
+			sheet = nil
+		}
 	}
-	cp, err := copyWithoutSST(&zr.Reader, xopt.TmpDir)
+	lb.stubbed = sheet != nil
+	if !lb.without && !lb.stubbed {
+		return leanBook{}, nil
+	}
+	cp, err := copyWithout(&zr.Reader, xopt.TmpDir, lb.without, sheet)
 	if err != nil {
-		return nil, nil, fmt.Errorf("copying the workbook to a temp file: %w", err)
+		return leanBook{}, fmt.Errorf("copying the workbook to a temp file: %w", err)
 	}
 	// excelize reads the zip's directory and small parts into memory and
 	// spills big sheets to temp files of its own: the copy can go now.
@@ -150,22 +179,24 @@ func openWithoutSST(path string, xopt excelize.Options, over, storeAbove int64, 
 		if f != nil {
 			_ = f.Close()
 		}
-		return nil, nil, openError(err, xopt.UnzipSizeLimit)
+		return leanBook{}, openError(err, xopt.UnzipSizeLimit)
 	}
-	if part.FileInfo().Size() <= storeAbove {
-		return f, nil, nil
+	lb.f = f
+	if !lb.without || part.FileInfo().Size() <= storeAbove {
+		return lb, nil
 	}
-	store, err := buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir)
-	if err != nil {
+	if lb.store, err = buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir); err != nil {
 		_ = f.Close()
-		return nil, nil, err
+		return leanBook{}, err
 	}
-	return f, store, nil
+	return lb, nil
 }
 
 // newXLSXReader reads the workbook f; without says f was opened without
 // its shared strings, which store then holds when it is set.
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, without bool, parts sheetParts, dir string) (*xlsxReader, error) {
+// stubbed says f has its one worksheet empty: only the byte scanner can
+// read it (errNoSheetScan otherwise).
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, without bool, parts sheetParts, dir string, stubbed bool) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
 	r.fmts = &sstFormats{wb: f}
 	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells, formulas: r.lastFormulas}
@@ -202,6 +233,9 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed, opt.CheckWhileReading); err != nil {
 			return r, r.t.fail(0, err)
 		}
+	}
+	if r.sr == nil && stubbed {
+		return r, errNoSheetScan
 	}
 	if r.sr != nil {
 		return r, r.start(kindf(ErrEmpty, "sheet %q is empty", r.sheet),

@@ -68,10 +68,29 @@ func (x *xscan) markup() (kind int, name, attrs []byte) {
 		x.readUntil("?>")
 		return mkOther, nil, nil
 	}
-	x.tag = x.tag[:0]
+	// Most tags arrive whole in the buffer with balanced quotes: used in
+	// place, valid until the next read.
+	chunk, err := x.br.ReadSlice('>')
+	if err == nil && bytes.IndexByte(chunk, '\'') < 0 && bytes.Count(chunk, []byte{'"'})%2 == 0 {
+		return x.tagKind(chunk[:len(chunk)-1])
+	}
+	x.tag = append(x.tag[:0], chunk...)
+	if err != nil && err != bufio.ErrBufferFull {
+		x.err = err
+		return mkOther, nil, nil
+	}
 	quote := byte(0)
-	for {
-		chunk, err := x.br.ReadSlice('>')
+	for _, c := range x.tag {
+		if quote != 0 {
+			if c == quote {
+				quote = 0
+			}
+		} else if c == '"' || c == '\'' {
+			quote = c
+		}
+	}
+	for err != nil || quote != 0 {
+		chunk, err = x.br.ReadSlice('>')
 		if err != nil && err != bufio.ErrBufferFull {
 			x.err = err
 			return mkOther, nil, nil
@@ -90,11 +109,12 @@ func (x *xscan) markup() (kind int, name, attrs []byte) {
 			x.err = errTagTooLong
 			return mkOther, nil, nil
 		}
-		if err == nil && quote == 0 {
-			break
-		}
 	}
-	tag := x.tag[:len(x.tag)-1]
+	return x.tagKind(x.tag[:len(x.tag)-1])
+}
+
+// tagKind splits a tag's text (between < and >).
+func (x *xscan) tagKind(tag []byte) (kind int, name, attrs []byte) {
 	if len(tag) == 0 || tag[0] == '!' {
 		return mkOther, nil, nil
 	}
