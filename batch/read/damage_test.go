@@ -231,7 +231,7 @@ func TestXLSXRowsLeftAfterExcelizeStops(t *testing.T) {
 	f, err := excelize.OpenFile(path)
 	require.NoError(t, err)
 	opt := Options{}.withDefaults()
-	opt.excelizeRows = true                                                      // the byte scanner relies on the check
+	opt.excelizeRows = true                                                             // the byte scanner relies on the check
 	r, err := newXLSXReader(path, f, opt, nil, false, sheetParts{}, t.TempDir(), false) // no check at open
 	require.NoError(t, err)
 	defer r.Close()
