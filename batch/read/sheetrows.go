@@ -689,15 +689,30 @@ func (m *sstMem) get(i int) (string, bool, error) {
 }
 
 // readSSTMem reads a shared-strings part into memory, each string as
-// xlsxSI.String gives it.
-func readSSTMem(zf *zip.File) (*sstMem, error) {
+// xlsxSI.String gives it. check runs the well-formedness check on the same
+// bytes, on a goroutine of its own, and the checksum is checked at the
+// part's end: damage is the error verifyZip would have given.
+func readSSTMem(zf *zip.File, check bool) (*sstMem, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, err
+		return nil, ErrCorruptXLSX
 	}
 	defer rc.Close()
+	var src io.Reader = rc
+	var pw *io.PipeWriter
+	found := make(chan *xmlDamage, 1)
+	if check {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		src = io.TeeReader(rc, pw)
+		go func() {
+			d, _, _ := checkXMLPartMerges(zf.Name, pr)
+			_, _ = io.Copy(io.Discard, pr)
+			found <- d
+		}()
+	}
 	m := &sstMem{buf: make([]byte, 0, min(zf.UncompressedSize64/2+1024, sstMemMax))}
-	x := xscan{br: bufio.NewReaderSize(rc, 64<<10)}
+	x := xscan{br: bufio.NewReaderSize(src, 64<<10)}
 	var scratch []byte
 	for x.skipText() {
 		k, name, _ := x.markup()
@@ -716,17 +731,64 @@ func readSSTMem(zf *zip.File) (*sstMem, error) {
 		}
 		m.ends = append(m.ends, uint32(len(m.buf)))
 	}
-	if x.err != nil && x.err != io.EOF {
-		return nil, fmt.Errorf("shared strings: %w", x.err)
+	readErr := x.err
+	if readErr == io.EOF {
+		readErr = nil
+	}
+	if check {
+		if readErr == nil {
+			_, readErr = io.Copy(io.Discard, src)
+		}
+		_ = pw.Close()
+		if d := <-found; d != nil {
+			return nil, partDamage(d)
+		}
+	}
+	if readErr != nil {
+		return nil, ErrCorruptXLSX
 	}
 	return m, nil
+}
+
+// checkSSTPart checks the workbook's shared-strings part as verifyZip
+// does, for a read that left it to be checked as loaded and then did not
+// load it.
+func checkSSTPart(path string) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return ErrCorruptXLSX
+	}
+	defer zr.Close()
+	part := sstPart(&zr.Reader)
+	if part == nil {
+		return nil
+	}
+	rc, err := part.Open()
+	if err != nil {
+		return ErrCorruptXLSX
+	}
+	defer rc.Close()
+	d, _, err := checkXMLPartMerges(part.Name, rc)
+	if err == nil {
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if err != nil {
+		return ErrCorruptXLSX
+	}
+	if d != nil {
+		return partDamage(d)
+	}
+	return nil
 }
 
 // openScannedRows starts reading sheet's rows with the byte scanner, its
 // shared strings from store or, when that is nil, held in memory. It
 // returns nil, nil when the scanner cannot read the sheet (its part not
 // found, or a part in another encoding than UTF-8): excelize reads it.
-func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elapsed map[int]bool, check bool) (*sheetRows, error) {
+//
+// checkSST says the shared strings were not checked at open (verifyZip's
+// lateSST): they are as they are loaded.
+func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elapsed map[int]bool, check, checkSST bool) (*sheetRows, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return nil, ErrCorruptXLSX
@@ -748,7 +810,7 @@ func openScannedRows(path, sheet string, store *sstStore, fmts *sstFormats, elap
 	if store == nil {
 		m := &sstMem{}
 		if sst != nil {
-			if m, err = readSSTMem(sst); err != nil {
+			if m, err = readSSTMem(sst, checkSST); err != nil {
 				_ = zr.Close()
 				return nil, err
 			}

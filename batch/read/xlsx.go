@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
+	"sync"
 	"strconv"
 	"strings"
 
@@ -78,7 +80,11 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	// checksum and XML errors (a damaged sheet would just end early), so
 	// check the real bytes first: inflating is about 2% of the read time,
 	// the XML check (BenchmarkXMLCheck) a few percent more.
-	parts, err := verifyZip(path, opt.MaxUnzipBytes, opt.CheckWhileReading && !opt.excelizeRows)
+	lateSST := int64(0)
+	if !opt.excelizeRows && opt.sstAbove == 0 {
+		lateSST = sstMemMax
+	}
+	parts, err := verifyZip(path, opt.MaxUnzipBytes, opt.CheckWhileReading && !opt.excelizeRows, lateSST)
 	if err != nil {
 		return fail(err)
 	}
@@ -212,16 +218,19 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 		r.t.warnings = append(r.t.warnings, warnings...)
 	}
 	r.t.sheet = r.sheet
-	if len(parts.damaged) > 0 || len(parts.merges) > 0 {
-		part := sheetPartOf(path, r.sheet)
-		if d := parts.damaged[part]; d != nil {
-			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
-		}
-		r.merges = parseMerges(parts.merges[part])
-		if len(r.merges) > 0 {
+	var part string
+	if len(parts.damaged) > 0 || len(parts.merges) > 0 || parts.late != nil {
+		part = sheetPartOf(path, r.sheet)
+	}
+	if d := parts.damaged[part]; d != nil {
+		return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
+	}
+	setMerges := func(merges map[string][]string) {
+		if r.merges = parseMerges(merges[part]); len(r.merges) > 0 {
 			r.stream.mergedAt = r.mergedAt
 		}
 	}
+	setMerges(parts.merges)
 	elapsed, err := normalizeStyles(f)
 	if err != nil {
 		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
@@ -230,12 +239,26 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 		r.fmts.date1904 = *props.Date1904
 	}
 	if !opt.excelizeRows {
-		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed, opt.CheckWhileReading); err != nil {
+		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed, opt.CheckWhileReading, parts.sstLate); err != nil {
 			return r, r.t.fail(0, err)
 		}
 	}
 	if r.sr == nil && stubbed {
 		return r, errNoSheetScan
+	}
+	if r.sr == nil && parts.sstLate {
+		// excelize reads the shared strings: check them first after all.
+		if err := checkSSTPart(path); err != nil {
+			return r, r.t.fail(0, err)
+		}
+	}
+	if parts.late != nil {
+		// The merged ranges are needed from the first row on.
+		res := parts.late()
+		if res.err != nil {
+			return r, &Error{File: path, Err: res.err}
+		}
+		setMerges(res.merges)
 	}
 	if r.sr != nil {
 		return r, r.start(kindf(ErrEmpty, "sheet %q is empty", r.sheet),
@@ -485,13 +508,28 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 // lateSheets leaves the worksheets' XML to be checked as they are read
 // (Options.CheckWhileReading): they are only inflated, for their
 // checksums and merged ranges.
-func verifyZip(path string, limit int64, lateSheets bool) (parts sheetParts, err error) {
+//
+// lateSST, when not 0, leaves a shared-strings part of up to that size in
+// UTF-8 unread (parts.sstLate): the reader checks it as it loads it, before
+// the first row.
+func verifyZip(path string, limit int64, lateSheets bool, lateSST int64) (parts sheetParts, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return parts, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	var total int64
+	var lateParts []string
+	defer func() {
+		if err == nil && len(lateParts) > 0 {
+			ch := lateMerges(path, lateParts)
+			parts.late = sync.OnceValue(func() lateResult { return <-ch })
+		}
+	}()
+	var late *zip.File
+	if sst := sstPart(&zr.Reader); sst != nil && lateSST > 0 && sst.FileInfo().Size() <= lateSST && utf8Part(sst) {
+		late, parts.sstLate = sst, true
+	}
 	workbook, xlsb, ods, numbers := false, false, false, false
 	for _, zf := range zr.File {
 		name := strings.ToLower(zf.Name)
@@ -499,6 +537,13 @@ func verifyZip(path string, limit int64, lateSheets bool) (parts sheetParts, err
 		xlsb = xlsb || strings.HasSuffix(name, "workbook.bin")
 		ods = ods || name == "content.xml"
 		numbers = numbers || strings.HasSuffix(name, ".iwa")
+		if zf == late {
+			// The zip reader refuses more bytes than the size declared.
+			if total += int64(zf.UncompressedSize64); total > limit {
+				return parts, unzipLimitError(limit)
+			}
+			continue
+		}
 		rc, err := zf.Open()
 		if err != nil {
 			return parts, ErrCorruptXLSX
@@ -508,7 +553,15 @@ func verifyZip(path string, limit int64, lateSheets bool) (parts sheetParts, err
 		var merges []string
 		switch {
 		case lateSheets && isSheetPart(name):
-			merges, err = findMerges(in)
+			// Inflated for their merged ranges and checksums beside the
+			// rest of the open (lateMerges); the zip reader refuses more
+			// bytes than the size declared.
+			_ = rc.Close()
+			if total += int64(zf.UncompressedSize64); total > limit {
+				return parts, unzipLimitError(limit)
+			}
+			lateParts = append(lateParts, zf.Name)
+			continue
 		case checkedPart(name):
 			bad, merges, err = checkXMLPartMerges(zf.Name, in)
 		}
@@ -558,8 +611,56 @@ func verifyZip(path string, limit int64, lateSheets bool) (parts sheetParts, err
 
 // sheetParts is what verifyZip found in the worksheets, by part name.
 type sheetParts struct {
+	// late, when set, gives the worksheets' merged ranges once they are
+	// inflated (Options.CheckWhileReading), or the error doing so.
+	late func() lateResult
+	sstLate bool // the shared strings were left to be checked as loaded
 	damaged map[string]*xmlDamage
 	merges  map[string][]string // merged ranges ("B2:B4")
+}
+
+type lateResult struct {
+	merges map[string][]string
+	err    error
+}
+
+// lateMerges inflates the worksheets named, on a goroutine, for their
+// merged ranges (findMerges) and their checksums.
+func lateMerges(path string, names []string) <-chan lateResult {
+	out := make(chan lateResult, 1)
+	go func() {
+		var res lateResult
+		defer func() { out <- res }()
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			res.err = ErrCorruptXLSX
+			return
+		}
+		defer zr.Close()
+		for _, zf := range zr.File {
+			if !slices.Contains(names, zf.Name) {
+				continue
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				res.err = ErrCorruptXLSX
+				return
+			}
+			merges, err := findMerges(rc)
+			_ = rc.Close()
+			if err != nil {
+				res.err = ErrCorruptXLSX
+				return
+			}
+			if len(merges) > 0 {
+				if res.merges == nil {
+					res.merges = map[string][]string{}
+				}
+				res.merges[zf.Name] = merges
+			}
+		}
+	}()
+	return out
 }
 
 // checkedPart reports a part (its lower-case name) that the reader or
