@@ -88,7 +88,7 @@ func TestScannerMatchesExcelizeOnGenerated(t *testing.T) {
 	sameAsExcelize(t, path, Options{})
 	// A sheet over excelize's spill size: excelize gets it empty.
 	sameAsExcelize(t, path, Options{MaxUnzipBytes: 4 << 20})
-	lean, err := openLean(path, excelize.Options{UnzipSizeLimit: 4 << 20, UnzipXMLSizeLimit: 1 << 20, TmpDir: t.TempDir()}, 1<<20, sstMemMax, 1<<20, true)
+	lean, err := openLean(path, excelize.Options{UnzipSizeLimit: 4 << 20, UnzipXMLSizeLimit: 1 << 20, TmpDir: t.TempDir()}, 1<<20, sstMemMax, 1<<20, true, false)
 	require.NoError(t, err)
 	require.NotNil(t, lean.f)
 	assert.True(t, lean.stubbed)

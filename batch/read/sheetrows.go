@@ -693,9 +693,29 @@ func (m *sstMem) get(i int) (string, bool, error) {
 // bytes, on a goroutine of its own, and the checksum is checked at the
 // part's end: damage is the error verifyZip would have given.
 func readSSTMem(zf *zip.File, check bool) (*sstMem, error) {
+	m := &sstMem{buf: make([]byte, 0, min(zf.UncompressedSize64/2+1024, sstMemMax))}
+	err := scanSST(zf, check, func(b []byte) error {
+		m.buf = append(m.buf, b...)
+		if len(m.buf) > 1<<32-1 {
+			return fmt.Errorf("shared strings over 4 GiB")
+		}
+		m.ends = append(m.ends, uint32(len(m.buf)))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// scanSST reads a shared-strings part in UTF-8 and gives each string to
+// emit, as xlsxSI.String gives it. check runs the well-formedness check on
+// the same bytes, on a goroutine of its own, and the checksum is checked at
+// the part's end: damage is the error verifyZip would have given.
+func scanSST(zf *zip.File, check bool, emit func([]byte) error) error {
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, ErrCorruptXLSX
+		return ErrCorruptXLSX
 	}
 	defer rc.Close()
 	var src io.Reader = rc
@@ -711,43 +731,44 @@ func readSSTMem(zf *zip.File, check bool) (*sstMem, error) {
 			found <- d
 		}()
 	}
-	m := &sstMem{buf: make([]byte, 0, min(zf.UncompressedSize64/2+1024, sstMemMax))}
 	x := xscan{br: bufio.NewReaderSize(src, 64<<10)}
-	var scratch []byte
-	for x.skipText() {
+	var str, scratch []byte
+	var emitErr error
+	for emitErr == nil && x.skipText() {
 		k, name, _ := x.markup()
 		if string(name) != "si" {
 			continue
 		}
 		switch k {
 		case mkStart:
-			m.buf = x.stringItem(m.buf, &scratch)
+			str = x.stringItem(str[:0], &scratch)
 		case mkSelf:
+			str = str[:0]
 		default:
 			continue
 		}
-		if len(m.buf) > 1<<32-1 {
-			return nil, fmt.Errorf("shared strings over 4 GiB")
-		}
-		m.ends = append(m.ends, uint32(len(m.buf)))
+		emitErr = emit(str)
 	}
 	readErr := x.err
 	if readErr == io.EOF {
 		readErr = nil
 	}
 	if check {
-		if readErr == nil {
+		if readErr == nil && emitErr == nil {
 			_, readErr = io.Copy(io.Discard, src)
 		}
 		_ = pw.Close()
 		if d := <-found; d != nil {
-			return nil, partDamage(d)
+			return partDamage(d)
 		}
 	}
-	if readErr != nil {
-		return nil, ErrCorruptXLSX
+	if emitErr != nil {
+		return emitErr
 	}
-	return m, nil
+	if readErr != nil {
+		return ErrCorruptXLSX
+	}
+	return nil
 }
 
 // checkSSTPart checks the workbook's shared-strings part as verifyZip
@@ -867,7 +888,7 @@ func workbookStore(path string, f *excelize.File, maxLen int, dir string) (*sstS
 	if part == nil {
 		return nil, nil
 	}
-	return buildSSTStore(part, f.CharsetReader, maxLen, dir)
+	return buildSSTStore(part, f.CharsetReader, maxLen, dir, false)
 }
 
 // findMerges reads a worksheet part to its end for its merged ranges

@@ -130,7 +130,13 @@ type sstCached struct {
 // text. Strings longer than maxLen bytes are stored cut to maxLen: over
 // the cell limit either way, but the error then gives that size. The
 // store's file goes in dir, the read's scratch folder.
-func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int, dir string) (s *sstStore, err error) {
+//
+// A part in UTF-8 is read with the byte scanner (scanSST), checked on the
+// way when check is set; one in another encoding through encoding/xml.
+func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int, dir string, check bool) (s *sstStore, err error) {
+	if utf8Part(zf) {
+		return scanSSTStore(zf, maxLen, dir, check)
+	}
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
@@ -243,6 +249,51 @@ func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, err
 		if err := emit(); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// scanSSTStore is buildSSTStore for a part in UTF-8.
+func scanSSTStore(zf *zip.File, maxLen int, dir string, check bool) (s *sstStore, err error) {
+	tmp, err := os.CreateTemp(dir, "onboard-sst-")
+	if err != nil {
+		return nil, err
+	}
+	s = &sstStore{f: tmp, cached: map[int]*dlist.Element{}}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+			s = nil
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	err = scanSST(zf, check, func(str []byte) error {
+		if len(str) > maxLen {
+			cut := maxLen
+			for cut > 0 && !utf8.RuneStart(str[cut]) {
+				cut--
+			}
+			str = str[:cut]
+		}
+		if s.n%sstBlock == 0 {
+			s.starts = append(s.starts, s.size)
+		}
+		n := binary.PutUvarint(s.hdr[:], uint64(len(str)))
+		if _, err := w.Write(s.hdr[:n]); err != nil {
+			return err
+		}
+		if _, err := w.Write(str); err != nil {
+			return err
+		}
+		s.size += int64(n + len(str))
+		s.n++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := w.Flush(); err != nil {
 		return nil, err

@@ -82,7 +82,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	// the XML check (BenchmarkXMLCheck) a few percent more.
 	lateSST := int64(0)
 	if !opt.excelizeRows && opt.sstAbove == 0 {
-		lateSST = sstMemMax
+		lateSST = math.MaxInt64 // loaded (in memory or the store) before the first row
 	}
 	parts, err := verifyZip(path, opt.MaxUnzipBytes, opt.CheckWhileReading && !opt.excelizeRows, lateSST)
 	if err != nil {
@@ -101,7 +101,7 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	if opt.sstAbove != 0 {
 		storeAbove = opt.sstAbove
 	}
-	lean, err := openLean(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, !opt.excelizeRows)
+	lean, err := openLean(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, !opt.excelizeRows, parts.sstLate)
 	if err != nil {
 		return fail(err)
 	}
@@ -147,7 +147,7 @@ type leanBook struct {
 // (excelize would inflate it to a temp file, and reads nothing from it:
 // with no other sheet there is nothing to survey). It returns a zero
 // leanBook when neither applies. maxLen bounds a stored string.
-func openLean(path string, xopt excelize.Options, over, storeAbove int64, maxLen int, stub bool) (leanBook, error) {
+func openLean(path string, xopt excelize.Options, over, storeAbove int64, maxLen int, stub, checkSST bool) (leanBook, error) {
 	var lb leanBook
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -191,7 +191,7 @@ func openLean(path string, xopt excelize.Options, over, storeAbove int64, maxLen
 	if !lb.without || part.FileInfo().Size() <= storeAbove {
 		return lb, nil
 	}
-	if lb.store, err = buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir); err != nil {
+	if lb.store, err = buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir, checkSST); err != nil {
 		_ = f.Close()
 		return leanBook{}, err
 	}
