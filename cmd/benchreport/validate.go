@@ -141,7 +141,7 @@ func xlsxFigures(ctx context.Context, b *bench) error {
 		b.add(check(fmt.Sprintf("1%c", 'h'+i), fmt.Sprintf("peak RSS, validate %s-row XLSX, %s shared-strings part%s", count(rows), mib(sst/1024), what),
 			mib(r.rssKiB)+" ("+secs(r.wall)+")", target, ok))
 		if i == 1 {
-			b.add(check("1n", fmt.Sprintf("wall time, validate %s-row XLSX, %s shared-strings part", count(rows), mib(sst/1024)),
+			b.add(check("1p", fmt.Sprintf("wall time, validate %s-row XLSX, %s shared-strings part", count(rows), mib(sst/1024)),
 				secs(r.wall), fmt.Sprintf("≤ %d s", bigSSTSecs), r.wall.Seconds() <= bigSSTSecs))
 		}
 	}
@@ -394,11 +394,12 @@ func xlsxInputFigures(ctx context.Context, b *bench) error {
 			p.String(), "≥ "+ratio(xlsxPeerShare), p.med >= xlsxPeerShare))
 	}
 	// Time to the first row: Open reads the shared strings, the header
-	// and the rows after it (in this process, three times, the median).
+	// and the rows after it (in this process, three times, the median), as
+	// validate opens it (the sheet checked while read).
 	var opens []float64
 	for range 3 {
 		start := time.Now()
-		r, err := read.Open(shared, read.Options{})
+		r, err := read.Open(shared, read.Options{CheckWhileReading: true})
 		if err != nil {
 			return err
 		}
