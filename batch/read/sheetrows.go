@@ -480,11 +480,14 @@ func nextAttr(attrs []byte) (key, val, rest []byte, ok bool) {
 	if j < 0 {
 		return nil, nil, nil, false
 	}
-	key = bytes.TrimSpace(attrs[:j])
+	key = trimSpace(attrs[:j])
 	if k := bytes.IndexByte(key, ':'); k >= 0 {
 		key = key[k+1:]
 	}
-	r := bytes.TrimLeft(attrs[j+1:], " \t\r\n")
+	r := attrs[j+1:]
+	for len(r) > 0 && isSpace(r[0]) {
+		r = r[1:]
+	}
 	if len(r) == 0 || (r[0] != '"' && r[0] != '\'') {
 		return nil, nil, nil, false
 	}
@@ -497,6 +500,17 @@ func nextAttr(attrs []byte) (key, val, rest []byte, ok bool) {
 		val = decodeText(append([]byte(nil), val...), 0)
 	}
 	return key, val, r[e+2:], true
+}
+
+// trimSpace is bytes.TrimSpace for XML's white space.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // render is xlsxC.getValueFrom and the row iterator's test for a cell: it
