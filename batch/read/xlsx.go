@@ -8,9 +8,9 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sync"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -613,7 +613,7 @@ func verifyZip(path string, limit int64, lateSheets bool, lateSST int64) (parts 
 type sheetParts struct {
 	// late, when set, gives the worksheets' merged ranges once they are
 	// inflated (Options.CheckWhileReading), or the error doing so.
-	late func() lateResult
+	late    func() lateResult
 	sstLate bool // the shared strings were left to be checked as loaded
 	damaged map[string]*xmlDamage
 	merges  map[string][]string // merged ranges ("B2:B4")
