@@ -440,6 +440,10 @@ func (p *rowParser) cell(attrs []byte, self bool) (rawCell, error) {
 		return c, p.x.err
 	}
 	c.v = p.v[:0]
+	if p.quickCell(&c) {
+		p.v = c.v
+		return c, nil
+	}
 	for depth := 1; depth > 0 && p.x.skipText(); {
 		k, name, _ := p.x.markup()
 		switch k {
@@ -471,6 +475,44 @@ func (p *rowParser) cell(attrs []byte, self bool) (rawCell, error) {
 	}
 	p.v = c.v
 	return c, p.x.err
+}
+
+// quickCell reads the two shapes nearly every cell has, when the whole
+// cell is in the buffer: <v>text</v></c> and <is><t>text</t></is></c>,
+// the text without markup (no '<'). Anything else is left to the general
+// loop, unread.
+func (p *rowParser) quickCell(c *rawCell) bool {
+	br := p.x.br
+	buf, _ := br.Peek(br.Buffered())
+	var text []byte
+	var n int
+	switch {
+	case bytes.HasPrefix(buf, []byte("<v>")):
+		end := bytes.IndexByte(buf[3:], '<')
+		if end < 0 || !bytes.HasPrefix(buf[3+end:], []byte("</v></c>")) {
+			return false
+		}
+		text, n = buf[3:3+end], 3+end+len("</v></c>")
+		c.v, c.hasV = append(c.v[:0], text...), true
+		c.v = decodeText(c.v, 0)
+	case bytes.HasPrefix(buf, []byte("<is><t>")), bytes.HasPrefix(buf, []byte(`<is><t xml:space="preserve">`)):
+		start := bytes.IndexByte(buf, '>') + 1
+		start += bytes.IndexByte(buf[start:], '>') + 1
+		end := bytes.IndexByte(buf[start:], '<')
+		if end < 0 || !bytes.HasPrefix(buf[start+end:], []byte("</t></is></c>")) {
+			return false
+		}
+		text, n = buf[start:start+end], start+end+len("</t></is></c>")
+		p.is = decodeText(append(p.is[:0], text...), 0)
+		if bytes.Contains(p.is, []byte("_x")) {
+			p.is = append(p.is[:0], bstrDecode(p.is)...)
+		}
+		c.is, c.hasIS = p.is, true
+	default:
+		return false
+	}
+	_, _ = br.Discard(n)
+	return true
 }
 
 // nextAttr reads the first attribute of attrs: its local name, its value
