@@ -797,7 +797,11 @@ func scanSST(zf *zip.File, check bool, emit func([]byte) error) error {
 		}
 		switch k {
 		case mkStart:
-			str = x.stringItem(str[:0], &scratch)
+			if q, ok := x.quickItem(str[:0]); ok {
+				str = q
+			} else {
+				str = x.stringItem(str[:0], &scratch)
+			}
 		case mkSelf:
 			str = str[:0]
 		default:
@@ -825,6 +829,33 @@ func scanSST(zf *zip.File, check bool, emit func([]byte) error) error {
 		return ErrCorruptXLSX
 	}
 	return nil
+}
+
+// quickItem reads the shape nearly every shared string has, when it is
+// whole in the buffer after its <si>: <t>text</t></si> (or <t
+// xml:space="preserve">), the text without markup. ok is false, nothing
+// read, for anything else.
+func (x *xscan) quickItem(out []byte) ([]byte, bool) {
+	buf, _ := x.br.Peek(x.br.Buffered())
+	var start int
+	switch {
+	case bytes.HasPrefix(buf, []byte("<t>")):
+		start = len("<t>")
+	case bytes.HasPrefix(buf, []byte(`<t xml:space="preserve">`)):
+		start = len(`<t xml:space="preserve">`)
+	default:
+		return out, false
+	}
+	end := bytes.IndexByte(buf[start:], '<')
+	if end < 0 || !bytes.HasPrefix(buf[start+end:], []byte("</t></si>")) {
+		return out, false
+	}
+	out = decodeText(append(out, buf[start:start+end]...), 0)
+	if bytes.Contains(out, []byte("_x")) {
+		out = append(out[:0], bstrDecode(out)...)
+	}
+	_, _ = x.br.Discard(start + end + len("</t></si>"))
+	return out, true
 }
 
 // checkSSTPart checks the workbook's shared-strings part as verifyZip
