@@ -483,7 +483,7 @@ func (p *rowParser) cell(attrs []byte, self bool) (rawCell, error) {
 // loop, unread.
 func (p *rowParser) quickCell(c *rawCell) bool {
 	br := p.x.br
-	buf, _ := br.Peek(br.Buffered())
+	buf, _ := br.Peek(quickPeek) // fewer at the part's end
 	var text []byte
 	var n int
 	switch {
@@ -831,12 +831,16 @@ func scanSST(zf *zip.File, check bool, emit func([]byte) error) error {
 	return nil
 }
 
+// quickPeek is how far the quick paths look ahead for a whole cell or
+// string; a longer one takes the general path.
+const quickPeek = 1024
+
 // quickItem reads the shape nearly every shared string has, when it is
 // whole in the buffer after its <si>: <t>text</t></si> (or <t
 // xml:space="preserve">), the text without markup. ok is false, nothing
 // read, for anything else.
 func (x *xscan) quickItem(out []byte) ([]byte, bool) {
-	buf, _ := x.br.Peek(x.br.Buffered())
+	buf, _ := x.br.Peek(quickPeek) // fewer at the part's end
 	var start int
 	switch {
 	case bytes.HasPrefix(buf, []byte("<t>")):
