@@ -341,7 +341,6 @@ func hasAttr(attrs []byte, name string) bool {
 // anything else are not text. It appends to out.
 func (x *xscan) stringItem(out []byte, scratch *[]byte) []byte {
 	direct := (*scratch)[:0]
-	hasDirect := false
 	start := len(out)
 	depth := 1
 	inRun := false
@@ -353,7 +352,7 @@ func (x *xscan) stringItem(out []byte, scratch *[]byte) []byte {
 			depth++
 			switch {
 			case depth == 2 && string(name) == "t":
-				direct, hasDirect = x.text(direct[:0]), true
+				direct = x.text(direct[:0])
 				depth--
 			case depth == 2 && string(name) == "r":
 				inRun, runStart = true, len(out)
@@ -364,7 +363,7 @@ func (x *xscan) stringItem(out []byte, scratch *[]byte) []byte {
 		case mkSelf:
 			switch {
 			case depth == 1 && string(name) == "t":
-				direct, hasDirect = direct[:0], true
+				direct = direct[:0]
 			case depth == 2 && inRun && string(name) == "t":
 				out = out[:runStart]
 			}
@@ -378,7 +377,6 @@ func (x *xscan) stringItem(out []byte, scratch *[]byte) []byte {
 			depth--
 		}
 	}
-	_ = hasDirect
 	*scratch = direct
 	if len(direct) > 0 {
 		// the direct text comes first
