@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -29,7 +28,6 @@ type sheetRows struct {
 	wg      sync.WaitGroup
 	cur     rowBatch
 	i       int
-	done    atomic.Int64 // bytes of the part scanned
 	size    int64
 	rc      io.Closer
 }
@@ -37,6 +35,7 @@ type sheetRows struct {
 type rowBatch struct {
 	rows []scannedRow
 	err  error // after rows; io.EOF at the end
+	done int64 // bytes of the part scanned up to the batch's end
 }
 
 type scannedRow struct {
@@ -146,7 +145,7 @@ func (s *sheetRows) run(p *rowParser, in *countingReader, finish func(error) err
 		}
 	}()
 	send := func() bool {
-		s.done.Store(in.n - int64(p.x.br.Buffered()))
+		b.done = in.n - int64(p.x.br.Buffered())
 		select {
 		case s.batches <- b:
 			b = rowBatch{rows: make([]scannedRow, 0, rowsBatch)}
@@ -189,11 +188,15 @@ func (s *sheetRows) row() (scannedRow, error) {
 	return s.cur.rows[s.i-1], nil
 }
 
-func (s *sheetRows) position() (done, size int64) {
-	if s == nil || s.size <= 0 {
-		return 0, 0
+// position is the sheet row the rows given so far reach, with the
+// bytes of the part scanned up to it and the part's size: the scan runs
+// batches ahead of the reader, so its own position would not match the
+// reader's row.
+func (s *sheetRows) position() (line int, done, size int64) {
+	if s == nil || s.size <= 0 || len(s.cur.rows) == 0 {
+		return 0, 0, 0
 	}
-	return s.done.Load(), s.size
+	return s.cur.rows[len(s.cur.rows)-1].line, s.cur.done, s.size
 }
 
 func (s *sheetRows) Close() error {

@@ -393,14 +393,15 @@ func (r *xlsxReader) lastFormulas() []int { return r.formulas }
 // less the rows above the first data row. The file's own size says little:
 // it is compressed, ten to one or more.
 func (r *xlsxReader) EstimateRows() int {
+	line := r.line
 	done, size := r.scan.position()
 	if r.sr != nil {
-		done, size = r.sr.position()
+		line, done, size = r.sr.position()
 	}
-	if done <= 0 || r.line <= 0 {
+	if done <= 0 || line <= 0 {
 		return 0
 	}
-	rows := int64(float64(r.line) * float64(size) / float64(done))
+	rows := int64(float64(line) * float64(size) / float64(done))
 	return int(max(0, rows-int64(r.HeaderRow())))
 }
 
