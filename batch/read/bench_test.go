@@ -38,7 +38,11 @@ func reportRows(b *testing.B) {
 
 // readRows reads every row through our Reader and returns the count.
 func readRows(b *testing.B, path string) int {
-	r, err := Open(path, Options{})
+	return readRowsWith(b, path, Options{})
+}
+
+func readRowsWith(b *testing.B, path string, opt Options) int {
+	r, err := Open(path, opt)
 	require.NoError(b, err)
 	n := 0
 	for {
@@ -95,6 +99,28 @@ func BenchmarkXLSXRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		require.Equal(b, benchRows, readRows(b, path))
+	}
+	reportRows(b)
+}
+
+// BenchmarkXLSXReadChecking checks the sheet in the scan's pass, as
+// validate reads.
+func BenchmarkXLSXReadChecking(b *testing.B) {
+	path := benchFile(b, "bench.xlsx", WriteXLSX)
+	b.ReportAllocs()
+	for b.Loop() {
+		require.Equal(b, benchRows, readRowsWith(b, path, Options{CheckWhileReading: true}))
+	}
+	reportRows(b)
+}
+
+// BenchmarkXLSXReadExcelize is the reader with excelize's row iterator,
+// the way before the byte scanner.
+func BenchmarkXLSXReadExcelize(b *testing.B) {
+	path := benchFile(b, "bench.xlsx", WriteXLSX)
+	b.ReportAllocs()
+	for b.Loop() {
+		require.Equal(b, benchRows, readRowsWith(b, path, Options{excelizeRows: true}))
 	}
 	reportRows(b)
 }

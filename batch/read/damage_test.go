@@ -230,7 +230,9 @@ func TestXLSXRowsLeftAfterExcelizeStops(t *testing.T) {
 	path := rewriteZip(t, emptyWorkbook(t), map[string][]byte{sheetPart: bad})
 	f, err := excelize.OpenFile(path)
 	require.NoError(t, err)
-	r, err := newXLSXReader(path, f, Options{}.withDefaults(), nil, sheetParts{}) // no check at open
+	opt := Options{}.withDefaults()
+	opt.excelizeRows = true                                                             // the byte scanner relies on the check
+	r, err := newXLSXReader(path, f, opt, nil, false, sheetParts{}, t.TempDir(), false) // no check at open
 	require.NoError(t, err)
 	defer r.Close()
 	n := 0

@@ -99,10 +99,21 @@ type Options struct {
 	MaxColumns    int   // default 1,000
 	MaxUnzipBytes int64 // XLSX: default 1 GiB total, worksheet parts included
 
+	// CheckWhileReading checks an XLSX worksheet for damage as its rows
+	// are read rather than before the first (the other parts are still
+	// checked at open): one pass over the sheet instead of two. Damage
+	// then ends the read with the error Open would have returned, after
+	// rows were given: only for callers that send nothing before the read
+	// ends (validate). run keeps the check at open.
+	CheckWhileReading bool
+
 	// sstAbove, when not 0, replaces the size over which the XLSX reader
 	// keeps the shared strings itself rather than excelize (tests set -1:
 	// always).
 	sstAbove int64
+	// excelizeRows reads XLSX rows with excelize's row iterator, the way
+	// before the byte scanner, for the tests that compare the two.
+	excelizeRows bool
 }
 
 // Default limits, used where Options leaves a limit at zero.

@@ -34,11 +34,12 @@ func isSSTPart(zf *zip.File) bool {
 	return strings.EqualFold(strings.ReplaceAll(zf.Name, `\`, "/"), "xl/sharedStrings.xml")
 }
 
-// copyWithoutSST writes the workbook in zr, less its shared-strings part,
-// to a new temp file (0600) in dir, the read's scratch folder, and returns
-// its name. Entries are copied still compressed: no inflating, and a few
+// copyWithout writes the workbook in zr to a new temp file (0600) in dir,
+// the read's scratch folder, less its shared-strings part when noSST is
+// set, and with sheet (when not nil) an empty worksheet; it returns its
+// name. Entries are copied still compressed: no inflating, and a few
 // percent of the read time.
-func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
+func copyWithout(zr *zip.Reader, dir string, noSST bool, sheet *zip.File) (name string, err error) {
 	tmp, err := os.CreateTemp(dir, "onboard-xlsx-")
 	if err != nil {
 		return "", err
@@ -54,7 +55,17 @@ func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
 	bw := bufio.NewWriterSize(tmp, 256<<10)
 	zw := zip.NewWriter(bw)
 	for _, zf := range zr.File {
-		if isSSTPart(zf) {
+		if noSST && isSSTPart(zf) {
+			continue
+		}
+		if zf == sheet {
+			w, err := zw.Create(zf.Name)
+			if err != nil {
+				return "", err
+			}
+			if _, err := io.WriteString(w, emptySheet); err != nil {
+				return "", err
+			}
 			continue
 		}
 		raw, err := zf.OpenRaw()
@@ -75,6 +86,10 @@ func copyWithoutSST(zr *zip.Reader, dir string) (name string, err error) {
 	}
 	return tmp.Name(), bw.Flush()
 }
+
+// emptySheet stands for a worksheet the reader scans itself.
+const emptySheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+	`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`
 
 // Shared-strings store geometry. Strings are kept on disk, each one's
 // offset implied by its block's: 8 bytes per 64 strings in memory. Blocks
@@ -115,7 +130,13 @@ type sstCached struct {
 // text. Strings longer than maxLen bytes are stored cut to maxLen: over
 // the cell limit either way, but the error then gives that size. The
 // store's file goes in dir, the read's scratch folder.
-func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int, dir string) (s *sstStore, err error) {
+//
+// A part in UTF-8 is read with the byte scanner (scanSST), checked on the
+// way when check is set; one in another encoding through encoding/xml.
+func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, error), maxLen int, dir string, check bool) (s *sstStore, err error) {
+	if utf8Part(zf) {
+		return scanSSTStore(zf, maxLen, dir, check)
+	}
 	rc, err := zf.Open()
 	if err != nil {
 		return nil, err
@@ -228,6 +249,51 @@ func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, err
 		if err := emit(); err != nil {
 			return nil, err
 		}
+	}
+	if err := w.Flush(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// scanSSTStore is buildSSTStore for a part in UTF-8.
+func scanSSTStore(zf *zip.File, maxLen int, dir string, check bool) (s *sstStore, err error) {
+	tmp, err := os.CreateTemp(dir, "onboard-sst-")
+	if err != nil {
+		return nil, err
+	}
+	s = &sstStore{f: tmp, cached: map[int]*dlist.Element{}}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+			s = nil
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	err = scanSST(zf, check, func(str []byte) error {
+		if len(str) > maxLen {
+			cut := maxLen
+			for cut > 0 && !utf8.RuneStart(str[cut]) {
+				cut--
+			}
+			str = str[:cut]
+		}
+		if s.n%sstBlock == 0 {
+			s.starts = append(s.starts, s.size)
+		}
+		n := binary.PutUvarint(s.hdr[:], uint64(len(str)))
+		if _, err := w.Write(s.hdr[:n]); err != nil {
+			return err
+		}
+		if _, err := w.Write(str); err != nil {
+			return err
+		}
+		s.size += int64(n + len(str))
+		s.n++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := w.Flush(); err != nil {
 		return nil, err
@@ -374,6 +440,11 @@ type sstFormats struct {
 	wb      *excelize.File
 	scratch *excelize.File
 	around  map[int][]string // style → the text around the value; nil: as is
+	styles  map[int]int      // style → the scratch style; 0: as is
+	codes   map[int]string   // style → its custom format code
+	nums    map[numKey]string
+	// date1904 is the workbook's date system, for numbers.
+	date1904 bool
 }
 
 // placeholders stand for the value; one that a format contains is skipped.
@@ -400,51 +471,12 @@ func (s *sstFormats) apply(style int, v string) string {
 // template runs style's number format on a placeholder; nil when the value
 // shows as is.
 func (s *sstFormats) template(style int) []string {
-	st := s.wb.Styles
-	if st == nil || st.CellXfs == nil || style < 0 || style >= len(st.CellXfs.Xf) {
+	hs, ok := s.scratchStyle(style)
+	if !ok {
 		return nil
-	}
-	id := 0
-	if p := st.CellXfs.Xf[style].NumFmtID; p != nil {
-		id = *p
-	}
-	if id == rawNumFmt {
-		return nil
-	}
-	want := &excelize.Style{NumFmt: id}
-	custom := false
-	if st.NumFmts != nil {
-		for _, nf := range st.NumFmts.NumFmt { // the first, as excelize looks it up
-			if nf != nil && nf.NumFmtID == id {
-				code := nf.FormatCode
-				if nf.FormatCode16 != "" {
-					code = nf.FormatCode16
-				}
-				if code == "" {
-					return nil
-				}
-				want, custom = &excelize.Style{CustomNumFmt: &code}, true
-				break
-			}
-		}
-	}
-	if s.scratch == nil {
-		s.scratch = excelize.NewFile()
 	}
 	x := s.scratch
-	hs, err := x.NewStyle(want)
-	if err != nil || hs <= 0 {
-		return nil
-	}
-	// A built-in ID the scratch workbook does not keep as is is one
-	// excelize has no format for: the value shows as is.
-	if p := x.Styles.CellXfs.Xf[hs].NumFmtID; !custom && (p == nil || *p != id) {
-		return nil
-	}
-	code := ""
-	if custom {
-		code = *want.CustomNumFmt
-	}
+	code := s.codes[style]
 	for _, ph := range placeholders {
 		if strings.Contains(code, ph) {
 			continue
@@ -460,6 +492,108 @@ func (s *sstFormats) template(style int) []string {
 		return strings.Split(out, ph)
 	}
 	return nil
+}
+
+// scratchStyle is a style of the scratch workbook with style's number
+// format; false when excelize shows a value under style as is.
+func (s *sstFormats) scratchStyle(style int) (int, bool) {
+	if hs, ok := s.styles[style]; ok {
+		return hs, hs > 0
+	}
+	hs := s.newScratchStyle(style)
+	if s.styles == nil {
+		s.styles = map[int]int{}
+	}
+	s.styles[style] = hs
+	return hs, hs > 0
+}
+
+func (s *sstFormats) newScratchStyle(style int) int {
+	st := s.wb.Styles
+	if st == nil || st.CellXfs == nil || style < 0 || style >= len(st.CellXfs.Xf) {
+		return 0
+	}
+	id := 0
+	if p := st.CellXfs.Xf[style].NumFmtID; p != nil {
+		id = *p
+	}
+	if id == rawNumFmt {
+		return 0
+	}
+	want := &excelize.Style{NumFmt: id}
+	custom := false
+	if st.NumFmts != nil {
+		for _, nf := range st.NumFmts.NumFmt { // the first, as excelize looks it up
+			if nf != nil && nf.NumFmtID == id {
+				code := nf.FormatCode
+				if nf.FormatCode16 != "" {
+					code = nf.FormatCode16
+				}
+				if code == "" {
+					return 0
+				}
+				want, custom = &excelize.Style{CustomNumFmt: &code}, true
+				break
+			}
+		}
+	}
+	if s.scratch == nil {
+		s.scratch = excelize.NewFile()
+		if s.date1904 {
+			d := true
+			_ = s.scratch.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &d})
+		}
+	}
+	x := s.scratch
+	hs, err := x.NewStyle(want)
+	if err != nil || hs <= 0 {
+		return 0
+	}
+	// A built-in ID the scratch workbook does not keep as is is one
+	// excelize has no format for: the value shows as is.
+	if p := x.Styles.CellXfs.Xf[hs].NumFmtID; !custom && (p == nil || *p != id) {
+		return 0
+	}
+	if custom {
+		if s.codes == nil {
+			s.codes = map[int]string{}
+		}
+		s.codes[style] = *want.CustomNumFmt
+	}
+	return hs
+}
+
+// number shows the stored number v (one excelize's isNumeric takes) under
+// style's format as excelize does, through the scratch workbook; results
+// are cached, as a column's values repeat (dates, codes).
+func (s *sstFormats) number(style int, v string) string {
+	key := numKey{style, v}
+	if out, ok := s.nums[key]; ok {
+		return out
+	}
+	out := normalizeNumber(v)
+	if hs, ok := s.scratchStyle(style); ok {
+		const sheet, ref = "Sheet1", "A1"
+		x := s.scratch
+		if x.SetCellDefault(sheet, ref, v) == nil && x.SetCellStyle(sheet, ref, ref, hs) == nil {
+			if got, err := x.GetCellValue(sheet, ref); err == nil {
+				out = got
+			}
+		}
+	}
+	if len(s.nums) >= 1<<16 {
+		clear(s.nums)
+	}
+	if s.nums == nil {
+		s.nums = map[numKey]string{}
+	}
+	s.nums[key] = out
+	return out
+}
+
+type numKey struct {
+	style int
+	v     string
 }
 
 // Close releases the scratch workbook.

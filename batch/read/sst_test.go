@@ -315,7 +315,7 @@ func storeOf(t *testing.T, items string, maxLen int) *sstStore {
 	require.NoError(t, zw.Close())
 	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
 	require.NoError(t, err)
-	s, err := buildSSTStore(zr.File[0], nil, maxLen, t.TempDir())
+	s, err := buildSSTStore(zr.File[0], nil, maxLen, t.TempDir(), false)
 	require.NoError(t, err)
 	return s
 }

@@ -7,8 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -36,6 +38,9 @@ type xlsxReader struct {
 	sheet string
 	line  int // the sheet row of the last Next
 	scan  *sheetScan
+	// sr reads the rows with the byte scanner; nil when excelize's row
+	// iterator does (a part in another encoding than UTF-8).
+	sr *sheetRows
 	// formulas are the columns of the last row holding a formula with no
 	// saved result.
 	formulas []int
@@ -75,7 +80,11 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	// checksum and XML errors (a damaged sheet would just end early), so
 	// check the real bytes first: inflating is about 2% of the read time,
 	// the XML check (BenchmarkXMLCheck) a few percent more.
-	parts, err := verifyZip(path, opt.MaxUnzipBytes)
+	lateSST := int64(0)
+	if !opt.excelizeRows && opt.sstAbove == 0 {
+		lateSST = math.MaxInt64 // loaded (in memory or the store) before the first row
+	}
+	parts, err := verifyZip(path, opt.MaxUnzipBytes, opt.CheckWhileReading && !opt.excelizeRows, lateSST)
 	if err != nil {
 		return fail(err)
 	}
@@ -88,12 +97,16 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	if opt.sstAbove != 0 {
 		over = opt.sstAbove
 	}
-	f, store, err := openWithoutSST(path, xopt, over, max(opt.MaxCellBytes, opt.MaxRowBytes)+1)
+	storeAbove := int64(sstMemMax)
+	if opt.sstAbove != 0 {
+		storeAbove = opt.sstAbove
+	}
+	lean, err := openLean(path, xopt, over, storeAbove, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, !opt.excelizeRows, parts.sstLate)
 	if err != nil {
 		return fail(err)
 	}
-	if store != nil {
-		r, err := newXLSXReader(path, f, opt, store, parts)
+	if f := lean.f; f != nil {
+		r, err := newXLSXReader(path, f, opt, lean.store, lean.without, parts, sc.dir, lean.stubbed)
 		if err == nil {
 			return r, nil
 		}
@@ -101,17 +114,15 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 		if !errors.Is(err, errNoSheetScan) {
 			return nil, err
 		}
-		f = nil // excelize's own way, below
 	}
-	if f == nil {
-		if f, err = excelize.OpenFile(path, xopt); err != nil {
-			if f != nil {
-				_ = f.Close()
-			}
-			return fail(openError(err, opt.MaxUnzipBytes))
+	f, err := excelize.OpenFile(path, xopt)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
 		}
+		return fail(openError(err, opt.MaxUnzipBytes))
 	}
-	r, err := newXLSXReader(path, f, opt, nil, parts)
+	r, err := newXLSXReader(path, f, opt, nil, false, parts, sc.dir, false)
 	if err != nil {
 		_ = r.Close()
 		return nil, err
@@ -119,23 +130,52 @@ func openXLSXIn(path string, opt Options, sc *scratch) (*xlsxReader, error) {
 	return r, nil
 }
 
-// openWithoutSST opens the workbook at path without its shared-strings
-// part when that part is over bytes, into a store of its own, and returns
-// them; it returns nil, nil when the part is not over (excelize reads
-// it). maxLen bounds a stored string.
-func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) (*excelize.File, *sstStore, error) {
+// leanBook is a workbook excelize opened from a copy without its largest
+// parts.
+type leanBook struct {
+	f       *excelize.File
+	store   *sstStore // the shared strings, when without and over storeAbove
+	without bool      // opened without the shared strings
+	stubbed bool      // opened with its one worksheet empty
+}
+
+// openLean opens the workbook at path with excelize, from a copy without
+// the parts the reader reads itself, when that saves excelize inflating
+// them: the shared-strings part when over bytes (kept in a store of the
+// reader's own when also over storeAbove, else held in memory by the
+// scanner), and, when stub is set, the only worksheet when it is large
+// (excelize would inflate it to a temp file, and reads nothing from it:
+// with no other sheet there is nothing to survey). It returns a zero
+// leanBook when neither applies. maxLen bounds a stored string.
+func openLean(path string, xopt excelize.Options, over, storeAbove int64, maxLen int, stub, checkSST bool) (leanBook, error) {
+	var lb leanBook
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, nil, ErrCorruptXLSX
+		return lb, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	part := sstPart(&zr.Reader)
-	if part == nil || part.FileInfo().Size() <= over {
-		return nil, nil, nil
+	lb.without = part != nil && part.FileInfo().Size() > over
+	var sheet *zip.File
+	if stub {
+		n := 0
+		for _, zf := range zr.File {
+			if isSheetPart(strings.ToLower(zf.Name)) {
+				n++
+				sheet = zf
+			}
+		}
+		if n != 1 || sheet.FileInfo().Size() <= xopt.UnzipXMLSizeLimit || !utf8Part(sheet) {
+			sheet = nil
+		}
 	}
-	cp, err := copyWithoutSST(&zr.Reader, xopt.TmpDir)
+	lb.stubbed = sheet != nil
+	if !lb.without && !lb.stubbed {
+		return leanBook{}, nil
+	}
+	cp, err := copyWithout(&zr.Reader, xopt.TmpDir, lb.without, sheet)
 	if err != nil {
-		return nil, nil, fmt.Errorf("copying the workbook to a temp file: %w", err)
+		return leanBook{}, fmt.Errorf("copying the workbook to a temp file: %w", err)
 	}
 	// excelize reads the zip's directory and small parts into memory and
 	// spills big sheets to temp files of its own: the copy can go now.
@@ -145,23 +185,26 @@ func openWithoutSST(path string, xopt excelize.Options, over int64, maxLen int) 
 		if f != nil {
 			_ = f.Close()
 		}
-		return nil, nil, openError(err, xopt.UnzipSizeLimit)
+		return leanBook{}, openError(err, xopt.UnzipSizeLimit)
 	}
-	store, err := buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir)
-	if err != nil {
+	lb.f = f
+	if !lb.without || part.FileInfo().Size() <= storeAbove {
+		return lb, nil
+	}
+	if lb.store, err = buildSSTStore(part, f.CharsetReader, maxLen, xopt.TmpDir, checkSST); err != nil {
 		_ = f.Close()
-		return nil, nil, err
+		return leanBook{}, err
 	}
-	return f, store, nil
+	return lb, nil
 }
 
-// newXLSXReader reads the workbook f; store, when set, holds its shared
-// strings (f was opened without them).
-func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, parts sheetParts) (*xlsxReader, error) {
+// newXLSXReader reads the workbook f; without says f was opened without
+// its shared strings, which store then holds when it is set.
+// stubbed says f has its one worksheet empty: only the byte scanner can
+// read it (errNoSheetScan otherwise).
+func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, without bool, parts sheetParts, dir string, stubbed bool) (*xlsxReader, error) {
 	r := &xlsxReader{f: f, store: store}
-	if store != nil {
-		r.fmts = &sstFormats{wb: f}
-	}
+	r.fmts = &sstFormats{wb: f}
 	r.stream = stream{t: table{file: path, opt: opt, label: xlsxLabel}, src: r.cells, formulas: r.lastFormulas}
 	var err error
 	if r.sheet, err = pickSheet(f, opt.Sheet); err != nil {
@@ -169,25 +212,64 @@ func newXLSXReader(path string, f *excelize.File, opt Options, store *sstStore, 
 	}
 	// Without its shared strings (a large part the reader keeps itself),
 	// excelize would see other sheets' text as empty: no survey then.
-	if opt.Sheet == "" && store == nil {
+	if opt.Sheet == "" && !without {
 		var warnings []string
 		r.sheet, warnings, r.notes, r.note = surveySheets(f, r.sheet, opt.Expect)
 		r.t.warnings = append(r.t.warnings, warnings...)
 	}
 	r.t.sheet = r.sheet
-	if len(parts.damaged) > 0 || len(parts.merges) > 0 {
-		part := sheetPartOf(path, r.sheet)
-		if d := parts.damaged[part]; d != nil {
-			return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
-		}
-		r.merges = parseMerges(parts.merges[part])
-		if len(r.merges) > 0 {
+	var part string
+	if len(parts.damaged) > 0 || len(parts.merges) > 0 || parts.late != nil {
+		part = sheetPartOf(path, r.sheet)
+	}
+	if d := parts.damaged[part]; d != nil {
+		return r, r.t.fail(d.row, sheetDamage(r.sheet, d))
+	}
+	setMerges := func(merges map[string][]string) {
+		if r.merges = parseMerges(merges[part]); len(r.merges) > 0 {
 			r.stream.mergedAt = r.mergedAt
 		}
 	}
+	setMerges(parts.merges)
 	elapsed, err := normalizeStyles(f)
 	if err != nil {
 		return r, r.t.fail(0, fmt.Errorf("reading cell styles: %w", err))
+	}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.fmts.date1904 = *props.Date1904
+	}
+	if !opt.excelizeRows {
+		if r.sr, err = openScannedRows(path, r.sheet, store, r.fmts, elapsed, opt.CheckWhileReading, parts.sstLate); err != nil {
+			return r, r.t.fail(0, err)
+		}
+	}
+	if r.sr == nil && stubbed {
+		return r, errNoSheetScan
+	}
+	if r.sr == nil && parts.sstLate {
+		// excelize reads the shared strings: check them first after all.
+		if err := checkSSTPart(path); err != nil {
+			return r, r.t.fail(0, err)
+		}
+	}
+	if parts.late != nil {
+		// The merged ranges are needed from the first row on.
+		res := parts.late()
+		if res.err != nil {
+			return r, &Error{File: path, Err: res.err}
+		}
+		setMerges(res.merges)
+	}
+	if r.sr != nil {
+		return r, r.start(kindf(ErrEmpty, "sheet %q is empty", r.sheet),
+			kindf(ErrNoDataRows, "sheet %q: no data rows after the header", r.sheet))
+	}
+	if without && store == nil {
+		// The shared strings are in no store for excelize's way.
+		if r.store, err = workbookStore(path, f, max(opt.MaxCellBytes, opt.MaxRowBytes)+1, dir); err != nil {
+			return r, r.t.fail(0, err)
+		}
+		store = r.store
 	}
 	if r.scan = openSheetScan(path, r.sheet, elapsed, store != nil); r.scan == nil && store != nil {
 		return r, errNoSheetScan
@@ -206,8 +288,8 @@ func (r *xlsxReader) Sheet() string { return r.sheet }
 // Close releases the row iterator and the workbook, whose Close also
 // removes excelize's temp files.
 func (r *xlsxReader) Close() error {
-	err := errors.Join(r.scan.Close(), r.store.Close(), r.fmts.Close())
-	r.scan, r.store, r.fmts = nil, nil, nil
+	err := errors.Join(r.sr.Close(), r.scan.Close(), r.store.Close(), r.fmts.Close())
+	r.sr, r.scan, r.store, r.fmts = nil, nil, nil, nil
 	if r.rows != nil {
 		err = errors.Join(err, r.rows.Close())
 		r.rows = nil
@@ -223,6 +305,23 @@ func (r *xlsxReader) Close() error {
 
 // cells reads the next sheet row, empty ones included, and its number.
 func (r *xlsxReader) cells() ([]string, int, error) {
+	if r.sr != nil {
+		row, err := r.sr.row()
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		var d *xmlDamage
+		switch {
+		case errors.As(err, &d):
+			return nil, 0, r.t.fail(d.row, sheetDamageFound(r.sheet, d))
+		case errors.Is(err, errSheetUnreadable):
+			return nil, 0, &Error{File: r.t.file, Err: ErrCorruptXLSX}
+		case err != nil:
+			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
+		}
+		r.line, r.formulas = row.line, row.formulas
+		return row.cells, row.line, nil
+	}
 	if !r.rows.Next() {
 		if err := r.rows.Error(); err != nil {
 			return nil, 0, r.t.fail(r.line+1, fmt.Errorf("sheet %q: %w", r.sheet, err))
@@ -294,11 +393,15 @@ func (r *xlsxReader) lastFormulas() []int { return r.formulas }
 // less the rows above the first data row. The file's own size says little:
 // it is compressed, ten to one or more.
 func (r *xlsxReader) EstimateRows() int {
+	line := r.line
 	done, size := r.scan.position()
-	if done <= 0 || r.line <= 0 {
+	if r.sr != nil {
+		line, done, size = r.sr.position()
+	}
+	if done <= 0 || line <= 0 {
 		return 0
 	}
-	rows := int64(float64(r.line) * float64(size) / float64(done))
+	rows := int64(float64(line) * float64(size) / float64(done))
 	return int(max(0, rows-int64(r.HeaderRow())))
 }
 
@@ -402,13 +505,32 @@ func pickSheet(f *excelize.File, want string) (string, error) {
 // at damage without a word): damage in one of the workbook's own parts is
 // an error, damage in a worksheet is returned by part name, for the
 // reader to refuse the sheet if it is the one read.
-func verifyZip(path string, limit int64) (parts sheetParts, err error) {
+//
+// lateSheets leaves the worksheets' XML to be checked as they are read
+// (Options.CheckWhileReading): they are only inflated, for their
+// checksums and merged ranges.
+//
+// lateSST, when not 0, leaves a shared-strings part of up to that size in
+// UTF-8 unread (parts.sstLate): the reader checks it as it loads it, before
+// the first row.
+func verifyZip(path string, limit int64, lateSheets bool, lateSST int64) (parts sheetParts, err error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		return parts, ErrCorruptXLSX
 	}
 	defer zr.Close()
 	var total int64
+	var lateParts []string
+	defer func() {
+		if err == nil && len(lateParts) > 0 {
+			ch := lateMerges(path, lateParts)
+			parts.late = sync.OnceValue(func() lateResult { return <-ch })
+		}
+	}()
+	var late *zip.File
+	if sst := sstPart(&zr.Reader); sst != nil && lateSST > 0 && sst.FileInfo().Size() <= lateSST && utf8Part(sst) {
+		late, parts.sstLate = sst, true
+	}
 	workbook, xlsb, ods, numbers := false, false, false, false
 	for _, zf := range zr.File {
 		name := strings.ToLower(zf.Name)
@@ -416,6 +538,13 @@ func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 		xlsb = xlsb || strings.HasSuffix(name, "workbook.bin")
 		ods = ods || name == "content.xml"
 		numbers = numbers || strings.HasSuffix(name, ".iwa")
+		if zf == late {
+			// The zip reader refuses more bytes than the size declared.
+			if total += int64(zf.UncompressedSize64); total > limit {
+				return parts, unzipLimitError(limit)
+			}
+			continue
+		}
 		rc, err := zf.Open()
 		if err != nil {
 			return parts, ErrCorruptXLSX
@@ -423,7 +552,18 @@ func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 		in := &countingReader{r: io.LimitReader(rc, limit-total+1)}
 		var bad *xmlDamage
 		var merges []string
-		if checkedPart(name) {
+		switch {
+		case lateSheets && isSheetPart(name):
+			// Inflated for their merged ranges and checksums beside the
+			// rest of the open (lateMerges); the zip reader refuses more
+			// bytes than the size declared.
+			_ = rc.Close()
+			if total += int64(zf.UncompressedSize64); total > limit {
+				return parts, unzipLimitError(limit)
+			}
+			lateParts = append(lateParts, zf.Name)
+			continue
+		case checkedPart(name):
 			bad, merges, err = checkXMLPartMerges(zf.Name, in)
 		}
 		if len(merges) > 0 && bad == nil {
@@ -472,8 +612,56 @@ func verifyZip(path string, limit int64) (parts sheetParts, err error) {
 
 // sheetParts is what verifyZip found in the worksheets, by part name.
 type sheetParts struct {
+	// late, when set, gives the worksheets' merged ranges once they are
+	// inflated (Options.CheckWhileReading), or the error doing so.
+	late    func() lateResult
+	sstLate bool // the shared strings were left to be checked as loaded
 	damaged map[string]*xmlDamage
 	merges  map[string][]string // merged ranges ("B2:B4")
+}
+
+type lateResult struct {
+	merges map[string][]string
+	err    error
+}
+
+// lateMerges inflates the worksheets named, on a goroutine, for their
+// merged ranges (findMerges) and their checksums.
+func lateMerges(path string, names []string) <-chan lateResult {
+	out := make(chan lateResult, 1)
+	go func() {
+		var res lateResult
+		defer func() { out <- res }()
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			res.err = ErrCorruptXLSX
+			return
+		}
+		defer zr.Close()
+		for _, zf := range zr.File {
+			if !slices.Contains(names, zf.Name) {
+				continue
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				res.err = ErrCorruptXLSX
+				return
+			}
+			merges, err := findMerges(rc)
+			_ = rc.Close()
+			if err != nil {
+				res.err = ErrCorruptXLSX
+				return
+			}
+			if len(merges) > 0 {
+				if res.merges == nil {
+					res.merges = map[string][]string{}
+				}
+				res.merges[zf.Name] = merges
+			}
+		}
+	}()
+	return out
 }
 
 // checkedPart reports a part (its lower-case name) that the reader or
@@ -485,6 +673,12 @@ func checkedPart(name string) bool {
 	case "[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/sharedstrings.xml":
 		return true
 	}
+	return isSheetPart(name)
+}
+
+// isSheetPart reports a worksheet part (its lower-case name, / or \).
+func isSheetPart(name string) bool {
+	name = strings.ReplaceAll(name, `\`, "/")
 	return strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name[len("xl/worksheets/"):], "/")
 }
 
@@ -508,11 +702,21 @@ func partDamage(d *xmlDamage) error {
 
 // sheetDamage explains damage in the worksheet part of sheet.
 func sheetDamage(sheet string, d *xmlDamage) error {
+	return sheetDamageAs(sheet, d, ", so none was")
+}
+
+// sheetDamageFound explains damage found while reading the sheet
+// (Options.CheckWhileReading): the rows before it were given.
+func sheetDamageFound(sheet string, d *xmlDamage) error {
+	return sheetDamageAs(sheet, d, "")
+}
+
+func sheetDamageAs(sheet string, d *xmlDamage, none string) error {
 	where := fmt.Sprintf("after row %d", d.row)
 	if d.row == 0 {
 		where = "before its first row"
 	}
-	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read, so none was: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line)
+	return kindf(ErrCorruptXLSX, "sheet %q is damaged: %s in its XML (%s, %s, line %d); the rows from there on cannot be read%s: open the file in a spreadsheet program and save it again, or export it again", sheet, d.what, where, d.part, d.line, none)
 }
 
 func unzipLimitError(limit int64) error {

@@ -105,6 +105,10 @@ type inputFlags struct {
 	delimiter string
 	encoding  string
 	headerRow int
+	// checkWhileReading: the command sends nothing before the roster is
+	// read whole (validate), so a workbook's sheet is checked for damage
+	// in the same pass as its rows are read (read.Options).
+	checkWhileReading bool
 }
 
 func (f *inputFlags) register(cmd *cobra.Command) {
@@ -180,7 +184,8 @@ func (f *inputFlags) open(ctx context.Context, path string) (*input, error) {
 			return nil, fatal(err)
 		}
 	}
-	opt := read.Options{Sheet: f.sheet, Encoding: f.encoding, HeaderRow: f.headerRow, Expect: schema.HeaderMatcher(reg.Schema, m)}
+	opt := read.Options{Sheet: f.sheet, Encoding: f.encoding, HeaderRow: f.headerRow, Expect: schema.HeaderMatcher(reg.Schema, m),
+		CheckWhileReading: f.checkWhileReading}
 	if f.headerRow < 0 {
 		return nil, fatal(fmt.Errorf("--header-row %d: rows start at 1 (leave it out to detect the header)", f.headerRow))
 	}

@@ -29,6 +29,7 @@ func newValidateCmd() *cobra.Command {
 			if err := checkOutputDir("-o", out); err != nil {
 				return fatal(err)
 			}
+			in.checkWhileReading = true // validate sends nothing
 			src, err := in.open(cmd.Context(), args[0])
 			if err != nil {
 				return err
