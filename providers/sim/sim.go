@@ -219,29 +219,34 @@ func (s *Store) Create(newID func(seq int) string, fields map[string]any, keys .
 // Update sets fields of the user with vendor ID id, under the store's
 // lock. rekey, when not "", is the user's new primary key (an email that
 // changed): one held by another user is a clash, and nothing changes.
-// The user's Fields are replaced by a copy, never written in place, so a
-// handler still encoding the old map is not raced.
+// The user is replaced by an updated copy, never written in place, so a
+// handler still reading the *User that Find or ByID gave it is not raced.
 func (s *Store) Update(id string, set map[string]any, rekey string) (found, clash bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.byID[id]
+	old, ok := s.byID[id]
 	if !ok {
 		return false, false
 	}
-	if rekey = strings.ToLower(rekey); rekey != "" && rekey != u.Key {
-		if o, ok := s.byKey[rekey]; ok && o != u {
+	rekey = strings.ToLower(rekey)
+	if rekey != "" && rekey != old.Key {
+		if o, ok := s.byKey[rekey]; ok && o != old {
 			return true, true
 		}
+	}
+	u := &User{ID: old.ID, Key: old.Key, Fields: maps.Clone(old.Fields), keys: slices.Clone(old.keys)}
+	maps.Copy(u.Fields, set)
+	if rekey != "" && rekey != u.Key {
 		delete(s.byKey, u.Key)
-		s.byKey[rekey] = u
 		if i := slices.Index(u.keys, u.Key); i >= 0 {
 			u.keys[i] = rekey
 		}
 		u.Key = rekey
 	}
-	fields := maps.Clone(u.Fields)
-	maps.Copy(fields, set)
-	u.Fields = fields
+	for _, k := range u.keys {
+		s.byKey[k] = u
+	}
+	s.byID[id] = u
 	s.updates[id]++
 	return true, false
 }
