@@ -236,7 +236,7 @@ type Response struct {
 func Do(ctx context.Context, hc *http.Client, method, url string, header http.Header, body any) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
+		b, err := encodeBody(body)
 		if err != nil {
 			return nil, fmt.Errorf("encode request: %w", err)
 		}
