@@ -1,9 +1,11 @@
 package providers
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -14,11 +16,24 @@ import (
 // json.Number) goes to json.Marshal, which also says what cannot be
 // encoded.
 func encodeBody(body any) ([]byte, error) {
-	if b, ok := appendJSON(make([]byte, 0, 512), body); ok {
-		return b, nil
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
+	b, ok := appendJSON((*scratch)[:0], body)
+	if cap(b) <= maxScratch {
+		*scratch = b
+	}
+	if ok {
+		// The request keeps its body: a copy of its own size, never the
+		// scratch buffer.
+		return bytes.Clone(b), nil
 	}
 	return json.Marshal(body)
 }
+
+// maxScratch caps the scratch buffers kept between requests.
+const maxScratch = 64 << 10
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // appendJSON appends v as json.Marshal writes it (map keys sorted, HTML
 // characters escaped), or reports false for a value it does not write.

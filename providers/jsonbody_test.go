@@ -2,7 +2,11 @@ package providers
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,4 +70,32 @@ func BenchmarkEncodeBody(b *testing.B) {
 			_, _ = json.Marshal(body)
 		}
 	})
+}
+
+// TestReadAnswer reads an answer whole whatever its Content-Length says
+// (a hand-made Response may say 0), and at most maxAnswer bytes.
+func TestReadAnswer(t *testing.T) {
+	big := strings.Repeat("x", maxAnswer+10)
+	for _, c := range []struct {
+		name string
+		body string
+		n    int64
+		want int
+	}{
+		{"announced", `{"id":"1"}`, 10, 10},
+		{"unknown", `{"id":"1"}`, -1, 10},
+		{"announced 0, body anyway", `{"id":"1"}`, 0, 10},
+		{"announced short", `{"id":"1"}`, 3, 10},
+		{"empty", "", 0, 0},
+		{"over the cap", big, -1, maxAnswer},
+		{"over the cap, announced", big, int64(len(big)), maxAnswer},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := readAnswer(&http.Response{ContentLength: c.n, Body: io.NopCloser(strings.NewReader(c.body))})
+			require.NoError(t, err)
+			assert.Equal(t, c.body[:c.want], string(b))
+		})
+	}
+	_, err := readAnswer(&http.Response{ContentLength: 10, Body: io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF))})
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
