@@ -209,40 +209,14 @@ func unlimitedFigures(ctx context.Context, b *bench) error {
 }
 
 // clientOwnCPU is the process CPU per create of the vendor client alone:
-// Create n times from one goroutine through a transport that answers
-// every POST with the simulator's own answer to a create, without
-// sockets, server or pool.
+// Create n times from one goroutine through memClient, without sockets,
+// server or pool.
 func clientOwnCPU(ctx context.Context, n int) (float64, error) {
-	v, err := newVendor(sim.Options{})
+	c, done, err := memClient(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer v.Close()
-	capture := &captured{}
-	c, err := v.client(func(next http.RoundTripper) http.RoundTripper { return capture.wrap(next) })
-	if err != nil {
-		return 0, err
-	}
-	rec := record(0)
-	rec["email"] = captureEmail
-	if _, err := c.Create(ctx, rec); err != nil {
-		return 0, fmt.Errorf("capture a create answer: %w", err)
-	}
-	if capture.resp == nil {
-		return 0, fmt.Errorf("capture a create answer: no POST was answered")
-	}
-	answer, header, status := capture.resp, capture.respHeader, capture.status
-	hc := &http.Client{Timeout: v.hc.Timeout, CheckRedirect: v.hc.CheckRedirect, Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
-		if r.Body != nil {
-			_, _ = io.Copy(io.Discard, r.Body)
-			r.Body.Close()
-		}
-		return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(answer)), Request: r}, nil
-	})}
-	c, err = v.reg.New(providers.Config{BaseURL: v.srv.URL, Credentials: v.sim.Credentials, HTTP: hc})
-	if err != nil {
-		return 0, err
-	}
+	defer done()
 	recs := make([]schema.Record, n)
 	for i := range recs {
 		recs[i] = record(i)
@@ -255,6 +229,45 @@ func clientOwnCPU(ctx context.Context, n int) (float64, error) {
 		}
 	}
 	return perCreate(processCPU()-c0, n), nil
+}
+
+// memClient is the vendor's real client on a transport that answers every
+// request with the simulator's own answer to a create, in memory.
+func memClient(ctx context.Context) (providers.Client, func(), error) {
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	capture := &captured{}
+	c, err := v.client(func(next http.RoundTripper) http.RoundTripper { return capture.wrap(next) })
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	rec := record(0)
+	rec["email"] = captureEmail
+	if _, err := c.Create(ctx, rec); err != nil {
+		v.Close()
+		return nil, nil, fmt.Errorf("capture a create answer: %w", err)
+	}
+	if capture.resp == nil {
+		v.Close()
+		return nil, nil, fmt.Errorf("capture a create answer: no POST was answered")
+	}
+	answer, header, status := capture.resp, capture.respHeader, capture.status
+	hc := &http.Client{Timeout: v.hc.Timeout, CheckRedirect: v.hc.CheckRedirect, Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			_, _ = io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+		}
+		return &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(answer)), Request: r}, nil
+	})}
+	c, err = v.reg.New(providers.Config{BaseURL: v.srv.URL, Credentials: v.sim.Credentials, HTTP: hc})
+	if err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	return c, v.Close, nil
 }
 
 // perCreate is d over n creates, in microseconds.
