@@ -236,7 +236,7 @@ type Response struct {
 func Do(ctx context.Context, hc *http.Client, method, url string, header http.Header, body any) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
-		b, err := json.Marshal(body)
+		b, err := encodeBody(body)
 		if err != nil {
 			return nil, fmt.Errorf("encode request: %w", err)
 		}
@@ -267,7 +267,7 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 		return nil, transportError(ctx, err, wrote.Load())
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	b, err := readAnswer(resp)
 	if err != nil {
 		// The vendor answered but the body was lost: the status is known,
 		// so the error is coded from it, never as a network error. A 2xx
@@ -285,6 +285,31 @@ func Do(ctx context.Context, hc *http.Client, method, url string, header http.He
 		return nil, e
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// readAnswer is io.ReadAll of at most maxAnswer bytes of an answer, its
+// first buffer of the answer's announced size when it has one (most
+// answers are far smaller than io.ReadAll's 512 bytes).
+func readAnswer(resp *http.Response) ([]byte, error) {
+	size := int64(512)
+	if n := resp.ContentLength; n >= 0 && n < maxAnswer {
+		size = n + 1 // the read that sees EOF needs no growth
+	}
+	r := io.LimitReader(resp.Body, maxAnswer)
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func transportError(ctx context.Context, err error, sent bool) *Error {

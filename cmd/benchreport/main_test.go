@@ -4,6 +4,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,6 +105,14 @@ func TestSubmitHelpers(t *testing.T) {
 	r, err = directCreates(ctx, 4, 40)
 	require.NoError(t, err)
 	assert.Positive(t, r)
+
+	// Every create through the in-memory transport must read as created,
+	// or clientOwnCPU returns an error; 2,000 of them take CPU time.
+	own, err := clientOwnCPU(ctx, 2000)
+	require.NoError(t, err)
+	if runtime.GOOS != "windows" {
+		assert.Positive(t, own)
+	}
 }
 
 func TestBest(t *testing.T) {

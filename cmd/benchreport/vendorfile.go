@@ -14,7 +14,7 @@ import (
 // the next ones made them embedded vendor files (issue 19).
 const goVendorsCommit = "658e0fb"
 
-// filePairs is how many A B pairs figure 1l runs: its goal is a few
+// filePairs is how many A B pairs figure 1q runs: its goal is a few
 // percent, and each run takes seconds, so more than the others' three.
 const filePairs = 7
 
@@ -35,7 +35,7 @@ const fileShare = 1.03
 // Without git, or a checkout holding that commit, the figure is skipped
 // and says why.
 func vendorFileFigures(ctx context.Context, b *bench) error {
-	const id = "1l"
+	const id = "1q"
 	what := "validate (no -o) time, file-defined vendor / Go-defined (" + goVendorsCommit + "), " + count(spRows) + "-row SmarterProctoring CSV, every column checked"
 	old, why := b.buildAt(ctx, goVendorsCommit)
 	if old == "" {
@@ -59,9 +59,9 @@ func vendorFileFigures(ctx context.Context, b *bench) error {
 	b.add(check(id, what, fmt.Sprintf("%s (walls, medians: Go %s, file %s)", p, secs(medWall(p.a)), secs(medWall(p.b))),
 		"≤ "+ratio(fileShare), p.med <= fileShare))
 
-	// The move alone: 1l also holds every other change since
+	// The move alone: 1q also holds every other change since
 	// goVendorsCommit (the mapper's, the reports').
-	const id2 = "1m"
+	const id2 = "1r"
 	what2 := "the same, the move alone: " + spFileCommit + " (SmarterProctoring from its file) / its parent (a Go literal)"
 	before, why := b.buildAt(ctx, spFileCommit+"^")
 	after, why2 := b.buildAt(ctx, spFileCommit)

@@ -207,7 +207,7 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 	if err != nil {
 		return providers.Created{}, err
 	}
-	doc, isJSON := decodeAnswer(resp.Body)
+	doc, isJSON, object := decodeWhole(resp.Body)
 	cr := &v.create
 	if !cr.success.statusHolds(resp.Status) {
 		return providers.Created{}, c.classify(resp, doc, isJSON)
@@ -228,7 +228,9 @@ func (c *client) Create(ctx context.Context, rec schema.Record) (providers.Creat
 		}
 		return providers.Created{ID: id}, nil
 	}
-	if !providers.JSONObject(resp.Body) {
+	// Decoded as one object is what JSONObject says yes to; anything else
+	// (leading white space JSON does not know, say) is asked of it.
+	if !object && !providers.JSONObject(resp.Body) {
 		// Empty, an HTML page, cut short, not an object: the pool looks
 		// the person up rather than create them again.
 		return providers.Created{}, providers.Unreadable(resp, "a readable answer")

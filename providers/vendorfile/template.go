@@ -241,11 +241,27 @@ func flat(v any) string {
 // decodeAnswer reads a JSON answer with numbers kept as written; nil when
 // the body is not JSON.
 func decodeAnswer(b []byte) (any, bool) {
+	v, ok, _ := decodeWhole(b)
+	return v, ok
+}
+
+// decodeWhole is decodeAnswer that also reports whether the answer is one
+// JSON object and nothing else but JSON white space: then it is what
+// providers.JSONObject accepts, without scanning it again.
+func decodeWhole(b []byte) (v any, ok, object bool) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
-	var v any
 	if d.Decode(&v) != nil {
-		return nil, false
+		return nil, false, false
 	}
-	return v, true
+	if _, isMap := v.(map[string]any); isMap {
+		object = true
+		for _, c := range b[d.InputOffset():] {
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				object = false
+				break
+			}
+		}
+	}
+	return v, true, object
 }
