@@ -52,10 +52,9 @@ const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.c
 	p.identity, p.digest, p.digest_run, p.seen_run`
 
 // scanPerson scans personCols, then extra destinations.
-func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
-	var first, last sql.NullString
-	var created, updated, digestRun, seenRun sql.NullInt64
-	var digest string
+func (s *Store) scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
+	var first, last, created, updated, digestRun, seenRun sql.NullInt64
+	var digest []byte
 	dest := append([]any{&p.Key, &p.Status, &p.VendorID, &first, &last, &created, &updated,
 		&p.Identity, &digest, &digestRun, &seenRun}, extra...)
 	if err := rows.Scan(dest...); err != nil {
@@ -63,16 +62,25 @@ func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
 	}
 	p.CreatedRun, p.UpdatedRun = created.Int64, updated.Int64
 	p.DigestRun, p.SeenRun = digestRun.Int64, seenRun.Int64
+	p.FirstSeen, p.LastSeen = msTime(first), msTime(last)
 	var err error
-	if p.Digests, err = decodeDigests(digest); err != nil {
+	if p.Digests, err = s.decodeDigestBlob(digest); err != nil {
 		return fmt.Errorf("key %s: digest: %w", p.Key, err)
 	}
-	if p.FirstSeen, err = parseTime(first); err != nil {
-		return err
-	}
-	p.LastSeen, err = parseTime(last)
-	return err
+	return nil
 }
+
+// msTime reads a stored person time (Unix milliseconds); NULL or 0 is the
+// zero time.
+func msTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid || ms.Int64 == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// nowMS is the store's clock as a stored person time.
+func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 
 // Get returns what the store knows about keys in sc; keys it has never seen
 // are absent from the map. The keys travel as one JSON array, so one query
@@ -83,6 +91,9 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err != nil || !found || len(keys) == 0 {
 		return out, err
 	}
+	if err := s.loadFields(); err != nil {
+		return nil, err
+	}
 	n := sc.normalize()
 	js, _ := json.Marshal(keys) // a []string always marshals
 	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
@@ -90,7 +101,7 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 	}
-	err = eachPerson(rows, func(p Person) {
+	err = s.eachPerson(rows, func(p Person) {
 		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
 		out[p.Key] = p
 	})
@@ -101,11 +112,11 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 }
 
 // eachPerson scans every row into fn and closes rows.
-func eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
+func (s *Store) eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
 	defer rows.Close()
 	for rows.Next() {
 		var p Person
-		if err := scanPerson(rows, &p, extra...); err != nil {
+		if err := s.scanPerson(rows, &p, extra...); err != nil {
 			return err
 		}
 		fn(p)
@@ -142,7 +153,7 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err != nil {
 		return err
 	}
-	now := fmtTime(s.now())
+	now := s.nowMS()
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		pairs := make([][2]string, len(marks))
 		for i, m := range marks {
@@ -179,14 +190,19 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	if err != nil {
 		return err
 	}
-	now := fmtTime(s.now())
-	err = s.inTx(false, func(tx *sql.Tx) error {
-		// One statement per status: each gets its outcomes as one JSON
-		// array of [key, vendor_id, identity, digest] arrays.
-		byStatus := map[string][][4]string{}
-		for _, o := range outs {
-			byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, encodeDigests(o.Digests)})
+	now := s.nowMS()
+	// One statement per status: each gets its outcomes as one JSON array
+	// of [key, vendor_id, identity, digest] arrays. The digests are encoded
+	// first: a new field name is a statement of its own.
+	byStatus := map[string][][4]string{}
+	for _, o := range outs {
+		dig, err := s.digestHex(o.Digests)
+		if err != nil {
+			return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 		}
+		byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, dig})
+	}
+	err = s.inTx(false, func(tx *sql.Tx) error {
 		for _, status := range []string{StatusCreated, StatusFailed, ""} {
 			pairs := byStatus[status]
 			if len(pairs) == 0 {
@@ -244,13 +260,16 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 	if _, v, ok := strings.Cut(q, ":"); ok {
 		val = v
 	}
+	if err := s.loadFields(); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(lookupQuery, val, q, id)
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	var out []Person
 	var prov, base, tenant string
-	err = eachPerson(rows, func(p Person) {
+	err = s.eachPerson(rows, func(p Person) {
 		p.Provider, p.BaseURL, p.Tenant = prov, base, tenant
 		out = append(out, p)
 	}, &prov, &base, &tenant)

@@ -59,6 +59,7 @@ type Store struct {
 
 	mu     sync.Mutex
 	scopes map[Scope]int64
+	fields fieldDict // digest field names by id (schema 6)
 
 	closeOnce sync.Once
 	closeErr  error
