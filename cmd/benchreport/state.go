@@ -18,6 +18,7 @@ const (
 	stateTries   = 3    // best of: these runs vary by ±10%
 	stateShare   = 0.80 // with state vs --no-state
 	rerunShare   = 0.10 // the all-skipped re-run vs the first run
+	stateBytes   = 300  // the state file's bytes per person
 )
 
 // stateFigures runs `onboard run` on 100,000 rows without a rate limit,
@@ -44,6 +45,13 @@ func stateFigures(ctx context.Context, b *bench) error {
 	b.add(check("3c", "run with state / --no-state", pct(ws/ns), "≥ "+pct(stateShare), ws/ns >= stateShare))
 	share := rerun.wall.Seconds() / withState.wall.Seconds() // the best re-run against the best first run
 	b.add(check("3d", "re-run of the same rows, all skipped, vs the first run", secs(rerun.wall)+" = "+pct(share), "< "+pct(rerunShare), share < rerunShare))
+	fi, err := os.Stat(filepath.Join(b.dir, "state-0.db"))
+	if err != nil {
+		return err
+	}
+	per := float64(fi.Size()) / stateRows
+	b.add(check("3e", "state file per person, after the re-run", fmt.Sprintf("%.0f B (%s)", per, mib(fi.Size()/1024)),
+		fmt.Sprintf("≤ %d B", stateBytes), per <= stateBytes))
 	return nil
 }
 
