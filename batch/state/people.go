@@ -153,6 +153,16 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err != nil {
 		return err
 	}
+	err = s.notePrefixes(func(yield func(string) bool) {
+		for _, m := range marks {
+			if !yield(m.Key) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
+	}
 	now := s.nowMS()
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		pairs := make([][2]string, len(marks))
@@ -191,6 +201,16 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 		return err
 	}
 	now := s.nowMS()
+	err = s.notePrefixes(func(yield func(string) bool) {
+		for _, o := range outs {
+			if o.Status != "" && !yield(o.Key) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	}
 	// One statement per status: each gets its outcomes as one JSON array
 	// of [key, vendor_id, identity, digest] arrays. The digests are encoded
 	// first: a new field name is a statement of its own.
@@ -230,18 +250,16 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	return nil
 }
 
-// lookupQuery finds ?2 as a whole key or a key's value part, or ?3 as a
-// person's identity; ?1 is ?2's value part. The IN on the value part uses
-// the people_value index, the OR then keeps exact keys and bare-value
-// matches; the identity arm uses people_identity.
+// lookupQuery finds the keys of the JSON array ?1 in every scope (the
+// primary key, scope by scope), or ?2 as a person's identity (the
+// people_identity index).
 const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
-	FROM people p JOIN scopes s ON s.id = p.scope_id
-	WHERE substr(p.key, instr(p.key, ':') + 1) IN (?1, ?2)
-		AND (p.key = ?2 OR substr(p.key, instr(p.key, ':') + 1) = ?2)
+	FROM scopes s CROSS JOIN people p -- CROSS: scopes outside, or SQLite scans people
+	WHERE p.scope_id = s.id AND p.key IN (SELECT value FROM json_each(?1))
 	UNION
 	SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
 	FROM people p JOIN scopes s ON s.id = p.scope_id
-	WHERE p.identity = ?3 AND p.identity <> ''
+	WHERE p.identity = ?2 AND p.identity <> ''
 	ORDER BY 12, 13, 14, 1`
 
 // Lookup finds a key or an identity in every scope. q is a whole key
@@ -256,14 +274,30 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 	if q == "" {
 		return nil, fmt.Errorf("state: lookup: empty key")
 	}
-	val := q
-	if _, v, ok := strings.Cut(q, ":"); ok {
-		val = v
-	}
 	if err := s.loadFields(); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(lookupQuery, val, q, id)
+	// q itself, and q after each prefix a stored key has: every key whose
+	// part after its first colon is q.
+	cands := []string{q}
+	prefixes, err := s.db.Query(`SELECT prefix FROM key_prefixes`)
+	if err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	for prefixes.Next() {
+		var p string
+		if err := prefixes.Scan(&p); err != nil {
+			prefixes.Close()
+			return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+		}
+		cands = append(cands, p+q)
+	}
+	prefixes.Close()
+	if err := prefixes.Err(); err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	js, _ := json.Marshal(cands) // strings always marshal
+	rows, err := s.db.Query(lookupQuery, string(js), id)
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
@@ -277,6 +311,33 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	return out, nil
+}
+
+// notePrefixes adds the prefixes of keys (up to their first colon) that
+// key_prefixes lacks, before the keys are written: each in a statement of
+// its own, like a new scope. A prefix no key has any longer costs Lookup
+// one primary-key probe.
+func (s *Store) notePrefixes(keys func(yield func(string) bool)) error {
+	for k := range keys {
+		i := strings.IndexByte(k, ':')
+		if i < 0 {
+			continue
+		}
+		p := k[:i+1]
+		s.mu.Lock()
+		known := s.prefixes[p]
+		s.mu.Unlock()
+		if known {
+			continue
+		}
+		if _, err := s.db.Exec(`INSERT INTO key_prefixes (prefix) VALUES (?) ON CONFLICT DO NOTHING`, p); err != nil {
+			return fmt.Errorf("state file %s: key prefix %q: %w", s.path, p, err)
+		}
+		s.mu.Lock()
+		s.prefixes[p] = true
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // statusName names an Outcome status in messages.

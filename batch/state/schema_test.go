@@ -211,6 +211,10 @@ func TestMigrateV5ToV6(t *testing.T) {
 	var blob []byte
 	require.NoError(t, s.db.QueryRow(`SELECT digest FROM people WHERE key = 'email:ann@x.org'`).Scan(&blob))
 	assert.Len(t, blob, 1+2*13, "one byte, then 13 a field")
+	found, err := s.Lookup("Bob@x.org") // a bare value: key_prefixes has the file's "email:"
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "email:bob@x.org", found[0].Key)
 
 	// A run keeps writing the blob, and reads back what it wrote.
 	run := beginRun(t, s, scopeA)
@@ -222,6 +226,12 @@ func TestMigrateV5ToV6(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, dig, got["email:eve@x.org"].Digests)
 	assert.Equal(t, map[string]string{"email": "cccccccccccccccccccccccc"}, got["email:cy@x.org"].Digests)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"login:fay"}))
+	require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: "login:fay", Status: StatusCreated}}))
+	found, err = s.Lookup("FAY") // a prefix new since the migration
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "login:fay", found[0].Key)
 	require.NoError(t, s.db.QueryRow(`SELECT digest FROM people WHERE key = 'email:eve@x.org'`).Scan(&blob))
 	assert.Len(t, blob, 1+2*13)
 }
