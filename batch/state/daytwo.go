@@ -43,10 +43,14 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 		if p.Identity == "" && len(p.Digests) == 0 {
 			keys = append(keys, p.Key)
 		} else {
-			triples = append(triples, [3]string{p.Key, p.Identity, encodeDigests(p.Digests)})
+			dig, err := s.digestHex(p.Digests)
+			if err != nil {
+				return err
+			}
+			triples = append(triples, [3]string{p.Key, p.Identity, dig})
 		}
 	}
-	now := fmtTime(s.now())
+	now := s.nowMS()
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		if len(keys) > 0 {
 			js, _ := json.Marshal(keys) // strings always marshal
@@ -79,6 +83,9 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	if err != nil || !found || len(identities) == 0 {
 		return out, err
 	}
+	if err := s.loadFields(); err != nil {
+		return nil, err
+	}
 	js, _ := json.Marshal(identities)
 	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
 		WHERE p.scope_id = ? AND p.identity IN (SELECT value FROM json_each(?))
@@ -87,7 +94,7 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
 	}
-	err = eachPerson(rows, func(p Person) {
+	err = s.eachPerson(rows, func(p Person) {
 		if _, dup := out[p.Identity]; !dup {
 			out[p.Identity] = p
 		}
@@ -109,6 +116,9 @@ func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, erro
 	if err != nil || !found {
 		return 0, err
 	}
+	if err := s.loadFields(); err != nil {
+		return 0, err
+	}
 	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
 		WHERE p.scope_id = ? AND p.status = 'created' AND (p.seen_run IS NULL OR p.seen_run < ?)
 			AND p.missing_run IS NULL
@@ -120,7 +130,7 @@ func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, erro
 	n := 0
 	for rows.Next() {
 		var p Person
-		if err := scanPerson(rows, &p); err != nil {
+		if err := s.scanPerson(rows, &p); err != nil {
 			return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 		}
 		if err := fn(p); err != nil {

@@ -210,7 +210,7 @@ func TestMigrateV4ToV5(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 5, v)
+	require.Equal(t, SchemaVersion, v)
 
 	missing := func(since int64) []string {
 		var out []string

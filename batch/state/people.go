@@ -52,10 +52,9 @@ const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.c
 	p.identity, p.digest, p.digest_run, p.seen_run`
 
 // scanPerson scans personCols, then extra destinations.
-func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
-	var first, last sql.NullString
-	var created, updated, digestRun, seenRun sql.NullInt64
-	var digest string
+func (s *Store) scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
+	var first, last, created, updated, digestRun, seenRun sql.NullInt64
+	var digest []byte
 	dest := append([]any{&p.Key, &p.Status, &p.VendorID, &first, &last, &created, &updated,
 		&p.Identity, &digest, &digestRun, &seenRun}, extra...)
 	if err := rows.Scan(dest...); err != nil {
@@ -63,16 +62,25 @@ func scanPerson(rows *sql.Rows, p *Person, extra ...any) error {
 	}
 	p.CreatedRun, p.UpdatedRun = created.Int64, updated.Int64
 	p.DigestRun, p.SeenRun = digestRun.Int64, seenRun.Int64
+	p.FirstSeen, p.LastSeen = msTime(first), msTime(last)
 	var err error
-	if p.Digests, err = decodeDigests(digest); err != nil {
+	if p.Digests, err = s.decodeDigestBlob(digest); err != nil {
 		return fmt.Errorf("key %s: digest: %w", p.Key, err)
 	}
-	if p.FirstSeen, err = parseTime(first); err != nil {
-		return err
-	}
-	p.LastSeen, err = parseTime(last)
-	return err
+	return nil
 }
+
+// msTime reads a stored person time (Unix milliseconds); NULL or 0 is the
+// zero time.
+func msTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid || ms.Int64 == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// nowMS is the store's clock as a stored person time.
+func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 
 // Get returns what the store knows about keys in sc; keys it has never seen
 // are absent from the map. The keys travel as one JSON array, so one query
@@ -83,6 +91,9 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err != nil || !found || len(keys) == 0 {
 		return out, err
 	}
+	if err := s.loadFields(); err != nil {
+		return nil, err
+	}
 	n := sc.normalize()
 	js, _ := json.Marshal(keys) // a []string always marshals
 	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
@@ -90,7 +101,7 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 	}
-	err = eachPerson(rows, func(p Person) {
+	err = s.eachPerson(rows, func(p Person) {
 		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
 		out[p.Key] = p
 	})
@@ -101,11 +112,11 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 }
 
 // eachPerson scans every row into fn and closes rows.
-func eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
+func (s *Store) eachPerson(rows *sql.Rows, fn func(Person), extra ...any) error {
 	defer rows.Close()
 	for rows.Next() {
 		var p Person
-		if err := scanPerson(rows, &p, extra...); err != nil {
+		if err := s.scanPerson(rows, &p, extra...); err != nil {
 			return err
 		}
 		fn(p)
@@ -142,7 +153,17 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err != nil {
 		return err
 	}
-	now := fmtTime(s.now())
+	err = s.notePrefixes(func(yield func(string) bool) {
+		for _, m := range marks {
+			if !yield(m.Key) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
+	}
+	now := s.nowMS()
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		pairs := make([][2]string, len(marks))
 		for i, m := range marks {
@@ -179,14 +200,29 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	if err != nil {
 		return err
 	}
-	now := fmtTime(s.now())
-	err = s.inTx(false, func(tx *sql.Tx) error {
-		// One statement per status: each gets its outcomes as one JSON
-		// array of [key, vendor_id, identity, digest] arrays.
-		byStatus := map[string][][4]string{}
+	now := s.nowMS()
+	err = s.notePrefixes(func(yield func(string) bool) {
 		for _, o := range outs {
-			byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, encodeDigests(o.Digests)})
+			if o.Status != "" && !yield(o.Key) {
+				return
+			}
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	}
+	// One statement per status: each gets its outcomes as one JSON array
+	// of [key, vendor_id, identity, digest] arrays. The digests are encoded
+	// first: a new field name is a statement of its own.
+	byStatus := map[string][][4]string{}
+	for _, o := range outs {
+		dig, err := s.digestHex(o.Digests)
+		if err != nil {
+			return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
+		}
+		byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, dig})
+	}
+	err = s.inTx(false, func(tx *sql.Tx) error {
 		for _, status := range []string{StatusCreated, StatusFailed, ""} {
 			pairs := byStatus[status]
 			if len(pairs) == 0 {
@@ -214,18 +250,16 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	return nil
 }
 
-// lookupQuery finds ?2 as a whole key or a key's value part, or ?3 as a
-// person's identity; ?1 is ?2's value part. The IN on the value part uses
-// the people_value index, the OR then keeps exact keys and bare-value
-// matches; the identity arm uses people_identity.
+// lookupQuery finds the keys of the JSON array ?1 in every scope (the
+// primary key, scope by scope), or ?2 as a person's identity (the
+// people_identity index).
 const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
-	FROM people p JOIN scopes s ON s.id = p.scope_id
-	WHERE substr(p.key, instr(p.key, ':') + 1) IN (?1, ?2)
-		AND (p.key = ?2 OR substr(p.key, instr(p.key, ':') + 1) = ?2)
+	FROM scopes s CROSS JOIN people p -- CROSS: scopes outside, or SQLite scans people
+	WHERE p.scope_id = s.id AND p.key IN (SELECT value FROM json_each(?1))
 	UNION
 	SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
 	FROM people p JOIN scopes s ON s.id = p.scope_id
-	WHERE p.identity = ?3 AND p.identity <> ''
+	WHERE p.identity = ?2 AND p.identity <> ''
 	ORDER BY 12, 13, 14, 1`
 
 // Lookup finds a key or an identity in every scope. q is a whole key
@@ -240,17 +274,36 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 	if q == "" {
 		return nil, fmt.Errorf("state: lookup: empty key")
 	}
-	val := q
-	if _, v, ok := strings.Cut(q, ":"); ok {
-		val = v
+	if err := s.loadFields(); err != nil {
+		return nil, err
 	}
-	rows, err := s.db.Query(lookupQuery, val, q, id)
+	// q itself, and q after each prefix a stored key has: every key whose
+	// part after its first colon is q.
+	cands := []string{q}
+	prefixes, err := s.db.Query(`SELECT prefix FROM key_prefixes`)
+	if err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	for prefixes.Next() {
+		var p string
+		if err := prefixes.Scan(&p); err != nil {
+			prefixes.Close()
+			return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+		}
+		cands = append(cands, p+q)
+	}
+	prefixes.Close()
+	if err := prefixes.Err(); err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	js, _ := json.Marshal(cands) // strings always marshal
+	rows, err := s.db.Query(lookupQuery, string(js), id)
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	var out []Person
 	var prov, base, tenant string
-	err = eachPerson(rows, func(p Person) {
+	err = s.eachPerson(rows, func(p Person) {
 		p.Provider, p.BaseURL, p.Tenant = prov, base, tenant
 		out = append(out, p)
 	}, &prov, &base, &tenant)
@@ -258,6 +311,33 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	return out, nil
+}
+
+// notePrefixes adds the prefixes of keys (up to their first colon) that
+// key_prefixes lacks, before the keys are written: each in a statement of
+// its own, like a new scope. A prefix no key has any longer costs Lookup
+// one primary-key probe.
+func (s *Store) notePrefixes(keys func(yield func(string) bool)) error {
+	for k := range keys {
+		i := strings.IndexByte(k, ':')
+		if i < 0 {
+			continue
+		}
+		p := k[:i+1]
+		s.mu.Lock()
+		known := s.prefixes[p]
+		s.mu.Unlock()
+		if known {
+			continue
+		}
+		if _, err := s.db.Exec(`INSERT INTO key_prefixes (prefix) VALUES (?) ON CONFLICT DO NOTHING`, p); err != nil {
+			return fmt.Errorf("state file %s: key prefix %q: %w", s.path, p, err)
+		}
+		s.mu.Lock()
+		s.prefixes[p] = true
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // statusName names an Outcome status in messages.

@@ -92,6 +92,64 @@ var migrations = [...]string{
 	// those per run.
 	`ALTER TABLE people ADD COLUMN missing_run INTEGER REFERENCES runs(id);
 	ALTER TABLE runs ADD COLUMN still_missing INTEGER NOT NULL DEFAULT 0;`,
+
+	// v6 (issue 22): a person in half the bytes. Times are integers
+	// (Unix milliseconds, UTC) instead of RFC 3339 text, and digests a blob
+	// (see encodeDigestBlob): 0x01, then per field its digest_fields id
+	// and its 12 bytes, where the JSON object spent ~40 bytes a field.
+	// Digests that are not 24 lower-case hex digits, or fields past id 255,
+	// keep their JSON text as the blob. The column types change, so the
+	// table is rebuilt. The people_value index (a sixth of the file) gives
+	// way to key_prefixes, the few "email:"-like prefixes the keys have:
+	// lookup of a bare value tries each prefix on the primary key.
+	`CREATE TABLE digest_fields (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+	INSERT INTO digest_fields (name)
+		SELECT DISTINCT j.key FROM people p,
+			json_each(CASE WHEN p.digest <> '' AND json_valid(p.digest) AND json_type(p.digest) = 'object' THEN p.digest ELSE '{}' END) j
+		ORDER BY 1;
+	CREATE TABLE people_v6 (
+		scope_id    INTEGER NOT NULL REFERENCES scopes(id),
+		key         TEXT NOT NULL,
+		status      TEXT NOT NULL CHECK (status = 'in_flight' OR status = 'created' OR status = 'failed'),
+		vendor_id   TEXT NOT NULL DEFAULT '',
+		first_seen  INTEGER NOT NULL,
+		last_seen   INTEGER NOT NULL,
+		created_run INTEGER REFERENCES runs(id),
+		updated_run INTEGER REFERENCES runs(id),
+		prev_status TEXT NOT NULL DEFAULT '',
+		identity    TEXT NOT NULL DEFAULT '',
+		digest      BLOB,
+		digest_run  INTEGER REFERENCES runs(id),
+		seen_run    INTEGER REFERENCES runs(id),
+		missing_run INTEGER REFERENCES runs(id),
+		PRIMARY KEY (scope_id, key)
+	) WITHOUT ROWID;
+	INSERT INTO people_v6 (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+			prev_status, identity, digest, digest_run, seen_run, missing_run)
+		SELECT scope_id, key, status, vendor_id,
+			CASE WHEN first_seen = '' THEN 0 ELSE CAST(round(unixepoch(first_seen, 'subsec') * 1000) AS INTEGER) END,
+			CASE WHEN last_seen = '' THEN 0 ELSE CAST(round(unixepoch(last_seen, 'subsec') * 1000) AS INTEGER) END,
+			created_run, updated_run, prev_status, identity,
+			CASE
+				WHEN digest = '' THEN NULL
+				WHEN NOT json_valid(digest) OR json_type(digest) <> 'object'
+					OR NOT EXISTS (SELECT 1 FROM json_each(p.digest))
+					OR EXISTS (SELECT 1 FROM json_each(p.digest) j JOIN digest_fields f ON f.name = j.key
+						WHERE j.type <> 'text' OR length(j.value) <> 24 OR j.value GLOB '*[^0-9a-f]*' OR f.id > 255)
+					THEN CAST(digest AS BLOB)
+				ELSE unhex('01' || (SELECT group_concat(printf('%02x', f.id) || j.value, '')
+					FROM json_each(p.digest) j JOIN digest_fields f ON f.name = j.key))
+			END,
+			digest_run, seen_run, missing_run
+		FROM people p;
+	CREATE TABLE key_prefixes (prefix TEXT PRIMARY KEY) WITHOUT ROWID;
+	INSERT INTO key_prefixes (prefix)
+		SELECT DISTINCT substr(key, 1, instr(key, ':')) FROM people WHERE instr(key, ':') > 0;
+	DROP INDEX people_value;
+	DROP INDEX people_identity;
+	DROP TABLE people;
+	ALTER TABLE people_v6 RENAME TO people;
+	CREATE INDEX people_identity ON people (scope_id, identity) WHERE identity <> '';`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -122,4 +123,115 @@ func TestNewerSchemaRefused(t *testing.T) {
 	var status string
 	require.NoError(t, db.QueryRow(`SELECT status FROM runs`).Scan(&status))
 	assert.Equal(t, RunRunning, status, "a refused file is not written to")
+}
+
+// TestMigrateV5ToV6: a v5 file's times become Unix milliseconds and its
+// JSON digests the binary blob, with every person reading back as before
+// (read-only through an upgraded copy, and for a run in place); a digest
+// the blob cannot hold keeps its JSON; later writes keep the form.
+func TestMigrateV5ToV6(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	db := rawDB(t, path)
+	require.NoError(t, migrate(db, path, 5))
+	_, err := db.Exec(`
+		INSERT INTO scopes (id, provider, base_url, tenant) VALUES (1, 'smartapp', 'https://api.example.test', 't1');
+		INSERT INTO runs (id, file, file_hash, provider, scope_id, started, ended, rows, created, status)
+			VALUES (1, 'old.csv', 'aa', 'smartapp', 1, '2026-11-01T02:00:00.000Z', '2026-11-01T02:10:00.000Z', 4, 3, 'done');
+		INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+				identity, digest, digest_run, seen_run, missing_run)
+			VALUES (1, 'email:ann@x.org', 'created', 'V1', '2026-11-01T02:01:00.123Z', '2026-11-01T02:09:59.999Z', 1, 1,
+				'E1', '{"email":"0123456789abcdef01234567","lastName":"fedcba9876543210fedcba98"}', 1, 1, NULL),
+			       (1, 'email:bob@x.org', 'created', 'V2', '2026-11-01T02:01:00.000Z', '2026-11-01T02:01:00.000Z', 1, 1,
+				'', '{"email":"not hex","role":"0123456789abcdef01234567"}', 1, 1, 1),
+			       (1, 'email:cy@x.org', 'failed', '', '2026-11-01T02:02:00.000Z', '2026-11-01T02:03:00.000Z', NULL, 1,
+				'', '', NULL, 1, NULL),
+			       (1, 'email:dee@x.org', 'in_flight', '', '2026-11-01T02:02:00.000Z', '2026-11-01T02:03:00.000Z', NULL, 1,
+				'E4', '{}', NULL, 1, NULL);`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339Nano, s)
+		require.NoError(t, err)
+		return tm
+	}
+	want := map[string]Person{
+		"email:ann@x.org": {Key: "email:ann@x.org", Status: StatusCreated, VendorID: "V1",
+			FirstSeen: at("2026-11-01T02:01:00.123Z"), LastSeen: at("2026-11-01T02:09:59.999Z"), CreatedRun: 1, UpdatedRun: 1,
+			Identity: "E1", Digests: map[string]string{"email": "0123456789abcdef01234567", "lastName": "fedcba9876543210fedcba98"},
+			DigestRun: 1, SeenRun: 1},
+		"email:bob@x.org": {Key: "email:bob@x.org", Status: StatusCreated, VendorID: "V2",
+			FirstSeen: at("2026-11-01T02:01:00Z"), LastSeen: at("2026-11-01T02:01:00Z"), CreatedRun: 1, UpdatedRun: 1,
+			Digests: map[string]string{"email": "not hex", "role": "0123456789abcdef01234567"}, DigestRun: 1, SeenRun: 1},
+		"email:cy@x.org": {Key: "email:cy@x.org", Status: StatusFailed,
+			FirstSeen: at("2026-11-01T02:02:00Z"), LastSeen: at("2026-11-01T02:03:00Z"), UpdatedRun: 1, SeenRun: 1},
+		"email:dee@x.org": {Key: "email:dee@x.org", Status: StatusInFlight, Identity: "E4",
+			FirstSeen: at("2026-11-01T02:02:00Z"), LastSeen: at("2026-11-01T02:03:00Z"), UpdatedRun: 1, SeenRun: 1,
+			Digests: map[string]string{}},
+	}
+	keys := []string{"email:ann@x.org", "email:bob@x.org", "email:cy@x.org", "email:dee@x.org"}
+	check := func(l Ledger) {
+		t.Helper()
+		got, err := l.Get(scopeA, keys)
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for k, w := range want {
+			g := got[k]
+			g.Provider, g.BaseURL, g.Tenant = "", "", ""
+			assert.True(t, w.FirstSeen.Equal(g.FirstSeen) && w.LastSeen.Equal(g.LastSeen), k)
+			w.FirstSeen, w.LastSeen, g.FirstSeen, g.LastSeen = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			assert.Equal(t, w, g, k)
+		}
+	}
+
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	assert.Equal(t, 5, ro.UpgradedFrom())
+	check(ro)
+	require.NoError(t, ro.Close())
+
+	s, err := Open(path, Options{Now: tickClock()})
+	require.NoError(t, err)
+	defer s.Close()
+	v, err := schemaVersion(s.db, path)
+	require.NoError(t, err)
+	require.Equal(t, 6, v)
+	check(s)
+	types := map[string]string{}
+	rows, err := s.db.Query(`SELECT key, typeof(first_seen) || ' ' || typeof(digest) FROM people`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var k, ty string
+		require.NoError(t, rows.Scan(&k, &ty))
+		types[k] = ty
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, map[string]string{"email:ann@x.org": "integer blob", "email:bob@x.org": "integer blob",
+		"email:cy@x.org": "integer null", "email:dee@x.org": "integer blob"}, types)
+	var blob []byte
+	require.NoError(t, s.db.QueryRow(`SELECT digest FROM people WHERE key = 'email:ann@x.org'`).Scan(&blob))
+	assert.Len(t, blob, 1+2*13, "one byte, then 13 a field")
+	found, err := s.Lookup("Bob@x.org") // a bare value: key_prefixes has the file's "email:"
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "email:bob@x.org", found[0].Key)
+
+	// A run keeps writing the blob, and reads back what it wrote.
+	run := beginRun(t, s, scopeA)
+	dig := map[string]string{"email": "aaaaaaaaaaaaaaaaaaaaaaaa", "phone": "bbbbbbbbbbbbbbbbbbbbbbbb"}
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:eve@x.org"}))
+	require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: "email:eve@x.org", Status: StatusCreated, VendorID: "V5", Digests: dig}}))
+	require.NoError(t, s.Seen(scopeA, run, []Sighting{{Key: "email:cy@x.org", Identity: "E3", Digests: map[string]string{"email": "cccccccccccccccccccccccc"}}}))
+	got, err := s.Get(scopeA, []string{"email:eve@x.org", "email:cy@x.org"})
+	require.NoError(t, err)
+	assert.Equal(t, dig, got["email:eve@x.org"].Digests)
+	assert.Equal(t, map[string]string{"email": "cccccccccccccccccccccccc"}, got["email:cy@x.org"].Digests)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"login:fay"}))
+	require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: "login:fay", Status: StatusCreated}}))
+	found, err = s.Lookup("FAY") // a prefix new since the migration
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "login:fay", found[0].Key)
+	require.NoError(t, s.db.QueryRow(`SELECT digest FROM people WHERE key = 'email:eve@x.org'`).Scan(&blob))
+	assert.Len(t, blob, 1+2*13)
 }

@@ -79,7 +79,7 @@ func TestOlderScopeSpellingStillMatches(t *testing.T) {
 	var sid int64
 	require.NoError(t, s.db.QueryRow(`SELECT id FROM scopes WHERE base_url = 'http://127.0.0.1:80'`).Scan(&sid))
 	_, err = s.db.Exec(`INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen)
-		VALUES (?, 'bob@x.org', 'created', '9', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, sid)
+		VALUES (?, 'bob@x.org', 'created', '9', 1767225600000, 1767225600000)`, sid)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 

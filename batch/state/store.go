@@ -59,6 +59,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	scopes map[Scope]int64
+	fields fieldDict // digest field names by id (schema 6)
+	// prefixes are the key prefixes known to be in key_prefixes.
+	prefixes map[string]bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -236,7 +239,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}}, nil
+	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,

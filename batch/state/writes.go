@@ -30,14 +30,14 @@ const (
 	sqlCreated = `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
 			identity, digest, digest_run, seen_run)
 		SELECT ?1, value ->> 0, 'created', value ->> 1, ?3, ?3, ?4, ?4,
-			value ->> 2, value ->> 3, CASE WHEN value ->> 3 <> '' THEN ?4 END, ?4 FROM json_each(?2) WHERE true
+			value ->> 2, CASE WHEN value ->> 3 <> '' THEN unhex(value ->> 3) END, CASE WHEN value ->> 3 <> '' THEN ?4 END, ?4 FROM json_each(?2) WHERE true
 		ON CONFLICT (scope_id, key) DO UPDATE SET
 			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
 			created_run = CASE WHEN people.status = 'created' THEN people.created_run ELSE excluded.created_run END,
 			status = 'created', prev_status = '', last_seen = excluded.last_seen, updated_run = excluded.updated_run,
 			identity = CASE WHEN excluded.identity <> '' THEN excluded.identity ELSE people.identity END,
-			digest = CASE WHEN excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
-			digest_run = CASE WHEN excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END,
+			digest = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest ELSE people.digest END,
+			digest_run = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest_run ELSE people.digest_run END,
 			seen_run = excluded.seen_run, missing_run = NULL`
 
 	// sqlFailed records the keys failed, unless created.
@@ -61,13 +61,13 @@ const (
 	// each triple is one primary-key lookup: an UPDATE ... FROM let SQLite
 	// scan the batch for every person.
 	sqlSeen = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, seen_run, identity, digest, digest_run)
-		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, value ->> 1, value ->> 2, ?4 FROM json_each(?2)
+		SELECT ?1, value ->> 0, 'failed', ?3, ?3, ?4, value ->> 1, CASE WHEN value ->> 2 <> '' THEN unhex(value ->> 2) END, ?4 FROM json_each(?2)
 		WHERE EXISTS (SELECT 1 FROM people p WHERE p.scope_id = ?1 AND p.key = value ->> 0)
 		ON CONFLICT (scope_id, key) DO UPDATE SET last_seen = excluded.last_seen, seen_run = excluded.seen_run,
 			missing_run = NULL,
 			identity = CASE WHEN people.identity = '' AND people.status = 'created' THEN excluded.identity ELSE people.identity END,
-			digest = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest ELSE people.digest END,
-			digest_run = CASE WHEN people.digest = '' AND excluded.digest <> '' THEN excluded.digest_run ELSE people.digest_run END`
+			digest = CASE WHEN people.digest IS NULL AND excluded.digest IS NOT NULL THEN excluded.digest ELSE people.digest END,
+			digest_run = CASE WHEN people.digest IS NULL AND excluded.digest IS NOT NULL THEN excluded.digest_run ELSE people.digest_run END`
 
 	// sqlUnsendNew and sqlUnsendOld undo the in_flight mark of keys that
 	// were not sent: no earlier record → gone; else back to what it was.

@@ -1,0 +1,154 @@
+package state
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+)
+
+// The stored form of a person's digests since schema 6 (see migrations):
+// blobDigests, then per field one byte (its digest_fields id) and the 12
+// bytes the 24 hex digits spell. Digests of another form keep their JSON
+// text as the blob (it starts with '{').
+const (
+	blobDigests = 0x01
+	digestBytes = 12
+)
+
+// fieldDict maps digest field names to their digest_fields ids and back.
+// The store's mutex guards it.
+type fieldDict struct {
+	ids   map[string]int
+	names map[int]string
+	max   int
+}
+
+// loadFields reads the digest_fields rows this store has not seen yet
+// (another process may have added some since: a read-only open beside a
+// run). Called before a read that decodes digests, never while rows of
+// the one connection are open.
+func (s *Store) loadFields() error {
+	s.mu.Lock()
+	last := s.fields.max
+	s.mu.Unlock()
+	rows, err := s.db.Query(`SELECT id, name FROM digest_fields WHERE id > ? ORDER BY id`, last)
+	if err != nil {
+		return fmt.Errorf("state file %s: digest fields: %w", s.path, err)
+	}
+	defer rows.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for rows.Next() {
+		var id int
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("state file %s: digest fields: %w", s.path, err)
+		}
+		s.fields.add(id, name)
+	}
+	return rows.Err()
+}
+
+func (d *fieldDict) add(id int, name string) {
+	if d.ids == nil {
+		d.ids, d.names = map[string]int{}, map[int]string{}
+	}
+	d.ids[name], d.names[id] = id, name
+	d.max = max(d.max, id)
+}
+
+// fieldIDs returns the ids of names, adding the new ones to digest_fields
+// (each in its own statement, like a new scope: a rolled back write
+// leaves an unused name, never a cached id without a row).
+func (s *Store) fieldIDs(names []string) ([]int, error) {
+	out := make([]int, len(names))
+	for i, n := range names {
+		s.mu.Lock()
+		id, ok := s.fields.ids[n]
+		s.mu.Unlock()
+		if !ok {
+			err := s.db.QueryRow(`INSERT INTO digest_fields (name) VALUES (?)
+				ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, n).Scan(&id)
+			if err != nil {
+				return nil, fmt.Errorf("state file %s: digest field %q: %w", s.path, n, err)
+			}
+			s.mu.Lock()
+			s.fields.add(id, n)
+			s.mu.Unlock()
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// digestHex is the stored blob of d, as hex for the write statements'
+// JSON arrays (unhex'ed in SQL); "" for no digests.
+func (s *Store) digestHex(d map[string]string) (string, error) {
+	if len(d) == 0 {
+		return "", nil
+	}
+	names := make([]string, 0, len(d))
+	binary := true
+	for n, v := range d {
+		names = append(names, n)
+		binary = binary && isDigestHex(v)
+	}
+	if binary {
+		slices.Sort(names)
+		ids, err := s.fieldIDs(names)
+		if err != nil {
+			return "", err
+		}
+		if slices.Max(ids) <= 0xff {
+			b := make([]byte, 1, 1+len(names)*(1+digestBytes))
+			b[0] = blobDigests
+			for i, n := range names {
+				b = append(b, byte(ids[i]))
+				b, _ = hex.AppendDecode(b, []byte(d[n])) // isDigestHex checked it
+			}
+			return hex.EncodeToString(b), nil
+		}
+	}
+	return hex.EncodeToString([]byte(encodeDigests(d))), nil
+}
+
+// isDigestHex reports whether v is what the digester writes: 24
+// lower-case hex digits (upper case would not survive the round trip).
+func isDigestHex(v string) bool {
+	if len(v) != 2*digestBytes {
+		return false
+	}
+	for i := range len(v) {
+		c := v[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeDigestBlob reads what digestHex stored; nil for none.
+func (s *Store) decodeDigestBlob(b []byte) (map[string]string, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if b[0] != blobDigests {
+		return decodeDigests(string(b))
+	}
+	body := b[1:]
+	const entry = 1 + digestBytes
+	if len(body)%entry != 0 {
+		return nil, fmt.Errorf("digest blob of %d bytes", len(b))
+	}
+	out := make(map[string]string, len(body)/entry)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < len(body); i += entry {
+		name, ok := s.fields.names[int(body[i])]
+		if !ok {
+			return nil, fmt.Errorf("digest field %d unknown", body[i])
+		}
+		out[name] = hex.EncodeToString(body[i+1 : i+entry])
+	}
+	return out, nil
+}
