@@ -45,6 +45,9 @@ type server struct {
 	quit    chan struct{}
 	closed  sync.Once
 	sims    *liveSims
+	// planWait is how long a POST of the plan waits for it to end before
+	// answering with the page that follows it: a short plan shows at once.
+	planWait time.Duration
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -66,7 +69,7 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 	}
 	sims := newLiveSims()
 	s := &server{sims: sims, f: f, dir: dir, statePath: filepath.Join(dir, "onboard-state.db"), auth: a, tmpl: t,
-		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{})}
+		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{}), planWait: 2 * time.Second}
 	if err := s.jobs.open(stderr); err != nil {
 		sims.close()
 		return nil, err

@@ -117,6 +117,8 @@ type job struct {
 	done     chan struct{}
 	live     state.Counts
 	planning bool      // a plan is being made: cells, mapping and Start wait
+	planRows int       // rows planned so far, for the page
+	lastPlan *planView // the plan last made, errors and all
 	plan     *planView // the last plan made, at EditSeq planSeq
 	planSeq  int
 	loaded   bool      // the rows are in memory (see jobStore.open)

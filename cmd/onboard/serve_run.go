@@ -40,25 +40,31 @@ func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
 	var pv *planView
 	if j.plan != nil && j.planSeq == j.meta.EditSeq {
 		pv = j.plan // the last plan, while no cell changed since: a reload keeps it
+	} else if j.lastPlan != nil && j.lastPlan.Error != "" {
+		pv = j.lastPlan // why the last plan failed
 	}
 	s.renderPlan(w, j, pv)
 }
 
 func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
 	_, canUpdate := s.updater(j)
-	// Asking the vendor is one lookup per row at --rate, inside the
-	// request: offered ticked when that takes under 45 s (a reverse proxy
-	// commonly gives up on an answer after 60 s), its time said either way.
+	// Asking the vendor is one lookup per row at --rate; the plan belongs
+	// to the server like a run, so it is offered ticked however long that
+	// takes, its time said.
 	ask, askTime := true, ""
 	if rate := s.f.submit.Rate; rate > 0 {
 		d := time.Duration(float64(len(j.rows)) / rate * float64(time.Second))
-		ask, askTime = d < 45*time.Second, "about "+d.Round(time.Second).String()
+		askTime = "about " + d.Round(time.Second).String()
 	}
 	if pv != nil {
 		ask = !pv.Offline
 	}
+	if j.planning && (pv == nil || pv.Error == "") {
+		pv = nil // the plan being made shows instead of the last one
+	}
 	s.render(w, "plan.html", map[string]any{"Title": "Plan and confirm", "Job": j.meta, "Plan": pv, "Step": "plan",
-		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil, "Ask": ask, "AskTime": askTime})
+		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil, "Ask": ask, "AskTime": askTime,
+		"Planning": j.planning, "Planned": j.planRows, "Rows": len(j.rows)})
 }
 
 // updater says whether the vendor documents an update call.
@@ -81,8 +87,11 @@ func (s *server) updater(j *job) (string, bool) {
 	return j.reg.ID, ok
 }
 
-// makePlan runs `onboard plan` for the job: the same function, its
-// choices taken from the form.
+// makePlan starts `onboard plan` for the job in the server, not in the
+// request (the same function, its choices taken from the form): a closed
+// tab or a reload does not lose it, and the Plan step shows how far it
+// has got until its totals show. A second plan of the job while one is
+// being made is refused.
 func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 	j := s.jobFor(w, r)
 	if j == nil {
@@ -94,15 +103,16 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
+	if j.planning || j.cancel != nil {
+		defer j.mu.Unlock()
+		w.WriteHeader(http.StatusConflict)
+		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
+		return
+	}
 	existing := r.FormValue("existing")
 	if _, err := parseExisting(existing); err != nil {
 		defer j.mu.Unlock()
 		s.renderPlan(w, j, &planView{Error: "choose what to do with people the vendor already has"})
-		return
-	}
-	if j.planning || j.cancel != nil {
-		defer j.mu.Unlock()
-		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
 		return
 	}
 	j.meta.Existing, j.meta.Update = existing, r.FormValue("update") == "on"
@@ -123,6 +133,25 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 			pf.baseURL = simulatedBaseURL(j.reg.ID)
 		}
 	}
+	done := s.beginPlan(j, pf, input)
+	j.mu.Unlock()
+	// A short plan shows at once; a long one shows its progress.
+	t := time.NewTimer(s.planWait)
+	defer t.Stop()
+	select {
+	case <-done:
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		s.renderPlan(w, j, j.lastPlan)
+	case <-t.C:
+		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/plan", http.StatusSeeOther)
+	case <-r.Context().Done():
+	}
+}
+
+// beginPlan makes the plan in a goroutine of the server's; the job's lock
+// is held. Edits, the mapping and Start wait for it through planning.
+func (s *server) beginPlan(j *job, pf *planFlags, input string) chan struct{} {
 	pv := &planView{Offline: pf.offline}
 	pf.planned = func(sum *batch.Summary, est *batch.PlanEstimate) {
 		for _, st := range batch.PlanDecisions {
@@ -132,27 +161,45 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		pv.Conflicts = sum.ByStatus[batch.PlanConflict]
 		pv.Lines = reports.PlanLines(sum, est)
 	}
-	// The plan runs without the job's lock (lookups at the vendor's rate
-	// take a while); edits and a run wait for it through planning.
-	j.planning = true
-	j.mu.Unlock()
-	var out bytes.Buffer
-	err = planRoster(commandFor(r.Context(), &out), pf, input)
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.planning = false
-	var ee *exitError
-	if err != nil && !(errors.As(err, &ee) && ee.code == exitSomeFailed && pv.Lines != nil) {
-		pv.Error = strings.ReplaceAll(errorLine(err), j.dir+string(filepath.Separator), "")
+	pf.progress = func(sum *batch.Summary) {
+		j.mu.Lock()
+		j.planRows = sum.RowsRead
+		j.mu.Unlock()
 	}
-	if j.meta.Status == jobUploaded {
-		j.meta.Status = jobMapped
-	}
-	_ = j.save()
-	if pv.Error == "" {
-		j.plan, j.planSeq = pv, j.meta.EditSeq
-	}
-	s.renderPlan(w, j, pv)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	j.planning, j.planRows, j.lastPlan = true, 0, nil
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		go func() { // the server's shutdown stops the plan
+			select {
+			case <-s.quit:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		var out bytes.Buffer
+		err := planRoster(commandFor(ctx, &out), pf, input)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.planning = false
+		var ee *exitError
+		if err != nil && !(errors.As(err, &ee) && ee.code == exitSomeFailed && pv.Lines != nil) {
+			pv.Error = strings.ReplaceAll(errorLine(err), j.dir+string(filepath.Separator), "")
+		}
+		if j.meta.Status == jobUploaded {
+			j.meta.Status = jobMapped
+		}
+		_ = j.save()
+		j.lastPlan = pv
+		if pv.Error == "" {
+			j.plan, j.planSeq = pv, j.meta.EditSeq
+		}
+		close(done)
+	}()
+	return done
 }
 
 func errorLine(err error) string {
