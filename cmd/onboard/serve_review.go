@@ -314,10 +314,7 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 	j.rows[i].Cells[col] = value
 	j.meta.Edits[fmt.Sprintf("%d:%d", line, col)] = value
 	j.meta.EditSeq++
-	if err := j.validate(); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	j.recheck(i)
 	if err := j.save(); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
