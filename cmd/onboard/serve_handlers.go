@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onboard/onboard/batch/metrics"
 	"github.com/onboard/onboard/cmd/onboard/web"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/reports"
@@ -48,6 +49,7 @@ type server struct {
 	// planWait is how long a POST of the plan waits for it to end before
 	// answering with the page that follows it: a short plan shows at once.
 	planWait time.Duration
+	metrics  *metrics.Metrics // the runs' requests and people (--metrics)
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -69,7 +71,8 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 	}
 	sims := newLiveSims()
 	s := &server{sims: sims, f: f, dir: dir, statePath: filepath.Join(dir, "onboard-state.db"), auth: a, tmpl: t,
-		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{}), planWait: 2 * time.Second}
+		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{}), planWait: 2 * time.Second,
+		metrics: metrics.New()}
 	if err := s.jobs.open(stderr); err != nil {
 		sims.close()
 		return nil, err

@@ -282,6 +282,7 @@ func (s *server) begin(j *job) string {
 	if err := rf.check(); err != nil {
 		return err.Error()
 	}
+	counted := s.observeRun(rf)
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel, j.done = cancel, make(chan struct{})
 	j.live = state.Counts{}
@@ -302,6 +303,9 @@ func (s *server) begin(j *job) string {
 		defer s.wg.Done()
 		var log bytes.Buffer // the run's own lines: file names and counts, never cells
 		fr, err := runFile(ctx, &log, rf, input)
+		if fr != nil {
+			counted(fr.sum)
+		}
 		j.mu.Lock()
 		j.meta.Status, j.meta.Ended = jobFinished, time.Now().UTC()
 		if fr != nil && fr.sum != nil {
