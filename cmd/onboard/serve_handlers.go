@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onboard/onboard/batch/jobs"
 	"github.com/onboard/onboard/batch/metrics"
 	"github.com/onboard/onboard/cmd/onboard/web"
 	"github.com/onboard/onboard/providers"
@@ -50,6 +51,7 @@ type server struct {
 	// answering with the page that follows it: a short plan shows at once.
 	planWait time.Duration
 	metrics  *metrics.Metrics // the runs' requests and people (--metrics)
+	queue    *jobs.Store      // the state is on PostgreSQL: Start enqueues
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -77,6 +79,17 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 		sims.close()
 		return nil, err
 	}
+	if u, err := queueURL(f); err != nil {
+		sims.close()
+		return nil, err
+	} else if u != "" {
+		st, err := openJobs(context.Background(), u, f.config)
+		if err != nil {
+			sims.close()
+			return nil, err
+		}
+		s.queue, s.statePath = st, u // the ledger the workers share, for the plan
+	}
 	keep := time.Duration(f.keep) * 24 * time.Hour
 	s.jobs.purge(keep, time.Now())
 	s.wg.Add(1)
@@ -103,6 +116,9 @@ func (s *server) close() {
 		s.stopRuns()
 		s.wg.Wait()
 		s.sims.close()
+		if s.queue != nil {
+			s.queue.Close()
+		}
 	})
 }
 

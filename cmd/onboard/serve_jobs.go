@@ -77,6 +77,12 @@ type jobMeta struct {
 	// the state store skips who was created and nobody shows as missing.
 	EditSeq    int `json:"edit_seq,omitempty"`
 	RanEditSeq int `json:"ran_edit_seq,omitempty"`
+	// QueueID is the queued run's job id when the state is on PostgreSQL
+	// (Start enqueues; a worker runs it); QueueState and QueueWorker are
+	// what the queue last said.
+	QueueID     int64  `json:"queue_id,omitempty"`
+	QueueState  string `json:"queue_state,omitempty"`
+	QueueWorker string `json:"queue_worker,omitempty"`
 }
 
 // pageMapping is the Map step's choices.

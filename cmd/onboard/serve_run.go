@@ -231,7 +231,7 @@ func (s *server) startRun(w http.ResponseWriter, r *http.Request) {
 	}
 	if msg := s.begin(j); msg != "" {
 		j.mu.Lock()
-		running := j.cancel != nil
+		running := j.cancel != nil || j.queuedOpen()
 		j.mu.Unlock()
 		if running {
 			http.Redirect(w, r, "/jobs/"+j.meta.ID+"/run", http.StatusSeeOther)
@@ -248,7 +248,7 @@ func (s *server) startRun(w http.ResponseWriter, r *http.Request) {
 func (s *server) begin(j *job) string {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	if s.running != nil {
+	if s.running != nil && s.queue == nil {
 		if s.running == j {
 			return "this job is running"
 		}
@@ -257,6 +257,8 @@ func (s *server) begin(j *job) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	switch {
+	case j.queuedOpen():
+		return "this job is queued"
 	case j.mapper == nil:
 		return "map the columns first"
 	case j.meta.Existing == "":
@@ -281,6 +283,9 @@ func (s *server) begin(j *job) string {
 	}
 	if err := rf.check(); err != nil {
 		return err.Error()
+	}
+	if s.queue != nil {
+		return s.enqueue(j, rf, input)
 	}
 	counted := s.observeRun(rf)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -350,7 +355,11 @@ func (s *server) stopRun(w http.ResponseWriter, r *http.Request) {
 		j.cancel() // a soft stop: requests in flight finish, the results are written
 		j.meta.Status = jobStopping
 	}
+	queued, id := j.queuedOpen(), j.meta.QueueID
 	j.mu.Unlock()
+	if queued {
+		s.cancelQueued(r.Context(), id)
+	}
 	http.Redirect(w, r, "/jobs/"+j.meta.ID+"/run", http.StatusSeeOther)
 }
 
@@ -365,13 +374,20 @@ type runView struct {
 	Fix       string       `json:"fix"`
 	Running   bool         `json:"running"`
 	Resumable bool         `json:"resumable"`
+	Queue     string       `json:"queue,omitempty"` // the queued run's state, in words
 }
 
 func (j *job) runView() runView {
 	v := runView{Status: j.meta.Status, Counts: j.meta.Counts, Stop: j.meta.Stop, Message: j.meta.Message,
-		Results: j.meta.Results, Fix: j.meta.Fix, Running: j.cancel != nil}
-	if v.Running {
+		Results: j.meta.Results, Fix: j.meta.Fix, Running: j.cancel != nil || j.queuedOpen()}
+	if j.cancel != nil {
 		v.Counts = j.live
+	}
+	if j.meta.QueueID != 0 {
+		v.Queue = fmt.Sprintf("Queued run %d (onboard jobs get %d): %s", j.meta.QueueID, j.meta.QueueID, j.meta.QueueState)
+		if j.meta.QueueWorker != "" {
+			v.Queue += ", worker " + j.meta.QueueWorker
+		}
 	}
 	switch j.meta.Stop {
 	case state.RunAuthFailed:
@@ -390,6 +406,7 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 	if j == nil {
 		return
 	}
+	s.syncQueued(r.Context(), j)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	s.render(w, "run.html", map[string]any{"Title": "Run", "Job": j.meta, "Run": j.runView(), "Step": "run"})
@@ -409,6 +426,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	t := time.NewTicker(300 * time.Millisecond)
 	defer t.Stop()
 	for {
+		s.syncQueued(r.Context(), j)
 		j.mu.Lock()
 		v := j.runView()
 		j.mu.Unlock()
