@@ -79,6 +79,9 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 		sims.close()
 		return nil, err
 	}
+	if f.state != "" && !isPostgres(f.state) {
+		s.statePath = f.state // a SQLite file of IT's choosing: runs stay in the server
+	}
 	if u, err := queueURL(f); err != nil {
 		sims.close()
 		return nil, err

@@ -62,7 +62,7 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 	require.NotZero(t, m.QueueID)
 	assert.Equal(t, jobQueued, m.Status)
 	assert.Equal(t, 1, m.Runs)
-	page := body(t, s.get("/jobs/" + id + "/run"))
+	page := body(t, s.get("/jobs/"+id+"/run"))
 	assert.Regexp(t, `id="queue">Queued run \d+ \(onboard jobs get \d+\): available`, page)
 	assert.NotContains(t, page, `id="dl-results"`)
 
@@ -83,7 +83,7 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		page = body(t, s.get("/jobs/" + id + "/run"))
+		page = body(t, s.get("/jobs/"+id+"/run"))
 		if regexp.MustCompile(`id="dl-results"`).MatchString(page) || time.Now().After(deadline) {
 			break
 		}
