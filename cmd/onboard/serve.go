@@ -130,6 +130,9 @@ func serve(ctx context.Context, cmd *cobra.Command, f *serveFlags) error {
 	if err := f.checkListen(); err != nil {
 		return fatal(err)
 	}
+	if _, err := queueURL(f); err != nil { // a password in argv is refused before --dir is made
+		return fatal(err)
+	}
 	if f.baseURL != "" && !f.simulate {
 		if err := providers.CheckBaseURL(f.baseURL, false); err != nil {
 			return fatal(err)

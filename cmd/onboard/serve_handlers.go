@@ -469,10 +469,10 @@ func (s *server) deleteJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.mu.Lock()
-	running := j.cancel != nil
+	running := j.cancel != nil || j.planning || j.queuedOpen()
 	j.mu.Unlock()
 	if running {
-		s.problemPage(w, http.StatusConflict, "the job is running: stop it first")
+		s.problemPage(w, http.StatusConflict, "the job is running, queued or being planned: stop it (or wait for the plan) first")
 		return
 	}
 	s.jobs.mu.Lock()

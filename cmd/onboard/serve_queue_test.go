@@ -99,3 +99,17 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 	assert.Equal(t, "PK", body(t, res)[:2], "the worker's results.xlsx, from the job's stored files")
 	assert.Equal(t, http.StatusConflict, s.post("/jobs/"+id+"/run", nil).StatusCode, "run to the end: nothing more to queue")
 }
+
+// A password in serve's --state is refused (argv is readable by every
+// user) in one line, exit 2, before --dir is made.
+func TestServeRefusesAPasswordInState(t *testing.T) {
+	t.Setenv(jobsStateEnv, "")
+	dir := filepath.Join(t.TempDir(), "serve")
+	var stderr bytes.Buffer
+	code := execute(context.Background(), []string{"serve", "--state", "postgres://u:secret@db.example.org/x", "--dir", dir}, io.Discard, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "a password on the command line is readable by every user")
+	assert.NotContains(t, stderr.String(), "secret")
+	assert.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("\n")))
+	assert.NoDirExists(t, dir)
+}

@@ -1264,6 +1264,9 @@ func TestServePlanBelongsToTheServer(t *testing.T) {
 	res = s.post("/jobs/"+id+"/run", nil)
 	assert.Equal(t, http.StatusConflict, res.StatusCode, "Start waits for the plan")
 	res.Body.Close()
+	res = s.post("/jobs/"+id+"/delete", nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "the plan's job is not deleted under it")
+	res.Body.Close()
 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
