@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,7 @@ func (s *server) enqueue(j *job, rf *runFlags, input string) string {
 	}
 	name := strings.TrimSuffix(filepath.Base(j.meta.File), filepath.Ext(j.meta.File)) + filepath.Ext(input)
 	args := jobs.Args{File: name, Mapping: "mapping-page.yaml", Vendor: j.reg.ID, Output: filepath.Base(rf.out),
-		FailedOut: filepath.Base(rf.failedOut), Who: cmpOr(j.meta.User, "page"),
+		FailedOut: filepath.Base(rf.failedOut), Who: cmp.Or(j.meta.User, "page"),
 		Options: jobs.Options{Sheet: rf.in.sheet, Delimiter: rf.in.delimiter, Encoding: rf.in.encoding, HeaderRow: rf.in.headerRow,
 			Simulate: rf.simulate, Update: rf.update, Existing: rf.existing, Timeout: rf.timeout, Rate: rf.submit.Rate,
 			Burst: rf.submit.Burst, Workers: rf.submit.Workers, Retries: rf.submit.Retries, Breaker: rf.submit.Breaker,
@@ -61,13 +62,6 @@ func (s *server) enqueue(j *job, rf *runFlags, input string) string {
 	j.meta.RanEditSeq = j.meta.EditSeq
 	_ = j.save()
 	return ""
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // queuedOpen: the job's queued run has not ended.
@@ -137,14 +131,15 @@ func (s *server) syncQueued(ctx context.Context, j *job) {
 	_ = j.save()
 }
 
-// countsOfReport reads a queued run's counts into the page's.
+// countsOfReport reads a queued run's counts into the page's, as
+// counts4state reads a run's in the server.
 func countsOfReport(raw json.RawMessage) state.Counts {
 	var r reports.Report
 	if len(raw) == 0 || json.Unmarshal(raw, &r) != nil {
 		return state.Counts{}
 	}
 	c := r.Counts
-	n := state.Counts{Rows: r.Rows, Created: c["created"] + c["adopted"], Skipped: c["skipped"], Invalid: c["invalid"],
+	n := state.Counts{Rows: r.Rows, Created: c["created"], Skipped: c["skipped"], Invalid: c["invalid"],
 		Failed: c["failed"], NotAttempted: c["not_attempted"], Updated: c["updated"], Conflicts: c["conflict"]}
 	if r.Missing != nil {
 		n.Missing = *r.Missing
