@@ -154,3 +154,7 @@ func (s *server) cancelQueued(ctx context.Context, id int64) {
 	defer cancel()
 	_, _ = s.queue.Cancel(ctx, id)
 }
+
+// busy: a run of the job is under way, in the server or on the queue:
+// its cells, mapping and plan wait.
+func (j *job) busy() bool { return j.cancel != nil || j.queuedOpen() }

@@ -65,6 +65,9 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 	page := body(t, s.get("/jobs/"+id+"/run"))
 	assert.Regexp(t, `id="queue">Queued run \d+ \(onboard jobs get \d+\): available`, page)
 	assert.NotContains(t, page, `id="dl-results"`)
+	res := s.post("/jobs/"+id+"/cell?line=7&col=0", url.Values{"value": {"Dr"}})
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "the queued run's cells wait for it")
+	res.Body.Close()
 
 	// A worker on "another machine" (its own ledger file) takes it.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -94,7 +97,7 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 	assert.Contains(t, page, `data-count="Invalid">6<`)
 	assert.Contains(t, page, "Finished: every row was handled.")
 	assert.Contains(t, page, `id="dl-fix"`)
-	res := s.get("/jobs/" + id + "/files/results.xlsx")
+	res = s.get("/jobs/" + id + "/files/results.xlsx")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, "PK", body(t, res)[:2], "the worker's results.xlsx, from the job's stored files")
 	assert.Equal(t, http.StatusConflict, s.post("/jobs/"+id+"/run", nil).StatusCode, "run to the end: nothing more to queue")

@@ -63,7 +63,7 @@ func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
 		pv = nil // the plan being made shows instead of the last one
 	}
 	s.render(w, "plan.html", map[string]any{"Title": "Plan and confirm", "Job": j.meta, "Plan": pv, "Step": "plan",
-		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil, "Ask": ask, "AskTime": askTime,
+		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.busy(), "Ask": ask, "AskTime": askTime,
 		"Planning": j.planning, "Planned": j.planRows, "Rows": len(j.rows)})
 }
 
@@ -103,7 +103,7 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
-	if j.planning || j.cancel != nil {
+	if j.planning || j.busy() {
 		defer j.mu.Unlock()
 		w.WriteHeader(http.StatusConflict)
 		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
