@@ -70,6 +70,14 @@ type Sink interface {
 	Close(s *Summary) error
 }
 
+// A KeySink is a Sink that also wants the unique-key values (in
+// schema.Key order) of each row that takes part in Validate's duplicate
+// check, given before the row's outcome: the page keeps its own
+// duplicate index between corrections (see Rechecker).
+type KeySink interface {
+	Keys(line int, keys []string)
+}
+
 // An Encoder is a Sink that can encode a row's cells before its outcome
 // is known, so that Validate does that part of the writing on its parallel
 // mapping workers rather than on the one goroutine that writes in roster

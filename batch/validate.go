@@ -144,10 +144,14 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error {
 	nk := len(dedup.Key())
 	dedup.Warm(c.hashes)
+	ks, _ := sink.(KeySink)
 	for i, row := range c.rows {
 		errs := c.probs[i]
 		if !schema.Failed(errs) {
 			errs = append(errs, dedup.CheckHashed(c.keys[i*nk:(i+1)*nk], c.hashes[i*nk:(i+1)*nk], row.Line)...)
+			if ks != nil {
+				ks.Keys(row.Line, c.keys[i*nk:(i+1)*nk:(i+1)*nk])
+			}
 		}
 		o := Outcome{Line: row.Line, Cells: row.Cells, Status: Valid}
 		if c.enc != nil {

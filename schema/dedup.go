@@ -72,7 +72,7 @@ func (d *Dedup) Hashes(vals []string, dst []uint64) []uint64 {
 		h.SetSeed(d.seed)
 		h.WriteString(k)
 		h.WriteByte(0)
-		h.WriteString(strings.ToLower(v))
+		h.WriteString(DuplicateFold(v))
 		dst = append(dst, h.Sum64()|1) // never 0: 0 is an empty value
 	}
 	return dst
@@ -101,13 +101,21 @@ func (d *Dedup) CheckHashed(vals []string, hashes []uint64, line int) []FieldErr
 			continue
 		}
 		if first, dup := d.seen.insert(hashes[i], int32(line)); dup {
-			v := vals[i]
-			errs = append(errs, FieldError{Field: k, Code: DuplicateInFile, Value: v,
-				Message: fmt.Sprintf("duplicate of row %d (%s %q is the vendor's unique key)", first, k, v)})
+			errs = append(errs, DuplicateError(k, vals[i], int(first)))
 		}
 	}
 	return errs
 }
+
+// DuplicateError is the DUPLICATE_IN_FILE error of a row whose field
+// holds value, first seen on row first: the one message every check gives.
+func DuplicateError(field, value string, first int) FieldError {
+	return FieldError{Field: field, Code: DuplicateInFile, Value: value,
+		Message: fmt.Sprintf("duplicate of row %d (%s %q is the vendor's unique key)", first, field, value)}
+}
+
+// DuplicateFold is how duplicate keys compare: case aside.
+func DuplicateFold(value string) string { return strings.ToLower(value) }
 
 // hashIndex maps 64-bit hashes to rows with linear probing in two flat
 // arrays sized from the expected count (no power-of-two rounding), grown

@@ -39,7 +39,10 @@ type planFlags struct {
 	// planned, when set, is given the finished plan's totals (serve: the
 	// page shows them) before they are printed.
 	planned func(*batch.Summary, *batch.PlanEstimate)
-	sims    *liveSims // serve: the process's simulators (see runFlags.sims)
+	// progress, when set, is given the totals after each chunk of rows
+	// (serve: the page shows how far the plan has got).
+	progress func(*batch.Summary)
+	sims     *liveSims // serve: the process's simulators (see runFlags.sims)
 }
 
 func newPlanCmd() *cobra.Command {
@@ -217,6 +220,9 @@ func planRoster(cmd *cobra.Command, f *planFlags, path string) error {
 	}
 	prog := newProgress(stderr, f.quiet, "planning", path)
 	opt.Progress = prog.update
+	if f.progress != nil {
+		opt.Progress = func(sum *batch.Summary) { prog.update(sum); f.progress(sum) }
+	}
 	est, err = batch.Plan(ctx, src.reader, reg.Schema, src.mapper, sink, sum, opt)
 	prog.finish()
 	if err == nil {

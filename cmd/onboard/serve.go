@@ -35,6 +35,8 @@ type serveFlags struct {
 	baseURL      string
 	timeout      time.Duration
 	submit       submit.Options
+	metrics      string // ADDR for Prometheus' /metrics, "" off
+	state        string // postgres://…: Start enqueues for `onboard worker`
 }
 
 func newServeCmd() *cobra.Command {
@@ -69,6 +71,8 @@ store live under --dir (files 0600), kept --keep days.`,
 	fl.StringVar(&f.proxyHeader, "proxy-header", "X-Forwarded-User", "--auth proxy: the header holding the logged-in user's name")
 	fl.StringVar(&f.dir, "dir", "onboard-serve", "folder for uploaded rosters, results and the state store (created 0700)")
 	fl.IntVar(&f.keep, "keep", 30, "days a job and its files are kept")
+	fl.StringVar(&f.state, "state", "", "postgres://HOST/DB (or "+jobsStateEnv+"): Start queues the run for 'onboard worker' on any machine instead of running it here (default: the SQLite store under --dir)")
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics, as the worker does; a bare port listens on loopback only (default: off)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "every run and plan goes to the vendor's simulator (a demo: no credentials needed)")
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
@@ -126,6 +130,9 @@ func serve(ctx context.Context, cmd *cobra.Command, f *serveFlags) error {
 	if err := f.checkListen(); err != nil {
 		return fatal(err)
 	}
+	if _, err := queueURL(f); err != nil { // a password in argv is refused before --dir is made
+		return fatal(err)
+	}
 	if f.baseURL != "" && !f.simulate {
 		if err := providers.CheckBaseURL(f.baseURL, false); err != nil {
 			return fatal(err)
@@ -136,6 +143,13 @@ func serve(ctx context.Context, cmd *cobra.Command, f *serveFlags) error {
 		return fatal(err)
 	}
 	defer s.close()
+	if f.metrics != "" {
+		_, stop, err := serveMetrics(f.metrics, s.metrics, cmd.ErrOrStderr())
+		if err != nil {
+			return fatal(err)
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fatal(err)

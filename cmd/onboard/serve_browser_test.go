@@ -169,6 +169,9 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	f.submit.Rate = 40 // long enough to close the tab mid-run
 	srv, err := newServer(f, os.Stderr)
 	require.NoError(t, err)
+	// The plan (116 lookups at 40/s) answers at once and shows its
+	// progress: the page looks again until the totals show.
+	srv.planWait = 0
 	ts := httptest.NewServer(srv.handler())
 	t.Cleanup(func() { ts.Close(); srv.close() })
 
@@ -235,7 +238,9 @@ func TestBrowserUploadFixPlanRun(t *testing.T) {
 	tabTo(t, ctx, `document.activeElement.value === "adopt"`)
 	bounded(t, ctx, 5*time.Second, chromedp.KeyEvent(" "))
 	tabTo(t, ctx, `document.activeElement.id === "make-plan"`)
-	bounded(t, ctx, 60*time.Second, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("start")))
+	bounded(t, ctx, 30*time.Second, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.ID("plan-progress")))
+	assert.Regexp(t, `Making the plan: \d+ of 120 rows so far`, evalIn[string](t, ctx, `document.getElementById("plan-progress").innerText`))
+	bounded(t, ctx, 60*time.Second, chromedp.WaitVisible(chromedp.ID("start")))
 	assert.Equal(t, "116", evalIn[string](t, ctx, `document.querySelector('[data-plan="create"]').innerText`))
 	assert.Equal(t, "4", evalIn[string](t, ctx, `document.querySelector('[data-plan="invalid"]').innerText`))
 	screenshot(t, ctx, "extra-plan.png", false)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onboard/onboard/batch/jobs"
+	"github.com/onboard/onboard/batch/metrics"
 	"github.com/onboard/onboard/cmd/onboard/web"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/reports"
@@ -45,6 +47,11 @@ type server struct {
 	quit    chan struct{}
 	closed  sync.Once
 	sims    *liveSims
+	// planWait is how long a POST of the plan waits for it to end before
+	// answering with the page that follows it: a short plan shows at once.
+	planWait time.Duration
+	metrics  *metrics.Metrics // the runs' requests and people (--metrics)
+	queue    *jobs.Store      // the state is on PostgreSQL: Start enqueues
 }
 
 func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
@@ -66,10 +73,25 @@ func newServer(f *serveFlags, stderr io.Writer) (*server, error) {
 	}
 	sims := newLiveSims()
 	s := &server{sims: sims, f: f, dir: dir, statePath: filepath.Join(dir, "onboard-state.db"), auth: a, tmpl: t,
-		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{})}
+		stderr: stderr, jobs: &jobStore{dir: dir}, quit: make(chan struct{}), planWait: 2 * time.Second,
+		metrics: metrics.New()}
 	if err := s.jobs.open(stderr); err != nil {
 		sims.close()
 		return nil, err
+	}
+	if f.state != "" && !isPostgres(f.state) {
+		s.statePath = f.state // a SQLite file of IT's choosing: runs stay in the server
+	}
+	if u, err := queueURL(f); err != nil {
+		sims.close()
+		return nil, err
+	} else if u != "" {
+		st, err := openJobs(context.Background(), u, f.config)
+		if err != nil {
+			sims.close()
+			return nil, err
+		}
+		s.queue, s.statePath = st, u // the ledger the workers share, for the plan
 	}
 	keep := time.Duration(f.keep) * 24 * time.Hour
 	s.jobs.purge(keep, time.Now())
@@ -97,6 +119,9 @@ func (s *server) close() {
 		s.stopRuns()
 		s.wg.Wait()
 		s.sims.close()
+		if s.queue != nil {
+			s.queue.Close()
+		}
 	})
 }
 
@@ -444,10 +469,10 @@ func (s *server) deleteJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.mu.Lock()
-	running := j.cancel != nil
+	running := j.cancel != nil || j.planning || j.queuedOpen()
 	j.mu.Unlock()
 	if running {
-		s.problemPage(w, http.StatusConflict, "the job is running: stop it first")
+		s.problemPage(w, http.StatusConflict, "the job is running, queued or being planned: stop it (or wait for the plan) first")
 		return
 	}
 	s.jobs.mu.Lock()

@@ -77,6 +77,12 @@ type jobMeta struct {
 	// the state store skips who was created and nobody shows as missing.
 	EditSeq    int `json:"edit_seq,omitempty"`
 	RanEditSeq int `json:"ran_edit_seq,omitempty"`
+	// QueueID is the queued run's job id when the state is on PostgreSQL
+	// (Start enqueues; a worker runs it); QueueState and QueueWorker are
+	// what the queue last said.
+	QueueID     int64  `json:"queue_id,omitempty"`
+	QueueState  string `json:"queue_state,omitempty"`
+	QueueWorker string `json:"queue_worker,omitempty"`
 }
 
 // pageMapping is the Map step's choices.
@@ -112,11 +118,15 @@ type job struct {
 	mapper  *schema.Mapper
 	guarded bool // a CSV fix file: validation undoes its formula guard in place
 	val     *validation
+	// recheckr re-checks one corrected row (recheck)
+	recheckr *batch.Rechecker
 	// while running
 	cancel   context.CancelFunc
 	done     chan struct{}
 	live     state.Counts
 	planning bool      // a plan is being made: cells, mapping and Start wait
+	planRows int       // rows planned so far, for the page
+	lastPlan *planView // the plan last made, errors and all
 	plan     *planView // the last plan made, at EditSeq planSeq
 	planSeq  int
 	loaded   bool      // the rows are in memory (see jobStore.open)
@@ -291,35 +301,209 @@ func (j *job) bind() error {
 	return j.validate()
 }
 
-// validation is batch.Validate's verdict on every row, kept for the grid.
+// validation is batch.Validate's verdict on every row, kept for the grid,
+// with the duplicate index that lets a corrected cell re-check its row
+// and the rows sharing its keys instead of the whole file.
 type validation struct {
 	probs   map[int][]batch.Problem // row index → problems
 	warns   map[int][]batch.Problem
 	byCode  map[string]int
 	invalid []int // row indices, in roster order
 	took    time.Duration
+	dups    *dupIndex
+}
+
+// dupIndex is Validate's duplicate check kept between corrections: per
+// key field, each value (case aside) → the rows holding it, in roster
+// order; a row is a duplicate of the first of its list. Rows that failed
+// their own checks take no part, as in Validate.
+type dupIndex struct {
+	key  []string             // schema.Key
+	keys [][]string           // row index → its key values; nil: no part
+	by   []map[string][]int32 // per key field
+}
+
+func newDupIndex(key []string, rows int) *dupIndex {
+	d := &dupIndex{key: key, keys: make([][]string, rows), by: make([]map[string][]int32, len(key))}
+	for f := range d.by {
+		d.by[f] = make(map[string][]int32, rows)
+	}
+	return d
+}
+
+// add puts row i's keys in the index (rows come in roster order, or
+// insert sorted) and returns the rows sharing any of them.
+func (d *dupIndex) add(i int, keys []string, touched []int) []int {
+	d.keys[i] = keys
+	for f, v := range keys {
+		if v == "" {
+			continue
+		}
+		k := schema.DuplicateFold(v)
+		list := d.by[f][k]
+		at, _ := slices.BinarySearch(list, int32(i))
+		list = slices.Insert(list, at, int32(i))
+		d.by[f][k] = list
+		for _, r := range list {
+			touched = append(touched, int(r))
+		}
+	}
+	return touched
+}
+
+// put is add for rows coming in roster order (Validate's).
+func (d *dupIndex) put(i int, keys []string) {
+	d.keys[i] = keys
+	for f, v := range keys {
+		if v != "" {
+			k := schema.DuplicateFold(v)
+			d.by[f][k] = append(d.by[f][k], int32(i))
+		}
+	}
+}
+
+// remove takes row i's keys out and returns the rows that shared them.
+func (d *dupIndex) remove(i int, touched []int) []int {
+	for f, v := range d.keys[i] {
+		if v == "" {
+			continue
+		}
+		k := schema.DuplicateFold(v)
+		list := d.by[f][k]
+		if at, ok := slices.BinarySearch(list, int32(i)); ok {
+			list = slices.Delete(list, at, at+1)
+		}
+		if len(list) == 0 {
+			delete(d.by[f], k)
+		} else {
+			d.by[f][k] = list
+		}
+		for _, r := range list {
+			touched = append(touched, int(r))
+		}
+	}
+	d.keys[i] = nil
+	return touched
+}
+
+// errs are row i's DUPLICATE_IN_FILE errors, in Validate's words.
+func (d *dupIndex) errs(i int, lineOf func(int) int) []schema.FieldError {
+	var errs []schema.FieldError
+	for f, v := range d.keys[i] {
+		if v == "" {
+			continue
+		}
+		if first := d.by[f][schema.DuplicateFold(v)]; first[0] != int32(i) {
+			errs = append(errs, schema.DuplicateError(d.key[f], v, lineOf(int(first[0]))))
+		}
+	}
+	return errs
+}
+
+// set replaces row i's verdict, keeping the counts and the invalid list.
+func (v *validation) set(i int, probs, warns []batch.Problem) {
+	for _, p := range v.probs[i] {
+		v.byCode[p.Code]--
+		if v.byCode[p.Code] == 0 {
+			delete(v.byCode, p.Code)
+		}
+	}
+	at, was := slices.BinarySearch(v.invalid, i)
+	switch {
+	case len(probs) > 0:
+		v.probs[i] = probs
+		for _, p := range probs {
+			v.byCode[p.Code]++
+		}
+		if !was {
+			v.invalid = slices.Insert(v.invalid, at, i)
+		}
+	default:
+		delete(v.probs, i)
+		if was {
+			v.invalid = slices.Delete(v.invalid, at, at+1)
+		}
+	}
+	if len(warns) > 0 {
+		v.warns[i] = warns
+	} else {
+		delete(v.warns, i)
+	}
 }
 
 // validate runs the same validation as `onboard validate` over the rows as
-// they are now (with the page's corrections); duplicates need the whole
-// file, so a corrected cell re-validates everything.
+// they are now (with the page's corrections), and keeps the duplicate
+// index for recheck.
 func (j *job) validate() error {
+	v, err := j.validateAll()
+	if err != nil {
+		return err
+	}
+	j.val = v
+	j.recheckr = batch.NewRechecker(j.reg.Schema, j.mapper)
+	return nil
+}
+
+// validateAll is batch.Validate over every row.
+func (j *job) validateAll() (*validation, error) {
 	start := time.Now()
-	v := &validation{probs: map[int][]batch.Problem{}, warns: map[int][]batch.Problem{}, byCode: map[string]int{}}
+	v := &validation{probs: map[int][]batch.Problem{}, warns: map[int][]batch.Problem{}, byCode: map[string]int{},
+		dups: newDupIndex(j.reg.Schema.Key, len(j.rows))}
 	sum := batch.NewSummary("validate", j.reg.ID, j.meta.File)
 	sink := &collectSink{j: j, v: v}
 	r := &memReader{header: j.header, headerRow: j.info.HeaderRow, rows: j.rows, clone: j.guarded || slices.Contains(j.mapper.Secret(), true)}
 	if err := batch.Validate(context.Background(), r, j.reg.Schema, j.mapper, sink, sum, nil); err != nil {
-		return err
+		return nil, err
 	}
 	v.took = time.Since(start)
-	j.val = v
-	return nil
+	return v, nil
+}
+
+// recheck re-validates row i after a correction: the row itself, and the
+// rows whose duplicate status it can change (those sharing its old or its
+// new key values), with the messages Validate gives; the rest of the file
+// cannot change.
+func (j *job) recheck(i int) {
+	start := time.Now()
+	v := j.val
+	errs, keys, failed := j.recheckr.Check(j.rows[i])
+	touched := v.dups.remove(i, []int{i})
+	if !failed {
+		touched = v.dups.add(i, keys, touched)
+	}
+	slices.Sort(touched)
+	touched = slices.Compact(touched)
+	lineOf := func(r int) int { return j.rows[r].Line }
+	for _, r := range touched {
+		var probs, warns []batch.Problem
+		if r == i {
+			probs, warns = batch.Problems(errs)
+		} else {
+			// Another row's own problems are as they were: only its
+			// duplicate errors (always last) can change.
+			probs = slices.DeleteFunc(slices.Clone(v.probs[r]), func(p batch.Problem) bool {
+				return p.Code == string(schema.DuplicateInFile)
+			})
+			warns = v.warns[r]
+		}
+		if v.dups.keys[r] != nil {
+			dp, _ := batch.Problems(v.dups.errs(r, lineOf))
+			probs = append(probs, dp...)
+		}
+		v.set(r, probs, warns)
+	}
+	v.took = time.Since(start)
 }
 
 type collectSink struct {
 	j *job
 	v *validation
+}
+
+func (c *collectSink) Keys(line int, keys []string) {
+	if i, ok := c.j.byLine[line]; ok {
+		c.v.dups.put(i, keys)
+	}
 }
 
 func (c *collectSink) Write(o batch.Outcome) error {

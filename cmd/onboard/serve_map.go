@@ -213,7 +213,7 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil || j.planning {
+	if j.busy() || j.planning {
 		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}
@@ -311,7 +311,7 @@ func (s *server) usePreset(w http.ResponseWriter, r *http.Request) {
 		s.renderMap(w, j, fmt.Sprintf("no preset %q for %s", name, j.reg.ID))
 		return
 	}
-	if j.cancel != nil || j.planning {
+	if j.busy() || j.planning {
 		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}
@@ -336,7 +336,7 @@ func (s *server) reread(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil || j.planning || j.meta.Runs > 0 {
+	if j.busy() || j.planning || j.meta.Runs > 0 {
 		s.problemPage(w, http.StatusConflict, "this job has run: upload the file again to read it another way")
 		return
 	}
@@ -368,7 +368,7 @@ func (s *server) saveMap(w http.ResponseWriter, r *http.Request) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.cancel != nil || j.planning {
+	if j.busy() || j.planning {
 		s.problemPage(w, http.StatusConflict, "the job is running or being planned: the mapping cannot change now")
 		return
 	}

@@ -253,7 +253,7 @@ func (s *server) review(w http.ResponseWriter, r *http.Request) {
 	f := filterOf(r.URL.Query())
 	replaced, fixed, fixRows := r.URL.Query().Get("replaced"), r.URL.Query().Get("fixed"), r.URL.Query().Get("fixrows")
 	s.render(w, "review.html", map[string]any{"Title": "Review the rows", "Job": j.meta, "Summary": j.summary(),
-		"Grid": j.grid(0, f), "HasDups": j.val.byCode[string(schema.DuplicateInFile)] > 0, "Step": "review", "Locked": j.cancel != nil, "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
+		"Grid": j.grid(0, f), "HasDups": j.val.byCode[string(schema.DuplicateInFile)] > 0, "Step": "review", "Locked": j.busy(), "Header": j.header, "Replaced": replaced, "Fixed": fixed, "FixRows": fixRows,
 		"Rerun": j.meta.Runs > 0 && j.meta.EditSeq != j.meta.RanEditSeq})
 }
 
@@ -301,7 +301,7 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Error(w, "map the columns first", http.StatusConflict)
 		return
-	case j.cancel != nil || j.planning:
+	case j.busy() || j.planning:
 		http.Error(w, "the job is running or being planned: cells cannot change now", http.StatusConflict)
 		return
 	}
@@ -314,10 +314,7 @@ func (s *server) editCell(w http.ResponseWriter, r *http.Request) {
 	j.rows[i].Cells[col] = value
 	j.meta.Edits[fmt.Sprintf("%d:%d", line, col)] = value
 	j.meta.EditSeq++
-	if err := j.validate(); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	j.recheck(i)
 	if err := j.save(); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -341,7 +338,7 @@ func (s *server) replace(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
-	case j.cancel != nil || j.planning:
+	case j.busy() || j.planning:
 		s.problemPage(w, http.StatusConflict, "the job is running or being planned: cells cannot change now")
 		return
 	case err != nil || col < 0 || col >= len(j.header) || find == "":
@@ -412,7 +409,7 @@ func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
 	case j.mapper == nil:
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
-	case j.cancel != nil || j.planning:
+	case j.busy() || j.planning:
 		s.problemPage(w, http.StatusConflict, "the job is running: corrections can come when it has finished")
 		return
 	}

@@ -40,25 +40,31 @@ func (s *server) planPage(w http.ResponseWriter, r *http.Request) {
 	var pv *planView
 	if j.plan != nil && j.planSeq == j.meta.EditSeq {
 		pv = j.plan // the last plan, while no cell changed since: a reload keeps it
+	} else if j.lastPlan != nil && j.lastPlan.Error != "" {
+		pv = j.lastPlan // why the last plan failed
 	}
 	s.renderPlan(w, j, pv)
 }
 
 func (s *server) renderPlan(w http.ResponseWriter, j *job, pv *planView) {
 	_, canUpdate := s.updater(j)
-	// Asking the vendor is one lookup per row at --rate, inside the
-	// request: offered ticked when that takes under 45 s (a reverse proxy
-	// commonly gives up on an answer after 60 s), its time said either way.
+	// Asking the vendor is one lookup per row at --rate; the plan belongs
+	// to the server like a run, so it is offered ticked however long that
+	// takes, its time said.
 	ask, askTime := true, ""
 	if rate := s.f.submit.Rate; rate > 0 {
 		d := time.Duration(float64(len(j.rows)) / rate * float64(time.Second))
-		ask, askTime = d < 45*time.Second, "about "+d.Round(time.Second).String()
+		askTime = "about " + d.Round(time.Second).String()
 	}
 	if pv != nil {
 		ask = !pv.Offline
 	}
+	if j.planning && (pv == nil || pv.Error == "") {
+		pv = nil // the plan being made shows instead of the last one
+	}
 	s.render(w, "plan.html", map[string]any{"Title": "Plan and confirm", "Job": j.meta, "Plan": pv, "Step": "plan",
-		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.cancel != nil, "Ask": ask, "AskTime": askTime})
+		"Summary": j.summary(), "CanUpdate": canUpdate, "Running": j.busy(), "Ask": ask, "AskTime": askTime,
+		"Planning": j.planning, "Planned": j.planRows, "Rows": len(j.rows)})
 }
 
 // updater says whether the vendor documents an update call.
@@ -81,8 +87,11 @@ func (s *server) updater(j *job) (string, bool) {
 	return j.reg.ID, ok
 }
 
-// makePlan runs `onboard plan` for the job: the same function, its
-// choices taken from the form.
+// makePlan starts `onboard plan` for the job in the server, not in the
+// request (the same function, its choices taken from the form): a closed
+// tab or a reload does not lose it, and the Plan step shows how far it
+// has got until its totals show. A second plan of the job while one is
+// being made is refused.
 func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 	j := s.jobFor(w, r)
 	if j == nil {
@@ -94,15 +103,16 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/map", http.StatusSeeOther)
 		return
 	}
+	if j.planning || j.busy() {
+		defer j.mu.Unlock()
+		w.WriteHeader(http.StatusConflict)
+		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
+		return
+	}
 	existing := r.FormValue("existing")
 	if _, err := parseExisting(existing); err != nil {
 		defer j.mu.Unlock()
 		s.renderPlan(w, j, &planView{Error: "choose what to do with people the vendor already has"})
-		return
-	}
-	if j.planning || j.cancel != nil {
-		defer j.mu.Unlock()
-		s.renderPlan(w, j, &planView{Error: "a plan or a run of this job is under way; wait for it"})
 		return
 	}
 	j.meta.Existing, j.meta.Update = existing, r.FormValue("update") == "on"
@@ -123,6 +133,25 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 			pf.baseURL = simulatedBaseURL(j.reg.ID)
 		}
 	}
+	done := s.beginPlan(j, pf, input)
+	j.mu.Unlock()
+	// A short plan shows at once; a long one shows its progress.
+	t := time.NewTimer(s.planWait)
+	defer t.Stop()
+	select {
+	case <-done:
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		s.renderPlan(w, j, j.lastPlan)
+	case <-t.C:
+		http.Redirect(w, r, "/jobs/"+j.meta.ID+"/plan", http.StatusSeeOther)
+	case <-r.Context().Done():
+	}
+}
+
+// beginPlan makes the plan in a goroutine of the server's; the job's lock
+// is held. Edits, the mapping and Start wait for it through planning.
+func (s *server) beginPlan(j *job, pf *planFlags, input string) chan struct{} {
 	pv := &planView{Offline: pf.offline}
 	pf.planned = func(sum *batch.Summary, est *batch.PlanEstimate) {
 		for _, st := range batch.PlanDecisions {
@@ -132,27 +161,45 @@ func (s *server) makePlan(w http.ResponseWriter, r *http.Request) {
 		pv.Conflicts = sum.ByStatus[batch.PlanConflict]
 		pv.Lines = reports.PlanLines(sum, est)
 	}
-	// The plan runs without the job's lock (lookups at the vendor's rate
-	// take a while); edits and a run wait for it through planning.
-	j.planning = true
-	j.mu.Unlock()
-	var out bytes.Buffer
-	err = planRoster(commandFor(r.Context(), &out), pf, input)
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.planning = false
-	var ee *exitError
-	if err != nil && !(errors.As(err, &ee) && ee.code == exitSomeFailed && pv.Lines != nil) {
-		pv.Error = strings.ReplaceAll(errorLine(err), j.dir+string(filepath.Separator), "")
+	pf.progress = func(sum *batch.Summary) {
+		j.mu.Lock()
+		j.planRows = sum.RowsRead
+		j.mu.Unlock()
 	}
-	if j.meta.Status == jobUploaded {
-		j.meta.Status = jobMapped
-	}
-	_ = j.save()
-	if pv.Error == "" {
-		j.plan, j.planSeq = pv, j.meta.EditSeq
-	}
-	s.renderPlan(w, j, pv)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	j.planning, j.planRows, j.lastPlan = true, 0, nil
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		go func() { // the server's shutdown stops the plan
+			select {
+			case <-s.quit:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		var out bytes.Buffer
+		err := planRoster(commandFor(ctx, &out), pf, input)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.planning = false
+		var ee *exitError
+		if err != nil && !(errors.As(err, &ee) && ee.code == exitSomeFailed && pv.Lines != nil) {
+			pv.Error = strings.ReplaceAll(errorLine(err), j.dir+string(filepath.Separator), "")
+		}
+		if j.meta.Status == jobUploaded {
+			j.meta.Status = jobMapped
+		}
+		_ = j.save()
+		j.lastPlan = pv
+		if pv.Error == "" {
+			j.plan, j.planSeq = pv, j.meta.EditSeq
+		}
+		close(done)
+	}()
+	return done
 }
 
 func errorLine(err error) string {
@@ -184,7 +231,7 @@ func (s *server) startRun(w http.ResponseWriter, r *http.Request) {
 	}
 	if msg := s.begin(j); msg != "" {
 		j.mu.Lock()
-		running := j.cancel != nil
+		running := j.cancel != nil || j.queuedOpen()
 		j.mu.Unlock()
 		if running {
 			http.Redirect(w, r, "/jobs/"+j.meta.ID+"/run", http.StatusSeeOther)
@@ -201,7 +248,7 @@ func (s *server) startRun(w http.ResponseWriter, r *http.Request) {
 func (s *server) begin(j *job) string {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	if s.running != nil {
+	if s.running != nil && s.queue == nil {
 		if s.running == j {
 			return "this job is running"
 		}
@@ -210,6 +257,8 @@ func (s *server) begin(j *job) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	switch {
+	case j.queuedOpen():
+		return "this job is queued"
 	case j.mapper == nil:
 		return "map the columns first"
 	case j.meta.Existing == "":
@@ -235,6 +284,10 @@ func (s *server) begin(j *job) string {
 	if err := rf.check(); err != nil {
 		return err.Error()
 	}
+	if s.queue != nil {
+		return s.enqueue(j, rf, input)
+	}
+	counted := s.observeRun(rf)
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel, j.done = cancel, make(chan struct{})
 	j.live = state.Counts{}
@@ -255,6 +308,9 @@ func (s *server) begin(j *job) string {
 		defer s.wg.Done()
 		var log bytes.Buffer // the run's own lines: file names and counts, never cells
 		fr, err := runFile(ctx, &log, rf, input)
+		if fr != nil {
+			counted(fr.sum)
+		}
 		j.mu.Lock()
 		j.meta.Status, j.meta.Ended = jobFinished, time.Now().UTC()
 		if fr != nil && fr.sum != nil {
@@ -299,7 +355,11 @@ func (s *server) stopRun(w http.ResponseWriter, r *http.Request) {
 		j.cancel() // a soft stop: requests in flight finish, the results are written
 		j.meta.Status = jobStopping
 	}
+	queued, id := j.queuedOpen(), j.meta.QueueID
 	j.mu.Unlock()
+	if queued {
+		s.cancelQueued(r.Context(), id)
+	}
 	http.Redirect(w, r, "/jobs/"+j.meta.ID+"/run", http.StatusSeeOther)
 }
 
@@ -314,13 +374,20 @@ type runView struct {
 	Fix       string       `json:"fix"`
 	Running   bool         `json:"running"`
 	Resumable bool         `json:"resumable"`
+	Queue     string       `json:"queue,omitempty"` // the queued run's state, in words
 }
 
 func (j *job) runView() runView {
 	v := runView{Status: j.meta.Status, Counts: j.meta.Counts, Stop: j.meta.Stop, Message: j.meta.Message,
-		Results: j.meta.Results, Fix: j.meta.Fix, Running: j.cancel != nil}
-	if v.Running {
+		Results: j.meta.Results, Fix: j.meta.Fix, Running: j.cancel != nil || j.queuedOpen()}
+	if j.cancel != nil {
 		v.Counts = j.live
+	}
+	if j.meta.QueueID != 0 {
+		v.Queue = fmt.Sprintf("Queued run %d (onboard jobs get %d): %s", j.meta.QueueID, j.meta.QueueID, j.meta.QueueState)
+		if j.meta.QueueWorker != "" {
+			v.Queue += ", worker " + j.meta.QueueWorker
+		}
 	}
 	switch j.meta.Stop {
 	case state.RunAuthFailed:
@@ -339,6 +406,7 @@ func (s *server) runPage(w http.ResponseWriter, r *http.Request) {
 	if j == nil {
 		return
 	}
+	s.syncQueued(r.Context(), j)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	s.render(w, "run.html", map[string]any{"Title": "Run", "Job": j.meta, "Run": j.runView(), "Step": "run"})
@@ -358,6 +426,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	t := time.NewTicker(300 * time.Millisecond)
 	defer t.Stop()
 	for {
+		s.syncQueued(r.Context(), j)
 		j.mu.Lock()
 		v := j.runView()
 		j.mu.Unlock()

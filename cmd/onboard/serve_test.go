@@ -1234,3 +1234,52 @@ func TestServeRowsByProblemCode(t *testing.T) {
 	assert.Contains(t, jump, `Rows 2–3 of 3 with MISSING_REQUIRED`)
 	assert.Contains(t, jump, `<input type="hidden" name="code" value="MISSING_REQUIRED">`)
 }
+
+// A plan that asks the vendor belongs to the server like a run: the POST
+// starts it and answers at once, the page shows its progress, a second
+// plan of the job is refused while it is made, and the plan shows when
+// done to whoever opens the page (the tab that started it is gone).
+func TestServePlanBelongsToTheServer(t *testing.T) {
+	f := serveFlagsForTest(t)
+	f.submit.Rate, f.submit.Burst = 2, 1 // five lookups: two seconds
+	s := startServe(t, f)
+	s.srv.planWait = 0 // answer before the plan ends, whatever its length
+	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
+	s.mapAsGuessed(id)
+
+	res := s.post("/jobs/"+id+"/plan", url.Values{"existing": {"adopt"}, "ask": {"on"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body(t, res))
+	assert.Equal(t, "/jobs/"+id+"/plan", res.Header.Get("Location"))
+	res.Body.Close()
+
+	page := body(t, s.get("/jobs/"+id+"/plan"))
+	assert.Contains(t, page, `id="plan-progress"`)
+	assert.Contains(t, page, `data-reload=`)
+	assert.Regexp(t, `Making the plan: \d+ of 11 rows so far`, page)
+	assert.NotContains(t, page, `id="start"`, "no Start before the plan shows")
+
+	again := s.post("/jobs/"+id+"/plan", url.Values{"existing": {"skip"}, "ask": {"on"}})
+	assert.Equal(t, http.StatusConflict, again.StatusCode)
+	assert.Contains(t, body(t, again), "a plan or a run of this job is under way")
+	res = s.post("/jobs/"+id+"/run", nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "Start waits for the plan")
+	res.Body.Close()
+	res = s.post("/jobs/"+id+"/delete", nil)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "the plan's job is not deleted under it")
+	res.Body.Close()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		page = body(t, s.get("/jobs/"+id+"/plan"))
+		if !strings.Contains(page, `id="plan-progress"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	assert.NotContains(t, page, `id="plan-progress"`, "the plan ended")
+	assert.NotContains(t, page, `id="offline"`, "the vendor was asked")
+	assert.Contains(t, page, `data-plan="create">5<`)
+	assert.Contains(t, page, `data-plan="invalid">6<`)
+	assert.Contains(t, page, `id="start"`)
+	assert.Contains(t, page, `value="adopt" checked`, "the refused second plan changed no choice")
+}

@@ -19,6 +19,11 @@
       location.reload(); // the downloads and the outcome
     });
   }
+  // A plan being made in the server: look again until it shows.
+  var pending = document.querySelector("[data-reload]");
+  if (pending) {
+    setTimeout(function () { location.reload(); }, Number(pending.dataset.reload) || 1000);
+  }
   var drop = document.getElementById("drop");
   var input = document.getElementById("roster");
   if (drop && input) {
