@@ -251,7 +251,11 @@ func TestRunFatalStopsThePool(t *testing.T) {
 			assert.Equal(t, tt.code, got[fatalAt].Err.Code)
 
 			sent := len(v.seen())
-			assert.LessOrEqual(t, sent, fatalAt+1+workers, "no hammering after a fatal answer")
+			// Each worker may have one request in flight when the fatal
+			// answer comes and, on a loaded machine where the answer's
+			// goroutine waits past the next token, one more; never the
+			// rest of the roster.
+			assert.LessOrEqual(t, sent, fatalAt+1+2*workers, "no hammering after a fatal answer")
 			assert.Equal(t, int64(sent), stats.Requests)
 			var ok, interrupted int
 			for seq, r := range got {
