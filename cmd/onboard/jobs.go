@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -21,44 +20,27 @@ import (
 	"github.com/onboard/onboard/reports/outfile"
 )
 
-// jobsStateEnv holds the PostgreSQL connection string of the job queue
-// (and, with the PostgreSQL state store, of the ledger). Note for the
-// merge: h21store reads the same variable; keep one constant.
-const jobsStateEnv = "ONBOARD_STATE"
-
 // isPostgres reports whether a --state value names a PostgreSQL database.
 func isPostgres(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// jobsDatabase is the job queue's connection string: --state when it is a
-// postgres:// URL, else ONBOARD_STATE from the environment, else from the
-// --config file. A password is refused on the command line (argv is
-// readable by every user of the machine): it goes in ONBOARD_STATE,
-// PGPASSWORD or ~/.pgpass.
-func jobsDatabase(state, config string) (string, error) {
-	if isPostgres(state) {
-		if u, err := url.Parse(state); err == nil && u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				return "", errors.New("--state: a password on the command line is readable by every user of this machine: put the connection string in " +
-					jobsStateEnv + " (environment or --config file), or the password in PGPASSWORD or ~/.pgpass")
-			}
-		}
-		return state, nil
+// jobsDatabase is the job queue's connection string: spec (the state
+// store, from stateSpec) when it is a postgres:// URL, else ONBOARD_STATE
+// from the environment or the --config file (a run or worker whose ledger
+// is a file of its own).
+func jobsDatabase(spec, config string) (string, error) {
+	if isPostgres(spec) {
+		return spec, nil
 	}
-	if u := os.Getenv(jobsStateEnv); isPostgres(u) {
+	u, err := configuredState(config)
+	if err != nil {
+		return "", err
+	}
+	if isPostgres(u) {
 		return u, nil
 	}
-	if config != "" {
-		vals, _, err := readConfig(config)
-		if err != nil {
-			return "", err
-		}
-		if u := vals[jobsStateEnv]; isPostgres(u) {
-			return u, nil
-		}
-	}
-	return "", fmt.Errorf("no job queue: give --state postgres://HOST/DB, or set %s to one in the environment or the --config file", jobsStateEnv)
+	return "", fmt.Errorf("no job queue: give --state postgres://HOST/DB, or set %s to one in the environment or the --config file", stateEnv)
 }
 
 // openJobs opens the queue the flags name.
@@ -72,7 +54,7 @@ func openJobs(ctx context.Context, state, config string) (*jobs.Store, error) {
 	st, err := jobs.Open(oc, u)
 	if err != nil {
 		// pgx lists every address tried on lines of their own: one line.
-		return nil, fmt.Errorf("%s (check the connection string in --state or %s)", strings.Join(strings.Fields(err.Error()), " "), jobsStateEnv)
+		return nil, fmt.Errorf("%s (check the connection string in --state or %s)", strings.Join(strings.Fields(err.Error()), " "), stateEnv)
 	}
 	return st, nil
 }
@@ -158,16 +140,14 @@ func whoAmI() string {
 }
 
 type jobsFlags struct {
-	state  string
-	config string
-	limit  int
-	out    string
-	json   bool
+	storeFlags
+	limit int
+	out   string
+	json  bool
 }
 
 func (f *jobsFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.state, "state", "", "the job queue: postgres://HOST/DB (default: "+jobsStateEnv+" from the environment or --config)")
-	cmd.Flags().StringVar(&f.config, "config", "", "config file of KEY=VALUE lines ("+jobsStateEnv+"; the environment wins)")
+	f.storeFlags.register(cmd, "the job queue: postgres://HOST/DB")
 }
 
 func newJobsCmd() *cobra.Command {
@@ -283,6 +263,9 @@ func listJobs(cmd *cobra.Command, f *jobsFlags) error {
 	if f.limit < 1 {
 		return fatal(fmt.Errorf("--limit %d: want 1 or more", f.limit))
 	}
+	if err := f.resolve(cmd); err != nil {
+		return err
+	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)
 	if err != nil {
 		return fatal(err)
@@ -321,6 +304,9 @@ func listJobs(cmd *cobra.Command, f *jobsFlags) error {
 func getJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
 	id, err := parseJobID(arg)
 	if err != nil {
+		return err
+	}
+	if err := f.resolve(cmd); err != nil {
 		return err
 	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)
@@ -374,6 +360,9 @@ func writeFileAtomic(path string, data []byte) error {
 func cancelJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
 	id, err := parseJobID(arg)
 	if err != nil {
+		return err
+	}
+	if err := f.resolve(cmd); err != nil {
 		return err
 	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)

@@ -65,6 +65,10 @@ requests in flight finish, writes its results and exits.`,
   ONBOARD_NOTIFY_URL=https://hooks.slack.com/services/... onboard watch --inbox /srv/drop -p smartapp --log /var/log/onboard.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if w.run.stateFile, err = stateSpec(w.run.stateFile, cmd.Flags().Changed("state"), w.run.config); err != nil {
+				return fatal(err)
+			}
 			return watch(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &w)
 		},
 	}
@@ -160,7 +164,7 @@ func (wr *watcher) closeNight() error {
 		return nil
 	}
 	defer func() { *n = *newNight(n.after) }()
-	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
+	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait}, nil)
 	if err != nil {
 		return fatal(err)
 	}
