@@ -63,58 +63,22 @@ func openJobs(ctx context.Context, state, config string) (*jobs.Store, error) {
 // run's options become a job any `onboard worker` can take. Nothing is
 // sent and no output is written here.
 func enqueueRoster(cmd *cobra.Command, f *runFlags, path string) error {
-	switch {
-	case f.baseURL != "":
-		return fatal(errors.New("--base-url with --queue: the worker's own --base-url or configuration says where its credentials go"))
-	case f.insecure:
-		return fatal(errors.New("--insecure-http with --queue: give it to the worker"))
-	case f.notify:
-		return fatal(errors.New("--notify with --queue: not yet; read the job's report with 'onboard jobs'"))
-	}
-	if err := f.check(); err != nil {
-		return fatal(err)
+	if err := checkQueued(f); err != nil {
+		return err
 	}
 	if ext := strings.ToLower(filepath.Ext(f.out)); ext != ".xlsx" && ext != ".csv" {
 		return fatal(fmt.Errorf("%s: unsupported output format (use .xlsx or .csv)", f.out))
 	}
 	ctx := cmd.Context()
-	// The roster and mapping are read here, so a bad file or mapping is
-	// refused now, not on a worker at night.
-	src, err := f.in.open(ctx, path)
+	args, in, attempts, err := rosterJob(ctx, f, path)
 	if err != nil {
 		return err
-	}
-	src.reader.Close()
-	roster, err := os.ReadFile(path)
-	if err != nil {
-		return fatal(fmt.Errorf("read %s: %w", path, err))
-	}
-	in := []jobs.File{{Name: filepath.Base(path), Data: roster}}
-	args := jobs.Args{File: filepath.Base(path), Vendor: src.reg.ID, Output: filepath.Base(f.out), Who: whoAmI(),
-		Options: jobs.Options{Sheet: f.in.sheet, Delimiter: f.in.delimiter, Encoding: f.in.encoding, HeaderRow: f.in.headerRow,
-			Simulate: f.simulate, NoState: f.noState, NoBOM: f.noBOM, Update: f.update, Partial: f.partial, Existing: f.existing,
-			Timeout: f.timeout, Rate: f.submit.Rate, Burst: f.submit.Burst, Workers: f.submit.Workers, Retries: f.submit.Retries,
-			Breaker: f.submit.Breaker, MaxCreates: f.submit.MaxCreates, MaxFailures: f.submit.MaxFailures}}
-	if f.failedOut != "" {
-		args.FailedOut = filepath.Base(f.failedOut)
-	}
-	if f.in.mapping != "" {
-		m, err := os.ReadFile(f.in.mapping)
-		if err != nil {
-			return fatal(fmt.Errorf("read %s: %w", f.in.mapping, err))
-		}
-		args.Mapping = "mapping-" + filepath.Base(f.in.mapping) // never the roster's name
-		in = append(in, jobs.File{Name: args.Mapping, Data: m})
 	}
 	st, err := openJobs(ctx, f.stateFile, f.config)
 	if err != nil {
 		return fatal(err)
 	}
 	defer st.Close()
-	attempts := 3
-	if f.noState {
-		attempts = 1 // without a ledger a second attempt would create people twice
-	}
 	id, err := st.Enqueue(ctx, args, in, attempts)
 	if err != nil {
 		return fatal(err)
@@ -127,6 +91,65 @@ func enqueueRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "queued job %d: %s for %s; an 'onboard worker' runs it. See it with 'onboard jobs', download its results with 'onboard jobs get %d'\n",
 		id, args.File, args.Vendor, id)
 	return nil
+}
+
+// checkQueued refuses the run flags a job must not carry (run --queue,
+// watch --queue): the worker's own configuration says where credentials
+// go and whom to tell.
+func checkQueued(f *runFlags) error {
+	switch {
+	case f.baseURL != "":
+		return fatal(errors.New("--base-url with --queue: the worker's own --base-url or configuration says where its credentials go"))
+	case f.insecure:
+		return fatal(errors.New("--insecure-http with --queue: give it to the worker"))
+	case f.notify:
+		return fatal(errors.New("--notify with --queue: not yet; read the job's report with 'onboard jobs'"))
+	}
+	if err := f.check(); err != nil {
+		return fatal(err)
+	}
+	return nil
+}
+
+// rosterJob reads the roster at path and its mapping into a job: a bad
+// file or mapping is refused now, not on a worker at night. attempts is
+// how often a worker may run it.
+func rosterJob(ctx context.Context, f *runFlags, path string) (args jobs.Args, in []jobs.File, attempts int, err error) {
+	src, err := f.in.open(ctx, path)
+	if err != nil {
+		return args, nil, 0, err
+	}
+	src.reader.Close()
+	roster, err := os.ReadFile(path)
+	if err != nil {
+		return args, nil, 0, fatal(fmt.Errorf("read %s: %w", path, err))
+	}
+	file := filepath.Base(path)
+	if f.recordAs != "" {
+		file = filepath.Base(f.recordAs)
+	}
+	in = []jobs.File{{Name: file, Data: roster}}
+	args = jobs.Args{File: file, Vendor: src.reg.ID, Output: filepath.Base(f.out), Who: whoAmI(),
+		Options: jobs.Options{Sheet: f.in.sheet, Delimiter: f.in.delimiter, Encoding: f.in.encoding, HeaderRow: f.in.headerRow,
+			Simulate: f.simulate, NoState: f.noState, NoBOM: f.noBOM, Update: f.update, Partial: f.partial, Existing: f.existing,
+			Timeout: f.timeout, Rate: f.submit.Rate, Burst: f.submit.Burst, Workers: f.submit.Workers, Retries: f.submit.Retries,
+			Breaker: f.submit.Breaker, MaxCreates: f.submit.MaxCreates, MaxFailures: f.submit.MaxFailures}}
+	if f.failedOut != "" {
+		args.FailedOut = filepath.Base(f.failedOut)
+	}
+	if f.in.mapping != "" {
+		m, err := os.ReadFile(f.in.mapping)
+		if err != nil {
+			return args, nil, 0, fatal(fmt.Errorf("read %s: %w", f.in.mapping, err))
+		}
+		args.Mapping = "mapping-" + filepath.Base(f.in.mapping) // never the roster's name
+		in = append(in, jobs.File{Name: args.Mapping, Data: m})
+	}
+	attempts = 3
+	if f.noState {
+		attempts = 1 // without a ledger a second attempt would create people twice
+	}
+	return args, in, attempts, nil
 }
 
 // whoAmI is user@host, for the list of jobs.

@@ -21,12 +21,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/batch/inbox"
 	"github.com/onboard/onboard/batch/jobs"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/state/pgstate"
 	"github.com/onboard/onboard/batch/state/pgtest"
 	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/reports"
 )
 
 // queueDB starts a PostgreSQL server for t (skipping t without one) and
@@ -326,6 +328,61 @@ func TestKilledWorkersJobIsRescued(t *testing.T) {
 	require.NotNil(t, m, "the worker counts the people it took over from the dead run")
 	taken, _ := strconv.Atoi(m[1])
 	assert.Positive(t, taken)
+}
+
+// TestWatchQueueFeedsWorkers: watch --queue on a PostgreSQL state takes
+// each dropped file, enqueues it as a job instead of running it, and files
+// it in archive/ (a file that cannot be read: failed/, nothing queued);
+// two workers on the same ledger run the jobs, each person created once.
+// Without --queue, watch runs the files itself (the TestWatch* tests).
+func TestWatchQueueFeedsWorkers(t *testing.T) {
+	db := queueDB(t)
+	s, url := simulator(t, "smartapp", sim.Options{Latency: 20 * time.Millisecond})
+	box := newInbox(t)
+	drop(t, box, "a.csv", people("a", 6))
+	drop(t, box, "b.csv", people("b", 4))
+	drop(t, box, "broken.csv", "\x00\x01\x02PK junk\x00")
+
+	code, stdout, stderr := onboard(t, "watch", "-q", "--inbox", box, "-p", "smartapp", "--rate", "0", "--workers", "1",
+		"--settle", "0s", "--once", "--queue")
+	assert.Equal(t, 1, code, "a file failed: %s", stderr)
+	assert.Zero(t, s.Store.Len(), "queued, not run here")
+	byFile := map[string]reports.Report{}
+	for _, r := range reportsOf(t, stdout) {
+		byFile[filepath.Base(r.File)] = r
+	}
+	require.Len(t, byFile, 3, stdout)
+	var ids []int64
+	for _, f := range []string{"a.csv", "b.csv"} {
+		r := byFile[f]
+		assert.Equal(t, "queued", r.Status, f)
+		assert.Positive(t, r.Job, f)
+		assert.Contains(t, r.Next, fmt.Sprintf("onboard jobs get %d", r.Job))
+		assert.Equal(t, filepath.Join(box, "archive", f), r.Archived)
+		ids = append(ids, r.Job)
+	}
+	assert.NotEqual(t, ids[0], ids[1])
+	assert.Equal(t, "failed", byFile["broken.csv"].Status)
+	assert.Contains(t, byFile["broken.csv"].Error, "not a CSV or XLSX file")
+	assert.Equal(t, filepath.Join(box, "failed", "broken.csv"), byFile["broken.csv"].Archived)
+	assert.Empty(t, names(t, filepath.Join(box, inbox.Results)), "the results are the jobs'")
+
+	w1 := startWorker(t, "--base-url", url)
+	w2 := startWorker(t, "--base-url", url)
+	for _, id := range ids {
+		j := waitJob(t, db, id, 60*time.Second, "completed", "cancelled", "discarded")
+		require.Equal(t, "completed", j.State, j.LastError)
+	}
+	assert.Equal(t, 10, s.Store.Len())
+	assert.Empty(t, s.Store.Duplicates())
+	got := t.TempDir()
+	code, _, stderr = onboard(t, "jobs", "get", strconv.FormatInt(ids[0], 10), "-o", got)
+	require.Equal(t, 0, code, stderr)
+	xlsx, err := filepath.Glob(filepath.Join(got, "a-*.xlsx"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, xlsx, "the job's results sheet, named as watch names them: %v", names(t, got))
+	assert.Equal(t, 0, w1.stop(t))
+	assert.Equal(t, 0, w2.stop(t))
 }
 
 // scrape reads a worker's /metrics.
