@@ -22,7 +22,7 @@ const stateEnv = "ONBOARD_STATE"
 const defaultStateFile = "onboard-state.db"
 
 // stateFlagHelp ends the help of every --state flag.
-const stateFlagHelp = " (default: " + stateEnv + " from the environment or the --config file, else " + defaultStateFile + ")"
+const stateFlagHelp = " (unset: " + stateEnv + " from the environment or the --config file, else the default)"
 
 // stateSpec is the state store a command names: --state when given (with
 // no password: a command line is readable by every user of the machine),
