@@ -92,6 +92,10 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
   ONBOARD_TOKEN=... onboard run -p alphalearn -m map.yaml -o results.xlsx --rate 5 roster.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if f.stateFile, err = stateSpec(f.stateFile, cmd.Flags().Changed("state"), f.config); err != nil {
+				return fatal(err)
+			}
 			return runRoster(cmd, &f, args[0])
 		},
 	}
@@ -135,17 +139,13 @@ func (f *runFlags) register(cmd *cobra.Command) {
 
 func runRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	f.rateSet, f.burstSet = cmd.Flags().Changed("rate"), cmd.Flags().Changed("burst")
-	var err error
-	if f.stateFile, err = stateSpec(f.stateFile, cmd.Flags().Changed("state"), f.config); err != nil {
-		return fatal(err)
-	}
 	if f.queue {
 		return enqueueRoster(cmd, f, path)
 	}
 	// Flag values before anything is opened, written or started (watch
 	// calls check once, before its first file).
 	var hook string
-	err = f.check()
+	err := f.check()
 	if err == nil && f.notify {
 		if hook, err = notifyURL("", f.config); err == nil && hook == "" {
 			err = fmt.Errorf("--notify: no webhook: set %s in the environment or the --config file", notifyEnv)
