@@ -19,7 +19,7 @@ type Report struct {
 	Provider string         `json:"provider"`
 	Start    time.Time      `json:"start"`
 	End      time.Time      `json:"end"`
-	Status   string         `json:"status"` // done, an early stop, failed (never ran), same_file (not run again)
+	Status   string         `json:"status"` // done, an early stop, failed (never ran), same_file (not run again), queued (watch --queue)
 	Rows     int            `json:"rows"`
 	Counts   map[string]int `json:"counts"`
 	// NewInvalid and StillInvalid compare the invalid rows with the
@@ -31,6 +31,7 @@ type Report struct {
 	Results      string `json:"results,omitempty"`
 	FixFile      string `json:"fix_file,omitempty"`
 	Archived     string `json:"archived,omitempty"` // watch: where the input file went
+	Job          int64  `json:"job,omitempty"`      // watch --queue: the job a worker runs
 	Error        string `json:"error,omitempty"`
 	Next         string `json:"next,omitempty"` // what to do next, in words
 	// Day two. Changed: onboarded people whose values changed (updated or

@@ -23,6 +23,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/onboard/onboard/batch/state/pgstate"
 )
 
 // Queue is River's queue name for roster runs.
@@ -103,6 +105,10 @@ CREATE TABLE IF NOT EXISTS onboard_job_files (
 // (River's migrations and onboard_job_files), under an advisory lock so
 // that workers starting together migrate once.
 func Open(ctx context.Context, url string) (*Store, error) {
+	url, err := pgstate.ConnString(url) // the ledger's URL: its own parameters are not the server's
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("jobs database: %w", err)

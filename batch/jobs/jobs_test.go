@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onboard/onboard/batch/jobs"
-	"github.com/onboard/onboard/batch/jobs/jobstest"
+	"github.com/onboard/onboard/batch/state/pgtest"
 )
 
 func openDB(t *testing.T) (string, *jobs.Store) {
@@ -19,7 +19,7 @@ func openDB(t *testing.T) (string, *jobs.Store) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
 	}
-	url := jobstest.Start(t).NewDB(t)
+	url := pgtest.Start(t).CreateDB(t, "jobs")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	st, err := jobs.Open(ctx, url)
@@ -35,7 +35,7 @@ func TestOpenAtOnceMigratesOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
 	}
-	url := jobstest.Start(t).NewDB(t)
+	url := pgtest.Start(t).CreateDB(t, "jobs")
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {

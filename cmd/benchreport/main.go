@@ -6,7 +6,7 @@
 // and drives the worker pool in-process against a vendor simulator on
 // loopback for the submit figures.
 //
-// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,limit,state,vendorfile,page] [-keep]
+// Usage: go run ./cmd/benchreport [-out FILE] [-only validate,submit,limit,state,vendorfile,page,workers] [-keep]
 package main
 
 import (
@@ -47,6 +47,7 @@ var sections = []struct {
 	{"state", stateFigures},
 	{"vendorfile", vendorFileFigures},
 	{"page", pageFigures},
+	{"workers", workersFigures},
 }
 
 // bench is one run's shared state: the temp dir, the built binary, the
@@ -91,7 +92,7 @@ func main() {
 		return
 	}
 	out := flag.String("out", "", "also write the report (Markdown) to `FILE`")
-	only := flag.String("only", "", "comma-separated sections to run: validate, submit, limit, state, vendorfile, page (default: all)")
+	only := flag.String("only", "", "comma-separated sections to run: validate, submit, limit, state, vendorfile, page, workers (default: all)")
 	keep := flag.Bool("keep", false, "keep the temp dir with the generated files")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -31,11 +31,11 @@ func TestCount(t *testing.T) {
 func TestPickSections(t *testing.T) {
 	all, err := pickSections("")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"validate": true, "submit": true, "limit": true, "state": true, "vendorfile": true, "page": true}, all)
+	assert.Equal(t, map[string]bool{"validate": true, "submit": true, "limit": true, "state": true, "vendorfile": true, "page": true, "workers": true}, all)
 
 	some, err := pickSections("state, submit")
 	require.NoError(t, err)
-	assert.Equal(t, map[string]bool{"validate": false, "submit": true, "limit": false, "state": true, "vendorfile": false, "page": false}, some)
+	assert.Equal(t, map[string]bool{"validate": false, "submit": true, "limit": false, "state": true, "vendorfile": false, "page": false, "workers": false}, some)
 
 	_, err = pickSections("validate,speed")
 	assert.ErrorContains(t, err, `unknown section "speed"`)

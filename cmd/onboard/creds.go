@@ -36,7 +36,7 @@ func credentialNames(specs []string) []string {
 // knownCredentialNames are the names any vendor reads: a config file may
 // hold several vendors' keys, but a name no vendor reads is a typo.
 func knownCredentialNames() []string {
-	names := []string{notifyEnv, vendorsEnv, jobsStateEnv} // the webhook URL and the database's (secrets too); the vendors folder
+	names := []string{notifyEnv, vendorsEnv, stateEnv} // the webhook URL and the database's (secrets too); the vendors folder
 	for _, id := range providers.Names() {
 		reg, _ := providers.Lookup(id)
 		for _, n := range append(credentialNames(reg.Credentials), reg.BaseURLEnv) {

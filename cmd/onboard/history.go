@@ -15,7 +15,7 @@ import (
 )
 
 func newHistoryCmd() *cobra.Command {
-	var file string
+	var sf storeFlags
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "history [--state FILE]",
@@ -28,7 +28,10 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 		Example: "  onboard history --state /var/lib/onboard/state.db",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openStateReadOnly(file)
+			if err := sf.resolve(cmd); err != nil {
+				return err
+			}
+			st, err := openStateReadOnly(sf.state)
 			if err != nil {
 				return fatal(err)
 			}
@@ -40,20 +43,23 @@ its end) shows its counts as of its last checkpoint, at most a second old.`,
 			return writeHistory(cmd.OutOrStdout(), runs, time.Now())
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
+	sf.register(cmd, "state store")
 	cmd.Flags().IntVar(&limit, "limit", 50, "newest runs to show")
 	return cmd
 }
 
 func newLookupCmd() *cobra.Command {
-	var file string
+	var sf storeFlags
 	cmd := &cobra.Command{
 		Use:     "lookup EMAIL|LOGIN [--state FILE]",
 		Short:   "Show what the state store knows of one person",
 		Example: "  onboard lookup ann.lee@example.com",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStateReadOnly(file)
+			if err := sf.resolve(cmd); err != nil {
+				return err
+			}
+			st, err := openStateReadOnly(sf.state)
 			if err != nil {
 				return fatal(err)
 			}
@@ -63,7 +69,7 @@ func newLookupCmd() *cobra.Command {
 				return fatal(err)
 			}
 			if len(people) == 0 {
-				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], stores.Name(file))}
+				return &exitError{code: exitSomeFailed, err: fmt.Errorf("%s: not in %s", args[0], stores.Name(sf.state))}
 			}
 			// One short table line per person, the long parts (the host,
 			// the dates) on an indented line under it: fits 100 columns.
@@ -92,7 +98,7 @@ func newLookupCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
+	sf.register(cmd, "state store")
 	return cmd
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -21,44 +20,27 @@ import (
 	"github.com/onboard/onboard/reports/outfile"
 )
 
-// jobsStateEnv holds the PostgreSQL connection string of the job queue
-// (and, with the PostgreSQL state store, of the ledger). Note for the
-// merge: h21store reads the same variable; keep one constant.
-const jobsStateEnv = "ONBOARD_STATE"
-
 // isPostgres reports whether a --state value names a PostgreSQL database.
 func isPostgres(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// jobsDatabase is the job queue's connection string: --state when it is a
-// postgres:// URL, else ONBOARD_STATE from the environment, else from the
-// --config file. A password is refused on the command line (argv is
-// readable by every user of the machine): it goes in ONBOARD_STATE,
-// PGPASSWORD or ~/.pgpass.
-func jobsDatabase(state, config string) (string, error) {
-	if isPostgres(state) {
-		if u, err := url.Parse(state); err == nil && u.User != nil {
-			if _, ok := u.User.Password(); ok {
-				return "", errors.New("--state: a password on the command line is readable by every user of this machine: put the connection string in " +
-					jobsStateEnv + " (environment or --config file), or the password in PGPASSWORD or ~/.pgpass")
-			}
-		}
-		return state, nil
+// jobsDatabase is the job queue's connection string: spec (the state
+// store, from stateSpec) when it is a postgres:// URL, else ONBOARD_STATE
+// from the environment or the --config file (a run or worker whose ledger
+// is a file of its own).
+func jobsDatabase(spec, config string) (string, error) {
+	if isPostgres(spec) {
+		return spec, nil
 	}
-	if u := os.Getenv(jobsStateEnv); isPostgres(u) {
+	u, err := configuredState(config)
+	if err != nil {
+		return "", err
+	}
+	if isPostgres(u) {
 		return u, nil
 	}
-	if config != "" {
-		vals, _, err := readConfig(config)
-		if err != nil {
-			return "", err
-		}
-		if u := vals[jobsStateEnv]; isPostgres(u) {
-			return u, nil
-		}
-	}
-	return "", fmt.Errorf("no job queue: give --state postgres://HOST/DB, or set %s to one in the environment or the --config file", jobsStateEnv)
+	return "", fmt.Errorf("no job queue: give --state postgres://HOST/DB, or set %s to one in the environment or the --config file", stateEnv)
 }
 
 // openJobs opens the queue the flags name.
@@ -72,7 +54,7 @@ func openJobs(ctx context.Context, state, config string) (*jobs.Store, error) {
 	st, err := jobs.Open(oc, u)
 	if err != nil {
 		// pgx lists every address tried on lines of their own: one line.
-		return nil, fmt.Errorf("%s (check the connection string in --state or %s)", strings.Join(strings.Fields(err.Error()), " "), jobsStateEnv)
+		return nil, fmt.Errorf("%s (check the connection string in --state or %s)", strings.Join(strings.Fields(err.Error()), " "), stateEnv)
 	}
 	return st, nil
 }
@@ -81,58 +63,22 @@ func openJobs(ctx context.Context, state, config string) (*jobs.Store, error) {
 // run's options become a job any `onboard worker` can take. Nothing is
 // sent and no output is written here.
 func enqueueRoster(cmd *cobra.Command, f *runFlags, path string) error {
-	switch {
-	case f.baseURL != "":
-		return fatal(errors.New("--base-url with --queue: the worker's own --base-url or configuration says where its credentials go"))
-	case f.insecure:
-		return fatal(errors.New("--insecure-http with --queue: give it to the worker"))
-	case f.notify:
-		return fatal(errors.New("--notify with --queue: not yet; read the job's report with 'onboard jobs'"))
-	}
-	if err := f.check(); err != nil {
-		return fatal(err)
+	if err := checkQueued(f); err != nil {
+		return err
 	}
 	if ext := strings.ToLower(filepath.Ext(f.out)); ext != ".xlsx" && ext != ".csv" {
 		return fatal(fmt.Errorf("%s: unsupported output format (use .xlsx or .csv)", f.out))
 	}
 	ctx := cmd.Context()
-	// The roster and mapping are read here, so a bad file or mapping is
-	// refused now, not on a worker at night.
-	src, err := f.in.open(ctx, path)
+	args, in, attempts, err := rosterJob(ctx, f, path)
 	if err != nil {
 		return err
-	}
-	src.reader.Close()
-	roster, err := os.ReadFile(path)
-	if err != nil {
-		return fatal(fmt.Errorf("read %s: %w", path, err))
-	}
-	in := []jobs.File{{Name: filepath.Base(path), Data: roster}}
-	args := jobs.Args{File: filepath.Base(path), Vendor: src.reg.ID, Output: filepath.Base(f.out), Who: whoAmI(),
-		Options: jobs.Options{Sheet: f.in.sheet, Delimiter: f.in.delimiter, Encoding: f.in.encoding, HeaderRow: f.in.headerRow,
-			Simulate: f.simulate, NoState: f.noState, NoBOM: f.noBOM, Update: f.update, Partial: f.partial, Existing: f.existing,
-			Timeout: f.timeout, Rate: f.submit.Rate, Burst: f.submit.Burst, Workers: f.submit.Workers, Retries: f.submit.Retries,
-			Breaker: f.submit.Breaker, MaxCreates: f.submit.MaxCreates, MaxFailures: f.submit.MaxFailures}}
-	if f.failedOut != "" {
-		args.FailedOut = filepath.Base(f.failedOut)
-	}
-	if f.in.mapping != "" {
-		m, err := os.ReadFile(f.in.mapping)
-		if err != nil {
-			return fatal(fmt.Errorf("read %s: %w", f.in.mapping, err))
-		}
-		args.Mapping = "mapping-" + filepath.Base(f.in.mapping) // never the roster's name
-		in = append(in, jobs.File{Name: args.Mapping, Data: m})
 	}
 	st, err := openJobs(ctx, f.stateFile, f.config)
 	if err != nil {
 		return fatal(err)
 	}
 	defer st.Close()
-	attempts := 3
-	if f.noState {
-		attempts = 1 // without a ledger a second attempt would create people twice
-	}
 	id, err := st.Enqueue(ctx, args, in, attempts)
 	if err != nil {
 		return fatal(err)
@@ -147,6 +93,65 @@ func enqueueRoster(cmd *cobra.Command, f *runFlags, path string) error {
 	return nil
 }
 
+// checkQueued refuses the run flags a job must not carry (run --queue,
+// watch --queue): the worker's own configuration says where credentials
+// go and whom to tell.
+func checkQueued(f *runFlags) error {
+	switch {
+	case f.baseURL != "":
+		return fatal(errors.New("--base-url with --queue: the worker's own --base-url or configuration says where its credentials go"))
+	case f.insecure:
+		return fatal(errors.New("--insecure-http with --queue: give it to the worker"))
+	case f.notify:
+		return fatal(errors.New("--notify with --queue: not yet; read the job's report with 'onboard jobs'"))
+	}
+	if err := f.check(); err != nil {
+		return fatal(err)
+	}
+	return nil
+}
+
+// rosterJob reads the roster at path and its mapping into a job: a bad
+// file or mapping is refused now, not on a worker at night. attempts is
+// how often a worker may run it.
+func rosterJob(ctx context.Context, f *runFlags, path string) (args jobs.Args, in []jobs.File, attempts int, err error) {
+	src, err := f.in.open(ctx, path)
+	if err != nil {
+		return args, nil, 0, err
+	}
+	src.reader.Close()
+	roster, err := os.ReadFile(path)
+	if err != nil {
+		return args, nil, 0, fatal(fmt.Errorf("read %s: %w", path, err))
+	}
+	file := filepath.Base(path)
+	if f.recordAs != "" {
+		file = filepath.Base(f.recordAs)
+	}
+	in = []jobs.File{{Name: file, Data: roster}}
+	args = jobs.Args{File: file, Vendor: src.reg.ID, Output: filepath.Base(f.out), Who: whoAmI(),
+		Options: jobs.Options{Sheet: f.in.sheet, Delimiter: f.in.delimiter, Encoding: f.in.encoding, HeaderRow: f.in.headerRow,
+			Simulate: f.simulate, NoState: f.noState, NoBOM: f.noBOM, Update: f.update, Partial: f.partial, Existing: f.existing,
+			Timeout: f.timeout, Rate: f.submit.Rate, Burst: f.submit.Burst, Workers: f.submit.Workers, Retries: f.submit.Retries,
+			Breaker: f.submit.Breaker, MaxCreates: f.submit.MaxCreates, MaxFailures: f.submit.MaxFailures}}
+	if f.failedOut != "" {
+		args.FailedOut = filepath.Base(f.failedOut)
+	}
+	if f.in.mapping != "" {
+		m, err := os.ReadFile(f.in.mapping)
+		if err != nil {
+			return args, nil, 0, fatal(fmt.Errorf("read %s: %w", f.in.mapping, err))
+		}
+		args.Mapping = "mapping-" + filepath.Base(f.in.mapping) // never the roster's name
+		in = append(in, jobs.File{Name: args.Mapping, Data: m})
+	}
+	attempts = 3
+	if f.noState {
+		attempts = 1 // without a ledger a second attempt would create people twice
+	}
+	return args, in, attempts, nil
+}
+
 // whoAmI is user@host, for the list of jobs.
 func whoAmI() string {
 	name := "unknown"
@@ -158,16 +163,14 @@ func whoAmI() string {
 }
 
 type jobsFlags struct {
-	state  string
-	config string
-	limit  int
-	out    string
-	json   bool
+	storeFlags
+	limit int
+	out   string
+	json  bool
 }
 
 func (f *jobsFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.state, "state", "", "the job queue: postgres://HOST/DB (default: "+jobsStateEnv+" from the environment or --config)")
-	cmd.Flags().StringVar(&f.config, "config", "", "config file of KEY=VALUE lines ("+jobsStateEnv+"; the environment wins)")
+	f.storeFlags.register(cmd, "the job queue: postgres://HOST/DB")
 }
 
 func newJobsCmd() *cobra.Command {
@@ -283,6 +286,9 @@ func listJobs(cmd *cobra.Command, f *jobsFlags) error {
 	if f.limit < 1 {
 		return fatal(fmt.Errorf("--limit %d: want 1 or more", f.limit))
 	}
+	if err := f.resolve(cmd); err != nil {
+		return err
+	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)
 	if err != nil {
 		return fatal(err)
@@ -321,6 +327,9 @@ func listJobs(cmd *cobra.Command, f *jobsFlags) error {
 func getJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
 	id, err := parseJobID(arg)
 	if err != nil {
+		return err
+	}
+	if err := f.resolve(cmd); err != nil {
 		return err
 	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)
@@ -374,6 +383,9 @@ func writeFileAtomic(path string, data []byte) error {
 func cancelJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
 	id, err := parseJobID(arg)
 	if err != nil {
+		return err
+	}
+	if err := f.resolve(cmd); err != nil {
 		return err
 	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)

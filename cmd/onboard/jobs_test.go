@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,9 +21,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onboard/onboard/batch/inbox"
 	"github.com/onboard/onboard/batch/jobs"
-	"github.com/onboard/onboard/batch/jobs/jobstest"
+	"github.com/onboard/onboard/batch/state"
+	"github.com/onboard/onboard/batch/state/pgstate"
+	"github.com/onboard/onboard/batch/state/pgtest"
+	"github.com/onboard/onboard/providers"
 	"github.com/onboard/onboard/providers/sim"
+	"github.com/onboard/onboard/reports"
 )
 
 // queueDB starts a PostgreSQL server for t (skipping t without one) and
@@ -31,8 +38,8 @@ func queueDB(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
 	}
-	u := jobstest.Start(t).NewDB(t)
-	t.Setenv(jobsStateEnv, u)
+	u := pgtest.Start(t).CreateDB(t, "jobs")
+	t.Setenv(stateEnv, u)
 	return u
 }
 
@@ -229,26 +236,43 @@ func TestTwoWorkersOneJobEach(t *testing.T) {
 }
 
 // TestKilledWorkersJobIsRescued: a worker SIGKILLed mid-job; River's rescuer
-// hands the job to another worker, which finishes it. Each worker has a
-// ledger file of its own here (the SQLite store), so the second re-sends
-// whom the first created and adopts them ("already exists"): creating
-// each person once across machines needs the PostgreSQL ledger (h21store).
-// This test proves the rescue only.
+// hands the job to another worker on another machine, which finishes it on
+// the same PostgreSQL ledger (the queue's database, the normal case):
+// whom the dead worker created is skipped, whom it left maybe sent is
+// looked up before any create, so nobody is created twice. The simulator
+// saves each create before its latency (a kill leaves people created whose
+// answer was never read) and counts every second create of an email, which
+// a vendor accepting duplicate emails would hold as a second account.
 func TestKilledWorkersJobIsRescued(t *testing.T) {
-	db := queueDB(t)
+	db := queueDB(t) + "&onboard_lease=2s" // the dead run's claims lapse before the rescue
+	t.Setenv(stateEnv, db)
 	bin := binary(t)
 	const n = 40
-	s, url := simulator(t, "smartapp", sim.Options{Latency: 50 * time.Millisecond})
-	dir := t.TempDir()
+	reg, err := providers.Lookup("smartapp")
+	require.NoError(t, err)
+	s := reg.Simulator(sim.Options{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.Handler.ServeHTTP(rec, r) // done at once, answered after the latency
+		time.Sleep(50 * time.Millisecond)
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes()) //nolint:errcheck // the client may be gone
+	}))
+	t.Cleanup(front.Close)
+	url := front.URL
+	for k, v := range s.Credentials {
+		t.Setenv(k, v)
+	}
 	timing := []string{"--job-timeout", "8s", "--rescue-after", "9s"}
-	cmd := exec.Command(bin, append([]string{"worker", "--state", filepath.Join(dir, "a.db"), "--base-url", url}, timing...)...)
+	cmd := exec.Command(bin, append([]string{"worker", "--base-url", url}, timing...)...)
 	cmd.Env = os.Environ()
 	var aErr syncBuffer
 	cmd.Stderr = &aErr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	id := enqueue(t, "-p", "smartapp", "--rate", "0", "--workers", "1", "-o", "results.csv", roster(t, n))
+	id := enqueue(t, "-p", "smartapp", "--rate", "0", "--workers", "2", "-o", "results.csv", roster(t, n))
 	deadline := time.Now().Add(30 * time.Second)
 	for s.Store.Len() < 5 {
 		require.True(t, time.Now().Before(deadline), "the first worker created nobody: %s", aErr.String())
@@ -260,22 +284,105 @@ func TestKilledWorkersJobIsRescued(t *testing.T) {
 	require.Less(t, killedAt, n, "killed mid-job")
 	t.Logf("killed with %d of %d created", killedAt, n)
 
-	w := startWorker(t, append([]string{"--state", filepath.Join(dir, "b.db"), "--base-url", url, "--metrics", "127.0.0.1:0"}, timing...)...)
+	w := startWorker(t, append([]string{"--base-url", url, "--metrics", "127.0.0.1:0"}, timing...)...)
 	j := waitJob(t, db, id, 120*time.Second, "completed", "cancelled", "discarded")
 	require.Equal(t, "completed", j.State, "%s\n%s", j.LastError, w.stderr.String())
 	require.Len(t, j.By, 2, "taken by the killed worker, then by the second")
 	assert.NotEqual(t, j.By[0], j.By[1])
-	assert.Equal(t, n, s.Store.Len(), "everyone at the vendor")
 
-	got := t.TempDir()
-	code, _, stderr := onboard(t, "jobs", "get", strconv.FormatInt(id, 10), "-o", got)
-	require.Equal(t, 0, code, stderr)
-	rows := readCSV(t, filepath.Join(got, "results.csv"))
-	require.Len(t, rows, n+1, "one results row per roster row")
-	for i, st := range column(rows, "status") {
-		assert.Contains(t, []string{"created", "adopted"}, st, "row %d", i+2)
+	// Exactly once: everyone at the vendor, nobody's email sent twice.
+	assert.Equal(t, n, s.Store.Len(), "everyone at the vendor")
+	assert.Empty(t, s.Store.Duplicates(), "no second create of anyone")
+	for key, c := range s.Store.Creates() {
+		assert.Equal(t, 1, c, "%s created %d times", key, c)
 	}
-	assert.Contains(t, scrape(t, w), `onboard_lease_takeovers_total{tenant="smartapp"} 1`)
+	// The ledger holds the vendor's ID of everyone.
+	ledger, err := pgstate.Open(context.Background(), db, pgstate.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer ledger.Close()
+	users := map[string]string{}
+	for _, u := range s.Store.Users() {
+		users[u.Key] = u.ID
+	}
+	keys := slices.Collect(maps.Keys(users))
+	got, err := ledger.Get(state.Scope{Provider: "smartapp", BaseURL: url}, keys)
+	require.NoError(t, err)
+	for _, k := range keys {
+		assert.Equal(t, state.StatusCreated, got[k].Status, k)
+		assert.Equal(t, users[k], got[k].VendorID, k)
+	}
+
+	out := t.TempDir()
+	code, _, stderr := onboard(t, "jobs", "get", strconv.FormatInt(id, 10), "-o", out)
+	require.Equal(t, 0, code, stderr)
+	rows := readCSV(t, filepath.Join(out, "results.csv"))
+	require.Len(t, rows, n+1, "one results row per roster row")
+	by := map[string]int{}
+	for i, st := range column(rows, "status") {
+		assert.Contains(t, []string{"created", "skipped"}, st, "row %d", i+2)
+		by[st]++
+	}
+	t.Logf("the rescued run: %v", by)
+	assert.Equal(t, n, by["created"]+by["skipped"], "skipped (recorded by the dead worker) or created (by either, found by lookup when maybe sent)")
+	m := regexp.MustCompile(`onboard_lease_takeovers_total\{tenant="smartapp"\} (\d+)`).FindStringSubmatch(scrape(t, w))
+	require.NotNil(t, m, "the worker counts the people it took over from the dead run")
+	taken, _ := strconv.Atoi(m[1])
+	assert.Positive(t, taken)
+}
+
+// TestWatchQueueFeedsWorkers: watch --queue on a PostgreSQL state takes
+// each dropped file, enqueues it as a job instead of running it, and files
+// it in archive/ (a file that cannot be read: failed/, nothing queued);
+// two workers on the same ledger run the jobs, each person created once.
+// Without --queue, watch runs the files itself (the TestWatch* tests).
+func TestWatchQueueFeedsWorkers(t *testing.T) {
+	db := queueDB(t)
+	s, url := simulator(t, "smartapp", sim.Options{Latency: 20 * time.Millisecond})
+	box := newInbox(t)
+	drop(t, box, "a.csv", people("a", 6))
+	drop(t, box, "b.csv", people("b", 4))
+	drop(t, box, "broken.csv", "\x00\x01\x02PK junk\x00")
+
+	code, stdout, stderr := onboard(t, "watch", "-q", "--inbox", box, "-p", "smartapp", "--rate", "0", "--workers", "1",
+		"--settle", "0s", "--once", "--queue")
+	assert.Equal(t, 1, code, "a file failed: %s", stderr)
+	assert.Zero(t, s.Store.Len(), "queued, not run here")
+	byFile := map[string]reports.Report{}
+	for _, r := range reportsOf(t, stdout) {
+		byFile[filepath.Base(r.File)] = r
+	}
+	require.Len(t, byFile, 3, stdout)
+	var ids []int64
+	for _, f := range []string{"a.csv", "b.csv"} {
+		r := byFile[f]
+		assert.Equal(t, "queued", r.Status, f)
+		assert.Positive(t, r.Job, f)
+		assert.Contains(t, r.Next, fmt.Sprintf("onboard jobs get %d", r.Job))
+		assert.Equal(t, filepath.Join(box, "archive", f), r.Archived)
+		ids = append(ids, r.Job)
+	}
+	assert.NotEqual(t, ids[0], ids[1])
+	assert.Equal(t, "failed", byFile["broken.csv"].Status)
+	assert.Contains(t, byFile["broken.csv"].Error, "not a CSV or XLSX file")
+	assert.Equal(t, filepath.Join(box, "failed", "broken.csv"), byFile["broken.csv"].Archived)
+	assert.Empty(t, names(t, filepath.Join(box, inbox.Results)), "the results are the jobs'")
+
+	w1 := startWorker(t, "--base-url", url)
+	w2 := startWorker(t, "--base-url", url)
+	for _, id := range ids {
+		j := waitJob(t, db, id, 60*time.Second, "completed", "cancelled", "discarded")
+		require.Equal(t, "completed", j.State, j.LastError)
+	}
+	assert.Equal(t, 10, s.Store.Len())
+	assert.Empty(t, s.Store.Duplicates())
+	got := t.TempDir()
+	code, _, stderr = onboard(t, "jobs", "get", strconv.FormatInt(ids[0], 10), "-o", got)
+	require.Equal(t, 0, code, stderr)
+	xlsx, err := filepath.Glob(filepath.Join(got, "a-*.xlsx"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, xlsx, "the job's results sheet, named as watch names them: %v", names(t, got))
+	assert.Equal(t, 0, w1.stop(t))
+	assert.Equal(t, 0, w2.stop(t))
 }
 
 // scrape reads a worker's /metrics.
@@ -358,26 +465,33 @@ func TestCancelJob(t *testing.T) {
 	assert.Equal(t, 0, w.stop(t))
 }
 
-// TestJobsDatabase: where the queue's connection string comes from, and
-// that a password never rides on the command line.
-func TestJobsDatabase(t *testing.T) {
-	t.Setenv(jobsStateEnv, "")
-	cfg := write(t, "onboard.conf", jobsStateEnv+"=postgres://u:secret@db.example.org/onboard\n")
+// TestStateSpec: where every command's state store and job queue come
+// from (--state, else ONBOARD_STATE from the environment, else from the
+// --config file, else the file onboard-state.db), and that a password
+// never rides on the command line.
+func TestStateSpec(t *testing.T) {
+	cfg := write(t, "onboard.conf", stateEnv+"=postgres://u:secret@db.example.org/onboard\n")
 	require.NoError(t, os.Chmod(cfg, 0o600))
 	tests := []struct {
-		name, state, env, config string
-		want, err                string
+		name        string
+		state       string
+		given       bool
+		env         string
+		config      string
+		want, err   string
+		queue, qerr string
 	}{
-		{"flag", "postgres://u@db/onboard", "postgres://other/x", "", "postgres://u@db/onboard", ""},
-		{"password in argv", "postgres://u:secret@db/onboard", "", "", "", "a password on the command line"},
-		{"environment", "onboard-state.db", "postgresql://u:pw@db/onboard", cfg, "postgresql://u:pw@db/onboard", ""},
-		{"config file", "onboard-state.db", "", cfg, "postgres://u:secret@db.example.org/onboard", ""},
-		{"none", "onboard-state.db", "", "", "", "no job queue: give --state postgres://"},
+		{"flag", "postgres://u@db/onboard", true, "postgres://other/x", cfg, "postgres://u@db/onboard", "", "postgres://u@db/onboard", ""},
+		{"password in argv", "postgres://u:secret@db/onboard", true, "", "", "", "the password is readable on the command line", "", ""},
+		{"a file given, the queue configured", "ledger.db", true, "", cfg, "ledger.db", "", "postgres://u:secret@db.example.org/onboard", ""},
+		{"environment", defaultStateFile, false, "postgresql://u:pw@db/onboard", cfg, "postgresql://u:pw@db/onboard", "", "postgresql://u:pw@db/onboard", ""},
+		{"config file", defaultStateFile, false, "", cfg, "postgres://u:secret@db.example.org/onboard", "", "postgres://u:secret@db.example.org/onboard", ""},
+		{"none", defaultStateFile, false, "", "", defaultStateFile, "", "", "no job queue: give --state postgres://"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(jobsStateEnv, tc.env)
-			got, err := jobsDatabase(tc.state, tc.config)
+			t.Setenv(stateEnv, tc.env)
+			got, err := stateSpec(tc.state, tc.given, tc.config)
 			if tc.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.err)
@@ -386,14 +500,47 @@ func TestJobsDatabase(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
+			q, err := jobsDatabase(got, tc.config)
+			if tc.qerr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.qerr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.queue, q)
 		})
 	}
+}
+
+// TestConfigFileNamesTheStore: ONBOARD_STATE in the --config file names
+// the store for run, plan, history and lookup alike (the same key the
+// worker and jobs read for the queue).
+func TestConfigFileNamesTheStore(t *testing.T) {
+	t.Setenv(stateEnv, "")
+	dir := t.TempDir()
+	ledger := filepath.Join(dir, "from-config.db")
+	cfg := write(t, "store.conf", stateEnv+"="+ledger+"\n")
+	require.NoError(t, os.Chmod(cfg, 0o600))
+	roster := write(t, "staff.csv", smartappGood)
+	code, _, stderr := onboard(t, "run", "-q", "-p", "smartapp", "--simulate", "--config", cfg, "-o", filepath.Join(dir, "r.csv"), roster)
+	require.Contains(t, []int{0, 1}, code, stderr)
+	_, err := os.Stat(ledger)
+	require.NoError(t, err, "run kept its ledger where the config file said")
+	code, out, stderr := onboard(t, "history", "--config", cfg)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "staff.csv")
+	code, _, stderr = onboard(t, "plan", "-p", "smartapp", "--offline", "--config", cfg, roster)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, stderr, "no state store", "plan read the ledger the config file names")
+	code, out, stderr = onboard(t, "lookup", "--config", cfg, "ccarr@smartapp.com")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "email:ccarr@smartapp.com")
 }
 
 // TestQueueRefusals: run --queue refuses what a job must not carry, and a
 // bad roster before anything is queued (no database needed to say so).
 func TestQueueRefusals(t *testing.T) {
-	t.Setenv(jobsStateEnv, "")
+	t.Setenv(stateEnv, "")
 	good := write(t, "good.csv", smartappGood)
 	tests := []struct {
 		name string
@@ -405,7 +552,7 @@ func TestQueueRefusals(t *testing.T) {
 		{"bad flag", []string{"-p", "smartapp", "-o", "r.csv", "--workers", "0", good}, "--workers 0"},
 		{"results format", []string{"-p", "smartapp", "-o", "r.txt", good}, "r.txt: unsupported output format (use .xlsx or .csv)"},
 		{"no queue", []string{"-p", "smartapp", "-o", "r.csv", good}, "no job queue"},
-		{"password in argv", []string{"-p", "smartapp", "-o", "r.csv", "--state", "postgres://u:hunter2@db/x", good}, "a password on the command line"},
+		{"password in argv", []string{"-p", "smartapp", "-o", "r.csv", "--state", "postgres://u:hunter2@db/x", good}, "the password is readable on the command line"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -421,7 +568,7 @@ func TestQueueRefusals(t *testing.T) {
 // TestJobsUsage: wrong command lines of jobs and worker get one line and
 // exit 2, before any database is asked.
 func TestJobsUsage(t *testing.T) {
-	t.Setenv(jobsStateEnv, "")
+	t.Setenv(stateEnv, "")
 	tests := []struct {
 		args []string
 		msg  string
@@ -433,7 +580,7 @@ func TestJobsUsage(t *testing.T) {
 		{[]string{"jobs"}, "no job queue"},
 		{[]string{"worker", "--jobs", "0"}, "--jobs 0: want 1 or more"},
 		{[]string{"worker", "--job-timeout", "1m", "--rescue-after", "30s"}, "--rescue-after 30s: want more than --job-timeout 1m0s"},
-		{[]string{"worker", "--state", "postgres://u@db/x"}, "give the worker a ledger file of its own"},
+		{[]string{"worker", "--state", "postgres://u:hunter2@db/x"}, "the password is readable on the command line"},
 		{[]string{"worker", "--base-url", "http://vendor.example.org"}, "http"},
 		{[]string{"worker"}, "no job queue"},
 	}

@@ -61,6 +61,10 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
   onboard plan -p bksb --offline --state nightly.db roster.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if f.stateFile, err = stateSpec(f.stateFile, cmd.Flags().Changed("state"), f.config); err != nil {
+				return fatal(err)
+			}
 			return planRoster(cmd, &f, args[0])
 		},
 	}
@@ -71,7 +75,7 @@ state store is only read. --offline skips the vendor: no credentials needed.`,
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "ask the vendor's simulator, started in-process on loopback (no credentials needed)")
 	fl.BoolVar(&f.offline, "offline", false, "do not ask the vendor: people the state store does not know are planned as create")
-	fl.StringVar(&f.stateFile, "state", defaultState(), "the run's state store, read only")
+	fl.StringVar(&f.stateFile, "state", defaultStateFile, "the run's state store, read only"+stateFlagHelp)
 	fl.BoolVar(&f.noState, "no-state", false, "plan as if no run had happened")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.DurationVar(&f.timeout, "timeout", providers.DefaultTimeout, "deadline of one vendor call: connect, send, answer")

@@ -73,6 +73,9 @@ type runFlags struct {
 	// observe, when set (worker), gives the submit observer for the run's
 	// tenant (metrics).
 	observe func(tenant string) submit.Observer
+	// takeover, when set (worker), hears of people taken over from a
+	// dead run on the PostgreSQL ledger (metrics).
+	takeover func(state.Scope, int)
 }
 
 func newRunCmd() *cobra.Command {
@@ -89,6 +92,10 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
   ONBOARD_TOKEN=... onboard run -p alphalearn -m map.yaml -o results.xlsx --rate 5 roster.xlsx`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if f.stateFile, err = stateSpec(f.stateFile, cmd.Flags().Changed("state"), f.config); err != nil {
+				return fatal(err)
+			}
 			return runRoster(cmd, &f, args[0])
 		},
 	}
@@ -98,7 +105,7 @@ a flag. --simulate runs against the vendor's built-in simulator instead.`,
 	fl.StringVar(&f.failedOut, "failed-out", "", "also write the rows that did not succeed, in the input's own columns and format, to fix and run again")
 	fl.BoolVar(&f.json, "json", false, "print the run's outcome as one JSON line on stdout (the morning report)")
 	fl.BoolVar(&f.notify, "notify", false, "post the morning report to the webhook in ONBOARD_NOTIFY_URL (environment or --config), as watch does")
-	fl.BoolVar(&f.queue, "queue", false, "queue the run as a job for 'onboard worker' (any machine) instead of running it: needs --state postgres://… or "+jobsStateEnv+"; -o and --failed-out name the job's files ('onboard jobs get')")
+	fl.BoolVar(&f.queue, "queue", false, "queue the run as a job for 'onboard worker' (any machine) instead of running it: needs --state postgres://… or "+stateEnv+"; -o and --failed-out name the job's files ('onboard jobs get')")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -112,7 +119,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host (default: the vendor's production host)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "run against the vendor's simulator, started in-process on loopback (no credentials needed); with a state store it keeps its people beside the state file, so a re-run is day two")
-	fl.StringVar(&f.stateFile, "state", defaultState(), "state store that makes re-runs create each person once")
+	fl.StringVar(&f.stateFile, "state", defaultStateFile, "state store that makes re-runs create each person once: a file, or postgres://HOST/DB shared by many machines"+stateFlagHelp)
 	fl.BoolVar(&f.noState, "no-state", false, "run without a state store (re-runs may create people twice)")
 	fl.BoolVar(&f.noBOM, "no-bom", false, "write a CSV results file without the UTF-8 BOM that Excel needs (for tools that choke on it)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
@@ -324,7 +331,7 @@ func runFile(ctx context.Context, stderr io.Writer, f *runFlags, path string) (*
 		opt.NoMissing = f.night.note()
 	}
 	if !f.noState {
-		st, err := openState(ctx, f.stateFile, state.Options{LockWait: f.stateWait})
+		st, err := openState(ctx, f.stateFile, state.Options{LockWait: f.stateWait}, f.takeover)
 		if err != nil {
 			return nil, fatal(err)
 		}

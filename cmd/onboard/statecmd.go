@@ -29,7 +29,7 @@ run writes it.`,
 }
 
 func newStateBackupCmd() *cobra.Command {
-	var file string
+	var sf storeFlags
 	cmd := &cobra.Command{
 		Use:   "backup [--state FILE] DEST",
 		Short: "Copy the state store into one consistent file, even while a run writes it",
@@ -44,10 +44,13 @@ of the store (or point --state at it).`,
 			if len(args) != 1 {
 				return usagef(cmd, "want one argument, the backup's path (DEST), got %d", len(args))
 			}
-			return backupState(cmd, file, args[0])
+			if err := sf.resolve(cmd); err != nil {
+				return err
+			}
+			return backupState(cmd, sf.state, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&file, "state", defaultState(), "state store")
+	sf.register(cmd, "state store")
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/inbox"
+	"github.com/onboard/onboard/batch/jobs"
 	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/reports"
 	"github.com/onboard/onboard/reports/outfile"
@@ -36,6 +37,7 @@ type watchFlags struct {
 	// the night's drop counts as complete and its missing people are
 	// listed, once, over all of its files.
 	missingAfter time.Duration
+	queue        bool // --queue: each file becomes a job for 'onboard worker'
 }
 
 func newWatchCmd() *cobra.Command {
@@ -65,6 +67,10 @@ requests in flight finish, writes its results and exits.`,
   ONBOARD_NOTIFY_URL=https://hooks.slack.com/services/... onboard watch --inbox /srv/drop -p smartapp --log /var/log/onboard.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if w.run.stateFile, err = stateSpec(w.run.stateFile, cmd.Flags().Changed("state"), w.run.config); err != nil {
+				return fatal(err)
+			}
 			return watch(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), &w)
 		},
 	}
@@ -77,6 +83,7 @@ requests in flight finish, writes its results and exits.`,
 	fl.BoolVar(&w.rerunSame, "rerun-same", false, "run a file even when its content is the same as the last finished run's")
 	fl.StringVar(&w.log, "log", "", "also append each file's JSON line to this file")
 	fl.DurationVar(&w.missingAfter, "missing-after", 30*time.Minute, "the night's drop is complete once no file came for this long: then the people none of its files held are listed as missing, once (--once: when it exits)")
+	fl.BoolVar(&w.queue, "queue", false, "enqueue each file as a job for 'onboard worker' (any number, any machine) instead of running it here: needs a job queue (--state postgres://… or "+stateEnv+"); its results stay with the job ('onboard jobs get ID')")
 	fl.StringVar(&w.notifyURL, "notify-url", "", "webhook to post each file's report to (a secret: prefer ONBOARD_NOTIFY_URL, since arguments show in ps)")
 	fl.StringVar(&w.group, "group", "", "make the inbox's folders (0750) and outputs (0640) readable by this group too, e.g. hr (never by everyone)")
 	fl.StringVar(&w.inboxAs, "inbox-as", "", `the inbox as its users reach it, e.g. \\files\hr\drop or S:\Onboarding: the webhook names files under it (default: relative to the inbox, results/NAME.xlsx)`)
@@ -96,6 +103,7 @@ type watcher struct {
 	bad    bool // a file failed, or had failed or new invalid rows (--once exits 1)
 	cut    bool // a run was interrupted (exit 130)
 	night  *night
+	jobs   *jobs.Store // --queue: where each file goes instead of a run here
 }
 
 // night is a watched night's drop: the files run since the inbox last went
@@ -160,7 +168,7 @@ func (wr *watcher) closeNight() error {
 		return nil
 	}
 	defer func() { *n = *newNight(n.after) }()
-	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait})
+	st, err := openState(context.Background(), wr.w.run.stateFile, state.Options{LockWait: wr.w.run.stateWait}, nil)
 	if err != nil {
 		return fatal(err)
 	}
@@ -270,7 +278,17 @@ func watch(ctx context.Context, stdout, stderr io.Writer, w *watchFlags) error {
 		return fatal(fmt.Errorf("--missing-after %s: must not be negative", w.missingAfter))
 	}
 	wr := &watcher{w: w, box: box, group: group, stdout: stdout, stderr: stderr, night: newNight(w.missingAfter)}
-	if !w.run.noState && !w.run.partial {
+	if w.queue {
+		// The workers run the files: the night's missing people, the
+		// same-content check and the results are theirs.
+		if err := checkQueued(&w.run); err != nil {
+			return err
+		}
+		if wr.jobs, err = openJobs(ctx, w.run.stateFile, w.run.config); err != nil {
+			return fatal(err)
+		}
+		defer wr.jobs.Close()
+	} else if !w.run.noState && !w.run.partial {
 		w.run.night = wr.night
 	}
 	if w.log != "" {
@@ -427,6 +445,9 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 		return fatal(err)
 	}
 	f.recordAs = name
+	if wr.jobs != nil {
+		return wr.enqueue(ctx, &f, src, name, start)
+	}
 	fr, runErr := runFile(ctx, wr.stderr, &f, src)
 	r := fr.report(&f, src, runErr)
 	r.File = name
@@ -498,6 +519,38 @@ func (wr *watcher) process(ctx context.Context, src, name string) error {
 		if err := wr.group.file(p); err != nil {
 			fmt.Fprintf(wr.stderr, "onboard watch: %v\n", err)
 		}
+	}
+	wr.emit(r)
+	return nil
+}
+
+// enqueue is process under --queue: the file becomes a job any worker
+// takes, and goes to archive/ (queued) or failed/ (it cannot be read, or
+// the queue refused it). Its report says which job to follow.
+func (wr *watcher) enqueue(ctx context.Context, f *runFlags, src, name string, start time.Time) error {
+	r := &reports.Report{File: name, Provider: f.in.provider, Start: start}
+	args, in, attempts, err := rosterJob(ctx, f, src)
+	var id int64
+	if err == nil {
+		id, err = wr.jobs.Enqueue(ctx, args, in, attempts)
+	}
+	r.End = time.Now().UTC()
+	sub := inbox.Archive
+	if err != nil {
+		sub, wr.bad = inbox.Failed, true
+		r.Status, r.Error = "failed", strings.ReplaceAll(err.Error(), src, filepath.Base(src))
+		r.Next = "fix what the error names, then move the file from failed/ back into the inbox"
+		fmt.Fprintf(wr.stderr, "onboard watch: %s: %v\n", name, err)
+	} else {
+		r.Status, r.Job, r.Provider = "queued", id, args.Vendor
+		r.Next = fmt.Sprintf("an 'onboard worker' runs it: follow it with 'onboard jobs', download its results with 'onboard jobs get %d'", id)
+		fmt.Fprintf(wr.stderr, "onboard watch: %s: queued job %d\n", name, id)
+	}
+	if r.Archived, err = wr.box.Finish(src, sub); err != nil {
+		return fatal(err)
+	}
+	if err := wr.group.file(r.Archived); err != nil {
+		fmt.Fprintf(wr.stderr, "onboard watch: %v\n", err)
 	}
 	wr.emit(r)
 	return nil

@@ -11,21 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/onboard/onboard/batch/jobs"
 	"github.com/onboard/onboard/batch/metrics"
+	"github.com/onboard/onboard/batch/state"
 	"github.com/onboard/onboard/batch/submit"
 	"github.com/onboard/onboard/providers"
 )
-
-// ledgerOnPostgres says whether the state store opens postgres:// URLs.
-// Note for the merge: h21store's PostgreSQL store makes it true (or
-// removes it); until then a worker keeps its ledger in a SQLite file of
-// its own (--state FILE) and finds the queue in ONBOARD_STATE.
-var ledgerOnPostgres = false
 
 type workerFlags struct {
 	stateFile   string
@@ -62,8 +58,8 @@ and their jobs go back to the queue at once, the attempt not counted.`,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return runWorker(cmd, &f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.stateFile, "state", "onboard-state.db", "the ledger (state store) the worker's runs use, and the job queue when it is postgres://")
-	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines, "+jobsStateEnv+" too (the environment wins)")
+	fl.StringVar(&f.stateFile, "state", defaultStateFile, "the job queue and the ledger of its runs: postgres://HOST/DB (a file: the ledger only, the queue in "+stateEnv+")"+stateFlagHelp)
+	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines, "+stateEnv+" too (the environment wins)")
 	fl.StringVar(&f.baseURL, "base-url", "", "vendor host for every job (default: the vendor's production host, or its base-URL variable)")
 	fl.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http:// --base-url to a host that is not this machine (credentials travel unencrypted)")
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics; a bare port listens on loopback only (default: off)")
@@ -95,9 +91,13 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return fatal(fmt.Errorf("--job-timeout %s: want more than 0", f.jobTimeout))
 	case f.rescueAfter != 0 && f.rescueAfter <= f.jobTimeout:
 		return fatal(fmt.Errorf("--rescue-after %s: want more than --job-timeout %s", f.rescueAfter, f.jobTimeout))
-	case isPostgres(f.stateFile) && !ledgerOnPostgres:
-		return fatal(fmt.Errorf("--state %s: the ledger on PostgreSQL is not in this build: give the worker a ledger file of its own (--state FILE) and the queue in %s",
-			redactURL(f.stateFile), jobsStateEnv))
+	}
+	// The ledger is the queue's database (the normal case: a job rescued
+	// on another machine skips whom the dead worker created, and looks up
+	// whom it left maybe sent), or a file of this worker's own.
+	var err error
+	if f.stateFile, err = stateSpec(f.stateFile, cmd.Flags().Changed("state"), f.config); err != nil {
+		return fatal(err)
 	}
 	if f.baseURL != "" {
 		if err := providers.CheckBaseURL(f.baseURL, f.insecure); err != nil {
@@ -134,19 +134,6 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return fatal(err)
 	}
 	return nil
-}
-
-// redactURL is a connection string without its password, for messages.
-func redactURL(s string) string {
-	i := strings.Index(s, "://")
-	at := strings.LastIndex(s, "@")
-	if i < 0 || at < i {
-		return s
-	}
-	if c := strings.Index(s[i+3:at], ":"); c >= 0 {
-		return s[:i+3+c] + ":…" + s[at:]
-	}
-	return s
 }
 
 // runJob runs one job exactly as 'onboard run' would run it by hand
@@ -206,10 +193,21 @@ func (wf *workerFlags) runJob(ctx context.Context, stderr io.Writer, m *metrics.
 	if a.FailedOut != "" {
 		f.failedOut = filepath.Join(outDir, filepath.Base(a.FailedOut))
 	}
+	var mu sync.Mutex // the takeover hook runs on the pipeline's goroutines
 	tenant := a.Vendor
 	f.observe = func(t string) submit.Observer {
+		mu.Lock()
 		tenant = t
+		mu.Unlock()
 		return m.Observer(t)
+	}
+	f.takeover = func(_ state.Scope, n int) {
+		mu.Lock()
+		t := tenant
+		mu.Unlock()
+		for range n {
+			m.LeaseTakeover(t)
+		}
 	}
 	fmt.Fprintf(stderr, "job %d: %s for %s (queued by %s, attempt %d)\n", job.ID, a.File, a.Vendor, a.Who, job.Attempt)
 	var fr *fileRun
@@ -226,9 +224,6 @@ func (wf *workerFlags) runJob(ctx context.Context, stderr io.Writer, m *metrics.
 	}
 	if report.MissingList != "" {
 		report.MissingList = filepath.Base(report.MissingList)
-	}
-	if job.Rescued {
-		m.LeaseTakeover(tenant)
 	}
 	if fr != nil {
 		by := map[string]int{}

@@ -29,7 +29,13 @@ func TestClaimsLeaseFenceAndTakeover(t *testing.T) {
 	lease := 600 * time.Millisecond
 	a, err := Open(ctx, url, Options{Lease: lease})
 	require.NoError(t, err)
-	b, err := Open(ctx, url, Options{Lease: lease})
+	var mu sync.Mutex
+	takeovers := map[string]int{}
+	b, err := Open(ctx, url, Options{Lease: lease, Takeover: func(sc state.Scope, n int) {
+		mu.Lock()
+		takeovers[sc.Tenant] += n
+		mu.Unlock()
+	}})
 	require.NoError(t, err)
 	defer b.Close()
 
@@ -49,6 +55,9 @@ func TestClaimsLeaseFenceAndTakeover(t *testing.T) {
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"email:ann@x.org", "email:bob@x.org"}, cb.Held)
 	assert.Positive(t, cb.HeldFor)
+	mu.Lock()
+	assert.Empty(t, takeovers, "held from a live run: nothing taken over")
+	mu.Unlock()
 
 	// a records bob, then dies holding ann (maybe sent).
 	require.NoError(t, a.Record(acme, ra, []state.Outcome{{Key: "email:bob@x.org", Status: state.StatusCreated, VendorID: "v-b"}}))
@@ -61,6 +70,9 @@ func TestClaimsLeaseFenceAndTakeover(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"email:bob@x.org"}, cb.Held, "created by the dead run: held (skipped by the caller's Get)")
 	assert.Equal(t, []string{"email:ann@x.org"}, cb.MaybeSent, "taken over while maybe sent: look up before creating")
+	mu.Lock()
+	assert.Equal(t, map[string]int{acme.Tenant: 1}, takeovers, "the hook hears the one person taken over")
+	mu.Unlock()
 
 	// The dead run's late write (a process that was only stalled) is refused.
 	late, err := Open(ctx, url, Options{Lease: lease})

@@ -161,8 +161,10 @@ func (s *Store) Claim(sc state.Scope, runID int64, marks []state.Mark) (state.Cl
 		keys[i], ids[i] = m.Key, m.Identity
 	}
 	took := map[string]int64{}
+	taken := 0
 	err = s.tx(s.ctx, func(tx pgx.Tx) error {
 		took = map[string]int64{}
+		taken = 0
 		c = state.Claims{}
 		// Rows another transaction holds locked are being claimed or
 		// recorded by another run right now: held, not waited for.
@@ -201,6 +203,9 @@ func (s *Store) Claim(sc state.Scope, runID int64, marks []state.Mark) (state.Cl
 				return err
 			}
 			took[k] = fence
+			if maybe {
+				taken++
+			}
 			if maybe && !s.opt.ForgetMaybeSent {
 				c.MaybeSent = append(c.MaybeSent, k)
 			}
@@ -216,6 +221,9 @@ func (s *Store) Claim(sc state.Scope, runID int64, marks []state.Mark) (state.Cl
 		s.fences[claimKey{sid, k}] = f
 	}
 	s.mu.Unlock()
+	if taken > 0 && s.opt.Takeover != nil {
+		s.opt.Takeover(sc, taken)
+	}
 	for _, k := range keys {
 		if _, ok := took[k]; !ok {
 			c.Held = append(c.Held, k)

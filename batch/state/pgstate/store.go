@@ -51,6 +51,10 @@ type Options struct {
 	// only for the negative control that proves the tests can see the
 	// duplicates it causes; never set it otherwise.
 	ForgetMaybeSent bool
+	// Takeover, when set, hears of people a run claimed from another
+	// run whose lease lapsed while they were in flight (the metrics'
+	// lease takeovers); nil hears nothing.
+	Takeover func(sc state.Scope, n int)
 }
 
 // Store is a state.Ledger on PostgreSQL. Safe for concurrent use.
@@ -157,6 +161,14 @@ func takeLease(spec string) (string, time.Duration, error) {
 	q.Del("onboard_lease")
 	u.RawQuery = q.Encode()
 	return u.String(), d, nil
+}
+
+// ConnString is spec without onboard's own parameters (onboard_lease), as
+// PostgreSQL takes it: for another user of the same database, such as
+// the job queue that shares its URL with the ledger.
+func ConnString(spec string) (string, error) {
+	s, _, err := takeLease(spec)
+	return s, err
 }
 
 // Open connects, migrates the schema (unless read-only) and starts renewing

@@ -6,6 +6,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -28,8 +29,8 @@ type Server struct {
 	Bin  string // the folder holding initdb, postgres and pg_ctl
 	Dir  string // the data folder
 	Port int
+	base string // the folder holding Dir, the socket and the log
 	cred *syscall.Credential
-	t    testing.TB
 }
 
 // BinDir finds the newest /usr/lib/postgresql/*/bin holding postgres, or "".
@@ -56,15 +57,38 @@ func version(dir string) int {
 // no server binary is installed.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := BinDir()
-	if bin == "" {
+	if BinDir() == "" {
 		t.Skip(Install)
 	}
-	s := &Server{Bin: bin, t: t}
+	s, err := Run()
+	if errors.Is(err, errNoUser) {
+		t.Skipf("%v (%s)", err, Install)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// errNoUser is a root without a postgres user to run the server as.
+var errNoUser = errors.New("running as root without a postgres user to run the server as")
+
+// ErrNoServer is Run's error when no server binary is installed.
+var ErrNoServer = errors.New("no PostgreSQL server binary (" + Install + ")")
+
+// Run starts a server outside a test (the benchmarks); Stop stops it and
+// removes its folder.
+func Run() (*Server, error) {
+	bin := BinDir()
+	if bin == "" {
+		return nil, ErrNoServer
+	}
+	s := &Server{Bin: bin}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Skipf("running as root without a postgres user to run the server as: %v (%s)", err, Install)
+			return nil, fmt.Errorf("%w: %v", errNoUser, err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -72,29 +96,42 @@ func Start(t testing.TB) *Server {
 	}
 	base, err := os.MkdirTemp("", "onboard-pg-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { os.RemoveAll(base) })
+	s.base = base
 	s.Dir = filepath.Join(base, "data")
+	fail := func(err error) (*Server, error) {
+		os.RemoveAll(base)
+		return nil, err
+	}
 	if s.cred != nil {
 		if err := os.Chown(base, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 	}
 	if out, err := s.cmd("initdb", "-D", s.Dir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
+		return fail(fmt.Errorf("initdb: %v\n%s", err, out))
 	}
-	s.Port = freePort(t)
-	conf := fmt.Sprintf("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 100\n", s.Port, base)
+	if s.Port, err = freePort(); err != nil {
+		return fail(err)
+	}
+	conf := fmt.Sprintf("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = off\nmax_connections = 200\n", s.Port, base)
 	f, err := os.OpenFile(filepath.Join(s.Dir, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	f.WriteString(conf) //nolint:errcheck // a failed write shows as a failed start
 	f.Close()
-	s.ctl(t, "start", "-w", "-t", "60", "-l", filepath.Join(base, "log"))
-	t.Cleanup(func() { s.cmd("pg_ctl", "-D", s.Dir, "stop", "-m", "immediate", "-w").Run() }) //nolint:errcheck // best effort
-	return s
+	if err := s.ctl("start", "-w", "-t", "60", "-l", filepath.Join(base, "log")); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// Stop stops the server at once and removes its folder.
+func (s *Server) Stop() {
+	s.cmd("pg_ctl", "-D", s.Dir, "stop", "-m", "immediate", "-w").Run() //nolint:errcheck // best effort
+	os.RemoveAll(s.base)
 }
 
 // URL is a connection string for database db as the postgres superuser.
@@ -105,31 +142,42 @@ func (s *Server) URL(db string) string {
 // CreateDB creates a database and returns its connection string.
 func (s *Server) CreateDB(t testing.TB, name string) string {
 	t.Helper()
+	u, err := s.CreateDatabase(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// CreateDatabase creates a database and returns its connection string.
+func (s *Server) CreateDatabase(name string) (string, error) {
 	out, err := s.cmd("createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "postgres", name).CombinedOutput()
 	if err != nil {
-		t.Fatalf("createdb %s: %v\n%s", name, err, out)
+		return "", fmt.Errorf("createdb %s: %v\n%s", name, err, out)
 	}
-	return s.URL(name)
+	return s.URL(name), nil
 }
 
 // Restart restarts the server the fast way (pg_ctl restart -m fast), as a
 // database failover or upgrade would: every connection is cut.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
-	s.ctl(t, "restart", "-m", "fast", "-w", "-t", "60", "-l", filepath.Join(filepath.Dir(s.Dir), "log"))
+	if err := s.ctl("restart", "-m", "fast", "-w", "-t", "60", "-l", filepath.Join(s.base, "log")); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func (s *Server) ctl(t testing.TB, args ...string) {
-	t.Helper()
+func (s *Server) ctl(args ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := s.cmd("pg_ctl", append([]string{"-D", s.Dir}, args...)...)
 	c2 := exec.CommandContext(ctx, c.Path, c.Args[1:]...)
 	c2.SysProcAttr, c2.Dir = c.SysProcAttr, c.Dir
 	if out, err := c2.CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(filepath.Dir(s.Dir), "log"))
-		t.Fatalf("pg_ctl %s: %v\n%s\n%s", strings.Join(args, " "), err, out, log)
+		log, _ := os.ReadFile(filepath.Join(s.base, "log"))
+		return fmt.Errorf("pg_ctl %s: %v\n%s\n%s", strings.Join(args, " "), err, out, log)
 	}
+	return nil
 }
 
 // cmd runs one of the server's programs as the postgres user when root.
@@ -142,11 +190,11 @@ func (s *Server) cmd(name string, args ...string) *exec.Cmd {
 	return c
 }
 
-func freePort(t testing.TB) int {
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
