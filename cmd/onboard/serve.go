@@ -71,7 +71,7 @@ store live under --dir (files 0600), kept --keep days.`,
 	fl.StringVar(&f.proxyHeader, "proxy-header", "X-Forwarded-User", "--auth proxy: the header holding the logged-in user's name")
 	fl.StringVar(&f.dir, "dir", "onboard-serve", "folder for uploaded rosters, results and the state store (created 0700)")
 	fl.IntVar(&f.keep, "keep", 30, "days a job and its files are kept")
-	fl.StringVar(&f.state, "state", "", "postgres://HOST/DB (or "+jobsStateEnv+"): Start queues the run for 'onboard worker' on any machine instead of running it here (default: the SQLite store under --dir)")
+	fl.StringVar(&f.state, "state", "", "postgres://HOST/DB (or "+stateEnv+", from the environment or --config): Start queues the run for 'onboard worker' on any machine instead of running it here (default: the SQLite store under --dir)")
 	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics, as the worker does; a bare port listens on loopback only (default: off)")
 	fl.StringVar(&f.config, "config", "", "credentials file of KEY=VALUE lines (the environment wins)")
 	fl.BoolVar(&f.simulate, "simulate", false, "every run and plan goes to the vendor's simulator (a demo: no credentials needed)")

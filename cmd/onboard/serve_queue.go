@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/onboard/onboard/batch/state/stores"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,13 +21,26 @@ import (
 const jobQueued = "queued"
 
 // queueURL is the job queue serve enqueues on: --state when it is a
-// postgres:// URL, else ONBOARD_STATE when it is one; "" runs in the
-// server as before (SQLite).
+// postgres:// URL, else ONBOARD_STATE (environment, then --config) when it
+// is one; "" runs in the server as before (SQLite).
 func queueURL(f *serveFlags) (string, error) {
-	if !isPostgres(f.state) && !isPostgres(os.Getenv(jobsStateEnv)) {
+	spec := f.state
+	if spec != "" {
+		// A password in argv is readable by every user (ps).
+		if err := stores.CheckArg(spec); err != nil {
+			return "", err
+		}
+	} else {
+		v, err := configuredState(f.config)
+		if err != nil {
+			return "", err
+		}
+		spec = v
+	}
+	if !isPostgres(spec) {
 		return "", nil
 	}
-	return jobsDatabase(f.state, f.config)
+	return jobsDatabase(spec, f.config)
 }
 
 // enqueue is Start with the state on PostgreSQL: the job's roster (as

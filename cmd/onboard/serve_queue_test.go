@@ -45,7 +45,7 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 		t.Skip("starts a PostgreSQL server")
 	}
 	db := pgtest.Start(t).CreateDB(t, "servequeue")
-	t.Setenv(jobsStateEnv, db)
+	t.Setenv(stateEnv, db)
 	s := startServe(t, serveFlagsForTest(t))
 	require.NotNil(t, s.srv.queue, "ONBOARD_STATE names PostgreSQL: the server queues")
 	id := s.upload("alphalearn", "../../samples/alphalearn/roster.csv")
@@ -106,12 +106,12 @@ func TestServeQueuesOnPostgres(t *testing.T) {
 // A password in serve's --state is refused (argv is readable by every
 // user) in one line, exit 2, before --dir is made.
 func TestServeRefusesAPasswordInState(t *testing.T) {
-	t.Setenv(jobsStateEnv, "")
+	t.Setenv(stateEnv, "")
 	dir := filepath.Join(t.TempDir(), "serve")
 	var stderr bytes.Buffer
 	code := execute(context.Background(), []string{"serve", "--state", "postgres://u:secret@db.example.org/x", "--dir", dir}, io.Discard, &stderr)
 	assert.Equal(t, 2, code)
-	assert.Contains(t, stderr.String(), "a password on the command line is readable by every user")
+	assert.Contains(t, stderr.String(), "the password is readable on the command line; put it in PGPASSWORD")
 	assert.NotContains(t, stderr.String(), "secret")
 	assert.Equal(t, 1, bytes.Count(stderr.Bytes(), []byte("\n")))
 	assert.NoDirExists(t, dir)
