@@ -173,27 +173,7 @@ func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, err
 		}
 	}
 	emit := func() error {
-		str := bstrDecode(append(direct, runs...))
-		if len(str) > maxLen {
-			cut := maxLen
-			for cut > 0 && !utf8.RuneStart(str[cut]) {
-				cut--
-			}
-			str = str[:cut]
-		}
-		if s.n%sstBlock == 0 {
-			s.starts = append(s.starts, s.size)
-		}
-		n := binary.PutUvarint(s.hdr[:], uint64(len(str)))
-		if _, err := w.Write(s.hdr[:n]); err != nil {
-			return err
-		}
-		if _, err := w.Write(str); err != nil {
-			return err
-		}
-		s.size += int64(n + len(str))
-		s.n++
-		return nil
+		return s.put(w, bstrDecode(append(direct, runs...)), maxLen)
 	}
 	for {
 		tok, err := d.Token()
@@ -256,6 +236,31 @@ func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, err
 	return s, nil
 }
 
+// put appends one string to the store's file, cut at maxLen bytes on a
+// character boundary, and notes a block start every sstBlock strings.
+func (s *sstStore) put(w io.Writer, str []byte, maxLen int) error {
+	if len(str) > maxLen {
+		cut := maxLen
+		for cut > 0 && !utf8.RuneStart(str[cut]) {
+			cut--
+		}
+		str = str[:cut]
+	}
+	if s.n%sstBlock == 0 {
+		s.starts = append(s.starts, s.size)
+	}
+	n := binary.PutUvarint(s.hdr[:], uint64(len(str)))
+	if _, err := w.Write(s.hdr[:n]); err != nil {
+		return err
+	}
+	if _, err := w.Write(str); err != nil {
+		return err
+	}
+	s.size += int64(n + len(str))
+	s.n++
+	return nil
+}
+
 // scanSSTStore is buildSSTStore for a part in UTF-8.
 func scanSSTStore(zf *zip.File, maxLen int, dir string, check bool) (s *sstStore, err error) {
 	tmp, err := os.CreateTemp(dir, "onboard-sst-")
@@ -271,26 +276,7 @@ func scanSSTStore(zf *zip.File, maxLen int, dir string, check bool) (s *sstStore
 	}()
 	w := bufio.NewWriterSize(tmp, 64<<10)
 	err = scanSST(zf, check, func(str []byte) error {
-		if len(str) > maxLen {
-			cut := maxLen
-			for cut > 0 && !utf8.RuneStart(str[cut]) {
-				cut--
-			}
-			str = str[:cut]
-		}
-		if s.n%sstBlock == 0 {
-			s.starts = append(s.starts, s.size)
-		}
-		n := binary.PutUvarint(s.hdr[:], uint64(len(str)))
-		if _, err := w.Write(s.hdr[:n]); err != nil {
-			return err
-		}
-		if _, err := w.Write(str); err != nil {
-			return err
-		}
-		s.size += int64(n + len(str))
-		s.n++
-		return nil
+		return s.put(w, str, maxLen)
 	})
 	if err != nil {
 		return nil, err
