@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -324,17 +325,27 @@ func listJobs(cmd *cobra.Command, f *jobsFlags) error {
 	return tw.Flush()
 }
 
-func getJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
+// openFor is the job ID arg and the queue the flags name, for a command
+// about one job.
+func (f *jobsFlags) openFor(cmd *cobra.Command, arg string) (int64, *jobs.Store, error) {
 	id, err := parseJobID(arg)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if err := f.resolve(cmd); err != nil {
-		return err
+		return 0, nil, err
 	}
 	st, err := openJobs(cmd.Context(), f.state, f.config)
 	if err != nil {
-		return fatal(err)
+		return 0, nil, fatal(err)
+	}
+	return id, st, nil
+}
+
+func getJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
+	id, st, err := f.openFor(cmd, arg)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 	j, err := st.Get(cmd.Context(), id)
@@ -367,30 +378,18 @@ func getJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
 	return nil
 }
 
-// writeFileAtomic writes whole or not at all (outfile, as every output).
+// writeFileAtomic writes whole or not at all, as every output.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := outfile.Create(path)
-	if err != nil {
+	return outfile.WriteTo(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Abort()
-		return err
-	}
-	return f.Close()
+	})
 }
 
 func cancelJob(cmd *cobra.Command, f *jobsFlags, arg string) error {
-	id, err := parseJobID(arg)
+	id, st, err := f.openFor(cmd, arg)
 	if err != nil {
 		return err
-	}
-	if err := f.resolve(cmd); err != nil {
-		return err
-	}
-	st, err := openJobs(cmd.Context(), f.state, f.config)
-	if err != nil {
-		return fatal(err)
 	}
 	defer st.Close()
 	j, err := st.Cancel(cmd.Context(), id)
