@@ -307,6 +307,36 @@ func serveFile(w http.ResponseWriter, r *http.Request, path, name string) {
 	http.ServeContent(w, r, name, st.ModTime(), fh)
 }
 
+// receiveUpload takes the one file of field (at most limit bytes) into a
+// temporary file under the job, named by the extension ext gives for the
+// uploaded name (or refused with its error). On failure it answers the
+// request itself (none: the message when no file came) and ok is false;
+// else the caller removes tmp when done.
+func (s *server) receiveUpload(w http.ResponseWriter, r *http.Request, j *job, field string, limit int64, none string,
+	ext func(name string) (string, error)) (tmp, name string, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	_, name, err := receiveFile(r, field, func(name string) (string, error) {
+		e, err := ext(name)
+		if err != nil {
+			return "", err
+		}
+		tmp = j.path(field + "-upload-" + newToken()[:8] + e)
+		return tmp, nil
+	})
+	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
+		msg := err.Error()
+		if errors.Is(err, errNoFile) {
+			msg = none
+		}
+		s.problemPage(w, http.StatusBadRequest, msg)
+		return "", "", false
+	}
+	return tmp, name, true
+}
+
 // receiveFile streams a multipart form: the file in field goes straight to
 // the path dst names for it (never to a temporary file elsewhere: a roster
 // is personal data and stays under --dir), the other fields are returned.

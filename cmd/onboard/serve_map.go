@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -194,23 +193,12 @@ func (s *server) loadMappingFile(w http.ResponseWriter, r *http.Request) {
 	if j == nil {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, schema.MaxMappingBytes+1<<20)
-	var tmp string
-	_, name, err := receiveFile(r, "mapping", func(string) (string, error) {
-		tmp = j.path("mapping-upload-" + newToken()[:8] + ".yaml")
-		return tmp, nil
-	})
-	if tmp != "" {
-		defer os.Remove(tmp)
-	}
-	switch {
-	case errors.Is(err, errNoFile):
-		s.problemPage(w, http.StatusBadRequest, "choose a mapping file (.yaml) to load")
-		return
-	case err != nil:
-		s.problemPage(w, http.StatusBadRequest, err.Error())
+	tmp, name, ok := s.receiveUpload(w, r, j, "mapping", schema.MaxMappingBytes+1<<20, "choose a mapping file (.yaml) to load",
+		func(string) (string, error) { return ".yaml", nil })
+	if !ok {
 		return
 	}
+	defer os.Remove(tmp)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.busy() || j.planning {

@@ -382,27 +382,17 @@ func (s *server) fixFile(w http.ResponseWriter, r *http.Request) {
 	if j == nil {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	var tmp string
-	_, name, err := receiveFile(r, "fix", func(name string) (string, error) {
+	tmp, name, ok := s.receiveUpload(w, r, j, "fix", maxUpload, "choose the fix file to upload", func(name string) (string, error) {
 		ext := strings.ToLower(filepath.Ext(name))
 		if ext != ".csv" && ext != ".xlsx" && ext != ".tsv" && ext != ".txt" {
 			return "", fmt.Errorf("%s: upload the fix file (.csv or .xlsx) onboard wrote", name)
 		}
-		tmp = j.path("fix-upload-" + newToken()[:8] + ext)
-		return tmp, nil
+		return ext, nil
 	})
-	if tmp != "" {
-		defer os.Remove(tmp)
-	}
-	switch {
-	case errors.Is(err, errNoFile):
-		s.problemPage(w, http.StatusBadRequest, "choose the fix file to upload")
-		return
-	case err != nil:
-		s.problemPage(w, http.StatusBadRequest, err.Error())
+	if !ok {
 		return
 	}
+	defer os.Remove(tmp)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	switch {
