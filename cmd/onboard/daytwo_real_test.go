@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,28 +12,6 @@ import (
 	"github.com/onboard/onboard/providers/sim"
 )
 
-// sharedRealFile finds name in ../shared/real-files beside the checkout
-// (not part of the project); the test skips, saying why, without it.
-func sharedRealFile(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test: cannot find ../shared/real-files")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "real-files", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s is absent (../shared/real-files is not part of the project): %v", name, err)
-	}
-	return p
-}
 
 // TestRealFileDayTwo runs the HR sample (1,000 rows, 89 of them a second
 // person on an EEID already used) into iSpring as the issue did: day one,
@@ -43,7 +20,7 @@ func sharedRealFile(t *testing.T, name string) string {
 // nobody is renamed at the vendor; nobody is falsely missing; iSpring
 // updates that would lack an email are never sent, and plan counts none.
 func TestRealFileDayTwo(t *testing.T) {
-	roster := sharedRealFile(t, "employee-sample-data-excel.xlsx")
+	roster := realFile(t, "employee-sample-data-excel.xlsx")
 	s, url := simulator(t, "ispring", sim.Options{})
 	dir := t.TempDir()
 	stateFile := filepath.Join(dir, "state.db")
