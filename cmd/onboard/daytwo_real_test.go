@@ -12,7 +12,6 @@ import (
 	"github.com/onboard/onboard/providers/sim"
 )
 
-
 // TestRealFileDayTwo runs the HR sample (1,000 rows, 89 of them a second
 // person on an EEID already used) into iSpring as the issue did: day one,
 // its fix file run back with --update, the whole file again. The 83
