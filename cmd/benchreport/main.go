@@ -66,6 +66,13 @@ func main() {
 	if len(os.Args) > 2 && os.Args[1] == spawnArg {
 		os.Exit(spawn(os.Args[2], os.Args[3:]))
 	}
+	if len(os.Args) == 3 && os.Args[1] == simulateArg {
+		if err := simulate(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) == 3 && os.Args[1] == peerXLSXArg {
 		if _, err := peerXLSX(os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, "benchreport:", err)

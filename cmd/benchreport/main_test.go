@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -97,14 +98,25 @@ func TestSubmitHelpers(t *testing.T) {
 	assert.LessOrEqual(t, v.rate(0), 1150.0, "the vendor saw at most the paced rate")
 	assert.Positive(t, v.rate(0))
 
-	// Replayed requests with the same email would be duplicates (an error
-	// answer), so success means each carried its own person.
-	r, err := barePosts(ctx, 4, 40)
-	require.NoError(t, err)
-	assert.Positive(t, r)
-	r, err = directCreates(ctx, 4, 40)
-	require.NoError(t, err)
-	assert.Positive(t, r)
+	// Against a simulator child: replayed requests with the same email
+	// would be duplicates (an error answer), and remote checks the child
+	// holds exactly the n new people, so success means each carried its
+	// own person.
+	for name, prepare := range map[string]func(context.Context, *simProc, int) (func() (float64, error), error){
+		"bare": barePosts, "direct": directCreates, "pool": poolCreates,
+	} {
+		r, err := remote(ctx, 40, prepare)
+		require.NoError(t, err, name)
+		assert.Positive(t, r.rate, name)
+		if runtime.GOOS != "windows" {
+			assert.Positive(t, r.clientCPU+r.simCPU, name)
+		}
+	}
+	// A run that creates fewer people than it says is refused.
+	_, err = remote(ctx, 40, func(ctx context.Context, p *simProc, n int) (func() (float64, error), error) {
+		return directCreates(ctx, p, n-1)
+	})
+	assert.ErrorContains(t, err, "holds 39 new people")
 
 	// Every create through the in-memory transport must read as created,
 	// or clientOwnCPU returns an error; 2,000 of them take CPU time.

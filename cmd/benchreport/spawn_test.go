@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,11 +13,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMain lets the test binary act as the spawn go-between, as
-// benchreport does for itself.
+// TestMain lets the test binary act as the spawn go-between and the
+// simulator child, as benchreport does for itself.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == spawnArg {
 		os.Exit(spawn(os.Args[2], os.Args[3:]))
+	}
+	if len(os.Args) == 3 && os.Args[1] == simulateArg {
+		if err := simulate(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
