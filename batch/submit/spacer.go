@@ -16,18 +16,39 @@ const absorb = 2 * time.Millisecond
 // window of length w ever sees more than rate*w+burst+slack sends, which
 // up to 250/s is rate*w+burst exactly when rate*w is whole, while ordinary
 // timer lateness costs nothing (a tighter cap turns every late wake-up into
-// lost time: 1000/s achieved only about 80%). It is not safe for concurrent
-// use: the pacer's mutex guards it.
+// lost time: 1000/s achieved only about 80%).
+//
+// That slack lets a late wake-up be made up at once, so at 1000/s (two
+// tokens of slack) a second could hold 1,002 requests. The spacer therefore
+// also keeps the time of its last takes and holds a take that would put
+// more than rate + burst (rate rounded down) in one second: --rate is
+// never exceeded over a second, the unit it is given in, at any rate up to
+// maxGuarded. That guard holds a request only when the second before it
+// was already full, so it costs no rate. It is not safe for concurrent use:
+// the pacer's mutex guards it.
 type spacer struct {
 	rate   float64 // tokens per second; 0 means unlimited
 	burst  float64
 	tokens float64
 	last   time.Time
+
+	// takes is a ring of the last takes' times (monotonic, since base),
+	// ntakes how many were taken in all.
+	base   time.Time
+	takes  []time.Duration
+	ntakes int
 }
+
+// maxGuarded is the highest rate whose seconds the spacer counts: its ring
+// holds rate + burst times. Above it (no vendor API takes that much from
+// one client) the bucket and the slack alone pace.
+const maxGuarded = 1 << 16
 
 func newSpacer(rate float64, burst int) spacer {
 	s := spacer{rate: rate, burst: float64(burst)}
 	s.tokens = s.cap()
+	// Sized for the configured rate, which the pace never climbs past.
+	s.takes = make([]time.Duration, s.perSecond())
 	return s
 }
 
@@ -45,9 +66,58 @@ func (s *spacer) take(now time.Time) time.Duration {
 		s.tokens = min(s.cap(), s.tokens+now.Sub(s.last).Seconds()*s.rate)
 	}
 	s.last = now
-	if s.tokens >= 1 {
-		s.tokens--
+	if s.tokens < 1 {
+		return time.Duration((1 - s.tokens) / s.rate * float64(time.Second))
+	}
+	if d := s.fullSecond(now); d > 0 {
+		return d
+	}
+	s.tokens--
+	s.took(now)
+	return 0
+}
+
+// perSecond is the most takes one second may hold: the rate rounded down
+// plus the burst; 0 when not guarded.
+func (s *spacer) perSecond() int {
+	if s.rate <= 0 || s.rate+s.burst > maxGuarded {
 		return 0
 	}
-	return time.Duration((1 - s.tokens) / s.rate * float64(time.Second))
+	return int(s.rate) + int(s.burst)
+}
+
+// fullSecond says how long a take at now must wait so that no window of a
+// second holds more than perSecond takes: until a second after the
+// perSecond-th last take.
+func (s *spacer) fullSecond(now time.Time) time.Duration {
+	n := s.perSecond()
+	if n == 0 || s.ntakes < n || len(s.takes) < n {
+		return 0
+	}
+	at := s.base.Add(s.takes[(s.ntakes-n)%len(s.takes)])
+	return at.Add(time.Second).Sub(now)
+}
+
+// took notes a take at now in the ring. The ring is sized for the
+// configured rate; only an unlimited run given a rate by a 429 grows it,
+// and then the seconds before it are not counted (it had no rate then).
+func (s *spacer) took(now time.Time) {
+	n := s.perSecond()
+	if n == 0 {
+		return
+	}
+	if s.base.IsZero() {
+		s.base = now
+	}
+	if len(s.takes) < n {
+		// Keep the ring's order: the oldest first.
+		grown := make([]time.Duration, n)
+		k := min(s.ntakes, len(s.takes))
+		for i := range k {
+			grown[i] = s.takes[(s.ntakes-k+i)%max(1, len(s.takes))]
+		}
+		s.takes, s.ntakes = grown, k
+	}
+	s.takes[s.ntakes%len(s.takes)] = now.Sub(s.base)
+	s.ntakes++
 }

@@ -1,10 +1,14 @@
 package submit
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSpacerTake(t *testing.T) {
@@ -51,4 +55,125 @@ func TestSpacerTake(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpacerGuardsTheSecond: at 1000/s the slack holds two tokens; after a
+// second of takes on time, a late wake-up may spend them, but only as far as
+// a second holds 1,001 takes.
+func TestSpacerGuardsTheSecond(t *testing.T) {
+	s := newSpacer(1000, 1)
+	start := time.Now()
+	for k := range 1000 {
+		require.Zero(t, s.take(start.Add(time.Duration(k)*time.Millisecond)), "take %d on time", k)
+	}
+	at := start.Add(time.Second)
+	assert.Zero(t, s.take(at), "the 1,001st, a second after the first")
+	assert.Zero(t, s.take(at), "the slack: [1 ms, 1,001 ms) holds 1,001")
+	assert.Equal(t, time.Millisecond, s.take(at), "a third would make 1,002 in [1 ms, 1,001 ms): wait for the take at 1 ms to leave the second")
+	assert.Zero(t, s.take(at.Add(time.Millisecond)))
+}
+
+// TestSpacerSecondHoldsRatePlusBurst: the limiter hands out slots 1/rate
+// apart (burst at once at the start); each worker asks the spacer when its
+// slot is due plus some lateness, one ask in 100 after a stall of 20 ms,
+// and asks again when told to wait (late again). Whatever the lateness, no
+// second holds more than rate + burst takes at a whole rate, and lateness
+// under the slack costs no rate (a stalled ask costs its slot: 1% here).
+func TestSpacerSecondHoldsRatePlusBurst(t *testing.T) {
+	for _, tt := range []struct {
+		rate  float64
+		burst int
+		late  time.Duration // the most an ask comes after it was due
+		least float64       // share of the rate over the run, stalls aside; 0: not judged
+	}{
+		{200, 1, 4 * time.Millisecond, 0.985},
+		{1000, 1, 800 * time.Microsecond, 0.985},
+		{1000, 1, 5 * time.Millisecond, 0}, // a loaded machine: rate is lost, never exceeded
+		{1000, 3, 5 * time.Millisecond, 0},
+		{50, 4, 30 * time.Millisecond, 0.985},
+	} {
+		t.Run(fmt.Sprintf("%v/s burst %d late %v", tt.rate, tt.burst, tt.late), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(tt.rate)))
+			lateness := func() time.Duration { return time.Duration(rng.Int64N(int64(tt.late) + 1)) }
+			s := newSpacer(tt.rate, tt.burst)
+			start := time.Now()
+			const n = 5000
+			asks := make([]time.Time, n) // each request's next ask
+			for k := range asks {
+				slot := time.Duration(float64(max(0, k-tt.burst+1)) / tt.rate * float64(time.Second))
+				if k%100 == 99 {
+					slot += 20 * time.Millisecond
+				}
+				asks[k] = start.Add(slot + lateness())
+			}
+			var took []time.Time
+			for len(took) < n {
+				k := 0
+				for i, a := range asks {
+					if !a.IsZero() && (asks[k].IsZero() || a.Before(asks[k])) {
+						k = i
+					}
+				}
+				if d := s.take(asks[k]); d > 0 {
+					asks[k] = asks[k].Add(d + lateness())
+					continue
+				}
+				took = append(took, asks[k])
+				asks[k] = time.Time{}
+			}
+			ceiling := int(tt.rate) + tt.burst
+			assert.LessOrEqual(t, maxInWindow(took, time.Second), ceiling, "never more than rate + burst in a second")
+			if tt.least > 0 {
+				slices.SortFunc(took, time.Time.Compare)
+				span := took[n-1].Sub(took[0]).Seconds()
+				ideal := float64(n-tt.burst) / tt.rate
+				assert.GreaterOrEqual(t, ideal/span, tt.least, "lateness under the slack costs no rate")
+			}
+		})
+	}
+}
+
+// TestSpacerRingFollowsTheRate: whatever the rate under the configured one
+// (cuts and climbs), the ring's wait is always the one every take so far
+// gives; an unlimited run given a rate grows it, keeping its order.
+func TestSpacerRingFollowsTheRate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	s := newSpacer(300, 1)
+	start := time.Now()
+	var all []time.Time
+	now := start
+	for i := range 3000 {
+		if i%200 == 0 {
+			s.rate = float64(1 + rng.IntN(300)) // cuts and climbs
+		}
+		now = now.Add(time.Duration(rng.Int64N(int64(4 * time.Millisecond))))
+		n := s.perSecond()
+		want := time.Duration(0)
+		if len(all) >= n {
+			want = all[len(all)-n].Add(time.Second).Sub(now)
+		}
+		require.Equal(t, max(0, want), max(0, s.fullSecond(now)), "take %d at %v/s", i, s.rate)
+		s.took(now)
+		all = append(all, now)
+	}
+}
+
+func TestSpacerRingGrows(t *testing.T) {
+	s := newSpacer(0, 1) // unlimited: no ring
+	require.Empty(t, s.takes)
+	start := time.Now()
+	s.rate = 2 // a 429's cut: three a second
+	for k := range 5 {
+		require.Zero(t, s.take(start.Add(time.Duration(k)*600*time.Millisecond)), "take %d", k)
+	}
+	s.rate = 4 // the climb: five a second, the ring grows with the last three in order
+	at := start.Add(2400 * time.Millisecond)
+	assert.Equal(t, []time.Duration{1200 * time.Millisecond, 1800 * time.Millisecond, 2400 * time.Millisecond}, []time.Duration{
+		s.takes[(s.ntakes-3)%len(s.takes)], s.takes[(s.ntakes-2)%len(s.takes)], s.takes[(s.ntakes-1)%len(s.takes)]})
+	for k := range 3 { // with 1.8 s and 2.4 s, five in a second
+		s.tokens = 5 // the bucket aside: only the second's count
+		require.Zero(t, s.take(at.Add(time.Duration(k+1)*time.Millisecond)), "take %d", k)
+	}
+	s.tokens = 5
+	assert.Equal(t, 396*time.Millisecond, s.take(at.Add(4*time.Millisecond)), "the sixth in a second waits for the take at 1.8 s to leave it")
 }

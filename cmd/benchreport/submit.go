@@ -45,14 +45,11 @@ const captureEmail = "capture@example.com"
 func submitFigures(ctx context.Context, b *bench) error {
 	for i, r := range []float64{200, 1000} {
 		b.logf("submit at --rate %v", r)
-		opt := submit.Options{Workers: 8, Rate: r}
-		m, v, err := measure(ctx, sim.Options{}, opt, rateCreates)
+		f, err := rateFigure(ctx, fmt.Sprintf("2%c", 'a'+i), r)
 		if err != nil {
 			return err
 		}
-		got := v.rate(opt.Workers) // past each worker's first request
-		b.add(check(fmt.Sprintf("2%c", 'a'+i), fmt.Sprintf("achieved rate at --rate %v, %s creates, 8 workers (vendor's clock, past each worker's first request; pool's own: %.1f/s)", r, count(rateCreates), m.PerSecond()),
-			fmt.Sprintf("%.1f req/s = %s", got, pct(got/r)), fmt.Sprintf("%s–100%% of %v", pct(1-rateBelow), r), got >= (1-rateBelow)*r && got <= r))
+		b.add(f)
 	}
 	for i, w := range []int{8, 16, 32, 64} {
 		b.logf("submit with %v latency, %d workers", latency, w)
@@ -341,9 +338,84 @@ func memClient(ctx context.Context) (providers.Client, func(), error) {
 // perCreate is d over n creates, in microseconds.
 func perCreate(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
 
+// rateFigure is 2a or 2b: the rate achieved at --rate r, and whether any
+// second saw more requests than the rate allows. x/time/rate hands out
+// slots exactly 1/r apart from a bucket that starts full (burst 1: the
+// first request goes at once), so n requests span n−1 intervals, and a
+// paced run's achieved rate is r less the time lost to late wake-ups. Read
+// from the first and last arrival alone it also carries their jitter: a
+// first arrival 0.5 ms late and a last one on time read 200.01/s at 200
+// for 2,000 requests, above the rate by nothing the pool sent. "Never
+// above" is therefore judged where it means something: no window of one
+// second holds more than r + burst requests, on the pool's clock (when
+// each Create was called: what the pool decides); the vendor's clock, which
+// adds the network's and the server's jitter, is shown beside it.
+func rateFigure(ctx context.Context, id string, r float64) (figure, error) {
+	opt := submit.Options{Workers: 8, Rate: r}
+	sends := &stamps{}
+	m, v, err := measureWith(ctx, sim.Options{}, opt, rateCreates, sends.wrap)
+	if err != nil {
+		return figure{}, err
+	}
+	got := v.rate(opt.Workers) // past each worker's first request
+	ceiling := int(r) + 1      // the rate, plus the burst of 1
+	sent, arrived := busiest(sends.times(), time.Second), busiest(v.times(), time.Second)
+	return check(id, fmt.Sprintf("achieved rate at --rate %v, %s creates, 8 workers (vendor's clock, past each worker's first request; pool's own: %.1f/s); the most requests in any second (pool's clock; vendor's clock: %d)", r, count(rateCreates), m.PerSecond(), arrived),
+		fmt.Sprintf("%.1f req/s = %s; busiest second %d", got, pct(got/r), sent),
+		fmt.Sprintf("≥ %s of %v; ≤ %d in any second (rate + burst)", pct(1-rateBelow), r, ceiling),
+		got >= (1-rateBelow)*r && sent <= ceiling), nil
+}
+
+// stamps is a vendor client that notes when each Create was called: the
+// pool's clock.
+type stamps struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (s *stamps) wrap(c providers.Client) providers.Client { return stamped{c, s} }
+
+func (s *stamps) times() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.at)
+}
+
+type stamped struct {
+	providers.Client
+	s *stamps
+}
+
+func (c stamped) Create(ctx context.Context, r schema.Record) (providers.Created, error) {
+	now := time.Now()
+	c.s.mu.Lock()
+	c.s.at = append(c.s.at, now)
+	c.s.mu.Unlock()
+	return c.Client.Create(ctx, r)
+}
+
+// busiest is the most of times (in any order) that fall in one window
+// [t, t+w).
+func busiest(times []time.Time, w time.Duration) int {
+	ts := slices.SortedFunc(slices.Values(times), time.Time.Compare)
+	most, j := 0, 0
+	for i := range ts {
+		for ts[i].Sub(ts[j]) >= w {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
+}
+
 // measure sends n creates through submit.Run against a fresh simulator with
 // opt, and checks every one was created.
 func measure(ctx context.Context, so sim.Options, opt submit.Options, n int) (submit.Measurement, *vendor, error) {
+	return measureWith(ctx, so, opt, n, nil)
+}
+
+// measureWith is measure with the client wrapped by wrap when not nil.
+func measureWith(ctx context.Context, so sim.Options, opt submit.Options, n int, wrap func(providers.Client) providers.Client) (submit.Measurement, *vendor, error) {
 	v, err := newVendor(so)
 	if err != nil {
 		return submit.Measurement{}, nil, err
@@ -352,6 +424,9 @@ func measure(ctx context.Context, so sim.Options, opt submit.Options, n int) (su
 	c, err := v.client(nil)
 	if err != nil {
 		return submit.Measurement{}, nil, err
+	}
+	if wrap != nil {
+		c = wrap(c)
 	}
 	runtime.GC() // start each measurement from the same heap
 	m, err := submit.Measure(ctx, c, opt, n, record)

@@ -74,6 +74,13 @@ func (v *vendor) env() []string {
 	return env
 }
 
+// times returns when each create arrived.
+func (v *vendor) times() []time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return slices.Clone(v.posts)
+}
+
 // creates returns how many creates arrived so far.
 func (v *vendor) creates() int {
 	v.mu.Lock()
