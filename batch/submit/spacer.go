@@ -21,22 +21,26 @@ const absorb = 2 * time.Millisecond
 // That slack lets a late wake-up be made up at once, so at 1000/s (two
 // tokens of slack) a second could hold 1,002 requests. The spacer therefore
 // also keeps the time of its last takes and holds a take that would put
-// more than rate + burst (rate rounded down) in one second: --rate is
-// never exceeded over a second, the unit it is given in, at any rate up to
-// maxGuarded. That guard holds a request only when the second before it
-// was already full, so it costs no rate. It is not safe for concurrent use:
-// the pacer's mutex guards it.
+// more than the configured rate (rounded down) + burst in one second:
+// --rate is never exceeded over a second, the unit it is given in, at any
+// rate up to maxGuarded. That guard holds a request only when the second
+// before it was already full, so it costs no rate. A rate lowered after a
+// 429 is the bucket's to keep (the guard stays at --rate: holding every
+// worker until the second before a cut drained would add a pause to each
+// cut). It is not safe for concurrent use: the pacer's mutex guards it.
 type spacer struct {
 	rate   float64 // tokens per second; 0 means unlimited
 	burst  float64
 	tokens float64
 	last   time.Time
 
-	// takes is a ring of the last takes' times (monotonic, since base),
-	// ntakes how many were taken in all.
-	base   time.Time
-	takes  []time.Duration
-	ntakes int
+	// perSecond is the most takes a second may hold (0: not guarded);
+	// takes is a ring of the last perSecond takes' times (monotonic, since
+	// base), ntakes how many were taken in all.
+	perSecond int
+	base      time.Time
+	takes     []time.Duration
+	ntakes    int
 }
 
 // maxGuarded is the highest rate whose seconds the spacer counts: its ring
@@ -47,8 +51,10 @@ const maxGuarded = 1 << 16
 func newSpacer(rate float64, burst int) spacer {
 	s := spacer{rate: rate, burst: float64(burst)}
 	s.tokens = s.cap()
-	// Sized for the configured rate, which the pace never climbs past.
-	s.takes = make([]time.Duration, s.perSecond())
+	if rate > 0 && rate+s.burst <= maxGuarded {
+		s.perSecond = int(rate) + burst
+		s.takes = make([]time.Duration, s.perSecond)
+	}
 	return s
 }
 
@@ -77,47 +83,25 @@ func (s *spacer) take(now time.Time) time.Duration {
 	return 0
 }
 
-// perSecond is the most takes one second may hold: the rate rounded down
-// plus the burst; 0 when not guarded.
-func (s *spacer) perSecond() int {
-	if s.rate <= 0 || s.rate+s.burst > maxGuarded {
-		return 0
-	}
-	return int(s.rate) + int(s.burst)
-}
-
 // fullSecond says how long a take at now must wait so that no window of a
 // second holds more than perSecond takes: until a second after the
 // perSecond-th last take.
 func (s *spacer) fullSecond(now time.Time) time.Duration {
-	n := s.perSecond()
-	if n == 0 || s.ntakes < n || len(s.takes) < n {
+	if s.perSecond == 0 || s.ntakes < s.perSecond {
 		return 0
 	}
-	at := s.base.Add(s.takes[(s.ntakes-n)%len(s.takes)])
+	at := s.base.Add(s.takes[s.ntakes%s.perSecond]) // the oldest in the ring
 	return at.Add(time.Second).Sub(now)
 }
 
-// took notes a take at now in the ring. The ring is sized for the
-// configured rate; only an unlimited run given a rate by a 429 grows it,
-// and then the seconds before it are not counted (it had no rate then).
+// took notes a take at now in the ring.
 func (s *spacer) took(now time.Time) {
-	n := s.perSecond()
-	if n == 0 {
+	if s.perSecond == 0 {
 		return
 	}
 	if s.base.IsZero() {
 		s.base = now
 	}
-	if len(s.takes) < n {
-		// Keep the ring's order: the oldest first.
-		grown := make([]time.Duration, n)
-		k := min(s.ntakes, len(s.takes))
-		for i := range k {
-			grown[i] = s.takes[(s.ntakes-k+i)%max(1, len(s.takes))]
-		}
-		s.takes, s.ntakes = grown, k
-	}
-	s.takes[s.ntakes%len(s.takes)] = now.Sub(s.base)
+	s.takes[s.ntakes%s.perSecond] = now.Sub(s.base)
 	s.ntakes++
 }

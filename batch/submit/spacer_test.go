@@ -133,12 +133,13 @@ func TestSpacerSecondHoldsRatePlusBurst(t *testing.T) {
 	}
 }
 
-// TestSpacerRingFollowsTheRate: whatever the rate under the configured one
-// (cuts and climbs), the ring's wait is always the one every take so far
-// gives; an unlimited run given a rate grows it, keeping its order.
-func TestSpacerRingFollowsTheRate(t *testing.T) {
+// TestSpacerGuardsTheConfiguredRate: whatever the rate a 429 set under
+// the configured one (cuts and climbs), the guard keeps the configured
+// rate's second, and its wait is always the one every take so far gives.
+func TestSpacerGuardsTheConfiguredRate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 3))
-	s := newSpacer(300, 1)
+	s := newSpacer(300, 2)
+	require.Equal(t, 302, s.perSecond)
 	start := time.Now()
 	var all []time.Time
 	now := start
@@ -147,33 +148,14 @@ func TestSpacerRingFollowsTheRate(t *testing.T) {
 			s.rate = float64(1 + rng.IntN(300)) // cuts and climbs
 		}
 		now = now.Add(time.Duration(rng.Int64N(int64(4 * time.Millisecond))))
-		n := s.perSecond()
 		want := time.Duration(0)
-		if len(all) >= n {
-			want = all[len(all)-n].Add(time.Second).Sub(now)
+		if len(all) >= 302 {
+			want = all[len(all)-302].Add(time.Second).Sub(now)
 		}
 		require.Equal(t, max(0, want), max(0, s.fullSecond(now)), "take %d at %v/s", i, s.rate)
 		s.took(now)
 		all = append(all, now)
 	}
-}
-
-func TestSpacerRingGrows(t *testing.T) {
-	s := newSpacer(0, 1) // unlimited: no ring
-	require.Empty(t, s.takes)
-	start := time.Now()
-	s.rate = 2 // a 429's cut: three a second
-	for k := range 5 {
-		require.Zero(t, s.take(start.Add(time.Duration(k)*600*time.Millisecond)), "take %d", k)
-	}
-	s.rate = 4 // the climb: five a second, the ring grows with the last three in order
-	at := start.Add(2400 * time.Millisecond)
-	assert.Equal(t, []time.Duration{1200 * time.Millisecond, 1800 * time.Millisecond, 2400 * time.Millisecond}, []time.Duration{
-		s.takes[(s.ntakes-3)%len(s.takes)], s.takes[(s.ntakes-2)%len(s.takes)], s.takes[(s.ntakes-1)%len(s.takes)]})
-	for k := range 3 { // with 1.8 s and 2.4 s, five in a second
-		s.tokens = 5 // the bucket aside: only the second's count
-		require.Zero(t, s.take(at.Add(time.Duration(k+1)*time.Millisecond)), "take %d", k)
-	}
-	s.tokens = 5
-	assert.Equal(t, 396*time.Millisecond, s.take(at.Add(4*time.Millisecond)), "the sixth in a second waits for the take at 1.8 s to leave it")
+	assert.Zero(t, newSpacer(0, 1).perSecond, "unlimited: no --rate to keep")
+	assert.Zero(t, newSpacer(1e9, 1).perSecond, "past maxGuarded")
 }
