@@ -42,7 +42,13 @@ const captureEmail = "capture@example.com"
 // submitFigures drives submit.Run with the vendor's real client against
 // its simulator: paced rates, creates/s under latency by worker count, and
 // unlimited throughput against bare POSTs.
-func submitFigures(ctx context.Context, b *bench) error {
+func submitFigures(ctx context.Context, b *bench) (err error) {
+	load := loadAvg()
+	defer func() {
+		if err == nil {
+			b.add(info("2s", "the machine's 1-minute load average at the start and the end of the submit figures (2 cores: above 2, the pace figures lose slots to late wake-ups)", load+" → "+loadAvg()))
+		}
+	}()
 	for i, r := range []float64{200, 1000} {
 		b.logf("submit at --rate %v", r)
 		f, err := rateFigure(ctx, fmt.Sprintf("2%c", 'a'+i), r)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -54,4 +56,12 @@ func TestRateFigureStamps(t *testing.T) {
 	assert.Len(t, v.times(), 60)
 	assert.LessOrEqual(t, busiest(sends.times(), time.Second), 51)
 	assert.Greater(t, busiest(sends.times(), time.Second), 1, "the stamps are the sends' times, not one")
+}
+
+func TestLoadAvg(t *testing.T) {
+	if _, err := os.Stat("/proc/loadavg"); err != nil {
+		t.Skip("no /proc/loadavg here:", err)
+	}
+	_, err := strconv.ParseFloat(loadAvg(), 64)
+	assert.NoError(t, err)
 }
