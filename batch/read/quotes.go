@@ -25,6 +25,12 @@ type quoteScan struct {
 	// unclosed is set when the text ends inside a quoted field.
 	unclosed bool
 	total    int64 // bytes handed on
+	// For the block cutter (csvblock.go), per scan: where the last run
+	// of bytes outside quotes starts (-1 when the scan ends inside
+	// quotes), and the run before it ([-1, -1] for none). A line break in
+	// either ends a record.
+	outFrom int
+	outPrev [2]int
 }
 
 const (
@@ -53,6 +59,18 @@ func (q *quoteScan) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readInto reads the next bytes into b and scans them, like Read without
+// the copy: the first n bytes of b are ready; a CR held back at the end is
+// put at b[n] by the next call. b must have room for 2 bytes.
+func (q *quoteScan) readInto(b []byte) (n int, err error) {
+	start := 0
+	if q.held {
+		b[0], start, q.held = '\r', 1, false
+	}
+	m, err := q.r.Read(b[start:])
+	return q.scan(b[:start+m], err != nil), err
+}
+
 func (q *quoteScan) fill() {
 	start := 0
 	if q.held {
@@ -78,6 +96,10 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 	}
 	quote, cr := -1, -1 // positions of the next " and CR, when known
 	i := 0
+	q.outFrom, q.outPrev = -1, [2]int{-1, -1}
+	if q.state == qOut {
+		q.outFrom = 0
+	}
 	for i < len(b) {
 		switch q.state {
 		case qIn:
@@ -94,12 +116,14 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			case '"':
 				i, q.state = i+1, qIn
 			case q.comma, '\n':
+				q.outFrom = i
 				i, q.state, q.prev = i+1, qOut, c
 			case '\r':
 				if i+1 == len(b) && !atEnd {
 					q.held = true
 					return i
 				}
+				q.outFrom = i
 				if i+1 < len(b) && b[i+1] == '\n' {
 					i += 2
 				} else {
@@ -140,6 +164,7 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			}
 			if prev == q.comma || prev == '\n' {
 				q.state = qIn // a quote at the start of a field opens it
+				q.outPrev, q.outFrom = [2]int{q.outFrom, k}, -1
 			}
 			q.prev, i = '"', k+1
 		}

@@ -114,6 +114,10 @@ type Options struct {
 	// excelizeRows reads XLSX rows with excelize's row iterator, the way
 	// before the byte scanner, for the tests that compare the two.
 	excelizeRows bool
+	// recordByRecord reads CSV through encoding/csv one record at a
+	// time, the path other delimiters take, for the tests that compare
+	// it with the block path.
+	recordByRecord bool
 }
 
 // Default limits, used where Options leaves a limit at zero.
