@@ -331,10 +331,21 @@ func CheckEmail(s string) string {
 	at := strings.IndexByte(s, '@')
 	domain := s[at+1:]
 	dot := strings.LastIndexByte(domain, '.')
-	if at <= 0 || strings.IndexByte(domain, '@') >= 0 || dot < 1 || dot == len(domain)-1 || strings.ContainsAny(s, " \t\n\r\f\v") {
+	if at <= 0 || strings.IndexByte(domain, '@') >= 0 || dot < 1 || dot == len(domain)-1 || hasASCIISpace(s) {
 		return "must be an email address such as ann.lee@example.com"
 	}
 	return ""
+}
+
+// hasASCIISpace is strings.ContainsAny(s, " \t\n\r\f\v") without
+// building the set on each call.
+func hasASCIISpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c >= '\t' && c <= '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 // dateWords says a Go layout in the words people know: 01/02/06 is
