@@ -43,6 +43,7 @@ type csvReader struct {
 	ci      int       // its next record or row
 	offset  int       // added to the block's local rows
 	nextRow int       // the row after the last record, for errors with no record
+	ready   []Row     // rows blockRow has yet to return
 }
 
 func openCSV(path string, f *os.File, opt Options) (Reader, error) {

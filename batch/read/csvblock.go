@@ -29,12 +29,13 @@ var blockSize = 64 << 10 // a variable for the tests, which cut tiny blocks
 // rows in it are counted from the block's start; Read adds the offset.
 type csvBlock struct {
 	data     []byte
-	final    bool  // the text ends with this block
-	unclosed bool  // ... inside a quoted field
-	tooLong  bool  // after data, a record runs past the limit
-	inQuotes bool  // ... inside a quoted cell
-	readErr  error // after data, reading failed
-	utf8     bool  // check that data is valid UTF-8
+	buf      []byte // data's whole buffer
+	final    bool   // the text ends with this block
+	unclosed bool   // ... inside a quoted field
+	tooLong  bool   // after data, a record runs past the limit
+	inQuotes bool   // ... inside a quoted cell
+	readErr  error  // after data, reading failed
+	utf8     bool   // check that data is valid UTF-8
 	t        *table
 	shape    bool // make rows (t has the header), not raw records
 	done     chan struct{}
@@ -270,7 +271,11 @@ parseField:
 
 // csvCutter cuts the scanned text into blocks of whole records.
 type csvCutter struct {
-	q     *quoteScan
+	q *quoteScan
+	// free holds the buffers of parsed blocks for reuse (their rows
+	// hold copies): a file's worth of fresh buffers would cost as much
+	// collecting as the rows do.
+	free  chan []byte
 	carry []byte // the bytes after the last cut
 	limit int    // the bytes a record may take before it is too long
 	utf8  bool
@@ -282,7 +287,14 @@ func (c *csvCutter) next() *csvBlock {
 	if c.ended {
 		return nil
 	}
-	buf := make([]byte, max(blockSize, 2*len(c.carry)))
+	var buf []byte
+	select {
+	case buf = <-c.free:
+	default:
+	}
+	if len(buf) < 2*len(c.carry) || len(buf) < blockSize {
+		buf = make([]byte, max(blockSize, 2*len(c.carry)))
+	}
 	n := copy(buf, c.carry)
 	cut := 0 // the end of the last whole record in buf
 	b := &csvBlock{utf8: c.utf8}
@@ -326,7 +338,7 @@ func (c *csvCutter) next() *csvBlock {
 		}
 	}
 	c.carry = append(c.carry[:0], buf[cut:n]...)
-	b.data = buf[:cut:cut]
+	b.data, b.buf = buf[:cut:cut], buf
 	return b
 }
 
@@ -340,6 +352,7 @@ type blocks struct {
 
 func startBlocks(c *csvCutter, t *table, comma byte, workers int) *blocks {
 	bs := &blocks{order: make(chan *csvBlock, workers+2), quit: make(chan struct{})}
+	c.free = make(chan []byte, 2*workers+4)
 	jobs := make(chan *csvBlock, workers)
 	bs.wg.Add(1 + workers)
 	go func() {
@@ -369,7 +382,13 @@ func startBlocks(c *csvCutter, t *table, comma byte, workers int) *blocks {
 			defer bs.wg.Done()
 			for b := range jobs {
 				b.parse(comma)
-				b.data = nil // the rows hold copies
+				if len(b.buf) == blockSize {
+					select {
+					case c.free <- b.buf:
+					default:
+					}
+				}
+				b.data, b.buf = nil, nil
 				close(b.done)
 			}
 		}()
@@ -407,35 +426,90 @@ func (r *csvReader) blockRecord() ([]string, int, error) {
 	}
 }
 
-// blockRow is the stream's rows once the header is known: what is left of
-// the block the header came from, shaped here, then the parsed blocks.
+// blockRow is the stream's rows once the header is known, one at a time
+// from blockRows.
 func (r *csvReader) blockRow() (Row, error) {
+	if len(r.ready) == 0 {
+		rows, err := r.blockRows()
+		if err != nil {
+			return Row{}, err
+		}
+		r.ready = rows
+	}
+	row := r.ready[0]
+	r.ready = r.ready[1:]
+	return row, nil
+}
+
+// ReadRows returns the next rows in file order, at least one (a block's
+// worth), which the caller owns, or the error Read would return: the rows
+// Read would give, without a call and a copy per row.
+func (r *csvReader) ReadRows() ([]Row, error) {
+	s := &r.stream
+	if len(s.pending) > 0 {
+		rows := s.pending
+		s.pending = nil
+		return rows, nil
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.rows == nil || len(r.ready) > 0 { // record by record, or after Read
+		row, err := s.Read()
+		if err != nil {
+			return nil, err
+		}
+		return []Row{row}, nil
+	}
+	rows, err := r.blockRows()
+	if err != nil {
+		s.err = err
+	}
+	return rows, err
+}
+
+// blockRows is the rows once the header is known: what is left of the
+// block the header came from, shaped here, then the parsed blocks'; never
+// rows and an error at once (the error comes on the next call).
+func (r *csvReader) blockRows() ([]Row, error) {
 	for {
 		b := r.cur
 		if b != nil && !b.shape {
+			var rows []Row
 			for r.ci < len(b.recs) {
 				rec := b.recs[r.ci]
-				r.ci++
 				row, ok, err := r.t.row(rec.cells, rec.row+r.offset, nil)
-				if err != nil || ok {
-					return row, err
+				if err != nil {
+					if len(rows) > 0 {
+						return rows, nil
+					}
+					return nil, err
+				}
+				r.ci++
+				if ok {
+					rows = append(rows, row)
 				}
 			}
+			if len(rows) > 0 {
+				return rows, nil
+			}
 		} else if b != nil && r.ci < len(b.rows) {
-			row := b.rows[r.ci]
-			r.ci++
-			row.Line += r.offset
-			return row, nil
+			rows := b.rows[r.ci:]
+			r.ci = len(b.rows)
+			for i := range rows {
+				rows[i].Line += r.offset
+			}
+			return rows, nil
 		}
 		if b != nil {
 			if b.err != nil {
 				if e := (*Error)(nil); errors.As(b.err, &e) {
 					e.Line += r.offset
 				}
-				return Row{}, b.err
+				return nil, b.err
 			}
 			if err := r.endBlock(); err != nil {
-				return Row{}, err
+				return nil, err
 			}
 		}
 		if r.par == nil {
@@ -443,7 +517,7 @@ func (r *csvReader) blockRow() (Row, error) {
 		}
 		b, ok := <-r.par.order
 		if !ok {
-			return Row{}, io.EOF
+			return nil, io.EOF
 		}
 		<-b.done
 		r.cur, r.ci = b, 0

@@ -81,6 +81,13 @@ type RowEstimator interface {
 	EstimateRows() int
 }
 
+// RowsReader is a Reader that can return several rows at once (a block
+// it parsed), each slice the caller's: Read's rows without a call and a
+// copy per row. Mixed with Read, the rows stay in file order.
+type RowsReader interface {
+	ReadRows() ([]Row, error)
+}
+
 // Options tune reading. Zero values mean detect or default.
 type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet

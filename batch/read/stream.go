@@ -27,7 +27,7 @@ type stream struct {
 	formulas func() []int
 	// mergedAt, when set, gives the cells of a row (by line, within the
 	// header's width) that a merged range covers.
-	mergedAt   func(line, width int) []Merged
+	mergedAt func(line, width int) []Merged
 	// rows, when set, gives the shaped rows after start (blank rows
 	// skipped) in place of src and t.row: the CSV block path shapes them
 	// on its parsing goroutines.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // table turns the raw cells of either format into the header and rows: it
@@ -38,7 +39,10 @@ func (t *table) warnf(format string, a ...any) {
 
 // isBlank reports a cell with nothing but white space.
 func isBlank(s string) bool {
-	return s == "" || strings.TrimSpace(s) == ""
+	if s == "" || s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return s == ""
+	}
+	return strings.TrimSpace(s) == ""
 }
 
 // width returns one past the last non-blank cell: 0 for a blank row.
