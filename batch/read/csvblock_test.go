@@ -369,3 +369,52 @@ func FuzzCSVBlock(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVReadRows: ReadRows gives Read's rows and error, in blocks, and
+// the two mixed stay in file order.
+func TestCSVReadRows(t *testing.T) {
+	dir := t.TempDir()
+	data := bigCSV(5000, 3)
+	cut := len(data) * 2 / 3
+	cut += bytes.IndexByte(data[cut:], '\n') + 1
+	damaged := append(append(append([]byte(nil), data[:cut]...), "late@x.org,\xff,n,1\n"...), data[cut:]...)
+	for name, text := range map[string][]byte{"good": data, "damaged": damaged} {
+		p := filepath.Join(dir, name+".csv")
+		require.NoError(t, os.WriteFile(p, text, 0o600))
+		want := readAllCSV(t, p, Options{})
+		require.Equal(t, name == "damaged", want.Err != "", want.Err)
+		for _, every := range []int{0, 3} { // ReadRows only; a Read after every third
+			r, err := Open(p, Options{})
+			require.NoError(t, err)
+			rr := r.(RowsReader)
+			var got []Row
+			var readErr error
+			for i := 1; ; i++ {
+				var rows []Row
+				if every > 0 && i%every == 0 {
+					var row Row
+					if row, err = r.Read(); err == nil {
+						rows = []Row{row}
+					}
+				} else if rows, err = rr.ReadRows(); err == nil {
+					require.NotEmpty(t, rows)
+				}
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						readErr = err
+					}
+					break
+				}
+				got = append(got, rows...)
+			}
+			require.NoError(t, r.Close())
+			assert.Equal(t, want.Rows, got, name)
+			if want.Err == "" {
+				assert.NoError(t, readErr, name)
+			} else {
+				require.Error(t, readErr, name)
+				assert.Contains(t, want.Err, readErr.Error(), name)
+			}
+		}
+	}
+}
