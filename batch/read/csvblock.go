@@ -310,16 +310,8 @@ func (c *csvCutter) next() *csvBlock {
 			buf = grown
 		}
 		m, err := c.q.readInto(buf[n:])
-		got := buf[n : n+m]
-		if j := c.q.outFrom; c.q.state == qOut && j >= 0 && j < m {
-			if k := bytes.LastIndexByte(got[j:], '\n'); k >= 0 {
-				cut = n + j + k + 1
-			}
-		}
-		if from, to := c.q.outPrev[0], c.q.outPrev[1]; cut <= n && from >= 0 {
-			if k := bytes.LastIndexByte(got[from:to], '\n'); k >= 0 {
-				cut = n + from + k + 1
-			}
+		if c.q.lastNL >= 0 {
+			cut = n + c.q.lastNL
 		}
 		n += m
 		if err != nil {

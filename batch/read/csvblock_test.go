@@ -418,3 +418,27 @@ func TestCSVReadRows(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVBlockAllQuoted: a file that quotes every cell (as many exports
+// do) has few line breaks outside quotes; every block still ends at one,
+// however the reads fall, and no row is taken for an endless one.
+func TestCSVBlockAllQuoted(t *testing.T) {
+	var b bytes.Buffer
+	cols := 15
+	for i := range 40_000 {
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "\"r%d c%d\"", i, c)
+		}
+		b.WriteString("\r\n")
+	}
+	require.Greater(t, b.Len(), 4*(DefaultMaxRowBytes+3*textBufSize), "longer than the row limit many times")
+	p := filepath.Join(t.TempDir(), "quoted.csv")
+	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o600))
+	res := sameAsRecordByRecord(t, p, Options{})
+	require.Empty(t, res.Err)
+	require.Len(t, res.Rows, 39_999)
+	assert.Equal(t, "r39999 c14", res.Rows[len(res.Rows)-1].Cells[cols-1])
+}

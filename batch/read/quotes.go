@@ -25,12 +25,12 @@ type quoteScan struct {
 	// unclosed is set when the text ends inside a quoted field.
 	unclosed bool
 	total    int64 // bytes handed on
-	// For the block cutter (csvblock.go), per scan: where the last run
-	// of bytes outside quotes starts (-1 when the scan ends inside
-	// quotes), and the run before it ([-1, -1] for none). A line break in
-	// either ends a record.
+	// For the block cutter (csvblock.go), per scan: just after the last
+	// line break outside quotes, which ends a record (-1 for none), and
+	// where the run of bytes outside quotes being scanned starts (-1
+	// inside quotes).
+	lastNL  int
 	outFrom int
-	outPrev [2]int
 }
 
 const (
@@ -96,9 +96,18 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 	}
 	quote, cr := -1, -1 // positions of the next " and CR, when known
 	i := 0
-	q.outFrom, q.outPrev = -1, [2]int{-1, -1}
+	q.outFrom, q.lastNL = -1, -1
 	if q.state == qOut {
 		q.outFrom = 0
+	}
+	// endRun notes the last line break of the run outside quotes ending
+	// at to: each byte outside quotes is looked at once at most.
+	endRun := func(to int) {
+		if q.outFrom >= 0 {
+			if j := bytes.LastIndexByte(b[q.outFrom:to], '\n'); j >= 0 {
+				q.lastNL = q.outFrom + j + 1
+			}
+		}
 	}
 	for i < len(b) {
 		switch q.state {
@@ -154,6 +163,7 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			if k == cr {
 				if k+1 == len(b) && !atEnd {
 					q.prev, q.held = prev, true
+					endRun(k)
 					return k
 				}
 				if k+1 == len(b) || b[k+1] != '\n' {
@@ -164,13 +174,17 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			}
 			if prev == q.comma || prev == '\n' {
 				q.state = qIn // a quote at the start of a field opens it
-				q.outPrev, q.outFrom = [2]int{q.outFrom, k}, -1
+				endRun(k)
+				q.outFrom = -1
 			}
 			q.prev, i = '"', k+1
 		}
 	}
 	if atEnd && q.state == qIn {
 		q.unclosed = true
+	}
+	if q.state == qOut {
+		endRun(len(b))
 	}
 	return len(b)
 }
