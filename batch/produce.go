@@ -57,18 +57,30 @@ func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.
 		}
 	}
 	if rr, ok := r.(read.RowsReader); ok && size <= 0 {
-		// Chunks of the reader's own size, with no copy.
+		// Chunks of the reader's own size, with no copy; the first of
+		// chunk rows at least, as first may estimate from it.
 		for {
 			rows, err := rr.ReadRows()
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
 			if err != nil {
+				if len(buf) > 0 && !send() && errors.Is(err, io.EOF) {
+					return ctx.Err()
+				}
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
 				return err
+			}
+			if first != nil && len(buf)+len(rows) < chunk {
+				buf = append(buf, rows...)
+				continue
+			}
+			if len(buf) > 0 {
+				rows = append(buf, rows...)
 			}
 			if buf = rows; !send() {
 				return ctx.Err()
 			}
+			buf = nil
 		}
 	}
 	if size <= 0 {
