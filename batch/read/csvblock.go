@@ -14,11 +14,15 @@ import (
 // (the cutter) reads the text and cuts it into blocks that end at a record
 // boundary (a line break outside quotes, which quoteScan already tracks);
 // parsing, the UTF-8 check and shaping the rows run on one goroutine per
-// CPU; Read hands the rows out in file order. The records are those
-// encoding/csv reads with LazyQuotes from quoteScan's output (parseBlock
-// is a port of its readRecord; the tests compare the two record by
-// record), the row numbers and errors those of the one-record-at-a-time
-// path (record), which other delimiters still use.
+// CPU; Read and ReadRows hand the rows out in file order. The records are
+// those encoding/csv reads with LazyQuotes from quoteScan's output
+// (recParser.record is a port of its readRecord; the tests compare the two
+// record by record), the row numbers and errors those of the
+// one-record-at-a-time path (csvReader.record), which other delimiters
+// still use. One difference: a record whose length falls within the
+// look-ahead below the guard's limit may be read and refused by the row
+// size check where the other path stopped at the guard (both say the row
+// is over the limit).
 
 // blockSize is the size a block is cut at, a few hundred rows: big
 // enough that a block's hand-offs cost nothing per row, small enough that
@@ -42,13 +46,12 @@ type csvBlock struct {
 
 	recs []csvRec
 	rows []Row
-	err  error    // a row that t refused (shape): an *Error, local row
-	stop csvStop  // a record that ends the file
-	nl   int      // line breaks read
-	fold int      // line breaks inside quoted cells
-	next int      // local row after the last record (see csvReader.row)
-	any  bool     // at least one record
-	cell []string // scratch
+	err  error   // a row that t refused (shape): an *Error, local row
+	stop csvStop // a record that ends the file
+	nl   int     // line breaks read
+	fold int     // line breaks inside quoted cells
+	next int     // local row after the last record (see csvReader.row)
+	any  bool    // at least one record
 }
 
 type csvRec struct {
