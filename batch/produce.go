@@ -36,12 +36,14 @@ type item struct {
 func (it *item) valid() bool { return len(it.problems) == 0 }
 
 // readChunks reads rows in chunks on its own goroutine so that parsing and
-// validation overlap. It closes out when the file ends or fails.
+// validation overlap. It closes out when the file ends or fails. Chunks
+// are size rows; size 0 takes the reader's own (a read.RowsReader's
+// blocks, a few hundred rows), else chunk.
 // first, when set, is called with the first chunk before it is sent, on
 // the reading goroutine.
 func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.Row, first func([]read.Row)) error {
 	defer close(out)
-	buf := make([]read.Row, 0, size)
+	var buf []read.Row
 	send := func() bool {
 		if first != nil {
 			first(buf)
@@ -54,6 +56,37 @@ func readChunks(ctx context.Context, r read.Reader, size int, out chan<- []read.
 			return false
 		}
 	}
+	if rr, ok := r.(read.RowsReader); ok && size <= 0 {
+		// Chunks of the reader's own size, with no copy; the first of
+		// chunk rows at least, as first may estimate from it.
+		for {
+			rows, err := rr.ReadRows()
+			if err != nil {
+				if len(buf) > 0 && !send() && errors.Is(err, io.EOF) {
+					return ctx.Err()
+				}
+				if errors.Is(err, io.EOF) {
+					return nil
+				}
+				return err
+			}
+			if first != nil && len(buf)+len(rows) < chunk {
+				buf = append(buf, rows...)
+				continue
+			}
+			if len(buf) > 0 {
+				rows = append(buf, rows...)
+			}
+			if buf = rows; !send() {
+				return ctx.Err()
+			}
+			buf = nil
+		}
+	}
+	if size <= 0 {
+		size = chunk
+	}
+	buf = make([]read.Row, 0, size)
 	for {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {

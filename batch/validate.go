@@ -45,7 +45,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	// reader estimates once it has read the first chunk.
 	var expect atomic.Int64
 	g.Go(func() error {
-		err := readChunks(ctx, r, chunk, rows, func(first []read.Row) {
+		err := readChunks(ctx, r, 0, rows, func(first []read.Row) {
 			expect.Store(int64(expectRows(r, sum.Input, first)))
 		})
 		if re := (*read.Error)(nil); errors.As(err, &re) {
@@ -54,10 +54,20 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 		}
 		return err
 	})
+	// Chunks between numbering and writing, at most: a worker the system
+	// stops for a moment while the other goes on would otherwise leave
+	// the other's chunks waiting, without bound, for its one.
+	workers := max(1, runtime.GOMAXPROCS(0))
+	inflight := make(chan struct{}, 2*workers+2)
 	g.Go(func() error { // number the chunks so workers may finish out of order
 		defer close(numbered)
 		n := 0
 		for c := range rows {
+			select {
+			case inflight <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			select {
 			case numbered <- checked{n: n, rows: c}:
 			case <-ctx.Done():
@@ -74,7 +84,6 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	rowChecks := newRowChecks(m)
 	nk := len(s.Key)
 	enc, _ := sink.(Encoder)
-	workers := max(1, runtime.GOMAXPROCS(0))
 	var mg errgroup.Group
 	for range workers {
 		mg.Go(func() error {
@@ -126,6 +135,7 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 				if err := writeChecked(c, dedup, sink, sum); err != nil {
 					return err
 				}
+				<-inflight
 				if progress != nil {
 					progress(sum)
 				}
@@ -145,6 +155,12 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 	nk := len(dedup.Key())
 	dedup.Warm(c.hashes)
 	ks, _ := sink.(KeySink)
+	valid := 0
+	defer func() {
+		if valid > 0 {
+			sum.ByStatus[Valid] += valid
+		}
+	}()
 	for i, row := range c.rows {
 		errs := c.probs[i]
 		if !schema.Failed(errs) {
@@ -161,7 +177,14 @@ func writeChecked(c checked, dedup *schema.Dedup, sink Sink, sum *Summary) error
 		if len(o.Problems) > 0 {
 			o.Status = Invalid
 		}
-		sum.Add(&o)
+		if len(errs) == 0 {
+			// What Add does for a valid row with nothing to say, without
+			// a map update per row.
+			sum.RowsRead++
+			valid++
+		} else {
+			sum.Add(&o)
+		}
 		if err := sink.Write(o); err != nil {
 			return err
 		}

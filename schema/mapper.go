@@ -558,12 +558,21 @@ func (m *Mapper) prelude(cells []string) (_ []string, errs []FieldError, masked 
 	return cells, errs, masked
 }
 
+// trimSpace is strings.TrimSpace, quicker for the usual cell that starts
+// and ends with a printable ASCII byte (nothing to trim).
+func trimSpace(s string) string {
+	if s == "" || s[0] > ' ' && s[0] < 0x80 && s[len(s)-1] > ' ' && s[len(s)-1] < 0x80 {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
 // isExampleRow reports a first cell such as "Example: Chris Green": an
 // export template's sample row (Microsoft Entra's bulk-create file has
 // one under its header), which is no person to onboard.
 func isExampleRow(first string) bool {
 	const p = "example:"
-	first = strings.TrimSpace(first)
+	first = trimSpace(first)
 	return len(first) >= len(p) && strings.EqualFold(first[:len(p)], p)
 }
 
@@ -634,7 +643,7 @@ func (src *source) value(cells []string) string {
 	}
 	var s string
 	if src.col >= 0 && src.col < len(cells) {
-		s = strings.TrimSpace(cells[src.col])
+		s = trimSpace(cells[src.col])
 		if src.split > 0 {
 			s = splitName(s, src.split)
 		}

@@ -121,10 +121,50 @@ func (f *Field) checkInteger(s string) (int64, *FieldError) {
 	return n, nil
 }
 
+// parseFloat is strconv.ParseFloat(s, 64), quicker for the usual short
+// decimal (a sign, at most 15 digits, a point): the digits as an integer,
+// exact below 2^53, divided by a power of ten that is exact too, so the
+// one rounding is ParseFloat's own (its exact path does the same).
+func parseFloat(s string) (float64, error) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		i, neg = 1, s[0] == '-'
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0:
+			frac = 0
+		default:
+			return strconv.ParseFloat(s, 64)
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return strconv.ParseFloat(s, 64)
+	}
+	n := float64(mant)
+	if frac > 0 {
+		n /= exactPow10[frac]
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+var exactPow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
 // checkNumber parses a Number cell once and checks the text (length,
 // pattern, Check) and the number (CheckNumber).
 func (f *Field) checkNumber(s string, plain plainPattern) (float64, *FieldError) {
-	n, err := strconv.ParseFloat(s, 64)
+	n, err := parseFloat(s)
 	if err != nil {
 		return 0, f.fail(InvalidValue, s, "must be a number")
 	}
@@ -331,10 +371,21 @@ func CheckEmail(s string) string {
 	at := strings.IndexByte(s, '@')
 	domain := s[at+1:]
 	dot := strings.LastIndexByte(domain, '.')
-	if at <= 0 || strings.IndexByte(domain, '@') >= 0 || dot < 1 || dot == len(domain)-1 || strings.ContainsAny(s, " \t\n\r\f\v") {
+	if at <= 0 || strings.IndexByte(domain, '@') >= 0 || dot < 1 || dot == len(domain)-1 || hasASCIISpace(s) {
 		return "must be an email address such as ann.lee@example.com"
 	}
 	return ""
+}
+
+// hasASCIISpace is strings.ContainsAny(s, " \t\n\r\f\v") without
+// building the set on each call.
+func hasASCIISpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c >= '\t' && c <= '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 // dateWords says a Go layout in the words people know: 01/02/06 is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 )
@@ -32,6 +33,17 @@ type csvReader struct {
 	folded int
 	enc    string // the encoding settled on
 	bom    bool   // the file starts with a byte order mark
+	comma  rune
+
+	// The block path (csvblock.go), for a one-byte delimiter.
+	cut     *csvCutter
+	par     *blocks // started with the first row after the header's window
+	workers int
+	cur     *csvBlock // the block being handed out
+	ci      int       // its next record or row
+	offset  int       // added to the block's local rows
+	nextRow int       // the row after the last record, for errors with no record
+	ready   []Row     // rows blockRow has yet to return
 }
 
 func openCSV(path string, f *os.File, opt Options) (Reader, error) {
@@ -44,7 +56,7 @@ func openCSV(path string, f *os.File, opt Options) (Reader, error) {
 }
 
 func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
-	r := &csvReader{f: f, nextLine: 1}
+	r := &csvReader{f: f, nextLine: 1, offset: 1, nextRow: 1, workers: max(1, runtime.GOMAXPROCS(0))}
 	r.stream = stream{t: table{file: path, opt: opt, label: csvLabel}, src: r.record}
 	enc, err := parseEncoding(opt.Encoding)
 	if err != nil {
@@ -83,6 +95,19 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	} else if comma == '"' || comma == '\r' || comma == '\n' || !utf8.ValidRune(comma) || comma == utf8.RuneError {
 		return nil, r.t.fail(0, fmt.Errorf("invalid delimiter %q", comma))
 	}
+	r.comma = comma
+	r.t.span = true
+	if comma < utf8.RuneSelf && !opt.recordByRecord {
+		// The text after the sniffed head, as the guard would read it.
+		r.cut = &csvCutter{q: newQuoteScan(r.guard.r, byte(comma)), limit: int(r.guard.limit), utf8: r.guard.scan != nil}
+		r.guard = nil
+		r.stream.src = r.blockRecord
+		if err := r.start(ErrEmpty, ErrNoDataRows); err != nil {
+			return nil, err
+		}
+		r.stream.rows = r.blockRow
+		return r, nil
+	}
 	var src io.Reader = r.guard
 	if comma < utf8.RuneSelf {
 		r.quotes = newQuoteScan(r.guard, byte(comma))
@@ -101,7 +126,6 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 	// A bare quote is literal, as in spreadsheets; quoteScan still catches
 	// a quoted field that never closes.
 	r.cr.LazyQuotes = r.quotes != nil
-	r.t.span = true
 
 	if err := r.start(ErrEmpty, ErrNoDataRows); err != nil {
 		return nil, err
@@ -111,6 +135,10 @@ func newCSVReader(path string, f *os.File, opt Options) (*csvReader, error) {
 
 // Close closes the file.
 func (r *csvReader) Close() error {
+	if r.par != nil {
+		r.par.stopAll()
+		r.par = nil
+	}
 	if r.f == nil {
 		return nil
 	}
@@ -165,7 +193,7 @@ func (r *csvReader) utf8Error(rec []string, line int) error {
 			break
 		}
 	}
-	return r.t.fail(line, fmt.Errorf("invalid UTF-8%s (the file's first part is UTF-8): save it as UTF-8 again, or set the encoding it was saved in with --encoding (one of %s)", where, Encodings))
+	return r.t.fail(line, utf8Problem(where))
 }
 
 // parseError explains a csv error. rec holds the fields read before it, so
@@ -250,7 +278,7 @@ func (g *recordGuard) Read(p []byte) (int, error) {
 
 // Delimiter is the delimiter in use (given or detected), so that outputs
 // such as the failed-out file can be written in the input's own format.
-func (r *csvReader) Delimiter() rune { return r.cr.Comma }
+func (r *csvReader) Delimiter() rune { return r.comma }
 
 // Encoding is the text encoding in use (given, from the BOM or detected),
 // one of Encodings.

@@ -25,6 +25,12 @@ type quoteScan struct {
 	// unclosed is set when the text ends inside a quoted field.
 	unclosed bool
 	total    int64 // bytes handed on
+	// For the block cutter (csvblock.go), per scan: just after the last
+	// line break outside quotes, which ends a record (-1 for none), and
+	// where the run of bytes outside quotes being scanned starts (-1
+	// inside quotes).
+	lastNL  int
+	outFrom int
 }
 
 const (
@@ -53,6 +59,18 @@ func (q *quoteScan) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// readInto reads the next bytes into b and scans them, like Read without
+// the copy: the first n bytes of b are ready; a CR held back at the end is
+// put at b[n] by the next call. b must have room for 2 bytes.
+func (q *quoteScan) readInto(b []byte) (n int, err error) {
+	start := 0
+	if q.held {
+		b[0], start, q.held = '\r', 1, false
+	}
+	m, err := q.r.Read(b[start:])
+	return q.scan(b[:start+m], err != nil), err
+}
+
 func (q *quoteScan) fill() {
 	start := 0
 	if q.held {
@@ -78,6 +96,19 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 	}
 	quote, cr := -1, -1 // positions of the next " and CR, when known
 	i := 0
+	q.outFrom, q.lastNL = -1, -1
+	if q.state == qOut {
+		q.outFrom = 0
+	}
+	// endRun notes the last line break of the run outside quotes ending
+	// at to: each byte outside quotes is looked at once at most.
+	endRun := func(to int) {
+		if q.outFrom >= 0 {
+			if j := bytes.LastIndexByte(b[q.outFrom:to], '\n'); j >= 0 {
+				q.lastNL = q.outFrom + j + 1
+			}
+		}
+	}
 	for i < len(b) {
 		switch q.state {
 		case qIn:
@@ -94,12 +125,14 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			case '"':
 				i, q.state = i+1, qIn
 			case q.comma, '\n':
+				q.outFrom = i
 				i, q.state, q.prev = i+1, qOut, c
 			case '\r':
 				if i+1 == len(b) && !atEnd {
 					q.held = true
 					return i
 				}
+				q.outFrom = i
 				if i+1 < len(b) && b[i+1] == '\n' {
 					i += 2
 				} else {
@@ -130,6 +163,7 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			if k == cr {
 				if k+1 == len(b) && !atEnd {
 					q.prev, q.held = prev, true
+					endRun(k)
 					return k
 				}
 				if k+1 == len(b) || b[k+1] != '\n' {
@@ -140,12 +174,17 @@ func (q *quoteScan) scan(b []byte, atEnd bool) int {
 			}
 			if prev == q.comma || prev == '\n' {
 				q.state = qIn // a quote at the start of a field opens it
+				endRun(k)
+				q.outFrom = -1
 			}
 			q.prev, i = '"', k+1
 		}
 	}
 	if atEnd && q.state == qIn {
 		q.unclosed = true
+	}
+	if q.state == qOut {
+		endRun(len(b))
 	}
 	return len(b)
 }

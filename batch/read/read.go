@@ -81,6 +81,13 @@ type RowEstimator interface {
 	EstimateRows() int
 }
 
+// RowsReader is a Reader that can return several rows at once (a block
+// it parsed), each slice the caller's: Read's rows without a call and a
+// copy per row. Mixed with Read, the rows stay in file order.
+type RowsReader interface {
+	ReadRows() ([]Row, error)
+}
+
 // Options tune reading. Zero values mean detect or default.
 type Options struct {
 	Sheet     string // XLSX: sheet name or 1-based index; "" means the first visible sheet
@@ -114,6 +121,10 @@ type Options struct {
 	// excelizeRows reads XLSX rows with excelize's row iterator, the way
 	// before the byte scanner, for the tests that compare the two.
 	excelizeRows bool
+	// recordByRecord reads CSV through encoding/csv one record at a
+	// time, the path other delimiters take, for the tests that compare
+	// it with the block path.
+	recordByRecord bool
 }
 
 // Default limits, used where Options leaves a limit at zero.

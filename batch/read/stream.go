@@ -27,7 +27,11 @@ type stream struct {
 	formulas func() []int
 	// mergedAt, when set, gives the cells of a row (by line, within the
 	// header's width) that a merged range covers.
-	mergedAt   func(line, width int) []Merged
+	mergedAt func(line, width int) []Merged
+	// rows, when set, gives the shaped rows after start (blank rows
+	// skipped) in place of src and t.row: the CSV block path shapes them
+	// on its parsing goroutines.
+	rows       func() (Row, error)
 	pending    []Row
 	err        error // returned once pending is drained
 	headerLine int
@@ -194,6 +198,9 @@ func (s *stream) Read() (Row, error) {
 }
 
 func (s *stream) next() (Row, error) {
+	if s.rows != nil {
+		return s.rows()
+	}
 	for {
 		cells, line, err := s.src()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // table turns the raw cells of either format into the header and rows: it
@@ -38,7 +39,10 @@ func (t *table) warnf(format string, a ...any) {
 
 // isBlank reports a cell with nothing but white space.
 func isBlank(s string) bool {
-	return s == "" || strings.TrimSpace(s) == ""
+	if s == "" || s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return s == ""
+	}
+	return strings.TrimSpace(s) == ""
 }
 
 // width returns one past the last non-blank cell: 0 for a blank row.
@@ -145,6 +149,12 @@ func list(items []string) string {
 // caller skips. Cells beyond the header that hold data make the row
 // Malformed, not the file unreadable.
 func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, err error) {
+	return t.shape(cells, line, formulas, true)
+}
+
+// shape is row; nul=false says no cell holds a NUL byte (the caller
+// looked at all the cells' bytes at once).
+func (t *table) shape(cells []string, line int, formulas []int, nul bool) (r Row, ok bool, err error) {
 	// The raw field count is capped like the header's: a million empty
 	// fields on one line would otherwise be held, row after row, in the
 	// window between reader and results (gigabytes).
@@ -164,8 +174,10 @@ func (t *table) row(cells []string, line int, formulas []int) (r Row, ok bool, e
 	r = Row{Line: line}
 	if n > w {
 		r.Malformed = t.beyond(cells[w:n], w, line)
-	} else if i := nulCell(cells[:n]); i >= 0 {
-		r.Malformed = fmt.Sprintf("the cell in column %q holds a NUL character (byte 0), which no roster value has: the file may be damaged there; delete it and save the file again", t.columnName(i))
+	} else if nul {
+		if i := nulCell(cells[:n]); i >= 0 {
+			r.Malformed = fmt.Sprintf("the cell in column %q holds a NUL character (byte 0), which no roster value has: the file may be damaged there; delete it and save the file again", t.columnName(i))
+		}
 	}
 	for _, c := range formulas {
 		if c < w {
