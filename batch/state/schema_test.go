@@ -195,7 +195,7 @@ func TestMigrateV5ToV6(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 6, v)
+	require.Equal(t, SchemaVersion, v)
 	check(s)
 	types := map[string]string{}
 	rows, err := s.db.Query(`SELECT key, typeof(first_seen) || ' ' || typeof(digest) FROM people`)

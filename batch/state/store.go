@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -62,6 +63,10 @@ type Store struct {
 	fields fieldDict // digest field names by id (schema 6)
 	// prefixes are the key prefixes known to be in key_prefixes.
 	prefixes map[string]bool
+	// sighted caches each scope's sightings index (see sightings).
+	sighted map[int64]*sightingIndex
+	missing *missingCache // see missingKeys
+	gen     atomic.Int64  // counts inTx calls: a write may have changed people
 
 	closeOnce sync.Once
 	closeErr  error
@@ -239,7 +244,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}}, nil
+	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
@@ -305,6 +310,7 @@ func (s *Store) writable() error {
 // inTx runs fn in one transaction. durable raises synchronous to FULL for
 // this commit, so it is on disk (not just in the OS cache) when inTx returns.
 func (s *Store) inTx(durable bool, fn func(tx *sql.Tx) error) (err error) {
+	s.gen.Add(1)
 	ctx := context.Background()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
