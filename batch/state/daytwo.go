@@ -166,7 +166,7 @@ func (s *Store) missingKeys(sid, since int64) ([]string, *sightingIndex, error) 
 	if err := s.db.QueryRow(`SELECT total_changes()`).Scan(&changes); err != nil {
 		return nil, nil, err
 	}
-	key := missingKey{sid: sid, since: since, changes: changes, gen: s.gen.Load(), x: x}
+	key := missingKey{sid: sid, since: since, changes: changes, x: x}
 	s.mu.Lock()
 	c := s.missing
 	s.mu.Unlock()
@@ -208,11 +208,12 @@ type missingCache struct {
 }
 
 // missingKey is what a missingKeys answer depends on: the scope, since,
-// and the store's contents (its connection's changes, the store's
-// writes, the sightings index).
+// and the store's contents: the rows its one connection has changed so
+// far (total_changes(); another process cannot write while the run lock
+// is held, and a read-only store keeps nothing) and the sightings index.
 type missingKey struct {
-	sid, since, changes, gen int64
-	x                        *sightingIndex
+	sid, since, changes int64
+	x                   *sightingIndex
 }
 
 // listed reports whether a person last seen by run seen is listed as

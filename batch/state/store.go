@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -66,7 +65,6 @@ type Store struct {
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
 	missing *missingCache // see missingKeys
-	gen     atomic.Int64  // counts inTx calls: a write may have changed people
 
 	closeOnce sync.Once
 	closeErr  error
@@ -310,7 +308,6 @@ func (s *Store) writable() error {
 // inTx runs fn in one transaction. durable raises synchronous to FULL for
 // this commit, so it is on disk (not just in the OS cache) when inTx returns.
 func (s *Store) inTx(durable bool, fn func(tx *sql.Tx) error) (err error) {
-	s.gen.Add(1)
 	ctx := context.Background()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
