@@ -281,6 +281,7 @@ func (s *Store) MarkMissing(sc Scope, since, runID int64) error {
 			return nil
 		})
 	}
+	s.forgetSightings(sid)
 	if err != nil {
 		return fmt.Errorf("state: mark missing people listed (run %d): %w", runID, err)
 	}

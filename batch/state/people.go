@@ -324,6 +324,9 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 		}
 		x.overlay(&out[i])
 	}
+	for _, sid := range sids {
+		s.forgetSightings(sid) // a lookup is one question
+	}
 	return out, nil
 }
 

@@ -60,6 +60,7 @@ func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
 	if err := s.foldSightings(sid); err != nil {
 		return 0, err
 	}
+	s.forgetSightings(sid)
 	var id int64
 	err = s.db.QueryRow(`INSERT INTO runs (file, file_hash, provider, scope_id, started, status)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

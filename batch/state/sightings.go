@@ -107,8 +107,9 @@ func (x *sightingIndex) overlay(p *Person) {
 }
 
 // sightings returns the index of scope sid's sightings rows; the store
-// keeps it until a row is added or folded away (Missing, StillMissing and
-// MarkMissing each need it, one after the other).
+// keeps it until a row is added or folded away, or forgetSightings
+// (Missing, StillMissing and MarkMissing each need it, one after the
+// other; MarkMissing lets it go: a million people's index is ~40 MB).
 func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	var n int
 	var maxID int64
@@ -149,6 +150,14 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	s.sighted[sid] = x
 	s.mu.Unlock()
 	return x, nil
+}
+
+// forgetSightings drops the index sightings keeps for sid.
+func (s *Store) forgetSightings(sid int64) {
+	s.mu.Lock()
+	delete(s.sighted, sid)
+	s.missing = nil
+	s.mu.Unlock()
 }
 
 // sqlFold stamps [key, run, at] triples on the people rows whose stamp is
