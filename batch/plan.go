@@ -124,6 +124,7 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		// salt has no digests to compare with.
 		if salt, err := opt.State.DigestSalt(); err == nil {
 			p.dig = newDigester(s, salt)
+			p.v.dig = p.dig // made beside the mapping, as run makes them
 		}
 	}
 	var (
