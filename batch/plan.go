@@ -1,11 +1,13 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onboard/onboard/batch/read"
@@ -122,6 +124,7 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		// salt has no digests to compare with.
 		if salt, err := opt.State.DigestSalt(); err == nil {
 			p.dig = newDigester(s, salt)
+			p.v.dig = p.dig // made beside the mapping, as run makes them
 		}
 	}
 	var (
@@ -188,7 +191,62 @@ type planner struct {
 	unsendable     int // changed people whose update cannot be sent
 }
 
+// run decides r's rows a chunk at a time, in three stages that overlap:
+// reading and validating, asking the state store, deciding. The store is
+// only read, so asking about a chunk before the one before it is decided
+// changes no answer; an error stops the plan where the one-stage loop
+// stopped (the rows before it decided, none after).
 func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, out <-chan submit.Found) error {
+	stop := make(chan struct{}) // closed when the decider stops
+	rows := make(chan []item, 1)
+	asked := make(chan planned, 1)
+	var readErr, askErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(rows)
+		readErr = p.read(ctx, r, rows, stop)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(asked)
+		for items := range rows {
+			c := planned{items: items}
+			if c.known, c.byID, askErr = p.askStore(items); askErr != nil {
+				return
+			}
+			select {
+			case asked <- c:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	err := func() error {
+		for c := range asked {
+			if err := p.decide(ctx, c, in, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	close(stop)
+	for range asked { // let the askers go
+	}
+	wg.Wait()
+	return cmp.Or(err, askErr, readErr)
+}
+
+// planned is a chunk of rows and what the state store knows of them.
+type planned struct {
+	items []item
+	known map[string]state.Person
+	byID  map[string]state.Person
+}
+
+// read sends r's rows, validated, a chunk at a time.
+func (p *planner) read(ctx context.Context, r read.Reader, chunks chan<- []item, stop <-chan struct{}) error {
 	items := make([]item, 0, planChunk)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -205,10 +263,12 @@ func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, 
 			}
 		}
 		if len(items) > 0 {
-			if err := p.decide(ctx, items, in, out); err != nil {
-				return err
+			select {
+			case chunks <- items:
+			case <-stop:
+				return nil
 			}
-			items = items[:0]
+			items = make([]item, 0, planChunk)
 		}
 		if err != nil { // io.EOF
 			return nil
@@ -216,34 +276,40 @@ func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, 
 	}
 }
 
+// askStore asks the state store the run's own questions about a chunk:
+// who has this key, who has this identity.
+func (p *planner) askStore(items []item) (known, byID map[string]state.Person, err error) {
+	known, byID = map[string]state.Person{}, map[string]state.Person{}
+	if p.opt.State == nil {
+		return known, byID, nil
+	}
+	var keys, ids []string
+	for i := range items {
+		if items[i].valid() && items[i].key != "" {
+			keys = append(keys, items[i].key)
+			if items[i].identity != "" {
+				ids = append(ids, items[i].identity)
+			}
+		}
+	}
+	if len(keys) > 0 {
+		if known, err = p.opt.State.Get(p.opt.Scope, keys); err != nil {
+			return nil, nil, fmt.Errorf("state store: %w", err)
+		}
+	}
+	if len(ids) > 0 {
+		if byID, err = p.opt.State.ByIdentity(p.opt.Scope, ids); err != nil {
+			return nil, nil, fmt.Errorf("state store: %w", err)
+		}
+	}
+	return known, byID, nil
+}
+
 // decide writes one chunk's outcomes in roster order.
-func (p *planner) decide(ctx context.Context, items []item, in chan<- submit.Job, out <-chan submit.Found) error {
-	known := map[string]state.Person{}
+func (p *planner) decide(ctx context.Context, c planned, in chan<- submit.Job, out <-chan submit.Found) error {
+	items, known := c.items, c.known
 	if p.opt.State != nil {
-		// The run's own questions: who has this key, who has this
-		// identity; conflicts() is the run's own rule.
-		var keys, ids []string
-		for i := range items {
-			if items[i].valid() && items[i].key != "" {
-				keys = append(keys, items[i].key)
-				if items[i].identity != "" {
-					ids = append(ids, items[i].identity)
-				}
-			}
-		}
-		byID := map[string]state.Person{}
-		var err error
-		if len(keys) > 0 {
-			if known, err = p.opt.State.Get(p.opt.Scope, keys); err != nil {
-				return fmt.Errorf("state store: %w", err)
-			}
-		}
-		if len(ids) > 0 {
-			if byID, err = p.opt.State.ByIdentity(p.opt.Scope, ids); err != nil {
-				return fmt.Errorf("state store: %w", err)
-			}
-		}
-		conflicts(items, known, byID, p.dig)
+		conflicts(items, known, c.byID, p.dig) // the run's own rule
 	}
 	outs := make([]Outcome, len(items))
 	var ask []int // items the vendor is asked about

@@ -113,12 +113,28 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return nil
 	})
+	asked := make(chan askedChunk, 1)
+	g.Go(func() error { // the store's people for the next chunk while this one is dispatched
+		defer close(asked)
+		for items := range validated {
+			c := askedChunk{items: items}
+			if opt.State != nil {
+				c.known, c.err = knownByKey(opt.State, opt.Scope, items)
+			}
+			select {
+			case asked <- c:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
 		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
-		for items := range validated {
-			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
+		for c := range asked {
+			if err := d.dispatch(gctx, c, jobs, direct, slots); err != nil {
 				return err
 			}
 		}
@@ -251,12 +267,42 @@ type dispatcher struct {
 	held   map[string]bool   // people of the chunk another run still holds: not sent
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+// askedChunk is a chunk of validated rows and the people the state store
+// holds under their keys (knownByKey).
+type askedChunk struct {
+	items []item
+	known map[string]state.Person
+	err   error
+}
+
+// knownByKey asks the store who holds the keys of a chunk's valid rows.
+// It runs a chunk ahead of the dispatcher: a valid row's key is on no
+// other valid row of the file (a duplicate is invalid), so the marks and
+// outcomes of the chunks before it change no answer. Who holds an identity
+// is asked in consult, after the chunk before it was marked.
+func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state.Person, error) {
+	var keys []string
+	for i := range items {
+		if it := &items[i]; it.valid() && it.key != "" {
+			keys = append(keys, it.key)
+		}
+	}
+	if len(keys) == 0 {
+		return map[string]state.Person{}, nil
+	}
+	return st.Get(sc, keys)
+}
+
+func (d *dispatcher) dispatch(ctx context.Context, c askedChunk, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+	items := c.items
 	stopped := d.stopped()
 	known := map[string]state.Person{}
 	if d.opt.State != nil {
-		var err error
-		if known, err = d.consult(items, stopped); err != nil {
+		err := c.err
+		if err == nil {
+			known, err = d.consult(items, c.known, stopped)
+		}
+		if err != nil {
 			return stateError(d.opt.State, err)
 		}
 	}
@@ -298,17 +344,16 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 	return nil
 }
 
-// consult asks the state store about a chunk: who is known by key and by
-// identity, which rows conflict, and then stamps everyone the chunk holds
-// as seen and marks the rows to create in flight. It returns the people
-// known by key.
-func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Person, error) {
-	var keys, ids []string
+// consult asks the state store about a chunk: who is known by identity
+// (known, by key, was asked a chunk ahead), which rows conflict, and then
+// stamps everyone the chunk holds as seen and marks the rows to create in
+// flight. It returns the people known by key.
+func (d *dispatcher) consult(items []item, known map[string]state.Person, stopped bool) (map[string]state.Person, error) {
+	var ids []string
 	for i := range items {
 		it := &items[i]
 		switch {
 		case it.valid() && it.key != "":
-			keys = append(keys, it.key)
 			if it.identity != "" {
 				ids = append(ids, it.identity)
 			}
@@ -318,14 +363,8 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 			ids = append(ids, it.identity)
 		}
 	}
-	known := map[string]state.Person{}
 	byID := map[string]state.Person{}
 	var err error
-	if len(keys) > 0 {
-		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
-			return nil, err
-		}
-	}
 	if len(ids) > 0 {
 		if byID, err = d.opt.State.ByIdentity(d.opt.Scope, ids); err != nil {
 			return nil, err

@@ -20,10 +20,16 @@ type Sighting struct {
 	Digests map[string]string
 }
 
-// Seen stamps each sighted person known to the store as seen by runID (last
-// seen now), whatever the row's fate: skipped, sent or refused. Keys the
-// store does not know are ignored. Missing lists the created people no
-// Seen or Record of the run touched.
+// Seen records that runID's file holds each sighted person known to the
+// store (last seen now), whatever the row's fate: skipped, sent or
+// refused. Keys the store does not know are ignored. Missing lists the
+// created people no Seen or Record of the run touched.
+//
+// A sighting that only stamps the run (the person has a baseline) goes
+// into one sightings row for the whole call, not into the people rows
+// (see sightings.go): Get and ByIdentity report the people row's SeenRun
+// and LastSeen, which lag behind those; Lookup and Missing report the
+// newest.
 func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	if err := s.writable(); err != nil {
 		return err
@@ -35,8 +41,6 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	if err != nil {
 		return err
 	}
-	// Most sightings only stamp the run (the person has a baseline): one
-	// plain UPDATE of their keys, about a third of the upsert's cost a row.
 	var keys []string
 	var triples [][3]string
 	for _, p := range seen {
@@ -53,8 +57,7 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	now := s.nowMS()
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		if len(keys) > 0 {
-			js, _ := json.Marshal(keys) // strings always marshal
-			if _, err := tx.Stmt(s.writes.seenKeys).Exec(sid, string(js), now, runID); err != nil {
+			if _, err := tx.Stmt(s.writes.sighting).Exec(runID, sid, now, encodeKeys(keys)); err != nil {
 				return err
 			}
 		}
@@ -108,40 +111,115 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 // Missing calls fn, in key order, for every person created in sc whom no
 // run from since on saw and no earlier run listed as missing: the people
 // who went missing now (since is the run itself, or the first run of a
-// watched night's drop). It returns how many there were. fn must not use
-// the store: the rows are streamed on its one connection, so a million
-// people never sit in memory. MarkMissing records that they were listed.
+// watched night's drop). It returns how many there were. fn may use the
+// store: the people are read a chunk at a time. MarkMissing records that
+// they were listed.
 func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, error) {
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found {
 		return 0, err
 	}
-	if err := s.loadFields(); err != nil {
-		return 0, err
-	}
-	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
-		WHERE p.scope_id = ? AND p.status = 'created' AND (p.seen_run IS NULL OR p.seen_run < ?)
-			AND p.missing_run IS NULL
-		ORDER BY p.key`, sid, since)
+	keys, x, err := s.missingKeys(sid, since)
 	if err != nil {
 		return 0, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 	}
-	defer rows.Close()
+	if err := s.loadFields(); err != nil {
+		return 0, err
+	}
 	n := 0
-	for rows.Next() {
-		var p Person
-		if err := s.scanPerson(rows, &p); err != nil {
+	for i := 0; i < len(keys); i += missingChunk {
+		js, _ := json.Marshal(keys[i:min(i+missingChunk, len(keys))]) // strings always marshal
+		rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
+			WHERE p.scope_id = ? AND p.key IN (SELECT value FROM json_each(?)) ORDER BY p.key`, sid, string(js))
+		if err != nil {
 			return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 		}
-		if err := fn(p); err != nil {
-			return n, err
+		var chunk []Person
+		if err := s.eachPerson(rows, func(p Person) { chunk = append(chunk, p) }); err != nil {
+			return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 		}
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("state: missing people (since run %d): %w", since, err)
+		for _, p := range chunk {
+			x.overlay(&p)
+			if err := fn(p); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
 	return n, nil
+}
+
+// missingChunk is how many missing people Missing reads in one query.
+const missingChunk = 512
+
+// missingKeys returns, in key order, the keys Missing lists, and the
+// sightings it read. A person's last sighting is the later of their row's
+// seen_run and their newest sightings row; a missing_run before it was
+// cleared by that sighting. The answer is kept until the next change
+// (Missing, then MarkMissing, ask the same).
+func (s *Store) missingKeys(sid, since int64) ([]string, *sightingIndex, error) {
+	x, err := s.sightings(sid)
+	if err != nil {
+		return nil, nil, err
+	}
+	var changes int64
+	if err := s.db.QueryRow(`SELECT total_changes()`).Scan(&changes); err != nil {
+		return nil, nil, err
+	}
+	key := missingKey{sid: sid, since: since, changes: changes, x: x}
+	s.mu.Lock()
+	c := s.missing
+	s.mu.Unlock()
+	if !s.ro && c != nil && c.key == key {
+		return c.keys, x, nil
+	}
+	// seen_run only grows when folded: a row seen from since on is seen.
+	rows, err := s.db.Query(`SELECT key, seen_run, missing_run FROM people
+		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?)
+		ORDER BY key`, sid, since)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		var seenRun, missingRun sql.NullInt64
+		if err := rows.Scan(&k, &seenRun, &missingRun); err != nil {
+			return nil, nil, err
+		}
+		if seen := x.seen(k, seenRun.Int64); seen < since && !listed(missingRun, seen) {
+			keys = append(keys, k)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	s.missing = &missingCache{key: key, keys: keys}
+	s.mu.Unlock()
+	return keys, x, nil
+}
+
+// missingCache is missingKeys' last answer; key says what it holds.
+type missingCache struct {
+	key  missingKey
+	keys []string
+}
+
+// missingKey is what a missingKeys answer depends on: the scope, since,
+// and the store's contents: the rows its one connection has changed so
+// far (total_changes(); another process cannot write while the run lock
+// is held, and a read-only store keeps nothing) and the sightings index.
+type missingKey struct {
+	sid, since, changes int64
+	x                   *sightingIndex
+}
+
+// listed reports whether a person last seen by run seen is listed as
+// missing: a run listed them, and nobody saw them after it.
+func listed(missingRun sql.NullInt64, seen int64) bool {
+	return missingRun.Valid && missingRun.Int64 > seen
 }
 
 // StillMissing counts the created people of sc whom no run from since on
@@ -151,11 +229,29 @@ func (s *Store) StillMissing(sc Scope, since int64) (int, error) {
 	if err != nil || !found {
 		return 0, err
 	}
-	var n int
-	err = s.db.QueryRow(`SELECT count(*) FROM people p
-		WHERE p.scope_id = ? AND p.status = 'created' AND (p.seen_run IS NULL OR p.seen_run < ?)
-			AND p.missing_run IS NOT NULL`, sid, since).Scan(&n)
+	x, err := s.sightings(sid)
 	if err != nil {
+		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
+	}
+	rows, err := s.db.Query(`SELECT key, seen_run, missing_run FROM people
+		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?)
+			AND missing_run IS NOT NULL`, sid, since)
+	if err != nil {
+		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var key string
+		var seenRun, missingRun sql.NullInt64
+		if err := rows.Scan(&key, &seenRun, &missingRun); err != nil {
+			return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
+		}
+		if seen := x.seen(key, seenRun.Int64); seen < since && listed(missingRun, seen) {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
 	}
 	return n, nil
@@ -172,9 +268,20 @@ func (s *Store) MarkMissing(sc Scope, since, runID int64) error {
 	if err != nil || !found {
 		return err
 	}
-	_, err = s.db.Exec(`UPDATE people SET missing_run = ?
-		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?) AND missing_run IS NULL`,
-		runID, sid, since)
+	keys, _, err := s.missingKeys(sid, since)
+	if err == nil {
+		err = s.inTx(false, func(tx *sql.Tx) error {
+			for i := 0; i < len(keys); i += missingChunk {
+				js, _ := json.Marshal(keys[i:min(i+missingChunk, len(keys))]) // strings always marshal
+				if _, err := tx.Exec(`UPDATE people SET missing_run = ?
+					WHERE scope_id = ? AND key IN (SELECT value FROM json_each(?))`, runID, sid, string(js)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	s.forgetSightings(sid)
 	if err != nil {
 		return fmt.Errorf("state: mark missing people listed (run %d): %w", runID, err)
 	}

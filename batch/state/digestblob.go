@@ -140,15 +140,23 @@ func (s *Store) decodeDigestBlob(b []byte) (map[string]string, error) {
 	if len(body)%entry != 0 {
 		return nil, fmt.Errorf("digest blob of %d bytes", len(b))
 	}
-	out := make(map[string]string, len(body)/entry)
+	n := len(body) / entry
+	out := make(map[string]string, n)
+	// One string holds every digest's hex, each value a slice of it: a
+	// re-run decodes the digests of every person it skips.
+	buf := make([]byte, 0, n*2*digestBytes)
+	for i := 0; i < len(body); i += entry {
+		buf = hex.AppendEncode(buf, body[i+1:i+entry])
+	}
+	all := string(buf)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := 0; i < len(body); i += entry {
+	for i, j := 0, 0; i < len(body); i, j = i+entry, j+2*digestBytes {
 		name, ok := s.fields.names[int(body[i])]
 		if !ok {
 			return nil, fmt.Errorf("digest field %d unknown", body[i])
 		}
-		out[name] = hex.EncodeToString(body[i+1 : i+entry])
+		out[name] = all[j : j+2*digestBytes]
 	}
 	return out, nil
 }

@@ -26,10 +26,14 @@ type Person struct {
 	// fields are never in it. DigestRun is the run that stored them.
 	Digests   map[string]string
 	DigestRun int64
-	SeenRun   int64 // the last run whose file held the person
-	Provider  string
-	BaseURL   string
-	Tenant    string
+	// SeenRun is the last run whose file held the person, LastSeen when.
+	// Get and ByIdentity read them from the person's row, which may lag
+	// behind the sightings of the scope's last runs (see Store.Seen);
+	// Lookup and Missing give the newest.
+	SeenRun  int64
+	Provider string
+	BaseURL  string
+	Tenant   string
 }
 
 // Outcome is one key's result for Record.
@@ -253,11 +257,11 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 // lookupQuery finds the keys of the JSON array ?1 in every scope (the
 // primary key, scope by scope), or ?2 as a person's identity (the
 // people_identity index).
-const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
+const lookupQuery = `SELECT ` + personCols + `, s.provider, s.base_url, s.tenant, s.id
 	FROM scopes s CROSS JOIN people p -- CROSS: scopes outside, or SQLite scans people
 	WHERE p.scope_id = s.id AND p.key IN (SELECT value FROM json_each(?1))
 	UNION
-	SELECT ` + personCols + `, s.provider, s.base_url, s.tenant
+	SELECT ` + personCols + `, s.provider, s.base_url, s.tenant, s.id
 	FROM people p JOIN scopes s ON s.id = p.scope_id
 	WHERE p.identity = ?2 AND p.identity <> ''
 	ORDER BY 12, 13, 14, 1`
@@ -302,13 +306,26 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	var out []Person
+	var sids []int64
 	var prov, base, tenant string
+	var sid int64
 	err = s.eachPerson(rows, func(p Person) {
 		p.Provider, p.BaseURL, p.Tenant = prov, base, tenant
-		out = append(out, p)
-	}, &prov, &base, &tenant)
+		out, sids = append(out, p), append(sids, sid)
+	}, &prov, &base, &tenant, &sid)
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	// The newest sightings are not in the people rows (see Seen).
+	for i := range out {
+		x, err := s.sightings(sids[i])
+		if err != nil {
+			return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+		}
+		x.overlay(&out[i])
+	}
+	for _, sid := range sids {
+		s.forgetSightings(sid) // a lookup is one question
 	}
 	return out, nil
 }

@@ -57,6 +57,10 @@ func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := s.foldSightings(sid); err != nil {
+		return 0, err
+	}
+	s.forgetSightings(sid)
 	var id int64
 	err = s.db.QueryRow(`INSERT INTO runs (file, file_hash, provider, scope_id, started, status)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -150,6 +150,25 @@ var migrations = [...]string{
 	DROP TABLE people;
 	ALTER TABLE people_v6 RENAME TO people;
 	CREATE INDEX people_identity ON people (scope_id, identity) WHERE identity <> '';`,
+
+	// v7 (issue 22): sightings leave the people rows. Stamping seen_run on
+	// every person a run's file holds rewrote the whole people table on a
+	// re-run where everyone is skipped; a sightings row holds one Seen
+	// call's keys (see encodeKeys) in one blob. A person's last sighting is
+	// the later of people.seen_run and the newest sightings row holding
+	// their key; each BeginRun folds the scope's older runs' sightings into
+	// people rows (only those no later run saw: the few who went missing)
+	// and deletes them. A sighting after missing_run clears it (see
+	// Missing); older files hold no sightings, so their rows keep today's
+	// meaning.
+	`CREATE TABLE sightings (
+		id       INTEGER PRIMARY KEY AUTOINCREMENT,
+		run_id   INTEGER NOT NULL REFERENCES runs(id),
+		scope_id INTEGER NOT NULL REFERENCES scopes(id),
+		at       INTEGER NOT NULL,
+		keys     BLOB NOT NULL
+	);
+	CREATE INDEX sightings_scope ON sightings (scope_id, run_id);`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -195,7 +195,7 @@ func TestMigrateV5ToV6(t *testing.T) {
 	defer s.Close()
 	v, err := schemaVersion(s.db, path)
 	require.NoError(t, err)
-	require.Equal(t, 6, v)
+	require.Equal(t, SchemaVersion, v)
 	check(s)
 	types := map[string]string{}
 	rows, err := s.db.Query(`SELECT key, typeof(first_seen) || ' ' || typeof(digest) FROM people`)
@@ -234,4 +234,102 @@ func TestMigrateV5ToV6(t *testing.T) {
 	assert.Equal(t, "login:fay", found[0].Key)
 	require.NoError(t, s.db.QueryRow(`SELECT digest FROM people WHERE key = 'email:eve@x.org'`).Scan(&blob))
 	assert.Len(t, blob, 1+2*13)
+}
+
+// TestMigrateV6ToV7: a v6 file (sightings in the people rows) keeps its
+// day-two truth: read through an upgraded copy (lookup, missing) and run
+// in place, the person an older run listed stays listed once, the one
+// last seen long ago goes missing, and the newest sightings show in
+// lookup; a person's stamp moves into the people row only when the run
+// that saw them is folded, and only for who no later run saw.
+func TestMigrateV6ToV7(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	db := rawDB(t, path)
+	require.NoError(t, migrate(db, path, 6))
+	_, err := db.Exec(`
+		INSERT INTO scopes (id, provider, base_url, tenant) VALUES (1, 'smartapp', 'https://api.example.test', 't1');
+		INSERT INTO runs (id, file, file_hash, provider, scope_id, started, ended, rows, created, status)
+			VALUES (1, 'old.csv', 'aa', 'smartapp', 1, '2026-11-01T02:00:00.000Z', '2026-11-01T02:10:00.000Z', 3, 3, 'done'),
+			       (2, 'old.csv', 'bb', 'smartapp', 1, '2026-11-02T02:00:00.000Z', '2026-11-02T02:10:00.000Z', 2, 0, 'done');
+		INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run, seen_run, missing_run)
+			VALUES (1, 'email:ann@x.org', 'created', 'V1', 1761962460000, 1762048860000, 1, 1, 2, NULL),
+			       (1, 'email:bob@x.org', 'created', 'V2', 1761962460000, 1762048860000, 1, 1, 2, NULL),
+			       (1, 'email:cy@x.org', 'created', 'V3', 1761962460000, 1761962460000, 1, 1, 1, 2);`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	missing := func(l Ledger, since int64) (listed []string, still int) {
+		t.Helper()
+		_, err := l.Missing(scopeA, since, func(p Person) error { listed = append(listed, p.Key); return nil })
+		require.NoError(t, err)
+		still, err = l.StillMissing(scopeA, since)
+		require.NoError(t, err)
+		return listed, still
+	}
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	assert.Equal(t, 6, ro.UpgradedFrom())
+	listed, still := missing(ro, 3) // as the next run would see it, had its file held nobody
+	assert.Equal(t, []string{"email:ann@x.org", "email:bob@x.org"}, listed)
+	assert.Equal(t, 1, still, "cy was listed by run 2")
+	found, err := ro.Lookup("email:ann@x.org")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, int64(2), found[0].SeenRun)
+	require.NoError(t, ro.Close())
+
+	s, err := Open(path, Options{Now: tickClock()})
+	require.NoError(t, err)
+	defer s.Close()
+	v, err := schemaVersion(s.db, path)
+	require.NoError(t, err)
+	require.Equal(t, SchemaVersion, v)
+	run3 := beginRun(t, s, scopeA)
+	require.Equal(t, int64(3), run3)
+	require.NoError(t, s.Seen(scopeA, run3, []Sighting{{Key: "email:ann@x.org"}, {Key: "email:cy@x.org"}}))
+	listed, still = missing(s, run3)
+	assert.Equal(t, []string{"email:bob@x.org"}, listed)
+	assert.Zero(t, still, "cy is back")
+	require.NoError(t, s.MarkMissing(scopeA, run3, run3))
+	require.NoError(t, s.EndRun(run3, Counts{}, RunDone))
+
+	run4 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, run4, []Sighting{{Key: "email:ann@x.org"}}))
+	listed, still = missing(s, run4)
+	assert.Equal(t, []string{"email:cy@x.org"}, listed, "cy went missing again: listed again")
+	assert.Equal(t, 1, still, "bob")
+	require.NoError(t, s.MarkMissing(scopeA, run4, run4))
+	require.NoError(t, s.EndRun(run4, Counts{}, RunDone))
+
+	// Run 5 folds run 3's sightings: cy, whom run 4 did not see, gets
+	// run 3 in her row; ann's row is left as it was (run 4 saw her).
+	beginRun(t, s, scopeA)
+	rows := map[string][2]sql.NullInt64{}
+	r, err := s.db.Query(`SELECT key, seen_run, missing_run FROM people`)
+	require.NoError(t, err)
+	for r.Next() {
+		var k string
+		var seen, miss sql.NullInt64
+		require.NoError(t, r.Scan(&k, &seen, &miss))
+		rows[k] = [2]sql.NullInt64{seen, miss}
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, int64(2), rows["email:ann@x.org"][0].Int64)
+	assert.Equal(t, int64(3), rows["email:cy@x.org"][0].Int64)
+	assert.Equal(t, int64(4), rows["email:cy@x.org"][1].Int64, "listed by run 4")
+	assert.Equal(t, int64(3), rows["email:bob@x.org"][1].Int64, "listed by run 3")
+	var runs []int64
+	r, err = s.db.Query(`SELECT DISTINCT run_id FROM sightings ORDER BY 1`)
+	require.NoError(t, err)
+	for r.Next() {
+		var id int64
+		require.NoError(t, r.Scan(&id))
+		runs = append(runs, id)
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, []int64{run4}, runs, "only the newest run's sightings are kept")
+	found, err = s.Lookup("email:ann@x.org")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, run4, found[0].SeenRun)
 }

@@ -62,6 +62,9 @@ type Store struct {
 	fields fieldDict // digest field names by id (schema 6)
 	// prefixes are the key prefixes known to be in key_prefixes.
 	prefixes map[string]bool
+	// sighted caches each scope's sightings index (see sightings).
+	sighted map[int64]*sightingIndex
+	missing *missingCache // see missingKeys
 
 	closeOnce sync.Once
 	closeErr  error
@@ -239,7 +242,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}}, nil
+	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,

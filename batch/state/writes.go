@@ -48,10 +48,10 @@ const (
 			seen_run = excluded.seen_run
 		WHERE people.status <> 'created'`
 
-	// sqlSeenKeys stamps the people of a JSON array of keys as seen by run
-	// ?4: the sightings that carry no identity or digests to fill in.
-	sqlSeenKeys = `UPDATE people SET last_seen = ?3, seen_run = ?4, missing_run = NULL
-		WHERE scope_id = ?1 AND key IN (SELECT value FROM json_each(?2))`
+	// sqlSighting stores one Seen call's keys (encodeKeys) as a sightings
+	// row of run ?1: the sightings that carry no identity or digests to
+	// fill in, the people rows untouched (see sightings.go).
+	sqlSighting = `INSERT INTO sightings (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
 
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
@@ -83,7 +83,7 @@ const (
 type writeStmts struct {
 	mark     *sql.Stmt
 	seen     *sql.Stmt
-	seenKeys *sql.Stmt
+	sighting *sql.Stmt
 	// record lists the statements Record runs for each Outcome.Status.
 	record map[string][]*sql.Stmt
 }
@@ -99,7 +99,7 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 	w := &writeStmts{
 		mark:     prep(sqlMark),
 		seen:     prep(sqlSeen),
-		seenKeys: prep(sqlSeenKeys),
+		sighting: prep(sqlSighting),
 		record: map[string][]*sql.Stmt{
 			StatusCreated: {prep(sqlCreated)},
 			StatusFailed:  {prep(sqlFailed)},
@@ -119,7 +119,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.mark, w.seen, w.seenKeys}, w.all()...) {
+	for _, st := range append([]*sql.Stmt{w.mark, w.seen, w.sighting}, w.all()...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

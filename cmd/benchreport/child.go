@@ -16,7 +16,8 @@ import (
 // childRun is what one onboard child process took.
 type childRun struct {
 	wall   time.Duration
-	rssKiB int64 // peak resident set size; 0 where the OS does not say
+	cpu    time.Duration // user and system, the go-between's included; 0 where the OS does not say
+	rssKiB int64         // peak resident set size; 0 where the OS does not say
 	stderr string
 }
 
@@ -69,6 +70,9 @@ func (b *bench) runChild(ctx context.Context, env []string, bin string, args ...
 	start := time.Now()
 	err = cmd.Run()
 	r := childRun{wall: time.Since(start), stderr: strings.TrimSpace(stderr.String())}
+	if ps := cmd.ProcessState; ps != nil {
+		r.cpu = ps.UserTime() + ps.SystemTime() // the spawn's rusage counts the onboard it waited for
+	}
 	if cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == 1 {
 		err = nil
 	}

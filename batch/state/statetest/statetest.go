@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"unknown outcome recovered by the next run", unknownOutcome},
 		{"identity and change digests", identityDigests},
 		{"missing people listed once then still missing", missingPeople},
+		{"missing people over many runs and reopens", missingManyRuns},
 		{"history and runs", history},
 		{"lookup by key, value and identity", lookup},
 		{"invalid rows compared with the previous run", invalidRows},
@@ -228,6 +229,83 @@ func missingPeople(t *testing.T, open func() state.Ledger) {
 	require.Len(t, other, 1)
 	assert.Equal(t, "globex", other[0].Scope.Tenant)
 	assert.Equal(t, 1, other[0].People)
+}
+
+// missingManyRuns follows five people over six runs, the store reopened
+// between runs (a later run of the same ledger): who goes missing is
+// listed once, counted as still missing until seen again, and listed again
+// when they go missing again; a night's drop counts sightings from its
+// first run on; lookup shows the newest sighting whatever the run.
+func missingManyRuns(t *testing.T, open func() state.Ledger) {
+	keys := []string{"email:ann@x.org", "email:bob@x.org", "email:cat@x.org", "email:dee@x.org", "email:eve@x.org"}
+	st := open()
+	run1 := begin(t, st, scopeA)
+	var outs []state.Outcome
+	for _, k := range keys {
+		outs = append(outs, state.Outcome{Key: k, Status: state.StatusCreated, VendorID: "v-" + k})
+	}
+	require.NoError(t, st.Record(scopeA, run1, outs))
+	require.NoError(t, st.EndRun(run1, state.Counts{}, state.RunDone))
+	require.NoError(t, st.Close())
+
+	seen := func(ks ...string) []state.Sighting {
+		out := make([]state.Sighting, len(ks))
+		for i, k := range ks {
+			out[i].Key = "email:" + k + "@x.org"
+		}
+		return out
+	}
+	// day runs one run that sees who, in two Seen calls, and returns who
+	// went missing (listed and marked), how many are still missing, and
+	// the run.
+	day := func(who ...string) (listed []string, still int, run int64) {
+		t.Helper()
+		st := open()
+		defer func() { require.NoError(t, st.Close()) }()
+		run = begin(t, st, scopeA)
+		half := len(who) / 2
+		require.NoError(t, st.Seen(scopeA, run, seen(who[:half]...)))
+		require.NoError(t, st.Seen(scopeA, run, seen(who[half:]...)))
+		_, err := st.Missing(scopeA, run, func(p state.Person) error {
+			listed = append(listed, p.Key)
+			return nil
+		})
+		require.NoError(t, err)
+		still, err = st.StillMissing(scopeA, run)
+		require.NoError(t, err)
+		require.NoError(t, st.MarkMissing(scopeA, run, run))
+		require.NoError(t, st.EndRun(run, state.Counts{}, state.RunDone))
+		return listed, still, run
+	}
+	listed, still, _ := day("ann", "bob", "cat", "dee")
+	assert.Equal(t, []string{"email:eve@x.org"}, listed)
+	assert.Zero(t, still)
+	listed, still, _ = day("ann", "bob", "dee")
+	assert.Equal(t, []string{"email:cat@x.org"}, listed)
+	assert.Equal(t, 1, still, "eve")
+	listed, still, run4 := day("ann", "bob", "dee", "eve")
+	assert.Empty(t, listed, "eve is back, cat listed already")
+	assert.Equal(t, 1, still, "cat")
+	listed, still, run5 := day("ann", "bob")
+	assert.Equal(t, []string{"email:dee@x.org", "email:eve@x.org"}, listed, "eve listed again: she went missing again")
+	assert.Equal(t, 1, still, "cat")
+	listed, still, run6 := day("ann", "cat")
+	assert.Equal(t, []string{"email:bob@x.org"}, listed)
+	assert.Equal(t, 2, still, "dee and eve; cat is back")
+
+	st = open()
+	defer st.Close()
+	// A night whose drop began at run 4: who no run from 4 on saw.
+	var night []string
+	_, err := st.Missing(scopeA, run4, func(p state.Person) error { night = append(night, p.Key); return nil })
+	require.NoError(t, err)
+	assert.Empty(t, night, "everyone was seen from run 4 on")
+	for k, want := range map[string]int64{"ann": run6, "bob": run5, "cat": run6, "dee": run4, "eve": run4} {
+		found, err := st.Lookup("email:" + k + "@x.org")
+		require.NoError(t, err)
+		require.Len(t, found, 1, k)
+		assert.Equal(t, want, found[0].SeenRun, k)
+	}
 }
 
 func history(t *testing.T, open func() state.Ledger) {

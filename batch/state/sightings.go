@@ -1,0 +1,253 @@
+package state
+
+import (
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+)
+
+// A run's sightings (schema 7) are rows of the sightings table, one per
+// Seen call, each holding its keys in one blob: inserting it costs the
+// same for ten people or a thousand, where stamping each person's row
+// rewrote the whole people table on every re-run. People rows keep the
+// last sighting the store has folded in (seen_run, last_seen); the
+// sightings rows of the scope's latest runs hold the rest. See
+// foldSightings and sightingIndex.
+
+// encodeKeys is the stored form of a sightings row's keys: per key its
+// length as a uvarint, then its bytes.
+func encodeKeys(keys []string) []byte {
+	n := 0
+	for _, k := range keys {
+		n += len(k) + binary.MaxVarintLen16
+	}
+	b := make([]byte, 0, n)
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+	}
+	return b
+}
+
+// eachKey calls fn for every key encodeKeys wrote in b. The strings
+// share b's memory: fn must copy one it keeps.
+func eachKey(b []byte, fn func(k []byte)) error {
+	for len(b) > 0 {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || uint64(len(b)-w) < n {
+			return errors.New("bad sightings blob")
+		}
+		fn(b[w : w+int(n)])
+		b = b[w+int(n):]
+	}
+	return nil
+}
+
+// keyHash is a key as a sightingIndex holds it: 128 bits of two maphash
+// seeds, so a million keys take 16 bytes each and two keys collide with
+// odds of about 2⁻¹²⁸ per pair.
+type keyHash [2]uint64
+
+// hasher hashes keys for one sightingIndex.
+type hasher struct{ a, b maphash.Seed }
+
+func newHasher() hasher { return hasher{maphash.MakeSeed(), maphash.MakeSeed()} }
+
+func (h hasher) bytes(k []byte) keyHash {
+	return keyHash{maphash.Bytes(h.a, k), maphash.Bytes(h.b, k)}
+}
+
+func (h hasher) string(k string) keyHash {
+	return keyHash{maphash.String(h.a, k), maphash.String(h.b, k)}
+}
+
+// sighting is when a run last saw a key.
+type sighting struct{ run, at int64 }
+
+// sightingIndex is the newest sighting of each key in one scope's
+// sightings rows.
+type sightingIndex struct {
+	h     hasher
+	chunk []sighting        // per sightings row read
+	last  map[keyHash]int32 // key → its newest chunk
+	rows  int               // sightings rows (the cache's validity)
+	maxID int64
+}
+
+// of returns key's newest sighting in the rows; ok is false when none
+// holds it.
+func (x *sightingIndex) of(key string) (sg sighting, ok bool) {
+	if x == nil || len(x.last) == 0 {
+		return sighting{}, false
+	}
+	i, ok := x.last[x.h.string(key)]
+	if !ok {
+		return sighting{}, false
+	}
+	return x.chunk[i], true
+}
+
+// seen is the newest run that saw p: its people row's or a sighting's.
+func (x *sightingIndex) seen(key string, stored int64) int64 {
+	if sg, ok := x.of(key); ok && sg.run > stored {
+		return sg.run
+	}
+	return stored
+}
+
+// overlay sets p's SeenRun and LastSeen from its newest sighting when that
+// is later than what its people row holds.
+func (x *sightingIndex) overlay(p *Person) {
+	if sg, ok := x.of(p.Key); ok && sg.run > p.SeenRun {
+		p.SeenRun, p.LastSeen = sg.run, msTime(sql.NullInt64{Int64: sg.at, Valid: true})
+	}
+}
+
+// sightings returns the index of scope sid's sightings rows; the store
+// keeps it until a row is added or folded away, or forgetSightings
+// (Missing, StillMissing and MarkMissing each need it, one after the
+// other; MarkMissing lets it go: a million people's index is ~40 MB).
+func (s *Store) sightings(sid int64) (*sightingIndex, error) {
+	var n int
+	var maxID int64
+	if err := s.db.QueryRow(`SELECT count(*), coalesce(max(id), 0) FROM sightings WHERE scope_id = ?`, sid).Scan(&n, &maxID); err != nil {
+		return nil, fmt.Errorf("state: sightings: %w", err)
+	}
+	s.mu.Lock()
+	x := s.sighted[sid]
+	s.mu.Unlock()
+	if x != nil && x.rows == n && x.maxID == maxID {
+		return x, nil
+	}
+	x = &sightingIndex{h: newHasher(), last: map[keyHash]int32{}, rows: n, maxID: maxID}
+	if n > 0 {
+		rows, err := s.db.Query(`SELECT run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id, id`, sid)
+		if err != nil {
+			return nil, fmt.Errorf("state: sightings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sg sighting
+			var keys []byte
+			if err := rows.Scan(&sg.run, &sg.at, &keys); err != nil {
+				return nil, fmt.Errorf("state: sightings: %w", err)
+			}
+			i := int32(len(x.chunk))
+			x.chunk = append(x.chunk, sg)
+			// Rows come oldest first: a later one replaces.
+			if err := eachKey(keys, func(k []byte) { x.last[x.h.bytes(k)] = i }); err != nil {
+				return nil, fmt.Errorf("state: sightings of run %d: %w", sg.run, err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("state: sightings: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.sighted[sid] = x
+	s.mu.Unlock()
+	return x, nil
+}
+
+// forgetSightings drops the index sightings keeps for sid.
+func (s *Store) forgetSightings(sid int64) {
+	s.mu.Lock()
+	delete(s.sighted, sid)
+	s.missing = nil
+	s.mu.Unlock()
+}
+
+// sqlFold stamps [key, run, at] triples on the people rows whose stamp is
+// older, clearing a missing_run the sighting came after (as a sighting
+// did when it was written into the row). An upsert that never inserts,
+// like sqlSeen: one primary-key lookup a triple.
+const sqlFold = `INSERT INTO people (scope_id, key, status, first_seen, last_seen, seen_run)
+	SELECT ?1, value ->> 0, 'failed', 0, value ->> 2, value ->> 1 FROM json_each(?2)
+	WHERE EXISTS (SELECT 1 FROM people p WHERE p.scope_id = ?1 AND p.key = value ->> 0)
+	ON CONFLICT (scope_id, key) DO UPDATE SET seen_run = excluded.seen_run, last_seen = excluded.last_seen,
+		missing_run = CASE WHEN people.missing_run < excluded.seen_run THEN NULL ELSE people.missing_run END
+	WHERE people.seen_run IS NULL OR people.seen_run < excluded.seen_run`
+
+// foldSightings keeps the sightings rows of scope sid's newest run only:
+// an older run's sighting of a key a later run saw too tells nothing, the
+// others (people who went missing since, a few on most days) are stamped
+// on their people rows, then the older rows go. It changes no person's
+// last sighting, so it can run at any time; BeginRun runs it, so a scope
+// holds the sightings of at most the last run before it and its own.
+func (s *Store) foldSightings(sid int64) error {
+	var runs int
+	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs); err != nil {
+		return fmt.Errorf("state: fold sightings: %w", err)
+	}
+	if runs <= 1 {
+		return nil
+	}
+	rows, err := s.db.Query(`SELECT run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
+	if err != nil {
+		return fmt.Errorf("state: fold sightings: %w", err)
+	}
+	h := newHasher()
+	later := map[keyHash]bool{}
+	var newest int64
+	type stamp struct {
+		key     string
+		run, at int64
+	}
+	var stamps []stamp
+	for rows.Next() {
+		var sg sighting
+		var keys []byte
+		if err := rows.Scan(&sg.run, &sg.at, &keys); err != nil {
+			rows.Close()
+			return fmt.Errorf("state: fold sightings: %w", err)
+		}
+		if newest == 0 {
+			newest = sg.run
+		}
+		// Newest first, and a run's latest row first: the first sighting
+		// of a key met is its newest.
+		err := eachKey(keys, func(k []byte) {
+			kh := h.bytes(k)
+			if later[kh] {
+				return
+			}
+			later[kh] = true
+			if sg.run != newest {
+				stamps = append(stamps, stamp{string(k), sg.run, sg.at})
+			}
+		})
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("state: fold sightings of run %d: %w", sg.run, err)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("state: fold sightings: %w", err)
+	}
+	err = s.inTx(false, func(tx *sql.Tx) error {
+		for i := 0; i < len(stamps); i += 1024 {
+			batch := stamps[i:min(i+1024, len(stamps))]
+			triples := make([][3]any, len(batch))
+			for j, st := range batch {
+				triples[j] = [3]any{st.key, st.run, st.at}
+			}
+			js, err := json.Marshal(triples)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(sqlFold, sid, string(js)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(`DELETE FROM sightings WHERE scope_id = ? AND run_id < ?`, sid, newest)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("state: fold sightings: %w", err)
+	}
+	return nil
+}
