@@ -113,12 +113,30 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return nil
 	})
+	d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
+	asked := make(chan consulted) // unbuffered: one chunk asked ahead
+	g.Go(func() error {
+		// The state store is asked about (and marks) the next chunk while
+		// this one is sent: the workers do not wait for the marks' commit.
+		defer close(asked)
+		for items := range validated {
+			c, err := d.ask(items)
+			if err != nil {
+				return err
+			}
+			select {
+			case asked <- c:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
-		for items := range validated {
-			if err := d.dispatch(gctx, items, jobs, direct, slots); err != nil {
+		for c := range asked {
+			if err := d.dispatch(gctx, c, jobs, direct, slots); err != nil {
 				return err
 			}
 		}
@@ -248,18 +266,31 @@ type dispatcher struct {
 	cells  *cellStore
 	dig    *digester         // nil without a state store
 	up     providers.Updater // nil when the vendor has no update call
-	held   map[string]bool   // people of the chunk another run still holds: not sent
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
-	stopped := d.stopped()
-	known := map[string]state.Person{}
+// consulted is a chunk the state store was asked about, ready to dispatch.
+type consulted struct {
+	items   []item
+	known   map[string]state.Person // by key
+	held    map[string]bool         // people another run still holds: not sent
+	stopped bool                    // the run had stopped when it was asked: nothing marked
+}
+
+// ask consults the state store about a chunk (see consult); without a
+// store it only notes whether the run has stopped.
+func (d *dispatcher) ask(items []item) (consulted, error) {
+	c := consulted{items: items, known: map[string]state.Person{}, stopped: d.stopped()}
 	if d.opt.State != nil {
 		var err error
-		if known, err = d.consult(items, stopped); err != nil {
-			return stateError(d.opt.State, err)
+		if c.known, c.held, err = d.consult(items, c.stopped); err != nil {
+			return c, stateError(d.opt.State, err)
 		}
 	}
+	return c, nil
+}
+
+func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+	items, known, stopped := c.items, c.known, c.stopped
 	for i := range items {
 		it := &items[i]
 		select {
@@ -268,7 +299,7 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 			return ctx.Err()
 		}
 		o, done := d.outcome(it, known, stopped)
-		if !done && d.held[it.key] && it.update == nil {
+		if !done && c.held[it.key] && it.update == nil {
 			o.Status, done = NotAttempted, true
 			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
 		}
@@ -301,8 +332,8 @@ func (d *dispatcher) dispatch(ctx context.Context, items []item, jobs chan<- sub
 // consult asks the state store about a chunk: who is known by key and by
 // identity, which rows conflict, and then stamps everyone the chunk holds
 // as seen and marks the rows to create in flight. It returns the people
-// known by key.
-func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Person, error) {
+// known by key, and those another run still holds (see claim).
+func (d *dispatcher) consult(items []item, stopped bool) (known map[string]state.Person, held map[string]bool, err error) {
 	var keys, ids []string
 	for i := range items {
 		it := &items[i]
@@ -318,17 +349,16 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 			ids = append(ids, it.identity)
 		}
 	}
-	known := map[string]state.Person{}
+	known = map[string]state.Person{}
 	byID := map[string]state.Person{}
-	var err error
 	if len(keys) > 0 {
 		if known, err = d.opt.State.Get(d.opt.Scope, keys); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if len(ids) > 0 {
 		if byID, err = d.opt.State.ByIdentity(d.opt.Scope, ids); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	conflicts(items, known, byID, d.dig)
@@ -369,16 +399,16 @@ func (d *dispatcher) consult(items []item, stopped bool) (map[string]state.Perso
 		}
 	}
 	if err := d.opt.State.Seen(d.opt.Scope, d.opt.RunID, seen); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !stopped && len(send) > 0 {
 		// Durable before any of them is sent: a crash from here on
 		// leaves them in_flight, and the next run recovers them.
-		if err := d.claim(send, known); err != nil {
-			return nil, err
+		if held, err = d.claim(send, known); err != nil {
+			return nil, nil, err
 		}
 	}
-	return known, nil
+	return known, held, nil
 }
 
 // heldPoll bounds the pause before asking again for people another run
@@ -390,14 +420,13 @@ const heldPoll = time.Second
 // that run resolves them or its lease lapses: known is refreshed for them,
 // so a person created meanwhile is skipped as already onboarded, and one
 // taken over from a run that died while it may have sent them is looked up
-// before any create. People still held when the run stops are not sent
-// (d.held).
-func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) error {
-	d.held = nil
+// before any create. People still held when the run stops are not sent:
+// claim returns them.
+func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) (map[string]bool, error) {
 	for {
 		c, err := d.opt.State.Claim(d.opt.Scope, d.opt.RunID, send)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, k := range c.MaybeSent {
 			p := known[k]
@@ -405,19 +434,18 @@ func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) err
 			known[k] = p
 		}
 		if len(c.Held) == 0 {
-			return nil
+			return nil, nil
 		}
 		held := make(map[string]bool, len(c.Held))
 		for _, k := range c.Held {
 			held[k] = true
 		}
 		if d.stopped() || !sleepCtx(d.ctx, min(max(c.HeldFor, 50*time.Millisecond), heldPoll)) {
-			d.held = held
-			return nil
+			return held, nil
 		}
 		fresh, err := d.opt.State.Get(d.opt.Scope, c.Held)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		next := send[:0:0]
 		for _, m := range send {
@@ -431,7 +459,7 @@ func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) err
 			next = append(next, m)
 		}
 		if len(next) == 0 {
-			return nil
+			return nil, nil
 		}
 		send = next
 	}
