@@ -215,7 +215,8 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	// The created and the failed take their rows as parameters (see
 	// rowsStmt); the not sent, rare, one JSON array of [key] arrays. The
 	// digests are encoded first: a new field name is a statement of its own.
-	var created, failed, unsent []any
+	created := make([]any, 0, 4*len(outs))
+	var failed, unsent []any
 	var nCreated int
 	for _, o := range outs {
 		switch o.Status {
