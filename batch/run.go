@@ -176,8 +176,13 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return err
 	})
+	var rec *recorder
+	if opt.State != nil {
+		rec = &recorder{opt: &opt, ch: make(chan []state.Outcome, 2)}
+		g.Go(func() error { return rec.run(softStop) })
+	}
 	g.Go(func() error {
-		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}}
+		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}, rec: rec}
 		err := rc.run(gctx, direct, results, slots, &halted, &fatal)
 		if err != nil {
 			// A write failed here or elsewhere: stop the pool and take in
@@ -185,9 +190,11 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 			// state store keeps what it can of those answers. In its own
 			// goroutine: returning the error is what stops the dispatcher.
 			softStop()
-			g.Go(func() error { rc.drain(results); return nil })
+			g.Go(func() error { rc.drain(results); rec.close(); return nil })
+			return err
 		}
-		return err
+		rec.close()
+		return nil
 	})
 	err := g.Wait()
 	sum.End = time.Now()
@@ -623,6 +630,51 @@ type reconciler struct {
 	pending map[int]Outcome // by seq, waiting for earlier rows
 	next    int
 	record  []state.Outcome
+	rec     *recorder // nil without a state store
+}
+
+// recorder writes the reconciler's batches of outcomes to the state store
+// on a goroutine of its own, so the pool's answers keep coming in while a
+// batch commits (the results channel holds two answers a worker). After a
+// failed write it stops the run and records nothing more; the reconciler
+// sees the error at its next batch.
+type recorder struct {
+	opt    *RunOptions
+	ch     chan []state.Outcome
+	failed atomic.Pointer[error]
+}
+
+// run records each batch until ch is closed, and returns the first error.
+func (r *recorder) run(stop func()) error {
+	for batch := range r.ch {
+		if r.failed.Load() != nil {
+			continue // take in the rest: the reconciler must not block
+		}
+		if err := r.opt.State.Record(r.opt.Scope, r.opt.RunID, batch); err != nil {
+			err = stateError(r.opt.State, err)
+			r.failed.Store(&err)
+			stop()
+		}
+	}
+	return r.err()
+}
+
+// err is the failed write's error; nil-safe.
+func (r *recorder) err() error {
+	if r == nil {
+		return nil
+	}
+	if e := r.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// close ends run once the last batch is in; nil-safe.
+func (r *recorder) close() {
+	if r != nil {
+		close(r.ch)
+	}
 }
 
 func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
@@ -747,14 +799,13 @@ func (rc *reconciler) drain(results <-chan submit.Result) {
 	_ = rc.flushState() // when the state store is what failed, it stays failed
 }
 
+// flushState hands the outcomes queued so far to the recorder.
 func (rc *reconciler) flushState() error {
-	if rc.opt.State == nil || len(rc.record) == 0 {
-		return nil
+	if err := rc.rec.err(); err != nil || rc.rec == nil || len(rc.record) == 0 {
+		return err
 	}
-	if err := rc.opt.State.Record(rc.opt.Scope, rc.opt.RunID, rc.record); err != nil {
-		return stateError(rc.opt.State, err)
-	}
-	rc.record = rc.record[:0]
+	rc.rec.ch <- rc.record
+	rc.record = make([]state.Outcome, 0, stateBatch) // the recorder has that one
 	return nil
 }
 
