@@ -94,13 +94,28 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	}
 	up, _ := c.(providers.Updater)
 
-	g.Go(func() error { return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows, nil) })
+	// The duplicate index is made at the size the reader estimates from
+	// its first chunk, as validate's is: grown from empty, it took 2.7
+	// times the room at each step, the old and new tables both live.
+	var expect atomic.Int64
+	g.Go(func() error {
+		return readChunks(gctx, r, markChunk(opt.Submit.Rate), rows, func(first []read.Row) {
+			expect.Store(int64(expectRows(r, sum.Input, first)))
+		})
+	})
 	validated := make(chan []item, 2)
 	g.Go(func() error { // validation overlaps the state look-ups
 		defer close(validated)
 		v := newValidator(s, m)
 		v.dig = dig // digests made here, beside the mapping, not on the dispatcher
+		sized := false
 		for batch := range rows {
+			if !sized { // readChunks set expect before it sent the first chunk
+				sized = true
+				if n := expect.Load(); n > 0 {
+					v.dedup = v.dedup.Sized(int(n))
+				}
+			}
 			items := make([]item, len(batch))
 			for i, row := range batch {
 				items[i] = v.item(row)
@@ -113,13 +128,32 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return nil
 	})
-	asked := make(chan askedChunk, 1)
-	g.Go(func() error { // the store's people for the next chunk while this one is dispatched
-		defer close(asked)
+	keyed := make(chan askedChunk, 1)
+	g.Go(func() error { // the store's people for the chunk's keys, ahead of the marks
+		defer close(keyed)
 		for items := range validated {
 			c := askedChunk{items: items}
 			if opt.State != nil {
 				c.known, c.err = knownByKey(opt.State, opt.Scope, items)
+			}
+			select {
+			case keyed <- c:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
+	asked := make(chan consulted) // unbuffered: one chunk asked ahead
+	g.Go(func() error {
+		// The state store is asked about (and marks) the next chunk while
+		// this one is sent: the workers do not wait for the marks' commit.
+		defer close(asked)
+		for k := range keyed {
+			c, err := d.ask(k)
+			if err != nil {
+				return err
 			}
 			select {
 			case asked <- c:
@@ -132,7 +166,6 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	g.Go(func() error {
 		defer close(jobs)
 		defer close(direct)
-		d := dispatcher{opt: &opt, halted: &halted, ctx: soft, fatal: &fatal, guard: &stopped, cells: cells, dig: dig, up: up}
 		for c := range asked {
 			if err := d.dispatch(gctx, c, jobs, direct, slots); err != nil {
 				return err
@@ -159,8 +192,13 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return err
 	})
+	var rec *recorder
+	if opt.State != nil {
+		rec = &recorder{opt: &opt, ch: make(chan []state.Outcome, 2)}
+		g.Go(func() error { return rec.run(softStop) })
+	}
 	g.Go(func() error {
-		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}}
+		rc := reconciler{sink: sink, sum: sum, opt: &opt, cells: cells, pending: map[int]Outcome{}, rec: rec}
 		err := rc.run(gctx, direct, results, slots, &halted, &fatal)
 		if err != nil {
 			// A write failed here or elsewhere: stop the pool and take in
@@ -168,9 +206,11 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 			// state store keeps what it can of those answers. In its own
 			// goroutine: returning the error is what stops the dispatcher.
 			softStop()
-			g.Go(func() error { rc.drain(results); return nil })
+			g.Go(func() error { rc.drain(results); rec.close(); return nil })
+			return err
 		}
-		return err
+		rec.close()
+		return nil
 	})
 	err := g.Wait()
 	sum.End = time.Now()
@@ -264,7 +304,6 @@ type dispatcher struct {
 	cells  *cellStore
 	dig    *digester         // nil without a state store
 	up     providers.Updater // nil when the vendor has no update call
-	held   map[string]bool   // people of the chunk another run still holds: not sent
 }
 
 // askedChunk is a chunk of validated rows and the people the state store
@@ -276,10 +315,10 @@ type askedChunk struct {
 }
 
 // knownByKey asks the store who holds the keys of a chunk's valid rows.
-// It runs a chunk ahead of the dispatcher: a valid row's key is on no
-// other valid row of the file (a duplicate is invalid), so the marks and
-// outcomes of the chunks before it change no answer. Who holds an identity
-// is asked in consult, after the chunk before it was marked.
+// It runs ahead of the marks: a valid row's key is on no other valid row
+// of the file (a duplicate is invalid), so the marks and outcomes of the
+// chunks before it change no answer. Who holds an identity is asked in
+// consult, after the chunk before it was marked.
 func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state.Person, error) {
 	var keys []string
 	for i := range items {
@@ -293,19 +332,32 @@ func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state
 	return st.Get(sc, keys)
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, c askedChunk, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
-	items := c.items
-	stopped := d.stopped()
-	known := map[string]state.Person{}
+// consulted is a chunk the state store was asked about, ready to dispatch.
+type consulted struct {
+	items   []item
+	known   map[string]state.Person // by key
+	held    map[string]bool         // people another run still holds: not sent
+	stopped bool                    // the run had stopped when it was asked: nothing marked
+}
+
+// ask consults the state store about a chunk (see consult); without a
+// store it only notes whether the run has stopped.
+func (d *dispatcher) ask(k askedChunk) (consulted, error) {
+	c := consulted{items: k.items, known: map[string]state.Person{}, stopped: d.stopped()}
 	if d.opt.State != nil {
-		err := c.err
+		err := k.err
 		if err == nil {
-			known, err = d.consult(items, c.known, stopped)
+			c.known, c.held, err = d.consult(k.items, k.known, c.stopped)
 		}
 		if err != nil {
-			return stateError(d.opt.State, err)
+			return c, stateError(d.opt.State, err)
 		}
 	}
+	return c, nil
+}
+
+func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+	items, known, stopped := c.items, c.known, c.stopped
 	for i := range items {
 		it := &items[i]
 		select {
@@ -314,7 +366,7 @@ func (d *dispatcher) dispatch(ctx context.Context, c askedChunk, jobs chan<- sub
 			return ctx.Err()
 		}
 		o, done := d.outcome(it, known, stopped)
-		if !done && d.held[it.key] && it.update == nil {
+		if !done && c.held[it.key] && it.update == nil {
 			o.Status, done = NotAttempted, true
 			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
 		}
@@ -345,10 +397,11 @@ func (d *dispatcher) dispatch(ctx context.Context, c askedChunk, jobs chan<- sub
 }
 
 // consult asks the state store about a chunk: who is known by identity
-// (known, by key, was asked a chunk ahead), which rows conflict, and then
-// stamps everyone the chunk holds as seen and marks the rows to create in
-// flight. It returns the people known by key.
-func (d *dispatcher) consult(items []item, known map[string]state.Person, stopped bool) (map[string]state.Person, error) {
+// (known, by key, was asked ahead), which rows conflict, and then stamps
+// everyone the chunk holds as seen and marks the rows to create in
+// flight. It returns the people known by key, and those another run
+// still holds (see claim).
+func (d *dispatcher) consult(items []item, known map[string]state.Person, stopped bool) (_ map[string]state.Person, held map[string]bool, err error) {
 	var ids []string
 	for i := range items {
 		it := &items[i]
@@ -364,10 +417,9 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 		}
 	}
 	byID := map[string]state.Person{}
-	var err error
 	if len(ids) > 0 {
 		if byID, err = d.opt.State.ByIdentity(d.opt.Scope, ids); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	conflicts(items, known, byID, d.dig)
@@ -408,16 +460,16 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 		}
 	}
 	if err := d.opt.State.Seen(d.opt.Scope, d.opt.RunID, seen); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !stopped && len(send) > 0 {
 		// Durable before any of them is sent: a crash from here on
 		// leaves them in_flight, and the next run recovers them.
-		if err := d.claim(send, known); err != nil {
-			return nil, err
+		if held, err = d.claim(send, known); err != nil {
+			return nil, nil, err
 		}
 	}
-	return known, nil
+	return known, held, nil
 }
 
 // heldPoll bounds the pause before asking again for people another run
@@ -429,14 +481,13 @@ const heldPoll = time.Second
 // that run resolves them or its lease lapses: known is refreshed for them,
 // so a person created meanwhile is skipped as already onboarded, and one
 // taken over from a run that died while it may have sent them is looked up
-// before any create. People still held when the run stops are not sent
-// (d.held).
-func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) error {
-	d.held = nil
+// before any create. People still held when the run stops are not sent:
+// claim returns them.
+func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) (map[string]bool, error) {
 	for {
 		c, err := d.opt.State.Claim(d.opt.Scope, d.opt.RunID, send)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, k := range c.MaybeSent {
 			p := known[k]
@@ -444,19 +495,18 @@ func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) err
 			known[k] = p
 		}
 		if len(c.Held) == 0 {
-			return nil
+			return nil, nil
 		}
 		held := make(map[string]bool, len(c.Held))
 		for _, k := range c.Held {
 			held[k] = true
 		}
 		if d.stopped() || !sleepCtx(d.ctx, min(max(c.HeldFor, 50*time.Millisecond), heldPoll)) {
-			d.held = held
-			return nil
+			return held, nil
 		}
 		fresh, err := d.opt.State.Get(d.opt.Scope, c.Held)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		next := send[:0:0]
 		for _, m := range send {
@@ -470,7 +520,7 @@ func (d *dispatcher) claim(send []state.Mark, known map[string]state.Person) err
 			next = append(next, m)
 		}
 		if len(next) == 0 {
-			return nil
+			return nil, nil
 		}
 		send = next
 	}
@@ -603,8 +653,10 @@ func (d *dispatcher) stopReason() string {
 	return "not sent: the run was interrupted"
 }
 
-// stateBatch is how many outcomes go to the state store in one transaction.
-const stateBatch = 200
+// stateBatch is how many outcomes go to the state store in one transaction
+// (or fewer, every 100 ms): a commit a chunk of marks, not five. An outcome
+// a crash loses leaves its person in flight, which the next run looks up.
+const stateBatch = 1024
 
 // reconciler owns the sink and the state writes: it turns results into
 // outcomes, records them in the state store in batches, and writes them to
@@ -617,6 +669,51 @@ type reconciler struct {
 	pending map[int]Outcome // by seq, waiting for earlier rows
 	next    int
 	record  []state.Outcome
+	rec     *recorder // nil without a state store
+}
+
+// recorder writes the reconciler's batches of outcomes to the state store
+// on a goroutine of its own, so the pool's answers keep coming in while a
+// batch commits (the results channel holds two answers a worker). After a
+// failed write it stops the run and records nothing more; the reconciler
+// sees the error at its next batch.
+type recorder struct {
+	opt    *RunOptions
+	ch     chan []state.Outcome
+	failed atomic.Pointer[error]
+}
+
+// run records each batch until ch is closed, and returns the first error.
+func (r *recorder) run(stop func()) error {
+	for batch := range r.ch {
+		if r.failed.Load() != nil {
+			continue // take in the rest: the reconciler must not block
+		}
+		if err := r.opt.State.Record(r.opt.Scope, r.opt.RunID, batch); err != nil {
+			err = stateError(r.opt.State, err)
+			r.failed.Store(&err)
+			stop()
+		}
+	}
+	return r.err()
+}
+
+// err is the failed write's error; nil-safe.
+func (r *recorder) err() error {
+	if r == nil {
+		return nil
+	}
+	if e := r.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// close ends run once the last batch is in; nil-safe.
+func (r *recorder) close() {
+	if r != nil {
+		close(r.ch)
+	}
 }
 
 func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
@@ -741,14 +838,13 @@ func (rc *reconciler) drain(results <-chan submit.Result) {
 	_ = rc.flushState() // when the state store is what failed, it stays failed
 }
 
+// flushState hands the outcomes queued so far to the recorder.
 func (rc *reconciler) flushState() error {
-	if rc.opt.State == nil || len(rc.record) == 0 {
-		return nil
+	if err := rc.rec.err(); err != nil || rc.rec == nil || len(rc.record) == 0 {
+		return err
 	}
-	if err := rc.opt.State.Record(rc.opt.Scope, rc.opt.RunID, rc.record); err != nil {
-		return stateError(rc.opt.State, err)
-	}
-	rc.record = rc.record[:0]
+	rc.rec.ch <- rc.record
+	rc.record = make([]state.Outcome, 0, stateBatch) // the recorder has that one
 	return nil
 }
 

@@ -84,8 +84,14 @@ func (s *Store) fieldIDs(names []string) ([]int, error) {
 // digestHex is the stored blob of d, as hex for the write statements'
 // JSON arrays (unhex'ed in SQL); "" for no digests.
 func (s *Store) digestHex(d map[string]string) (string, error) {
+	b, err := s.digestBlob(d)
+	return hex.EncodeToString(b), err
+}
+
+// digestBlob is the stored blob of d; nil (NULL) for no digests.
+func (s *Store) digestBlob(d map[string]string) ([]byte, error) {
 	if len(d) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	names := make([]string, 0, len(d))
 	binary := true
@@ -97,7 +103,7 @@ func (s *Store) digestHex(d map[string]string) (string, error) {
 		slices.Sort(names)
 		ids, err := s.fieldIDs(names)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if slices.Max(ids) <= 0xff {
 			b := make([]byte, 1, 1+len(names)*(1+digestBytes))
@@ -106,10 +112,10 @@ func (s *Store) digestHex(d map[string]string) (string, error) {
 				b = append(b, byte(ids[i]))
 				b, _ = hex.AppendDecode(b, []byte(d[n])) // isDigestHex checked it
 			}
-			return hex.EncodeToString(b), nil
+			return b, nil
 		}
 	}
-	return hex.EncodeToString([]byte(encodeDigests(d))), nil
+	return []byte(encodeDigests(d)), nil
 }
 
 // isDigestHex reports whether v is what the digester writes: 24

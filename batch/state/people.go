@@ -167,15 +167,16 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err != nil {
 		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
 	}
-	now := s.nowMS()
+	b, err := s.writes.mark.plan(len(marks))
+	if err != nil {
+		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
+	}
+	rows := make([]any, 0, 2*len(marks))
+	for _, m := range marks {
+		rows = append(rows, m.Key, m.Identity)
+	}
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		pairs := make([][2]string, len(marks))
-		for i, m := range marks {
-			pairs[i] = [2]string{m.Key, m.Identity}
-		}
-		js, _ := json.Marshal(pairs) // strings always marshal
-		_, err := tx.Stmt(s.writes.mark).Exec(sid, string(js), now, runID)
-		return err
+		return b.exec(tx, [3]any{sid, s.nowMS(), runID}, rows)
 	})
 	if err != nil {
 		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
@@ -215,35 +216,53 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	if err != nil {
 		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
 	}
-	// One statement per status: each gets its outcomes as one JSON array
-	// of [key, vendor_id, identity, digest] arrays. The digests are encoded
-	// first: a new field name is a statement of its own.
-	byStatus := map[string][][4]string{}
+	// The created and the failed take their rows as parameters (see
+	// rowsStmt); the not sent, rare, one JSON array of [key] arrays. The
+	// digests are encoded first: a new field name is a statement of its own.
+	created := make([]any, 0, 4*len(outs))
+	var failed, unsent []any
+	var nCreated int
 	for _, o := range outs {
-		dig, err := s.digestHex(o.Digests)
-		if err != nil {
-			return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
-		}
-		byStatus[o.Status] = append(byStatus[o.Status], [4]string{o.Key, o.VendorID, o.Identity, dig})
-	}
-	err = s.inTx(false, func(tx *sql.Tx) error {
-		for _, status := range []string{StatusCreated, StatusFailed, ""} {
-			pairs := byStatus[status]
-			if len(pairs) == 0 {
-				continue
-			}
-			js, err := json.Marshal(pairs)
+		switch o.Status {
+		case StatusCreated:
+			dig, err := s.digestBlob(o.Digests)
 			if err != nil {
-				return err
+				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
-			args := []any{sid, string(js)}
-			if status != "" { // the unsend statements take no time or run
-				args = append(args, now, runID)
-			}
-			for _, st := range s.writes.record[status] {
-				if _, err := tx.Stmt(st).Exec(args...); err != nil {
-					return fmt.Errorf("%s: %w", statusName(status), err)
-				}
+			created = append(created, o.Key, o.VendorID, o.Identity, dig)
+			nCreated++
+		case StatusFailed:
+			failed = append(failed, o.Key)
+		default:
+			unsent = append(unsent, []string{o.Key})
+		}
+	}
+	cb, err := s.writes.created.plan(nCreated)
+	if err != nil {
+		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	}
+	fb, err := s.writes.failed.plan(len(failed))
+	if err != nil {
+		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	}
+	shared := [3]any{sid, now, runID}
+	err = s.inTx(false, func(tx *sql.Tx) error {
+		if err := cb.exec(tx, shared, created); err != nil {
+			return fmt.Errorf("%s: %w", StatusCreated, err)
+		}
+		if err := fb.exec(tx, shared, failed); err != nil {
+			return fmt.Errorf("%s: %w", StatusFailed, err)
+		}
+		if len(unsent) == 0 {
+			return nil
+		}
+		js, err := json.Marshal(unsent)
+		if err != nil {
+			return err
+		}
+		for _, st := range s.writes.unsend {
+			if _, err := tx.Stmt(st).Exec(sid, string(js)); err != nil {
+				return fmt.Errorf("%s: %w", statusName(""), err)
 			}
 		}
 		return nil

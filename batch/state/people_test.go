@@ -125,9 +125,10 @@ func TestInTxRollsBack(t *testing.T) {
 	sid, _, err := s.scopeID(scopeA, false)
 	require.NoError(t, err)
 	boom := errors.New("boom")
+	b, err := s.writes.mark.plan(1)
+	require.NoError(t, err)
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(s.writes.mark).Exec(sid, `[["email:a@x.org", ""]]`, fmtTime(t0), run)
-		require.NoError(t, err)
+		require.NoError(t, b.exec(tx, [3]any{sid, t0.UnixMilli(), run}, []any{"email:a@x.org", ""}))
 		return boom
 	})
 	require.ErrorIs(t, err, boom)

@@ -77,7 +77,10 @@ func stateFigures(ctx context.Context, b *bench) error {
 	per := float64(fi.Size()) / stateRows
 	b.add(check("3e", "state file per person, after the re-run", fmt.Sprintf("%.0f B (%s)", per, mib(fi.Size()/1024)),
 		fmt.Sprintf("≤ %d B", stateBytes), per <= stateBytes))
-	return planFigures(ctx, b, path)
+	if err := planFigures(ctx, b, path); err != nil {
+		return err
+	}
+	return stateRSSFigure(ctx, b)
 }
 
 // planFigures: `onboard plan` of the rows a state store knows (every one
@@ -190,6 +193,67 @@ func (b *bench) run(ctx context.Context, v *vendor, path string, creates int, fl
 	}
 	if want := fmt.Sprintf("%d rows read", stateRows); !strings.Contains(r.stderr, want) {
 		return r, fmt.Errorf("onboard run %s: want %q in its summary, got:\n%s", strings.Join(flags, " "), want, tail(r.stderr, 5))
+	}
+	return r, nil
+}
+
+// Run with state at a million rows (issue 22): peak RSS, and its growth a
+// row over the 100,000-row run, which holds what does not grow with rows.
+const (
+	rssRows   = 1_000_000
+	rssMaxKiB = 150 * 1024 // peak RSS at 1M rows
+	rssPerRow = 64         // bytes a row, 100k → 1M
+)
+
+// stateRSSFigure runs `onboard run --state` on 100,000 and then 1,000,000
+// new rows, each against a fresh vendor and state file, and reports the
+// larger run's peak RSS and the growth a row between the two.
+func stateRSSFigure(ctx context.Context, b *bench) error {
+	var rss [2]int64
+	for i, n := range []int{stateRows, rssRows} {
+		path, err := b.csvFile(n)
+		if err != nil {
+			return err
+		}
+		b.logf("run --state, %s rows (memory)", count(n))
+		r, err := b.runStateRows(ctx, path, n, filepath.Join(b.dir, fmt.Sprintf("state-rss-%d.db", n)))
+		if err != nil {
+			return err
+		}
+		rss[i] = r.rssKiB
+	}
+	per := float64(rss[1]-rss[0]) * 1024 / float64(rssRows-stateRows)
+	b.add(check("3g", fmt.Sprintf("run with state, %s rows, --rate 0, %d workers: peak RSS, growth a row over %s rows", count(rssRows), stateWorkers, count(stateRows)),
+		fmt.Sprintf("%s (%s at %s rows), %.0f B a row", mib(rss[1]), mib(rss[0]), count(stateRows), per),
+		fmt.Sprintf("< %s, ≤ %d B a row", mib(rssMaxKiB), rssPerRow), rss[1] < rssMaxKiB && per <= rssPerRow))
+	return nil
+}
+
+// runStateRows runs `onboard run --state store` on the n new rows of path
+// against a fresh vendor, and checks that all n were read and created.
+func (b *bench) runStateRows(ctx context.Context, path string, n int, store string) (childRun, error) {
+	v, err := newVendor(sim.Options{})
+	if err != nil {
+		return childRun{}, err
+	}
+	defer v.Close()
+	defer func() { // a million people's file: do not keep it till the end
+		for _, f := range []string{store, store + "-wal", store + "-shm", store + ".lock"} {
+			os.Remove(f)
+		}
+	}()
+	out := filepath.Join(b.dir, "results-rss.csv")
+	defer os.Remove(out)
+	r, err := b.runOnboard(ctx, v.env(), "run", "-p", provider, "-m", b.mapping, "--base-url", v.srv.URL,
+		"--rate", "0", "--workers", strconv.Itoa(stateWorkers), "-o", out, "-q", "--state", store, path)
+	if err != nil {
+		return r, err
+	}
+	if got := v.creates(); got != n {
+		return r, fmt.Errorf("onboard run --state: the vendor got %d creates, want %d:\n%s", got, n, tail(r.stderr, 5))
+	}
+	if want := fmt.Sprintf("%d rows read", n); !strings.Contains(r.stderr, want) {
+		return r, fmt.Errorf("onboard run --state: want %q in its summary, got:\n%s", want, tail(r.stderr, 5))
 	}
 	return r, nil
 }

@@ -156,6 +156,10 @@ func (s *Store) Claim(sc state.Scope, runID int64, marks []state.Mark) (state.Cl
 	if err != nil {
 		return c, err
 	}
+	// In key order: two runs inserting the same new people in their own
+	// orders (one file read in reverse) each waited on the other's
+	// uncommitted rows, and PostgreSQL aborted one ("deadlock detected").
+	marks = slices.SortedFunc(slices.Values(marks), func(a, b state.Mark) int { return strings.Compare(a.Key, b.Key) })
 	keys, ids := make([]string, len(marks)), make([]string, len(marks))
 	for i, m := range marks {
 		keys[i], ids[i] = m.Key, m.Identity
