@@ -17,10 +17,24 @@ import (
 // order of the debits is the order of the sends, whichever worker asks. A
 // 429 lowers the tenant's rate for every worker (cut) and holds them all
 // until its Retry-After; the cut wears off over recoverSeconds.
+//
+// The burst is spent on lateness, not on sending at once: the row holds
+// one token at most, and a process that wakes up to burst slots after its
+// turn (a loaded machine descheduled it, or the database answered late)
+// still sends. Requests go out at their turn or at most late slots after
+// it, so any one second holds the sends of the turns within 1 s + late,
+// at most hold + rate·(1 s + late) = 1 + rate + burst: the bound a row
+// holding the burst with one slot of lateness allowed (before), with a
+// loaded machine's lateness mostly absorbed instead of spent as unused
+// tokens.
 type Bucket struct {
-	s           *Store
-	tenant      string
-	rate, burst float64
+	s      *Store
+	tenant string
+	rate   float64
+	// hold is the most tokens the row keeps; late how long after its
+	// turn a token may still be sent (longer: spent unused).
+	hold float64
+	late time.Duration
 
 	// skew is the least (local clock - database clock) seen on an answer:
 	// the database's clock with the quickest answer's delay. A token's
@@ -49,64 +63,69 @@ const margin = 0.02
 // Bucket is the shared bucket of sc at rate requests a second with burst.
 // rate must be positive: an unlimited run has no bucket to share.
 func (s *Store) Bucket(sc state.Scope, rate float64, burst int) *Bucket {
-	return &Bucket{s: s, tenant: sc.Normalized().String(), rate: rate * (1 - margin), burst: float64(max(burst, 1))}
+	r, n := rate*(1-margin), float64(max(burst, 1))
+	return &Bucket{s: s, tenant: sc.Normalized().String(), rate: r, hold: 1, late: time.Duration(n / r * float64(time.Second))}
 }
 
 // Take takes one token, waiting for its turn; an error means ctx ended
 // or the database could not be asked (after retrying while it restarts).
 func (b *Bucket) Take(ctx context.Context) error {
 	for {
-		late, err := b.take(ctx)
-		// Woken more than a slot after its turn (a loaded machine), a
-		// request would go out beside the next one: the token is spent
-		// unused and a fresh turn taken, which only ever lowers the rate.
-		if err != nil || late <= time.Duration(float64(time.Second)/b.rate) {
+		dbNow, wait, err := b.reserve(ctx, nil)
+		if err != nil {
 			return err
+		}
+		skew := time.Since(dbNow) // local - database, plus this answer's delay
+		b.mu.Lock()
+		if !b.known || skew < b.skew {
+			b.skew, b.known = skew, true
+		}
+		skew = b.skew
+		b.mu.Unlock()
+		turn := dbNow.Add(skew + wait)
+		if !sleep(ctx, time.Until(turn)) {
+			return ctx.Err()
+		}
+		// Woken later than the burst allows, a request would go out
+		// beside more than the bound lets: the token is spent unused
+		// and a fresh turn taken, which only ever lowers the rate.
+		if time.Since(turn) <= b.late {
+			return nil
 		}
 	}
 }
 
-// take takes one token and waits for its turn; late is how long after the
-// turn it woke.
-func (b *Bucket) take(ctx context.Context) (late time.Duration, err error) {
-	var wait float64
-	var dbNow time.Time
+// reserve debits one token at the database's instant (at, when not nil:
+// the tests' clock) and returns that instant and how long after it the
+// token's turn is. The row's burst column is the tokens it holds at most
+// (hold, not the --burst).
+func (b *Bucket) reserve(ctx context.Context, at *time.Time) (dbNow time.Time, wait time.Duration, err error) {
+	var secs float64
 	for attempt := 0; ; attempt++ {
+		// excluded.updated_at is the statement's one instant.
 		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
-			VALUES ($1, $2::float8, $3::float8, $3::float8 - 1, clock_timestamp())
+			VALUES ($1, $2::float8, $3::float8, $3::float8 - 1, coalesce($5::timestamptz, clock_timestamp()))
 			ON CONFLICT (tenant) DO UPDATE SET
 				rate = excluded.rate, burst = excluded.burst,
-				cut = least(1, b.cut + extract(epoch FROM clock_timestamp() - b.updated_at)::float8 / $4::float8),
-				tokens = least(excluded.burst, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at)::float8
+				cut = least(1, b.cut + extract(epoch FROM excluded.updated_at - b.updated_at)::float8 / $4::float8),
+				tokens = least(excluded.burst, b.tokens + extract(epoch FROM excluded.updated_at - b.updated_at)::float8
 					* excluded.rate * b.cut) - 1,
-				updated_at = clock_timestamp()
+				updated_at = excluded.updated_at
 			RETURNING greatest(-b.tokens / (b.rate * b.cut),
-				coalesce(extract(epoch FROM b.not_before - clock_timestamp())::float8, 0), 0), clock_timestamp()`,
-			b.tenant, b.rate, b.burst, recoverSeconds).Scan(&wait, &dbNow)
+				coalesce(extract(epoch FROM b.not_before - b.updated_at)::float8, 0), 0), b.updated_at`,
+			b.tenant, b.rate, b.hold, recoverSeconds, at).Scan(&secs, &dbNow)
 		if err == nil {
-			break
+			return dbNow, time.Duration(secs * float64(time.Second)), nil
 		}
 		// The database restarting: ask again for a while, as the pool
 		// reconnects.
 		if !transient(err) || ctx.Err() != nil || attempt >= 120 {
-			return 0, fmt.Errorf("shared rate of %s: %w", b.tenant, err)
+			return time.Time{}, 0, fmt.Errorf("shared rate of %s: %w", b.tenant, err)
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
-			return 0, ctx.Err()
+			return time.Time{}, 0, ctx.Err()
 		}
 	}
-	skew := time.Since(dbNow) // local - database, plus this answer's delay
-	b.mu.Lock()
-	if !b.known || skew < b.skew {
-		b.skew, b.known = skew, true
-	}
-	skew = b.skew
-	b.mu.Unlock()
-	turn := dbNow.Add(skew + time.Duration(wait*float64(time.Second)))
-	if !sleep(ctx, time.Until(turn)) {
-		return 0, ctx.Err()
-	}
-	return time.Since(turn), nil
 }
 
 // Limited takes a 429 for every worker of the tenant: the rate is cut and
