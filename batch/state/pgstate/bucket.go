@@ -3,6 +3,7 @@ package pgstate
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -18,23 +19,27 @@ import (
 // 429 lowers the tenant's rate for every worker (cut) and holds them all
 // until its Retry-After; the cut wears off over recoverSeconds.
 //
-// The burst is spent on lateness, not on sending at once: the row holds
-// one token at most, and a process that wakes up to burst slots after its
-// turn (a loaded machine descheduled it, or the database answered late)
-// still sends. Requests go out at their turn or at most late slots after
-// it, so any one second holds the sends of the turns within 1 s + late,
-// at most hold + rate·(1 s + late) = 1 + rate + burst: the bound a row
-// holding the burst with one slot of lateness allowed (before), with a
-// loaded machine's lateness mostly absorbed instead of spent as unused
-// tokens.
+// A process may wake after its turn (a loaded machine descheduled it, or
+// the database answered late); a token is still sent if it is not later
+// than its lateness allows, else it is spent unused and a fresh turn
+// taken. What a late token may add to a second is what the row did not
+// hold when it was taken: a token taken with left tokens left in the row
+// may be burst − left slots late (one at least). Then no one-second window
+// holds more than rate + burst + 1 turns' sends (at the rate 2% below the
+// vendor's: within its rate + burst). Proof: let e be the window's
+// earliest-turned send, x = max(left_e + 1, 1) what the row held at its
+// turn (a token taken on credit finds the row at 1 at its turn). The
+// sends are among the turns from e's to the window's end, at most
+// x + rate·(1 s + late_e) = x + rate + burst + 1 − x. A full row's tokens
+// wait one slot at most, as before; a token taken on credit, the usual
+// case when many workers share the rate, burst slots.
 type Bucket struct {
-	s      *Store
-	tenant string
-	rate   float64
-	// hold is the most tokens the row keeps; late how long after its
-	// turn a token may still be sent (longer: spent unused).
-	hold float64
-	late time.Duration
+	s           *Store
+	tenant      string
+	rate, burst float64
+	// rule is how late a token may be sent (nil: lateness); the tests'
+	// negative controls replace it.
+	rule func(t token) time.Duration
 
 	// skew is the least (local clock - database clock) seen on an answer:
 	// the database's clock with the quickest answer's delay. A token's
@@ -44,6 +49,27 @@ type Bucket struct {
 	mu    sync.Mutex
 	skew  time.Duration
 	known bool
+}
+
+// token is one debit of the row.
+type token struct {
+	at   time.Time     // the database's instant of the debit
+	wait time.Duration // from at to the token's turn
+	// left is the row's tokens after the debit (negative: on credit),
+	// rate and burst the row's (uncut: a cut only lengthens slots),
+	// gated whether a Retry-After put the turn off.
+	left, rate, burst float64
+	gated             bool
+}
+
+// lateness is how long after its turn t may still be sent: burst − left
+// slots (see Bucket), one slot when a Retry-After set the turn.
+func lateness(t token) time.Duration {
+	slots := 1.0
+	if !t.gated {
+		slots = max(t.burst-max(t.left, 0), 1)
+	}
+	return time.Duration(slots / t.rate * float64(time.Second))
 }
 
 // cutFactor is what a 429 leaves of the tenant's rate; recoverSeconds how
@@ -63,44 +89,51 @@ const margin = 0.02
 // Bucket is the shared bucket of sc at rate requests a second with burst.
 // rate must be positive: an unlimited run has no bucket to share.
 func (s *Store) Bucket(sc state.Scope, rate float64, burst int) *Bucket {
-	r, n := rate*(1-margin), float64(max(burst, 1))
-	return &Bucket{s: s, tenant: sc.Normalized().String(), rate: r, hold: 1, late: time.Duration(n / r * float64(time.Second))}
+	return &Bucket{s: s, tenant: sc.Normalized().String(), rate: rate * (1 - margin), burst: float64(max(burst, 1))}
 }
 
 // Take takes one token, waiting for its turn; an error means ctx ended
 // or the database could not be asked (after retrying while it restarts).
 func (b *Bucket) Take(ctx context.Context) error {
+	rule := b.rule
+	if rule == nil {
+		rule = lateness
+	}
 	for {
-		dbNow, wait, err := b.reserve(ctx, nil)
+		t, err := b.reserve(ctx, nil)
 		if err != nil {
 			return err
 		}
-		skew := time.Since(dbNow) // local - database, plus this answer's delay
+		skew := time.Since(t.at) // local - database, plus this answer's delay
 		b.mu.Lock()
 		if !b.known || skew < b.skew {
 			b.skew, b.known = skew, true
 		}
 		skew = b.skew
 		b.mu.Unlock()
-		turn := dbNow.Add(skew + wait)
+		turn := t.at.Add(skew + t.wait)
 		if !sleep(ctx, time.Until(turn)) {
 			return ctx.Err()
 		}
-		// Woken later than the burst allows, a request would go out
+		if traceOn {
+			traceMu.Lock()
+			fmt.Fprintf(traceF, "%d %.3f %.3f %.3f %.3f\n", time.Now().UnixMicro(), float64(t.wait)/1e6, float64(time.Since(turn))/1e6, float64(time.Since(t.at))/1e6, float64(rule(t))/1e6)
+			traceMu.Unlock()
+		}
+		// Woken later than its lateness allows, a request would go out
 		// beside more than the bound lets: the token is spent unused
 		// and a fresh turn taken, which only ever lowers the rate.
-		if time.Since(turn) <= b.late {
+		if time.Since(turn) <= rule(t) {
 			return nil
 		}
 	}
 }
 
 // reserve debits one token at the database's instant (at, when not nil:
-// the tests' clock) and returns that instant and how long after it the
-// token's turn is. The row's burst column is the tokens it holds at most
-// (hold, not the --burst).
-func (b *Bucket) reserve(ctx context.Context, at *time.Time) (dbNow time.Time, wait time.Duration, err error) {
-	var secs float64
+// the tests' clock).
+func (b *Bucket) reserve(ctx context.Context, at *time.Time) (token, error) {
+	var t token
+	var level, gate float64
 	for attempt := 0; ; attempt++ {
 		// excluded.updated_at is the statement's one instant.
 		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
@@ -111,19 +144,22 @@ func (b *Bucket) reserve(ctx context.Context, at *time.Time) (dbNow time.Time, w
 				tokens = least(excluded.burst, b.tokens + extract(epoch FROM excluded.updated_at - b.updated_at)::float8
 					* excluded.rate * b.cut) - 1,
 				updated_at = excluded.updated_at
-			RETURNING greatest(-b.tokens / (b.rate * b.cut),
-				coalesce(extract(epoch FROM b.not_before - b.updated_at)::float8, 0), 0), b.updated_at`,
-			b.tenant, b.rate, b.hold, recoverSeconds, at).Scan(&secs, &dbNow)
+			RETURNING greatest(-b.tokens / (b.rate * b.cut), 0),
+				greatest(coalesce(extract(epoch FROM b.not_before - b.updated_at)::float8, 0), 0),
+				b.updated_at, b.tokens, b.rate, b.burst`,
+			b.tenant, b.rate, b.burst, recoverSeconds, at).Scan(&level, &gate, &t.at, &t.left, &t.rate, &t.burst)
 		if err == nil {
-			return dbNow, time.Duration(secs * float64(time.Second)), nil
+			t.gated = gate > level
+			t.wait = time.Duration(max(level, gate) * float64(time.Second))
+			return t, nil
 		}
 		// The database restarting: ask again for a while, as the pool
 		// reconnects.
 		if !transient(err) || ctx.Err() != nil || attempt >= 120 {
-			return time.Time{}, 0, fmt.Errorf("shared rate of %s: %w", b.tenant, err)
+			return token{}, fmt.Errorf("shared rate of %s: %w", b.tenant, err)
 		}
 		if !sleep(ctx, 500*time.Millisecond) {
-			return time.Time{}, 0, ctx.Err()
+			return token{}, ctx.Err()
 		}
 	}
 }
@@ -137,6 +173,16 @@ func (b *Bucket) Limited(retryAfter time.Duration) {
 		not_before = greatest(coalesce(not_before, clock_timestamp()), clock_timestamp() + $3::interval)
 		WHERE tenant = $1`, b.tenant, cutFactor, retryAfter.String())
 }
+
+var traceF, traceOn = func() (*os.File, bool) {
+	p := os.Getenv("ONBOARD_BUCKET_TRACE")
+	if p == "" {
+		return nil, false
+	}
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	return f, err == nil
+}()
+var traceMu sync.Mutex
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
