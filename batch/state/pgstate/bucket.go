@@ -3,7 +3,6 @@ package pgstate
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -115,11 +114,6 @@ func (b *Bucket) Take(ctx context.Context) error {
 		if !sleep(ctx, time.Until(turn)) {
 			return ctx.Err()
 		}
-		if traceOn {
-			traceMu.Lock()
-			fmt.Fprintf(traceF, "%d %.3f %.3f %.3f %.3f\n", time.Now().UnixMicro(), float64(t.wait)/1e6, float64(time.Since(turn))/1e6, float64(time.Since(t.at))/1e6, float64(rule(t))/1e6)
-			traceMu.Unlock()
-		}
 		// Woken later than its lateness allows, a request would go out
 		// beside more than the bound lets: the token is spent unused
 		// and a fresh turn taken, which only ever lowers the rate.
@@ -173,16 +167,6 @@ func (b *Bucket) Limited(retryAfter time.Duration) {
 		not_before = greatest(coalesce(not_before, clock_timestamp()), clock_timestamp() + $3::interval)
 		WHERE tenant = $1`, b.tenant, cutFactor, retryAfter.String())
 }
-
-var traceF, traceOn = func() (*os.File, bool) {
-	p := os.Getenv("ONBOARD_BUCKET_TRACE")
-	if p == "" {
-		return nil, false
-	}
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	return f, err == nil
-}()
-var traceMu sync.Mutex
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {

@@ -239,3 +239,25 @@ func TestBucketLateTakersKeepTheWindow(t *testing.T) {
 	assert.LessOrEqual(t, gotMost, rate+burst)
 	assert.Less(t, oldRate, 0.97*rate, "the rule before loses throughput on this machine (else the comparison tests nothing)")
 }
+
+// TestLateness: a token may be as late as the row did not hold it.
+func TestLateness(t *testing.T) {
+	slot := 20 * time.Millisecond // at 50/s
+	for _, c := range []struct {
+		name  string
+		tok   token
+		slots float64
+	}{
+		{"a full row's first token", token{left: 4, rate: 50, burst: 5}, 1},
+		{"a full row's last token", token{left: 0, rate: 50, burst: 5}, 5},
+		{"part of a token left", token{left: 2.5, rate: 50, burst: 5}, 2.5},
+		{"on credit", token{left: -7, rate: 50, burst: 5}, 5},
+		{"burst 1, on credit", token{left: -3, rate: 50, burst: 1}, 1},
+		{"burst 1, full row", token{left: 0, rate: 50, burst: 1}, 1},
+		{"a Retry-After set the turn", token{left: -7, rate: 50, burst: 5, gated: true}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, time.Duration(c.slots*float64(slot)), lateness(c.tok))
+		})
+	}
+}
