@@ -24,14 +24,16 @@ import (
 // taken. What a late token may add to a second is what the row did not
 // hold when it was taken: a token taken with left tokens left in the row
 // may be burst − left slots late (one at least). Then no one-second window
-// holds more than rate + burst + 1 turns' sends (at the rate 2% below the
-// vendor's: within its rate + burst). Proof: let e be the window's
-// earliest-turned send, x = max(left_e + 1, 1) what the row held at its
-// turn (a token taken on credit finds the row at 1 at its turn). The
-// sends are among the turns from e's to the window's end, at most
-// x + rate·(1 s + late_e) = x + rate + burst + 1 − x. A full row's tokens
-// wait one slot at most, as before; a token taken on credit, the usual
-// case when many workers share the rate, burst slots.
+// holds more than rate + burst + 1 turns' sends, the bound one slot of
+// lateness for every token kept before (at the rate 2% below the
+// vendor's, within its rate + burst from 50/s up). Proof: let e be the
+// window's earliest-turned send, x = max(left_e + 1, 1) what the row held
+// at its turn (a token taken on credit finds the row at 1 at its turn).
+// The sends are among the turns from e's to the window's end, at most
+// x + rate·(1 s + late_e) = x + rate + burst + 1 − x (a cut or a
+// Retry-After only slows the refill). A full row's first token may be one
+// slot late, as before; a token taken on credit, the usual case when many
+// workers share the rate, burst slots.
 type Bucket struct {
 	s           *Store
 	tenant      string
@@ -55,19 +57,14 @@ type token struct {
 	at   time.Time     // the database's instant of the debit
 	wait time.Duration // from at to the token's turn
 	// left is the row's tokens after the debit (negative: on credit),
-	// rate and burst the row's (uncut: a cut only lengthens slots),
-	// gated whether a Retry-After put the turn off.
+	// rate and burst the row's (uncut: a cut only lengthens slots).
 	left, rate, burst float64
-	gated             bool
 }
 
 // lateness is how long after its turn t may still be sent: burst − left
-// slots (see Bucket), one slot when a Retry-After set the turn.
+// slots (see Bucket).
 func lateness(t token) time.Duration {
-	slots := 1.0
-	if !t.gated {
-		slots = max(t.burst-max(t.left, 0), 1)
-	}
+	slots := max(t.burst-max(t.left, 0), 1)
 	return time.Duration(slots / t.rate * float64(time.Second))
 }
 
@@ -124,27 +121,29 @@ func (b *Bucket) Take(ctx context.Context) error {
 }
 
 // reserve debits one token at the database's instant (at, when not nil:
-// the tests' clock).
+// the tests' clock). The row's tokens are its level at updated_at, which
+// a Retry-After moves to the end of its wait (Limited): until then the
+// row does not refill, and the turns of the tokens taken meanwhile follow
+// that end a slot apart instead of all at it (the schema's not_before
+// column, which let them all go at once, is no longer used).
 func (b *Bucket) reserve(ctx context.Context, at *time.Time) (token, error) {
 	var t token
-	var level, gate float64
+	var secs float64
 	for attempt := 0; ; attempt++ {
-		// excluded.updated_at is the statement's one instant.
-		err := b.s.pool.QueryRow(ctx, `INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
-			VALUES ($1, $2::float8, $3::float8, $3::float8 - 1, coalesce($5::timestamptz, clock_timestamp()))
+		err := b.s.pool.QueryRow(ctx, `WITH now AS (SELECT coalesce($5::timestamptz, clock_timestamp()) AS t)
+			INSERT INTO onboard_buckets AS b (tenant, rate, burst, tokens, updated_at)
+			SELECT $1, $2::float8, $3::float8, $3::float8 - 1, now.t FROM now
 			ON CONFLICT (tenant) DO UPDATE SET
 				rate = excluded.rate, burst = excluded.burst,
-				cut = least(1, b.cut + extract(epoch FROM excluded.updated_at - b.updated_at)::float8 / $4::float8),
-				tokens = least(excluded.burst, b.tokens + extract(epoch FROM excluded.updated_at - b.updated_at)::float8
+				cut = least(1, b.cut + greatest(0, extract(epoch FROM excluded.updated_at - b.updated_at)::float8) / $4::float8),
+				tokens = least(excluded.burst, b.tokens + greatest(0, extract(epoch FROM excluded.updated_at - b.updated_at)::float8)
 					* excluded.rate * b.cut) - 1,
-				updated_at = excluded.updated_at
-			RETURNING greatest(-b.tokens / (b.rate * b.cut), 0),
-				greatest(coalesce(extract(epoch FROM b.not_before - b.updated_at)::float8, 0), 0),
-				b.updated_at, b.tokens, b.rate, b.burst`,
-			b.tenant, b.rate, b.burst, recoverSeconds, at).Scan(&level, &gate, &t.at, &t.left, &t.rate, &t.burst)
+				updated_at = greatest(b.updated_at, excluded.updated_at)
+			RETURNING extract(epoch FROM b.updated_at - (SELECT t FROM now))::float8 + greatest(-b.tokens / (b.rate * b.cut), 0),
+				(SELECT t FROM now), b.tokens, b.rate, b.burst`,
+			b.tenant, b.rate, b.burst, recoverSeconds, at).Scan(&secs, &t.at, &t.left, &t.rate, &t.burst)
 		if err == nil {
-			t.gated = gate > level
-			t.wait = time.Duration(max(level, gate) * float64(time.Second))
+			t.wait = time.Duration(secs * float64(time.Second))
 			return t, nil
 		}
 		// The database restarting: ask again for a while, as the pool
@@ -159,12 +158,16 @@ func (b *Bucket) reserve(ctx context.Context, at *time.Time) (token, error) {
 }
 
 // Limited takes a 429 for every worker of the tenant: the rate is cut and
-// nobody sends before retryAfter has passed.
+// nobody sends before retryAfter has passed. The row stops refilling
+// until then (its level moves to that instant, none left over: the
+// vendor said it was over), so the tokens taken meanwhile go a slot
+// apart after it; tokens taken before keep their turns.
 func (b *Bucket) Limited(retryAfter time.Duration) {
 	ctx, cancel := context.WithTimeout(b.s.ctx, 5*time.Second)
 	defer cancel()
 	_, _ = b.s.pool.Exec(ctx, `UPDATE onboard_buckets SET cut = greatest(0.05, cut * $2::float8),
-		not_before = greatest(coalesce(not_before, clock_timestamp()), clock_timestamp() + $3::interval)
+		tokens = least(0, tokens + greatest(0, extract(epoch FROM clock_timestamp() - updated_at)::float8) * rate * cut),
+		updated_at = greatest(updated_at, clock_timestamp() + $3::interval)
 		WHERE tenant = $1`, b.tenant, cutFactor, retryAfter.String())
 }
 

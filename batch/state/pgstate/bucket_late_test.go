@@ -254,7 +254,6 @@ func TestLateness(t *testing.T) {
 		{"on credit", token{left: -7, rate: 50, burst: 5}, 5},
 		{"burst 1, on credit", token{left: -3, rate: 50, burst: 1}, 1},
 		{"burst 1, full row", token{left: 0, rate: 50, burst: 1}, 1},
-		{"a Retry-After set the turn", token{left: -7, rate: 50, burst: 5, gated: true}, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assert.Equal(t, time.Duration(c.slots*float64(slot)), lateness(c.tok))
