@@ -22,18 +22,19 @@ import (
 // the database answered late); a token is still sent if it is not later
 // than its lateness allows, else it is spent unused and a fresh turn
 // taken. What a late token may add to a second is what the row did not
-// hold when it was taken: a token taken with left tokens left in the row
-// may be burst − left slots late (one at least). Then no one-second window
-// holds more than rate + burst + 1 turns' sends, the bound one slot of
-// lateness for every token kept before (at the rate 2% below the
-// vendor's, within its rate + burst from 50/s up). Proof: let e be the
-// window's earliest-turned send, x = max(left_e + 1, 1) what the row held
-// at its turn (a token taken on credit finds the row at 1 at its turn).
-// The sends are among the turns from e's to the window's end, at most
-// x + rate·(1 s + late_e) = x + rate + burst + 1 − x (a cut or a
-// Retry-After only slows the refill). A full row's first token may be one
-// slot late, as before; a token taken on credit, the usual case when many
-// workers share the rate, burst slots.
+// hold when it was taken, less one: a token taken with left tokens left in
+// the row may be burst − 1 − left slots late (one at least). Proof that a
+// one-second window then holds no more sends than before: let e be the
+// window's earliest-turned send and x = max(left_e + 1, 1) what the row
+// held at its turn (a token taken on credit finds the row at 1 at its
+// turn). The sends are among the turns from e's to the window's end, at
+// most x + rate·(1 s + late_e) = rate + burst when late_e is burst − x
+// slots, rate + x + 1 ≤ rate + burst + 1 when it is the one slot, the
+// bound of one slot for every token (a cut or a Retry-After only slows the
+// refill). The one to spare is the margin's: requests reach the vendor a
+// little after their turn (see margin). A token taken on credit, the
+// usual case when many workers share the rate, may be burst − 1 slots
+// late; a full row's, one.
 type Bucket struct {
 	s           *Store
 	tenant      string
@@ -61,10 +62,10 @@ type token struct {
 	left, rate, burst float64
 }
 
-// lateness is how long after its turn t may still be sent: burst − left
-// slots (see Bucket).
+// lateness is how long after its turn t may still be sent: burst − 1 −
+// left slots, one at least (see Bucket).
 func lateness(t token) time.Duration {
-	slots := max(t.burst-max(t.left, 0), 1)
+	slots := max(t.burst-1-max(t.left, 0), 1)
 	return time.Duration(slots / t.rate * float64(time.Second))
 }
 

@@ -215,7 +215,7 @@ func TestBucketLateTakersKeepTheWindow(t *testing.T) {
 	}
 	got := worst(0)
 	t.Logf("worst moment: most in a second %d (limit %d)", got, rate+burst)
-	assert.LessOrEqual(t, got, rate+burst, "the bucket: late wakes at the worst moment")
+	assert.LessOrEqual(t, got, rate+burst-1, "the bucket: late wakes at the worst moment, one to spare for the way to the vendor")
 	assert.GreaterOrEqual(t, got, rate+burst-2, "the worst moment reaches near the bound (else it tests nothing)")
 	old := worst(1)
 	t.Logf("worst moment, the rule before: most in a second %d", old)
@@ -249,9 +249,11 @@ func TestLateness(t *testing.T) {
 		slots float64
 	}{
 		{"a full row's first token", token{left: 4, rate: 50, burst: 5}, 1},
-		{"a full row's last token", token{left: 0, rate: 50, burst: 5}, 5},
-		{"part of a token left", token{left: 2.5, rate: 50, burst: 5}, 2.5},
-		{"on credit", token{left: -7, rate: 50, burst: 5}, 5},
+		{"a full row's second token", token{left: 3, rate: 50, burst: 5}, 1},
+		{"a full row's last token", token{left: 0, rate: 50, burst: 5}, 4},
+		{"part of a token left", token{left: 1.5, rate: 50, burst: 5}, 2.5},
+		{"on credit", token{left: -7, rate: 50, burst: 5}, 4},
+		{"burst 2, on credit", token{left: -7, rate: 50, burst: 2}, 1},
 		{"burst 1, on credit", token{left: -3, rate: 50, burst: 1}, 1},
 		{"burst 1, full row", token{left: 0, rate: 50, burst: 1}, 1},
 	} {
