@@ -53,25 +53,28 @@ type Outcome struct {
 }
 
 // personCols are the columns scanPerson reads, in order.
-const personCols = `p.key, p.status, p.vendor_id, p.first_seen, p.last_seen, p.created_run, p.updated_run,
-	p.identity, p.digest, p.digest_run, p.seen_run`
+// The nullable numbers come as 0 for NULL (what Person holds for none):
+// an int64 scans without the Scanner call a sql.NullInt64 costs.
+const personCols = `p.key, p.status, p.vendor_id, coalesce(p.first_seen, 0), coalesce(p.last_seen, 0),
+	coalesce(p.created_run, 0), coalesce(p.updated_run, 0), p.identity, p.digest, coalesce(p.digest_run, 0),
+	coalesce(p.seen_run, 0)`
 
 // personScan scans personCols, then extra destinations, into one set of
 // destinations a query reuses for every row: a re-run reads every person it
 // skips, and per-row destinations were a third of its allocations.
 type personScan struct {
-	s                                                 *Store
-	p                                                 Person
-	first, last, created, updated, digestRun, seenRun sql.NullInt64
-	digest                                            sql.RawBytes // decoded before the next row
-	dest                                              []any
-	names                                             map[int]string // digest field names, read once per query
+	s           *Store
+	p           Person
+	first, last int64
+	digest      sql.RawBytes // decoded before the next row
+	dest        []any
+	names       map[int]string // digest field names, read once per query
 }
 
 func (s *Store) newPersonScan(extra ...any) *personScan {
 	ps := &personScan{s: s}
-	ps.dest = append([]any{&ps.p.Key, &ps.p.Status, &ps.p.VendorID, &ps.first, &ps.last, &ps.created, &ps.updated,
-		&ps.p.Identity, &ps.digest, &ps.digestRun, &ps.seenRun}, extra...)
+	ps.dest = append([]any{&ps.p.Key, &ps.p.Status, &ps.p.VendorID, &ps.first, &ps.last, &ps.p.CreatedRun, &ps.p.UpdatedRun,
+		&ps.p.Identity, &ps.digest, &ps.p.DigestRun, &ps.p.SeenRun}, extra...)
 	// A copy: fieldIDs may add a field while the rows are read.
 	s.mu.Lock()
 	ps.names = maps.Clone(s.fields.names)
@@ -86,9 +89,7 @@ func (ps *personScan) scan(rows *sql.Rows, p *Person) error {
 		return err
 	}
 	*p = ps.p
-	p.CreatedRun, p.UpdatedRun = ps.created.Int64, ps.updated.Int64
-	p.DigestRun, p.SeenRun = ps.digestRun.Int64, ps.seenRun.Int64
-	p.FirstSeen, p.LastSeen = msTime(ps.first), msTime(ps.last)
+	p.FirstSeen, p.LastSeen = unixMS(ps.first), unixMS(ps.last)
 	var err error
 	if p.Digests, err = ps.s.decodeDigestBlob(ps.digest, ps.names); err != nil {
 		return fmt.Errorf("key %s: digest: %w", p.Key, err)
@@ -104,6 +105,9 @@ func msTime(ms sql.NullInt64) time.Time {
 	}
 	return time.UnixMilli(ms.Int64).UTC()
 }
+
+// unixMS is msTime of a number read as 0 for NULL.
+func unixMS(ms int64) time.Time { return msTime(sql.NullInt64{Int64: ms, Valid: true}) }
 
 // nowMS is the store's clock as a stored person time.
 func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
