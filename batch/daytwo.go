@@ -45,31 +45,45 @@ func newDigester(s *schema.Schema, salt string) *digester {
 	return &digester{s: s, salt: salt, names: nameFields(s)}
 }
 
-// digests returns a short salted sha256 per non-secret field of rec.
+// digests returns a short salted sha256 per non-secret field of rec: of
+// salt, 0, the field's name, 0 and the value's JSON. Each is one
+// sha256.Sum256 of one buffer, and the record's hex digits share one
+// string: plan and a re-run digest every row.
 func (d *digester) digests(rec schema.Record) map[string]string {
 	out := make(map[string]string, len(rec))
-	h := sha256.New()
-	var sum [sha256.Size]byte
-	var buf []byte
+	var names [16]string
+	named := names[:0]
+	var hexBuf [16 * 2 * digestLen]byte
+	hexes := hexBuf[:0]
+	var scratch [256]byte
+	buf := scratch[:0]
 	for name, v := range rec {
 		if f := d.s.Field(name); f == nil || f.Secret {
 			continue
 		}
-		b, err := digestJSON(buf[:0], v)
+		buf = append(buf[:0], d.salt...)
+		buf = append(buf, 0)
+		buf = append(buf, name...)
+		buf = append(buf, 0)
+		head := len(buf)
+		b, err := digestJSON(buf, v)
 		if err != nil {
-			b = []byte(fmt.Sprint(v))
+			b = append(buf[:head], fmt.Sprint(v)...)
 		}
 		buf = b
-		h.Reset()
-		h.Write([]byte(d.salt))
-		h.Write([]byte{0})
-		h.Write([]byte(name))
-		h.Write([]byte{0})
-		h.Write(b)
-		out[name] = hex.EncodeToString(h.Sum(sum[:0])[:12])
+		sum := sha256.Sum256(buf)
+		named = append(named, name)
+		hexes = hex.AppendEncode(hexes, sum[:digestLen])
+	}
+	all := string(hexes)
+	for i, name := range named {
+		out[name] = all[i*2*digestLen : (i+1)*2*digestLen]
 	}
 	return out
 }
+
+// digestLen is how many bytes of a value's sha256 its digest keeps.
+const digestLen = 12
 
 // digestJSON appends v as json.Marshal writes it (the digests stored by
 // earlier runs hashed those bytes): a string that needs no escape directly,

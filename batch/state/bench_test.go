@@ -61,6 +61,8 @@ func BenchmarkGet(b *testing.B) {
 	s, _ := openTemp(b)
 	markAndRecord(b, s, beginRun(b, s, scopeA), keys)
 	b.ResetTimer()
+	cpu := processCPU()
+	defer reportCPU(b, cpu)
 	for i := 0; i < b.N; i++ {
 		for batch := range slices.Chunk(keys, benchBatch) {
 			m, err := s.Get(scopeA, batch)

@@ -182,14 +182,17 @@ func (s *Store) missingKeys(sid, since int64) ([]string, *sightingIndex, error) 
 	}
 	defer rows.Close()
 	var keys []string
+	// The key as raw bytes: a re-run's every person passes the query (their
+	// sightings are not in their rows), and only the few missing need a
+	// string.
+	var k sql.RawBytes
+	var seenRun, missingRun sql.NullInt64
 	for rows.Next() {
-		var k string
-		var seenRun, missingRun sql.NullInt64
 		if err := rows.Scan(&k, &seenRun, &missingRun); err != nil {
 			return nil, nil, err
 		}
-		if seen := x.seen(k, seenRun.Int64); seen < since && !listed(missingRun, seen) {
-			keys = append(keys, k)
+		if seen := x.seenBytes(k, seenRun.Int64); seen < since && !listed(missingRun, seen) {
+			keys = append(keys, string(k))
 		}
 	}
 	if err := rows.Err(); err != nil {

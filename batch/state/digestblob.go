@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The stored form of a person's digests since schema 6 (see migrations):
@@ -133,8 +134,10 @@ func isDigestHex(v string) bool {
 	return true
 }
 
-// decodeDigestBlob reads what digestHex stored; nil for none.
-func (s *Store) decodeDigestBlob(b []byte) (map[string]string, error) {
+// decodeDigestBlob reads what digestHex stored; nil for none. names is
+// the field dictionary's names (a copy, see personScan); a field not in
+// it is looked up in the store's own, which fieldIDs may have grown since.
+func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]string, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -150,19 +153,25 @@ func (s *Store) decodeDigestBlob(b []byte) (map[string]string, error) {
 	out := make(map[string]string, n)
 	// One string holds every digest's hex, each value a slice of it: a
 	// re-run decodes the digests of every person it skips.
-	buf := make([]byte, 0, n*2*digestBytes)
+	var all strings.Builder
+	all.Grow(n * 2 * digestBytes)
+	var hx [2 * digestBytes]byte
 	for i := 0; i < len(body); i += entry {
-		buf = hex.AppendEncode(buf, body[i+1:i+entry])
+		hex.Encode(hx[:], body[i+1:i+entry])
+		all.Write(hx[:])
 	}
-	all := string(buf)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	hexes := all.String()
 	for i, j := 0, 0; i < len(body); i, j = i+entry, j+2*digestBytes {
-		name, ok := s.fields.names[int(body[i])]
+		name, ok := names[int(body[i])]
+		if !ok {
+			s.mu.Lock()
+			name, ok = s.fields.names[int(body[i])]
+			s.mu.Unlock()
+		}
 		if !ok {
 			return nil, fmt.Errorf("digest field %d unknown", body[i])
 		}
-		out[name] = all[j : j+2*digestBytes]
+		out[name] = hexes[j : j+2*digestBytes]
 	}
 	return out, nil
 }

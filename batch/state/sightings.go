@@ -98,6 +98,17 @@ func (x *sightingIndex) seen(key string, stored int64) int64 {
 	return stored
 }
 
+// seenBytes is seen for a key held as bytes.
+func (x *sightingIndex) seenBytes(key []byte, stored int64) int64 {
+	if x == nil || len(x.last) == 0 {
+		return stored
+	}
+	if i, ok := x.last[x.h.bytes(key)]; ok && x.chunk[i].run > stored {
+		return x.chunk[i].run
+	}
+	return stored
+}
+
 // overlay sets p's SeenRun and LastSeen from its newest sighting when that
 // is later than what its people row holds.
 func (x *sightingIndex) overlay(p *Person) {

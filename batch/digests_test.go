@@ -1,0 +1,80 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/onboard/onboard/schema"
+)
+
+// digestsBefore is how digests were computed before they were one
+// sha256.Sum256 of one buffer: the stored digests of earlier runs were
+// made this way, so every digest must stay byte-identical to it.
+func digestsBefore(d *digester, rec schema.Record) map[string]string {
+	out := make(map[string]string, len(rec))
+	h := sha256.New()
+	var sum [sha256.Size]byte
+	for name, v := range rec {
+		if f := d.s.Field(name); f == nil || f.Secret {
+			continue
+		}
+		b, err := digestJSON(nil, v)
+		if err != nil {
+			b = []byte(fmt.Sprint(v))
+		}
+		h.Reset()
+		h.Write([]byte(d.salt))
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		h.Write(b)
+		out[name] = hex.EncodeToString(h.Sum(sum[:0])[:12])
+	}
+	return out
+}
+
+func TestDigestsAsBefore(t *testing.T) {
+	s := &schema.Schema{}
+	for _, n := range []string{"email", "firstName", "lastName", "age", "active", "start", "tags", "metadata", "password", "note"} {
+		s.Fields = append(s.Fields, schema.Field{Name: n, Secret: n == "password"})
+	}
+	for i := range 20 {
+		s.Fields = append(s.Fields, schema.Field{Name: "f" + strconv.Itoa(i)})
+	}
+	wide := schema.Record{}
+	for i := range 20 { // more fields than digests keeps on its stack
+		wide["f"+strconv.Itoa(i)] = strings.Repeat("v", i*20)
+	}
+	long := strings.Repeat("é\"\\\n", 200) // past the scratch buffer, escapes
+	cases := map[string]schema.Record{
+		"empty":   {},
+		"plain":   {"email": "ann@x.org", "firstName": "Ann", "lastName": "Lee"},
+		"escapes": {"firstName": "Zoë \"Z\"", "note": "a\nb\t<c>&", "lastName": long},
+		"typed": {"age": 42, "active": true, "start": time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
+			"tags": []string{"a", "b"}, "metadata": map[string]any{"b": "2", "a": 1.5, "c": "x\"y"}},
+		"secret":        {"email": "ann@x.org", "password": "hunter2"},
+		"unknown field": {"email": "ann@x.org", "nobody": "x"},
+		"unmarshalable": {"note": make(chan int), "age": func() {}},
+		"wide":          wide,
+	}
+	for _, salt := range []string{"", "salt-0123456789abcdef0123456789abcdef", strings.Repeat("s", 300)} {
+		d := newDigester(s, salt)
+		for name, rec := range cases {
+			t.Run(name, func(t *testing.T) {
+				want := digestsBefore(d, rec)
+				got := d.digests(rec)
+				require.Equal(t, want, got)
+				if _, ok := rec["password"]; ok {
+					require.NotContains(t, got, "password")
+				}
+			})
+		}
+	}
+}
