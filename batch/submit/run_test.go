@@ -32,18 +32,19 @@ type want struct {
 func TestRunOutcomes(t *testing.T) {
 	e0 := email(0)
 	tests := []struct {
-		name        string
-		finder      bool
-		seed        []string // already at the vendor
-		script      map[string][]step
-		n           int
-		recover     []int
-		retries     int
-		existing    Existing
-		lookupFault int          // every lookup answers this status (dropLookup: no answer)
-		want        map[int]want // by Seq; jobs not listed must be plain successes
-		wantLookups int64
-		want429     int64
+		name         string
+		finder       bool
+		seed         []string // already at the vendor
+		script       map[string][]step
+		n            int
+		recover      []int
+		retries      int
+		existing     Existing
+		lookupFault  int          // every lookup answers this status (dropLookup: no answer)
+		lookupFaults []int        // the first lookups answer these, in order
+		want         map[int]want // by Seq; jobs not listed must be plain successes
+		wantLookups  int64
+		want429      int64
 	}{
 		{name: "all created", n: 3},
 		{
@@ -77,19 +78,43 @@ func TestRunOutcomes(t *testing.T) {
 			want: map[int]want{0: {attempts: 1, adopted: true, recovered: true, noID: true, note: "earlier run left this row in flight"}}, wantLookups: 2,
 		},
 		{
-			name: "crashed row, lookup 500: the create again, already exists adopts", n: 2, finder: true,
+			name: "crashed row, lookup 500 until the retries run out: unknown, never created in the dark", n: 2, finder: true,
 			seed: []string{e0}, recover: []int{0}, lookupFault: 500, existing: ExistingFail,
-			want: map[int]want{0: {attempts: 1, adopted: true, recovered: true, noID: true, note: "earlier run left this row in flight"}}, wantLookups: 2,
+			want: map[int]want{0: {code: providers.VendorError, unknown: true, note: "outcome unknown"}}, wantLookups: 4,
 		},
 		{
-			name: "crashed row, lookup drops: the create again makes them", n: 2, finder: true,
+			name: "crashed row, lookup drops until the retries run out: unknown, never created in the dark", n: 2, finder: true,
 			recover: []int{0}, lookupFault: dropLookup,
-			want: map[int]want{0: {attempts: 1}}, wantLookups: 1,
+			want: map[int]want{0: {code: providers.NetworkError, unknown: true, note: "outcome unknown"}}, wantLookups: 4,
 		},
 		{
-			name: "dropped after saving, lookup fails: the create again, already exists adopts", n: 2, finder: true, lookupFault: 500,
+			name: "dropped after saving, lookup 500 until the retries run out: unknown, not created again", n: 2, finder: true, lookupFault: 500,
 			script: map[string][]step{e0: {drop(true)}},
-			want:   map[int]want{0: {attempts: 2, adopted: true, recovered: true, noID: true, note: "after an unanswered request"}}, wantLookups: 2,
+			want:   map[int]want{0: {code: providers.VendorError, attempts: 1, unknown: true, note: "outcome unknown"}}, wantLookups: 3,
+		},
+		// A lookup the vendor answers "later" (429, 5xx) or whose answer is
+		// lost says nothing: it is asked again, never replaced by a create
+		// in the dark (a vendor that takes duplicate emails would create
+		// the person twice).
+		{
+			name: "dropped after saving, lookup 429: looked up again and found, never created twice", n: 2, finder: true,
+			script: map[string][]step{e0: {drop(true)}}, lookupFaults: []int{429},
+			want: map[int]want{0: {attempts: 1, recovered: true, note: "found at vendor after an unanswered"}}, wantLookups: 2, want429: 1,
+		},
+		{
+			name: "dropped after saving, lookup 503 then 502: looked up again and found", n: 2, finder: true,
+			script: map[string][]step{e0: {drop(true)}}, lookupFaults: []int{503, 502},
+			want: map[int]want{0: {attempts: 1, recovered: true, note: "found at vendor after an unanswered"}}, wantLookups: 3,
+		},
+		{
+			name: "crashed row, lookup 429 then found: nothing sent", n: 2, finder: true, seed: []string{e0}, recover: []int{0},
+			lookupFaults: []int{429},
+			want:         map[int]want{0: {recovered: true, note: "earlier run left this row in flight"}}, wantLookups: 2, want429: 1,
+		},
+		{
+			name: "crashed row not there, lookup 429 then not found: created", n: 2, finder: true, recover: []int{0},
+			lookupFaults: []int{429},
+			want:         map[int]want{0: {attempts: 1}}, wantLookups: 2, want429: 1,
 		},
 		{
 			name: "500 until the retries run out, final lookup finds nobody: failed", n: 1, retries: 2, finder: true,
@@ -97,9 +122,9 @@ func TestRunOutcomes(t *testing.T) {
 			want:   map[int]want{0: {code: providers.VendorError, attempts: 3}}, wantLookups: 3,
 		},
 		{
-			name: "500 until the retries run out, lookups fail: unknown", n: 1, retries: 2, finder: true, lookupFault: 502,
+			name: "500, then lookups fail until the retries run out: unknown, not created again", n: 1, retries: 2, finder: true, lookupFault: 502,
 			script: map[string][]step{e0: {answer(500, ""), answer(500, ""), answer(500, "")}},
-			want:   map[int]want{0: {code: providers.VendorError, attempts: 3, unknown: true, note: "outcome unknown"}}, wantLookups: 3,
+			want:   map[int]want{0: {code: providers.VendorError, attempts: 1, unknown: true, note: "outcome unknown"}}, wantLookups: 2,
 		},
 		{
 			name: "dropped after saving on the last attempt, final lookup finds them", n: 1, retries: 1, finder: true,
@@ -173,7 +198,7 @@ func TestRunOutcomes(t *testing.T) {
 			if tt.finder {
 				c = findingClient{c.(*fakeClient)}
 			}
-			v.lookupFault = tt.lookupFault
+			v.lookupFault, v.lookupFaults = tt.lookupFault, tt.lookupFaults
 			opt := fast
 			opt.Retries, opt.Existing = tt.retries, tt.existing
 			got, stats, err := runJobs(t, t.Context(), c, opt, makeJobs(tt.n, tt.recover...))

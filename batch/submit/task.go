@@ -41,7 +41,8 @@ type task struct {
 	doubt bool
 	// permit: the job holds one of Options.MaxCreates.
 	permit bool
-	// blind: the last lookup failed, so the next create goes without one
+	// blind: the last lookup was refused for good (not a 429, 5xx or lost
+	// answer, which are asked again), so the next create goes without one
 	// (unknown stays set until an answer settles it).
 	blind bool
 	asked time.Time // when the pacer was asked for the next request's token
@@ -67,16 +68,34 @@ func (p *pool) run(ctx, stop context.Context, job Job) Result {
 				t.res.Note = pick(t.res.Attempts == 0, noteFoundCrash, noteFound)
 				return t.res
 			}
-			// Not there, or the lookup failed. A failed lookup says
-			// nothing about the person and is no answer every later row
-			// would share (a lookup endpoint may be missing, forbidden to
-			// this key, or down), so it never stops the run: the create
-			// goes again, and the vendor's own uniqueness check answers
-			// "already exists" if an earlier one landed. Until an answer
-			// settles it, the doubt stays.
-			if e == nil {
+			switch {
+			case e == nil:
 				t.unknown = false // not there
-			} else {
+			case e.Retryable():
+				// The vendor said "later" (429, 5xx) or the answer was
+				// lost: that settles nothing, so the lookup is asked
+				// again, never replaced by a create in the dark (a
+				// vendor that takes duplicate emails would then hold
+				// the person twice). Out of retries, the outcome stays
+				// unknown and the next run looks them up.
+				if t.failures >= p.opt.Retries {
+					return t.failed(e)
+				}
+				if e.RetryAfter > providers.MaxRetryAfter {
+					return t.failed(tooLongToWait(e))
+				}
+				t.failures++
+				if !sleep(stop, backoff(t.failures, p.opt.BaseBackoff, p.opt.MaxBackoff, e.RetryAfter)) {
+					return t.failed(e)
+				}
+				continue
+			default:
+				// A lookup refused for good (the endpoint missing or
+				// forbidden to this key) never answers, and no later row
+				// would fare better, so it never stops the run: the
+				// create goes again, and the vendor's own uniqueness
+				// check answers "already exists" if an earlier one
+				// landed. Until an answer settles it, the doubt stays.
 				t.blind = true
 			}
 		}

@@ -34,6 +34,9 @@ type fakeVendor struct {
 	// lookupFault, when set, answers every lookup: an HTTP status, or
 	// dropLookup to close the connection.
 	lookupFault int
+	// lookupFaults answer the first lookups, in order (a status or
+	// dropLookup); after them lookups behave as lookupFault says.
+	lookupFaults []int
 }
 
 // dropLookup makes lookups lose their connection.
@@ -62,11 +65,16 @@ func (v *fakeVendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		v.mu.Lock()
 		fault := v.lookupFault
+		if len(v.lookupFaults) > 0 {
+			fault, v.lookupFaults = v.lookupFaults[0], v.lookupFaults[1:]
+		}
 		v.mu.Unlock()
 		switch {
 		case fault == dropLookup:
 			drop(false)(v, w, r, "")
 			return
+		case fault == http.StatusTooManyRequests:
+			answer(fault, "0")(v, w, r, "")
 		case fault != 0:
 			answer(fault, "")(v, w, r, "")
 			return

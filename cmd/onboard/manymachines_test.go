@@ -298,6 +298,12 @@ func TestManyMachinesNegativeControls(t *testing.T) {
 	t.Run("without the shared bucket the window is exceeded", func(t *testing.T) {
 		res := manyMachines(t, "no-shared-rate", false)
 		assert.Greater(t, max(res.maxPerSecond[0], res.maxPerSecond[1]), mmRate+mmBurst)
+		// The vendor's 429s (lookups included) and lost answers together
+		// never turn into a second create.
+		assert.Positive(t, res.n429[0]+res.n429[1], "the vendor answered 429s (the test exercises them)")
+		assert.Zero(t, res.duplicates, "nobody created twice")
+		assert.Zero(t, res.missing, "everybody created")
+		assert.Zero(t, res.wrongID, "every ledger ID is the vendor's")
 	})
 }
 
