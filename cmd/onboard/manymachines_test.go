@@ -39,6 +39,12 @@ const (
 	// mmLatency is how long the vendor takes to answer a create it has
 	// already saved.
 	mmLatency = 60 * time.Millisecond
+	// mmSlowLatency is the same for the "no maybe-sent mark" control: at
+	// 60 ms the killed process holds one or two creates unanswered on
+	// average, and none in about a fifth of the runs, so the control found
+	// no duplicate now and then; at 400 ms each of its 8 workers has one
+	// out (the rate then allows 2 × 8 / 0.4 = 40 a second).
+	mmSlowLatency = 400 * time.Millisecond
 )
 
 // tenantVendor is one tenant's vendor: the smartapp simulator behind a
@@ -54,7 +60,7 @@ type tenantVendor struct {
 	lost atomic.Int64
 }
 
-func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
+func newTenantVendor(t *testing.T, seed uint64, latency time.Duration) *tenantVendor {
 	reg, err := providers.Lookup("smartapp")
 	require.NoError(t, err)
 	v := &tenantVendor{s: reg.Simulator(sim.Options{})}
@@ -87,7 +93,7 @@ func newTenantVendor(t *testing.T, seed uint64) *tenantVendor {
 		dice.Lock()
 		lose := rng.Float64() < mmLost
 		dice.Unlock()
-		time.Sleep(mmLatency)
+		time.Sleep(latency)
 		if lose {
 			v.lost.Add(1)
 			if hj, ok := w.(http.Hijacker); ok {
@@ -183,7 +189,11 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 	srv := pgtest.Start(t)
 	dbURL := srv.CreateDB(t, "ledger") + "&onboard_lease=" + mmLease
 	bin := binary(t)
-	vendors := [2]*tenantVendor{newTenantVendor(t, 1), newTenantVendor(t, 2)}
+	latency := mmLatency
+	if control == "forget-maybe-sent" {
+		latency = mmSlowLatency
+	}
+	vendors := [2]*tenantVendor{newTenantVendor(t, 1, latency), newTenantVendor(t, 2, latency)}
 	// Each tenant's people are loaded twice at once, from two files that
 	// hold them in opposite orders, so both processes send from the start.
 	path := roster(t, mmPeople)
