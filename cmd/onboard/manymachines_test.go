@@ -236,6 +236,12 @@ func manyMachines(t *testing.T, control string, restart bool) mmResult {
 	for _, r := range hist {
 		if r.Status != state.RunDone {
 			res.unfinished++
+			t.Logf("run %d ended %q", r.ID, r.Status)
+		}
+	}
+	if res.unfinished > 1 { // say why: each process's own words
+		for i, r := range runs {
+			t.Logf("process %d:\n%s", i, r.out)
 		}
 	}
 	for i, v := range vendors {

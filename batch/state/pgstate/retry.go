@@ -18,14 +18,19 @@ const reconnectFor = 60 * time.Second
 
 // transient reports whether err is the connection's, not the statement's:
 // the server shutting down or restarting (SQLSTATE classes 57 and 08), or
-// no server answering at all.
+// no server answering at all; or the server rolled the transaction back to
+// break a deadlock or a serialization failure (class 40), which nothing in
+// it caused for good: processes that share people lock their rows in
+// different orders (a claim in key order, a batch of outcomes in the
+// order answers came, the lease renewal in the table's), and PostgreSQL
+// picks one to roll back.
 func transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return strings.HasPrefix(pe.Code, "57") || strings.HasPrefix(pe.Code, "08")
+		return strings.HasPrefix(pe.Code, "57") || strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "40")
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
