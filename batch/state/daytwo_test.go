@@ -26,12 +26,7 @@ func TestMigrateV3ToV4(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	s, err := Open(path, Options{Now: tickClock()})
-	require.NoError(t, err)
-	defer s.Close()
-	v, err := schemaVersion(s.db, path)
-	require.NoError(t, err)
-	require.Equal(t, SchemaVersion, v)
+	s := openMigrated(t, path)
 	salt, err := s.DigestSalt()
 	require.NoError(t, err)
 	assert.Len(t, salt, 32, "16 random bytes in hex")
@@ -205,12 +200,7 @@ func TestMigrateV4ToV5(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
-	s, err := Open(path, Options{Now: tickClock()})
-	require.NoError(t, err)
-	defer s.Close()
-	v, err := schemaVersion(s.db, path)
-	require.NoError(t, err)
-	require.Equal(t, SchemaVersion, v)
+	s := openMigrated(t, path)
 
 	missing := func(since int64) []string {
 		var out []string

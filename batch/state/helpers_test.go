@@ -55,3 +55,16 @@ func get(t testing.TB, s *Store, sc Scope, key string) (Person, bool) {
 	p, ok := m[key]
 	return p, ok
 }
+
+// openMigrated opens the state file at path, which an older onboard wrote,
+// and checks that it was migrated to the current schema.
+func openMigrated(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path, Options{Now: tickClock()})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	v, err := schemaVersion(s.db, path)
+	require.NoError(t, err)
+	require.Equal(t, SchemaVersion, v)
+	return s
+}

@@ -190,12 +190,7 @@ func TestMigrateV5ToV6(t *testing.T) {
 	check(ro)
 	require.NoError(t, ro.Close())
 
-	s, err := Open(path, Options{Now: tickClock()})
-	require.NoError(t, err)
-	defer s.Close()
-	v, err := schemaVersion(s.db, path)
-	require.NoError(t, err)
-	require.Equal(t, SchemaVersion, v)
+	s := openMigrated(t, path)
 	check(s)
 	types := map[string]string{}
 	rows, err := s.db.Query(`SELECT key, typeof(first_seen) || ' ' || typeof(digest) FROM people`)
@@ -278,12 +273,7 @@ func TestMigrateV6ToV7(t *testing.T) {
 	assert.Equal(t, int64(2), found[0].SeenRun)
 	require.NoError(t, ro.Close())
 
-	s, err := Open(path, Options{Now: tickClock()})
-	require.NoError(t, err)
-	defer s.Close()
-	v, err := schemaVersion(s.db, path)
-	require.NoError(t, err)
-	require.Equal(t, SchemaVersion, v)
+	s := openMigrated(t, path)
 	run3 := beginRun(t, s, scopeA)
 	require.Equal(t, int64(3), run3)
 	require.NoError(t, s.Seen(scopeA, run3, []Sighting{{Key: "email:ann@x.org"}, {Key: "email:cy@x.org"}}))
