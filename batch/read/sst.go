@@ -142,18 +142,16 @@ func buildSSTStore(zf *zip.File, charset func(string, io.Reader) (io.Reader, err
 		return nil, err
 	}
 	defer rc.Close()
-	tmp, err := os.CreateTemp(dir, "onboard-sst-")
+	s, w, err := newSSTStore(dir)
 	if err != nil {
 		return nil, err
 	}
-	s = &sstStore{f: tmp, cached: map[int]*dlist.Element{}}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
 			s = nil
 		}
 	}()
-	w := bufio.NewWriterSize(tmp, 64<<10)
 	d := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
 	d.CharsetReader = charset
 
@@ -261,20 +259,28 @@ func (s *sstStore) put(w io.Writer, str []byte, maxLen int) error {
 	return nil
 }
 
+// newSSTStore makes an empty store in a temp file in dir, and the writer
+// its strings go through.
+func newSSTStore(dir string) (*sstStore, *bufio.Writer, error) {
+	tmp, err := os.CreateTemp(dir, "onboard-sst-")
+	if err != nil {
+		return nil, nil, err
+	}
+	return &sstStore{f: tmp, cached: map[int]*dlist.Element{}}, bufio.NewWriterSize(tmp, 64<<10), nil
+}
+
 // scanSSTStore is buildSSTStore for a part in UTF-8.
 func scanSSTStore(zf *zip.File, maxLen int, dir string, check bool) (s *sstStore, err error) {
-	tmp, err := os.CreateTemp(dir, "onboard-sst-")
+	s, w, err := newSSTStore(dir)
 	if err != nil {
 		return nil, err
 	}
-	s = &sstStore{f: tmp, cached: map[int]*dlist.Element{}}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
 			s = nil
 		}
 	}()
-	w := bufio.NewWriterSize(tmp, 64<<10)
 	err = scanSST(zf, check, func(str []byte) error {
 		return s.put(w, str, maxLen)
 	})
