@@ -183,3 +183,20 @@ func (l *runLock) release() error {
 	l.f, l.db = nil, nil
 	return err
 }
+
+// runLive reports whether a run holds lockPath. When none does, it keeps a
+// shared flock on it until release, so that none starts meanwhile.
+func runLive(lockPath string) (live bool, release func()) {
+	f, err := os.Open(lockPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, func() {} // no run ever locked this file
+	}
+	if err != nil {
+		return true, func() {} // cannot tell: say what the file says
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return true, func() {}
+	}
+	return false, func() { f.Close() } // closing drops the flock
+}

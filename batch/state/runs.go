@@ -216,7 +216,23 @@ func (s *Store) History(limit int) ([]Run, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	return s.runs(`ORDER BY r.id DESC LIMIT ?`, limit)
+	if !s.ro {
+		return s.runs(`ORDER BY r.id DESC LIMIT ?`, limit)
+	}
+	// A reader takes no run lock, so a run killed since the last Open is
+	// still "running" in the file. Read while sharing the lock file's
+	// flock: a live run holds it exclusively, and none can start meanwhile
+	// (a run waiting for the lock retries), so when the shared lock is
+	// granted, every run still running died.
+	live, release := runLive(realPath(s.path) + ".lock")
+	defer release()
+	runs, err := s.runs(`ORDER BY r.id DESC LIMIT ?`, limit)
+	for i := range runs {
+		if !live && runs[i].Status == RunRunning {
+			runs[i].Status = RunCrashed
+		}
+	}
+	return runs, err
 }
 
 // runs selects runs; tail is the WHERE/ORDER/LIMIT part.

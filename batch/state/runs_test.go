@@ -165,3 +165,36 @@ func TestInvalidSince(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []any{2, 1, first}, []any{fresh, still, prev})
 }
+
+// A reader's history tells a live run from a dead one: the file says
+// "running" for both until the next run opens it.
+func TestHistoryReadOnlyTellsDeadRunsFromLive(t *testing.T) {
+	s, path := openTemp(t)
+	id := beginRun(t, s, scopeA)
+
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	h, err := ro.History(0)
+	require.NoError(t, err)
+	require.NoError(t, ro.Close())
+	require.Len(t, h, 1)
+	assert.Equal(t, RunRunning, h[0].Status, "its process holds the run lock")
+
+	// The process goes away without ending its run (the kernel drops a
+	// killed process's flock the same way).
+	require.NoError(t, s.Close())
+	ro, err = OpenReadOnly(path)
+	require.NoError(t, err)
+	defer ro.Close()
+	h, err = ro.History(0)
+	require.NoError(t, err)
+	require.Len(t, h, 1)
+	assert.Equal(t, id, h[0].ID)
+	assert.Equal(t, RunCrashed, h[0].Status, "nobody holds the run lock: the run died")
+
+	// The reader's shared lock is gone once History returns: a run opens.
+	w, err := Open(path, Options{LockWait: time.Second})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{id}, w.CrashedRuns())
+	require.NoError(t, w.Close())
+}

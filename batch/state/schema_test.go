@@ -49,7 +49,7 @@ func TestMigrateV1ToCurrent(t *testing.T) {
 	h, err := ro.History(0)
 	require.NoError(t, err)
 	require.Len(t, h, 2)
-	assert.Equal(t, RunRunning, h[0].Status, "read-only marks nothing crashed")
+	assert.Equal(t, RunCrashed, h[0].Status, "shown crashed: no process holds its run lock (the file stays as it was, below)")
 	ann, ok := get(t, ro, scopeA, "email:ann@x.org")
 	require.True(t, ok)
 	assert.Equal(t, "V1", ann.VendorID)

@@ -92,6 +92,17 @@ func TestClaimsLeaseFenceAndTakeover(t *testing.T) {
 	assert.Equal(t, "v-a", got["email:ann@x.org"].VendorID)
 	assert.Equal(t, "v-b", got["email:bob@x.org"].VendorID)
 
+	// History tells the dead run from the live one before anybody marks
+	// it: its lease lapsed, b's is renewed.
+	runs, err := b.History(0)
+	require.NoError(t, err)
+	status := map[int64]string{}
+	for _, r := range runs {
+		status[r.ID] = r.Status
+	}
+	assert.Equal(t, state.RunCrashed, status[ra], "a run whose lease lapsed is crashed in history")
+	assert.Equal(t, state.RunRunning, status[rb], "a live run is running")
+
 	// The dead run is found crashed by the next run to begin.
 	_, err = b.BeginRun("g.csv", "h", acme)
 	require.NoError(t, err)

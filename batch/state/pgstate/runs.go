@@ -177,7 +177,10 @@ func (s *Store) runList(tail string, args ...any) ([]state.Run, error) {
 	rows, err := s.pool.Query(context.WithoutCancel(s.ctx), `SELECT r.id, r.file, r.file_hash, r.provider, s.provider, s.base_url, s.tenant,
 		r.started, r.ended, r.rows, r.created, r.skipped, r.invalid, r.failed, r.not_attempted, r.recovered,
 		r.changed, r.updated, r.conflicts, r.missing, r.still_missing,
-		r.status, r.stop, r.results, r.fix_file
+		-- A run whose lease lapsed is dead, though nobody marked it yet:
+		-- that is done by the next BeginRun, which may be days away.
+		CASE WHEN r.status = 'running' AND r.lease_until < clock_timestamp() THEN 'crashed' ELSE r.status END,
+		r.stop, r.results, r.fix_file
 		FROM onboard_runs r JOIN onboard_scopes s ON s.id = r.scope_id `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("state: history: %w", err)
