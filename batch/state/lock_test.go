@@ -158,3 +158,23 @@ func TestLockReleasedOnKill(t *testing.T) {
 	require.True(t, ok, "the in_flight mark survived kill -9")
 	assert.Equal(t, StatusInFlight, p.Status)
 }
+
+// A run that must not wait for the lock still outwaits a reader's moment:
+// history shares the lock while it reads (runLive).
+func TestOpenOutwaitsAReader(t *testing.T) {
+	s, path := openTemp(t)
+	require.NoError(t, s.Close())
+	live, release := runLive(realPath(path) + ".lock")
+	require.False(t, live, "no run holds the lock")
+	go func() {
+		time.Sleep(readerGrace / 5)
+		release()
+	}()
+	w, err := Open(path, Options{})
+	require.NoError(t, err, "the reader let go within the grace")
+	defer w.Close()
+
+	live, release = runLive(realPath(path) + ".lock")
+	release()
+	assert.True(t, live, "a run holds the lock")
+}

@@ -14,6 +14,9 @@ import (
 // lockPoll is how often a waiting Open retries the lock.
 const lockPoll = 50 * time.Millisecond
 
+// readerGrace is the least an Open waits for the lock (see runLive).
+const readerGrace = 250 * time.Millisecond
+
 // runLock is two exclusive flocks: one on a separate lock file beside the
 // state file's real path (symlinks resolved), which holds the holder's pid
 // for messages, and one on the state file itself, which is the file's
@@ -40,7 +43,9 @@ func acquireLock(ctx context.Context, dbPath, lockPath string, wait time.Duratio
 		return nil, fmt.Errorf("state lock: %w", err)
 	}
 	private(f)
-	deadline := time.Now().Add(wait)
+	// A reader (History) shares the lock for the milliseconds of one
+	// query: even a run that must not wait outwaits that.
+	deadline := time.Now().Add(max(wait, readerGrace))
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {

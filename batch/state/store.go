@@ -37,7 +37,7 @@ const defaultBusyTimeout = 5 * time.Second
 // Options tune Open. The zero value is ready to use.
 type Options struct {
 	// LockWait is how long Open waits for another run to release the
-	// state file; 0 fails at once.
+	// state file; 0 fails once a reader's moment is over (readerGrace).
 	LockWait time.Duration
 	// BusyTimeout is SQLite's busy_timeout; 0 means 5s.
 	BusyTimeout time.Duration
