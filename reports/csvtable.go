@@ -31,6 +31,20 @@ type csvTable struct {
 }
 
 func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*csvTable, error) {
+	t, err := openCSVTable(path, comma, guard, bom)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.row(header, nil); err != nil {
+		t.abort()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// openCSVTable starts the file (and its BOM) without a header line: the
+// caller writes its own first line.
+func openCSVTable(path string, comma rune, guard, bom bool) (*csvTable, error) {
 	out, w, err := createCSV(path, comma)
 	if err != nil {
 		return nil, err
@@ -40,13 +54,7 @@ func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*cs
 			return nil, err
 		}
 	}
-	t := &csvTable{path: path, out: out, comma: w.Comma, guard: guard, w: newAsyncWriter(out, bufSize, 4)}
-	if err := t.row(header, nil); err != nil {
-		_ = t.w.Close()
-		out.Abort()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return t, nil
+	return &csvTable{path: path, out: out, comma: w.Comma, guard: guard, w: newAsyncWriter(out, bufSize, 4)}, nil
 }
 
 func (t *csvTable) row(cells []string, _ []tone) error {
@@ -65,8 +73,16 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 	}
 	b = append(b, t.tail...)
 	b = append(b, '\n')
-	_, t.err = t.w.Write(b)
 	t.line = b
+	return t.writeLine(b)
+}
+
+// writeLine writes one encoded line, its '\n' included; b may be t.line.
+func (t *csvTable) writeLine(b []byte) error {
+	if t.err != nil {
+		return t.err
+	}
+	_, t.err = t.w.Write(b)
 	if cap(t.line) > 1<<20 {
 		t.line = nil // one huge row does not keep its buffer
 	}
@@ -87,8 +103,9 @@ func appendCSVField(b []byte, s string, comma rune, guard bool) []byte {
 	switch {
 	case s == "":
 	case guard:
-		// The guard's ' comes first, so a leading space no longer counts.
-		quote = hasCSVSpecial(s, comma)
+		// The guard's ' comes first, so a leading space no longer counts;
+		// it is the delimiter itself when the file is '-separated.
+		quote = comma == '\'' || hasCSVSpecial(s, comma)
 	default:
 		quote = s == `\.` || hasCSVSpecial(s, comma)
 		if !quote {

@@ -11,8 +11,9 @@ import (
 // sheet. resultRecord's csv tags spell the same names (a test checks it).
 var resultColumns = []string{"row", "status", "id", "error_code", "field", "message", "vendor_status", "vendor_code", "attempts"}
 
-// resultRecord is the fixed part of one results row. gocsv writes it by
-// its tags for CSV; cells lists it for XLSX.
+// resultRecord is the fixed part of one results row. resultsCSV encodes
+// it for CSV (what gocsv makes of its tags and MarshalCSV methods is the
+// reference its test holds it to); appendCells lists it for XLSX.
 type resultRecord struct {
 	Row          int       `csv:"row"`
 	Status       csvText   `csv:"status"`
@@ -25,7 +26,7 @@ type resultRecord struct {
 	Attempts     int       `csv:"attempts"`
 }
 
-// csvText is a string that gocsv writes formula-guarded.
+// csvText is a string written formula-guarded.
 type csvText string
 
 // MarshalCSV implements gocsv.TypeMarshaller.
@@ -104,8 +105,8 @@ type ResultsOptions struct {
 // then the roster's own columns.
 //
 // XLSX has a bold frozen header, an autofilter, the status cell coloured
-// and a Summary sheet. CSV is written with gocsv, every cell
-// formula-guarded, and has the rows only; cmd prints SummaryLine instead.
+// and a Summary sheet. CSV has every text cell formula-guarded, and the
+// rows only; cmd prints SummaryLine instead.
 //
 // A CSV starts with a UTF-8 BOM unless opts says NoBOM. At most one opts
 // is used.
