@@ -51,6 +51,24 @@ func (n blankZero) String() string {
 // message is prefixed with its field so it can be told apart. The note
 // follows the message in brackets (or is the message when there is none).
 func newResultRecord(o *batch.Outcome) resultRecord {
+	rec := resultRecord{
+		Row:          o.Line,
+		Status:       csvText(o.Status),
+		ID:           csvText(o.ID),
+		VendorStatus: blankZero(o.VendorStatus),
+		VendorCode:   csvText(o.VendorCode),
+		Attempts:     o.Attempts,
+	}
+	if len(o.Problems) <= 1 && len(o.Warnings) == 0 {
+		// Most rows: nothing to join, so no slices to build.
+		msg := ""
+		if len(o.Problems) == 1 {
+			p := &o.Problems[0]
+			rec.ErrorCode, rec.Field, msg = csvText(p.Code), csvText(p.Field), p.Message
+		}
+		rec.Message = csvText(withNote(msg, o.Note))
+		return rec
+	}
 	var codes, fields, msgs []string
 	for _, p := range o.Problems {
 		if p.Code != "" {
@@ -72,17 +90,10 @@ func newResultRecord(o *batch.Outcome) resultRecord {
 	for _, w := range o.Warnings {
 		msgs = append(msgs, warningText(w))
 	}
-	return resultRecord{
-		Row:          o.Line,
-		Status:       csvText(o.Status),
-		ID:           csvText(o.ID),
-		ErrorCode:    csvText(strings.Join(codes, "; ")),
-		Field:        csvText(strings.Join(fields, "; ")),
-		Message:      csvText(withNote(strings.Join(msgs, "; "), o.Note)),
-		VendorStatus: blankZero(o.VendorStatus),
-		VendorCode:   csvText(o.VendorCode),
-		Attempts:     o.Attempts,
-	}
+	rec.ErrorCode = csvText(strings.Join(codes, "; "))
+	rec.Field = csvText(strings.Join(fields, "; "))
+	rec.Message = csvText(withNote(strings.Join(msgs, "; "), o.Note))
+	return rec
 }
 
 // appendCells appends the record's cells, unguarded, in resultColumns order.
@@ -145,7 +156,10 @@ type resultsXLSX struct {
 
 func (r *resultsXLSX) rows(o *batch.Outcome, emit emitFunc) error {
 	rec := newResultRecord(o)
-	r.cells = append(rec.appendCells(r.cells[:0]), r.mask.cells(o.Cells)...)
+	r.cells = rec.appendCells(r.cells[:0])
+	for i := range r.mask.width {
+		r.cells = append(r.cells, r.mask.cell(o.Cells, i))
+	}
 	r.tones = append(r.tones[:0], make([]tone, len(r.cells))...)
 	r.tones[1] = statusTone(o.Status)
 	return emit(r.cells, r.tones)
