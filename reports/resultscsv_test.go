@@ -246,3 +246,33 @@ func TestAppendCSVFieldMatchesEncodingCSV(t *testing.T) {
 		}
 	}
 }
+
+// hasCSVSpecial reads eight bytes a step: a special byte is found at
+// every position of every length, in the word or in the tail, among
+// fillers next to each special byte's value and above 0x7f.
+func TestHasCSVSpecialEveryPosition(t *testing.T) {
+	for _, comma := range []rune{',', ';', '\t', '|', 0x7f} {
+		specials := []byte{'"', '\r', '\n', byte(comma)}
+		var fillers []byte
+		for _, c := range specials {
+			fillers = append(fillers, c-1, c+1)
+		}
+		fillers = append(fillers, 0x00, 0x80, 0xa2, 0xff, 'a', ' ')
+		for _, f := range fillers {
+			if strings.IndexByte(string(specials), f) >= 0 {
+				continue
+			}
+			for n := 0; n <= 20; n++ {
+				s := bytes.Repeat([]byte{f}, n)
+				assert.False(t, hasCSVSpecial(string(s), comma), "%q in %q", s, comma)
+				for p := range n {
+					for _, c := range specials {
+						s[p] = c
+						assert.True(t, hasCSVSpecial(string(s), comma), "%q in %q", s, comma)
+						s[p] = f
+					}
+				}
+			}
+		}
+	}
+}
