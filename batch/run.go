@@ -848,33 +848,47 @@ func (rc *reconciler) flushState() error {
 	return nil
 }
 
-// add queues o and writes every outcome whose turn has come.
+// add queues o and writes every outcome whose turn has come. An outcome
+// whose turn it is (every row a re-run skips comes in order) is written
+// without going through pending.
 func (rc *reconciler) add(seq int, o Outcome, slots <-chan struct{}) error {
-	rc.pending[seq] = o
-	for {
-		o, ok := rc.pending[rc.next]
-		if !ok {
-			break
-		}
-		delete(rc.pending, rc.next)
-		rc.next++
-		rc.sum.Add(&o)
-		if o.Status == Skipped && len(o.Problems) > 0 && o.Problems[0].Code == AlreadyOnboarded {
-			rc.sum.Skipped++
-		}
-		if len(o.Changed) > 0 {
-			rc.sum.Changed++
-		}
-		if err := rc.sink.Write(o); err != nil {
-			return err
-		}
-		<-slots
-		if rc.opt.Progress != nil {
-			rc.opt.Progress(rc.sum)
+	if seq != rc.next {
+		rc.pending[seq] = o // its turn has not come: nothing else's has
+	} else {
+		for {
+			if err := rc.write(&o, slots); err != nil {
+				return err
+			}
+			next, ok := rc.pending[rc.next]
+			if !ok {
+				break
+			}
+			delete(rc.pending, rc.next)
+			o = next
 		}
 	}
 	if len(rc.record) >= stateBatch {
 		return rc.flushState()
+	}
+	return nil
+}
+
+// write counts o, whose turn it is, and writes it to the sink.
+func (rc *reconciler) write(o *Outcome, slots <-chan struct{}) error {
+	rc.next++
+	rc.sum.Add(o)
+	if o.Status == Skipped && len(o.Problems) > 0 && o.Problems[0].Code == AlreadyOnboarded {
+		rc.sum.Skipped++
+	}
+	if len(o.Changed) > 0 {
+		rc.sum.Changed++
+	}
+	if err := rc.sink.Write(*o); err != nil {
+		return err
+	}
+	<-slots
+	if rc.opt.Progress != nil {
+		rc.opt.Progress(rc.sum)
 	}
 	return nil
 }

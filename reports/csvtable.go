@@ -31,6 +31,20 @@ type csvTable struct {
 }
 
 func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*csvTable, error) {
+	t, err := openCSVTable(path, comma, guard, bom)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.row(header, nil); err != nil {
+		t.abort()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// openCSVTable starts the file (and its BOM) without a header line: the
+// caller writes its own first line.
+func openCSVTable(path string, comma rune, guard, bom bool) (*csvTable, error) {
 	out, w, err := createCSV(path, comma)
 	if err != nil {
 		return nil, err
@@ -40,13 +54,7 @@ func newCSVTable(path string, header []string, comma rune, guard, bom bool) (*cs
 			return nil, err
 		}
 	}
-	t := &csvTable{path: path, out: out, comma: w.Comma, guard: guard, w: newAsyncWriter(out, bufSize, 4)}
-	if err := t.row(header, nil); err != nil {
-		_ = t.w.Close()
-		out.Abort()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return t, nil
+	return &csvTable{path: path, out: out, comma: w.Comma, guard: guard, w: newAsyncWriter(out, bufSize, 4)}, nil
 }
 
 func (t *csvTable) row(cells []string, _ []tone) error {
@@ -65,8 +73,16 @@ func (t *csvTable) row(cells []string, _ []tone) error {
 	}
 	b = append(b, t.tail...)
 	b = append(b, '\n')
-	_, t.err = t.w.Write(b)
 	t.line = b
+	return t.writeLine(b)
+}
+
+// writeLine writes one encoded line, its '\n' included; b may be t.line.
+func (t *csvTable) writeLine(b []byte) error {
+	if t.err != nil {
+		return t.err
+	}
+	_, t.err = t.w.Write(b)
 	if cap(t.line) > 1<<20 {
 		t.line = nil // one huge row does not keep its buffer
 	}
@@ -87,8 +103,9 @@ func appendCSVField(b []byte, s string, comma rune, guard bool) []byte {
 	switch {
 	case s == "":
 	case guard:
-		// The guard's ' comes first, so a leading space no longer counts.
-		quote = hasCSVSpecial(s, comma)
+		// The guard's ' comes first, so a leading space no longer counts;
+		// it is the delimiter itself when the file is '-separated.
+		quote = comma == '\'' || hasCSVSpecial(s, comma)
 	default:
 		quote = s == `\.` || hasCSVSpecial(s, comma)
 		if !quote {
@@ -123,6 +140,18 @@ func appendCSVField(b []byte, s string, comma rune, guard bool) []byte {
 // break, which make encoding/csv quote a field.
 func hasCSVSpecial(s string, comma rune) bool {
 	if comma < utf8.RuneSelf {
+		// Eight bytes a step (emails, IDs and messages are longer than
+		// a word and hold none of the four): a byte of x equal to one
+		// leaves a zero byte after the xor, which hasZero finds.
+		cm := uint64(comma) * ones
+		for len(s) >= 8 {
+			x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+			if hasZero(x^(ones*'"'))|hasZero(x^(ones*'\r'))|hasZero(x^(ones*'\n'))|hasZero(x^cm) != 0 {
+				return true
+			}
+			s = s[8:]
+		}
 		for i := 0; i < len(s); i++ {
 			switch c := s[i]; c {
 			case '"', '\r', '\n', byte(comma):
@@ -133,6 +162,13 @@ func hasCSVSpecial(s string, comma rune) bool {
 	}
 	return strings.ContainsRune(s, comma) || strings.ContainsAny(s, "\"\r\n")
 }
+
+// ones has 1 in every byte.
+const ones = 0x0101010101010101
+
+// hasZero is not 0 when a byte of x is 0 (the classic test: exact for
+// "any", which is all it is asked).
+func hasZero(x uint64) uint64 { return (x - ones) &^ x & (ones * 0x80) }
 
 func (t *csvTable) close([]section) error {
 	if t.closed {

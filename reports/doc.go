@@ -8,7 +8,7 @@
 //
 // The first three implement batch.Sink: they receive outcomes in roster order
 // from one goroutine and stream them (XLSX through excelize's StreamWriter,
-// CSV through encoding/csv or gocsv), so memory does not grow with the
+// CSV lines encoded as encoding/csv writes them), so memory does not grow with the
 // number of rows. The format is chosen from the file extension.
 //
 // Every writer masks, again, the cells of columns whose header names a

@@ -102,7 +102,7 @@ type missingCSV struct {
 // WriteMissing writes the -missing.csv file; it is put in place when the
 // results are.
 func (r *resultsCSV) WriteMissing(list func(fn func(batch.MissingPerson) error) (int, error)) error {
-	if r.closed || r.missing != nil {
+	if r.t.closed || r.missing != nil {
 		return errors.New("report already closed")
 	}
 	m := &missingCSV{path: MissingPath(r.path)}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,9 +62,11 @@ func (p *planSheet) rows(o *batch.Outcome, emit emitFunc) error {
 			msgs = append(msgs, m)
 		}
 	}
-	p.cells = append(p.cells[:0], fmt.Sprint(o.Line), string(o.Status), o.ID, strings.Join(codes, "; "),
-		withNote(strings.Join(msgs, "; "), o.Note), fmt.Sprint(o.Attempts))
-	p.cells = append(p.cells, p.mask.cells(o.Cells)...)
+	p.cells = append(p.cells[:0], strconv.Itoa(o.Line), string(o.Status), o.ID, strings.Join(codes, "; "),
+		withNote(strings.Join(msgs, "; "), o.Note), strconv.Itoa(o.Attempts))
+	for i := range p.mask.width {
+		p.cells = append(p.cells, p.mask.cell(o.Cells, i))
+	}
 	p.tones = append(p.tones[:0], make([]tone, len(p.cells))...)
 	p.tones[1] = planTone(o.Status)
 	return emit(p.cells, p.tones)

@@ -11,8 +11,9 @@ import (
 // sheet. resultRecord's csv tags spell the same names (a test checks it).
 var resultColumns = []string{"row", "status", "id", "error_code", "field", "message", "vendor_status", "vendor_code", "attempts"}
 
-// resultRecord is the fixed part of one results row. gocsv writes it by
-// its tags for CSV; cells lists it for XLSX.
+// resultRecord is the fixed part of one results row. resultsCSV encodes
+// it for CSV (what gocsv makes of its tags and MarshalCSV methods is the
+// reference its test holds it to); appendCells lists it for XLSX.
 type resultRecord struct {
 	Row          int       `csv:"row"`
 	Status       csvText   `csv:"status"`
@@ -25,7 +26,7 @@ type resultRecord struct {
 	Attempts     int       `csv:"attempts"`
 }
 
-// csvText is a string that gocsv writes formula-guarded.
+// csvText is a string written formula-guarded.
 type csvText string
 
 // MarshalCSV implements gocsv.TypeMarshaller.
@@ -50,6 +51,24 @@ func (n blankZero) String() string {
 // message is prefixed with its field so it can be told apart. The note
 // follows the message in brackets (or is the message when there is none).
 func newResultRecord(o *batch.Outcome) resultRecord {
+	rec := resultRecord{
+		Row:          o.Line,
+		Status:       csvText(o.Status),
+		ID:           csvText(o.ID),
+		VendorStatus: blankZero(o.VendorStatus),
+		VendorCode:   csvText(o.VendorCode),
+		Attempts:     o.Attempts,
+	}
+	if len(o.Problems) <= 1 && len(o.Warnings) == 0 {
+		// Most rows: nothing to join, so no slices to build.
+		msg := ""
+		if len(o.Problems) == 1 {
+			p := &o.Problems[0]
+			rec.ErrorCode, rec.Field, msg = csvText(p.Code), csvText(p.Field), p.Message
+		}
+		rec.Message = csvText(withNote(msg, o.Note))
+		return rec
+	}
 	var codes, fields, msgs []string
 	for _, p := range o.Problems {
 		if p.Code != "" {
@@ -71,17 +90,10 @@ func newResultRecord(o *batch.Outcome) resultRecord {
 	for _, w := range o.Warnings {
 		msgs = append(msgs, warningText(w))
 	}
-	return resultRecord{
-		Row:          o.Line,
-		Status:       csvText(o.Status),
-		ID:           csvText(o.ID),
-		ErrorCode:    csvText(strings.Join(codes, "; ")),
-		Field:        csvText(strings.Join(fields, "; ")),
-		Message:      csvText(withNote(strings.Join(msgs, "; "), o.Note)),
-		VendorStatus: blankZero(o.VendorStatus),
-		VendorCode:   csvText(o.VendorCode),
-		Attempts:     o.Attempts,
-	}
+	rec.ErrorCode = csvText(strings.Join(codes, "; "))
+	rec.Field = csvText(strings.Join(fields, "; "))
+	rec.Message = csvText(withNote(strings.Join(msgs, "; "), o.Note))
+	return rec
 }
 
 // appendCells appends the record's cells, unguarded, in resultColumns order.
@@ -104,8 +116,8 @@ type ResultsOptions struct {
 // then the roster's own columns.
 //
 // XLSX has a bold frozen header, an autofilter, the status cell coloured
-// and a Summary sheet. CSV is written with gocsv, every cell
-// formula-guarded, and has the rows only; cmd prints SummaryLine instead.
+// and a Summary sheet. CSV has every text cell formula-guarded, and the
+// rows only; cmd prints SummaryLine instead.
 //
 // A CSV starts with a UTF-8 BOM unless opts says NoBOM. At most one opts
 // is used.
@@ -144,7 +156,10 @@ type resultsXLSX struct {
 
 func (r *resultsXLSX) rows(o *batch.Outcome, emit emitFunc) error {
 	rec := newResultRecord(o)
-	r.cells = append(rec.appendCells(r.cells[:0]), r.mask.cells(o.Cells)...)
+	r.cells = rec.appendCells(r.cells[:0])
+	for i := range r.mask.width {
+		r.cells = append(r.cells, r.mask.cell(o.Cells, i))
+	}
 	r.tones = append(r.tones[:0], make([]tone, len(r.cells))...)
 	r.tones[1] = statusTone(o.Status)
 	return emit(r.cells, r.tones)

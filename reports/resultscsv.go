@@ -1,28 +1,30 @@
 package reports
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"unicode/utf8"
 
-	"github.com/gocarina/gocsv"
 	"github.com/onboard/onboard/batch"
-	"github.com/onboard/onboard/reports/outfile"
 )
 
-// resultsCSV writes the results CSV: gocsv marshals the fixed columns from
-// resultRecord's tags, one record at a time so nothing accumulates, and
-// rowJoiner appends the roster's own columns before the line is written.
+// resultsCSV writes the results CSV. Each line is encoded into one reused
+// buffer (appendCSVField quotes exactly as encoding/csv does) from
+// resultRecord's fields in resultColumns order, then the roster's own
+// cells masked and formula-guarded: no reflection and no copy of the
+// cells per row. gocsv used to marshal the fixed columns by their tags;
+// TestResultsCSVMatchesGocsv holds the bytes to what it wrote.
 type resultsCSV struct {
-	path   string
-	out    *outfile.File
-	j      rowJoiner
-	one    [1]resultRecord // gocsv marshals slices; this one is reused
-	mask   masker
-	closed bool
-	bom    bool
-	comma  rune // the missing list's too
+	path  string
+	t     *csvTable // guard off: each column decides its own
+	mask  masker
+	bom   bool
+	comma rune // the missing list's too
+	// numQuoted: the delimiter is a digit or '-', which a number holds
+	// (absurd, but the file must still read back).
+	numQuoted bool
 	// missing is the -missing.csv, once WriteMissing opened it.
 	missing *missingCSV
 }
@@ -31,48 +33,88 @@ func newResultsCSV(path string, header []string, bom bool, comma rune) (*results
 	if comma == 0 {
 		comma = ','
 	}
-	out, w, err := createCSV(path, comma)
+	t, err := openCSVTable(path, comma, false, bom)
 	if err != nil {
 		return nil, err
 	}
-	if bom {
-		if err := writeBOM(path, out); err != nil {
-			return nil, err
+	r := &resultsCSV{path: path, t: t, mask: newMasker(header), bom: bom, comma: comma,
+		numQuoted: comma == '-' || ('0' <= comma && comma <= '9')}
+	// The header line: resultColumns, renamed where the roster has a
+	// column of the same name, then the roster's own names, guarded.
+	b := t.line[:0]
+	for i, c := range ownColumns(resultColumns, header) {
+		if i > 0 {
+			b = utf8.AppendRune(b, comma)
 		}
+		b = appendCSVField(b, c, comma, false)
 	}
-	r := &resultsCSV{path: path, out: out, j: rowJoiner{w: w}, mask: newMasker(header), bom: bom, comma: comma}
-	r.j.extra = append(r.j.extra, header...)
-	guardAll(r.j.extra)
-	// The header line: gocsv's names (resultRecord's tags), renamed where
-	// the roster has a column of the same name.
-	r.j.rename = ownColumns(resultColumns, header)
-	if err := gocsv.MarshalCSV(&[]resultRecord{}, &r.j); err != nil {
-		out.Abort()
+	for _, h := range header {
+		b = utf8.AppendRune(b, comma)
+		b = appendCSVField(b, h, comma, needsGuard(h))
+	}
+	b = append(b, '\n')
+	t.line = b
+	if err := t.writeLine(b); err != nil {
+		t.abort()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
 }
 
 func (r *resultsCSV) Write(o batch.Outcome) error {
-	if r.closed {
+	if r.t.closed {
 		return errors.New("report already closed")
 	}
-	r.one[0] = newResultRecord(&o)
-	r.j.extra = r.mask.cells(o.Cells)
-	guardAll(r.j.extra)
-	if err := gocsv.MarshalCSVWithoutHeaders(r.one[:], &r.j); err != nil {
+	rec := newResultRecord(&o)
+	b := r.appendRecord(r.t.line[:0], &rec)
+	for i := range r.mask.width {
+		c := r.mask.cell(o.Cells, i)
+		b = utf8.AppendRune(b, r.comma)
+		b = appendCSVField(b, c, r.comma, needsGuard(c))
+	}
+	b = append(b, '\n')
+	r.t.line = b
+	if err := r.t.writeLine(b); err != nil {
 		return wrapPath(r.path, fmt.Errorf("row %d: %w", o.Line, err))
 	}
 	return nil
 }
 
+// appendRecord appends rec's cells in resultColumns order as gocsv wrote
+// them: the text columns formula-guarded (csvText), the numbers as they
+// are, vendor_status empty when zero.
+func (r *resultsCSV) appendRecord(b []byte, rec *resultRecord) []byte {
+	c := r.comma
+	b = r.appendInt(b, rec.Row)
+	for _, s := range [...]csvText{rec.Status, rec.ID, rec.ErrorCode, rec.Field, rec.Message} {
+		b = utf8.AppendRune(b, c)
+		b = appendCSVField(b, string(s), c, needsGuard(string(s)))
+	}
+	b = utf8.AppendRune(b, c)
+	if rec.VendorStatus != 0 {
+		b = r.appendInt(b, int(rec.VendorStatus))
+	}
+	b = utf8.AppendRune(b, c)
+	b = appendCSVField(b, string(rec.VendorCode), c, needsGuard(string(rec.VendorCode)))
+	b = utf8.AppendRune(b, c)
+	return r.appendInt(b, rec.Attempts)
+}
+
+// appendInt appends n as a CSV field: digits need no quotes unless the
+// delimiter is one of them.
+func (r *resultsCSV) appendInt(b []byte, n int) []byte {
+	if r.numQuoted {
+		return appendCSVField(b, strconv.Itoa(n), r.comma, false)
+	}
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
 // Close finishes the file; the CSV has no room for the summary.
 func (r *resultsCSV) Close(sum *batch.Summary) error {
-	if r.closed {
+	if r.t.closed {
 		return nil
 	}
-	r.closed = true
-	if err := finishCSV(r.path, r.out, r.j.w); err != nil {
+	if err := r.t.close(nil); err != nil {
 		r.missing.abort()
 		return err
 	}
@@ -91,34 +133,6 @@ func (r *resultsCSV) Close(sum *batch.Summary) error {
 
 // Abort drops the file: the previous one (or none) stays.
 func (r *resultsCSV) Abort() {
-	r.closed = true
-	r.out.Abort()
+	r.t.abort()
 	r.missing.abort()
 }
-
-// rowJoiner is the gocsv.CSVWriter gocsv writes to: it appends extra (the
-// roster cells) to each line gocsv made and passes it to the csv.Writer.
-// Its Flush does nothing, because gocsv flushes after every call and we
-// call it once per row; finishCSV flushes at the end.
-type rowJoiner struct {
-	w     *csv.Writer
-	extra []string
-	buf   []string
-	// rename, when set, replaces the next row's own cells (the header's
-	// names) and is cleared.
-	rename []string
-}
-
-func (j *rowJoiner) Write(row []string) error {
-	if j.rename != nil && len(j.rename) == len(row) {
-		row, j.rename = j.rename, nil
-	}
-	j.buf = append(append(j.buf[:0], row...), j.extra...)
-	return j.w.Write(j.buf)
-}
-
-func (j *rowJoiner) Flush() {}
-
-func (j *rowJoiner) Error() error { return j.w.Error() }
-
-var _ gocsv.CSVWriter = (*rowJoiner)(nil)
