@@ -1,12 +1,16 @@
 package batch
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onboard/onboard/batch/internal/plainjson"
 	"github.com/onboard/onboard/batch/state"
@@ -39,41 +43,77 @@ type digester struct {
 	s     *schema.Schema
 	salt  string
 	names []string // nameFields(s)
+	// field numbers the non-secret fields; heads[i] is field i's "salt 0
+	// name 0", what each of its digests starts with.
+	field map[string]int
+	heads []string
+	// scratch holds, per goroutine, each field's last value and digest.
+	scratch sync.Pool
 }
 
 func newDigester(s *schema.Schema, salt string) *digester {
-	return &digester{s: s, salt: salt, names: nameFields(s)}
+	d := &digester{s: s, salt: salt, names: nameFields(s), field: map[string]int{}}
+	for _, f := range s.Fields {
+		if f := s.Field(f.Name); f.Secret { // the first of a name decides, as Field finds it
+			continue
+		}
+		if _, ok := d.field[f.Name]; ok {
+			continue
+		}
+		d.field[f.Name] = len(d.heads)
+		d.heads = append(d.heads, salt+"\x00"+f.Name+"\x00")
+	}
+	n := len(d.heads)
+	d.scratch.New = func() any { return &digestScratch{last: make([]lastDigest, n)} }
+	return d
+}
+
+// digestScratch is one goroutine's buffer, and per field the JSON of the
+// value it last hashed and that digest: a field whose value repeats row
+// after row (a constant, a default, most rows' enum value) is hashed once.
+type digestScratch struct {
+	buf  []byte
+	last []lastDigest
+}
+
+type lastDigest struct {
+	json []byte
+	hex  [2 * digestLen]byte
 }
 
 // digests returns a short salted sha256 per non-secret field of rec: of
 // salt, 0, the field's name, 0 and the value's JSON. Each is one
-// sha256.Sum256 of one buffer, and the record's hex digits share one
-// string: plan and a re-run digest every row.
+// sha256.Sum256 of one buffer (none when the value is the field's last
+// one), and the record's hex digits share one string: plan and a re-run
+// digest every row.
 func (d *digester) digests(rec schema.Record) map[string]string {
 	out := make(map[string]string, len(rec))
+	sc := d.scratch.Get().(*digestScratch)
+	defer d.scratch.Put(sc)
 	var names [16]string
 	named := names[:0]
 	var hexBuf [16 * 2 * digestLen]byte
 	hexes := hexBuf[:0]
-	var scratch [256]byte
-	buf := scratch[:0]
 	for name, v := range rec {
-		if f := d.s.Field(name); f == nil || f.Secret {
+		i, ok := d.field[name]
+		if !ok {
 			continue
 		}
-		buf = append(buf[:0], d.salt...)
-		buf = append(buf, 0)
-		buf = append(buf, name...)
-		buf = append(buf, 0)
+		buf := append(sc.buf[:0], d.heads[i]...)
 		head := len(buf)
 		b, err := digestJSON(buf, v)
 		if err != nil {
 			b = append(buf[:head], fmt.Sprint(v)...)
 		}
-		buf = b
-		sum := sha256.Sum256(buf)
+		sc.buf = b
+		last := &sc.last[i]
+		if last.json == nil || !bytes.Equal(last.json, b[head:]) {
+			sum := sha256.Sum256(b)
+			hex.Encode(last.hex[:], sum[:digestLen])
+			last.json = append(last.json[:0], b[head:]...)
+		}
 		named = append(named, name)
-		hexes = hex.AppendEncode(hexes, sum[:digestLen])
+		hexes = append(hexes, last.hex[:]...)
 	}
 	all := string(hexes)
 	for i, name := range named {
@@ -92,7 +132,7 @@ const digestLen = 12
 func digestJSON(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
-		if plainjson.Is(v) {
+		if plainUTF8(v) {
 			return plainjson.Append(dst, v), nil
 		}
 	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
@@ -102,6 +142,28 @@ func digestJSON(dst []byte, v any) ([]byte, error) {
 	}
 	b, err := json.Marshal(v) // typed values: numbers, bools, times, lists, objects
 	return append(dst, b...), err
+}
+
+// plainUTF8 reports whether json.Marshal writes s as it is, in quotes:
+// plainjson.Is for its ASCII, and beyond ASCII valid UTF-8 other than
+// U+2028 and U+2029, which it escapes (names such as Zoë or José).
+func plainUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // changedFields lists, in schema order, the fields whose digest differs
@@ -277,7 +339,12 @@ func personWhere(p state.Person) string {
 
 // skippedMessage is the ALREADY_ONBOARDED message, with what changed.
 func skippedMessage(p state.Person, changed []string, hint string) string {
-	msg := fmt.Sprintf("onboarded by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))
+	// Appended, not Sprintf'd: plan and a re-run write it for every row.
+	b := make([]byte, 0, 40)
+	b = append(b, "onboarded by run "...)
+	b = strconv.AppendInt(b, p.CreatedRun, 10)
+	b = append(b, " on "...)
+	msg := string(p.FirstSeen.AppendFormat(b, time.DateOnly))
 	if len(changed) > 0 {
 		msg += fmt.Sprintf("; changed since run %d: %s", p.DigestRun, strings.Join(changed, ", "))
 		if hint != "" {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,5 +78,46 @@ func TestDigestsAsBefore(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A field's last value and digest are kept per goroutine, so a value
+// repeated row after row is hashed once: the digests stay the ones every
+// value hashed afresh gives, whichever values repeat or change, on several
+// goroutines at once.
+func TestDigestsOfRepeatedValues(t *testing.T) {
+	s := &schema.Schema{Fields: []schema.Field{{Name: "email"}, {Name: "company"}, {Name: "role"}, {Name: "password", Secret: true}, {Name: "tags"}}}
+	d := newDigester(s, "salt-0123456789abcdef")
+	roles := []any{"guest", "admin", "guest", "gues", "guest2", "", "guest", 7, "7"}
+	recs := make([]schema.Record, 0, 200)
+	for i := range 200 {
+		rec := schema.Record{"email": fmt.Sprintf("u%d@x.org", i%7), "company": "Acme", "role": roles[i%len(roles)], "password": "pw"}
+		if i%3 == 0 {
+			delete(rec, "company")
+		}
+		if i%5 == 0 {
+			rec["tags"] = []string{"a", strconv.Itoa(i % 2)}
+		}
+		recs = append(recs, rec)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range recs {
+				rec := recs[(i+g*17)%len(recs)]
+				if want, got := digestsBefore(d, rec), d.digests(rec); !maps.Equal(want, got) {
+					errs <- fmt.Sprintf("goroutine %d, record %v: %v, want %v", g, rec, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
