@@ -1,6 +1,9 @@
 package state
 
-import "runtime"
+import (
+	"fmt"
+	"runtime"
+)
 
 // readSideBySide lets a read-only store answer on up to one connection
 // per CPU, where a store a run writes keeps one: plan asks about several
@@ -11,4 +14,19 @@ import "runtime"
 func (s *Store) readSideBySide() {
 	s.db.SetMaxOpenConns(max(2, runtime.GOMAXPROCS(0)))
 	s.db.SetMaxIdleConns(max(2, runtime.GOMAXPROCS(0)))
+}
+
+// AnyCreated reports whether the store holds anyone created in sc: Count
+// for a caller that only asks whether it is 0 (plan's note on a store that
+// knows people elsewhere), without counting a whole scope's people.
+func (s *Store) AnyCreated(sc Scope) (bool, error) {
+	sid, found, err := s.scopeID(sc, false)
+	if err != nil || !found {
+		return false, err
+	}
+	var yes bool
+	if err := s.db.QueryRow(`SELECT EXISTS (SELECT 1 FROM people WHERE scope_id = ? AND status = 'created')`, sid).Scan(&yes); err != nil {
+		return false, fmt.Errorf("state: any people: %w", err)
+	}
+	return yes, nil
 }
