@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,24 +44,22 @@ type digester struct {
 	s     *schema.Schema
 	salt  string
 	names []string // nameFields(s)
-	// field numbers the non-secret fields; heads[i] is field i's "salt 0
-	// name 0", what each of its digests starts with.
-	field map[string]int
-	heads []string
+	// fields are the non-secret fields' names, in schema order; heads[i]
+	// is fields[i]'s "salt 0 name 0", what each of its digests starts with.
+	fields []string
+	heads  []string
 	// scratch holds, per goroutine, each field's last value and digest.
 	scratch sync.Pool
 }
 
 func newDigester(s *schema.Schema, salt string) *digester {
-	d := &digester{s: s, salt: salt, names: nameFields(s), field: map[string]int{}}
+	d := &digester{s: s, salt: salt, names: nameFields(s)}
 	for _, f := range s.Fields {
-		if f := s.Field(f.Name); f.Secret { // the first of a name decides, as Field finds it
+		// The first field of a name decides, as Field finds it.
+		if f := s.Field(f.Name); f.Secret || slices.Contains(d.fields, f.Name) {
 			continue
 		}
-		if _, ok := d.field[f.Name]; ok {
-			continue
-		}
-		d.field[f.Name] = len(d.heads)
+		d.fields = append(d.fields, f.Name)
 		d.heads = append(d.heads, salt+"\x00"+f.Name+"\x00")
 	}
 	n := len(d.heads)
@@ -95,8 +94,8 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 	var hexBuf [16 * 2 * digestLen]byte
 	hexes := hexBuf[:0]
 	for name, v := range rec {
-		i, ok := d.field[name]
-		if !ok {
+		i := slices.Index(d.fields, name) // a few fields: cheaper than a map's hash
+		if i < 0 {
 			continue
 		}
 		buf := append(sc.buf[:0], d.heads[i]...)
