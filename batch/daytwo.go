@@ -134,6 +134,17 @@ func digestJSON(dst []byte, v any) ([]byte, error) {
 		if plainUTF8(v) {
 			return plainjson.Append(dst, v), nil
 		}
+	case []string: // a list field (groups, roles)
+		if v != nil && !slices.ContainsFunc(v, func(s string) bool { return !plainUTF8(s) }) {
+			dst = append(dst, '[')
+			for i, s := range v {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = plainjson.Append(dst, s)
+			}
+			return append(dst, ']'), nil
+		}
 	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
 		if out, ok := plainjson.AppendObject(dst, v); ok {
 			return out, nil

@@ -14,6 +14,7 @@ import (
 func TestDigestJSONIsMarshal(t *testing.T) {
 	for _, v := range []any{"", "ann@example.org", "O'Brien", "a<b", "x&y", `q"t`, `b\s`, "tab\t", "José", "\u2028", "\x7f", "\xff",
 		"Zoë", "Chloé Okafor", "日本語", "a\u2029b", "é\xff", "\xe2\x80", "\uFFFD", "\U0001F600", "ok\u00a0ok", "é<", "é\n",
+		[]string(nil), []string{}, []string{"guest"}, []string{"a", "Zoë", ""}, []string{"a", "b<"}, []string{"\u2028"},
 		42, 3.5, true, nil, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), []string{"a", "b"}, map[string]any{"k": 1},
 		map[string]any{}, map[string]any{"b": "2", "a": "1", "B": "3", "a b": ""}, map[string]any{"k": "a<b"}, map[string]any{"k<": "v"}, map[string]any{"k": []any{"x"}}} {
 		want, err := json.Marshal(v)
