@@ -63,28 +63,72 @@ func newDigester(s *schema.Schema, salt string) *digester {
 		d.heads = append(d.heads, salt+"\x00"+f.Name+"\x00")
 	}
 	n := len(d.heads)
-	d.scratch.New = func() any { return &digestScratch{last: make([]lastDigest, n)} }
+	d.scratch.New = func() any { return newDigestScratch(n) }
 	return d
 }
 
-// digestScratch is one goroutine's buffer, and per field the JSON of the
-// value it last hashed and that digest: a field whose value repeats row
-// after row (a constant, a default, most rows' enum value) is hashed once.
+// digestScratch is one goroutine's buffer, and what it knows of each
+// field's values: a value hashed once is not hashed again while it
+// repeats (a constant, a default) or, for a field of few values (a
+// company, a role, a department), while it is among the first ones seen.
 type digestScratch struct {
-	buf  []byte
-	last []lastDigest
+	buf    []byte
+	fields []fieldDigests
 }
 
-type lastDigest struct {
-	json []byte
-	hex  [2 * digestLen]byte
+type fieldDigests struct {
+	last    []byte // the JSON of the field's last value, nil before one
+	lastHex [2 * digestLen]byte
+	// seen holds the digests of the field's first values, up to
+	// digestsSeen of them; nil once asked digestsTrial times with fewer
+	// than half found (a field of many values: an email, a phone).
+	seen         map[string][2 * digestLen]byte
+	asked, found int
+}
+
+const (
+	digestsSeen  = 64
+	digestsTrial = 512
+)
+
+func newDigestScratch(fields int) *digestScratch {
+	sc := &digestScratch{fields: make([]fieldDigests, fields)}
+	for i := range sc.fields {
+		sc.fields[i].seen = make(map[string][2 * digestLen]byte, digestsSeen)
+	}
+	return sc
+}
+
+// digest is the hex digest of buf, the field's head and then json.
+func (f *fieldDigests) digest(buf, json []byte) [2 * digestLen]byte {
+	if f.last != nil && bytes.Equal(f.last, json) {
+		return f.lastHex
+	}
+	h, ok := [2 * digestLen]byte{}, false
+	if f.seen != nil {
+		f.asked++
+		if h, ok = f.seen[string(json)]; ok {
+			f.found++
+		} else if f.asked >= digestsTrial && 2*f.found < f.asked {
+			f.seen = nil // values rarely repeat: stop asking
+		}
+	}
+	if !ok {
+		sum := sha256.Sum256(buf)
+		hex.Encode(h[:], sum[:digestLen])
+		if f.seen != nil && len(f.seen) < digestsSeen {
+			f.seen[string(json)] = h
+		}
+	}
+	f.last, f.lastHex = append(f.last[:0], json...), h
+	return h
 }
 
 // digests returns a short salted sha256 per non-secret field of rec: of
 // salt, 0, the field's name, 0 and the value's JSON. Each is one
-// sha256.Sum256 of one buffer (none when the value is the field's last
-// one), and the record's hex digits share one string: plan and a re-run
-// digest every row.
+// sha256.Sum256 of one buffer (none for a value the goroutine hashed
+// lately, see digestScratch), and the record's hex digits share one
+// string: plan and a re-run digest every row.
 func (d *digester) digests(rec schema.Record) map[string]string {
 	out := make(map[string]string, len(rec))
 	sc := d.scratch.Get().(*digestScratch)
@@ -105,14 +149,9 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 			b = append(buf[:head], fmt.Sprint(v)...)
 		}
 		sc.buf = b
-		last := &sc.last[i]
-		if last.json == nil || !bytes.Equal(last.json, b[head:]) {
-			sum := sha256.Sum256(b)
-			hex.Encode(last.hex[:], sum[:digestLen])
-			last.json = append(last.json[:0], b[head:]...)
-		}
+		h := sc.fields[i].digest(b, b[head:])
 		named = append(named, name)
-		hexes = append(hexes, last.hex[:]...)
+		hexes = append(hexes, h[:]...)
 	}
 	all := string(hexes)
 	for i, name := range named {

@@ -81,17 +81,25 @@ func TestDigestsAsBefore(t *testing.T) {
 	}
 }
 
-// A field's last value and digest are kept per goroutine, so a value
-// repeated row after row is hashed once: the digests stay the ones every
-// value hashed afresh gives, whichever values repeat or change, on several
-// goroutines at once.
+// A field's last value and first values are kept per goroutine with their
+// digests, so a value repeated is hashed once: the digests stay the ones
+// every value hashed afresh gives, whichever values repeat or change, on
+// several goroutines at once.
 func TestDigestsOfRepeatedValues(t *testing.T) {
 	s := &schema.Schema{Fields: []schema.Field{{Name: "email"}, {Name: "company"}, {Name: "role"}, {Name: "password", Secret: true}, {Name: "tags"}}}
 	d := newDigester(s, "salt-0123456789abcdef")
 	roles := []any{"guest", "admin", "guest", "gues", "guest2", "", "guest", 7, "7"}
-	recs := make([]schema.Record, 0, 200)
-	for i := range 200 {
-		rec := schema.Record{"email": fmt.Sprintf("u%d@x.org", i%7), "company": "Acme", "role": roles[i%len(roles)], "password": "pw"}
+	// Past digestsTrial rows the emails stop repeating (the field stops
+	// asking), the companies become more than digestsSeen (the field
+	// keeps the first ones) and the roles keep repeating.
+	const n = 3 * digestsTrial
+	recs := make([]schema.Record, 0, n)
+	for i := range n {
+		email, company := fmt.Sprintf("u%d@x.org", i%7), "Acme"
+		if i > digestsTrial {
+			email, company = fmt.Sprintf("u%d@x.org", i), fmt.Sprintf("Acme %d", i%(2*digestsSeen))
+		}
+		rec := schema.Record{"email": email, "company": company, "role": roles[i%len(roles)], "password": "pw"}
 		if i%3 == 0 {
 			delete(rec, "company")
 		}

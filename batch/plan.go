@@ -190,6 +190,7 @@ type planner struct {
 	took           time.Duration
 	lookupFailures int
 	unsendable     int // changed people whose update cannot be sent
+	outs           []Outcome
 }
 
 // run decides r's rows a chunk at a time, in stages that overlap: reading;
@@ -424,7 +425,12 @@ func (p *planner) decide(ctx context.Context, c planned, in chan<- submit.Job, o
 	if p.opt.State != nil {
 		conflicts(items, known, c.byID, p.dig) // the run's own rule
 	}
-	outs := make([]Outcome, len(items))
+	// One buffer for every chunk: each outcome is set whole below, and
+	// the sink and the summary keep copies, never the element.
+	if cap(p.outs) < len(items) {
+		p.outs = make([]Outcome, len(items))
+	}
+	outs := p.outs[:len(items)]
 	var ask []int // items the vendor is asked about
 	for i := range items {
 		it := &items[i]
