@@ -1,12 +1,17 @@
 package batch
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onboard/onboard/batch/internal/plainjson"
 	"github.com/onboard/onboard/batch/state"
@@ -39,41 +44,114 @@ type digester struct {
 	s     *schema.Schema
 	salt  string
 	names []string // nameFields(s)
+	// fields are the non-secret fields' names, in schema order; heads[i]
+	// is fields[i]'s "salt 0 name 0", what each of its digests starts with.
+	fields []string
+	heads  []string
+	// scratch holds, per goroutine, each field's last value and digest.
+	scratch sync.Pool
 }
 
 func newDigester(s *schema.Schema, salt string) *digester {
-	return &digester{s: s, salt: salt, names: nameFields(s)}
+	d := &digester{s: s, salt: salt, names: nameFields(s)}
+	for _, f := range s.Fields {
+		// The first field of a name decides, as Field finds it.
+		if f := s.Field(f.Name); f.Secret || slices.Contains(d.fields, f.Name) {
+			continue
+		}
+		d.fields = append(d.fields, f.Name)
+		d.heads = append(d.heads, salt+"\x00"+f.Name+"\x00")
+	}
+	n := len(d.heads)
+	d.scratch.New = func() any { return newDigestScratch(n) }
+	return d
+}
+
+// digestScratch is one goroutine's buffer, and what it knows of each
+// field's values: a value hashed once is not hashed again while it
+// repeats (a constant, a default) or, for a field of few values (a
+// company, a role, a department), while it is among the first ones seen.
+type digestScratch struct {
+	buf    []byte
+	fields []fieldDigests
+}
+
+type fieldDigests struct {
+	last    []byte // the JSON of the field's last value, nil before one
+	lastHex [2 * digestLen]byte
+	// seen holds the digests of the field's first values, up to
+	// digestsSeen of them; nil once asked digestsTrial times with fewer
+	// than half found (a field of many values: an email, a phone).
+	seen         map[string][2 * digestLen]byte
+	asked, found int
+}
+
+const (
+	digestsSeen  = 64
+	digestsTrial = 512
+)
+
+func newDigestScratch(fields int) *digestScratch {
+	sc := &digestScratch{fields: make([]fieldDigests, fields)}
+	for i := range sc.fields {
+		sc.fields[i].seen = make(map[string][2 * digestLen]byte, digestsSeen)
+	}
+	return sc
+}
+
+// digest is the hex digest of buf, the field's head and then json.
+func (f *fieldDigests) digest(buf, json []byte) [2 * digestLen]byte {
+	if f.last != nil && bytes.Equal(f.last, json) {
+		return f.lastHex
+	}
+	h, ok := [2 * digestLen]byte{}, false
+	if f.seen != nil {
+		f.asked++
+		if h, ok = f.seen[string(json)]; ok {
+			f.found++
+		} else if f.asked >= digestsTrial && 2*f.found < f.asked {
+			f.seen = nil // values rarely repeat: stop asking
+		}
+	}
+	if !ok {
+		sum := sha256.Sum256(buf)
+		hex.Encode(h[:], sum[:digestLen])
+		if f.seen != nil && len(f.seen) < digestsSeen {
+			f.seen[string(json)] = h
+		}
+	}
+	f.last, f.lastHex = append(f.last[:0], json...), h
+	return h
 }
 
 // digests returns a short salted sha256 per non-secret field of rec: of
 // salt, 0, the field's name, 0 and the value's JSON. Each is one
-// sha256.Sum256 of one buffer, and the record's hex digits share one
+// sha256.Sum256 of one buffer (none for a value the goroutine hashed
+// lately, see digestScratch), and the record's hex digits share one
 // string: plan and a re-run digest every row.
 func (d *digester) digests(rec schema.Record) map[string]string {
 	out := make(map[string]string, len(rec))
+	sc := d.scratch.Get().(*digestScratch)
+	defer d.scratch.Put(sc)
 	var names [16]string
 	named := names[:0]
 	var hexBuf [16 * 2 * digestLen]byte
 	hexes := hexBuf[:0]
-	var scratch [256]byte
-	buf := scratch[:0]
 	for name, v := range rec {
-		if f := d.s.Field(name); f == nil || f.Secret {
+		i := slices.Index(d.fields, name) // a few fields: cheaper than a map's hash
+		if i < 0 {
 			continue
 		}
-		buf = append(buf[:0], d.salt...)
-		buf = append(buf, 0)
-		buf = append(buf, name...)
-		buf = append(buf, 0)
+		buf := append(sc.buf[:0], d.heads[i]...)
 		head := len(buf)
 		b, err := digestJSON(buf, v)
 		if err != nil {
 			b = append(buf[:head], fmt.Sprint(v)...)
 		}
-		buf = b
-		sum := sha256.Sum256(buf)
+		sc.buf = b
+		h := sc.fields[i].digest(b, b[head:])
 		named = append(named, name)
-		hexes = hex.AppendEncode(hexes, sum[:digestLen])
+		hexes = append(hexes, h[:]...)
 	}
 	all := string(hexes)
 	for i, name := range named {
@@ -92,8 +170,19 @@ const digestLen = 12
 func digestJSON(dst []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
-		if plainjson.Is(v) {
+		if plainUTF8(v) {
 			return plainjson.Append(dst, v), nil
+		}
+	case []string: // a list field (groups, roles)
+		if v != nil && !slices.ContainsFunc(v, func(s string) bool { return !plainUTF8(s) }) {
+			dst = append(dst, '[')
+			for i, s := range v {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = plainjson.Append(dst, s)
+			}
+			return append(dst, ']'), nil
 		}
 	case map[string]any: // the extra columns (metadata): json.Marshal sorts the keys
 		if out, ok := plainjson.AppendObject(dst, v); ok {
@@ -102,6 +191,28 @@ func digestJSON(dst []byte, v any) ([]byte, error) {
 	}
 	b, err := json.Marshal(v) // typed values: numbers, bools, times, lists, objects
 	return append(dst, b...), err
+}
+
+// plainUTF8 reports whether json.Marshal writes s as it is, in quotes:
+// plainjson.Is for its ASCII, and beyond ASCII valid UTF-8 other than
+// U+2028 and U+2029, which it escapes (names such as Zoë or José).
+func plainUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // changedFields lists, in schema order, the fields whose digest differs
@@ -277,7 +388,12 @@ func personWhere(p state.Person) string {
 
 // skippedMessage is the ALREADY_ONBOARDED message, with what changed.
 func skippedMessage(p state.Person, changed []string, hint string) string {
-	msg := fmt.Sprintf("onboarded by run %d on %s", p.CreatedRun, p.FirstSeen.Format(time.DateOnly))
+	// Appended, not Sprintf'd: plan and a re-run write it for every row.
+	b := make([]byte, 0, 40)
+	b = append(b, "onboarded by run "...)
+	b = strconv.AppendInt(b, p.CreatedRun, 10)
+	b = append(b, " on "...)
+	msg := string(p.FirstSeen.AppendFormat(b, time.DateOnly))
 	if len(changed) > 0 {
 		msg += fmt.Sprintf("; changed since run %d: %s", p.DigestRun, strings.Join(changed, ", "))
 		if hint != "" {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,5 +78,75 @@ func TestDigestsAsBefore(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A field's last value and first values are kept per goroutine with their
+// digests, so a value repeated is hashed once: the digests stay the ones
+// every value hashed afresh gives, whichever values repeat or change, on
+// several goroutines at once.
+func TestDigestsOfRepeatedValues(t *testing.T) {
+	s := &schema.Schema{Fields: []schema.Field{{Name: "email"}, {Name: "company"}, {Name: "role"}, {Name: "password", Secret: true}, {Name: "tags"}}}
+	d := newDigester(s, "salt-0123456789abcdef")
+	roles := []any{"guest", "admin", "guest", "gues", "guest2", "", "guest", 7, "7"}
+	// Past digestsTrial rows the emails stop repeating (the field stops
+	// asking), the companies become more than digestsSeen (the field
+	// keeps the first ones) and the roles keep repeating.
+	const n = 3 * digestsTrial
+	recs := make([]schema.Record, 0, n)
+	for i := range n {
+		email, company := fmt.Sprintf("u%d@x.org", i%7), "Acme"
+		if i > digestsTrial {
+			email, company = fmt.Sprintf("u%d@x.org", i), fmt.Sprintf("Acme %d", i%(2*digestsSeen))
+		}
+		rec := schema.Record{"email": email, "company": company, "role": roles[i%len(roles)], "password": "pw"}
+		if i%3 == 0 {
+			delete(rec, "company")
+		}
+		if i%5 == 0 {
+			rec["tags"] = []string{"a", strconv.Itoa(i % 2)}
+		}
+		recs = append(recs, rec)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range recs {
+				rec := recs[(i+g*17)%len(recs)]
+				if want, got := digestsBefore(d, rec), d.digests(rec); !maps.Equal(want, got) {
+					errs <- fmt.Sprintf("goroutine %d, record %v: %v, want %v", g, rec, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// BenchmarkDigests digests smartapp-like rows: names beyond ASCII, two
+// constants, an enum, an email and a phone number that change every row.
+func BenchmarkDigests(b *testing.B) {
+	s := &schema.Schema{}
+	for _, n := range []string{"firstName", "lastName", "email", "phone", "companyName", "companyLocationName", "licenceType", "password"} {
+		s.Fields = append(s.Fields, schema.Field{Name: n, Secret: n == "password"})
+	}
+	d := newDigester(s, "salt-0123456789abcdef0123456789abcdef")
+	first := []string{"Chloé", "Zoë", "Ann", "Bob"}
+	recs := make([]schema.Record, 1000)
+	for i := range recs {
+		recs[i] = schema.Record{"firstName": first[i%4], "lastName": "Okafor", "email": fmt.Sprintf("user%d@example.com", i),
+			"phone": fmt.Sprintf("41555%05d", i), "companyName": "smartapp.com", "companyLocationName": "headquarters",
+			"licenceType": []string{"LicencedUser", "TransactionBasedUser"}[i%2], "password": "pw"}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		d.digests(recs[i%len(recs)])
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onboard/onboard/batch/read"
@@ -124,7 +126,6 @@ func Plan(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper
 		// salt has no digests to compare with.
 		if salt, err := opt.State.DigestSalt(); err == nil {
 			p.dig = newDigester(s, salt)
-			p.v.dig = p.dig // made beside the mapping, as run makes them
 		}
 	}
 	var (
@@ -189,65 +190,116 @@ type planner struct {
 	took           time.Duration
 	lookupFailures int
 	unsendable     int // changed people whose update cannot be sent
+	outs           []Outcome
 }
 
-// run decides r's rows a chunk at a time, in three stages that overlap:
-// reading and validating, asking the state store, deciding. The store is
-// only read, so asking about a chunk before the one before it is decided
-// changes no answer; an error stops the plan where the one-stage loop
-// stopped (the rows before it decided, none after).
+// run decides r's rows a chunk at a time, in stages that overlap: reading;
+// mapping, change digests and the state store's answers (one worker per
+// CPU, chunks in any order); then, in roster order, the duplicate check
+// and the decisions. The store is only read, so asking about a chunk
+// before the ones before it are decided changes no answer, and asking
+// about a row the duplicate check then refuses adds a person nobody looks
+// at. An error stops the plan where the one-stage loop stopped: the rows
+// of the chunks before it decided, none after.
 func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, out <-chan submit.Found) error {
 	stop := make(chan struct{}) // closed when the decider stops
-	rows := make(chan []item, 1)
-	asked := make(chan planned, 1)
-	var readErr, askErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
+	workers := max(1, runtime.GOMAXPROCS(0))
+	// Chunks between reading and deciding, at most: a worker held up
+	// must not let the others' chunks pile up behind its one.
+	window := make(chan struct{}, 2*workers+2)
+	rows := make(chan planned, workers)
+	asked := make(chan planned, workers)
+	// The duplicate index's seed is fixed now, so the workers hash the
+	// keys; the decider makes the index at the size the reader estimates
+	// from the first chunk.
+	hasher := schema.NewDedupSized(p.s, 0)
+	var expect atomic.Int64
+	var readErr error
+	var wg, wwg sync.WaitGroup
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(rows)
-		readErr = p.read(ctx, r, rows, stop)
+		readErr = p.read(ctx, r, rows, window, stop, func(first []read.Row) {
+			expect.Store(int64(expectRows(r, p.sum.Input, first)))
+		})
 	}()
+	for range workers {
+		wwg.Add(1)
+		go func() {
+			defer wwg.Done()
+			for c := range rows {
+				p.prepare(&c, hasher)
+				c.known, c.byID, c.err = p.askStore(&c)
+				select {
+				case asked <- c:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
 	go func() {
-		defer wg.Done()
-		defer close(asked)
-		for items := range rows {
-			c := planned{items: items}
-			if c.known, c.byID, askErr = p.askStore(items); askErr != nil {
-				return
-			}
-			select {
-			case asked <- c:
-			case <-stop:
-				return
-			}
-		}
+		wwg.Wait()
+		close(asked)
 	}()
 	err := func() error {
+		var dedup *schema.Dedup
+		waiting := map[int]planned{}
+		next := 0
 		for c := range asked {
-			if err := p.decide(ctx, c, in, out); err != nil {
-				return err
+			waiting[c.n] = c
+			for {
+				c, ok := waiting[next]
+				if !ok {
+					break
+				}
+				delete(waiting, next)
+				if next == 0 {
+					dedup = hasher.Sized(int(expect.Load()))
+				}
+				next++
+				if c.err != nil {
+					return c.err
+				}
+				p.dedup(&c, dedup)
+				if err := p.decide(ctx, c, in, out); err != nil {
+					return err
+				}
+				<-window
 			}
 		}
 		return nil
 	}()
 	close(stop)
-	for range asked { // let the askers go
+	for range asked { // let the workers go
 	}
 	wg.Wait()
-	return cmp.Or(err, askErr, readErr)
+	return cmp.Or(err, readErr)
 }
 
-// planned is a chunk of rows and what the state store knows of them.
+// planned is a chunk of rows, numbered in roster order, and what the
+// state store knows of them.
 type planned struct {
+	n     int
+	rows  []read.Row
 	items []item
-	known map[string]state.Person
-	byID  map[string]state.Person
+	// errs are each row's mapping problems, which the duplicate check
+	// adds to; keys and hashes the key values it checks (len(Schema.Key)
+	// per row, flat; none for a row the mapping refused).
+	errs   [][]schema.FieldError
+	keys   []string
+	hashes []uint64
+	known  map[string]state.Person
+	byID   map[string]state.Person
+	err    error // the state store's, for this chunk
 }
 
-// read sends r's rows, validated, a chunk at a time.
-func (p *planner) read(ctx context.Context, r read.Reader, chunks chan<- []item, stop <-chan struct{}) error {
-	items := make([]item, 0, planChunk)
+// read sends r's rows a chunk at a time, numbered. A read error drops the
+// rows of the chunk it ends, as plan always has.
+func (p *planner) read(ctx context.Context, r read.Reader, chunks chan<- planned, window chan struct{}, stop <-chan struct{}, first func([]read.Row)) error {
+	rows := make([]read.Row, 0, planChunk)
+	n := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -257,18 +309,27 @@ func (p *planner) read(ctx context.Context, r read.Reader, chunks chan<- []item,
 			return err
 		}
 		if err == nil {
-			items = append(items, p.v.item(row))
-			if len(items) < planChunk {
+			rows = append(rows, row)
+			if len(rows) < planChunk {
 				continue
 			}
 		}
-		if len(items) > 0 {
+		if len(rows) > 0 {
+			if n == 0 {
+				first(rows)
+			}
 			select {
-			case chunks <- items:
+			case window <- struct{}{}:
 			case <-stop:
 				return nil
 			}
-			items = make([]item, 0, planChunk)
+			select {
+			case chunks <- planned{n: n, rows: rows}:
+			case <-stop:
+				return nil
+			}
+			n++
+			rows = make([]read.Row, 0, planChunk)
 		}
 		if err != nil { // io.EOF
 			return nil
@@ -276,19 +337,72 @@ func (p *planner) read(ctx context.Context, r read.Reader, chunks chan<- []item,
 	}
 }
 
+// prepare maps a chunk's rows and, for each the mapping accepts, finds
+// its key, its key values' hashes and its change digests: the validator's
+// item but for the duplicate check, which needs roster order (see dedup).
+func (p *planner) prepare(c *planned, hasher *schema.Dedup) {
+	nk := len(p.s.Key)
+	c.items = make([]item, len(c.rows))
+	c.errs = make([][]schema.FieldError, len(c.rows))
+	c.keys = make([]string, 0, len(c.rows)*nk)
+	c.hashes = make([]uint64, 0, len(c.rows)*nk)
+	for i, row := range c.rows {
+		rec, errs := p.v.m.Map(row.Cells)
+		errs = p.v.rows.add(row, errs)
+		it := &c.items[i]
+		*it = item{line: row.Line, cells: p.v.m.Mask(row.Cells), rec: rec, identity: p.v.m.Identity(row.Cells)}
+		it.key = p.s.KeyOf(rec)
+		c.errs[i] = errs
+		if schema.Failed(errs) {
+			continue
+		}
+		keys := p.s.KeyValues(rec, c.keys)
+		c.hashes = hasher.Hashes(keys[len(c.keys):], c.hashes)
+		c.keys = keys
+		if p.dig != nil && it.key != "" {
+			it.digests = p.dig.digests(rec)
+		}
+	}
+	c.rows = nil
+}
+
+// dedup finishes a chunk's items in roster order, as validator.item does:
+// the duplicate check, then the problems; an invalid row keeps its key
+// only as the key seen.
+func (p *planner) dedup(c *planned, d *schema.Dedup) {
+	nk := len(p.s.Key)
+	d.Warm(c.hashes)
+	k := 0
+	for i := range c.items {
+		it, errs := &c.items[i], c.errs[i]
+		if !schema.Failed(errs) {
+			errs = append(errs, d.CheckHashed(c.keys[k:k+nk], c.hashes[k:k+nk], it.line)...)
+			k += nk
+		}
+		it.seq = p.v.seq
+		p.v.seq++
+		it.problems, it.warnings = problems(errs)
+		if !it.valid() {
+			it.seenKey, it.key, it.digests = it.key, "", nil
+		}
+	}
+	c.errs, c.keys, c.hashes = nil, nil, nil
+}
+
 // askStore asks the state store the run's own questions about a chunk:
-// who has this key, who has this identity.
-func (p *planner) askStore(items []item) (known, byID map[string]state.Person, err error) {
+// who has this key, who has this identity. It asks about every row the
+// mapping accepted: the duplicate check, made after, only takes some away.
+func (p *planner) askStore(c *planned) (known, byID map[string]state.Person, err error) {
 	known, byID = map[string]state.Person{}, map[string]state.Person{}
 	if p.opt.State == nil {
 		return known, byID, nil
 	}
 	var keys, ids []string
-	for i := range items {
-		if items[i].valid() && items[i].key != "" {
-			keys = append(keys, items[i].key)
-			if items[i].identity != "" {
-				ids = append(ids, items[i].identity)
+	for i := range c.items {
+		if it := &c.items[i]; it.key != "" && !schema.Failed(c.errs[i]) {
+			keys = append(keys, it.key)
+			if it.identity != "" {
+				ids = append(ids, it.identity)
 			}
 		}
 	}
@@ -311,7 +425,12 @@ func (p *planner) decide(ctx context.Context, c planned, in chan<- submit.Job, o
 	if p.opt.State != nil {
 		conflicts(items, known, c.byID, p.dig) // the run's own rule
 	}
-	outs := make([]Outcome, len(items))
+	// One buffer for every chunk: each outcome is set whole below, and
+	// the sink and the summary keep copies, never the element.
+	if cap(p.outs) < len(items) {
+		p.outs = make([]Outcome, len(items))
+	}
+	outs := p.outs[:len(items)]
 	var ask []int // items the vendor is asked about
 	for i := range items {
 		it := &items[i]

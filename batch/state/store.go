@@ -162,6 +162,7 @@ func OpenReadOnly(path string) (*Store, error) {
 		s.Close() //nolint:errcheck // the version error matters more
 		return nil, err
 	}
+	s.readSideBySide()
 	return s, nil
 }
 
@@ -199,6 +200,7 @@ func (s *Store) upgradedCopy(from int) (*Store, error) {
 		return fail(err)
 	}
 	c.path, c.ro, c.copyDir, c.upgraded = s.path, true, dir, from
+	c.readSideBySide()
 	return c, nil
 }
 

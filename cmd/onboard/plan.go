@@ -298,7 +298,7 @@ func (p *planPrinter) Close(*batch.Summary) error {
 // without --base-url reads the production host's scope, and would plan
 // to create everyone the store knows at the host meant.
 func otherScopes(w io.Writer, st state.Ledger, sc state.Scope) {
-	if n, err := st.Count(sc); err != nil || n > 0 {
+	if known, err := anyCreated(st, sc); err != nil || known {
 		return
 	}
 	others, err := st.KnownElsewhere(sc)
@@ -312,4 +312,17 @@ func otherScopes(w io.Writer, st state.Ledger, sc state.Scope) {
 	}
 	fmt.Fprintf(w, "note: the state store knows no %s people at %s, but %d at %s: did you mean --base-url %s?\n",
 		sc.Provider, sc.BaseURL, o.People, where, o.Scope.BaseURL)
+}
+
+// anyCreated reports whether st holds anyone created in sc, asking a
+// store that can say so without counting them (SQLite: a whole scope's
+// count was most of a small plan's start).
+func anyCreated(st state.Ledger, sc state.Scope) (bool, error) {
+	if a, ok := st.(interface {
+		AnyCreated(state.Scope) (bool, error)
+	}); ok {
+		return a.AnyCreated(sc)
+	}
+	n, err := st.Count(sc)
+	return n > 0, err
 }
