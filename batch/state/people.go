@@ -249,10 +249,11 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	created := make([]any, 0, 4*len(outs))
 	var failed, unsent []any
 	var nCreated int
+	enc := digestEncoder{s: s}
 	for _, o := range outs {
 		switch o.Status {
 		case StatusCreated:
-			dig, err := s.digestBlob(o.Digests)
+			dig, err := enc.blob(o.Digests)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
@@ -381,12 +382,14 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 // its own, like a new scope. A prefix no key has any longer costs Lookup
 // one primary-key probe.
 func (s *Store) notePrefixes(keys func(yield func(string) bool)) error {
+	last := "" // the keys of a batch mostly share one prefix
 	for k := range keys {
 		i := strings.IndexByte(k, ':')
-		if i < 0 {
+		if i < 0 || k[:i+1] == last {
 			continue
 		}
 		p := k[:i+1]
+		last = p
 		s.mu.Lock()
 		known := s.prefixes[p]
 		s.mu.Unlock()
