@@ -180,6 +180,9 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if slices.ContainsFunc(marks, func(m Mark) bool { return m.Key == "" }) {
 		return fmt.Errorf("state: mark in flight (run %d): empty key", runID)
 	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: mark %d keys in flight: %w", len(marks), err)
+	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {
 		return err
@@ -227,6 +230,9 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 			return fmt.Errorf("state: record (run %d): key %s: status %q is not %q, %q or \"\"",
 				runID, o.Key, o.Status, StatusCreated, StatusFailed)
 		}
+	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: record %d outcomes: %w", len(outs), err)
 	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {

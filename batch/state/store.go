@@ -65,6 +65,8 @@ type Store struct {
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
 	missing *missingCache // see missingKeys
+	// runIDs are the runs knownRun found in the file.
+	runIDs map[int64]bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -242,7 +244,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
+	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}, runIDs: map[int64]bool{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
