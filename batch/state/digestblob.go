@@ -154,15 +154,36 @@ func (e *digestEncoder) encode(d map[string]string) ([]byte, bool) {
 	b := append(e.buf, blobDigests)
 	for i, n := range e.names {
 		v, ok := d[n]
-		if !ok || !isDigestHex(v) {
+		if !ok || len(v) != 2*digestBytes {
 			return nil, false
 		}
 		b = append(b, e.ids[i])
-		b, _ = hex.AppendDecode(b, []byte(v)) // isDigestHex checked it
+		for j := 0; j < len(v); j += 2 {
+			hi, lo := lowerHex[v[j]], lowerHex[v[j+1]]
+			if hi|lo > 0xf {
+				return nil, false
+			}
+			b = append(b, hi<<4|lo)
+		}
 	}
 	e.buf = b
 	return b[start:len(b):len(b)], true
 }
+
+// lowerHex is each byte's value as a lower-case hex digit, 0xff for any
+// other byte: encode checks and decodes a digest in one pass.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+	}
+	return t
+}()
 
 // isDigestHex reports whether v is what the digester writes: 24
 // lower-case hex digits (upper case would not survive the round trip).

@@ -22,6 +22,7 @@ func TestDigestEncoderMatchesOneRowEncoding(t *testing.T) {
 		{"email": h, "firstName": "0123456789ABCDEF01234567"}, // upper case: JSON text
 		nil,
 		{"email": h, "firstName": h},
+		{"email": h, "firstName": "0123456789abcdef0123456g"}, // 24 digits, one not hex: JSON text
 		{"zeta": h, "alpha": h, "email": h},
 	}
 	enc := digestEncoder{s: s}
@@ -46,6 +47,7 @@ func TestDigestEncoderMatchesOneRowEncoding(t *testing.T) {
 	assert.Equal(t, byte(blobDigests), got[0][0])
 	assert.Equal(t, byte('{'), got[4][0])
 	assert.Equal(t, byte('{'), got[5][0])
+	assert.Equal(t, byte('{'), got[8][0])
 	// Blobs are capped slices of one buffer: appending to one must not
 	// write into the next.
 	_ = append(got[0], 0xff, 0xff)
