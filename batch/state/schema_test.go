@@ -362,6 +362,9 @@ func TestMigrateToV8KeepsPeople(t *testing.T) {
 
 			s := openMigrated(t, path)
 			assert.Equal(t, before, dump(s.db))
+			var free int
+			require.NoError(t, s.db.QueryRow(`PRAGMA freelist_count`).Scan(&free))
+			assert.Zero(t, free, "the old table's pages are given back")
 			var fks []string
 			r, err := s.db.Query(`SELECT "table" || '(' || "from" || ')' FROM pragma_foreign_key_list('people')`)
 			require.NoError(t, err)
