@@ -37,6 +37,9 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	if len(seen) == 0 {
 		return nil
 	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: seen: %w", err)
+	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {
 		return err
@@ -266,6 +269,9 @@ func (s *Store) StillMissing(sc Scope, since int64) (int, error) {
 func (s *Store) MarkMissing(sc Scope, since, runID int64) error {
 	if err := s.writable(); err != nil {
 		return err
+	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: mark missing: %w", err)
 	}
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found {

@@ -180,6 +180,9 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if slices.ContainsFunc(marks, func(m Mark) bool { return m.Key == "" }) {
 		return fmt.Errorf("state: mark in flight (run %d): empty key", runID)
 	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: mark %d keys in flight: %w", len(marks), err)
+	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {
 		return err
@@ -228,6 +231,9 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 				runID, o.Key, o.Status, StatusCreated, StatusFailed)
 		}
 	}
+	if err := s.knownRun(runID); err != nil {
+		return fmt.Errorf("state: record %d outcomes: %w", len(outs), err)
+	}
 	sid, _, err := s.scopeID(sc, true)
 	if err != nil {
 		return err
@@ -249,10 +255,11 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	created := make([]any, 0, 4*len(outs))
 	var failed, unsent []any
 	var nCreated int
+	enc := digestEncoder{s: s}
 	for _, o := range outs {
 		switch o.Status {
 		case StatusCreated:
-			dig, err := s.digestBlob(o.Digests)
+			dig, err := enc.blob(o.Digests)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
@@ -381,12 +388,14 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 // its own, like a new scope. A prefix no key has any longer costs Lookup
 // one primary-key probe.
 func (s *Store) notePrefixes(keys func(yield func(string) bool)) error {
+	last := "" // the keys of a batch mostly share one prefix
 	for k := range keys {
 		i := strings.IndexByte(k, ':')
-		if i < 0 {
+		if i < 0 || k[:i+1] == last {
 			continue
 		}
 		p := k[:i+1]
+		last = p
 		s.mu.Lock()
 		known := s.prefixes[p]
 		s.mu.Unlock()

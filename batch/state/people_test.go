@@ -106,9 +106,10 @@ func TestRecordRejects(t *testing.T) {
 		}, "empty key"},
 		{"unknown run", func() error {
 			return s.Record(scopeA, run+100, []Outcome{{Key: "email:a@x.org", Status: StatusCreated, VendorID: "V1"}})
-		}, "FOREIGN KEY"},
+		}, "run 101 is not in the state file"},
 		{"mark empty key", func() error { return s.MarkInFlight(scopeA, run, []string{"email:a@x.org", ""}) }, "empty key"},
-		{"mark unknown run", func() error { return s.MarkInFlight(scopeA, run+100, []string{"email:a@x.org"}) }, "FOREIGN KEY"},
+		{"mark unknown run", func() error { return s.MarkInFlight(scopeA, run+100, []string{"email:a@x.org"}) }, "run 101 is not in the state file"},
+		{"seen unknown run", func() error { return s.Seen(scopeA, run+100, []Sighting{{Key: "email:a@x.org"}}) }, "run 101 is not in the state file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

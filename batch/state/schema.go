@@ -169,6 +169,40 @@ var migrations = [...]string{
 		keys     BLOB NOT NULL
 	);
 	CREATE INDEX sightings_scope ON sightings (scope_id, run_id);`,
+
+	// v8 (issue 22): people's run columns lose their REFERENCES runs(id).
+	// SQLite probed runs once for each of them on every people write (a
+	// first run writes a person twice: four probes to record a created
+	// one), a tenth of a first run's ledger time. Runs are never deleted;
+	// the store checks a write's run once per call instead (knownRun).
+	// The scope keeps its foreign key. Same columns in the same order, so
+	// the rows are copied byte for byte.
+	`CREATE TABLE people_v8 (
+		scope_id    INTEGER NOT NULL REFERENCES scopes(id),
+		key         TEXT NOT NULL,
+		status      TEXT NOT NULL CHECK (status = 'in_flight' OR status = 'created' OR status = 'failed'),
+		vendor_id   TEXT NOT NULL DEFAULT '',
+		first_seen  INTEGER NOT NULL,
+		last_seen   INTEGER NOT NULL,
+		created_run INTEGER,
+		updated_run INTEGER,
+		prev_status TEXT NOT NULL DEFAULT '',
+		identity    TEXT NOT NULL DEFAULT '',
+		digest      BLOB,
+		digest_run  INTEGER,
+		seen_run    INTEGER,
+		missing_run INTEGER,
+		PRIMARY KEY (scope_id, key)
+	) WITHOUT ROWID;
+	INSERT INTO people_v8 (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+			prev_status, identity, digest, digest_run, seen_run, missing_run)
+		SELECT scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+			prev_status, identity, digest, digest_run, seen_run, missing_run
+		FROM people ORDER BY scope_id, key;
+	DROP INDEX people_identity;
+	DROP TABLE people;
+	ALTER TABLE people_v8 RENAME TO people;
+	CREATE INDEX people_identity ON people (scope_id, identity) WHERE identity <> '';`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

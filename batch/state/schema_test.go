@@ -323,3 +323,86 @@ func TestMigrateV6ToV7(t *testing.T) {
 	require.Len(t, found, 1)
 	assert.Equal(t, run4, found[0].SeenRun)
 }
+
+// Schema 8 rebuilds people without the run foreign keys: a v6 and a v7
+// file keep every person's row byte for byte, the identity index, the
+// scope's foreign key, and a write for a run the file lacks is still
+// refused.
+func TestMigrateToV8KeepsPeople(t *testing.T) {
+	for _, from := range []int{6, 7} {
+		t.Run(fmt.Sprintf("v%d", from), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "onboard-state.db")
+			db := rawDB(t, path)
+			require.NoError(t, migrate(db, path, from))
+			_, err := db.Exec(`
+		INSERT INTO scopes (id, provider, base_url, tenant) VALUES (1, 'smartapp', 'https://api.example.test', 't1');
+		INSERT INTO runs (id, file, file_hash, provider, scope_id, started, ended, rows, created, status)
+			VALUES (1, 'old.csv', 'aa', 'smartapp', 1, '2026-11-01T02:00:00.000Z', '2026-11-01T02:10:00.000Z', 3, 2, 'done'),
+			       (2, 'old.csv', 'bb', 'smartapp', 1, '2026-11-02T02:00:00.000Z', NULL, 1, 0, 'running');
+		INSERT INTO digest_fields (name) VALUES ('email'), ('lastName');
+		INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
+				prev_status, identity, digest, digest_run, seen_run, missing_run)
+			VALUES (1, 'email:ann@x.org', 'created', 'V1', 1761962460000, 1762048860000, 1, 1, '', 'E1',
+					unhex('0101' || '0123456789abcdef01234567' || '02' || '89abcdef0123456789abcdef'), 1, 2, NULL),
+			       (1, 'email:bob@x.org', 'created', 'V2', 1761962460000, 1761962460000, 1, 1, '', '', NULL, NULL, 1, 2),
+			       (1, 'email:cy@x.org', 'in_flight', '', 1762048860000, 1762048860000, NULL, 2, 'failed', 'E3', NULL, NULL, 2, NULL);`)
+			require.NoError(t, err)
+			dump := func(db *sql.DB) string {
+				t.Helper()
+				var out string
+				require.NoError(t, db.QueryRow(`SELECT group_concat(quote(scope_id) || ',' || quote(key) || ',' || quote(status) || ',' ||
+					quote(vendor_id) || ',' || quote(first_seen) || ',' || quote(last_seen) || ',' || quote(created_run) || ',' ||
+					quote(updated_run) || ',' || quote(prev_status) || ',' || quote(identity) || ',' || quote(digest) || ',' ||
+					quote(digest_run) || ',' || quote(seen_run) || ',' || quote(missing_run), char(10))
+					FROM (SELECT * FROM people ORDER BY scope_id, key)`).Scan(&out))
+				return out
+			}
+			before := dump(db)
+			require.NoError(t, db.Close())
+
+			s := openMigrated(t, path)
+			assert.Equal(t, before, dump(s.db))
+			var free int
+			require.NoError(t, s.db.QueryRow(`PRAGMA freelist_count`).Scan(&free))
+			assert.Zero(t, free, "the old table's pages are given back")
+			var fks []string
+			r, err := s.db.Query(`SELECT "table" || '(' || "from" || ')' FROM pragma_foreign_key_list('people')`)
+			require.NoError(t, err)
+			for r.Next() {
+				var fk string
+				require.NoError(t, r.Scan(&fk))
+				fks = append(fks, fk)
+			}
+			require.NoError(t, r.Err())
+			assert.Equal(t, []string{"scopes(scope_id)"}, fks)
+			var ok string
+			require.NoError(t, s.db.QueryRow(`PRAGMA integrity_check`).Scan(&ok))
+			assert.Equal(t, "ok", ok)
+			var idx string
+			require.NoError(t, s.db.QueryRow(`SELECT sql FROM sqlite_schema WHERE name = 'people_identity' AND tbl_name = 'people'`).Scan(&idx))
+			assert.Contains(t, idx, "(scope_id, identity) WHERE identity <> ''")
+
+			byID, err := s.ByIdentity(scopeA, []string{"E1"})
+			require.NoError(t, err)
+			assert.Equal(t, "email:ann@x.org", byID["E1"].Key)
+			assert.Equal(t, map[string]string{"email": "0123456789abcdef01234567", "lastName": "89abcdef0123456789abcdef"}, byID["E1"].Digests)
+			cy, _ := get(t, s, scopeA, "email:cy@x.org")
+			assert.Equal(t, StatusInFlight, cy.Status)
+
+			run := beginRun(t, s, scopeA)
+			require.Equal(t, int64(3), run)
+			assert.ErrorContains(t, s.MarkInFlight(scopeA, run+1, []string{"email:dee@x.org"}), "run 4 is not in the state file")
+			assert.ErrorContains(t, s.Record(scopeA, run+1, []Outcome{{Key: "email:dee@x.org", Status: StatusCreated}}), "run 4 is not in the state file")
+			_, found := get(t, s, scopeA, "email:dee@x.org")
+			assert.False(t, found, "a refused write writes nothing")
+			require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:dee@x.org", "email:cy@x.org"}))
+			require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: "email:dee@x.org", Status: StatusCreated, VendorID: "V4"}, {Key: "email:cy@x.org", Status: ""}}))
+			dee, _ := get(t, s, scopeA, "email:dee@x.org")
+			assert.Equal(t, run, dee.CreatedRun)
+			cy, _ = get(t, s, scopeA, "email:cy@x.org")
+			assert.Equal(t, StatusInFlight, cy.Status, "the unsent mark put back the crashed run's in_flight")
+			_, err = s.db.Exec(`INSERT INTO people (scope_id, key, status, first_seen, last_seen) VALUES (9, 'email:x@x.org', 'failed', 0, 0)`)
+			assert.ErrorContains(t, err, "FOREIGN KEY", "the scope keeps its foreign key")
+		})
+	}
+}

@@ -267,3 +267,28 @@ func (z *sizedStmts) close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// knownRun refuses a write for a run the file does not hold. Since schema
+// 8 the people rows' run columns carry no foreign key (see migrations):
+// one look-up a call instead of a probe per column per row. Runs are
+// never deleted, so a run found once is remembered.
+func (s *Store) knownRun(runID int64) error {
+	s.mu.Lock()
+	ok := s.runIDs[runID]
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	var one int
+	err := s.db.QueryRow(`SELECT 1 FROM runs WHERE id = ?`, runID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("run %d is not in the state file", runID)
+	}
+	if err != nil {
+		return fmt.Errorf("run %d: %w", runID, err)
+	}
+	s.mu.Lock()
+	s.runIDs[runID] = true
+	s.mu.Unlock()
+	return nil
+}
