@@ -137,7 +137,7 @@ func isDigestHex(v string) bool {
 // decodeDigestBlob reads what digestHex stored; nil for none. names is
 // the field dictionary's names (a copy, see personScan); a field not in
 // it is looked up in the store's own, which fieldIDs may have grown since.
-func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]string, error) {
+func decodeDigestBlob[B []byte | string](s *Store, b B, names map[int]string) (map[string]string, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -157,7 +157,7 @@ func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]str
 	all.Grow(n * 2 * digestBytes)
 	var hx [2 * digestBytes]byte
 	for i := 0; i < len(body); i += entry {
-		hex.Encode(hx[:], body[i+1:i+entry])
+		hexEncode(hx[:], body[i+1:i+entry])
 		all.Write(hx[:])
 	}
 	hexes := all.String()
@@ -174,4 +174,12 @@ func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]str
 		out[name] = hexes[j : j+2*digestBytes]
 	}
 	return out, nil
+}
+
+// hexEncode is hex.Encode for a digest held as bytes or as a string.
+func hexEncode[B []byte | string](dst []byte, src B) {
+	const digits = "0123456789abcdef"
+	for i := range len(src) {
+		dst[2*i], dst[2*i+1] = digits[src[i]>>4], digits[src[i]&0x0f]
+	}
 }

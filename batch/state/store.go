@@ -54,6 +54,7 @@ type Store struct {
 	ro      bool
 	lock    *runLock    // nil when read-only
 	writes  *writeStmts // nil when read-only
+	reads   readStmts   // prepared on first use
 	now     func() time.Time
 	crashed []int64
 
@@ -280,7 +281,7 @@ func (s *Store) prepareForRun(name, mainID string) error {
 // the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := errors.Join(s.writes.close(), s.markClosed(), s.db.Close())
+		err := errors.Join(s.reads.close(), s.writes.close(), s.markClosed(), s.db.Close())
 		if lerr := s.lock.release(); err == nil {
 			err = lerr
 		}

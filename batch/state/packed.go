@@ -1,0 +1,139 @@
+package state
+
+import (
+	"database/sql"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// A query that hands back many people packs them into one text: SQLite
+// builds each person's personCols into one length-prefixed record
+// (personPacked) and group_concat joins the records, so the driver is
+// called once for a chunk of people instead of once per column per person
+// (eleven calls a person, each taking the connection's mutex, were most of
+// what Get cost a re-run).
+
+// personPacked is one person's record: the six numbers (0 for NULL), each
+// followed by a comma, then key, status, vendor_id, identity and digest,
+// each as its length in bytes, a comma and its bytes. A missing digest has
+// length 0 (concat leaves out a NULL). Lengths make any byte safe in a
+// value; concat and group_concat copy by length, so a NUL is too.
+const personPacked = `concat(coalesce(p.first_seen, 0), ',', coalesce(p.last_seen, 0), ',',
+	coalesce(p.created_run, 0), ',', coalesce(p.updated_run, 0), ',', coalesce(p.digest_run, 0), ',',
+	coalesce(p.seen_run, 0), ',',
+	octet_length(p.key), ',', p.key, octet_length(p.status), ',', p.status,
+	octet_length(p.vendor_id), ',', p.vendor_id, octet_length(p.identity), ',', p.identity,
+	coalesce(octet_length(p.digest), 0), ',', p.digest)`
+
+// packedPeople is the SELECT list of a query whose one row holds every
+// matching person's record ('' for none).
+const packedPeople = `coalesce(group_concat(` + personPacked + `, ''), '')`
+
+// getQuery is Get's: the people of scope ?1 whose keys are in the JSON
+// array ?2.
+const getQuery = `SELECT ` + packedPeople + ` FROM people p
+	WHERE p.scope_id = ?1 AND p.key IN (SELECT value FROM json_each(?2))`
+
+// getChunk bounds the keys of one Get query, and so the text it returns.
+const getChunk = 1024
+
+// readStmts are read statements prepared once per store, on first use.
+type readStmts struct {
+	once sync.Once
+	get  *sql.Stmt
+	err  error
+}
+
+func (s *Store) getStmt() (*sql.Stmt, error) {
+	s.reads.once.Do(func() {
+		s.reads.get, s.reads.err = s.db.Prepare(getQuery)
+	})
+	return s.reads.get, s.reads.err
+}
+
+func (r *readStmts) close() error {
+	if r.get == nil {
+		return nil
+	}
+	return r.get.Close()
+}
+
+// unpacker decodes packed records; names is the digest field dictionary
+// as personScan holds it.
+type unpacker struct {
+	s     *Store
+	names map[int]string
+}
+
+func (s *Store) newUnpacker() *unpacker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &unpacker{s: s, names: maps.Clone(s.fields.names)}
+}
+
+// each calls fn with every person in text, a concatenation of
+// personPacked records. The people's strings share text's memory.
+func (u *unpacker) each(text string, fn func(Person)) error {
+	for len(text) > 0 {
+		var p Person
+		var err error
+		if text, err = u.one(text, &p); err != nil {
+			return fmt.Errorf("packed person: %w", err)
+		}
+		fn(p)
+	}
+	return nil
+}
+
+// one decodes the record at the start of text into p and returns the rest.
+func (u *unpacker) one(text string, p *Person) (string, error) {
+	var nums [6]int64
+	for i := range nums {
+		j := strings.IndexByte(text, ',')
+		if j < 0 {
+			return "", fmt.Errorf("no number %d", i)
+		}
+		n, err := strconv.ParseInt(text[:j], 10, 64)
+		if err != nil {
+			return "", err
+		}
+		nums[i], text = n, text[j+1:]
+	}
+	var vals [5]string
+	for i := range vals {
+		j := strings.IndexByte(text, ',')
+		if j < 0 {
+			return "", fmt.Errorf("no length of value %d", i)
+		}
+		n, err := strconv.Atoi(text[:j])
+		if err != nil || n < 0 || n > len(text)-j-1 {
+			return "", fmt.Errorf("bad length of value %d", i)
+		}
+		vals[i], text = text[j+1:j+1+n], text[j+1+n:]
+	}
+	*p = Person{Key: vals[0], Status: status(vals[1]), VendorID: vals[2],
+		FirstSeen: unixMS(nums[0]), LastSeen: unixMS(nums[1]),
+		CreatedRun: nums[2], UpdatedRun: nums[3], Identity: vals[3], DigestRun: nums[4], SeenRun: nums[5]}
+	var err error
+	if p.Digests, err = decodeDigestBlob(u.s, vals[4], u.names); err != nil {
+		return "", fmt.Errorf("key %s: digest: %w", p.Key, err)
+	}
+	return text, nil
+}
+
+// status is st as a constant, so a person kept does not keep the whole
+// packed text alive through it.
+func status(st string) string {
+	switch st {
+	case StatusCreated:
+		return StatusCreated
+	case StatusInFlight:
+		return StatusInFlight
+	case StatusFailed:
+		return StatusFailed
+	}
+	return strings.Clone(st)
+}
