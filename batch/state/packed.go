@@ -29,7 +29,7 @@ const personPacked = `concat(coalesce(p.first_seen, 0), ',', coalesce(p.last_see
 	coalesce(octet_length(p.digest), 0), ',', p.digest)`
 
 // packedPeople is the SELECT list of a query whose one row holds every
-// matching person's record ('' for none).
+// matching person's record (an empty text for none).
 const packedPeople = `coalesce(group_concat(` + personPacked + `, ''), '')`
 
 // getQuery is Get's: the people of scope ?1 whose keys are in the JSON

@@ -1,0 +1,83 @@
+package state
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGetPackedMatchesColumns: Get's packed text gives back every field
+// as the columns hold it, for values a separator or a length could be
+// confused by: commas and digits, NUL bytes, non-ASCII, empty values,
+// every status, digests as a blob, as old JSON text and none, numbers
+// NULL and not, people of one chunk and of the next.
+func TestGetPackedMatchesColumns(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	odd := []string{"email:a,1@x.org", "login:12,34,", "email:nul\x00in,it@x.org", "email:zoë@x.org", "login:", "email:plain@x.org",
+		"email:in-flight@x.org", "email:failed@x.org", "email:json@x.org", "email:nodigest@x.org"}
+	marks := make([]Mark, len(odd))
+	for i, k := range odd {
+		marks[i] = Mark{Key: k, Identity: []string{"", "E1,2", "id\x00x", "Ü9"}[i%4]}
+	}
+	require.NoError(t, s.MarkInFlightAs(scopeA, run, marks))
+	var outs []Outcome
+	for i, k := range odd {
+		switch k {
+		case "email:in-flight@x.org", "email:json@x.org":
+			continue
+		case "email:failed@x.org":
+			outs = append(outs, Outcome{Key: k, Status: StatusFailed})
+		case "email:nodigest@x.org":
+			outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: ""})
+		default:
+			outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: fmt.Sprintf("v,%d\x00", i),
+				Digests: map[string]string{"email": "0123456789abcdef01234567", "a,b": "00000000000000000000002c"}})
+		}
+	}
+	require.NoError(t, s.Record(scopeA, run, outs))
+	// A person created before digests were blobs keeps its JSON text.
+	require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: "email:json@x.org", Status: StatusCreated, VendorID: "j"}}))
+	_, err := s.db.Exec(`UPDATE people SET digest = CAST(? AS BLOB), digest_run = ? WHERE key = 'email:json@x.org'`, `{"email":"x,y"}`, run)
+	require.NoError(t, err)
+	run2 := beginRun(t, s, scopeA)
+	require.NoError(t, s.Seen(scopeA, run2, []Sighting{{Key: "email:plain@x.org", Identity: "late"}}))
+	many := makeKeys(getChunk + 7) // more than one query's chunk
+	require.NoError(t, s.MarkInFlight(scopeA, run2, many))
+
+	keys := append(append([]string{}, odd...), many...)
+	got, err := s.Get(scopeA, append(keys, "email:nobody@x.org"))
+	require.NoError(t, err)
+	want := map[string]Person{}
+	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p WHERE p.scope_id = (SELECT id FROM scopes)`)
+	require.NoError(t, err)
+	n := scopeA.normalize()
+	require.NoError(t, s.eachPerson(rows, func(p Person) {
+		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
+		want[p.Key] = p
+	}))
+	require.Len(t, want, len(keys))
+	assert.Equal(t, want, got)
+	assert.Equal(t, map[string]string{"email": "x,y"}, got["email:json@x.org"].Digests)
+	assert.Equal(t, "v,0\x00", got["email:a,1@x.org"].VendorID)
+	assert.Equal(t, "id\x00x", got["email:nul\x00in,it@x.org"].Identity)
+	assert.Equal(t, StatusInFlight, got["email:in-flight@x.org"].Status)
+	assert.NotZero(t, got["email:plain@x.org"].SeenRun)
+}
+
+// TestUnpackRejectsDamage: a record cut short or with a bad length is an
+// error, never a person made up of the wrong bytes.
+func TestUnpackRejectsDamage(t *testing.T) {
+	s, _ := openTemp(t)
+	u := s.newUnpacker()
+	good := "1,2,0,0,0,0,3,k:a7,created0,0,0,"
+	var ps []Person
+	require.NoError(t, u.each(good+good, func(p Person) { ps = append(ps, p) }))
+	require.Len(t, ps, 2)
+	assert.Equal(t, "k:a", ps[1].Key)
+	for _, bad := range []string{"1,2,0,0,0", "1,2,0,0,0,0,9,k:a", "1,2,0,0,0,0,-1,k:a7,created0,0,0,", "1,x,0,0,0,0,3,k:a7,created0,0,0,", good[:len(good)-1]} {
+		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
+	}
+}
