@@ -167,7 +167,7 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 func (s *Store) forgetSightings(sid int64) {
 	s.mu.Lock()
 	delete(s.sighted, sid)
-	s.missing = nil
+	s.missing, s.candidates = nil, nil
 	s.mu.Unlock()
 }
 

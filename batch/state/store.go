@@ -66,6 +66,9 @@ type Store struct {
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
 	missing *missingCache // see missingKeys
+	// candidates are who may go missing, read while a run reads its rows
+	// (see PrepareMissing).
+	candidates *candidates
 
 	closeOnce sync.Once
 	closeErr  error
