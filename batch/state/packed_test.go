@@ -51,7 +51,7 @@ func TestGetPackedMatchesColumns(t *testing.T) {
 	got, err := s.Get(scopeA, append(keys, "email:nobody@x.org"))
 	require.NoError(t, err)
 	want := map[string]Person{}
-	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p WHERE p.scope_id = (SELECT id FROM scopes)`)
+	rows, err := s.db.Query(`SELECT ` + personCols + ` FROM people p WHERE p.scope_id = (SELECT id FROM scopes)`)
 	require.NoError(t, err)
 	n := scopeA.normalize()
 	require.NoError(t, s.eachPerson(rows, func(p Person) {
