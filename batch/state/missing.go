@@ -56,34 +56,28 @@ type missingKey struct {
 	x                   *sightingIndex
 }
 
-// candidates are the people of scope sid whose people rows, when
-// PrepareMissing read them, were created and last seen before since, in
-// key order.
+// candidates are the keys of the people of scope sid whose people rows,
+// when PrepareMissing read them, were created and last seen before since:
+// pages of candidateQuery's text, in key order. Only a key is kept: a
+// candidate no sightings row saw since has their row read again.
 type candidates struct {
 	sid, since int64
-	people     []candidate
-}
-
-type candidate struct {
-	key        string
-	seen       int64 // seen_run, 0 for NULL
-	missingRun sql.NullInt64
+	pages      []string
+	n          int
 }
 
 // candidatePage is how many candidates one PrepareMissing query reads: the
 // connection is shared with the run's own reads and writes.
 const candidatePage = 4096
 
-// maxCandidates bounds what PrepareMissing keeps (about 70 bytes each);
+// maxCandidates bounds what PrepareMissing keeps (about 30 bytes each);
 // a larger scope is read after the last row, as before.
-const maxCandidates = 400_000
+const maxCandidates = 1_000_000
 
-// candidateQuery reads a page of candidates after key ?3 as one text:
-// per person the key's length in bytes, a comma, the key, seen_run (0 for
-// NULL), a comma, missing_run (nothing for NULL) and a semicolon.
-const candidateQuery = `SELECT coalesce(group_concat(concat(octet_length(key), ',', key, coalesce(seen_run, 0), ',', missing_run, ';'), '' ORDER BY key), ''),
-		count(*), max(key)
-	FROM (SELECT key, seen_run, missing_run FROM people
+// candidateQuery reads a page of candidates after key ?3 as one text: per
+// person the key's length in bytes, a comma and the key.
+const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), ''), count(*), max(key)
+	FROM (SELECT key FROM people
 		WHERE scope_id = ?1 AND status = 'created' AND (seen_run IS NULL OR seen_run < ?2) AND key > ?3
 		ORDER BY key LIMIT ?4)`
 
@@ -108,10 +102,19 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		if err := s.db.QueryRowContext(ctx, candidateQuery, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
-		if err := c.add(text); err != nil {
+		// group_concat takes the rows in the order the page query gives
+		// them; were it ever not key order, the candidates are not used.
+		prev := after
+		err := eachCandidate(text, func(k string) bool {
+			ok := k > prev
+			prev = k
+			return ok
+		})
+		if err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
-		if len(c.people) > maxCandidates {
+		c.pages, c.n = append(c.pages, text), c.n+n
+		if c.n > maxCandidates {
 			return nil
 		}
 		if n < candidatePage || !last.Valid {
@@ -125,8 +128,9 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 	return nil
 }
 
-// add decodes a page of candidateQuery.
-func (c *candidates) add(text string) error {
+// eachCandidate calls fn with each key of a page of candidateQuery, until
+// fn returns false (an error).
+func eachCandidate(text string, fn func(key string) bool) error {
 	for len(text) > 0 {
 		i := strings.IndexByte(text, ',')
 		if i < 0 {
@@ -136,26 +140,10 @@ func (c *candidates) add(text string) error {
 		if err != nil || n < 0 || n > len(text)-i-1 {
 			return fmt.Errorf("bad candidate key length")
 		}
-		p := candidate{key: text[i+1 : i+1+n]}
+		if !fn(text[i+1 : i+1+n]) {
+			return fmt.Errorf("candidates out of key order")
+		}
 		text = text[i+1+n:]
-		if i = strings.IndexByte(text, ','); i < 0 {
-			return fmt.Errorf("bad candidate")
-		}
-		if p.seen, err = strconv.ParseInt(text[:i], 10, 64); err != nil {
-			return err
-		}
-		text = text[i+1:]
-		if i = strings.IndexByte(text, ';'); i < 0 {
-			return fmt.Errorf("bad candidate")
-		}
-		if i > 0 {
-			if p.missingRun.Int64, err = strconv.ParseInt(text[:i], 10, 64); err != nil {
-				return err
-			}
-			p.missingRun.Valid = true
-		}
-		text = text[i+1:]
-		c.people = append(c.people, p)
 	}
 	return nil
 }
@@ -239,12 +227,15 @@ func judgeRows(rows *sql.Rows, since int64, x *sightingIndex) (*missingAnswer, e
 // may have changed since), in key order.
 func (s *Store) judgeCandidates(pre *candidates, x *sightingIndex) (*missingAnswer, error) {
 	var again []string
-	for _, p := range pre.people {
-		if x.seen(p.key, p.seen) < pre.since {
-			again = append(again, p.key)
-		}
+	for _, page := range pre.pages {
+		_ = eachCandidate(page, func(k string) bool { // checked when read
+			if sg, ok := x.of(k); !ok || sg.run < pre.since {
+				again = append(again, k)
+			}
+			return true
+		})
 	}
-	if len(again) > len(pre.people)/2 {
+	if len(again) > pre.n/2 {
 		// Most were stamped in their rows, not in sightings rows: one
 		// scan reads fewer rows than looking each up.
 		return s.scanMissing(pre.sid, pre.since, x)

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -157,15 +158,16 @@ func TestPrepareMissingPages(t *testing.T) {
 	}
 	run2 := beginRun(t, s, scopeA)
 	require.NoError(t, s.PrepareMissing(context.Background(), scopeA, run2))
-	require.Len(t, s.candidates.people, len(keys))
-	for i, p := range s.candidates.people {
-		if i > 0 {
-			require.Less(t, s.candidates.people[i-1].key, p.key)
-		}
-		require.Equal(t, run, p.seen)
-		require.False(t, p.missingRun.Valid)
+	var got []string
+	for _, page := range s.candidates.pages {
+		require.NoError(t, eachCandidate(page, func(k string) bool { got = append(got, k); return true }))
 	}
-	assert.Equal(t, "login:nul\x00", s.candidates.people[len(keys)-2].key)
+	assert.Equal(t, len(keys), s.candidates.n)
+	assert.Len(t, s.candidates.pages, 3)
+	assert.True(t, slices.IsSorted(got))
+	assert.ElementsMatch(t, keys, got)
+	assert.Error(t, eachCandidate("3,abc3,abb", func(k string) bool { ok := k > "abc" || k == "abc"; return ok }), "out of order")
+	assert.Error(t, eachCandidate("9,abc", func(string) bool { return true }))
 	assert.Equal(t, scanned(t, s, run2), askMissing(t, s, run2))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
