@@ -90,6 +90,10 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 	if err != nil || !found {
 		return err
 	}
+	db, _, err := s.reader()
+	if err != nil {
+		return err
+	}
 	c := &candidates{sid: sid, since: since}
 	after := "" // no key is empty (MarkInFlightAs and Record refuse one)
 	for {
@@ -99,7 +103,7 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		var text string
 		var n int
 		var last sql.NullString
-		if err := s.db.QueryRowContext(ctx, candidateQuery, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
+		if err := db.QueryRowContext(ctx, candidateQuery, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
 		// group_concat takes the rows in the order the page query gives

@@ -1,12 +1,16 @@
 package state
 
 import (
+	"cmp"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A query that hands back many people packs them into one text: SQLite
@@ -41,24 +45,62 @@ const getQuery = `SELECT ` + packedPeople + ` FROM people p
 const getChunk = 1024
 
 // readStmts are read statements prepared once per store, on first use.
+// A store open for a run reads people through connections of their own
+// (db), so that a chunk's people are read on one core while the run's
+// writes go on on the other: in WAL mode a reader sees every transaction
+// committed before its query began, and each of the store's writes is
+// committed before it returns. What those readers are asked never depends
+// on a write still under way: Get runs ahead of the marks only for keys no
+// earlier chunk holds (see knownByKey in batch), and PrepareMissing holds
+// whatever it reads (see missing.go).
 type readStmts struct {
 	once sync.Once
+	db   *sql.DB // nil when read-only: the store's one connection reads
 	get  *sql.Stmt
 	err  error
 }
 
-func (s *Store) getStmt() (*sql.Stmt, error) {
+// readers are the reader connections: Get's and PrepareMissing's.
+const readers = 2
+
+// readerDSN opens the reader connections: query_only, so that nothing
+// written can go through them.
+func readerDSN(abs string, busy time.Duration) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "query_only(1)")
+	return (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+}
+
+// reader returns the database reads that may run beside the run's writes
+// go to, and Get's statement on it.
+func (s *Store) reader() (*sql.DB, *sql.Stmt, error) {
 	s.reads.once.Do(func() {
-		s.reads.get, s.reads.err = s.db.Prepare(getQuery)
+		db := s.db
+		if s.readDSN != "" {
+			if db, s.reads.err = sql.Open("sqlite", s.readDSN); s.reads.err != nil {
+				return
+			}
+			db.SetMaxOpenConns(readers)
+			s.reads.db = db
+		}
+		s.reads.get, s.reads.err = db.Prepare(getQuery)
 	})
-	return s.reads.get, s.reads.err
+	if s.reads.err != nil {
+		return nil, nil, s.reads.err
+	}
+	return cmp.Or(s.reads.db, s.db), s.reads.get, nil
 }
 
 func (r *readStmts) close() error {
-	if r.get == nil {
-		return nil
+	var err error
+	if r.get != nil {
+		err = r.get.Close()
 	}
-	return r.get.Close()
+	if r.db != nil {
+		err = errors.Join(err, r.db.Close())
+	}
+	return err
 }
 
 // unpacker decodes packed records; names is the digest field dictionary

@@ -125,7 +125,7 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err := s.loadFields(); err != nil {
 		return nil, err
 	}
-	st, err := s.getStmt()
+	_, st, err := s.reader()
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 	}

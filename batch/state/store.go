@@ -55,6 +55,7 @@ type Store struct {
 	lock    *runLock    // nil when read-only
 	writes  *writeStmts // nil when read-only
 	reads   readStmts   // prepared on first use
+	readDSN string      // the reader connections' (see readStmts); "" when read-only
 	now     func() time.Time
 	crashed []int64
 
@@ -235,6 +236,10 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not mid-transaction
 	}
 	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+	var readDSN string
+	if !ro {
+		readDSN = readerDSN(abs, busy)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", path, err)
@@ -246,7 +251,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
+	return &Store{db: db, readDSN: readDSN, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
