@@ -81,3 +81,32 @@ func TestUnpackRejectsDamage(t *testing.T) {
 		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
 	}
 }
+
+// TestGetSeesEveryCommit: Get reads through connections of its own, and
+// still sees each write the moment the write returns; those connections
+// cannot write.
+func TestGetSeesEveryCommit(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	for i := range 50 {
+		k := fmt.Sprintf("email:p%02d@x.org", i)
+		require.NoError(t, s.MarkInFlight(scopeA, run, []string{k}))
+		p, ok := get(t, s, scopeA, k)
+		require.True(t, ok)
+		require.Equal(t, StatusInFlight, p.Status)
+		require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: k, Status: StatusCreated, VendorID: "v"}}))
+		p, _ = get(t, s, scopeA, k)
+		require.Equal(t, StatusCreated, p.Status)
+		require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: k, Status: StatusFailed}}))
+		p, _ = get(t, s, scopeA, k)
+		require.Equal(t, StatusCreated, p.Status, "never downgraded")
+	}
+	db, _, err := s.reader()
+	require.NoError(t, err)
+	require.NotSame(t, s.db, db)
+	_, err = db.Exec(`DELETE FROM people`)
+	require.Error(t, err, "query_only")
+	n, err := s.Count(scopeA)
+	require.NoError(t, err)
+	assert.Equal(t, 50, n)
+}
