@@ -55,9 +55,14 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 		}
 	}
 	now := s.nowMS()
+	var id int64 // the sightings row's
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		if len(keys) > 0 {
-			if _, err := tx.Stmt(s.writes.sighting).Exec(runID, sid, now, encodeKeys(keys)); err != nil {
+			res, err := tx.Stmt(s.writes.sighting).Exec(runID, sid, now, encodeKeys(keys))
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
 				return err
 			}
 		}
@@ -71,6 +76,9 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	})
 	if err != nil {
 		return fmt.Errorf("state: mark %d people seen (run %d): %w", len(seen), runID, err)
+	}
+	if len(keys) > 0 {
+		s.growSightings(sid, id, runID, now, keys)
 	}
 	return nil
 }

@@ -173,3 +173,61 @@ func TestPrepareMissingPages(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, s.PrepareMissing(ctx, scopeA, run2), context.Canceled)
 }
+
+// TestGrownSightingsMatchRead: the sightings index Seen grows during runs
+// is taken only when it holds every row, and then answers as the index
+// read from the rows does, across runs, a fold and sightings that go to
+// people rows instead.
+func TestGrownSightingsMatchRead(t *testing.T) {
+	s, _ := openTemp(t)
+	keys := makeKeys(600)
+	run1 := beginRun(t, s, scopeA)
+	require.NoError(t, s.MarkInFlight(scopeA, run1, keys))
+	outs := make([]Outcome, len(keys))
+	for i, k := range keys {
+		outs[i] = Outcome{Key: k, Status: StatusCreated, Digests: map[string]string{"email": "0123456789abcdef01234567"}}
+	}
+	require.NoError(t, s.Record(scopeA, run1, outs))
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	check := func(want int) {
+		t.Helper()
+		s.mu.Lock()
+		g := s.grown[sid]
+		s.mu.Unlock()
+		x, err := s.sightings(sid)
+		require.NoError(t, err)
+		if want >= 0 {
+			require.Same(t, g, x, "the grown index is taken")
+		}
+		read, err := s.loadSightings(sid)
+		require.NoError(t, err)
+		require.Equal(t, read.rows, x.rows)
+		for _, k := range append(keys, "email:nobody@x.org") {
+			a, aok := x.of(k)
+			b, bok := read.of(k)
+			require.Equal(t, bok, aok, k)
+			require.Equal(t, b, a, k)
+		}
+	}
+	for r := range 3 {
+		run := beginRun(t, s, scopeA) // folds the runs before the last
+		for i := 0; i < len(keys)-r*100; i += 128 {
+			sightings(t, s, run, keys[i:min(i+128, len(keys)-r*100)])
+		}
+		// A baseline goes to the people row, not to a sightings row.
+		require.NoError(t, s.Seen(scopeA, run, []Sighting{{Key: keys[0], Identity: "E0"}}))
+		check(r)
+		require.NoError(t, s.MarkMissing(scopeA, run, run))
+	}
+	// A row another writer added: the grown index misses it and is not taken.
+	run := beginRun(t, s, scopeA)
+	sightings(t, s, run, keys[:10])
+	sightings(t, s, run, keys[10:20])
+	_, err = s.db.Exec(`INSERT INTO sightings (run_id, scope_id, at, keys) VALUES (?, ?, 0, ?)`, run, sid, encodeKeys(keys[30:40]))
+	require.NoError(t, err)
+	check(-1)
+	s.mu.Lock()
+	assert.NotNil(t, s.grown[sid], "left, not taken")
+	s.mu.Unlock()
+}

@@ -66,6 +66,8 @@ type Store struct {
 	prefixes map[string]bool
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
+	// grown is the index Seen grows while a run goes on (see growSightings).
+	grown   map[int64]*sightingIndex
 	missing *missingCache // see missingKeys
 	// candidates are who may go missing, read while a run reads its rows
 	// (see PrepareMissing).
@@ -251,7 +253,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, readDSN: readDSN, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}}, nil
+	return &Store{db: db, readDSN: readDSN, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}, grown: map[int64]*sightingIndex{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
