@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -134,6 +135,9 @@ func isDigestHex(v string) bool {
 	return true
 }
 
+// errUnknownField is a digest field id the store has not read yet.
+var errUnknownField = errors.New("unknown")
+
 // decodeDigestBlob reads what digestHex stored; nil for none. names is
 // the field dictionary's names (a copy, see personScan); a field not in
 // it is looked up in the store's own, which fieldIDs may have grown since.
@@ -169,7 +173,7 @@ func decodeDigestBlob[B []byte | string](s *Store, b B, names map[int]string) (m
 			s.mu.Unlock()
 		}
 		if !ok {
-			return nil, fmt.Errorf("digest field %d unknown", body[i])
+			return nil, fmt.Errorf("digest field %d: %w", body[i], errUnknownField)
 		}
 		out[name] = hexes[j : j+2*digestBytes]
 	}

@@ -110,10 +110,13 @@ type unpacker struct {
 	names map[int]string
 }
 
-func (s *Store) newUnpacker() *unpacker {
+func (s *Store) newUnpacker() *unpacker { return &unpacker{s: s, names: s.fieldNames()} }
+
+// fieldNames is a copy of the digest field names the store has read.
+func (s *Store) fieldNames() map[int]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &unpacker{s: s, names: maps.Clone(s.fields.names)}
+	return maps.Clone(s.fields.names)
 }
 
 // each calls fn with every person in text, a concatenation of
@@ -160,7 +163,16 @@ func (u *unpacker) one(text string, p *Person) (string, error) {
 		FirstSeen: unixMS(nums[0]), LastSeen: unixMS(nums[1]),
 		CreatedRun: nums[2], UpdatedRun: nums[3], Identity: vals[3], DigestRun: nums[4], SeenRun: nums[5]}
 	var err error
-	if p.Digests, err = decodeDigestBlob(u.s, vals[4], u.names); err != nil {
+	p.Digests, err = decodeDigestBlob(u.s, vals[4], u.names)
+	if errors.Is(err, errUnknownField) {
+		// A field added since the names were read (by another process,
+		// for a read-only store): read them again, once a query.
+		if err = u.s.loadFields(); err == nil {
+			u.names = u.s.fieldNames()
+			p.Digests, err = decodeDigestBlob(u.s, vals[4], u.names)
+		}
+	}
+	if err != nil {
 		return "", fmt.Errorf("key %s: digest: %w", p.Key, err)
 	}
 	return text, nil

@@ -110,3 +110,29 @@ func TestGetSeesEveryCommit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 50, n)
 }
+
+// TestGetReadsFieldsAddedSince: a read-only store open beside a run
+// decodes digests of fields the run added after it read the names.
+func TestGetReadsFieldsAddedSince(t *testing.T) {
+	s, path := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	rec := func(k, field string) {
+		require.NoError(t, s.MarkInFlight(scopeA, run, []string{k}))
+		require.NoError(t, s.Record(scopeA, run, []Outcome{{Key: k, Status: StatusCreated, Digests: map[string]string{field: "0123456789abcdef01234567"}}}))
+	}
+	rec("email:a@x.org", "email")
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	defer ro.Close()
+	got, err := ro.Get(scopeA, []string{"email:a@x.org"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"email": "0123456789abcdef01234567"}, got["email:a@x.org"].Digests)
+	rec("email:b@x.org", "phone") // a field the read-only store has not read
+	got, err = ro.Get(scopeA, []string{"email:a@x.org", "email:b@x.org"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"phone": "0123456789abcdef01234567"}, got["email:b@x.org"].Digests)
+	_, err = s.db.Exec(`UPDATE people SET digest = x'01ff0123456789abcdef01234567' WHERE key = 'email:b@x.org'`)
+	require.NoError(t, err)
+	_, err = ro.Get(scopeA, []string{"email:b@x.org"})
+	assert.ErrorIs(t, err, errUnknownField, "a field no row names stays an error")
+}

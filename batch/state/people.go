@@ -122,9 +122,6 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	if err != nil || !found || len(keys) == 0 {
 		return out, err
 	}
-	if err := s.loadFields(); err != nil {
-		return nil, err
-	}
 	_, st, err := s.reader()
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
