@@ -1,8 +1,8 @@
 package state
 
 import (
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
