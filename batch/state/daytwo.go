@@ -94,27 +94,34 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	if err != nil || !found || len(identities) == 0 {
 		return out, err
 	}
-	if err := s.loadFields(); err != nil {
-		return nil, err
-	}
-	js, _ := json.Marshal(identities)
-	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
-		WHERE p.scope_id = ? AND p.identity IN (SELECT value FROM json_each(?))
-			AND (p.status = 'created' OR p.status = 'in_flight')
-		ORDER BY p.status = 'created' DESC, p.created_run, p.key`, sid, string(js))
+	db, _, err := s.reader()
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
 	}
-	err = s.eachPerson(rows, func(p Person) {
-		if _, dup := out[p.Identity]; !dup {
-			out[p.Identity] = p
-		}
-	})
+	js, _ := json.Marshal(identities)
+	var text string
+	err = db.QueryRow(byIdentityQuery, sid, string(js)).Scan(&text)
+	if err == nil {
+		err = s.newUnpacker().each(text, func(p Person) {
+			if _, dup := out[p.Identity]; !dup {
+				out[p.Identity] = p
+			}
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
 	}
 	return out, nil
 }
+
+// byIdentityQuery is ByIdentity's: the created and in-flight people of
+// scope ?1 whose identities are in the JSON array ?2, packed (see
+// packed.go), the one ByIdentity keeps for an identity first.
+const byIdentityQuery = `SELECT coalesce(group_concat(` + personPacked + `, ''
+		ORDER BY p.status = 'created' DESC, p.created_run, p.key), '')
+	FROM people p
+	WHERE p.scope_id = ?1 AND p.identity IN (SELECT value FROM json_each(?2))
+		AND (p.status = 'created' OR p.status = 'in_flight')`
 
 // Missing calls fn, in key order, for every person created in sc whom no
 // run from since on saw and no earlier run listed as missing: the people

@@ -65,6 +65,22 @@ func TestGetPackedMatchesColumns(t *testing.T) {
 	assert.Equal(t, "id\x00x", got["email:nul\x00in,it@x.org"].Identity)
 	assert.Equal(t, StatusInFlight, got["email:in-flight@x.org"].Status)
 	assert.NotZero(t, got["email:plain@x.org"].SeenRun)
+
+	// ByIdentity packs the same, the first of an identity's people kept.
+	ids := []string{"E1,2", "id\x00x", "Ü9", "late", "none", ""}
+	byID, err := s.ByIdentity(scopeA, ids)
+	require.NoError(t, err)
+	wantID := map[string]Person{}
+	rows, err = s.db.Query(`SELECT ` + personCols + ` FROM people p WHERE p.identity <> '' AND (p.status = 'created' OR p.status = 'in_flight')
+		ORDER BY p.status = 'created' DESC, p.created_run, p.key`)
+	require.NoError(t, err)
+	require.NoError(t, s.eachPerson(rows, func(p Person) {
+		if _, dup := wantID[p.Identity]; !dup {
+			wantID[p.Identity] = p
+		}
+	}))
+	require.Len(t, wantID, 3)
+	assert.Equal(t, wantID, byID)
 }
 
 // TestUnpackRejectsDamage: a record cut short or with a bad length is an
