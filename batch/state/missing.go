@@ -72,7 +72,7 @@ const candidatePage = 4096
 
 // maxCandidates bounds what PrepareMissing keeps (about 30 bytes each);
 // a larger scope is read after the last row, as before.
-const maxCandidates = 1_000_000
+const maxCandidates = 500_000
 
 // candidateQuery reads a page of candidates after key ?3 as one text: per
 // person the key's length in bytes, a comma and the key.
