@@ -74,11 +74,12 @@ const candidatePage = 4096
 // a larger scope is read after the last row, as before.
 const maxCandidates = 500_000
 
-// candidateQuery reads a page of candidates after key ?3 as one text: per
-// person the key's length in bytes, a comma and the key.
+// candidateQuery reads a page of candidates after key ?3 (from it, on the
+// first page: '', a key no write makes but an old file may hold) as one
+// text: per person the key's length in bytes, a comma and the key.
 const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), ''), count(*), max(key)
 	FROM (SELECT key FROM people
-		WHERE scope_id = ?1 AND status = 'created' AND (seen_run IS NULL OR seen_run < ?2) AND key > ?3
+		WHERE scope_id = ?1 AND status = 'created' AND (seen_run IS NULL OR seen_run < ?2) AND key %s ?3
 		ORDER BY key LIMIT ?4)`
 
 // PrepareMissing reads who may be missing from scope sc since run since,
@@ -95,7 +96,8 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		return err
 	}
 	c := &candidates{sid: sid, since: since}
-	after := "" // no key is empty (MarkInFlightAs and Record refuse one)
+	after, from := "", fmt.Sprintf(candidateQuery, ">=")
+	next := fmt.Sprintf(candidateQuery, ">")
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -103,15 +105,15 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		var text string
 		var n int
 		var last sql.NullString
-		if err := db.QueryRowContext(ctx, candidateQuery, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
+		if err := db.QueryRowContext(ctx, from, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
 		// group_concat takes the rows in the order the page query gives
 		// them; were it ever not key order, the candidates are not used.
-		prev := after
+		prev, first := after, after == ""
 		err := eachCandidate(text, func(k string) bool {
-			ok := k > prev
-			prev = k
+			ok := k > prev || first
+			prev, first = k, false
 			return ok
 		})
 		if err != nil {
@@ -124,7 +126,7 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		if n < candidatePage || !last.Valid {
 			break
 		}
-		after = last.String
+		after, from = last.String, next
 	}
 	s.mu.Lock()
 	s.candidates = c
