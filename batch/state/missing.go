@@ -75,7 +75,7 @@ const candidatePage = 4096
 const maxCandidates = 500_000
 
 // candidateQuery reads a page of candidates after key ?3 (from it, on the
-// first page: ”, a key no write makes but an old file may hold) as one
+// first page: the empty key, which no write makes but an old file may hold) as one
 // text: per person the key's length in bytes, a comma and the key.
 const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), ''), count(*), max(key)
 	FROM (SELECT key FROM people
