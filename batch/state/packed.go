@@ -76,15 +76,19 @@ func readerDSN(abs string, busy time.Duration) string {
 // go to, and Get's statement on it.
 func (s *Store) reader() (*sql.DB, *sql.Stmt, error) {
 	s.reads.once.Do(func() {
-		db := s.db
 		if s.readDSN != "" {
-			if db, s.reads.err = sql.Open("sqlite", s.readDSN); s.reads.err != nil {
-				return
+			// Without its own connections (a second file handle refused),
+			// the store reads on the one it has, as before.
+			if db, err := sql.Open("sqlite", s.readDSN); err == nil {
+				db.SetMaxOpenConns(readers)
+				if s.reads.get, err = db.Prepare(getQuery); err == nil {
+					s.reads.db = db
+					return
+				}
+				db.Close()
 			}
-			db.SetMaxOpenConns(readers)
-			s.reads.db = db
 		}
-		s.reads.get, s.reads.err = db.Prepare(getQuery)
+		s.reads.get, s.reads.err = s.db.Prepare(getQuery)
 	})
 	if s.reads.err != nil {
 		return nil, nil, s.reads.err

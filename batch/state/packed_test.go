@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,4 +152,19 @@ func TestGetReadsFieldsAddedSince(t *testing.T) {
 	require.NoError(t, err)
 	_, err = ro.Get(scopeA, []string{"email:b@x.org"})
 	assert.ErrorIs(t, err, errUnknownField, "a field no row names stays an error")
+}
+
+// TestReaderFallsBack: a store that cannot open its reader connections
+// reads on its own one.
+func TestReaderFallsBack(t *testing.T) {
+	s, _ := openTemp(t)
+	s.readDSN = "file:" + filepath.Join(t.TempDir(), "no", "such.db") + "?mode=ro"
+	run := beginRun(t, s, scopeA)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:a@x.org"}))
+	p, ok := get(t, s, scopeA, "email:a@x.org")
+	require.True(t, ok)
+	assert.Equal(t, StatusInFlight, p.Status)
+	db, _, err := s.reader()
+	require.NoError(t, err)
+	assert.Same(t, s.db, db)
 }
