@@ -428,10 +428,7 @@ type MissingSink interface {
 // is listed once, by the first run that finds them gone; the caller marks
 // them listed (state.MarkMissing) once the list is safely written.
 func listMissing(sink Sink, sum *Summary, opt *RunOptions) error {
-	since := opt.MissingSince
-	if since == 0 {
-		since = opt.RunID
-	}
+	since := missingSince(opt)
 	list := MissingList(opt.State, opt.Scope, since)
 	n := 0
 	counted := func(fn func(MissingPerson) error) (int, error) {

@@ -192,6 +192,14 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 		}
 		return err
 	})
+	if p, ok := opt.State.(missingPreparer); ok && opt.NoMissing == "" {
+		g.Go(func() error {
+			// Only saves time after the last row: without it, Missing
+			// reads the scope itself (and reports what fails).
+			_ = p.PrepareMissing(gctx, opt.Scope, missingSince(&opt))
+			return nil
+		})
+	}
 	var rec *recorder
 	if opt.State != nil {
 		rec = &recorder{opt: &opt, ch: make(chan []state.Outcome, 2)}

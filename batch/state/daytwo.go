@@ -58,9 +58,14 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 		}
 	}
 	now := s.nowMS()
+	var id int64 // the sightings row's
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		if len(keys) > 0 {
-			if _, err := tx.Stmt(s.writes.sighting).Exec(runID, sid, now, encodeKeys(keys)); err != nil {
+			res, err := tx.Stmt(s.writes.sighting).Exec(runID, sid, now, encodeKeys(keys))
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
 				return err
 			}
 		}
@@ -74,6 +79,9 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	})
 	if err != nil {
 		return fmt.Errorf("state: mark %d people seen (run %d): %w", len(seen), runID, err)
+	}
+	if len(keys) > 0 {
+		s.growSightings(sid, id, runID, now, keys)
 	}
 	return nil
 }
@@ -89,27 +97,34 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	if err != nil || !found || len(identities) == 0 {
 		return out, err
 	}
-	if err := s.loadFields(); err != nil {
-		return nil, err
-	}
-	js, _ := json.Marshal(identities)
-	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
-		WHERE p.scope_id = ? AND p.identity IN (SELECT value FROM json_each(?))
-			AND (p.status = 'created' OR p.status = 'in_flight')
-		ORDER BY p.status = 'created' DESC, p.created_run, p.key`, sid, string(js))
+	db, _, err := s.reader()
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
 	}
-	err = s.eachPerson(rows, func(p Person) {
-		if _, dup := out[p.Identity]; !dup {
-			out[p.Identity] = p
-		}
-	})
+	js, _ := json.Marshal(identities)
+	var text string
+	err = db.QueryRow(byIdentityQuery, sid, string(js)).Scan(&text)
+	if err == nil {
+		err = s.newUnpacker().each(text, func(p Person) {
+			if _, dup := out[p.Identity]; !dup {
+				out[p.Identity] = p
+			}
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
 	}
 	return out, nil
 }
+
+// byIdentityQuery is ByIdentity's: the created and in-flight people of
+// scope ?1 whose identities are in the JSON array ?2, packed (see
+// packed.go), the one ByIdentity keeps for an identity first.
+const byIdentityQuery = `SELECT coalesce(group_concat(` + personPacked + `, ''
+		ORDER BY p.status = 'created' DESC, p.created_run, p.key), '')
+	FROM people p
+	WHERE p.scope_id = ?1 AND p.identity IN (SELECT value FROM json_each(?2))
+		AND (p.status = 'created' OR p.status = 'in_flight')`
 
 // Missing calls fn, in key order, for every person created in sc whom no
 // run from since on saw and no earlier run listed as missing: the people
@@ -122,10 +137,11 @@ func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, erro
 	if err != nil || !found {
 		return 0, err
 	}
-	keys, x, err := s.missingKeys(sid, since)
+	m, x, err := s.missingKeys(sid, since)
 	if err != nil {
 		return 0, fmt.Errorf("state: missing people (since run %d): %w", since, err)
 	}
+	keys := m.keys
 	if err := s.loadFields(); err != nil {
 		return 0, err
 	}
@@ -155,114 +171,6 @@ func (s *Store) Missing(sc Scope, since int64, fn func(Person) error) (int, erro
 // missingChunk is how many missing people Missing reads in one query.
 const missingChunk = 512
 
-// missingKeys returns, in key order, the keys Missing lists, and the
-// sightings it read. A person's last sighting is the later of their row's
-// seen_run and their newest sightings row; a missing_run before it was
-// cleared by that sighting. The answer is kept until the next change
-// (Missing, then MarkMissing, ask the same).
-func (s *Store) missingKeys(sid, since int64) ([]string, *sightingIndex, error) {
-	x, err := s.sightings(sid)
-	if err != nil {
-		return nil, nil, err
-	}
-	var changes int64
-	if err := s.db.QueryRow(`SELECT total_changes()`).Scan(&changes); err != nil {
-		return nil, nil, err
-	}
-	key := missingKey{sid: sid, since: since, changes: changes, x: x}
-	s.mu.Lock()
-	c := s.missing
-	s.mu.Unlock()
-	if !s.ro && c != nil && c.key == key {
-		return c.keys, x, nil
-	}
-	// seen_run only grows when folded: a row seen from since on is seen.
-	rows, err := s.db.Query(`SELECT key, seen_run, missing_run FROM people
-		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?)
-		ORDER BY key`, sid, since)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	var keys []string
-	// The key as raw bytes: a re-run's every person passes the query (their
-	// sightings are not in their rows), and only the few missing need a
-	// string.
-	var k sql.RawBytes
-	var seenRun, missingRun sql.NullInt64
-	for rows.Next() {
-		if err := rows.Scan(&k, &seenRun, &missingRun); err != nil {
-			return nil, nil, err
-		}
-		if seen := x.seenBytes(k, seenRun.Int64); seen < since && !listed(missingRun, seen) {
-			keys = append(keys, string(k))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	s.mu.Lock()
-	s.missing = &missingCache{key: key, keys: keys}
-	s.mu.Unlock()
-	return keys, x, nil
-}
-
-// missingCache is missingKeys' last answer; key says what it holds.
-type missingCache struct {
-	key  missingKey
-	keys []string
-}
-
-// missingKey is what a missingKeys answer depends on: the scope, since,
-// and the store's contents: the rows its one connection has changed so
-// far (total_changes(); another process cannot write while the run lock
-// is held, and a read-only store keeps nothing) and the sightings index.
-type missingKey struct {
-	sid, since, changes int64
-	x                   *sightingIndex
-}
-
-// listed reports whether a person last seen by run seen is listed as
-// missing: a run listed them, and nobody saw them after it.
-func listed(missingRun sql.NullInt64, seen int64) bool {
-	return missingRun.Valid && missingRun.Int64 > seen
-}
-
-// StillMissing counts the created people of sc whom no run from since on
-// saw and an earlier run already listed as missing.
-func (s *Store) StillMissing(sc Scope, since int64) (int, error) {
-	sid, found, err := s.scopeID(sc, false)
-	if err != nil || !found {
-		return 0, err
-	}
-	x, err := s.sightings(sid)
-	if err != nil {
-		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
-	}
-	rows, err := s.db.Query(`SELECT key, seen_run, missing_run FROM people
-		WHERE scope_id = ? AND status = 'created' AND (seen_run IS NULL OR seen_run < ?)
-			AND missing_run IS NOT NULL`, sid, since)
-	if err != nil {
-		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var key string
-		var seenRun, missingRun sql.NullInt64
-		if err := rows.Scan(&key, &seenRun, &missingRun); err != nil {
-			return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
-		}
-		if seen := x.seen(key, seenRun.Int64); seen < since && listed(missingRun, seen) {
-			n++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("state: still missing people (since run %d): %w", since, err)
-	}
-	return n, nil
-}
-
 // MarkMissing records that run runID listed the people Missing(sc, since)
 // streams, so later runs count them as still missing instead of listing
 // them again. Call it once the list is safely written.
@@ -277,11 +185,11 @@ func (s *Store) MarkMissing(sc Scope, since, runID int64) error {
 	if err != nil || !found {
 		return err
 	}
-	keys, _, err := s.missingKeys(sid, since)
+	m, _, err := s.missingKeys(sid, since)
 	if err == nil {
 		err = s.inTx(false, func(tx *sql.Tx) error {
-			for i := 0; i < len(keys); i += missingChunk {
-				js, _ := json.Marshal(keys[i:min(i+missingChunk, len(keys))]) // strings always marshal
+			for i := 0; i < len(m.keys); i += missingChunk {
+				js, _ := json.Marshal(m.keys[i:min(i+missingChunk, len(m.keys))]) // strings always marshal
 				if _, err := tx.Exec(`UPDATE people SET missing_run = ?
 					WHERE scope_id = ? AND key IN (SELECT value FROM json_each(?))`, runID, sid, string(js)); err != nil {
 					return err

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -200,10 +201,13 @@ func isDigestHex(v string) bool {
 	return true
 }
 
+// errUnknownField is a digest field id the store has not read yet.
+var errUnknownField = errors.New("unknown")
+
 // decodeDigestBlob reads what digestHex stored; nil for none. names is
 // the field dictionary's names (a copy, see personScan); a field not in
 // it is looked up in the store's own, which fieldIDs may have grown since.
-func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]string, error) {
+func decodeDigestBlob[B []byte | string](s *Store, b B, names map[int]string) (map[string]string, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -223,7 +227,7 @@ func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]str
 	all.Grow(n * 2 * digestBytes)
 	var hx [2 * digestBytes]byte
 	for i := 0; i < len(body); i += entry {
-		hex.Encode(hx[:], body[i+1:i+entry])
+		hexEncode(hx[:], body[i+1:i+entry])
 		all.Write(hx[:])
 	}
 	hexes := all.String()
@@ -235,9 +239,17 @@ func (s *Store) decodeDigestBlob(b []byte, names map[int]string) (map[string]str
 			s.mu.Unlock()
 		}
 		if !ok {
-			return nil, fmt.Errorf("digest field %d unknown", body[i])
+			return nil, fmt.Errorf("digest field %d: %w", body[i], errUnknownField)
 		}
 		out[name] = hexes[j : j+2*digestBytes]
 	}
 	return out, nil
+}
+
+// hexEncode is hex.Encode for a digest held as bytes or as a string.
+func hexEncode[B []byte | string](dst []byte, src B) {
+	const digits = "0123456789abcdef"
+	for i := range len(src) {
+		dst[2*i], dst[2*i+1] = digits[src[i]>>4], digits[src[i]&0x0f]
+	}
 }

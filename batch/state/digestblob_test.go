@@ -36,7 +36,7 @@ func TestDigestEncoderMatchesOneRowEncoding(t *testing.T) {
 		want, err := s.digestBlob(d)
 		require.NoError(t, err)
 		assert.Equal(t, want, got[i], "row %d", i)
-		back, err := s.decodeDigestBlob(got[i], nil)
+		back, err := decodeDigestBlob(s, got[i], nil)
 		require.NoError(t, err)
 		if len(d) == 0 {
 			assert.Nil(t, back, "row %d", i)

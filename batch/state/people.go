@@ -91,7 +91,7 @@ func (ps *personScan) scan(rows *sql.Rows, p *Person) error {
 	*p = ps.p
 	p.FirstSeen, p.LastSeen = unixMS(ps.first), unixMS(ps.last)
 	var err error
-	if p.Digests, err = ps.s.decodeDigestBlob(ps.digest, ps.names); err != nil {
+	if p.Digests, err = decodeDigestBlob(ps.s, []byte(ps.digest), ps.names); err != nil {
 		return fmt.Errorf("key %s: digest: %w", p.Key, err)
 	}
 	return nil
@@ -114,29 +114,33 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 
 // Get returns what the store knows about keys in sc; keys it has never seen
 // are absent from the map. The keys travel as one JSON array, so one query
-// serves any number of them (no SQLite variable limit).
+// serves a chunk of any size (no SQLite variable limit), and the people
+// come back packed into one text (see packed.go).
 func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	out := make(map[string]Person, len(keys))
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found || len(keys) == 0 {
 		return out, err
 	}
-	if err := s.loadFields(); err != nil {
-		return nil, err
+	_, st, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 	}
 	n := sc.normalize()
-	js, _ := json.Marshal(keys) // a []string always marshals
-	rows, err := s.db.Query(`SELECT `+personCols+` FROM people p
-		WHERE p.scope_id = ? AND p.key IN (SELECT value FROM json_each(?))`, sid, string(js))
-	if err != nil {
-		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
-	}
-	err = s.eachPerson(rows, func(p Person) {
-		p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
-		out[p.Key] = p
-	})
-	if err != nil {
-		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+	u := s.newUnpacker()
+	for i := 0; i < len(keys); i += getChunk {
+		js, _ := json.Marshal(keys[i:min(i+getChunk, len(keys))]) // a []string always marshals
+		var text string
+		if err := st.QueryRow(sid, string(js)).Scan(&text); err != nil {
+			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+		}
+		err = u.each(text, func(p Person) {
+			p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
+			out[p.Key] = p
+		})
+		if err != nil {
+			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+		}
 	}
 	return out, nil
 }

@@ -6,7 +6,8 @@ import (
 )
 
 // readSideBySide lets a read-only store answer on up to one connection
-// per CPU, where a store a run writes keeps one: plan asks about several
+// per CPU (a store a run writes keeps one for its writes, and reads
+// people on reader connections of their own: see readStmts): plan asks about several
 // chunks at once, and WAL lets readers run side by side, each on its own
 // snapshot of the last commit (as one connection's queries, one after
 // another, already were). Nothing a read-only store does depends on the

@@ -70,11 +70,12 @@ type sighting struct{ run, at int64 }
 // sightingIndex is the newest sighting of each key in one scope's
 // sightings rows.
 type sightingIndex struct {
-	h     hasher
-	chunk []sighting        // per sightings row read
-	last  map[keyHash]int32 // key → its newest chunk
-	rows  int               // sightings rows (the cache's validity)
-	maxID int64
+	h      hasher
+	chunk  []sighting        // per sightings row read
+	last   map[keyHash]int32 // key → its newest chunk
+	rows   int               // sightings rows (the cache's validity)
+	maxID  int64
+	maxRun int64 // the newest run_id
 }
 
 // of returns key's newest sighting in the rows; ok is false when none
@@ -120,7 +121,10 @@ func (x *sightingIndex) overlay(p *Person) {
 // sightings returns the index of scope sid's sightings rows; the store
 // keeps it until a row is added or folded away, or forgetSightings
 // (Missing, StillMissing and MarkMissing each need it, one after the
-// other; MarkMissing lets it go: a million people's index is ~40 MB).
+// other; MarkMissing lets it go: a million people's index is ~40 MB). The
+// index Seen grew while a run wrote its rows is taken when it holds every
+// row (see growSightings): built after the last row, it was most of what
+// listing the missing cost.
 func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	var n int
 	var maxID int64
@@ -129,33 +133,18 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	}
 	s.mu.Lock()
 	x := s.sighted[sid]
+	if g := s.grown[sid]; (x == nil || !x.holds(n, maxID)) && g != nil && g.holds(n, maxID) {
+		// Seen grows it no more: it is the store's now.
+		x, s.sighted[sid] = g, g
+		delete(s.grown, sid)
+	}
 	s.mu.Unlock()
-	if x != nil && x.rows == n && x.maxID == maxID {
+	if x != nil && x.holds(n, maxID) {
 		return x, nil
 	}
-	x = &sightingIndex{h: newHasher(), last: map[keyHash]int32{}, rows: n, maxID: maxID}
-	if n > 0 {
-		rows, err := s.db.Query(`SELECT run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id, id`, sid)
-		if err != nil {
-			return nil, fmt.Errorf("state: sightings: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var sg sighting
-			var keys []byte
-			if err := rows.Scan(&sg.run, &sg.at, &keys); err != nil {
-				return nil, fmt.Errorf("state: sightings: %w", err)
-			}
-			i := int32(len(x.chunk))
-			x.chunk = append(x.chunk, sg)
-			// Rows come oldest first: a later one replaces.
-			if err := eachKey(keys, func(k []byte) { x.last[x.h.bytes(k)] = i }); err != nil {
-				return nil, fmt.Errorf("state: sightings of run %d: %w", sg.run, err)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("state: sightings: %w", err)
-		}
+	x, err := s.loadSightings(sid)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	s.sighted[sid] = x
@@ -163,11 +152,80 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	return x, nil
 }
 
+// holds reports whether x was made of n rows, the newest maxID.
+func (x *sightingIndex) holds(n int, maxID int64) bool { return x.rows == n && x.maxID == maxID }
+
+// loadSightings reads the index of scope sid's sightings rows.
+func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
+	x := &sightingIndex{h: newHasher(), last: map[keyHash]int32{}}
+	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id, id`, sid)
+	if err != nil {
+		return nil, fmt.Errorf("state: sightings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var sg sighting
+		var keys sql.RawBytes
+		if err := rows.Scan(&id, &sg.run, &sg.at, &keys); err != nil {
+			return nil, fmt.Errorf("state: sightings: %w", err)
+		}
+		i := int32(len(x.chunk))
+		x.chunk = append(x.chunk, sg)
+		x.rows, x.maxID, x.maxRun = x.rows+1, max(x.maxID, id), max(x.maxRun, sg.run)
+		// Rows come oldest first: a later one replaces.
+		if err := eachKey(keys, func(k []byte) { x.last[x.h.bytes(k)] = i }); err != nil {
+			return nil, fmt.Errorf("state: sightings of run %d: %w", sg.run, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("state: sightings: %w", err)
+	}
+	return x, nil
+}
+
+// growSightings adds the sightings row Seen just wrote (id, of run, at,
+// holding keys) to the index it grows for scope sid while a run goes on,
+// begun from the rows there are at the run's first sightings. Only time
+// is at stake: an index that misses a row is never taken (holds), and
+// sightings reads the rows instead.
+func (s *Store) growSightings(sid, id, run, at int64, keys []string) {
+	s.mu.Lock()
+	g := s.grown[sid]
+	s.mu.Unlock()
+	if g == nil {
+		g, err := s.loadSightings(sid) // this row among them
+		if err == nil {
+			s.mu.Lock()
+			s.grown[sid] = g
+			s.mu.Unlock()
+		}
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.grown[sid] != g {
+		return
+	}
+	if id <= g.maxID || run < g.maxRun {
+		// Not the row after the index's newest: rows sort by run, then id.
+		delete(s.grown, sid)
+		return
+	}
+	i := int32(len(g.chunk))
+	g.chunk = append(g.chunk, sighting{run: run, at: at})
+	for _, k := range keys {
+		g.last[g.h.string(k)] = i
+	}
+	g.rows, g.maxID, g.maxRun = g.rows+1, id, run
+}
+
 // forgetSightings drops the index sightings keeps for sid.
 func (s *Store) forgetSightings(sid int64) {
 	s.mu.Lock()
 	delete(s.sighted, sid)
-	s.missing = nil
+	delete(s.grown, sid)
+	s.missing, s.candidates = nil, nil
 	s.mu.Unlock()
 }
 
@@ -257,6 +315,9 @@ func (s *Store) foldSightings(sid int64) error {
 		_, err := tx.Exec(`DELETE FROM sightings WHERE scope_id = ? AND run_id < ?`, sid, newest)
 		return err
 	})
+	s.mu.Lock()
+	delete(s.grown, sid) // it holds rows no longer there
+	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("state: fold sightings: %w", err)
 	}

@@ -54,6 +54,8 @@ type Store struct {
 	ro      bool
 	lock    *runLock    // nil when read-only
 	writes  *writeStmts // nil when read-only
+	reads   readStmts   // prepared on first use
+	readDSN string      // the reader connections' (see readStmts); "" when read-only
 	now     func() time.Time
 	crashed []int64
 
@@ -64,9 +66,14 @@ type Store struct {
 	prefixes map[string]bool
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
+	// grown is the index Seen grows while a run goes on (see growSightings).
+	grown   map[int64]*sightingIndex
 	missing *missingCache // see missingKeys
 	// runIDs are the runs knownRun found in the file.
 	runIDs map[int64]bool
+	// candidates are who may go missing, read while a run reads its rows
+	// (see PrepareMissing).
+	candidates *candidates
 
 	closeOnce sync.Once
 	closeErr  error
@@ -235,6 +242,10 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not mid-transaction
 	}
 	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+	var readDSN string
+	if !ro {
+		readDSN = readerDSN(abs, busy)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", path, err)
@@ -246,7 +257,8 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{}, sighted: map[int64]*sightingIndex{}, runIDs: map[int64]bool{}}, nil
+	return &Store{db: db, readDSN: readDSN, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{},
+		sighted: map[int64]*sightingIndex{}, grown: map[int64]*sightingIndex{}, runIDs: map[int64]bool{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
@@ -296,7 +308,7 @@ func (s *Store) prepareForRun(name, mainID string) error {
 // the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := errors.Join(s.writes.close(), s.markClosed(), s.db.Close())
+		err := errors.Join(s.reads.close(), s.writes.close(), s.markClosed(), s.db.Close())
 		if lerr := s.lock.release(); err == nil {
 			err = lerr
 		}
