@@ -99,10 +99,15 @@ type pacer struct {
 	// (span 0: none), for stretchLimitLocked.
 	ref stretch
 
-	sends       [recent]time.Time
-	nsends      int
-	oks         [recent]time.Time // answers other than 429
-	noks        int
+	sends  [recent]time.Time
+	nsends int
+	oks    [recent]time.Time // answers other than 429
+	noks   int
+	// heard is every answer, 429s included: a 429 inside a stretch (one
+	// without a Retry-After, which the pace lets pass) got through the
+	// vendor's limit before it was refused, and stretchLocked counts it.
+	heard       [recent]time.Time
+	nheard      int
 	shares      [window]bool // the last answers: true for a 429
 	nshares     int
 	requests    int64
@@ -241,6 +246,7 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 	// the vendor's bucket empty now and refilled when sending starts again.
 	st, stOK := p.stretchLocked(now)
 	stOK = stOK && retryAfter > 0 && retryAfter <= providers.MaxRetryAfter
+	p.heardLocked(now)
 	// A Retry-After past the cap is not waited (the row fails instead), and
 	// must not hold every other worker either.
 	if retryAfter > 0 && retryAfter <= providers.MaxRetryAfter {
@@ -304,6 +310,7 @@ func (p *pacer) answered() {
 	defer p.mu.Unlock()
 	p.oks[p.noks%recent] = now
 	p.noks++
+	p.heardLocked(now)
 	p.shareLocked(false)
 	cur := p.lim.Limit()
 	if cur >= p.target || p.cutAt.IsZero() {
@@ -374,12 +381,18 @@ func (p *pacer) acceptedLocked(now time.Time) float64 {
 }
 
 // stretch is a stretch of sending that a counted 429 ended: how long it
-// lasted and how many answers other than 429 it had.
+// lasted and how many answers it had before that 429.
 type stretch struct {
-	span time.Duration
-	oks  int
+	span    time.Duration
+	answers int
 	// early is the rate of those answers over the stretch's first half.
 	early float64
+}
+
+// heardLocked records an answer, 429 or not, at now.
+func (p *pacer) heardLocked(now time.Time) {
+	p.heard[p.nheard%recent] = now
+	p.nheard++
 }
 
 // stretchLocked is the current stretch of sending, from its start (the
@@ -389,12 +402,12 @@ func (p *pacer) stretchLocked(now time.Time) (stretch, bool) {
 	if p.since.IsZero() || p.since.After(now) {
 		return stretch{}, false
 	}
-	if p.noks > recent && p.oks[p.noks%recent].After(p.since) {
+	if p.nheard > recent && p.heard[p.nheard%recent].After(p.since) {
 		return stretch{}, false
 	}
 	mid := p.since.Add(now.Sub(p.since) / 2)
 	n, early := 0, 0
-	for _, t := range p.oks[:min(p.noks, recent)] {
+	for _, t := range p.heard[:min(p.nheard, recent)] {
 		if t.After(p.since) && !t.After(now) {
 			n++
 			if !t.After(mid) {
@@ -403,7 +416,7 @@ func (p *pacer) stretchLocked(now time.Time) (stretch, bool) {
 		}
 	}
 	span := now.Sub(p.since)
-	return stretch{span: span, oks: n, early: float64(early) / (span / 2).Seconds()}, true
+	return stretch{span: span, answers: n, early: float64(early) / (span / 2).Seconds()}, true
 }
 
 // stretchLimitLocked estimates the vendor's limit from two stretches a
@@ -419,10 +432,10 @@ func (p *pacer) stretchLocked(now time.Time) (stretch, bool) {
 // reference is the shortest stretch so far (the run's first, where --rate
 // found the limit in a moment); a span too close to it says nothing.
 func (p *pacer) stretchLimitLocked(st stretch, ok bool) float64 {
-	if !ok || p.ref.span == 0 || st.span-p.ref.span < stretchGap || st.oks <= p.ref.oks {
+	if !ok || p.ref.span == 0 || st.span-p.ref.span < stretchGap || st.answers <= p.ref.answers {
 		return 0
 	}
-	l := float64(st.oks-p.ref.oks) / (st.span - p.ref.span).Seconds()
+	l := float64(st.answers-p.ref.answers) / (st.span - p.ref.span).Seconds()
 	if l > st.early || l > p.ref.early {
 		// A stretch paced under the limit for a while (a climb from a
 		// deep cut) left the vendor's bucket full and its refill unused:
