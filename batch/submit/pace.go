@@ -21,10 +21,11 @@ import (
 // (estimateSpan of sending since the last Retry-After), or cuts it by
 // cutFactor otherwise. Right after a Retry-After that accepted rate holds
 // the vendor's refilled burst; two stretches of sending measure the limit
-// without it (stretchLimitLocked), and the pace settles under that. From there the rate climbs linearly with time:
-// slowly (probeKnown a second) once the limit was measured, so the next
-// 429 comes many seconds later and costs one Retry-After; faster
-// (probeUnknown) while it is only a guess. Occasional 429s from a vendor
+// without it (stretchLimitLocked), and the pace settles under that. From
+// there the rate climbs linearly with time: slowly (probeKnown a second)
+// once the limit was measured, so the next 429 comes many seconds later
+// and costs one Retry-After; faster (probeUnknown) while it is only a
+// guess. Occasional 429s from a vendor
 // that is not limiting (the chaos test answers 5% at random) are taken
 // in, waited out, and change nothing: an older version cut on each and
 // gave a cut back every 10 answers, which against a real limit climbed
@@ -399,7 +400,7 @@ func (p *pacer) heardLocked(now time.Time) {
 // run's first request or the end of the last Retry-After) to now; false
 // when it has not begun or the ring no longer holds its first answers.
 func (p *pacer) stretchLocked(now time.Time) (stretch, bool) {
-	if p.since.IsZero() || p.since.After(now) {
+	if p.since.IsZero() || !now.After(p.since) {
 		return stretch{}, false
 	}
 	if p.nheard > recent && p.heard[p.nheard%recent].After(p.since) {
