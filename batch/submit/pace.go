@@ -19,10 +19,13 @@ import (
 // 429 sets the rate just under the rate the vendor actually accepted over
 // the last second (settleFactor of it) when that can be measured
 // (estimateSpan of sending since the last Retry-After), or cuts it by
-// cutFactor otherwise. From there the rate climbs linearly with time:
-// slowly (probeKnown a second) once the limit was measured, so the next
-// 429 comes many seconds later and costs one Retry-After; faster
-// (probeUnknown) while it is only a guess. Occasional 429s from a vendor
+// cutFactor otherwise. Right after a Retry-After that accepted rate holds
+// the vendor's refilled burst; two stretches of sending measure the limit
+// without it (stretchLimitLocked), and the pace settles under that. From
+// there the rate climbs linearly with time: slowly (probeKnown a second)
+// once the limit was measured, so the next 429 comes many seconds later
+// and costs one Retry-After; faster (probeUnknown) while it is only a
+// guess. Occasional 429s from a vendor
 // that is not limiting (the chaos test answers 5% at random) are taken
 // in, waited out, and change nothing: an older version cut on each and
 // gave a cut back every 10 answers, which against a real limit climbed
@@ -56,6 +59,11 @@ const window = 100
 // vendor's limit: over less, the vendor's own burst inflates it.
 const estimateSpan = 500 * time.Millisecond
 
+// stretchGap is the least difference between two stretches' spans over
+// which their answers measure the limit (stretchLimitLocked): an answer
+// more or less over 250 ms is 4% at 100/s.
+const stretchGap = 250 * time.Millisecond
+
 // recent is how many send and answer times are kept to estimate rates.
 const recent = 4096
 
@@ -88,11 +96,19 @@ type pacer struct {
 	// or the end of the last Retry-After): the accepted rate is measured
 	// over it.
 	since time.Time
+	// ref is the shortest stretch of sending a counted 429 ended so far
+	// (span 0: none), for stretchLimitLocked.
+	ref stretch
 
-	sends       [recent]time.Time
-	nsends      int
-	oks         [recent]time.Time // answers other than 429
-	noks        int
+	sends  [recent]time.Time
+	nsends int
+	oks    [recent]time.Time // answers other than 429
+	noks   int
+	// heard is every answer, 429s included: a 429 inside a stretch (one
+	// without a Retry-After, which the pace lets pass) got through the
+	// vendor's limit before it was refused, and stretchLocked counts it.
+	heard       [recent]time.Time
+	nheard      int
 	shares      [window]bool // the last answers: true for a 429
 	nshares     int
 	requests    int64
@@ -227,6 +243,11 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 	// The accepted rate over the stretch this 429 ends, before a
 	// Retry-After starts the next one.
 	acc := p.acceptedLocked(now)
+	// Only a Retry-After ends a stretch the way stretchLimitLocked needs:
+	// the vendor's bucket empty now and refilled when sending starts again.
+	st, stOK := p.stretchLocked(now)
+	stOK = stOK && retryAfter > 0 && retryAfter <= providers.MaxRetryAfter
+	p.heardLocked(now)
 	// A Retry-After past the cap is not waited (the row fails instead), and
 	// must not hold every other worker either.
 	if retryAfter > 0 && retryAfter <= providers.MaxRetryAfter {
@@ -259,8 +280,21 @@ func (p *pacer) limited(sentAt time.Time, retryAfter time.Duration) {
 	next, slope := cur*cutFactor, probeUnknown
 	p.limit = 0
 	if acc > 0 && acc < cur {
+		// What was accepted still says when a 429 is news (a vendor that
+		// 429s at random does not cut the pace any sooner); the pace
+		// settles under the limit past the burst when two stretches
+		// measure it. Never deeper than a cut with nothing measured: an
+		// estimate that far under what was accepted means the vendor is
+		// not the token bucket it assumes.
 		p.limit = acc
-		next, slope = min(acc*settleFactor, cur*settleFactor), probeKnown
+		est := acc
+		if l := p.stretchLimitLocked(st, stOK); l >= acc*cutFactor && l < acc {
+			est = l
+		}
+		next, slope = min(est*settleFactor, cur*settleFactor), probeKnown
+	}
+	if stOK && (p.ref.span == 0 || st.span < p.ref.span) {
+		p.ref = st
 	}
 	// Floor 1/s, unless the rate was already below it.
 	next = max(next, min(1, cur))
@@ -277,6 +311,7 @@ func (p *pacer) answered() {
 	defer p.mu.Unlock()
 	p.oks[p.noks%recent] = now
 	p.noks++
+	p.heardLocked(now)
 	p.shareLocked(false)
 	cur := p.lim.Limit()
 	if cur >= p.target || p.cutAt.IsZero() {
@@ -344,6 +379,71 @@ func (p *pacer) acceptedLocked(now time.Time) float64 {
 		}
 	}
 	return float64(count) / now.Sub(from).Seconds()
+}
+
+// stretch is a stretch of sending that a counted 429 ended: how long it
+// lasted and how many answers it had before that 429.
+type stretch struct {
+	span    time.Duration
+	answers int
+	// early is the rate of those answers over the stretch's first half.
+	early float64
+}
+
+// heardLocked records an answer, 429 or not, at now.
+func (p *pacer) heardLocked(now time.Time) {
+	p.heard[p.nheard%recent] = now
+	p.nheard++
+}
+
+// stretchLocked is the current stretch of sending, from its start (the
+// run's first request or the end of the last Retry-After) to now; false
+// when it has not begun or the ring no longer holds its first answers.
+func (p *pacer) stretchLocked(now time.Time) (stretch, bool) {
+	if p.since.IsZero() || !now.After(p.since) {
+		return stretch{}, false
+	}
+	if p.nheard > recent && p.heard[p.nheard%recent].After(p.since) {
+		return stretch{}, false
+	}
+	mid := p.since.Add(now.Sub(p.since) / 2)
+	n, early := 0, 0
+	for _, t := range p.heard[:min(p.nheard, recent)] {
+		if t.After(p.since) && !t.After(now) {
+			n++
+			if !t.After(mid) {
+				early++
+			}
+		}
+	}
+	span := now.Sub(p.since)
+	return stretch{span: span, answers: n, early: float64(early) / (span / 2).Seconds()}, true
+}
+
+// stretchLimitLocked estimates the vendor's limit from two stretches a
+// 429 ended, or returns 0. A vendor's token bucket refills during a
+// Retry-After, so a stretch after one starts with its burst: the rate
+// accepted over a short stretch is the vendor's limit plus burst/span
+// (113/s for a 100/s limit with a burst of 10, over 0.7 s), and a pace
+// set under it meets the limit again, a Retry-After each time. Two
+// stretches that both began with the burst and ended with the bucket empty
+// accepted burst + limit·span each, so the limit is the difference of
+// their answers over the difference of their spans, provided both were
+// sent above the limit throughout (judged on their first halves). The
+// reference is the shortest stretch so far (the run's first, where --rate
+// found the limit in a moment); a span too close to it says nothing.
+func (p *pacer) stretchLimitLocked(st stretch, ok bool) float64 {
+	if !ok || p.ref.span == 0 || st.span-p.ref.span < stretchGap || st.answers <= p.ref.answers {
+		return 0
+	}
+	l := float64(st.answers-p.ref.answers) / (st.span - p.ref.span).Seconds()
+	if l > st.early || l > p.ref.early {
+		// A stretch paced under the limit for a while (a climb from a
+		// deep cut) left the vendor's bucket full and its refill unused:
+		// its answers fall short of burst + limit·span.
+		return 0
+	}
+	return l
 }
 
 // maxTime is max for time.Time values.
