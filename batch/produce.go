@@ -29,7 +29,7 @@ type item struct {
 	problems []Problem
 	warnings []Problem
 	conflict *conflict         // set by the dispatcher from the state store
-	digests  map[string]string // per-field digests of rec (no secrets), when the run keeps state
+	digests  rowDigests // per-field digests of rec (no secrets), when the run keeps state
 	update   *updatePlan       // set when the row is sent as an --update
 }
 
@@ -139,7 +139,7 @@ func (v *validator) item(row read.Row) item {
 	if it.valid() {
 		it.key = v.s.KeyOf(rec)
 		if v.dig != nil && it.key != "" {
-			it.digests = v.dig.digests(rec)
+			it.digests = v.dig.rowDigests(rec)
 		}
 	} else {
 		it.seenKey = v.s.KeyOf(rec)

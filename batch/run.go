@@ -386,13 +386,13 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 			}
 			continue
 		}
-		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: it.digests}
+		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: d.dig.digestMap(it.digests)}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
 		if u := it.update; u != nil { // an --update of a changed person
 			job.Update = &submit.Update{ID: u.id, Fields: u.fields}
 			h.changed, h.note = u.changed, u.note
-			h.digests = mergeDigests(known[it.key].Digests, it.digests, u.fields)
+			h.digests = mergeDigests(known[it.key].Digests, h.digests, u.fields)
 		}
 		d.cells.put(it.seq, h)
 		select {
@@ -457,7 +457,7 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 				sg.Identity = it.identity
 			}
 			if p.Digests == nil {
-				sg.Digests = it.digests
+				sg.Digests = d.dig.digestMap(it.digests)
 			}
 			seen = append(seen, sg)
 		default:
