@@ -246,19 +246,23 @@ const sqlFold = `INSERT INTO people (scope_id, key, status, first_seen, last_see
 // on their people rows, then the older rows go. It changes no person's
 // last sighting, so it can run at any time; BeginRun runs it, so a scope
 // holds the sightings of at most the last run before it and its own.
-func (s *Store) foldSightings(sid int64) error {
+// When it folded, it returns the index of the rows it kept, read on the
+// way (what the run's first Seen would read again, see growSightings).
+func (s *Store) foldSightings(sid int64) (*sightingIndex, error) {
 	var runs int
 	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs); err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	if runs <= 1 {
-		return nil
+		return nil, nil
 	}
-	rows, err := s.db.Query(`SELECT run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
+	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
 	if err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
-	h := newHasher()
+	// kept indexes the newest run's rows; later holds the keys of the
+	// older runs' rows met so far that kept does not hold.
+	kept := &sightingIndex{h: newHasher(), last: map[keyHash]int32{}}
 	later := map[keyHash]bool{}
 	var newest int64
 	type stamp struct {
@@ -267,35 +271,47 @@ func (s *Store) foldSightings(sid int64) error {
 	}
 	var stamps []stamp
 	for rows.Next() {
+		var id int64
 		var sg sighting
 		var keys []byte
-		if err := rows.Scan(&sg.run, &sg.at, &keys); err != nil {
+		if err := rows.Scan(&id, &sg.run, &sg.at, &keys); err != nil {
 			rows.Close()
-			return fmt.Errorf("state: fold sightings: %w", err)
+			return nil, fmt.Errorf("state: fold sightings: %w", err)
 		}
 		if newest == 0 {
 			newest = sg.run
 		}
 		// Newest first, and a run's latest row first: the first sighting
 		// of a key met is its newest.
-		err := eachKey(keys, func(k []byte) {
-			kh := h.bytes(k)
-			if later[kh] {
-				return
-			}
-			later[kh] = true
-			if sg.run != newest {
+		var err error
+		if sg.run == newest {
+			i := int32(len(kept.chunk))
+			kept.chunk = append(kept.chunk, sg)
+			kept.rows, kept.maxID, kept.maxRun = kept.rows+1, max(kept.maxID, id), newest
+			err = eachKey(keys, func(k []byte) {
+				kh := kept.h.bytes(k)
+				if _, ok := kept.last[kh]; !ok {
+					kept.last[kh] = i
+				}
+			})
+		} else {
+			err = eachKey(keys, func(k []byte) {
+				kh := kept.h.bytes(k)
+				if _, ok := kept.last[kh]; ok || later[kh] {
+					return
+				}
+				later[kh] = true
 				stamps = append(stamps, stamp{string(k), sg.run, sg.at})
-			}
-		})
+			})
+		}
 		if err != nil {
 			rows.Close()
-			return fmt.Errorf("state: fold sightings of run %d: %w", sg.run, err)
+			return nil, fmt.Errorf("state: fold sightings of run %d: %w", sg.run, err)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		for i := 0; i < len(stamps); i += 1024 {
@@ -319,7 +335,7 @@ func (s *Store) foldSightings(sid int64) error {
 	delete(s.grown, sid) // it holds rows no longer there
 	s.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
-	return nil
+	return kept, nil
 }
