@@ -28,9 +28,9 @@ type item struct {
 	seenKey  string
 	problems []Problem
 	warnings []Problem
-	conflict *conflict         // set by the dispatcher from the state store
-	digests  rowDigests // per-field digests of rec (no secrets), when the run keeps state
-	update   *updatePlan       // set when the row is sent as an --update
+	conflict *conflict   // set by the dispatcher from the state store
+	digests  rowDigests  // per-field digests of rec (no secrets), when the run keeps state
+	update   *updatePlan // set when the row is sent as an --update
 }
 
 func (it *item) valid() bool { return len(it.problems) == 0 }
