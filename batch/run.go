@@ -116,10 +116,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 					v.dedup = v.dedup.Sized(int(n))
 				}
 			}
-			items := make([]item, len(batch))
-			for i, row := range batch {
-				items[i] = v.item(row)
-			}
+			items := v.items(batch)
 			select {
 			case validated <- items:
 			case <-gctx.Done():
