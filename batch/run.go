@@ -79,7 +79,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	defer softStop()
 	rows := make(chan []read.Row, 4)
 	jobs := make(chan submit.Job, max(opt.Submit.Workers, 1)*2)
-	direct := make(chan ordered, chunk)
+	direct := make(chan []ordered, 4)
 	results := make(chan submit.Result, max(opt.Submit.Workers, 1)*2)
 	slots := make(chan struct{}, window)
 	cells := &cellStore{m: map[int]held{}}
@@ -361,27 +361,55 @@ func (d *dispatcher) ask(k askedChunk) (consulted, error) {
 	return c, nil
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+// dispatch sends a chunk's rows to the pool as jobs, and the outcomes of
+// the others (skipped, invalid, not attempted) to the reconciler, those
+// in a row together as one slice: a re-run's every row, one channel
+// operation a row, was two selects here and one there.
+func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- []ordered, slots chan<- struct{}) error {
 	items, known, stopped := c.items, c.known, c.stopped
+	var done []ordered
+	flush := func() error {
+		if len(done) == 0 {
+			return nil
+		}
+		select {
+		case direct <- done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		done = nil
+		return nil
+	}
 	for i := range items {
 		it := &items[i]
 		select {
 		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		o, done := d.outcome(it, known, stopped)
-		if !done && c.held[it.key] && it.update == nil {
-			o.Status, done = NotAttempted, true
-			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
-		}
-		if done {
+		default:
+			// The window is full: the outcomes held here must reach the
+			// sheet for it to free slots.
+			if err := flush(); err != nil {
+				return err
+			}
 			select {
-			case direct <- ordered{it.seq, o}:
+			case slots <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		}
+		o, isDone := d.outcome(it, known, stopped)
+		if !isDone && c.held[it.key] && it.update == nil {
+			o.Status, isDone = NotAttempted, true
+			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
+		}
+		if isDone {
+			if done == nil {
+				done = make([]ordered, 0, len(items)-i)
+			}
+			done = append(done, ordered{it.seq, o})
 			continue
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: d.dig.digestMap(it.digests)}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
@@ -398,7 +426,7 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 			return ctx.Err()
 		}
 	}
-	return nil
+	return flush()
 }
 
 // consult asks the state store about a chunk: who is known by identity
@@ -721,18 +749,20 @@ func (r *recorder) close() {
 	}
 }
 
-func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
+func (rc *reconciler) run(ctx context.Context, direct <-chan []ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for direct != nil || results != nil {
 		select {
-		case d, ok := <-direct:
+		case ds, ok := <-direct:
 			if !ok {
 				direct = nil
 				continue
 			}
-			if err := rc.add(d.seq, d.o, slots); err != nil {
-				return err
+			for i := range ds {
+				if err := rc.add(ds[i].seq, ds[i].o, slots); err != nil {
+					return err
+				}
 			}
 		case res, ok := <-results:
 			if !ok {
