@@ -458,6 +458,27 @@ func skippedMessage(p state.Person, changed []string, hint string) string {
 	return msg
 }
 
+// skippedMessages makes skippedMessage's for one goroutine, keeping the
+// last message without changes: the same for every person one run
+// created on one day.
+type skippedMessages struct {
+	run       int64
+	y, m, day int
+	msg       string
+}
+
+func (sm *skippedMessages) message(p state.Person, changed []string, hint string) string {
+	if len(changed) > 0 {
+		return skippedMessage(p, changed, hint)
+	}
+	y, m, day := p.FirstSeen.Date() // in its location, as AppendFormat writes it
+	if sm.msg == "" || sm.run != p.CreatedRun || sm.y != y || sm.m != int(m) || sm.day != day {
+		sm.run, sm.y, sm.m, sm.day = p.CreatedRun, y, int(m), day
+		sm.msg = skippedMessage(p, nil, hint)
+	}
+	return sm.msg
+}
+
 // MissingPerson is someone the state store knows for this provider and
 // tenant whom today's file does not hold. Nothing is done to them.
 type MissingPerson struct {

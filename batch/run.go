@@ -309,6 +309,22 @@ type dispatcher struct {
 	cells  *cellStore
 	dig    *digester         // nil without a state store
 	up     providers.Updater // nil when the vendor has no update call
+	// A re-run skips most rows: their one problem each is cut from probs,
+	// and their message, the same for everyone one run created on one
+	// day, is made once (skipped).
+	probs   []Problem
+	skipped skippedMessages
+}
+
+// problem is []Problem{p}, cut from a block the dispatcher allocates
+// once for many rows (its capacity is 1: an append copies).
+func (d *dispatcher) problem(p Problem) []Problem {
+	if len(d.probs) == 0 {
+		d.probs = make([]Problem, chunk)
+	}
+	out := d.probs[:1:1]
+	out[0], d.probs = p, d.probs[1:]
+	return out
 }
 
 // askedChunk is a chunk of validated rows and the people the state store
@@ -457,7 +473,7 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 	}
 	conflicts(items, known, byID, d.dig)
 	var send []state.Mark
-	var seen []state.Sighting
+	seen := make([]state.Sighting, 0, len(items)) // a re-run sees every row
 	for i := range items {
 		it := &items[i]
 		switch {
@@ -473,19 +489,21 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 			if it.conflict.seenKey != "" {
 				seen = append(seen, state.Sighting{Key: it.conflict.seenKey})
 			}
-		case known[it.key].Status == state.StatusCreated:
-			// A person without digests (created before they were kept)
-			// takes today's as the baseline; one without an identity
-			// takes today's. The rest only need the stamp.
-			sg, p := state.Sighting{Key: it.key}, known[it.key]
-			if p.Identity == "" {
-				sg.Identity = it.identity
-			}
-			if p.Digests == nil {
-				sg.Digests = d.dig.digestMap(it.digests)
-			}
-			seen = append(seen, sg)
 		default:
+			if p := known[it.key]; p.Status == state.StatusCreated {
+				// A person without digests (created before they were
+				// kept) takes today's as the baseline; one without an
+				// identity takes today's. The rest only need the stamp.
+				sg := state.Sighting{Key: it.key}
+				if p.Identity == "" {
+					sg.Identity = it.identity
+				}
+				if p.Digests == nil {
+					sg.Digests = d.dig.digestMap(it.digests)
+				}
+				seen = append(seen, sg)
+				continue
+			}
 			send = append(send, state.Mark{Key: it.key, Identity: it.identity})
 			if stopped {
 				seen = append(seen, state.Sighting{Key: it.key})
@@ -666,7 +684,7 @@ func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bo
 			it.update = nil
 		}
 		o.Status, o.ID = Skipped, p.VendorID
-		o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(p, o.Changed, hint)}}
+		o.Problems = d.problem(Problem{Code: AlreadyOnboarded, Message: d.skipped.message(p, o.Changed, hint)})
 	case stopped:
 		o.Status = NotAttempted
 		o.Problems = []Problem{{Code: string(providers.Interrupted), Message: d.stopReason()}}
