@@ -48,8 +48,9 @@ type digester struct {
 	// is fields[i]'s "salt 0 name 0", what each of its digests starts with.
 	fields []string
 	heads  []string
-	// order[j] is the index in fields of s.Fields[j]'s name, -1 for none.
-	order []int
+	// order[j] is the index in fields of s.Fields[j]'s name, nameAt[j]
+	// that of names[j]; -1 for none.
+	order, nameAt []int
 	// scratch holds, per goroutine, each field's last value and digest.
 	scratch sync.Pool
 }
@@ -66,6 +67,9 @@ func newDigester(s *schema.Schema, salt string) *digester {
 	}
 	for _, f := range s.Fields {
 		d.order = append(d.order, slices.Index(d.fields, f.Name))
+	}
+	for _, name := range d.names {
+		d.nameAt = append(d.nameAt, slices.Index(d.fields, name))
 	}
 	n := len(d.heads)
 	d.scratch.New = func() any { return newDigestScratch(n) }
@@ -199,18 +203,6 @@ func (d *digester) digestMap(r rowDigests) map[string]string {
 		}
 	}
 	return out
-}
-
-// digestOf is r's digest of the field name, "" when the row does not set
-// it (or it is secret).
-func (d *digester) digestOf(r rowDigests, name string) string {
-	if !r.made {
-		return ""
-	}
-	if i := slices.Index(d.fields, name); i >= 0 {
-		return r.field(i)
-	}
-	return ""
 }
 
 // digestLen is how many bytes of a value's sha256 its digest keeps.
@@ -404,9 +396,12 @@ func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
 		it.digests = d.rowDigests(it.rec)
 	}
 	var differ []string
-	for _, f := range d.names {
+	for j, f := range d.names {
 		old, had := stored[f]
-		cur := d.digestOf(it.digests, f)
+		cur := ""
+		if i := d.nameAt[j]; i >= 0 {
+			cur = it.digests.field(i)
+		}
 		if !had || cur == "" {
 			continue
 		}
