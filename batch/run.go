@@ -401,8 +401,8 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 		select {
 		case slots <- struct{}{}:
 		default:
-			// The window is full: the outcomes held here must reach the
-			// sheet for it to free slots.
+			// The window is full: hand over the outcomes held here
+			// before waiting for the sheet to free slots.
 			if err := flush(); err != nil {
 				return err
 			}
