@@ -55,12 +55,12 @@ type keyHash [2]uint64
 // keyTable maps key hashes to chunks by linear probing in one flat array
 // (a slot is a key and its chunk, side by side): a Go map of a re-run's
 // keys missed the cache twice an access, its control word then its slot,
-// and one access at a time. Callers hash a batch of keys first and load
-// their slots together (warm), so the misses overlap.
+// and one access at a time. Callers hash a batch of keys first and touch
+// their slots together (load), so the misses overlap.
 type keyTable struct {
 	slots []keySlot
 	n     int
-	warm  int32 // warm's sum, so that its loads are not optimized away
+	warm  int32 // load's sum, so that its loads are not optimized away
 }
 
 type keySlot struct {
@@ -363,15 +363,15 @@ const sqlFold = `INSERT INTO people (scope_id, key, status, first_seen, last_see
 // When it folded, it returns the index of the rows it kept, read on the
 // way (what the run's first Seen would read again, see growSightings).
 func (s *Store) foldSightings(sid int64) (*sightingIndex, error) {
-	var runs, newestBytes int64
-	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id), coalesce(max(run_id), 0) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs, &newestBytes); err != nil {
+	var runs, newestRun, newestBytes int64
+	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id), coalesce(max(run_id), 0) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs, &newestRun); err != nil {
 		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	if runs <= 1 {
 		return nil, nil
 	}
 	// The bytes of the newest run's keys size kept's table (see below).
-	if err := s.db.QueryRow(`SELECT coalesce(sum(length(keys)), 0) FROM sightings WHERE scope_id = ? AND run_id = ?`, sid, newestBytes).Scan(&newestBytes); err != nil {
+	if err := s.db.QueryRow(`SELECT coalesce(sum(length(keys)), 0) FROM sightings WHERE scope_id = ? AND run_id = ?`, sid, newestRun).Scan(&newestBytes); err != nil {
 		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
