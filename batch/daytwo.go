@@ -48,6 +48,9 @@ type digester struct {
 	// is fields[i]'s "salt 0 name 0", what each of its digests starts with.
 	fields []string
 	heads  []string
+	// order[j] is the index in fields of s.Fields[j]'s name, nameAt[j]
+	// that of names[j]; -1 for none.
+	order, nameAt []int
 	// scratch holds, per goroutine, each field's last value and digest.
 	scratch sync.Pool
 }
@@ -61,6 +64,12 @@ func newDigester(s *schema.Schema, salt string) *digester {
 		}
 		d.fields = append(d.fields, f.Name)
 		d.heads = append(d.heads, salt+"\x00"+f.Name+"\x00")
+	}
+	for _, f := range s.Fields {
+		d.order = append(d.order, slices.Index(d.fields, f.Name))
+	}
+	for _, name := range d.names {
+		d.nameAt = append(d.nameAt, slices.Index(d.fields, name))
 	}
 	n := len(d.heads)
 	d.scratch.New = func() any { return newDigestScratch(n) }
@@ -124,22 +133,35 @@ func (f *fieldDigests) digest(buf, json []byte) [2 * digestLen]byte {
 	return h
 }
 
+// rowDigests are one row's digests in the digester's field order (its
+// fields): the hex digits of field i at hex[i*2*digestLen:], or zero bytes
+// where the row does not set field i. One string a row, no map: a re-run
+// compares them with the stored ones (changedFields) and keeps a map only
+// for what it writes to the state store (digestMap).
+type rowDigests struct {
+	hex  string
+	made bool // false: not made (an invalid row, or no state store)
+}
+
 // digests returns a short salted sha256 per non-secret field of rec: of
-// salt, 0, the field's name, 0 and the value's JSON. Each is one
-// sha256.Sum256 of one buffer (none for a value the goroutine hashed
-// lately, see digestScratch), and the record's hex digits share one
-// string: plan and a re-run digest every row.
+// salt, 0, the field's name, 0 and the value's JSON, by name.
 func (d *digester) digests(rec schema.Record) map[string]string {
-	out := make(map[string]string, len(rec))
+	return d.digestMap(d.rowDigests(rec))
+}
+
+// rowDigests is digests as a rowDigests. Each is one sha256.Sum256 of one
+// buffer (none for a value the goroutine hashed lately, see
+// digestScratch): plan and a re-run digest every row.
+func (d *digester) rowDigests(rec schema.Record) rowDigests {
 	sc := d.scratch.Get().(*digestScratch)
 	defer d.scratch.Put(sc)
-	var names [16]string
-	named := names[:0]
-	var hexBuf [16 * 2 * digestLen]byte
+	const slot = 2 * digestLen
+	var hexBuf [16 * slot]byte
 	hexes := hexBuf[:0]
-	for name, v := range rec {
-		i := slices.Index(d.fields, name) // a few fields: cheaper than a map's hash
-		if i < 0 {
+	for i, name := range d.fields {
+		v, ok := rec[name]
+		if !ok {
+			hexes = append(hexes, absentDigest[:]...)
 			continue
 		}
 		buf := append(sc.buf[:0], d.heads[i]...)
@@ -150,12 +172,35 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 		}
 		sc.buf = b
 		h := sc.fields[i].digest(b, b[head:])
-		named = append(named, name)
 		hexes = append(hexes, h[:]...)
 	}
-	all := string(hexes)
-	for i, name := range named {
-		out[name] = all[i*2*digestLen : (i+1)*2*digestLen]
+	return rowDigests{hex: string(hexes), made: true}
+}
+
+// absentDigest fills the slot of a field the row does not set: hex digits
+// are never zero bytes.
+var absentDigest [2 * digestLen]byte
+
+// field is the digest of d.fields[i], "" when the row does not set it.
+func (r rowDigests) field(i int) string {
+	const slot = 2 * digestLen
+	if h := r.hex[i*slot : (i+1)*slot]; h[0] != 0 {
+		return h
+	}
+	return ""
+}
+
+// digestMap is r by field name, as the state store holds digests; nil
+// when r was not made.
+func (d *digester) digestMap(r rowDigests) map[string]string {
+	if !r.made {
+		return nil
+	}
+	out := make(map[string]string, len(d.fields))
+	for i, name := range d.fields {
+		if h := r.field(i); h != "" {
+			out[name] = h
+		}
 	}
 	return out
 }
@@ -218,16 +263,20 @@ func plainUTF8(s string) bool {
 // changedFields lists, in schema order, the fields whose digest differs
 // between old and now (set, cleared or changed). nil when old is nil: a
 // person recorded before digests were kept has no baseline yet.
-func (d *digester) changedFields(old, now map[string]string) []string {
+func (d *digester) changedFields(old map[string]string, now rowDigests) []string {
 	if d == nil || old == nil {
 		return nil
 	}
 	var out []string
-	for _, f := range d.s.Fields {
+	for j, f := range d.s.Fields {
 		if f.Secret {
 			continue
 		}
-		if old[f.Name] != now[f.Name] {
+		cur := ""
+		if i := d.order[j]; i >= 0 && now.made {
+			cur = now.field(i)
+		}
+		if old[f.Name] != cur {
 			out = append(out, f.Name)
 		}
 	}
@@ -343,16 +392,17 @@ func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
 	if d == nil || stored == nil {
 		return nil
 	}
-	now := it.digests
-	if now == nil {
-		now = d.digests(it.rec)
-		it.digests = now
+	if !it.digests.made {
+		it.digests = d.rowDigests(it.rec)
 	}
 	var differ []string
-	for _, f := range d.names {
+	for j, f := range d.names {
 		old, had := stored[f]
-		cur, has := now[f]
-		if !had || !has {
+		cur := ""
+		if i := d.nameAt[j]; i >= 0 {
+			cur = it.digests.field(i)
+		}
+		if !had || cur == "" {
 			continue
 		}
 		if old == cur {
@@ -401,6 +451,27 @@ func skippedMessage(p state.Person, changed []string, hint string) string {
 		}
 	}
 	return msg
+}
+
+// skippedMessages makes skippedMessage's for one goroutine, keeping the
+// last message without changes: the same for every person one run
+// created on one day.
+type skippedMessages struct {
+	run       int64
+	y, m, day int
+	msg       string
+}
+
+func (sm *skippedMessages) message(p state.Person, changed []string, hint string) string {
+	if len(changed) > 0 {
+		return skippedMessage(p, changed, hint)
+	}
+	y, m, day := p.FirstSeen.Date() // in its location, as AppendFormat writes it
+	if sm.msg == "" || sm.run != p.CreatedRun || sm.y != y || sm.m != int(m) || sm.day != day {
+		sm.run, sm.y, sm.m, sm.day = p.CreatedRun, y, int(m), day
+		sm.msg = skippedMessage(p, nil, hint)
+	}
+	return sm.msg
 }
 
 // MissingPerson is someone the state store knows for this provider and

@@ -360,7 +360,7 @@ func (p *planner) prepare(c *planned, hasher *schema.Dedup) {
 		c.hashes = hasher.Hashes(keys[len(c.keys):], c.hashes)
 		c.keys = keys
 		if p.dig != nil && it.key != "" {
-			it.digests = p.dig.digests(rec)
+			it.digests = p.dig.rowDigests(rec)
 		}
 	}
 	c.rows = nil
@@ -383,7 +383,7 @@ func (p *planner) dedup(c *planned, d *schema.Dedup) {
 		p.v.seq++
 		it.problems, it.warnings = problems(errs)
 		if !it.valid() {
-			it.seenKey, it.key, it.digests = it.key, "", nil
+			it.seenKey, it.key, it.digests = it.key, "", rowDigests{}
 		}
 	}
 	c.errs, c.keys, c.hashes = nil, nil, nil
@@ -445,8 +445,8 @@ func (p *planner) decide(ctx context.Context, c planned, in chan<- submit.Job, o
 		case it.key != "" && person.Status == state.StatusCreated:
 			o.Status, o.ID = PlanAlreadyOnboarded, person.VendorID
 			if p.dig != nil {
-				if it.digests == nil { // conflicts() may have made them
-					it.digests = p.dig.digests(it.rec)
+				if !it.digests.made { // conflicts() may have made them
+					it.digests = p.dig.rowDigests(it.rec)
 				}
 				o.Changed = p.dig.changedFields(person.Digests, it.digests)
 			}

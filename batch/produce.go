@@ -28,9 +28,9 @@ type item struct {
 	seenKey  string
 	problems []Problem
 	warnings []Problem
-	conflict *conflict         // set by the dispatcher from the state store
-	digests  map[string]string // per-field digests of rec (no secrets), when the run keeps state
-	update   *updatePlan       // set when the row is sent as an --update
+	conflict *conflict   // set by the dispatcher from the state store
+	digests  rowDigests  // per-field digests of rec (no secrets), when the run keeps state
+	update   *updatePlan // set when the row is sent as an --update
 }
 
 func (it *item) valid() bool { return len(it.problems) == 0 }
@@ -127,24 +127,47 @@ func newValidator(s *schema.Schema, m *schema.Mapper) *validator {
 	return &validator{s: s, m: m, dedup: schema.NewDedup(s), rows: newRowChecks(m)}
 }
 
-func (v *validator) item(row read.Row) item {
-	rec, errs := v.m.Map(row.Cells)
-	errs = v.rows.add(row, errs)
-	if !schema.Failed(errs) {
-		errs = append(errs, v.dedup.Check(rec, row.Line)...)
-	}
-	it := item{seq: v.seq, line: row.Line, cells: v.m.Mask(row.Cells), rec: rec, identity: v.m.Identity(row.Cells)}
-	v.seq++
-	it.problems, it.warnings = problems(errs)
-	if it.valid() {
-		it.key = v.s.KeyOf(rec)
-		if v.dig != nil && it.key != "" {
-			it.digests = v.dig.digests(rec)
+// items maps and validates a chunk of rows in roster order. The
+// duplicate check comes after the chunk is mapped: its index's slots are
+// loaded for the whole chunk at once (Dedup.Warm), where a check a row
+// waited for its cache miss alone.
+func (v *validator) items(rows []read.Row) []item {
+	nk := len(v.s.Key)
+	items := make([]item, len(rows))
+	errs := make([][]schema.FieldError, len(rows))
+	keys := make([]string, 0, len(rows)*nk)
+	hashes := make([]uint64, 0, len(rows)*nk)
+	for i, row := range rows {
+		rec, e := v.m.Map(row.Cells)
+		e = v.rows.add(row, e)
+		errs[i] = e
+		items[i] = item{line: row.Line, cells: v.m.Mask(row.Cells), rec: rec, identity: v.m.Identity(row.Cells)}
+		if !schema.Failed(e) {
+			keys = v.s.KeyValues(rec, keys)
+			hashes = v.dedup.Hashes(keys[len(keys)-nk:], hashes)
 		}
-	} else {
-		it.seenKey = v.s.KeyOf(rec)
 	}
-	return it
+	v.dedup.Warm(hashes)
+	k := 0
+	for i := range items {
+		it, e := &items[i], errs[i]
+		if !schema.Failed(e) {
+			e = append(e, v.dedup.CheckHashed(keys[k:k+nk], hashes[k:k+nk], it.line)...)
+			k += nk
+		}
+		it.seq = v.seq
+		v.seq++
+		it.problems, it.warnings = problems(e)
+		if it.valid() {
+			it.key = v.s.KeyOf(it.rec)
+			if v.dig != nil && it.key != "" {
+				it.digests = v.dig.rowDigests(it.rec)
+			}
+		} else {
+			it.seenKey = v.s.KeyOf(it.rec)
+		}
+	}
+	return items
 }
 
 // rowChecks adds what the reader found about a row as a whole to its

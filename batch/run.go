@@ -79,7 +79,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 	defer softStop()
 	rows := make(chan []read.Row, 4)
 	jobs := make(chan submit.Job, max(opt.Submit.Workers, 1)*2)
-	direct := make(chan ordered, chunk)
+	direct := make(chan []ordered, 4)
 	results := make(chan submit.Result, max(opt.Submit.Workers, 1)*2)
 	slots := make(chan struct{}, window)
 	cells := &cellStore{m: map[int]held{}}
@@ -116,10 +116,7 @@ func Run(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Mapper,
 					v.dedup = v.dedup.Sized(int(n))
 				}
 			}
-			items := make([]item, len(batch))
-			for i, row := range batch {
-				items[i] = v.item(row)
-			}
+			items := v.items(batch)
 			select {
 			case validated <- items:
 			case <-gctx.Done():
@@ -312,6 +309,22 @@ type dispatcher struct {
 	cells  *cellStore
 	dig    *digester         // nil without a state store
 	up     providers.Updater // nil when the vendor has no update call
+	// A re-run skips most rows: their one problem each is cut from probs,
+	// and their message, the same for everyone one run created on one
+	// day, is made once (skipped).
+	probs   []Problem
+	skipped skippedMessages
+}
+
+// problem is []Problem{p}, cut from a block the dispatcher allocates
+// once for many rows (its capacity is 1: an append copies).
+func (d *dispatcher) problem(p Problem) []Problem {
+	if len(d.probs) == 0 {
+		d.probs = make([]Problem, chunk)
+	}
+	out := d.probs[:1:1]
+	out[0], d.probs = p, d.probs[1:]
+	return out
 }
 
 // askedChunk is a chunk of validated rows and the people the state store
@@ -364,35 +377,63 @@ func (d *dispatcher) ask(k askedChunk) (consulted, error) {
 	return c, nil
 }
 
-func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- ordered, slots chan<- struct{}) error {
+// dispatch sends a chunk's rows to the pool as jobs, and the outcomes of
+// the others (skipped, invalid, not attempted) to the reconciler, those
+// in a row together as one slice: a re-run's every row, one channel
+// operation a row, was two selects here and one there.
+func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- submit.Job, direct chan<- []ordered, slots chan<- struct{}) error {
 	items, known, stopped := c.items, c.known, c.stopped
+	var done []ordered
+	flush := func() error {
+		if len(done) == 0 {
+			return nil
+		}
+		select {
+		case direct <- done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		done = nil
+		return nil
+	}
 	for i := range items {
 		it := &items[i]
 		select {
 		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		o, done := d.outcome(it, known, stopped)
-		if !done && c.held[it.key] && it.update == nil {
-			o.Status, done = NotAttempted, true
-			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
-		}
-		if done {
+		default:
+			// The window is full: hand over the outcomes held here
+			// before waiting for the sheet to free slots.
+			if err := flush(); err != nil {
+				return err
+			}
 			select {
-			case direct <- ordered{it.seq, o}:
+			case slots <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+		}
+		o, isDone := d.outcome(it, known, stopped)
+		if !isDone && c.held[it.key] && it.update == nil {
+			o.Status, isDone = NotAttempted, true
+			o.Problems = []Problem{{Code: string(providers.Interrupted), Message: "not sent: another run holds this person and the run stopped before it let go"}}
+		}
+		if isDone {
+			if done == nil {
+				done = make([]ordered, 0, len(items)-i)
+			}
+			done = append(done, ordered{it.seq, o})
 			continue
 		}
-		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: it.digests}
+		if err := flush(); err != nil {
+			return err
+		}
+		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: d.dig.digestMap(it.digests)}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
 		if u := it.update; u != nil { // an --update of a changed person
 			job.Update = &submit.Update{ID: u.id, Fields: u.fields}
 			h.changed, h.note = u.changed, u.note
-			h.digests = mergeDigests(known[it.key].Digests, it.digests, u.fields)
+			h.digests = mergeDigests(known[it.key].Digests, h.digests, u.fields)
 		}
 		d.cells.put(it.seq, h)
 		select {
@@ -401,7 +442,7 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 			return ctx.Err()
 		}
 	}
-	return nil
+	return flush()
 }
 
 // consult asks the state store about a chunk: who is known by identity
@@ -432,7 +473,7 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 	}
 	conflicts(items, known, byID, d.dig)
 	var send []state.Mark
-	var seen []state.Sighting
+	seen := make([]state.Sighting, 0, len(items)) // a re-run sees every row
 	for i := range items {
 		it := &items[i]
 		switch {
@@ -448,19 +489,21 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 			if it.conflict.seenKey != "" {
 				seen = append(seen, state.Sighting{Key: it.conflict.seenKey})
 			}
-		case known[it.key].Status == state.StatusCreated:
-			// A person without digests (created before they were kept)
-			// takes today's as the baseline; one without an identity
-			// takes today's. The rest only need the stamp.
-			sg, p := state.Sighting{Key: it.key}, known[it.key]
-			if p.Identity == "" {
-				sg.Identity = it.identity
-			}
-			if p.Digests == nil {
-				sg.Digests = it.digests
-			}
-			seen = append(seen, sg)
 		default:
+			if p := known[it.key]; p.Status == state.StatusCreated {
+				// A person without digests (created before they were
+				// kept) takes today's as the baseline; one without an
+				// identity takes today's. The rest only need the stamp.
+				sg := state.Sighting{Key: it.key}
+				if p.Identity == "" {
+					sg.Identity = it.identity
+				}
+				if p.Digests == nil {
+					sg.Digests = d.dig.digestMap(it.digests)
+				}
+				seen = append(seen, sg)
+				continue
+			}
 			send = append(send, state.Mark{Key: it.key, Identity: it.identity})
 			if stopped {
 				seen = append(seen, state.Sighting{Key: it.key})
@@ -641,7 +684,7 @@ func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bo
 			it.update = nil
 		}
 		o.Status, o.ID = Skipped, p.VendorID
-		o.Problems = []Problem{{Code: AlreadyOnboarded, Message: skippedMessage(p, o.Changed, hint)}}
+		o.Problems = d.problem(Problem{Code: AlreadyOnboarded, Message: d.skipped.message(p, o.Changed, hint)})
 	case stopped:
 		o.Status = NotAttempted
 		o.Problems = []Problem{{Code: string(providers.Interrupted), Message: d.stopReason()}}
@@ -724,18 +767,20 @@ func (r *recorder) close() {
 	}
 }
 
-func (rc *reconciler) run(ctx context.Context, direct <-chan ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
+func (rc *reconciler) run(ctx context.Context, direct <-chan []ordered, results <-chan submit.Result, slots <-chan struct{}, halted *atomic.Bool, fatal *atomic.Pointer[providers.Error]) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for direct != nil || results != nil {
 		select {
-		case d, ok := <-direct:
+		case ds, ok := <-direct:
 			if !ok {
 				direct = nil
 				continue
 			}
-			if err := rc.add(d.seq, d.o, slots); err != nil {
-				return err
+			for i := range ds {
+				if err := rc.add(ds[i].seq, ds[i].o, slots); err != nil {
+					return err
+				}
 			}
 		case res, ok := <-results:
 			if !ok {

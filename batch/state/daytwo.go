@@ -44,7 +44,7 @@ func (s *Store) Seen(sc Scope, runID int64, seen []Sighting) error {
 	if err != nil {
 		return err
 	}
-	var keys []string
+	keys := make([]string, 0, len(seen)) // a re-run's sightings are keys only
 	var triples [][3]string
 	for _, p := range seen {
 		if p.Identity == "" && len(p.Digests) == 0 {

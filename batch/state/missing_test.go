@@ -217,8 +217,24 @@ func TestGrownSightingsMatchRead(t *testing.T) {
 			require.Equal(t, b, a, k)
 		}
 	}
-	for r := range 3 {
+	for r := range 4 {
 		run := beginRun(t, s, scopeA) // folds the runs before the last
+		if r >= 2 {
+			// The fold hands the run the index of the rows it kept.
+			s.mu.Lock()
+			g := s.grown[sid]
+			s.mu.Unlock()
+			require.NotNil(t, g, "run %d", run)
+			read, err := s.loadSightings(sid)
+			require.NoError(t, err)
+			require.Equal(t, []int{read.rows, int(read.maxID), int(read.maxRun)}, []int{g.rows, int(g.maxID), int(g.maxRun)})
+			for _, k := range keys {
+				a, aok := g.of(k)
+				b, bok := read.of(k)
+				require.Equal(t, bok, aok, k)
+				require.Equal(t, b, a, k)
+			}
+		}
 		for i := 0; i < len(keys)-r*100; i += 128 {
 			sightings(t, s, run, keys[i:min(i+128, len(keys)-r*100)])
 		}
@@ -237,4 +253,38 @@ func TestGrownSightingsMatchRead(t *testing.T) {
 	s.mu.Lock()
 	assert.NotNil(t, s.grown[sid], "left, not taken")
 	s.mu.Unlock()
+}
+
+// TestKeyTable: the sightings index's table answers as a Go map does,
+// through growth, replacing or keeping a key's chunk, and the hash
+// {0, 0} that marks an empty slot.
+func TestKeyTable(t *testing.T) {
+	var tb keyTable
+	want := map[keyHash]int32{}
+	h := newHasher()
+	_, ok := tb.get(keyHash{})
+	require.False(t, ok, "empty table")
+	for i := range 5000 {
+		k := h.string(fmt.Sprint("k", i%3000))
+		if i%7 == 0 {
+			k = keyHash{uint64(i%3) * 2, 0} // {0, 0} among them ({1, 0} is its stand-in)
+		}
+		replace := i%2 == 0
+		if _, had := want[k]; !had || replace {
+			want[k] = int32(i)
+		}
+		tb.load([]keyHash{k})
+		tb.set(k, int32(i), replace)
+	}
+	require.Equal(t, len(want), tb.n)
+	for k, v := range want {
+		got, ok := tb.get(k)
+		require.True(t, ok)
+		require.Equal(t, v, got)
+	}
+	_, ok = tb.get(h.string("absent"))
+	require.False(t, ok)
+	tb.init(10)
+	_, ok = tb.get(keyHash{})
+	require.False(t, ok, "init empties")
 }

@@ -57,10 +57,17 @@ func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.foldSightings(sid); err != nil {
+	kept, err := s.foldSightings(sid)
+	if err != nil {
 		return 0, err
 	}
 	s.forgetSightings(sid)
+	if kept != nil {
+		// The run's Seen grows it from here (growSightings).
+		s.mu.Lock()
+		s.grown[sid] = kept
+		s.mu.Unlock()
+	}
 	var id int64
 	err = s.db.QueryRow(`INSERT INTO runs (file, file_hash, provider, scope_id, started, status)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

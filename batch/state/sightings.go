@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 )
 
 // A run's sightings (schema 7) are rows of the sightings table, one per
@@ -51,6 +52,109 @@ func eachKey(b []byte, fn func(k []byte)) error {
 // odds of about 2⁻¹²⁸ per pair.
 type keyHash [2]uint64
 
+// keyTable maps key hashes to chunks by linear probing in one flat array
+// (a slot is a key and its chunk, side by side): a Go map of a re-run's
+// keys missed the cache twice an access, its control word then its slot,
+// and one access at a time. Callers hash a batch of keys first and touch
+// their slots together (load), so the misses overlap.
+type keyTable struct {
+	slots []keySlot
+	n     int
+	warm  int32 // load's sum, so that its loads are not optimized away
+}
+
+type keySlot struct {
+	k keyHash // {0, 0}: empty
+	i int32
+}
+
+// slot is where k is, or the empty slot where it goes; the table has room.
+func (t *keyTable) slot(k keyHash) *keySlot {
+	for i := t.home(k); ; i++ {
+		if i == len(t.slots) {
+			i = 0
+		}
+		s := &t.slots[i]
+		if s.k == k || s.k == (keyHash{}) {
+			return s
+		}
+	}
+}
+
+func (t *keyTable) home(k keyHash) int {
+	hi, _ := bits.Mul64(k[0], uint64(len(t.slots)))
+	return int(hi)
+}
+
+// get returns k's chunk.
+func (t *keyTable) get(k keyHash) (int32, bool) {
+	if t.n == 0 {
+		return 0, false
+	}
+	s := t.slot(nonZero(k))
+	return s.i, s.k != keyHash{}
+}
+
+// set stores chunk i under k: always when replace, else only when k is
+// not there yet.
+func (t *keyTable) set(k keyHash, i int32, replace bool) {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		t.grow()
+	}
+	k = nonZero(k)
+	s := t.slot(k)
+	switch {
+	case s.k == keyHash{}:
+		s.k, s.i = k, i
+		t.n++
+	case replace:
+		s.i = i
+	}
+}
+
+// init empties t, with room for n keys (two thirds full).
+func (t *keyTable) init(n int) {
+	t.slots, t.n = make([]keySlot, max(1024, n*3/2)), 0
+}
+
+func (t *keyTable) grow() {
+	old := t.slots
+	t.init(len(old) * 4 / 3) // twice as many slots
+	for _, s := range old {
+		if s.k != (keyHash{}) {
+			*t.slot(s.k) = s
+			t.n++
+		}
+	}
+}
+
+// load touches the home slots of ks ahead of their gets and sets.
+func (t *keyTable) load(ks []keyHash) {
+	if len(t.slots) == 0 {
+		return
+	}
+	var sum int32
+	for _, k := range ks {
+		sum += t.slots[t.home(nonZero(k))].i
+	}
+	t.warm = sum
+}
+
+// nonZero is k, but never the empty slot's {0, 0} (one more collision
+// in 2¹²⁸).
+func nonZero(k keyHash) keyHash {
+	if k == (keyHash{}) {
+		k[0] = 1
+	}
+	return k
+}
+
+// hashKeys appends the hashes of the keys in an encodeKeys blob to dst.
+func (h hasher) hashKeys(b []byte, dst []keyHash) ([]keyHash, error) {
+	err := eachKey(b, func(k []byte) { dst = append(dst, h.bytes(k)) })
+	return dst, err
+}
+
 // hasher hashes keys for one sightingIndex.
 type hasher struct{ a, b maphash.Seed }
 
@@ -71,9 +175,9 @@ type sighting struct{ run, at int64 }
 // sightings rows.
 type sightingIndex struct {
 	h      hasher
-	chunk  []sighting        // per sightings row read
-	last   map[keyHash]int32 // key → its newest chunk
-	rows   int               // sightings rows (the cache's validity)
+	chunk  []sighting // per sightings row read
+	last   keyTable   // key → its newest chunk
+	rows   int        // sightings rows (the cache's validity)
 	maxID  int64
 	maxRun int64 // the newest run_id
 }
@@ -81,10 +185,10 @@ type sightingIndex struct {
 // of returns key's newest sighting in the rows; ok is false when none
 // holds it.
 func (x *sightingIndex) of(key string) (sg sighting, ok bool) {
-	if x == nil || len(x.last) == 0 {
+	if x == nil || x.last.n == 0 {
 		return sighting{}, false
 	}
-	i, ok := x.last[x.h.string(key)]
+	i, ok := x.last.get(x.h.string(key))
 	if !ok {
 		return sighting{}, false
 	}
@@ -101,10 +205,10 @@ func (x *sightingIndex) seen(key string, stored int64) int64 {
 
 // seenBytes is seen for a key held as bytes.
 func (x *sightingIndex) seenBytes(key []byte, stored int64) int64 {
-	if x == nil || len(x.last) == 0 {
+	if x == nil || x.last.n == 0 {
 		return stored
 	}
-	if i, ok := x.last[x.h.bytes(key)]; ok && x.chunk[i].run > stored {
+	if i, ok := x.last.get(x.h.bytes(key)); ok && x.chunk[i].run > stored {
 		return x.chunk[i].run
 	}
 	return stored
@@ -157,12 +261,13 @@ func (x *sightingIndex) holds(n int, maxID int64) bool { return x.rows == n && x
 
 // loadSightings reads the index of scope sid's sightings rows.
 func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
-	x := &sightingIndex{h: newHasher(), last: map[keyHash]int32{}}
+	x := &sightingIndex{h: newHasher()}
 	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id, id`, sid)
 	if err != nil {
 		return nil, fmt.Errorf("state: sightings: %w", err)
 	}
 	defer rows.Close()
+	var hs []keyHash
 	for rows.Next() {
 		var id int64
 		var sg sighting
@@ -174,8 +279,12 @@ func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
 		x.chunk = append(x.chunk, sg)
 		x.rows, x.maxID, x.maxRun = x.rows+1, max(x.maxID, id), max(x.maxRun, sg.run)
 		// Rows come oldest first: a later one replaces.
-		if err := eachKey(keys, func(k []byte) { x.last[x.h.bytes(k)] = i }); err != nil {
+		if hs, err = x.h.hashKeys(keys, hs[:0]); err != nil {
 			return nil, fmt.Errorf("state: sightings of run %d: %w", sg.run, err)
+		}
+		x.last.load(hs)
+		for _, kh := range hs {
+			x.last.set(kh, i, true)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -202,6 +311,10 @@ func (s *Store) growSightings(sid, id, run, at int64, keys []string) {
 		}
 		return
 	}
+	hs := make([]keyHash, len(keys))
+	for i, k := range keys {
+		hs[i] = g.h.string(k)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.grown[sid] != g {
@@ -214,8 +327,9 @@ func (s *Store) growSightings(sid, id, run, at int64, keys []string) {
 	}
 	i := int32(len(g.chunk))
 	g.chunk = append(g.chunk, sighting{run: run, at: at})
-	for _, k := range keys {
-		g.last[g.h.string(k)] = i
+	g.last.load(hs)
+	for _, kh := range hs {
+		g.last.set(kh, i, true)
 	}
 	g.rows, g.maxID, g.maxRun = g.rows+1, id, run
 }
@@ -246,19 +360,27 @@ const sqlFold = `INSERT INTO people (scope_id, key, status, first_seen, last_see
 // on their people rows, then the older rows go. It changes no person's
 // last sighting, so it can run at any time; BeginRun runs it, so a scope
 // holds the sightings of at most the last run before it and its own.
-func (s *Store) foldSightings(sid int64) error {
-	var runs int
-	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs); err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+// When it folded, it returns the index of the rows it kept, read on the
+// way (what the run's first Seen would read again, see growSightings).
+func (s *Store) foldSightings(sid int64) (*sightingIndex, error) {
+	var runs, newestRun, newestBytes int64
+	if err := s.db.QueryRow(`SELECT count(DISTINCT run_id), coalesce(max(run_id), 0) FROM sightings WHERE scope_id = ?`, sid).Scan(&runs, &newestRun); err != nil {
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	if runs <= 1 {
-		return nil
+		return nil, nil
 	}
-	rows, err := s.db.Query(`SELECT run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
+	// The bytes of the newest run's keys size kept's table (see below).
+	if err := s.db.QueryRow(`SELECT coalesce(sum(length(keys)), 0) FROM sightings WHERE scope_id = ? AND run_id = ?`, sid, newestRun).Scan(&newestBytes); err != nil {
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
+	}
+	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id DESC, id DESC`, sid)
 	if err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
-	h := newHasher()
+	// kept indexes the newest run's rows; later holds the keys of the
+	// older runs' rows met so far that kept does not hold.
+	kept := &sightingIndex{h: newHasher()}
 	later := map[keyHash]bool{}
 	var newest int64
 	type stamp struct {
@@ -266,36 +388,58 @@ func (s *Store) foldSightings(sid int64) error {
 		run, at int64
 	}
 	var stamps []stamp
+	var hs []keyHash
 	for rows.Next() {
+		var id int64
 		var sg sighting
 		var keys []byte
-		if err := rows.Scan(&sg.run, &sg.at, &keys); err != nil {
+		if err := rows.Scan(&id, &sg.run, &sg.at, &keys); err != nil {
 			rows.Close()
-			return fmt.Errorf("state: fold sightings: %w", err)
+			return nil, fmt.Errorf("state: fold sightings: %w", err)
 		}
 		if newest == 0 {
 			newest = sg.run
 		}
 		// Newest first, and a run's latest row first: the first sighting
 		// of a key met is its newest.
-		err := eachKey(keys, func(k []byte) {
-			kh := h.bytes(k)
-			if later[kh] {
-				return
+		var err error
+		if hs, err = kept.h.hashKeys(keys, hs[:0]); err == nil {
+			kept.last.load(hs)
+		}
+		switch {
+		case err != nil:
+		case sg.run == newest:
+			if len(kept.chunk) == 0 && len(keys) > 0 {
+				// Made at its size, from the keys a byte of the first
+				// row holds, not grown (and rehashed) from empty.
+				kept.last.init(int(newestBytes * int64(len(hs)) / int64(len(keys))))
 			}
-			later[kh] = true
-			if sg.run != newest {
+			i := int32(len(kept.chunk))
+			kept.chunk = append(kept.chunk, sg)
+			kept.rows, kept.maxID, kept.maxRun = kept.rows+1, max(kept.maxID, id), newest
+			for _, kh := range hs {
+				kept.last.set(kh, i, false)
+			}
+		default:
+			j := 0
+			err = eachKey(keys, func(k []byte) {
+				kh := hs[j]
+				j++
+				if _, ok := kept.last.get(kh); ok || later[kh] {
+					return
+				}
+				later[kh] = true
 				stamps = append(stamps, stamp{string(k), sg.run, sg.at})
-			}
-		})
+			})
+		}
 		if err != nil {
 			rows.Close()
-			return fmt.Errorf("state: fold sightings of run %d: %w", sg.run, err)
+			return nil, fmt.Errorf("state: fold sightings of run %d: %w", sg.run, err)
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		for i := 0; i < len(stamps); i += 1024 {
@@ -319,7 +463,7 @@ func (s *Store) foldSightings(sid int64) error {
 	delete(s.grown, sid) // it holds rows no longer there
 	s.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("state: fold sightings: %w", err)
+		return nil, fmt.Errorf("state: fold sightings: %w", err)
 	}
-	return nil
+	return kept, nil
 }
