@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,12 +90,16 @@ func TestGetPackedMatchesColumns(t *testing.T) {
 func TestUnpackRejectsDamage(t *testing.T) {
 	s, _ := openTemp(t)
 	u := s.newUnpacker()
-	good := "1,2,0,0,0,0,3,k:a7,created0,0,0,"
+	good := "1,2,0,0,0,0,3,0,0,0,created,k:a,,,"
 	var ps []Person
 	require.NoError(t, u.each(good+good, func(p Person) { ps = append(ps, p) }))
 	require.Len(t, ps, 2)
 	assert.Equal(t, "k:a", ps[1].Key)
-	for _, bad := range []string{"1,2,0,0,0", "1,2,0,0,0,0,9,k:a", "1,2,0,0,0,0,-1,k:a7,created0,0,0,", "1,x,0,0,0,0,3,k:a7,created0,0,0,", good[:len(good)-1]} {
+	assert.Equal(t, StatusCreated, ps[1].Status)
+	for _, bad := range []string{"1,2,0,0,0", "1,2,0,0,0,0,9,0,0,0,created,k:a,,,", "1,2,0,0,0,0,-1,0,0,0,created,k:a,,,",
+		"1,x,0,0,0,0,3,0,0,0,created,k:a,,,", "1,2,0,0,0,0,3,0,0,0,create,k:a,,,", "1,2,0,0,0,0,3,0,0,0,deleted,k:a,,,",
+		"1,2,0,0,0,0,3,0,0,0,created,k:a;,,", "1,,0,0,0,0,3,0,0,0,created,k:a,,,", "99999999999999999999,2,0,0,0,0,3,0,0,0,created,k:a,,,",
+		good[:len(good)-1]} {
 		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
 	}
 }
@@ -167,4 +172,26 @@ func TestReaderFallsBack(t *testing.T) {
 	db, _, err := s.reader()
 	require.NoError(t, err)
 	assert.Same(t, s.db, db)
+}
+
+// TestGetSeeksEachKey: Get's query walks the keys' array and seeks each
+// key on the people primary key, without a temporary index of the keys
+// and without a scan of the scope.
+func TestGetSeeksEachKey(t *testing.T) {
+	s, _ := openTemp(t)
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+getQuery, 1, `["email:a"]`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	all := strings.Join(plan, "\n")
+	assert.Contains(t, all, "SEARCH p USING PRIMARY KEY (scope_id=? AND key=?)")
+	assert.NotContains(t, all, "SCAN p")
+	assert.NotContains(t, all, "LIST SUBQUERY")
 }
