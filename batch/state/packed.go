@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -117,6 +118,17 @@ type unpacker struct {
 	names map[int]string
 }
 
+// recScratch holds each's scratch between calls (of any store: a re-run
+// unpacks a chunk a Get, a new unpacker each time).
+var recScratch = sync.Pool{New: func() any { return new([]packedRec) }}
+
+// packedRec is a person read from a record, and the digest blob still to
+// decode.
+type packedRec struct {
+	p      Person
+	digest string
+}
+
 func (s *Store) newUnpacker() *unpacker { return &unpacker{s: s, names: s.fieldNames()} }
 
 // fieldNames is a copy of the digest field names the store has read.
@@ -127,21 +139,102 @@ func (s *Store) fieldNames() map[int]string {
 }
 
 // each calls fn with every person in text, a concatenation of
-// personPacked records. The people's strings share text's memory.
+// personPacked records. The people's strings share text's memory, and
+// the hex digests of all of them one string: a re-run decodes the
+// digests of every person it skips, and a string a person was an
+// allocation a person.
 func (u *unpacker) each(text string, fn func(Person)) error {
+	scratch := recScratch.Get().(*[]packedRec)
+	defer recScratch.Put(scratch)
+	recs := (*scratch)[:0]
+	defer func() {
+		clear(recs) // the scratch keeps no person alive
+		*scratch = recs[:0]
+	}()
+	hexLen := 0
 	for len(text) > 0 {
-		var p Person
+		var r packedRec
 		var err error
-		if text, err = u.one(text, &p); err != nil {
+		if text, err = u.one(text, &r); err != nil {
 			return fmt.Errorf("packed person: %w", err)
 		}
-		fn(p)
+		if n, ok := blobEntries(r.digest); ok {
+			hexLen += n * 2 * digestBytes
+		}
+		recs = append(recs, r)
+	}
+	var all strings.Builder
+	all.Grow(hexLen)
+	var hx [2 * digestBytes]byte
+	for _, r := range recs {
+		if n, ok := blobEntries(r.digest); ok {
+			for i := range n {
+				e := 1 + i*(1+digestBytes)
+				hexEncode(hx[:], r.digest[e+1:e+1+digestBytes])
+				all.Write(hx[:])
+			}
+		}
+	}
+	hexes := all.String()
+	for i := range recs {
+		r := &recs[i]
+		if err := u.digests(r, &hexes); err != nil {
+			return fmt.Errorf("packed person: key %s: digest: %w", r.p.Key, err)
+		}
+		fn(r.p)
 	}
 	return nil
 }
 
-// one decodes the record at the start of text into p and returns the rest.
-func (u *unpacker) one(text string, p *Person) (string, error) {
+// blobEntries is the number of fields in a digest blob; ok is false for
+// none and for a digest of another form.
+func blobEntries(b string) (n int, ok bool) {
+	const entry = 1 + digestBytes
+	if len(b) == 0 || b[0] != blobDigests || (len(b)-1)%entry != 0 {
+		return 0, false
+	}
+	return (len(b) - 1) / entry, true
+}
+
+// digests sets r.p.Digests from r.digest: a blob's from the front of
+// hexes (which it consumes), any other through decodeDigestBlob.
+func (u *unpacker) digests(r *packedRec, hexes *string) error {
+	n, ok := blobEntries(r.digest)
+	if !ok {
+		return u.decode(r)
+	}
+	own := (*hexes)[:n*2*digestBytes]
+	*hexes = (*hexes)[len(own):]
+	d := make(map[string]string, n)
+	for i := range n {
+		id := int(r.digest[1+i*(1+digestBytes)])
+		name, known := u.names[id]
+		if !known {
+			return u.decode(r) // a field added since: see decode
+		}
+		d[name] = own[i*2*digestBytes : (i+1)*2*digestBytes]
+	}
+	r.p.Digests = d
+	return nil
+}
+
+// decode is decodeDigestBlob of r.digest into r.p.
+func (u *unpacker) decode(r *packedRec) error {
+	var err error
+	r.p.Digests, err = decodeDigestBlob(u.s, r.digest, u.names)
+	if errors.Is(err, errUnknownField) {
+		// A field added since the names were read (by another process,
+		// for a read-only store): read them again, once a query.
+		if err = u.s.loadFields(); err == nil {
+			u.names = u.s.fieldNames()
+			r.p.Digests, err = decodeDigestBlob(u.s, r.digest, u.names)
+		}
+	}
+	return err
+}
+
+// one reads the record at the start of text into r and returns the rest.
+func (u *unpacker) one(text string, r *packedRec) (string, error) {
 	var nums [10]int64 // six numbers, four lengths
 	for i := range nums {
 		n, rest, ok := packedInt(text)
@@ -175,22 +268,10 @@ func (u *unpacker) one(text string, p *Person) (string, error) {
 			text = text[1:]
 		}
 	}
-	*p = Person{Key: vals[0], Status: st, VendorID: vals[1],
+	r.p = Person{Key: vals[0], Status: st, VendorID: vals[1],
 		FirstSeen: unixMS(nums[0]), LastSeen: unixMS(nums[1]),
 		CreatedRun: nums[2], UpdatedRun: nums[3], Identity: vals[2], DigestRun: nums[4], SeenRun: nums[5]}
-	var err error
-	p.Digests, err = decodeDigestBlob(u.s, vals[3], u.names)
-	if errors.Is(err, errUnknownField) {
-		// A field added since the names were read (by another process,
-		// for a read-only store): read them again, once a query.
-		if err = u.s.loadFields(); err == nil {
-			u.names = u.s.fieldNames()
-			p.Digests, err = decodeDigestBlob(u.s, vals[3], u.names)
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("key %s: digest: %w", p.Key, err)
-	}
+	r.digest = vals[3]
 	return text, nil
 }
 

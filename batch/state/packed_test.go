@@ -195,3 +195,32 @@ func TestGetSeeksEachKey(t *testing.T) {
 	assert.NotContains(t, all, "SCAN p")
 	assert.NotContains(t, all, "LIST SUBQUERY")
 }
+
+// TestGetResultsOutliveTheNextGet: the people of one Get keep their keys
+// and digests while later Gets unpack other people through the same
+// scratch.
+func TestGetResultsOutliveTheNextGet(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	keys := makeKeys(300)
+	require.NoError(t, s.MarkInFlight(scopeA, run, keys))
+	var outs []Outcome
+	for i, k := range keys {
+		outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: "v" + k,
+			Digests: map[string]string{"email": fmt.Sprintf("%024x", i), "role": fmt.Sprintf("%024x", 1000+i)}})
+	}
+	require.NoError(t, s.Record(scopeA, run, outs))
+	first, err := s.Get(scopeA, keys[:100])
+	require.NoError(t, err)
+	for range 3 {
+		_, err := s.Get(scopeA, keys[100:])
+		require.NoError(t, err)
+	}
+	require.Len(t, first, 100)
+	for i, k := range keys[:100] {
+		p := first[k]
+		assert.Equal(t, k, p.Key)
+		assert.Equal(t, "v"+k, p.VendorID)
+		assert.Equal(t, map[string]string{"email": fmt.Sprintf("%024x", i), "role": fmt.Sprintf("%024x", 1000+i)}, p.Digests)
+	}
+}
