@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -222,5 +223,23 @@ func TestGetResultsOutliveTheNextGet(t *testing.T) {
 		assert.Equal(t, k, p.Key)
 		assert.Equal(t, "v"+k, p.VendorID)
 		assert.Equal(t, map[string]string{"email": fmt.Sprintf("%024x", i), "role": fmt.Sprintf("%024x", 1000+i)}, p.Digests)
+	}
+}
+
+// TestAppendKeysJSON: Get's array of keys is json.Marshal's, byte for
+// byte, for plain keys and for every kind of byte it escapes or replaces.
+func TestAppendKeysJSON(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"email:ann@x.org"},
+		{"email:ann@x.org", "login:bob", ""},
+		{`email:"q"@x.org`, `login:back\slash`, "email:<a>&b@x.org", "login:tab\there", "login:nul\x00", "login:del\x7f"},
+		{"email:zoë@x.org", "login:\u2028\u2029", "login:bad\xffutf8", "login:cut\xc3"},
+	}
+	for _, keys := range cases {
+		want, err := json.Marshal(keys)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendKeysJSON(nil, keys)), "%q", keys)
+		assert.Equal(t, "x"+string(want), string(appendKeysJSON([]byte("x"), keys)))
 	}
 }
