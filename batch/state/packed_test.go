@@ -1,8 +1,10 @@
 package state
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,12 +91,16 @@ func TestGetPackedMatchesColumns(t *testing.T) {
 func TestUnpackRejectsDamage(t *testing.T) {
 	s, _ := openTemp(t)
 	u := s.newUnpacker()
-	good := "1,2,0,0,0,0,3,k:a7,created0,0,0,"
+	good := "1,2,0,0,0,0,3,0,0,0,created,k:a,,,"
 	var ps []Person
 	require.NoError(t, u.each(good+good, func(p Person) { ps = append(ps, p) }))
 	require.Len(t, ps, 2)
 	assert.Equal(t, "k:a", ps[1].Key)
-	for _, bad := range []string{"1,2,0,0,0", "1,2,0,0,0,0,9,k:a", "1,2,0,0,0,0,-1,k:a7,created0,0,0,", "1,x,0,0,0,0,3,k:a7,created0,0,0,", good[:len(good)-1]} {
+	assert.Equal(t, StatusCreated, ps[1].Status)
+	for _, bad := range []string{"1,2,0,0,0", "1,2,0,0,0,0,9,0,0,0,created,k:a,,,", "1,2,0,0,0,0,-1,0,0,0,created,k:a,,,",
+		"1,x,0,0,0,0,3,0,0,0,created,k:a,,,", "1,2,0,0,0,0,3,0,0,0,create,k:a,,,", "1,2,0,0,0,0,3,0,0,0,deleted,k:a,,,",
+		"1,2,0,0,0,0,3,0,0,0,created,k:a;,,", "1,,0,0,0,0,3,0,0,0,created,k:a,,,", "99999999999999999999,2,0,0,0,0,3,0,0,0,created,k:a,,,",
+		good[:len(good)-1]} {
 		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
 	}
 }
@@ -167,4 +173,73 @@ func TestReaderFallsBack(t *testing.T) {
 	db, _, err := s.reader()
 	require.NoError(t, err)
 	assert.Same(t, s.db, db)
+}
+
+// TestGetSeeksEachKey: Get's query walks the keys' array and seeks each
+// key on the people primary key, without a temporary index of the keys
+// and without a scan of the scope.
+func TestGetSeeksEachKey(t *testing.T) {
+	s, _ := openTemp(t)
+	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+getQuery, 1, `["email:a"]`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	all := strings.Join(plan, "\n")
+	assert.Contains(t, all, "SEARCH p USING PRIMARY KEY (scope_id=? AND key=?)")
+	assert.NotContains(t, all, "SCAN p")
+	assert.NotContains(t, all, "LIST SUBQUERY")
+}
+
+// TestGetResultsOutliveTheNextGet: the people of one Get keep their keys
+// and digests while later Gets unpack other people through the same
+// scratch.
+func TestGetResultsOutliveTheNextGet(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	keys := makeKeys(300)
+	require.NoError(t, s.MarkInFlight(scopeA, run, keys))
+	var outs []Outcome
+	for i, k := range keys {
+		outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: "v" + k,
+			Digests: map[string]string{"email": fmt.Sprintf("%024x", i), "role": fmt.Sprintf("%024x", 1000+i)}})
+	}
+	require.NoError(t, s.Record(scopeA, run, outs))
+	first, err := s.Get(scopeA, keys[:100])
+	require.NoError(t, err)
+	for range 3 {
+		_, err := s.Get(scopeA, keys[100:])
+		require.NoError(t, err)
+	}
+	require.Len(t, first, 100)
+	for i, k := range keys[:100] {
+		p := first[k]
+		assert.Equal(t, k, p.Key)
+		assert.Equal(t, "v"+k, p.VendorID)
+		assert.Equal(t, map[string]string{"email": fmt.Sprintf("%024x", i), "role": fmt.Sprintf("%024x", 1000+i)}, p.Digests)
+	}
+}
+
+// TestAppendKeysJSON: Get's array of keys is json.Marshal's, byte for
+// byte, for plain keys and for every kind of byte it escapes or replaces.
+func TestAppendKeysJSON(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"email:ann@x.org"},
+		{"email:ann@x.org", "login:bob", ""},
+		{`email:"q"@x.org`, `login:back\slash`, "email:<a>&b@x.org", "login:tab\there", "login:nul\x00", "login:del\x7f"},
+		{"email:zoë@x.org", "login:\u2028\u2029", "login:bad\xffutf8", "login:cut\xc3"},
+	}
+	for _, keys := range cases {
+		want, err := json.Marshal(keys)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendKeysJSON(nil, keys)), "%q", keys)
+		assert.Equal(t, "x"+string(want), string(appendKeysJSON([]byte("x"), keys)))
+	}
 }

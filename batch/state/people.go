@@ -128,8 +128,9 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	}
 	n := sc.normalize()
 	u := s.newUnpacker()
+	var js []byte
 	for i := 0; i < len(keys); i += getChunk {
-		js, _ := json.Marshal(keys[i:min(i+getChunk, len(keys))]) // a []string always marshals
+		js = appendKeysJSON(js[:0], keys[i:min(i+getChunk, len(keys))])
 		var text string
 		if err := st.QueryRow(sid, string(js)).Scan(&text); err != nil {
 			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
