@@ -243,34 +243,21 @@ func (p *planner) run(ctx context.Context, r read.Reader, in chan<- submit.Job, 
 		wwg.Wait()
 		close(asked)
 	}()
-	err := func() error {
-		var dedup *schema.Dedup
-		waiting := map[int]planned{}
-		next := 0
-		for c := range asked {
-			waiting[c.n] = c
-			for {
-				c, ok := waiting[next]
-				if !ok {
-					break
-				}
-				delete(waiting, next)
-				if next == 0 {
-					dedup = hasher.Sized(int(expect.Load()))
-				}
-				next++
-				if c.err != nil {
-					return c.err
-				}
-				p.dedup(&c, dedup)
-				if err := p.decide(ctx, c, in, out); err != nil {
-					return err
-				}
-				<-window
-			}
+	var dedup *schema.Dedup
+	err := inOrder(asked, func(c planned) int { return c.n }, func(c planned) error {
+		if c.n == 0 {
+			dedup = hasher.Sized(int(expect.Load()))
 		}
+		if c.err != nil {
+			return c.err
+		}
+		p.dedup(&c, dedup)
+		if err := p.decide(ctx, c, in, out); err != nil {
+			return err
+		}
+		<-window
 		return nil
-	}()
+	})
 	close(stop)
 	for range asked { // let the workers go
 	}

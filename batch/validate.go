@@ -118,30 +118,19 @@ func Validate(ctx context.Context, r read.Reader, s *schema.Schema, m *schema.Ma
 	})
 	g.Go(func() error {
 		var dedup *schema.Dedup
-		waiting := map[int]checked{}
-		next := 0
-		for c := range mapped {
-			waiting[c.n] = c
-			for {
-				c, ok := waiting[next]
-				if !ok {
-					break
-				}
-				delete(waiting, next)
-				if next == 0 {
-					dedup = hasher.Sized(int(expect.Load()))
-				}
-				next++
-				if err := writeChecked(c, dedup, sink, sum); err != nil {
-					return err
-				}
-				<-inflight
-				if progress != nil {
-					progress(sum)
-				}
+		return inOrder(mapped, func(c checked) int { return c.n }, func(c checked) error {
+			if c.n == 0 {
+				dedup = hasher.Sized(int(expect.Load()))
 			}
-		}
-		return nil
+			if err := writeChecked(c, dedup, sink, sum); err != nil {
+				return err
+			}
+			<-inflight
+			if progress != nil {
+				progress(sum)
+			}
+			return nil
+		})
 	})
 	err := g.Wait()
 	sum.End = time.Now()
