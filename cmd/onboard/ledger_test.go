@@ -239,7 +239,7 @@ func TestStateBackupWhileARunWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	assert.Equal(t, "crashed", runs[0].Status, "the run was under way when copied, and never ends in the copy")
-	// Until the -wal reaches 1000 pages, the run's records are in it
+	// Until the -wal reaches 16,384 pages (wal_autocheckpoint), the run's records are in it
 	// alone: each person is marked in flight before the create is sent,
 	// so the copy knows at least everyone created before it began, and
 	// the vendor ID of those it records as created.
