@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onboard/onboard/samples/realfiles"
+
 	"github.com/gocarina/gocsv"
 	"github.com/onboard/onboard/batch"
 	"github.com/onboard/onboard/batch/read"
@@ -212,27 +214,14 @@ func TestResultsCSVMatchesGocsvOnRealFiles(t *testing.T) {
 	matchGocsvOnFiles(t, files)
 }
 
-// realFilesDir finds ../shared/real-files beside the checkout (not part
-// of the project); the test skips, saying why, when it is absent.
+// realFilesDir is ../shared/real-files beside the checkout; the test
+// skips, saying why, when it is absent.
 func realFilesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test: ../shared/real-files cannot be found")
-		}
-		dir = parent
+	dir, why := realfiles.Dir()
+	if dir == "" {
+		t.Skip(why)
 	}
-	real := filepath.Join(dir, "..", "shared", "real-files")
-	if _, err := os.Stat(real); err != nil {
-		t.Skip("../shared/real-files is absent (it is not part of the project; the test needs it beside the checkout)")
-	}
-	return real
+	return dir
 }
 
 // matchGocsvOnFiles compares the two writers on each file onboard reads,

@@ -3,36 +3,21 @@ package read
 import (
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/onboard/onboard/samples/realfiles"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// realFilesDir finds ../shared/real-files beside the checkout (the folder
-// is not part of the project); "" when it is absent.
-func realFilesDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	real := filepath.Join(dir, "..", "shared", "real-files")
-	if _, err := os.Stat(real); err != nil {
-		return ""
-	}
-	return real
+// realFilesDir is ../shared/real-files beside the checkout; "" when it
+// is absent.
+func realFilesDir(*testing.T) string {
+	dir, _ := realfiles.Dir()
+	return dir
 }
 
 // cell is one value as the row, column and text a spreadsheet shows.

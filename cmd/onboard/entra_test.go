@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onboard/onboard/samples/realfiles"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,19 +16,11 @@ import (
 // part of the project); the test skips, saying why, when it is absent.
 func realFile(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-			continue
-		}
-		t.Skip("no go.mod above the test: ../shared/real-files cannot be found")
+	dir, why := realfiles.Dir()
+	if dir == "" {
+		t.Skip(why)
 	}
-	p := filepath.Join(dir, "..", "shared", "real-files", name)
+	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("../shared/real-files/%s is absent (it is not part of the project; the test needs it beside the checkout)", name)
 	}
