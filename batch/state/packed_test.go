@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -180,18 +179,7 @@ func TestReaderFallsBack(t *testing.T) {
 // and without a scan of the scope.
 func TestGetSeeksEachKey(t *testing.T) {
 	s, _ := openTemp(t)
-	rows, err := s.db.Query(`EXPLAIN QUERY PLAN `+getQuery, 1, `["email:a"]`)
-	require.NoError(t, err)
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		plan = append(plan, detail)
-	}
-	require.NoError(t, rows.Err())
-	all := strings.Join(plan, "\n")
+	all := queryPlan(t, s, getQuery, 1, `["email:a"]`)
 	assert.Contains(t, all, "SEARCH p USING PRIMARY KEY (scope_id=? AND key=?)")
 	assert.NotContains(t, all, "SCAN p")
 	assert.NotContains(t, all, "LIST SUBQUERY")
