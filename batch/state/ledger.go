@@ -254,6 +254,19 @@ func (s *Store) checkpointWAL() (done bool, err error) {
 	return busy == 0, nil
 }
 
+// Settle copies what the store's runs wrote from the WAL into the main
+// file now, as EndRun does. A command calls it beside other work (the
+// results sheet's fsync) after the last row, so that EndRun, which must
+// follow that work, finds the WAL nearly empty: a re-run's sightings
+// took 11 ms to copy there.
+func (s *Store) Settle() error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	_, err := s.checkpointWAL()
+	return err
+}
+
 // markOpen records the name this run opened the file under and a new
 // open_id, in the lock file first and then in the main file (checkpointed),
 // so that at every moment the main file's open_id is one the lock file

@@ -334,3 +334,23 @@ func TestFolderMovedWholeOrMountedKeepsTheWAL(t *testing.T) {
 		require.NoError(t, s.Close())
 	})
 }
+
+// Settle leaves the run's writes in the main file alone, as EndRun's
+// checkpoint does, while the run is still open; a read-only store may
+// not checkpoint a file another process writes.
+func TestSettleEmptiesTheWAL(t *testing.T) {
+	s, path := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:ann@x.org"}))
+	require.True(t, walCommits(path), "the mark is in the -wal only")
+	require.NoError(t, s.Settle())
+	assert.False(t, walCommits(path), "Settle copied the -wal into the file")
+	p, ok := get(t, s, scopeA, "email:ann@x.org")
+	require.True(t, ok)
+	assert.Equal(t, StatusInFlight, p.Status)
+
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	defer ro.Close()
+	assert.Error(t, ro.Settle())
+}

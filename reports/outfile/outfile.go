@@ -35,7 +35,8 @@ const tmpMarker = ".onboard-tmp-"
 type File struct {
 	path  string // final path
 	tmp   *os.File
-	w     *bufio.Writer
+	w     *bufio.Writer // writes to wb
+	wb    writeback
 	spill string // spill folder, "" until SpillDir is called
 	done  bool
 	err   error // first write error, returned again by Close
@@ -82,7 +83,8 @@ func Create(path string) (*File, error) {
 		}
 		_ = t.Close() // removed under us by another run's cleanup
 	}
-	f := &File{path: path, tmp: tmp, w: bufio.NewWriterSize(tmp, 64<<10)}
+	f := &File{path: path, tmp: tmp, wb: writeback{f: tmp}}
+	f.w = bufio.NewWriterSize(&f.wb, 64<<10)
 	openMu.Lock()
 	open[f] = struct{}{}
 	openMu.Unlock()
@@ -184,6 +186,28 @@ func (f *File) finish(removeTmp bool) {
 	openMu.Lock()
 	delete(open, f)
 	openMu.Unlock()
+}
+
+// writeback is the temporary file as the buffer writes to it: every
+// writebackEvery bytes it has the kernel start writing them out (see
+// startWriteback), so that Close's fsync finds most of the file on disk.
+type writeback struct {
+	f               *os.File
+	written, queued int64
+}
+
+// writebackEvery is how many bytes are written before they are queued for
+// disk: few calls, and a file under it is synced at Close alone.
+const writebackEvery = 4 << 20
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.written += int64(n)
+	if w.written-w.queued >= writebackEvery {
+		startWriteback(w.f, w.queued, w.written-w.queued)
+		w.queued = w.written
+	}
+	return n, err
 }
 
 // AbortAll aborts every File not yet closed. A command calls it before

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,45 @@ func TestWriteTo(t *testing.T) {
 	require.NoError(t, WriteTo(p, func(w io.Writer) error { _, err := w.Write([]byte("ok")); return err }))
 	b, _ := os.ReadFile(p)
 	assert.Equal(t, "ok", string(b))
+}
+
+// A long output is queued for disk as it is written, in ranges that
+// follow each other from the start, so that Close's fsync has little left
+// to wait for; what reaches path is every byte, in order.
+func TestWritebackQueuesWhatWasWritten(t *testing.T) {
+	type span struct{ off, n int64 }
+	var got []span
+	real := startWriteback
+	startWriteback = func(f *os.File, off, n int64) {
+		got = append(got, span{off, n})
+		real(f, off, n) // the real call too: it must not disturb the file
+	}
+	defer func() { startWriteback = real }()
+
+	p := filepath.Join(t.TempDir(), "big.csv")
+	f, err := Create(p)
+	require.NoError(t, err)
+	line := strings.Repeat("x", 999) + "\n"
+	const lines = 3 * writebackEvery / 1000
+	var want strings.Builder
+	for i := range lines {
+		s := strconv.Itoa(i) + line
+		want.WriteString(s)
+		_, err := f.WriteString(s)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Close())
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.True(t, want.String() == string(b), "the file differs from what was written")
+
+	require.GreaterOrEqual(t, len(b), 3*writebackEvery)
+	require.Len(t, got, len(b)/writebackEvery, "one range a %d bytes written, the rest left to Close", writebackEvery)
+	var next int64
+	for _, s := range got {
+		assert.Equal(t, next, s.off, "ranges follow each other")
+		assert.GreaterOrEqual(t, s.n, int64(writebackEvery))
+		next = s.off + s.n
+	}
+	assert.Less(t, int64(len(b))-next, int64(writebackEvery), "at most one range's worth is left to Close")
 }
