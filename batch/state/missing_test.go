@@ -288,3 +288,27 @@ func TestKeyTable(t *testing.T) {
 	_, ok = tb.get(keyHash{})
 	require.False(t, ok, "init empties")
 }
+
+// TestLoadSightingsSized: the index read from a scope's sightings rows
+// is made at the size their keys' bytes predict, not grown from empty,
+// and answers for every key.
+func TestLoadSightingsSized(t *testing.T) {
+	s, _ := openTemp(t)
+	keys := makeKeys(5000) // one length: the prediction is exact
+	run := beginRun(t, s, scopeA)
+	for i := 0; i < len(keys); i += 1000 {
+		sightings(t, s, run, keys[i:i+1000])
+	}
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	x, err := s.loadSightings(sid)
+	require.NoError(t, err)
+	require.Equal(t, len(keys), x.last.n)
+	// Grown, the table would have doubled from 1024 to 8192 slots.
+	require.Equal(t, len(keys)*3/2, len(x.last.slots))
+	for i, k := range keys {
+		sg, ok := x.of(k)
+		require.True(t, ok, k)
+		require.Equal(t, x.chunk[i/1000], sg, k)
+	}
+}
