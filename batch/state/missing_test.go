@@ -312,3 +312,52 @@ func TestLoadSightingsSized(t *testing.T) {
 		require.Equal(t, x.chunk[i/1000], sg, k)
 	}
 }
+
+// TestUnclearedCandidates: the candidates judged after the last row, page
+// by page on every core by the hashes PrepareMissing made, are those no
+// sighting since saw, in key order; so with an index of another hasher
+// (read by another store), and with none.
+func TestUnclearedCandidates(t *testing.T) {
+	s, path := openTemp(t)
+	run1 := beginRun(t, s, scopeA)
+	keys := makeKeys(2*candidatePage + 3)
+	for batch := range slices.Chunk(keys, 1000) {
+		require.NoError(t, s.MarkInFlight(scopeA, run1, batch))
+		outs := make([]Outcome, len(batch))
+		for j, k := range batch {
+			outs[j] = Outcome{Key: k, Status: StatusCreated}
+		}
+		require.NoError(t, s.Record(scopeA, run1, outs))
+	}
+	run2 := beginRun(t, s, scopeA)
+	require.NoError(t, s.PrepareMissing(context.Background(), scopeA, run2))
+	pre := s.candidates
+	require.NotNil(t, pre)
+	require.Len(t, pre.pages, 3)
+	var seen, want []string
+	for i, k := range keys {
+		if i%7 == 3 || i/candidatePage == 1 && i%2 == 0 { // a whole page half seen
+			want = append(want, k)
+		} else {
+			seen = append(seen, k)
+		}
+	}
+	for batch := range slices.Chunk(seen, 500) {
+		sightings(t, s, run2, batch)
+	}
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	x, err := s.sightings(sid)
+	require.NoError(t, err)
+	require.Equal(t, want, pre.uncleared(x))
+
+	other, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	defer other.Close()
+	y, err := other.loadSightings(sid)
+	require.NoError(t, err)
+	require.NotEqual(t, pre.h, y.h)
+	require.Equal(t, want, pre.uncleared(y))
+	require.Equal(t, keys, pre.uncleared(nil))
+	require.Equal(t, scanned(t, s, run2), askMissing(t, s, run2))
+}

@@ -261,7 +261,7 @@ func (x *sightingIndex) holds(n int, maxID int64) bool { return x.rows == n && x
 
 // loadSightings reads the index of scope sid's sightings rows.
 func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
-	x := &sightingIndex{h: newHasher()}
+	x := &sightingIndex{h: s.hash}
 	// The bytes of all the rows' keys size the table (length reads no
 	// blob): a re-run's first Seen reads the last run's sightings, and a
 	// table grown from empty to 100k keys was rehashed seven times (3%
@@ -392,7 +392,7 @@ func (s *Store) foldSightings(sid int64) (*sightingIndex, error) {
 	}
 	// kept indexes the newest run's rows; later holds the keys of the
 	// older runs' rows met so far that kept does not hold.
-	kept := &sightingIndex{h: newHasher()}
+	kept := &sightingIndex{h: s.hash}
 	later := map[keyHash]bool{}
 	var newest int64
 	type stamp struct {
