@@ -290,11 +290,7 @@ func listed(missingRun sql.NullInt64, seen int64) bool {
 func (c *candidates) uncleared(x *sightingIndex) []string {
 	per := make([][]string, len(c.pages))
 	judge := func(p int) {
-		hs := c.hashes[p]
-		if x != nil && x.last.n > 0 {
-			x.last.load(hs)
-		}
-		i := 0
+		hs, i := c.hashes[p], 0
 		_ = eachCandidate(c.pages[p], func(k string) bool { // checked when read
 			if !c.cleared(x, k, hs[i]) {
 				per[p] = append(per[p], k)
