@@ -263,8 +263,8 @@ func plainUTF8(s string) bool {
 // changedFields lists, in schema order, the fields whose digest differs
 // between old and now (set, cleared or changed). nil when old is nil: a
 // person recorded before digests were kept has no baseline yet.
-func (d *digester) changedFields(old map[string]string, now rowDigests) []string {
-	if d == nil || old == nil {
+func (d *digester) changedFields(p *state.Person, now rowDigests) []string {
+	if d == nil || !p.HasDigests() {
 		return nil
 	}
 	var out []string
@@ -276,7 +276,9 @@ func (d *digester) changedFields(old map[string]string, now rowDigests) []string
 		if i := d.order[j]; i >= 0 && now.made {
 			cur = now.field(i)
 		}
-		if old[f.Name] != cur {
+		// A digest the store does not hold is "": the same as a field
+		// the row does not set.
+		if had, same := p.DigestIs(f.Name, cur); had && !same || !had && cur != "" {
 			out = append(out, f.Name)
 		}
 	}
@@ -341,7 +343,7 @@ func conflicts(items []item, known, byID map[string]state.Person, dig *digester)
 				continue
 			}
 		default:
-			if names := dig.anotherPerson(p.Digests, it); len(names) > 0 {
+			if names := dig.anotherPerson(&p, it); len(names) > 0 {
 				it.conflict = &conflict{code: KeyTaken, message: fmt.Sprintf(
 					"%s belongs to another person (%s): %s differ from theirs, so this row is someone else and is not sent as their change; give this person their own %s, or, if it is the same person renamed, set identity: in the mapping file so the identity decides",
 					it.key, personWhere(p), allDiffer(names), keyField(it.key))}
@@ -388,8 +390,8 @@ func nameFields(s *schema.Schema) []string {
 // than the stored person: every name field both hold differs, and there
 // are at least two (one changed name is a change, not a new person). nil
 // when the store has no digests to compare, or the names agree anywhere.
-func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
-	if d == nil || stored == nil {
+func (d *digester) anotherPerson(p *state.Person, it *item) []string {
+	if d == nil || !p.HasDigests() {
 		return nil
 	}
 	if !it.digests.made {
@@ -397,15 +399,15 @@ func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
 	}
 	var differ []string
 	for j, f := range d.names {
-		old, had := stored[f]
 		cur := ""
 		if i := d.nameAt[j]; i >= 0 {
 			cur = it.digests.field(i)
 		}
+		had, same := p.DigestIs(f, cur)
 		if !had || cur == "" {
 			continue
 		}
-		if old == cur {
+		if same {
 			return nil
 		}
 		differ = append(differ, f)

@@ -117,6 +117,7 @@ func (r *readStmts) close() error {
 type unpacker struct {
 	s     *Store
 	names map[int]string
+	dict  *sumsDict // set: a digest blob of known fields goes to Sums
 }
 
 // recScratch holds each's scratch between calls (of any store: a re-run
@@ -159,7 +160,9 @@ func (u *unpacker) each(text string, fn func(Person)) error {
 		if text, err = u.one(text, &r); err != nil {
 			return fmt.Errorf("packed person: %w", err)
 		}
-		if n, ok := blobEntries(r.digest); ok {
+		if u.dict != nil && u.dict.packed(r.digest) {
+			r.p.Sums, r.digest = Sums{blob: r.digest, dict: u.dict}, ""
+		} else if n, ok := blobEntries(r.digest); ok {
 			hexLen += n * 2 * digestBytes
 		}
 		recs = append(recs, r)
@@ -179,6 +182,10 @@ func (u *unpacker) each(text string, fn func(Person)) error {
 	hexes := all.String()
 	for i := range recs {
 		r := &recs[i]
+		if r.p.Sums.blob != "" {
+			fn(r.p)
+			continue
+		}
 		if err := u.digests(r, &hexes); err != nil {
 			return fmt.Errorf("packed person: key %s: digest: %w", r.p.Key, err)
 		}
