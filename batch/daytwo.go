@@ -153,11 +153,15 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 // buffer (none for a value the goroutine hashed lately, see
 // digestScratch): plan and a re-run digest every row.
 func (d *digester) rowDigests(rec schema.Record) rowDigests {
+	var hexBuf [16 * 2 * digestLen]byte
+	return rowDigests{hex: string(d.appendRowDigests(hexBuf[:0], rec)), made: true}
+}
+
+// appendRowDigests appends rowDigests' hex of rec to hexes: the validator
+// makes one string of a chunk's (a string a row was an allocation a row).
+func (d *digester) appendRowDigests(hexes []byte, rec schema.Record) []byte {
 	sc := d.scratch.Get().(*digestScratch)
 	defer d.scratch.Put(sc)
-	const slot = 2 * digestLen
-	var hexBuf [16 * slot]byte
-	hexes := hexBuf[:0]
 	for i, name := range d.fields {
 		v, ok := rec[name]
 		if !ok {
@@ -174,7 +178,7 @@ func (d *digester) rowDigests(rec schema.Record) rowDigests {
 		h := sc.fields[i].digest(b, b[head:])
 		hexes = append(hexes, h[:]...)
 	}
-	return rowDigests{hex: string(hexes), made: true}
+	return hexes
 }
 
 // absentDigest fills the slot of a field the row does not set: hex digits

@@ -148,6 +148,8 @@ func (v *validator) items(rows []read.Row) []item {
 		}
 	}
 	v.dedup.Warm(hashes)
+	var hexes []byte   // the chunk's change digests, made one string below
+	var spans [][3]int // item, start, end in hexes
 	k := 0
 	for i := range items {
 		it, e := &items[i], errs[i]
@@ -161,11 +163,17 @@ func (v *validator) items(rows []read.Row) []item {
 		if it.valid() {
 			it.key = v.s.KeyOf(it.rec)
 			if v.dig != nil && it.key != "" {
-				it.digests = v.dig.rowDigests(it.rec)
+				start := len(hexes)
+				hexes = v.dig.appendRowDigests(hexes, it.rec)
+				spans = append(spans, [3]int{i, start, len(hexes)})
 			}
 		} else {
 			it.seenKey = v.s.KeyOf(it.rec)
 		}
+	}
+	all := string(hexes)
+	for _, sp := range spans {
+		items[sp[0]].digests = rowDigests{hex: all[sp[1]:sp[2]], made: true}
 	}
 	return items
 }

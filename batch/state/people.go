@@ -145,7 +145,13 @@ func (s *Store) get(sc Scope, keys []string, packed bool) (map[string]Person, er
 	if packed {
 		u.dict = newSumsDict(u.names)
 	}
-	var js []byte
+	// Made at the first query's size (a plain key takes its quotes and a
+	// comma), not grown from empty for every chunk a run asks about.
+	room := 2
+	for _, k := range keys[:min(getChunk, len(keys))] {
+		room += len(k) + 3
+	}
+	js := make([]byte, 0, room)
 	for i := 0; i < len(keys); i += getChunk {
 		js = appendKeysJSON(js[:0], keys[i:min(i+getChunk, len(keys))])
 		var text string

@@ -58,12 +58,7 @@ func (p *Person) DigestIs(name, hex string) (had, same bool) {
 		if e[0] != id {
 			continue
 		}
-		if len(hex) != 2*digestBytes {
-			return true, false
-		}
-		var hx [2 * digestBytes]byte
-		hexEncode(hx[:], e[1:])
-		return true, string(hx[:]) == hex
+		return true, hexIs(hex, e[1:])
 	}
 	return false, false
 }
@@ -86,4 +81,19 @@ func (p *Person) DigestMap() map[string]string {
 		out[p.Sums.dict.names[e[0]]] = string(hx[:])
 	}
 	return out
+}
+
+// hexIs reports whether hex spells the digestBytes bytes of b in lower-case
+// hex digits (what Digests holds), without spelling them out first.
+func hexIs(hex, b string) bool {
+	const digits = "0123456789abcdef"
+	if len(hex) != 2*digestBytes || len(b) != digestBytes {
+		return false
+	}
+	for j := range digestBytes {
+		if hex[2*j] != digits[b[j]>>4] || hex[2*j+1] != digits[b[j]&0x0f] {
+			return false
+		}
+	}
+	return true
 }
