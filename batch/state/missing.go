@@ -82,8 +82,10 @@ const maxCandidates = 500_000
 
 // candidateQuery reads a page of candidates after key ?3 (from it, on the
 // first page: the empty key, which no write makes but an old file may hold) as one
-// text: per person the key's length in bytes, a comma and the key.
-const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), ''), count(*), max(key)
+// text: per person the key's length in bytes, a comma and the key. How
+// many and the last key are read from the text (a count and a max were
+// SQLite's work for every person, a string compared a row).
+const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), '')
 	FROM (SELECT key FROM people
 		WHERE scope_id = ?1 AND status = 'created' AND (seen_run IS NULL OR seen_run < ?2) AND key %s ?3
 		ORDER BY key LIMIT ?4)`
@@ -109,16 +111,14 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 			return err
 		}
 		var text string
-		var n int
-		var last sql.NullString
-		if err := db.QueryRowContext(ctx, from, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
+		if err := db.QueryRowContext(ctx, from, sid, since, after, candidatePage).Scan(&text); err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
 		// group_concat takes the rows in the order the page query gives
 		// them; were it ever not key order, the candidates are not used.
 		// Each key is hashed here, beside the rows, not after the last.
 		prev, first := after, after == ""
-		hs := make([]keyHash, 0, n)
+		hs := make([]keyHash, 0, candidatePage)
 		err := eachCandidate(text, func(k string) bool {
 			ok := k > prev || first
 			prev, first = k, false
@@ -128,14 +128,15 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 		if err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
+		n := len(hs)
 		c.pages, c.hashes, c.n = append(c.pages, text), append(c.hashes, hs), c.n+n
 		if c.n > maxCandidates {
 			return nil
 		}
-		if n < candidatePage || !last.Valid {
+		if n < candidatePage {
 			break
 		}
-		after, from = last.String, next
+		after, from = prev, next
 	}
 	s.mu.Lock()
 	s.candidates = c
