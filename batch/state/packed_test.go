@@ -98,7 +98,7 @@ func TestUnpackRejectsDamage(t *testing.T) {
 	u := s.newUnpacker()
 	good := "1,2,0,0,0,0,3,0,0,0,created,k:a,,,"
 	var ps []Person
-	require.NoError(t, u.each(good+good, func(p Person) { ps = append(ps, p) }))
+	require.NoError(t, u.each(good+good, func(p *Person) { ps = append(ps, *p) }))
 	require.Len(t, ps, 2)
 	assert.Equal(t, "k:a", ps[1].Key)
 	assert.Equal(t, StatusCreated, ps[1].Status)
@@ -106,7 +106,7 @@ func TestUnpackRejectsDamage(t *testing.T) {
 		"1,x,0,0,0,0,3,0,0,0,created,k:a,,,", "1,2,0,0,0,0,3,0,0,0,create,k:a,,,", "1,2,0,0,0,0,3,0,0,0,deleted,k:a,,,",
 		"1,2,0,0,0,0,3,0,0,0,created,k:a;,,", "1,,0,0,0,0,3,0,0,0,created,k:a,,,", "99999999999999999999,2,0,0,0,0,3,0,0,0,created,k:a,,,",
 		good[:len(good)-1]} {
-		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
+		assert.Error(t, u.each(bad, func(*Person) {}), "%q", bad)
 	}
 }
 

@@ -158,9 +158,9 @@ func (s *Store) get(sc Scope, keys []string, packed bool) (map[string]Person, er
 		if err := st.QueryRow(sid, string(js)).Scan(&text); err != nil {
 			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 		}
-		err = u.each(text, func(p Person) {
+		err = u.each(text, func(p *Person) {
 			p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
-			out[p.Key] = p
+			out[p.Key] = *p
 		})
 		if err != nil {
 			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
