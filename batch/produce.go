@@ -150,6 +150,10 @@ func (v *validator) items(rows []read.Row) []item {
 	v.dedup.Warm(hashes)
 	var hexes []byte   // the chunk's change digests, made one string below
 	var spans [][3]int // item, start, end in hexes
+	if v.dig != nil {
+		hexes = make([]byte, 0, len(rows)*len(v.dig.fields)*2*digestLen)
+		spans = make([][3]int, 0, len(rows))
+	}
 	k := 0
 	for i := range items {
 		it, e := &items[i], errs[i]
