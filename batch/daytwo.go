@@ -51,6 +51,11 @@ type digester struct {
 	// order[j] is the index in fields of s.Fields[j]'s name, nameAt[j]
 	// that of names[j]; -1 for none.
 	order, nameAt []int
+	// changed are the names of the non-secret fields of s.Fields, in its
+	// order, changedAt[k] the index in fields of changed[k] (changedFields
+	// asks a stored person about each: state.Person.DigestAt).
+	changed   []string
+	changedAt []int
 	// scratch holds, per goroutine, each field's last value and digest.
 	scratch sync.Pool
 }
@@ -67,6 +72,10 @@ func newDigester(s *schema.Schema, salt string) *digester {
 	}
 	for _, f := range s.Fields {
 		d.order = append(d.order, slices.Index(d.fields, f.Name))
+		if !f.Secret {
+			d.changed = append(d.changed, f.Name)
+			d.changedAt = append(d.changedAt, d.order[len(d.order)-1])
+		}
 	}
 	for _, name := range d.names {
 		d.nameAt = append(d.nameAt, slices.Index(d.fields, name))
@@ -272,18 +281,15 @@ func (d *digester) changedFields(p *state.Person, now rowDigests) []string {
 		return nil
 	}
 	var out []string
-	for j, f := range d.s.Fields {
-		if f.Secret {
-			continue
-		}
+	for k, name := range d.changed {
 		cur := ""
-		if i := d.order[j]; i >= 0 && now.made {
+		if i := d.changedAt[k]; i >= 0 && now.made {
 			cur = now.field(i)
 		}
 		// A digest the store does not hold is "": the same as a field
 		// the row does not set.
-		if had, same := p.DigestIs(f.Name, cur); had && !same || !had && cur != "" {
-			out = append(out, f.Name)
+		if had, same := p.DigestAt(d.changed, k, cur); had && !same || !had && cur != "" {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -407,7 +413,7 @@ func (d *digester) anotherPerson(p *state.Person, it *item) []string {
 		if i := d.nameAt[j]; i >= 0 {
 			cur = it.digests.field(i)
 		}
-		had, same := p.DigestIs(f, cur)
+		had, same := p.DigestAt(d.names, j, cur)
 		if !had || cur == "" {
 			continue
 		}

@@ -253,13 +253,19 @@ func samePacked(t *testing.T, s *Store, got map[string]Person, keys []string) {
 		require.True(t, ok, k)
 		assert.Equal(t, g.HasDigests(), p.HasDigests(), k)
 		assert.Equal(t, g.Digests, p.DigestMap(), k)
-		for _, name := range []string{"email", "a,b", "phone", "role", ""} {
-			for _, hex := range []string{g.Digests[name], "0123456789abcdef01234567", "00000000000000000000002c", "", "x,y", "0123"} {
-				wantHad := false
-				_, wantHad = g.Digests[name]
-				wantSame := wantHad && g.Digests[name] == hex
-				had, same := p.DigestIs(name, hex)
-				assert.Equal(t, [2]bool{wantHad, wantSame}, [2]bool{had, same}, "%s %s %q", k, name, hex)
+		// DigestAt asked about two lists in turn: each one's ids are
+		// looked up again, never taken for the other's.
+		names, others := []string{"email", "a,b", "phone", "role", ""}, []string{"role", "", "email", "a,b", "phone"}
+		for _, list := range [][]string{names, others, names, others} {
+			for i, name := range list {
+				for _, hex := range []string{g.Digests[name], "0123456789abcdef01234567", "00000000000000000000002c", "", "x,y", "0123"} {
+					_, wantHad := g.Digests[name]
+					wantSame := wantHad && g.Digests[name] == hex
+					had, same := p.DigestIs(name, hex)
+					assert.Equal(t, [2]bool{wantHad, wantSame}, [2]bool{had, same}, "%s %s %q", k, name, hex)
+					had, same = p.DigestAt(list, i, hex)
+					assert.Equal(t, [2]bool{wantHad, wantSame}, [2]bool{had, same}, "at: %s %s %q", k, name, hex)
+				}
 			}
 		}
 		blob := len(g.Digests) > 0 && !strings.Contains(fmt.Sprint(g.Digests), ",y")

@@ -1,5 +1,7 @@
 package state
 
+import "sync/atomic"
+
 // Sums are a person's digests as GetPacked reads them: the stored blob,
 // decoded a field at a time. A re-run compares every skipped person's
 // digests with its row's and keeps none of them; a map of hex strings a
@@ -14,6 +16,35 @@ type sumsDict struct {
 	ids   map[string]byte
 	names [256]string
 	known [256]bool
+	// asked are the ids of the names DigestAt was last asked about.
+	asked atomic.Pointer[namesIDs]
+}
+
+// namesIDs are the ids of a caller's names (-1: none), the names told
+// apart by their slice's first element and length.
+type namesIDs struct {
+	first *string
+	n     int
+	ids   []int
+}
+
+// idsOf returns the ids of names: looked up once for the people of a
+// GetPacked call, not once a person and field.
+func (d *sumsDict) idsOf(names []string) []int {
+	if c := d.asked.Load(); c != nil && len(names) > 0 && c.first == &names[0] && c.n == len(names) {
+		return c.ids
+	}
+	ids := make([]int, len(names))
+	for i, n := range names {
+		ids[i] = -1
+		if id, ok := d.ids[n]; ok {
+			ids[i] = int(id)
+		}
+	}
+	if len(names) > 0 {
+		d.asked.Store(&namesIDs{&names[0], len(names), ids})
+	}
+	return ids
 }
 
 func newSumsDict(names map[int]string) *sumsDict {
@@ -52,15 +83,32 @@ func (p *Person) DigestIs(name, hex string) (had, same bool) {
 	if !ok {
 		return false, false
 	}
-	n, _ := blobEntries(p.Sums.blob)
+	return p.Sums.field(id, hex)
+}
+
+// field is DigestIs of the field whose id is id.
+func (s Sums) field(id byte, hex string) (had, same bool) {
+	n, _ := blobEntries(s.blob)
 	for i := range n {
-		e := p.Sums.blob[1+i*(1+digestBytes) : 1+(i+1)*(1+digestBytes)]
-		if e[0] != id {
-			continue
+		e := s.blob[1+i*(1+digestBytes) : 1+(i+1)*(1+digestBytes)]
+		if e[0] == id {
+			return true, hexIs(hex, e[1:])
 		}
-		return true, hexIs(hex, e[1:])
 	}
 	return false, false
+}
+
+// DigestAt is DigestIs of names[i], for a caller that asks every person
+// about the same names (one slice, kept and not changed).
+func (p *Person) DigestAt(names []string, i int, hex string) (had, same bool) {
+	if p.Sums.blob == "" {
+		return p.DigestIs(names[i], hex)
+	}
+	id := p.Sums.dict.idsOf(names)[i]
+	if id < 0 {
+		return false, false
+	}
+	return p.Sums.field(byte(id), hex)
 }
 
 // HasDigests reports whether the store holds digests for p (a person
