@@ -162,19 +162,24 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 // buffer (none for a value the goroutine hashed lately, see
 // digestScratch): plan and a re-run digest every row.
 func (d *digester) rowDigests(rec schema.Record) rowDigests {
-	var hexBuf [16 * 2 * digestLen]byte
-	return rowDigests{hex: string(d.appendRowDigests(hexBuf[:0], rec)), made: true}
+	var hexes strings.Builder
+	hexes.Grow(d.rowLen())
+	d.writeRowDigests(&hexes, rec)
+	return rowDigests{hex: hexes.String(), made: true}
 }
 
-// appendRowDigests appends rowDigests' hex of rec to hexes: the validator
+// rowLen is the length of a rowDigests' hex.
+func (d *digester) rowLen() int { return len(d.fields) * 2 * digestLen }
+
+// writeRowDigests writes rowDigests' hex of rec to hexes: the validator
 // makes one string of a chunk's (a string a row was an allocation a row).
-func (d *digester) appendRowDigests(hexes []byte, rec schema.Record) []byte {
+func (d *digester) writeRowDigests(hexes *strings.Builder, rec schema.Record) {
 	sc := d.scratch.Get().(*digestScratch)
 	defer d.scratch.Put(sc)
 	for i, name := range d.fields {
 		v, ok := rec[name]
 		if !ok {
-			hexes = append(hexes, absentDigest[:]...)
+			hexes.Write(absentDigest[:])
 			continue
 		}
 		buf := append(sc.buf[:0], d.heads[i]...)
@@ -185,9 +190,8 @@ func (d *digester) appendRowDigests(hexes []byte, rec schema.Record) []byte {
 		}
 		sc.buf = b
 		h := sc.fields[i].digest(b, b[head:])
-		hexes = append(hexes, h[:]...)
+		hexes.Write(h[:])
 	}
-	return hexes
 }
 
 // absentDigest fills the slot of a field the row does not set: hex digits

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/schema"
@@ -148,10 +149,10 @@ func (v *validator) items(rows []read.Row) []item {
 		}
 	}
 	v.dedup.Warm(hashes)
-	var hexes []byte   // the chunk's change digests, made one string below
-	var spans [][3]int // item, start, end in hexes
+	var hexes strings.Builder // the chunk's change digests, one string
+	var spans [][3]int        // item, start, end in hexes
 	if v.dig != nil {
-		hexes = make([]byte, 0, len(rows)*len(v.dig.fields)*2*digestLen)
+		hexes.Grow(len(rows) * v.dig.rowLen())
 		spans = make([][3]int, 0, len(rows))
 	}
 	k := 0
@@ -167,15 +168,15 @@ func (v *validator) items(rows []read.Row) []item {
 		if it.valid() {
 			it.key = v.s.KeyOf(it.rec)
 			if v.dig != nil && it.key != "" {
-				start := len(hexes)
-				hexes = v.dig.appendRowDigests(hexes, it.rec)
-				spans = append(spans, [3]int{i, start, len(hexes)})
+				start := hexes.Len()
+				v.dig.writeRowDigests(&hexes, it.rec)
+				spans = append(spans, [3]int{i, start, hexes.Len()})
 			}
 		} else {
 			it.seenKey = v.s.KeyOf(it.rec)
 		}
 	}
-	all := string(hexes)
+	all := hexes.String()
 	for _, sp := range spans {
 		items[sp[0]].digests = rowDigests{hex: all[sp[1]:sp[2]], made: true}
 	}

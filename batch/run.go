@@ -341,7 +341,7 @@ type askedChunk struct {
 // chunks before it change no answer. Who holds an identity is asked in
 // consult, after the chunk before it was marked.
 func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state.Person, error) {
-	var keys []string
+	keys := make([]string, 0, len(items))
 	for i := range items {
 		if it := &items[i]; it.valid() && it.key != "" {
 			keys = append(keys, it.key)
