@@ -51,6 +51,11 @@ type digester struct {
 	// order[j] is the index in fields of s.Fields[j]'s name, nameAt[j]
 	// that of names[j]; -1 for none.
 	order, nameAt []int
+	// changed are the names of the non-secret fields of s.Fields, in its
+	// order, changedAt[k] the index in fields of changed[k] (changedFields
+	// asks a stored person about each: state.Person.DigestAt).
+	changed   []string
+	changedAt []int
 	// scratch holds, per goroutine, each field's last value and digest.
 	scratch sync.Pool
 }
@@ -67,6 +72,10 @@ func newDigester(s *schema.Schema, salt string) *digester {
 	}
 	for _, f := range s.Fields {
 		d.order = append(d.order, slices.Index(d.fields, f.Name))
+		if !f.Secret {
+			d.changed = append(d.changed, f.Name)
+			d.changedAt = append(d.changedAt, d.order[len(d.order)-1])
+		}
 	}
 	for _, name := range d.names {
 		d.nameAt = append(d.nameAt, slices.Index(d.fields, name))
@@ -153,15 +162,24 @@ func (d *digester) digests(rec schema.Record) map[string]string {
 // buffer (none for a value the goroutine hashed lately, see
 // digestScratch): plan and a re-run digest every row.
 func (d *digester) rowDigests(rec schema.Record) rowDigests {
+	var hexes strings.Builder
+	hexes.Grow(d.rowLen())
+	d.writeRowDigests(&hexes, rec)
+	return rowDigests{hex: hexes.String(), made: true}
+}
+
+// rowLen is the length of a rowDigests' hex.
+func (d *digester) rowLen() int { return len(d.fields) * 2 * digestLen }
+
+// writeRowDigests writes rowDigests' hex of rec to hexes: the validator
+// makes one string of a chunk's (a string a row was an allocation a row).
+func (d *digester) writeRowDigests(hexes *strings.Builder, rec schema.Record) {
 	sc := d.scratch.Get().(*digestScratch)
 	defer d.scratch.Put(sc)
-	const slot = 2 * digestLen
-	var hexBuf [16 * slot]byte
-	hexes := hexBuf[:0]
 	for i, name := range d.fields {
 		v, ok := rec[name]
 		if !ok {
-			hexes = append(hexes, absentDigest[:]...)
+			hexes.Write(absentDigest[:])
 			continue
 		}
 		buf := append(sc.buf[:0], d.heads[i]...)
@@ -172,9 +190,8 @@ func (d *digester) rowDigests(rec schema.Record) rowDigests {
 		}
 		sc.buf = b
 		h := sc.fields[i].digest(b, b[head:])
-		hexes = append(hexes, h[:]...)
+		hexes.Write(h[:])
 	}
-	return rowDigests{hex: string(hexes), made: true}
 }
 
 // absentDigest fills the slot of a field the row does not set: hex digits
@@ -263,21 +280,20 @@ func plainUTF8(s string) bool {
 // changedFields lists, in schema order, the fields whose digest differs
 // between old and now (set, cleared or changed). nil when old is nil: a
 // person recorded before digests were kept has no baseline yet.
-func (d *digester) changedFields(old map[string]string, now rowDigests) []string {
-	if d == nil || old == nil {
+func (d *digester) changedFields(p *state.Person, now rowDigests) []string {
+	if d == nil || !p.HasDigests() {
 		return nil
 	}
 	var out []string
-	for j, f := range d.s.Fields {
-		if f.Secret {
-			continue
-		}
+	for k, name := range d.changed {
 		cur := ""
-		if i := d.order[j]; i >= 0 && now.made {
+		if i := d.changedAt[k]; i >= 0 && now.made {
 			cur = now.field(i)
 		}
-		if old[f.Name] != cur {
-			out = append(out, f.Name)
+		// A digest the store does not hold is "": the same as a field
+		// the row does not set.
+		if had, same := p.DigestAt(d.changed, k, cur); had && !same || !had && cur != "" {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -341,7 +357,7 @@ func conflicts(items []item, known, byID map[string]state.Person, dig *digester)
 				continue
 			}
 		default:
-			if names := dig.anotherPerson(p.Digests, it); len(names) > 0 {
+			if names := dig.anotherPerson(&p, it); len(names) > 0 {
 				it.conflict = &conflict{code: KeyTaken, message: fmt.Sprintf(
 					"%s belongs to another person (%s): %s differ from theirs, so this row is someone else and is not sent as their change; give this person their own %s, or, if it is the same person renamed, set identity: in the mapping file so the identity decides",
 					it.key, personWhere(p), allDiffer(names), keyField(it.key))}
@@ -388,8 +404,8 @@ func nameFields(s *schema.Schema) []string {
 // than the stored person: every name field both hold differs, and there
 // are at least two (one changed name is a change, not a new person). nil
 // when the store has no digests to compare, or the names agree anywhere.
-func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
-	if d == nil || stored == nil {
+func (d *digester) anotherPerson(p *state.Person, it *item) []string {
+	if d == nil || !p.HasDigests() {
 		return nil
 	}
 	if !it.digests.made {
@@ -397,15 +413,15 @@ func (d *digester) anotherPerson(stored map[string]string, it *item) []string {
 	}
 	var differ []string
 	for j, f := range d.names {
-		old, had := stored[f]
 		cur := ""
 		if i := d.nameAt[j]; i >= 0 {
 			cur = it.digests.field(i)
 		}
+		had, same := p.DigestAt(d.names, j, cur)
 		if !had || cur == "" {
 			continue
 		}
-		if old == cur {
+		if same {
 			return nil
 		}
 		differ = append(differ, f)

@@ -394,7 +394,7 @@ func (p *planner) askStore(c *planned) (known, byID map[string]state.Person, err
 		}
 	}
 	if len(keys) > 0 {
-		if known, err = p.opt.State.Get(p.opt.Scope, keys); err != nil {
+		if known, err = getKnown(p.opt.State, p.opt.Scope, keys); err != nil {
 			return nil, nil, fmt.Errorf("state store: %w", err)
 		}
 	}
@@ -435,7 +435,7 @@ func (p *planner) decide(ctx context.Context, c planned, in chan<- submit.Job, o
 				if !it.digests.made { // conflicts() may have made them
 					it.digests = p.dig.rowDigests(it.rec)
 				}
-				o.Changed = p.dig.changedFields(person.Digests, it.digests)
+				o.Changed = p.dig.changedFields(&person, it.digests)
 			}
 			hint := ""
 			if len(o.Changed) > 0 {

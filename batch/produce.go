@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/onboard/onboard/batch/read"
 	"github.com/onboard/onboard/schema"
@@ -148,6 +149,12 @@ func (v *validator) items(rows []read.Row) []item {
 		}
 	}
 	v.dedup.Warm(hashes)
+	var hexes strings.Builder // the chunk's change digests, one string
+	var spans [][3]int        // item, start, end in hexes
+	if v.dig != nil {
+		hexes.Grow(len(rows) * v.dig.rowLen())
+		spans = make([][3]int, 0, len(rows))
+	}
 	k := 0
 	for i := range items {
 		it, e := &items[i], errs[i]
@@ -161,11 +168,17 @@ func (v *validator) items(rows []read.Row) []item {
 		if it.valid() {
 			it.key = v.s.KeyOf(it.rec)
 			if v.dig != nil && it.key != "" {
-				it.digests = v.dig.rowDigests(it.rec)
+				start := hexes.Len()
+				v.dig.writeRowDigests(&hexes, it.rec)
+				spans = append(spans, [3]int{i, start, hexes.Len()})
 			}
 		} else {
 			it.seenKey = v.s.KeyOf(it.rec)
 		}
+	}
+	all := hexes.String()
+	for _, sp := range spans {
+		items[sp[0]].digests = rowDigests{hex: all[sp[1]:sp[2]], made: true}
 	}
 	return items
 }

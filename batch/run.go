@@ -341,7 +341,7 @@ type askedChunk struct {
 // chunks before it change no answer. Who holds an identity is asked in
 // consult, after the chunk before it was marked.
 func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state.Person, error) {
-	var keys []string
+	keys := make([]string, 0, len(items))
 	for i := range items {
 		if it := &items[i]; it.valid() && it.key != "" {
 			keys = append(keys, it.key)
@@ -349,6 +349,21 @@ func knownByKey(st state.Ledger, sc state.Scope, items []item) (map[string]state
 	}
 	if len(keys) == 0 {
 		return map[string]state.Person{}, nil
+	}
+	return getKnown(st, sc, keys)
+}
+
+// packedGetter is a store whose Get can hand back each person's digests
+// packed (state.Store: see GetPacked), for a run or a plan that only
+// compares them.
+type packedGetter interface {
+	GetPacked(sc state.Scope, keys []string) (map[string]state.Person, error)
+}
+
+// getKnown is st's Get, packed when st can.
+func getKnown(st state.Ledger, sc state.Scope, keys []string) (map[string]state.Person, error) {
+	if pg, ok := st.(packedGetter); ok {
+		return pg.GetPacked(sc, keys)
 	}
 	return st.Get(sc, keys)
 }
@@ -433,7 +448,8 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 		if u := it.update; u != nil { // an --update of a changed person
 			job.Update = &submit.Update{ID: u.id, Fields: u.fields}
 			h.changed, h.note = u.changed, u.note
-			h.digests = mergeDigests(known[it.key].Digests, h.digests, u.fields)
+			p := known[it.key]
+			h.digests = mergeDigests(p.DigestMap(), h.digests, u.fields)
 		}
 		d.cells.put(it.seq, h)
 		select {
@@ -498,7 +514,7 @@ func (d *dispatcher) consult(items []item, known map[string]state.Person, stoppe
 				if p.Identity == "" {
 					sg.Identity = it.identity
 				}
-				if p.Digests == nil {
+				if !p.HasDigests() {
 					sg.Digests = d.dig.digestMap(it.digests)
 				}
 				seen = append(seen, sg)
@@ -664,7 +680,7 @@ func (d *dispatcher) outcome(it *item, known map[string]state.Person, stopped bo
 	case it.conflict != nil:
 		o.Status, o.Problems = Conflict, []Problem{it.conflict.problem()}
 	case it.key != "" && p.Status == state.StatusCreated:
-		o.Changed = d.dig.changedFields(p.Digests, it.digests)
+		o.Changed = d.dig.changedFields(&p, it.digests)
 		hint := ""
 		switch {
 		case len(o.Changed) == 0:

@@ -76,6 +76,28 @@ func benchMarkAndRecord(b *testing.B, keys []string) {
 // batches of 200.
 func BenchmarkGet(b *testing.B) { benchGet(b, makeKeys(benchKeys), benchBatch) }
 
+// BenchmarkGetPacked is BenchmarkGet as a run asks (GetPacked): the same
+// people, their digests packed, in chunks of 1,024 (markChunk).
+func BenchmarkGetPacked(b *testing.B) {
+	s, _ := openTemp(b)
+	keys := makeKeys(benchKeys)
+	markAndRecord(b, s, beginRun(b, s, scopeA), keys)
+	for _, packed := range []bool{false, true} {
+		name := map[bool]string{false: "map", true: "packed"}[packed]
+		b.Run(name, func(b *testing.B) {
+			cpu := processCPU()
+			defer reportCPU(b, cpu)
+			for i := 0; i < b.N; i++ {
+				for batch := range slices.Chunk(keys, 1024) {
+					m, err := s.get(scopeA, batch, packed)
+					require.NoError(b, err)
+					require.Len(b, m, len(batch))
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkGetShuffled is BenchmarkGet as a re-run at --rate 0 asks: the
 // keys in no order, as an HR export's are, in chunks of 1,024 (markChunk).
 // Each chunk's people lie all over the people table.
@@ -128,7 +150,7 @@ func BenchmarkSeen(b *testing.B) {
 var benchDigests = map[string]string{"email": "0123456789abcdef01234567", "firstName": "0123456789abcdef01234567", "lastName": "0123456789abcdef01234567",
 	"phone": "0123456789abcdef01234567", "role": "0123456789abcdef01234567", "companyName": "0123456789abcdef01234567", "companyLocationName": "0123456789abcdef01234567", "metadata": "0123456789abcdef01234567"}
 
-// BenchmarkRerunGet is Get as an all-skipped re-run asks it: the store
+// BenchmarkRerunGet is Get as an all-skipped re-run asks it (GetPacked): the store
 // reopened over a file the first run wrote, and each chunk of 1,024 keys
 // asked after the chunk before was stamped seen (a write, which empties
 // SQLite's page cache of every connection). get-cpu-ms/op counts only the
@@ -158,7 +180,7 @@ func BenchmarkRerunGet(b *testing.B) {
 				batch[j] = c[j].Key
 			}
 			cpu := processCPU()
-			m, err := s.Get(scopeA, batch)
+			m, err := s.GetPacked(scopeA, batch)
 			getCPU += processCPU() - cpu
 			require.NoError(b, err)
 			require.Len(b, m, len(batch))

@@ -105,9 +105,9 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	var text string
 	err = db.QueryRow(byIdentityQuery, sid, string(js)).Scan(&text)
 	if err == nil {
-		err = s.newUnpacker().each(text, func(p Person) {
+		err = s.newUnpacker().each(text, func(p *Person) {
 			if _, dup := out[p.Identity]; !dup {
-				out[p.Identity] = p
+				out[p.Identity] = *p
 			}
 		})
 	}

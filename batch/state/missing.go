@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Who is missing is decided after the last row, on the run's critical
@@ -63,6 +67,8 @@ type missingKey struct {
 type candidates struct {
 	sid, since int64
 	pages      []string
+	hashes     [][]keyHash // per page, its keys hashed by h
+	h          hasher
 	n          int
 }
 
@@ -76,8 +82,10 @@ const maxCandidates = 500_000
 
 // candidateQuery reads a page of candidates after key ?3 (from it, on the
 // first page: the empty key, which no write makes but an old file may hold) as one
-// text: per person the key's length in bytes, a comma and the key.
-const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), ''), count(*), max(key)
+// text: per person the key's length in bytes, a comma and the key. How
+// many and the last key are read from the text (a count and a max were
+// SQLite's work for every person, a string compared a row).
+const candidateQuery = `SELECT coalesce(group_concat(octet_length(key) || ',' || key, ''), '')
 	FROM (SELECT key FROM people
 		WHERE scope_id = ?1 AND status = 'created' AND (seen_run IS NULL OR seen_run < ?2) AND key %s ?3
 		ORDER BY key LIMIT ?4)`
@@ -95,7 +103,7 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 	if err != nil {
 		return err
 	}
-	c := &candidates{sid: sid, since: since}
+	c := &candidates{sid: sid, since: since, h: s.hash}
 	after, from := "", fmt.Sprintf(candidateQuery, ">=")
 	next := fmt.Sprintf(candidateQuery, ">")
 	for {
@@ -103,30 +111,32 @@ func (s *Store) PrepareMissing(ctx context.Context, sc Scope, since int64) error
 			return err
 		}
 		var text string
-		var n int
-		var last sql.NullString
-		if err := db.QueryRowContext(ctx, from, sid, since, after, candidatePage).Scan(&text, &n, &last); err != nil {
+		if err := db.QueryRowContext(ctx, from, sid, since, after, candidatePage).Scan(&text); err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
 		// group_concat takes the rows in the order the page query gives
 		// them; were it ever not key order, the candidates are not used.
+		// Each key is hashed here, beside the rows, not after the last.
 		prev, first := after, after == ""
+		hs := make([]keyHash, 0, candidatePage)
 		err := eachCandidate(text, func(k string) bool {
 			ok := k > prev || first
 			prev, first = k, false
+			hs = append(hs, c.h.string(k))
 			return ok
 		})
 		if err != nil {
 			return fmt.Errorf("state: people who may go missing: %w", err)
 		}
-		c.pages, c.n = append(c.pages, text), c.n+n
+		n := len(hs)
+		c.pages, c.hashes, c.n = append(c.pages, text), append(c.hashes, hs), c.n+n
 		if c.n > maxCandidates {
 			return nil
 		}
-		if n < candidatePage || !last.Valid {
+		if n < candidatePage {
 			break
 		}
-		after, from = last.String, next
+		after, from = prev, next
 	}
 	s.mu.Lock()
 	s.candidates = c
@@ -232,15 +242,7 @@ func judgeRows(rows *sql.Rows, since int64, x *sightingIndex) (*missingAnswer, e
 // candidates a sighting since has not cleared are read again (their rows
 // may have changed since), in key order.
 func (s *Store) judgeCandidates(pre *candidates, x *sightingIndex) (*missingAnswer, error) {
-	var again []string
-	for _, page := range pre.pages {
-		_ = eachCandidate(page, func(k string) bool { // checked when read
-			if sg, ok := x.of(k); !ok || sg.run < pre.since {
-				again = append(again, k)
-			}
-			return true
-		})
-	}
+	again := pre.uncleared(x)
 	if len(again) > pre.n/2 {
 		// Most were stamped in their rows, not in sightings rows: one
 		// scan reads fewer rows than looking each up.
@@ -280,4 +282,47 @@ func (s *Store) StillMissing(sc Scope, since int64) (int, error) {
 // missing: a run listed them, and nobody saw them after it.
 func listed(missingRun sql.NullInt64, seen int64) bool {
 	return missingRun.Valid && missingRun.Int64 > seen
+}
+
+// uncleared are the candidates no sighting in x from since on saw, in key
+// order. After the last row, on the run's critical path: the pages are
+// judged on every core, each key's slot looked up by the hash
+// PrepareMissing made (x's, when x is the store's).
+func (c *candidates) uncleared(x *sightingIndex) []string {
+	per := make([][]string, len(c.pages))
+	judge := func(p int) {
+		hs, i := c.hashes[p], 0
+		_ = eachCandidate(c.pages[p], func(k string) bool { // checked when read
+			if !c.cleared(x, k, hs[i]) {
+				per[p] = append(per[p], k)
+			}
+			i++
+			return true
+		})
+	}
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(runtime.GOMAXPROCS(0), len(c.pages)) {
+		wg.Go(func() {
+			for p := int(next.Add(1) - 1); p < len(c.pages); p = int(next.Add(1) - 1) {
+				judge(p)
+			}
+		})
+	}
+	wg.Wait()
+	return slices.Concat(per...)
+}
+
+// cleared reports whether a sighting in x from c.since on saw key, whose
+// hash by the store's hasher is h.
+func (c *candidates) cleared(x *sightingIndex, key string, h keyHash) bool {
+	if x == nil || x.last.n == 0 {
+		return false
+	}
+	if x.h != c.h {
+		sg, ok := x.of(key)
+		return ok && sg.run >= c.since
+	}
+	i, ok := x.last.get(h)
+	return ok && x.chunk[i].run >= c.since
 }

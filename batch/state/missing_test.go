@@ -207,7 +207,7 @@ func TestGrownSightingsMatchRead(t *testing.T) {
 		if want >= 0 {
 			require.Same(t, g, x, "the grown index is taken")
 		}
-		read, err := s.loadSightings(sid)
+		read, err := s.loadSightings(sid, 0)
 		require.NoError(t, err)
 		require.Equal(t, read.rows, x.rows)
 		for _, k := range append(keys, "email:nobody@x.org") {
@@ -225,7 +225,7 @@ func TestGrownSightingsMatchRead(t *testing.T) {
 			g := s.grown[sid]
 			s.mu.Unlock()
 			require.NotNil(t, g, "run %d", run)
-			read, err := s.loadSightings(sid)
+			read, err := s.loadSightings(sid, 0)
 			require.NoError(t, err)
 			require.Equal(t, []int{read.rows, int(read.maxID), int(read.maxRun)}, []int{g.rows, int(g.maxID), int(g.maxRun)})
 			for _, k := range keys {
@@ -287,4 +287,105 @@ func TestKeyTable(t *testing.T) {
 	tb.init(10)
 	_, ok = tb.get(keyHash{})
 	require.False(t, ok, "init empties")
+}
+
+// TestLoadSightingsSized: the index read from a scope's sightings rows
+// is made at the size their keys' bytes predict, not grown from empty,
+// and answers for every key.
+func TestLoadSightingsSized(t *testing.T) {
+	s, _ := openTemp(t)
+	keys := makeKeys(5000) // one length: the prediction is exact
+	run := beginRun(t, s, scopeA)
+	for i := 0; i < len(keys); i += 1000 {
+		sightings(t, s, run, keys[i:i+1000])
+	}
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	x, err := s.loadSightings(sid, 0)
+	require.NoError(t, err)
+	require.Equal(t, len(keys), x.last.n)
+	// Grown, the table would have doubled from 1024 to 8192 slots.
+	require.Equal(t, len(keys)*3/2, len(x.last.slots))
+	for i, k := range keys {
+		sg, ok := x.of(k)
+		require.True(t, ok, k)
+		require.Equal(t, x.chunk[i/1000], sg, k)
+	}
+}
+
+// TestUnclearedCandidates: the candidates judged after the last row, page
+// by page on every core by the hashes PrepareMissing made, are those no
+// sighting since saw, in key order; so with an index of another hasher
+// (read by another store), and with none.
+func TestUnclearedCandidates(t *testing.T) {
+	s, path := openTemp(t)
+	run1 := beginRun(t, s, scopeA)
+	keys := makeKeys(2*candidatePage + 3)
+	for batch := range slices.Chunk(keys, 1000) {
+		require.NoError(t, s.MarkInFlight(scopeA, run1, batch))
+		outs := make([]Outcome, len(batch))
+		for j, k := range batch {
+			outs[j] = Outcome{Key: k, Status: StatusCreated}
+		}
+		require.NoError(t, s.Record(scopeA, run1, outs))
+	}
+	run2 := beginRun(t, s, scopeA)
+	require.NoError(t, s.PrepareMissing(context.Background(), scopeA, run2))
+	pre := s.candidates
+	require.NotNil(t, pre)
+	require.Len(t, pre.pages, 3)
+	var seen, want []string
+	for i, k := range keys {
+		if i%7 == 3 || i/candidatePage == 1 && i%2 == 0 { // a whole page half seen
+			want = append(want, k)
+		} else {
+			seen = append(seen, k)
+		}
+	}
+	for batch := range slices.Chunk(seen, 500) {
+		sightings(t, s, run2, batch)
+	}
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	x, err := s.sightings(sid)
+	require.NoError(t, err)
+	require.Equal(t, want, pre.uncleared(x))
+
+	other, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	defer other.Close()
+	y, err := other.loadSightings(sid, 0)
+	require.NoError(t, err)
+	require.NotEqual(t, pre.h, y.h)
+	require.Equal(t, want, pre.uncleared(y))
+	require.Equal(t, keys, pre.uncleared(nil))
+	require.Equal(t, scanned(t, s, run2), askMissing(t, s, run2))
+}
+
+// TestGrownSightingsSizedFromLastRun: the index a run grows is made, at
+// its first sightings, with room for as many people as the scope's run
+// before read, and is never rehashed while the run sees them again.
+func TestGrownSightingsSizedFromLastRun(t *testing.T) {
+	s, _ := openTemp(t)
+	keys := makeKeys(5000)
+	run1 := beginRun(t, s, scopeA)
+	require.NoError(t, s.EndRun(run1, Counts{Rows: len(keys), Created: len(keys)}, RunDone))
+	run2 := beginRun(t, s, scopeA)
+	sid, _, err := s.scopeID(scopeA, false)
+	require.NoError(t, err)
+	for i := 0; i < len(keys); i += 250 {
+		sightings(t, s, run2, keys[i:i+250])
+		s.mu.Lock()
+		g := s.grown[sid]
+		s.mu.Unlock()
+		require.NotNil(t, g)
+		require.Equal(t, len(keys)*3/2, len(g.last.slots), "after %d keys", i+250)
+	}
+	x, err := s.sightings(sid)
+	require.NoError(t, err)
+	for _, k := range keys {
+		sg, ok := x.of(k)
+		require.True(t, ok, k)
+		require.Equal(t, run2, sg.run, k)
+	}
 }

@@ -117,6 +117,7 @@ func (r *readStmts) close() error {
 type unpacker struct {
 	s     *Store
 	names map[int]string
+	dict  *sumsDict // set: a digest blob of known fields goes to Sums
 }
 
 // recScratch holds each's scratch between calls (of any store: a re-run
@@ -144,7 +145,7 @@ func (s *Store) fieldNames() map[int]string {
 // the hex digests of all of them one string: a re-run decodes the
 // digests of every person it skips, and a string a person was an
 // allocation a person.
-func (u *unpacker) each(text string, fn func(Person)) error {
+func (u *unpacker) each(text string, fn func(*Person)) error {
 	scratch := recScratch.Get().(*[]packedRec)
 	defer recScratch.Put(scratch)
 	recs := (*scratch)[:0]
@@ -154,15 +155,17 @@ func (u *unpacker) each(text string, fn func(Person)) error {
 	}()
 	hexLen := 0
 	for len(text) > 0 {
-		var r packedRec
+		recs = append(recs, packedRec{})
+		r := &recs[len(recs)-1] // read in place: a Person is 224 bytes
 		var err error
-		if text, err = u.one(text, &r); err != nil {
+		if text, err = u.one(text, r); err != nil {
 			return fmt.Errorf("packed person: %w", err)
 		}
-		if n, ok := blobEntries(r.digest); ok {
+		if u.dict != nil && u.dict.packed(r.digest) {
+			r.p.Sums, r.digest = Sums{blob: r.digest, dict: u.dict}, ""
+		} else if n, ok := blobEntries(r.digest); ok {
 			hexLen += n * 2 * digestBytes
 		}
-		recs = append(recs, r)
 	}
 	var all strings.Builder
 	all.Grow(hexLen)
@@ -179,10 +182,14 @@ func (u *unpacker) each(text string, fn func(Person)) error {
 	hexes := all.String()
 	for i := range recs {
 		r := &recs[i]
+		if r.p.Sums.blob != "" {
+			fn(&r.p)
+			continue
+		}
 		if err := u.digests(r, &hexes); err != nil {
 			return fmt.Errorf("packed person: key %s: digest: %w", r.p.Key, err)
 		}
-		fn(r.p)
+		fn(&r.p)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,6 +68,11 @@ func TestGetPackedMatchesColumns(t *testing.T) {
 	assert.Equal(t, "id\x00x", got["email:nul\x00in,it@x.org"].Identity)
 	assert.Equal(t, StatusInFlight, got["email:in-flight@x.org"].Status)
 	assert.NotZero(t, got["email:plain@x.org"].SeenRun)
+	samePacked(t, s, got, append(keys, "email:nobody@x.org"))
+	assert.NotZero(t, func() Sums {
+		p, _ := s.GetPacked(scopeA, []string{"email:plain@x.org"})
+		return p["email:plain@x.org"].Sums
+	}())
 
 	// ByIdentity packs the same, the first of an identity's people kept.
 	ids := []string{"E1,2", "id\x00x", "Ü9", "late", "none", ""}
@@ -92,7 +98,7 @@ func TestUnpackRejectsDamage(t *testing.T) {
 	u := s.newUnpacker()
 	good := "1,2,0,0,0,0,3,0,0,0,created,k:a,,,"
 	var ps []Person
-	require.NoError(t, u.each(good+good, func(p Person) { ps = append(ps, p) }))
+	require.NoError(t, u.each(good+good, func(p *Person) { ps = append(ps, *p) }))
 	require.Len(t, ps, 2)
 	assert.Equal(t, "k:a", ps[1].Key)
 	assert.Equal(t, StatusCreated, ps[1].Status)
@@ -100,7 +106,7 @@ func TestUnpackRejectsDamage(t *testing.T) {
 		"1,x,0,0,0,0,3,0,0,0,created,k:a,,,", "1,2,0,0,0,0,3,0,0,0,create,k:a,,,", "1,2,0,0,0,0,3,0,0,0,deleted,k:a,,,",
 		"1,2,0,0,0,0,3,0,0,0,created,k:a;,,", "1,,0,0,0,0,3,0,0,0,created,k:a,,,", "99999999999999999999,2,0,0,0,0,3,0,0,0,created,k:a,,,",
 		good[:len(good)-1]} {
-		assert.Error(t, u.each(bad, func(Person) {}), "%q", bad)
+		assert.Error(t, u.each(bad, func(*Person) {}), "%q", bad)
 	}
 }
 
@@ -153,6 +159,7 @@ func TestGetReadsFieldsAddedSince(t *testing.T) {
 	got, err = ro.Get(scopeA, []string{"email:a@x.org", "email:b@x.org"})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"phone": "0123456789abcdef01234567"}, got["email:b@x.org"].Digests)
+	samePacked(t, ro, got, []string{"email:a@x.org", "email:b@x.org"})
 	_, err = s.db.Exec(`UPDATE people SET digest = x'01ff0123456789abcdef01234567' WHERE key = 'email:b@x.org'`)
 	require.NoError(t, err)
 	_, err = ro.Get(scopeA, []string{"email:b@x.org"})
@@ -229,5 +236,44 @@ func TestAppendKeysJSON(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(want), string(appendKeysJSON(nil, keys)), "%q", keys)
 		assert.Equal(t, "x"+string(want), string(appendKeysJSON([]byte("x"), keys)))
+	}
+}
+
+// samePacked: GetPacked of keys is got (Get's answer) but for where the
+// digests are: Sums answer as Digests do, field by field (held or not,
+// the same hex or not), as a map, and as none; a digest blob of known
+// fields is in Sums, any other form in Digests.
+func samePacked(t *testing.T, s *Store, got map[string]Person, keys []string) {
+	t.Helper()
+	packed, err := s.GetPacked(scopeA, keys)
+	require.NoError(t, err)
+	require.Len(t, packed, len(got))
+	for k, g := range got {
+		p, ok := packed[k]
+		require.True(t, ok, k)
+		assert.Equal(t, g.HasDigests(), p.HasDigests(), k)
+		assert.Equal(t, g.Digests, p.DigestMap(), k)
+		// DigestAt asked about two lists in turn: each one's ids are
+		// looked up again, never taken for the other's.
+		names, others := []string{"email", "a,b", "phone", "role", ""}, []string{"role", "", "email", "a,b", "phone"}
+		for _, list := range [][]string{names, others, names, others} {
+			for i, name := range list {
+				for _, hex := range []string{g.Digests[name], "0123456789abcdef01234567", "00000000000000000000002c", "", "x,y", "0123"} {
+					_, wantHad := g.Digests[name]
+					wantSame := wantHad && g.Digests[name] == hex
+					had, same := p.DigestIs(name, hex)
+					assert.Equal(t, [2]bool{wantHad, wantSame}, [2]bool{had, same}, "%s %s %q", k, name, hex)
+					had, same = p.DigestAt(list, i, hex)
+					assert.Equal(t, [2]bool{wantHad, wantSame}, [2]bool{had, same}, "at: %s %s %q", k, name, hex)
+				}
+			}
+		}
+		blob := len(g.Digests) > 0 && !strings.Contains(fmt.Sprint(g.Digests), ",y")
+		assert.Equal(t, blob, p.Sums != Sums{}, k)
+		if blob {
+			assert.Nil(t, p.Digests, k)
+		}
+		p.Digests, p.Sums = g.Digests, Sums{}
+		assert.Equal(t, g, p, k)
 	}
 }

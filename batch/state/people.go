@@ -31,7 +31,10 @@ type Person struct {
 	// Get and ByIdentity read them from the person's row, which may lag
 	// behind the sightings of the scope's last runs (see Store.Seen);
 	// Lookup and Missing give the newest.
-	SeenRun  int64
+	SeenRun int64
+	// Sums hold the digests instead of Digests in what GetPacked returns
+	// (see DigestIs, HasDigests and DigestMap); zero from every other read.
+	Sums     Sums
 	Provider string
 	BaseURL  string
 	Tenant   string
@@ -117,6 +120,17 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 // serves a chunk of any size (no SQLite variable limit), and the people
 // come back packed into one text (see packed.go).
 func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
+	return s.get(sc, keys, false)
+}
+
+// GetPacked is Get with each person's digests in Sums, not Digests, when
+// they are a digest blob of fields the store knows (any other form is
+// decoded into Digests, as Get does). A re-run asks it for every row.
+func (s *Store) GetPacked(sc Scope, keys []string) (map[string]Person, error) {
+	return s.get(sc, keys, true)
+}
+
+func (s *Store) get(sc Scope, keys []string, packed bool) (map[string]Person, error) {
 	out := make(map[string]Person, len(keys))
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found || len(keys) == 0 {
@@ -128,16 +142,25 @@ func (s *Store) Get(sc Scope, keys []string) (map[string]Person, error) {
 	}
 	n := sc.normalize()
 	u := s.newUnpacker()
-	var js []byte
+	if packed {
+		u.dict = newSumsDict(u.names)
+	}
+	// Made at the first query's size (a plain key takes its quotes and a
+	// comma), not grown from empty for every chunk a run asks about.
+	room := 2
+	for _, k := range keys[:min(getChunk, len(keys))] {
+		room += len(k) + 3
+	}
+	js := make([]byte, 0, room)
 	for i := 0; i < len(keys); i += getChunk {
 		js = appendKeysJSON(js[:0], keys[i:min(i+getChunk, len(keys))])
 		var text string
 		if err := st.QueryRow(sid, string(js)).Scan(&text); err != nil {
 			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 		}
-		err = u.each(text, func(p Person) {
+		err = u.each(text, func(p *Person) {
 			p.Provider, p.BaseURL, p.Tenant = n.Provider, n.BaseURL, n.Tenant
-			out[p.Key] = p
+			out[p.Key] = *p
 		})
 		if err != nil {
 			return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)

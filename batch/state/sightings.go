@@ -246,7 +246,7 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 	if x != nil && x.holds(n, maxID) {
 		return x, nil
 	}
-	x, err := s.loadSightings(sid)
+	x, err := s.loadSightings(sid, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -259,9 +259,18 @@ func (s *Store) sightings(sid int64) (*sightingIndex, error) {
 // holds reports whether x was made of n rows, the newest maxID.
 func (x *sightingIndex) holds(n int, maxID int64) bool { return x.rows == n && x.maxID == maxID }
 
-// loadSightings reads the index of scope sid's sightings rows.
-func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
-	x := &sightingIndex{h: newHasher()}
+// loadSightings reads the index of scope sid's sightings rows, its table
+// made with room for at least room keys.
+func (s *Store) loadSightings(sid int64, room int) (*sightingIndex, error) {
+	x := &sightingIndex{h: s.hash}
+	// The bytes of all the rows' keys size the table (length reads no
+	// blob): a re-run's first Seen reads the last run's sightings, and a
+	// table grown from empty to 100k keys was rehashed seven times (3%
+	// of the re-run's CPU).
+	var allBytes int64
+	if err := s.db.QueryRow(`SELECT coalesce(sum(length(keys)), 0) FROM sightings WHERE scope_id = ?`, sid).Scan(&allBytes); err != nil {
+		return nil, fmt.Errorf("state: sightings: %w", err)
+	}
 	rows, err := s.db.Query(`SELECT id, run_id, at, keys FROM sightings WHERE scope_id = ? ORDER BY run_id, id`, sid)
 	if err != nil {
 		return nil, fmt.Errorf("state: sightings: %w", err)
@@ -281,6 +290,10 @@ func (s *Store) loadSightings(sid int64) (*sightingIndex, error) {
 		// Rows come oldest first: a later one replaces.
 		if hs, err = x.h.hashKeys(keys, hs[:0]); err != nil {
 			return nil, fmt.Errorf("state: sightings of run %d: %w", sg.run, err)
+		}
+		if x.last.slots == nil && len(keys) > 0 {
+			// At the size the first row's keys a byte predict.
+			x.last.init(max(room, int(allBytes*int64(len(hs))/int64(len(keys)))))
 		}
 		x.last.load(hs)
 		for _, kh := range hs {
@@ -303,7 +316,13 @@ func (s *Store) growSightings(sid, id, run, at int64, keys []string) {
 	g := s.grown[sid]
 	s.mu.Unlock()
 	if g == nil {
-		g, err := s.loadSightings(sid) // this row among them
+		// The rows the scope's run before read size the table: a run
+		// sees about as many people as the last one, and a table grown
+		// from one chunk to 100k keys was rehashed seven times (3% of a
+		// re-run's CPU). A hint only: none for a first run.
+		var last int64
+		_ = s.db.QueryRow(`SELECT rows FROM runs WHERE scope_id = ? AND id < ? ORDER BY id DESC LIMIT 1`, sid, run).Scan(&last)
+		g, err := s.loadSightings(sid, int(last)) // this row among them
 		if err == nil {
 			s.mu.Lock()
 			s.grown[sid] = g
@@ -380,7 +399,7 @@ func (s *Store) foldSightings(sid int64) (*sightingIndex, error) {
 	}
 	// kept indexes the newest run's rows; later holds the keys of the
 	// older runs' rows met so far that kept does not hold.
-	kept := &sightingIndex{h: newHasher()}
+	kept := &sightingIndex{h: s.hash}
 	later := map[keyHash]bool{}
 	var newest int64
 	type stamp struct {

@@ -67,7 +67,11 @@ type Store struct {
 	// sighted caches each scope's sightings index (see sightings).
 	sighted map[int64]*sightingIndex
 	// grown is the index Seen grows while a run goes on (see growSightings).
-	grown   map[int64]*sightingIndex
+	grown map[int64]*sightingIndex
+	// hash hashes keys for every sightings index of the store, so that
+	// what PrepareMissing hashed while the rows were read is looked up in
+	// the index after the last row as it is.
+	hash    hasher
 	missing *missingCache // see missingKeys
 	// runIDs are the runs knownRun found in the file.
 	runIDs map[int64]bool
@@ -264,7 +268,7 @@ func open(path string, ro bool, busy time.Duration, now func() time.Time) (*Stor
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	return &Store{db: db, readDSN: readDSN, path: path, ro: ro, now: now, scopes: map[Scope]int64{}, prefixes: map[string]bool{},
-		sighted: map[int64]*sightingIndex{}, grown: map[int64]*sightingIndex{}, runIDs: map[int64]bool{}}, nil
+		sighted: map[int64]*sightingIndex{}, grown: map[int64]*sightingIndex{}, hash: newHasher(), runIDs: map[int64]bool{}}, nil
 }
 
 // prepareForRun sets WAL, checkpoints what a killed run left in it,
