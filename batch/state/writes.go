@@ -34,13 +34,15 @@ var (
 		per: 2,
 	}
 
-	// rowsCreated records [key, vendor_id, identity, digest] rows created;
-	// an empty vendor_id keeps a known one, and an already created key
-	// keeps the run that created it. identity likewise, and a NULL digest.
+	// rowsCreated records [key, vendor_id, identity, digest, first_seen]
+	// rows created; an empty vendor_id keeps a known one, and an already
+	// created key keeps the run that created it. identity likewise, and a
+	// NULL digest. first_seen is a new person's: the time of the mark that
+	// is not in people (see journal.go), or now.
 	rowsCreated = rowsStmt{
 		head: `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
 				identity, digest, digest_run, seen_run)
-			SELECT c.sid, v.column1, 'created', v.column2, c.now, c.now, c.run, c.run,
+			SELECT c.sid, v.column1, 'created', v.column2, v.column5, c.now, c.run, c.run,
 				v.column3, v.column4, CASE WHEN v.column4 IS NOT NULL THEN c.run END, c.run FROM c, `,
 		tail: ` WHERE true ON CONFLICT (scope_id, key) DO UPDATE SET
 			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
@@ -50,7 +52,7 @@ var (
 			digest = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest ELSE people.digest END,
 			digest_run = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest_run ELSE people.digest_run END,
 			seen_run = excluded.seen_run, missing_run = NULL`,
-		per: 4,
+		per: 5,
 	}
 
 	// rowsFailed records the keys failed, unless created.
@@ -70,6 +72,10 @@ const (
 	// row of run ?1: the sightings that carry no identity or digests to
 	// fill in, the people rows untouched (see sightings.go).
 	sqlSighting = `INSERT INTO sightings (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
+
+	// sqlJournal stores one MarkInFlightAs call's marks (encodeMarks) as a
+	// marks row of run ?1 (see journal.go).
+	sqlJournal = `INSERT INTO marks (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
 
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
@@ -101,6 +107,7 @@ const (
 type writeStmts struct {
 	seen     *sql.Stmt
 	sighting *sql.Stmt
+	journal  *sql.Stmt
 	unsend   []*sql.Stmt // sqlUnsendNew, sqlUnsendOld
 	// mark, created and failed are prepared per batch size, on first use.
 	mark, created, failed *sizedStmts
@@ -117,6 +124,7 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 	w := &writeStmts{
 		seen:     prep(sqlSeen),
 		sighting: prep(sqlSighting),
+		journal:  prep(sqlJournal),
 		unsend:   []*sql.Stmt{prep(sqlUnsendNew), prep(sqlUnsendOld)},
 		mark:     newSized(db, &rowsMark),
 		created:  newSized(db, &rowsCreated),
@@ -135,7 +143,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.seen, w.sighting}, w.unsend...) {
+	for _, st := range append([]*sql.Stmt{w.seen, w.sighting, w.journal}, w.unsend...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
