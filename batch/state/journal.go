@@ -243,6 +243,9 @@ func (s *Store) settleMarks(run int64) error {
 		done = append(done, k)
 	}
 	ms.mu.Unlock()
+	// Marks of one call together, in the order they were made (the time
+	// each mark was made is what people would hold).
+	slices.SortFunc(groups, func(a, b *group) int { return cmp.Compare(a.at, b.at) })
 	plans := make([]batch, len(groups))
 	for i, g := range groups {
 		var err error
@@ -250,9 +253,6 @@ func (s *Store) settleMarks(run int64) error {
 			return fmt.Errorf("state: marks in flight: %w", err)
 		}
 	}
-	// Marks of one call together, in the order they were made (the time
-	// each mark was made is what people would hold).
-	slices.SortFunc(groups, func(a, b *group) int { return cmp.Compare(a.at, b.at) })
 	err := s.inTx(false, func(tx *sql.Tx) error {
 		for i, g := range groups {
 			if err := plans[i].exec(tx, [3]any{g.sid, g.at, g.run}, g.rows); err != nil {
