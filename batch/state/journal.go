@@ -47,6 +47,7 @@ type pendingMark struct {
 	// at is when the run first marked the key (what a mark in people
 	// kept as a new person's first_seen).
 	run, at  int64
+	row      int64 // the marks row's id
 	identity string
 	// loaded: read from the marks rows by a read-only store, which cannot
 	// tell an outcome recorded since from one not, but by the people row:
@@ -64,13 +65,20 @@ type markSet struct {
 	// rows: this process wrote marks rows that settleMarks has not
 	// deleted yet.
 	rows bool
+	// left counts each marks row's keys without an outcome; dead are the
+	// rows left none, for the next Record to delete (the file keeps the
+	// pages for people, and a dead run's rows hold only what is unknown).
+	left map[int64]int
+	dead []int64
 }
 
 func (ms *markSet) add(k markKey, m pendingMark) {
 	if ms.by == nil {
-		ms.by, ms.ids = map[markKey]pendingMark{}, map[markKey][]string{}
+		ms.by, ms.ids, ms.left = map[markKey]pendingMark{}, map[markKey][]string{}, map[int64]int{}
 	}
+	ms.left[m.row]++
 	if old, ok := ms.by[k]; ok {
+		ms.done(old.row)
 		// A second mark keeps a known identity, as rowsMark does.
 		if m.identity == "" {
 			m.identity = old.identity
@@ -91,6 +99,17 @@ func (ms *markSet) remove(k markKey) {
 	if old, ok := ms.by[k]; ok {
 		delete(ms.by, k)
 		ms.dropID(k, old.identity)
+		ms.done(old.row)
+	}
+}
+
+// done counts off one key of marks row id.
+func (ms *markSet) done(id int64) {
+	if ms.left[id]--; ms.left[id] <= 0 {
+		delete(ms.left, id)
+		if id != 0 {
+			ms.dead = append(ms.dead, id)
+		}
 	}
 }
 
@@ -191,8 +210,12 @@ func eachMark(b []byte, fn func(key, identity string)) error {
 // transaction, then remembers them.
 func (s *Store) journalMarks(sid, runID, at int64, marks []Mark) error {
 	blob := encodeMarks(marks)
+	var row int64
 	err := s.inTx(true, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(s.writes.journal).Exec(runID, sid, at, blob)
+		res, err := tx.Stmt(s.writes.journal).Exec(runID, sid, at, blob)
+		if err == nil {
+			row, err = res.LastInsertId()
+		}
 		return err
 	})
 	if err != nil {
@@ -203,7 +226,7 @@ func (s *Store) journalMarks(sid, runID, at int64, marks []Mark) error {
 	defer ms.mu.Unlock()
 	ms.rows = true
 	for _, m := range marks {
-		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, identity: m.Identity})
+		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, row: row, identity: m.Identity})
 	}
 	return nil
 }
@@ -275,6 +298,9 @@ func (s *Store) settleMarks(run int64) error {
 		ms.remove(k)
 	}
 	ms.rows = run != 0 && len(ms.by) > 0
+	if !ms.rows {
+		ms.left, ms.dead = map[int64]int{}, nil
+	}
 	ms.mu.Unlock()
 	return nil
 }

@@ -287,6 +287,9 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 			premark[m.at] = append(premark[m.at], o.Key, m.identity)
 		}
 	}
+	// The marks rows whose every key has an outcome go.
+	dead := s.marks.dead
+	s.marks.dead = nil
 	s.marks.mu.Unlock()
 	for _, o := range outs {
 		switch o.Status {
@@ -324,6 +327,11 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	}
 	shared := [3]any{sid, now, runID}
 	err = s.inTx(false, func(tx *sql.Tx) error {
+		for _, id := range dead {
+			if _, err := tx.Stmt(s.writes.journalDone).Exec(id); err != nil {
+				return fmt.Errorf("marks row %d: %w", id, err)
+			}
+		}
 		for i, at := range ats {
 			if err := mbs[i].exec(tx, [3]any{sid, at, runID}, premark[at]); err != nil {
 				return fmt.Errorf("%s: %w", StatusInFlight, err)
@@ -350,6 +358,9 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 		return nil
 	})
 	if err != nil {
+		s.marks.mu.Lock()
+		s.marks.dead = append(s.marks.dead, dead...)
+		s.marks.mu.Unlock()
 		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
 	}
 	s.marks.mu.Lock()

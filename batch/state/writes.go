@@ -76,6 +76,8 @@ const (
 	// sqlJournal stores one MarkInFlightAs call's marks (encodeMarks) as a
 	// marks row of run ?1 (see journal.go).
 	sqlJournal = `INSERT INTO marks (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
+	// sqlJournalDone deletes a marks row whose keys all have an outcome.
+	sqlJournalDone = `DELETE FROM marks WHERE id = ?`
 
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
@@ -108,7 +110,9 @@ type writeStmts struct {
 	seen     *sql.Stmt
 	sighting *sql.Stmt
 	journal  *sql.Stmt
-	unsend   []*sql.Stmt // sqlUnsendNew, sqlUnsendOld
+	// journalDone deletes a marks row (sqlJournalDone).
+	journalDone *sql.Stmt
+	unsend      []*sql.Stmt // sqlUnsendNew, sqlUnsendOld
 	// mark, created and failed are prepared per batch size, on first use.
 	mark, created, failed *sizedStmts
 }
@@ -122,13 +126,14 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 		return st
 	}
 	w := &writeStmts{
-		seen:     prep(sqlSeen),
-		sighting: prep(sqlSighting),
-		journal:  prep(sqlJournal),
-		unsend:   []*sql.Stmt{prep(sqlUnsendNew), prep(sqlUnsendOld)},
-		mark:     newSized(db, &rowsMark),
-		created:  newSized(db, &rowsCreated),
-		failed:   newSized(db, &rowsFailed),
+		seen:        prep(sqlSeen),
+		sighting:    prep(sqlSighting),
+		journal:     prep(sqlJournal),
+		journalDone: prep(sqlJournalDone),
+		unsend:      []*sql.Stmt{prep(sqlUnsendNew), prep(sqlUnsendOld)},
+		mark:        newSized(db, &rowsMark),
+		created:     newSized(db, &rowsCreated),
+		failed:      newSized(db, &rowsFailed),
 	}
 	if err := errors.Join(errs...); err != nil {
 		w.close() //nolint:errcheck // the prepare error matters more
@@ -143,7 +148,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.seen, w.sighting, w.journal}, w.unsend...) {
+	for _, st := range append([]*sql.Stmt{w.seen, w.sighting, w.journal, w.journalDone}, w.unsend...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
