@@ -238,3 +238,29 @@ func TestByIdentitySeesTheRunsMarks(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, byID, "E1", "failed: nobody holds the identity")
 }
+
+// kill -9 after a mark: a reader finds the person in flight before any
+// run opens the file, and the next run's Open puts them in flight in
+// people (the run then looks them up) and deletes the marks row.
+func TestKilledRunsMarkFoldsOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "onboard-state.db")
+	killedRun(t, path)
+
+	ro, err := OpenReadOnly(path)
+	require.NoError(t, err)
+	got, err := ro.Get(scopeA, []string{"email:kill@x.org"})
+	require.NoError(t, err)
+	assert.Equal(t, StatusInFlight, got["email:kill@x.org"].Status)
+	require.NoError(t, ro.Close())
+
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	require.Len(t, s.CrashedRuns(), 1)
+	assert.Zero(t, marksRows(t, s))
+	status, prev, ok := rowOf(t, s, "email:kill@x.org")
+	require.True(t, ok)
+	assert.Equal(t, [2]string{StatusInFlight, ""}, [2]string{status, prev})
+	p, _ := get(t, s, scopeA, "email:kill@x.org")
+	assert.Equal(t, s.CrashedRuns()[0], p.UpdatedRun)
+}
