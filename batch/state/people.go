@@ -273,16 +273,17 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	// unless only the mark carries an identity; the others (rare: failed,
 	// not sent) get the mark first, in the same transaction.
 	var marked []markKey
-	markedAt := map[string]int64{}
+	firstSeen := make([]int64, len(outs)) // a new person's: the mark's time
 	s.marks.mu.Lock()
-	for _, o := range outs {
+	for i, o := range outs {
+		firstSeen[i] = now
 		k := markKey{sid, o.Key}
 		m, ok := s.marks.by[k]
 		if !ok || m.run != runID {
 			continue
 		}
 		marked = append(marked, k)
-		markedAt[o.Key] = m.at
+		firstSeen[i] = m.at
 		if o.Status != StatusCreated || o.Identity == "" && m.identity != "" {
 			premark[m.at] = append(premark[m.at], o.Key, m.identity)
 		}
@@ -291,18 +292,14 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	dead := s.marks.dead
 	s.marks.dead = nil
 	s.marks.mu.Unlock()
-	for _, o := range outs {
+	for i, o := range outs {
 		switch o.Status {
 		case StatusCreated:
 			dig, err := enc.blob(o.Digests)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
-			first, ok := markedAt[o.Key]
-			if !ok {
-				first = now
-			}
-			created = append(created, o.Key, o.VendorID, o.Identity, dig, first)
+			created = append(created, o.Key, o.VendorID, o.Identity, dig, firstSeen[i])
 			nCreated++
 		case StatusFailed:
 			failed = append(failed, o.Key)

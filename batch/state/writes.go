@@ -18,7 +18,9 @@ import (
 // VALUES per statement, which spares SQLite the JSON text and its ->>
 // look-ups (a third of those statements' time).
 var (
-	// rowsMark marks the keys in flight for run ?3. prev_status keeps what
+	// rowsMark marks the keys in flight for run ?3: since schema 9 the
+	// marks a run ends without an outcome for, and a mark an outcome other
+	// than created needs first (see journal.go). prev_status keeps what
 	// to restore if the key is not sent; a second mark in the same run must
 	// not overwrite it with in_flight. A created key is left alone.
 	rowsMark = rowsStmt{
@@ -168,7 +170,7 @@ type rowsStmt struct {
 	per        int
 }
 
-// maxRows is the most rows one statement takes (128 × 4 parameters, well
+// maxRows is the most rows one statement takes (128 × 5 parameters, well
 // under SQLite's 32,766); a batch is cut into statements of 128 rows and
 // then of powers of two, so a store prepares at most 8 sizes of each.
 const maxRows = 128
