@@ -103,16 +103,22 @@ func (s *Store) ByIdentity(sc Scope, identities []string) (map[string]Person, er
 	}
 	js, _ := json.Marshal(identities)
 	var text string
+	var all []Person
 	err = db.QueryRow(byIdentityQuery, sid, string(js)).Scan(&text)
 	if err == nil {
-		err = s.newUnpacker().each(text, func(p *Person) {
-			if _, dup := out[p.Identity]; !dup {
-				out[p.Identity] = *p
-			}
-		})
+		err = s.newUnpacker().each(text, func(p *Person) { all = append(all, *p) })
+	}
+	if err == nil {
+		// The marks without an outcome are not in the rows (see journal.go).
+		all, _, err = s.overlayIdentities(sid, identities, all)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d identities: %w", len(identities), err)
+	}
+	for _, p := range all {
+		if _, dup := out[p.Identity]; !dup {
+			out[p.Identity] = p
+		}
 	}
 	return out, nil
 }

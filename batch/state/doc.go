@@ -8,7 +8,8 @@
 //   - nobody is created twice: a key is marked in_flight, durably, before its
 //     create request is sent, so a run that dies before recording the answer
 //     leaves a mark the next run resolves with a lookup instead of a blind
-//     create;
+//     create (the marks are a journal the answers do not rewrite: see
+//     journal.go);
 //   - every run is accounted for: a run is "running" until EndRun, and a run
 //     still "running" when the next one opens the file is marked "crashed".
 //

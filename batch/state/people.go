@@ -131,16 +131,30 @@ func (s *Store) GetPacked(sc Scope, keys []string) (map[string]Person, error) {
 }
 
 func (s *Store) get(sc Scope, keys []string, packed bool) (map[string]Person, error) {
-	out := make(map[string]Person, len(keys))
+	out := make(map[string]Person)
 	sid, found, err := s.scopeID(sc, false)
 	if err != nil || !found || len(keys) == 0 {
 		return out, err
 	}
+	n := sc.normalize()
+	if out, err = s.getRows(sid, n, keys, packed); err != nil {
+		return nil, err
+	}
+	// The marks without an outcome are not in the rows (see journal.go).
+	if err := s.overlayGet(sid, n, keys, out); err != nil {
+		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
+	}
+	return out, nil
+}
+
+// getRows is Get's people rows of keys in scope sid (n, normalized),
+// GetPacked's when packed.
+func (s *Store) getRows(sid int64, n Scope, keys []string, packed bool) (map[string]Person, error) {
+	out := make(map[string]Person, len(keys))
 	_, st, err := s.reader()
 	if err != nil {
 		return nil, fmt.Errorf("state: get %d keys: %w", len(keys), err)
 	}
-	n := sc.normalize()
 	u := s.newUnpacker()
 	if packed {
 		u.dict = newSumsDict(u.names)
@@ -225,18 +239,11 @@ func (s *Store) MarkInFlightAs(sc Scope, runID int64, marks []Mark) error {
 	if err != nil {
 		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
 	}
-	b, err := s.writes.mark.plan(len(marks))
-	if err != nil {
-		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
+	if len(marks) == 0 {
+		return nil
 	}
-	rows := make([]any, 0, 2*len(marks))
-	for _, m := range marks {
-		rows = append(rows, m.Key, m.Identity)
-	}
-	err = s.inTx(true, func(tx *sql.Tx) error {
-		return b.exec(tx, [3]any{sid, s.nowMS(), runID}, rows)
-	})
-	if err != nil {
+	// One marks row (see journal.go); the outcome writes people.
+	if err := s.journalMarks(sid, runID, s.nowMS(), marks); err != nil {
 		return fmt.Errorf("state: mark %d keys in flight (run %d): %w", len(marks), runID, err)
 	}
 	return nil
@@ -280,18 +287,43 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	// The created and the failed take their rows as parameters (see
 	// rowsStmt); the not sent, rare, one JSON array of [key] arrays. The
 	// digests are encoded first: a new field name is a statement of its own.
-	created := make([]any, 0, 4*len(outs))
+	created := make([]any, 0, 5*len(outs))
 	var failed, unsent []any
+	premark := map[int64][]any{} // by the mark's time
 	var nCreated int
 	enc := digestEncoder{s: s}
-	for _, o := range outs {
+	// A marked key's mark is not in people (see journal.go). The outcome
+	// alone leaves the row mark-then-outcome left, for a created key
+	// unless only the mark carries an identity; the others (rare: failed,
+	// not sent) get the mark first, in the same transaction.
+	var marked []markKey
+	firstSeen := make([]int64, len(outs)) // a new person's: the mark's time
+	s.marks.mu.Lock()
+	for i, o := range outs {
+		firstSeen[i] = now
+		k := markKey{sid, o.Key}
+		m, ok := s.marks.by[k]
+		if !ok || m.run != runID {
+			continue
+		}
+		marked = append(marked, k)
+		firstSeen[i] = m.at
+		if o.Status != StatusCreated || o.Identity == "" && m.identity != "" {
+			premark[m.at] = append(premark[m.at], o.Key, m.identity)
+		}
+	}
+	// The marks rows whose every key has an outcome go.
+	dead := s.marks.dead
+	s.marks.dead = nil
+	s.marks.mu.Unlock()
+	for i, o := range outs {
 		switch o.Status {
 		case StatusCreated:
 			dig, err := enc.blob(o.Digests)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
-			created = append(created, o.Key, o.VendorID, o.Identity, dig)
+			created = append(created, o.Key, o.VendorID, o.Identity, dig, firstSeen[i])
 			nCreated++
 		case StatusFailed:
 			failed = append(failed, o.Key)
@@ -307,8 +339,25 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	if err != nil {
 		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
 	}
+	ats := slices.Sorted(maps.Keys(premark))
+	mbs := make([]batch, len(ats))
+	for i, at := range ats {
+		if mbs[i], err = s.writes.mark.plan(len(premark[at]) / 2); err != nil {
+			return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+		}
+	}
 	shared := [3]any{sid, now, runID}
 	err = s.inTx(false, func(tx *sql.Tx) error {
+		for _, id := range dead {
+			if _, err := tx.Stmt(s.writes.journalDone).Exec(id); err != nil {
+				return fmt.Errorf("marks row %d: %w", id, err)
+			}
+		}
+		for i, at := range ats {
+			if err := mbs[i].exec(tx, [3]any{sid, at, runID}, premark[at]); err != nil {
+				return fmt.Errorf("%s: %w", StatusInFlight, err)
+			}
+		}
 		if err := cb.exec(tx, shared, created); err != nil {
 			return fmt.Errorf("%s: %w", StatusCreated, err)
 		}
@@ -330,8 +379,16 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 		return nil
 	})
 	if err != nil {
+		s.marks.mu.Lock()
+		s.marks.dead = append(s.marks.dead, dead...)
+		s.marks.mu.Unlock()
 		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
 	}
+	s.marks.mu.Lock()
+	for _, k := range marked {
+		s.marks.remove(k)
+	}
+	s.marks.mu.Unlock()
 	return nil
 }
 
@@ -395,6 +452,10 @@ func (s *Store) Lookup(q string) ([]Person, error) {
 		out, sids = append(out, p), append(sids, sid)
 	}, &prov, &base, &tenant, &sid)
 	if err != nil {
+		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
+	}
+	// Nor are the marks without an outcome (see journal.go).
+	if out, sids, err = s.overlayLookup(cands, id, out, sids); err != nil {
 		return nil, fmt.Errorf("state: lookup %s: %w", q, err)
 	}
 	// The newest sightings are not in the people rows (see Seen).

@@ -57,6 +57,11 @@ func (s *Store) BeginRun(file, fileHash string, sc Scope) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A run of this process that never ended leaves its marks without an
+	// outcome in flight, as a run that died does (see journal.go).
+	if err := s.settleMarks(0); err != nil {
+		return 0, fmt.Errorf("state: begin run for %s: %w", file, err)
+	}
 	kept, err := s.foldSightings(sid)
 	if err != nil {
 		return 0, err
@@ -92,6 +97,10 @@ func (s *Store) EndRun(runID int64, c Counts, status string) error {
 		stored, stop = RunInterrupted, status
 	default:
 		return fmt.Errorf("state: end run %d: status %q is not %q or an early stop", runID, status, RunDone)
+	}
+	// The answers still unknown stay in flight: the next run looks them up.
+	if err := s.settleMarks(runID); err != nil {
+		return fmt.Errorf("state: end run %d: %w", runID, err)
 	}
 	res, err := s.db.Exec(`UPDATE runs SET ended = ?, status = ?, stop = ?, rows = ?, created = ?, skipped = ?,
 		invalid = ?, failed = ?, not_attempted = ?, recovered = ?, changed = ?, updated = ?, conflicts = ?, missing = ?,

@@ -203,6 +203,24 @@ var migrations = [...]string{
 	DROP TABLE people;
 	ALTER TABLE people_v8 RENAME TO people;
 	CREATE INDEX people_identity ON people (scope_id, identity) WHERE identity <> '';`,
+
+	// v9 (issue 22): the in-flight marks leave the people rows. A mark
+	// inserted the person and the outcome updated the row (in a WITHOUT
+	// ROWID table a delete and an insert): three B-tree writes for each
+	// new person. A marks row holds one MarkInFlightAs call's keys and
+	// identities (encodeKeys, key and identity in turn), written durably
+	// before any of them is sent; the outcome then writes people once.
+	// EndRun (or Close) applies the marks still without an outcome to
+	// people as before and deletes the run's rows; the next writable Open
+	// does so for a run that died (see journal.go). No foreign keys, as
+	// in v8: the store checks a write's run once per call.
+	`CREATE TABLE marks (
+		id       INTEGER PRIMARY KEY,
+		run_id   INTEGER NOT NULL,
+		scope_id INTEGER NOT NULL,
+		at       INTEGER NOT NULL,
+		keys     BLOB NOT NULL
+	);`,
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -78,6 +78,8 @@ type Store struct {
 	// candidates are who may go missing, read while a run reads its rows
 	// (see PrepareMissing).
 	candidates *candidates
+	// marks are the marks in flight without an outcome (see journal.go).
+	marks markSet
 
 	closeOnce sync.Once
 	closeErr  error
@@ -311,14 +313,16 @@ func (s *Store) prepareForRun(name, mainID string) error {
 		return fmt.Errorf("state file %s: %w", s.path, err)
 	}
 	s.writes = w
-	return nil
+	// Before anything reads people: a dead run's marks are in flight.
+	return s.foldJournal()
 }
 
 // Close releases the database and then the run lock. Later calls return
 // the first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		err := errors.Join(s.reads.close(), s.writes.close(), s.markClosed(), s.db.Close())
+		// A run never ended leaves its marks without an outcome in flight.
+		err := errors.Join(s.settleMarks(0), s.reads.close(), s.writes.close(), s.markClosed(), s.db.Close())
 		if lerr := s.lock.release(); err == nil {
 			err = lerr
 		}

@@ -18,7 +18,9 @@ import (
 // VALUES per statement, which spares SQLite the JSON text and its ->>
 // look-ups (a third of those statements' time).
 var (
-	// rowsMark marks the keys in flight for run ?3. prev_status keeps what
+	// rowsMark marks the keys in flight for run ?3: since schema 9 the
+	// marks a run ends without an outcome for, and a mark an outcome other
+	// than created needs first (see journal.go). prev_status keeps what
 	// to restore if the key is not sent; a second mark in the same run must
 	// not overwrite it with in_flight. A created key is left alone.
 	rowsMark = rowsStmt{
@@ -34,13 +36,15 @@ var (
 		per: 2,
 	}
 
-	// rowsCreated records [key, vendor_id, identity, digest] rows created;
-	// an empty vendor_id keeps a known one, and an already created key
-	// keeps the run that created it. identity likewise, and a NULL digest.
+	// rowsCreated records [key, vendor_id, identity, digest, first_seen]
+	// rows created; an empty vendor_id keeps a known one, and an already
+	// created key keeps the run that created it. identity likewise, and a
+	// NULL digest. first_seen is a new person's: the time of the mark that
+	// is not in people (see journal.go), or now.
 	rowsCreated = rowsStmt{
 		head: `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
 				identity, digest, digest_run, seen_run)
-			SELECT c.sid, v.column1, 'created', v.column2, c.now, c.now, c.run, c.run,
+			SELECT c.sid, v.column1, 'created', v.column2, v.column5, c.now, c.run, c.run,
 				v.column3, v.column4, CASE WHEN v.column4 IS NOT NULL THEN c.run END, c.run FROM c, `,
 		tail: ` WHERE true ON CONFLICT (scope_id, key) DO UPDATE SET
 			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
@@ -50,7 +54,7 @@ var (
 			digest = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest ELSE people.digest END,
 			digest_run = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest_run ELSE people.digest_run END,
 			seen_run = excluded.seen_run, missing_run = NULL`,
-		per: 4,
+		per: 5,
 	}
 
 	// rowsFailed records the keys failed, unless created.
@@ -70,6 +74,12 @@ const (
 	// row of run ?1: the sightings that carry no identity or digests to
 	// fill in, the people rows untouched (see sightings.go).
 	sqlSighting = `INSERT INTO sightings (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
+
+	// sqlJournal stores one MarkInFlightAs call's marks (encodeMarks) as a
+	// marks row of run ?1 (see journal.go).
+	sqlJournal = `INSERT INTO marks (run_id, scope_id, at, keys) VALUES (?1, ?2, ?3, ?4)`
+	// sqlJournalDone deletes a marks row whose keys all have an outcome.
+	sqlJournalDone = `DELETE FROM marks WHERE id = ?`
 
 	// sqlSeen stamps the people of [key, identity, digest] triples as seen
 	// by run ?4. A created person without an identity takes the one given
@@ -101,7 +111,10 @@ const (
 type writeStmts struct {
 	seen     *sql.Stmt
 	sighting *sql.Stmt
-	unsend   []*sql.Stmt // sqlUnsendNew, sqlUnsendOld
+	journal  *sql.Stmt
+	// journalDone deletes a marks row (sqlJournalDone).
+	journalDone *sql.Stmt
+	unsend      []*sql.Stmt // sqlUnsendNew, sqlUnsendOld
 	// mark, created and failed are prepared per batch size, on first use.
 	mark, created, failed *sizedStmts
 }
@@ -115,12 +128,14 @@ func prepareWrites(db *sql.DB) (*writeStmts, error) {
 		return st
 	}
 	w := &writeStmts{
-		seen:     prep(sqlSeen),
-		sighting: prep(sqlSighting),
-		unsend:   []*sql.Stmt{prep(sqlUnsendNew), prep(sqlUnsendOld)},
-		mark:     newSized(db, &rowsMark),
-		created:  newSized(db, &rowsCreated),
-		failed:   newSized(db, &rowsFailed),
+		seen:        prep(sqlSeen),
+		sighting:    prep(sqlSighting),
+		journal:     prep(sqlJournal),
+		journalDone: prep(sqlJournalDone),
+		unsend:      []*sql.Stmt{prep(sqlUnsendNew), prep(sqlUnsendOld)},
+		mark:        newSized(db, &rowsMark),
+		created:     newSized(db, &rowsCreated),
+		failed:      newSized(db, &rowsFailed),
 	}
 	if err := errors.Join(errs...); err != nil {
 		w.close() //nolint:errcheck // the prepare error matters more
@@ -135,7 +150,7 @@ func (w *writeStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range append([]*sql.Stmt{w.seen, w.sighting}, w.unsend...) {
+	for _, st := range append([]*sql.Stmt{w.seen, w.sighting, w.journal, w.journalDone}, w.unsend...) {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -155,7 +170,7 @@ type rowsStmt struct {
 	per        int
 }
 
-// maxRows is the most rows one statement takes (128 × 4 parameters, well
+// maxRows is the most rows one statement takes (128 × 5 parameters, well
 // under SQLite's 32,766); a batch is cut into statements of 128 rows and
 // then of powers of two, so a store prepares at most 8 sizes of each.
 const maxRows = 128
