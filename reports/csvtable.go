@@ -108,7 +108,11 @@ func appendCSVField(b []byte, s string, comma rune, guard bool) []byte {
 		quote = comma == '\'' || hasCSVSpecial(s, comma)
 	default:
 		quote = s == `\.` || hasCSVSpecial(s, comma)
-		if !quote {
+		if c := s[0]; !quote && c < utf8.RuneSelf {
+			// unicode.IsSpace of an ASCII byte, without decoding a rune
+			// (every field of every results row starts here).
+			quote = c == ' ' || '\t' <= c && c <= '\r'
+		} else if !quote {
 			r, _ := utf8.DecodeRuneInString(s)
 			quote = unicode.IsSpace(r)
 		}

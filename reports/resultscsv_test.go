@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,8 +251,11 @@ func matchGocsvOnFiles(t *testing.T, files []string) {
 // formula guard's quote when guarding a non-empty cell), for every delimiter a Writer
 // takes: the validation report and the results share it.
 func TestAppendCSVFieldMatchesEncodingCSV(t *testing.T) {
+	// Every leading byte encoding/csv's unicode.IsSpace quotes for, and
+	// its neighbours (appendCSVField tests ASCII bytes itself).
+	lead := []string{"\vvt", "\fff", "\nnl", "\x08bs", "\x0ebs", "\x1fus", "!bang", "\u0085nel", "\x85bad", "\x7fdel"}
 	for _, comma := range []rune{',', ';', '\t', '|', '€', ' ', '-', '5', '\''} {
-		for _, v := range oddValues {
+		for _, v := range append(slices.Clone(oddValues), lead...) {
 			for _, guard := range []bool{false, v != ""} { // an empty cell is never guarded
 				want := v
 				if guard {
