@@ -27,8 +27,13 @@ func makeKeys(n int) []string {
 // markAndRecord does what a run does for keys: mark each batch in flight,
 // then record it created, with its change digests.
 func markAndRecord(b *testing.B, s *Store, run int64, keys []string) {
-	outs := make([]Outcome, 0, benchBatch)
-	for batch := range slices.Chunk(keys, benchBatch) {
+	markAndRecordBy(b, s, run, keys, benchBatch)
+}
+
+// markAndRecordBy is markAndRecord in batches of size.
+func markAndRecordBy(b *testing.B, s *Store, run int64, keys []string, size int) {
+	outs := make([]Outcome, 0, size)
+	for batch := range slices.Chunk(keys, size) {
 		require.NoError(b, s.MarkInFlight(scopeA, run, batch))
 		outs = outs[:0]
 		for _, k := range batch {
@@ -43,6 +48,13 @@ func markAndRecord(b *testing.B, s *Store, run int64, keys []string) {
 // per op counts the open and close around it too.
 func BenchmarkMarkAndRecord(b *testing.B) { benchMarkAndRecord(b, makeKeys(benchKeys)) }
 
+// BenchmarkMarkAndRecordRun is BenchmarkMarkAndRecord in the batches of a
+// run at --rate 0: 1,024 marks (markChunk) and 1,024 outcomes (stateBatch)
+// a transaction.
+func BenchmarkMarkAndRecordRun(b *testing.B) {
+	benchMarkAndRecordBy(b, makeKeys(benchKeys), 1024)
+}
+
 // BenchmarkMarkAndRecordShuffled is BenchmarkMarkAndRecord with the keys
 // in no order, as an HR export's emails are: each batch's rows land on
 // pages all over the people table, and every commit writes each page it
@@ -55,7 +67,10 @@ func BenchmarkMarkAndRecordShuffled(b *testing.B) {
 }
 
 // benchMarkAndRecord marks and records keys on a new store each op.
-func benchMarkAndRecord(b *testing.B, keys []string) {
+func benchMarkAndRecord(b *testing.B, keys []string) { benchMarkAndRecordBy(b, keys, benchBatch) }
+
+// benchMarkAndRecordBy is benchMarkAndRecord in batches of size.
+func benchMarkAndRecordBy(b *testing.B, keys []string, size int) {
 	cpu := processCPU()
 	defer reportCPU(b, cpu)
 	for i := 0; i < b.N; i++ {
@@ -64,7 +79,7 @@ func benchMarkAndRecord(b *testing.B, keys []string) {
 		require.NoError(b, err)
 		run := beginRun(b, s, scopeA)
 		b.StartTimer()
-		markAndRecord(b, s, run, keys)
+		markAndRecordBy(b, s, run, keys, size)
 		b.StopTimer()
 		require.NoError(b, s.Close())
 		b.StartTimer()

@@ -47,12 +47,20 @@ type pendingMark struct {
 	// at is when the run first marked the key (what a mark in people
 	// kept as a new person's first_seen).
 	run, at  int64
-	row      int64 // the marks row's id
+	row      *markRow // nil for a mark loaded from the file
 	identity string
 	// loaded: read from the marks rows by a read-only store, which cannot
 	// tell an outcome recorded since from one not, but by the people row:
 	// updated_run is the run once it was recorded.
 	loaded bool
+}
+
+// markRow is a marks row this process wrote, and how many of its keys
+// have no outcome yet: its marks share it, so an outcome counts off its
+// row without a look-up.
+type markRow struct {
+	id   int64
+	left int
 }
 
 // markSet is the marks without an outcome.
@@ -65,18 +73,19 @@ type markSet struct {
 	// rows: this process wrote marks rows that settleMarks has not
 	// deleted yet.
 	rows bool
-	// left counts each marks row's keys without an outcome; dead are the
-	// rows left none, for the next Record to delete (the file keeps the
-	// pages for people, and a dead run's rows hold only what is unknown).
-	left map[int64]int
+	// dead are the marks rows left no key without an outcome (see
+	// markRow), for the next Record to delete (the file keeps the pages
+	// for people, and a dead run's rows hold only what is unknown).
 	dead []int64
 }
 
 func (ms *markSet) add(k markKey, m pendingMark) {
 	if ms.by == nil {
-		ms.by, ms.ids, ms.left = map[markKey]pendingMark{}, map[markKey][]string{}, map[int64]int{}
+		ms.by, ms.ids = map[markKey]pendingMark{}, map[markKey][]string{}
 	}
-	ms.left[m.row]++
+	if m.row != nil {
+		m.row.left++
+	}
 	if old, ok := ms.by[k]; ok {
 		ms.done(old.row)
 		// A second mark keeps a known identity, as rowsMark does.
@@ -103,13 +112,13 @@ func (ms *markSet) remove(k markKey) {
 	}
 }
 
-// done counts off one key of marks row id.
-func (ms *markSet) done(id int64) {
-	if ms.left[id]--; ms.left[id] <= 0 {
-		delete(ms.left, id)
-		if id != 0 {
-			ms.dead = append(ms.dead, id)
-		}
+// done counts off one key of marks row r (nil: loaded, no row of ours).
+func (ms *markSet) done(r *markRow) {
+	if r == nil {
+		return
+	}
+	if r.left--; r.left == 0 {
+		ms.dead = append(ms.dead, r.id)
 	}
 }
 
@@ -225,8 +234,9 @@ func (s *Store) journalMarks(sid, runID, at int64, marks []Mark) error {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	ms.rows = true
+	r := &markRow{id: row}
 	for _, m := range marks {
-		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, row: row, identity: m.Identity})
+		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, row: r, identity: m.Identity})
 	}
 	return nil
 }
@@ -299,7 +309,7 @@ func (s *Store) settleMarks(run int64) error {
 	}
 	ms.rows = run != 0 && len(ms.by) > 0
 	if !ms.rows {
-		ms.left, ms.dead = map[int64]int{}, nil
+		ms.dead = nil
 	}
 	ms.mu.Unlock()
 	return nil
