@@ -65,8 +65,13 @@ type markRow struct {
 
 // markSet is the marks without an outcome.
 type markSet struct {
-	mu   sync.Mutex
-	by   map[markKey]pendingMark
+	mu sync.Mutex
+	// by holds the marks by scope id, then key: a run records a chunk of
+	// one scope's outcomes, and a map keyed by the key alone takes the
+	// runtime's string fast path (a struct key hashed and compared
+	// field by field was most of each outcome's cost in the set).
+	by   map[int64]map[string]pendingMark
+	n    int                  // marks in by
 	ids  map[markKey][]string // (scope id, identity) → keys
 	once sync.Once            // a read-only store's load
 	err  error
@@ -81,12 +86,18 @@ type markSet struct {
 
 func (ms *markSet) add(k markKey, m pendingMark) {
 	if ms.by == nil {
-		ms.by, ms.ids = map[markKey]pendingMark{}, map[markKey][]string{}
+		ms.by, ms.ids = map[int64]map[string]pendingMark{}, map[markKey][]string{}
 	}
 	if m.row != nil {
 		m.row.left++
 	}
-	if old, ok := ms.by[k]; ok {
+	sm := ms.by[k.sid]
+	if sm == nil {
+		sm = map[string]pendingMark{}
+		ms.by[k.sid] = sm
+	}
+	old, ok := sm[k.key]
+	if ok {
 		ms.done(old.row)
 		// A second mark keeps a known identity, as rowsMark does.
 		if m.identity == "" {
@@ -96,8 +107,10 @@ func (ms *markSet) add(k markKey, m pendingMark) {
 			m.at = old.at
 		}
 		ms.dropID(k, old.identity)
+	} else {
+		ms.n++
 	}
-	ms.by[k] = m
+	sm[k.key] = m
 	if m.identity != "" {
 		ik := markKey{k.sid, m.identity}
 		ms.ids[ik] = append(ms.ids[ik], k.key)
@@ -105,10 +118,27 @@ func (ms *markSet) add(k markKey, m pendingMark) {
 }
 
 func (ms *markSet) remove(k markKey) {
-	if old, ok := ms.by[k]; ok {
-		delete(ms.by, k)
+	sm := ms.by[k.sid]
+	if old, ok := sm[k.key]; ok {
+		delete(sm, k.key)
+		ms.n--
 		ms.dropID(k, old.identity)
 		ms.done(old.row)
+	}
+}
+
+// get is k's mark.
+func (ms *markSet) get(k markKey) (pendingMark, bool) {
+	m, ok := ms.by[k.sid][k.key]
+	return m, ok
+}
+
+// each calls fn for every mark.
+func (ms *markSet) each(fn func(k markKey, m pendingMark)) {
+	for sid, sm := range ms.by {
+		for key, m := range sm {
+			fn(markKey{sid, key}, m)
+		}
 	}
 }
 
@@ -262,9 +292,9 @@ func (s *Store) settleMarks(run int64) error {
 		return nil
 	}
 	var done []markKey
-	for k, m := range ms.by {
+	ms.each(func(k markKey, m pendingMark) {
 		if run != 0 && m.run != run {
-			continue
+			return
 		}
 		g := by[[3]int64{k.sid, m.run, m.at}]
 		if g == nil {
@@ -274,7 +304,7 @@ func (s *Store) settleMarks(run int64) error {
 		}
 		g.rows = append(g.rows, k.key, m.identity)
 		done = append(done, k)
-	}
+	})
 	ms.mu.Unlock()
 	// Marks of one call together, in the order they were made (the time
 	// each mark was made is what people would hold).
@@ -307,7 +337,7 @@ func (s *Store) settleMarks(run int64) error {
 	for _, k := range done {
 		ms.remove(k)
 	}
-	ms.rows = run != 0 && len(ms.by) > 0
+	ms.rows = run != 0 && ms.n > 0
 	if !ms.rows {
 		ms.dead = nil
 	}
@@ -383,11 +413,11 @@ func (s *Store) overlayGet(sid int64, n Scope, keys []string, out map[string]Per
 	}
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	if len(ms.by) == 0 {
+	if ms.n == 0 {
 		return nil
 	}
 	for _, k := range keys {
-		m, ok := ms.by[markKey{sid, k}]
+		m, ok := ms.get(markKey{sid, k})
 		if !ok {
 			continue
 		}
@@ -411,7 +441,7 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 		return all, false, err
 	}
 	ms.mu.Lock()
-	if len(ms.by) == 0 {
+	if ms.n == 0 {
 		ms.mu.Unlock()
 		return all, false, nil
 	}
@@ -426,7 +456,7 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 	}
 	changed := false
 	for i, p := range all {
-		if m, ok := ms.by[markKey{sid, p.Key}]; ok {
+		if m, ok := ms.get(markKey{sid, p.Key}); ok {
 			if q, ok := m.onto(p.Key, p, true); ok {
 				all[i], changed = q, true
 			}
@@ -436,7 +466,8 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 		for _, k := range ms.ids[markKey{sid, id}] {
 			if !had[k] {
 				had[k] = true
-				extra = append(extra, hit{k, ms.by[markKey{sid, k}]})
+				m, _ := ms.get(markKey{sid, k})
+				extra = append(extra, hit{k, m})
 			}
 		}
 	}
@@ -502,12 +533,12 @@ func (s *Store) overlayLookup(cands []string, id string, out []Person, sids []in
 	}
 	var hits []hit
 	ms.mu.Lock()
-	for k, m := range ms.by {
+	ms.each(func(k markKey, m pendingMark) {
 		_, held := at[k]
 		if held || isCand[k.key] || id != "" && m.identity == id {
 			hits = append(hits, hit{k, m})
 		}
-	}
+	})
 	ms.mu.Unlock()
 	if len(hits) == 0 {
 		return out, sids, nil

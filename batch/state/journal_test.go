@@ -13,7 +13,7 @@ import (
 func crash(t *testing.T, s *Store) {
 	t.Helper()
 	s.marks.mu.Lock()
-	s.marks.by, s.marks.ids, s.marks.dead, s.marks.rows = nil, nil, nil, false
+	s.marks.by, s.marks.n, s.marks.ids, s.marks.dead, s.marks.rows = nil, 0, nil, nil, false
 	s.marks.mu.Unlock()
 	require.NoError(t, s.Close())
 }

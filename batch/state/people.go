@@ -296,17 +296,17 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	// alone leaves the row mark-then-outcome left, for a created key
 	// unless only the mark carries an identity; the others (rare: failed,
 	// not sent) get the mark first, in the same transaction.
-	var marked []markKey
+	var marked []string                   // keys of scope sid
 	firstSeen := make([]int64, len(outs)) // a new person's: the mark's time
 	s.marks.mu.Lock()
+	sm := s.marks.by[sid]
 	for i, o := range outs {
 		firstSeen[i] = now
-		k := markKey{sid, o.Key}
-		m, ok := s.marks.by[k]
+		m, ok := sm[o.Key]
 		if !ok || m.run != runID {
 			continue
 		}
-		marked = append(marked, k)
+		marked = append(marked, o.Key)
 		firstSeen[i] = m.at
 		if o.Status != StatusCreated || o.Identity == "" && m.identity != "" {
 			premark[m.at] = append(premark[m.at], o.Key, m.identity)
@@ -386,7 +386,7 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	}
 	s.marks.mu.Lock()
 	for _, k := range marked {
-		s.marks.remove(k)
+		s.marks.remove(markKey{sid, k})
 	}
 	s.marks.mu.Unlock()
 	return nil
