@@ -53,6 +53,32 @@ type Outcome struct {
 	// only).
 	Identity string
 	Digests  map[string]string
+	// Packed is Digests as a run makes them, read when Digests is nil
+	// and Packed.Fields is not: no map a row (see DigestMap).
+	Packed DigestRow
+}
+
+// DigestRow is a row's digests in a run's field order: the hex digits of
+// Fields[i] at Hex[i*24:], zero bytes where the row has no value. The
+// rows of a run share one Fields.
+type DigestRow struct {
+	Fields []string
+	Hex    string
+}
+
+// DigestMap is o's digests by field name (Digests, or Packed's).
+func (o *Outcome) DigestMap() map[string]string {
+	if o.Digests != nil || o.Packed.Fields == nil {
+		return o.Digests
+	}
+	const slot = 2 * digestBytes
+	out := make(map[string]string, len(o.Packed.Fields))
+	for i, name := range o.Packed.Fields {
+		if h := o.Packed.Hex[i*slot : (i+1)*slot]; h[0] != 0 {
+			out[name] = h
+		}
+	}
+	return out
 }
 
 // personCols are the columns scanPerson reads, in order.
@@ -319,7 +345,7 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	for i, o := range outs {
 		switch o.Status {
 		case StatusCreated:
-			dig, err := enc.blob(o.Digests)
+			dig, err := enc.outcome(&o)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
