@@ -318,7 +318,7 @@ func (s *Store) settleMarks(run int64) error {
 	}
 	err := s.inTx(false, func(tx *sql.Tx) error {
 		for i, g := range groups {
-			if err := plans[i].exec(tx, [3]any{g.sid, g.at, g.run}, g.rows); err != nil {
+			if err := plans[i].exec(tx, []any{g.sid, g.at, g.run}, g.rows); err != nil {
 				return err
 			}
 		}
@@ -392,7 +392,7 @@ func (s *Store) foldJournal() error {
 	}
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		for i, r := range todo {
-			if err := plans[i].exec(tx, [3]any{r.sid, r.at, r.run}, r.rows); err != nil {
+			if err := plans[i].exec(tx, []any{r.sid, r.at, r.run}, r.rows); err != nil {
 				return err
 			}
 		}
