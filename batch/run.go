@@ -279,7 +279,8 @@ type held struct {
 	cells    []string
 	warnings []Problem // validation warnings
 	identity string
-	digests  map[string]string // to store once created or updated
+	digests  map[string]string // to store once updated
+	packed   state.DigestRow   // to store once created (no update)
 	changed  []string          // an update's changed fields
 	note     string            // an update's note on fields not sent
 }
@@ -442,14 +443,16 @@ func (d *dispatcher) dispatch(ctx context.Context, c consulted, jobs chan<- subm
 		if err := flush(); err != nil {
 			return err
 		}
-		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity, digests: d.dig.digestMap(it.digests)}
+		h := held{cells: it.cells, warnings: it.warnings, identity: it.identity}
 		job := submit.Job{Seq: it.seq, Line: it.line, Key: it.key, Record: it.rec,
 			Recover: known[it.key].Status == state.StatusInFlight}
 		if u := it.update; u != nil { // an --update of a changed person
 			job.Update = &submit.Update{ID: u.id, Fields: u.fields}
 			h.changed, h.note = u.changed, u.note
 			p := known[it.key]
-			h.digests = mergeDigests(p.DigestMap(), h.digests, u.fields)
+			h.digests = mergeDigests(p.DigestMap(), d.dig.digestMap(it.digests), u.fields)
+		} else {
+			h.packed = d.dig.packed(it.digests)
 		}
 		d.cells.put(it.seq, h)
 		select {
@@ -832,7 +835,7 @@ func (rc *reconciler) run(ctx context.Context, direct <-chan []ordered, results 
 func (rc *reconciler) fromResult(res submit.Result) Outcome {
 	h := rc.cells.take(res.Job.Seq)
 	o := Outcome{Line: res.Job.Line, Cells: h.cells, Warnings: h.warnings, Attempts: res.Attempts, Note: res.Note}
-	st := state.Outcome{Key: res.Job.Key, Identity: h.identity, Digests: h.digests}
+	st := state.Outcome{Key: res.Job.Key, Identity: h.identity, Digests: h.digests, Packed: h.packed}
 	keep := false // a failed update leaves the store as it was
 	switch {
 	case res.Job.Update != nil:

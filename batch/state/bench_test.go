@@ -2,9 +2,11 @@ package state
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,12 +29,22 @@ func makeKeys(n int) []string {
 // markAndRecord does what a run does for keys: mark each batch in flight,
 // then record it created, with its change digests.
 func markAndRecord(b *testing.B, s *Store, run int64, keys []string) {
-	outs := make([]Outcome, 0, benchBatch)
-	for batch := range slices.Chunk(keys, benchBatch) {
+	markAndRecordBy(b, s, run, keys, benchBatch, false)
+}
+
+// markAndRecordBy is markAndRecord in batches of size; packed gives the
+// digests as a run does (Outcome.Packed), not as a map.
+func markAndRecordBy(b *testing.B, s *Store, run int64, keys []string, size int, packed bool) {
+	outs := make([]Outcome, 0, size)
+	for batch := range slices.Chunk(keys, size) {
 		require.NoError(b, s.MarkInFlight(scopeA, run, batch))
 		outs = outs[:0]
 		for _, k := range batch {
-			outs = append(outs, Outcome{Key: k, Status: StatusCreated, VendorID: "v-" + k, Digests: benchDigests})
+			o := Outcome{Key: k, Status: StatusCreated, VendorID: "v-" + k, Digests: benchDigests}
+			if packed {
+				o.Digests, o.Packed = nil, benchPacked
+			}
+			outs = append(outs, o)
 		}
 		require.NoError(b, s.Record(scopeA, run, outs))
 	}
@@ -42,6 +54,15 @@ func markAndRecord(b *testing.B, s *Store, run int64, keys []string) {
 // 200: 500 durable MarkInFlight and 500 Record transactions per op. CPU
 // per op counts the open and close around it too.
 func BenchmarkMarkAndRecord(b *testing.B) { benchMarkAndRecord(b, makeKeys(benchKeys)) }
+
+// BenchmarkMarkAndRecordRun is BenchmarkMarkAndRecord in the batches of a
+// run at --rate 0: 1,024 marks (markChunk) and 1,024 outcomes (stateBatch)
+// a transaction; map gives the digests as a map, packed as a run does.
+func BenchmarkMarkAndRecordRun(b *testing.B) {
+	keys := makeKeys(benchKeys)
+	b.Run("map", func(b *testing.B) { benchMarkAndRecordBy(b, keys, 1024, false) })
+	b.Run("packed", func(b *testing.B) { benchMarkAndRecordBy(b, keys, 1024, true) })
+}
 
 // BenchmarkMarkAndRecordShuffled is BenchmarkMarkAndRecord with the keys
 // in no order, as an HR export's emails are: each batch's rows land on
@@ -56,6 +77,11 @@ func BenchmarkMarkAndRecordShuffled(b *testing.B) {
 
 // benchMarkAndRecord marks and records keys on a new store each op.
 func benchMarkAndRecord(b *testing.B, keys []string) {
+	benchMarkAndRecordBy(b, keys, benchBatch, false)
+}
+
+// benchMarkAndRecordBy is benchMarkAndRecord in batches of size.
+func benchMarkAndRecordBy(b *testing.B, keys []string, size int, packed bool) {
 	cpu := processCPU()
 	defer reportCPU(b, cpu)
 	for i := 0; i < b.N; i++ {
@@ -64,7 +90,7 @@ func benchMarkAndRecord(b *testing.B, keys []string) {
 		require.NoError(b, err)
 		run := beginRun(b, s, scopeA)
 		b.StartTimer()
-		markAndRecord(b, s, run, keys)
+		markAndRecordBy(b, s, run, keys, size, packed)
 		b.StopTimer()
 		require.NoError(b, s.Close())
 		b.StartTimer()
@@ -149,6 +175,16 @@ func BenchmarkSeen(b *testing.B) {
 // benchDigests are a smartapp row's change digests, as a run records them.
 var benchDigests = map[string]string{"email": "0123456789abcdef01234567", "firstName": "0123456789abcdef01234567", "lastName": "0123456789abcdef01234567",
 	"phone": "0123456789abcdef01234567", "role": "0123456789abcdef01234567", "companyName": "0123456789abcdef01234567", "companyLocationName": "0123456789abcdef01234567", "metadata": "0123456789abcdef01234567"}
+
+// benchPacked is benchDigests as a run hands them to Record.
+var benchPacked = func() DigestRow {
+	fields := slices.Sorted(maps.Keys(benchDigests))
+	var hex strings.Builder
+	for _, f := range fields {
+		hex.WriteString(benchDigests[f])
+	}
+	return DigestRow{Fields: fields, Hex: hex.String()}
+}()
 
 // BenchmarkRerunGet is Get as an all-skipped re-run asks it (GetPacked): the store
 // reopened over a file the first run wrote, and each chunk of 1,024 keys

@@ -106,6 +106,82 @@ type digestEncoder struct {
 	names []string // sorted
 	ids   []byte
 	buf   []byte
+	// The packed rows' fields (see packed): byName are the indexes of
+	// fields sorted by name, pid their digest_fields ids, 0 for one not
+	// known yet.
+	fields []string
+	byName []int
+	pid    []int
+}
+
+// outcome is digestBlob of o's digests: Packed's without a map, as the
+// map's would be.
+func (e *digestEncoder) outcome(o *Outcome) ([]byte, error) {
+	if o.Digests != nil || o.Packed.Fields == nil {
+		return e.blob(o.Digests)
+	}
+	if b, ok := e.packed(o.Packed); ok {
+		return b, nil
+	}
+	// A field without an id yet (blob adds it, as for a map), one past
+	// a byte, or a digest of another form.
+	b, err := e.blob(o.DigestMap())
+	e.fields = nil
+	return b, err
+}
+
+// packed writes r's blob as blob writes its map's, unless a present
+// field's id is not known yet or is over 0xff, or a digest is not 24
+// lower-case hex digits.
+func (e *digestEncoder) packed(r DigestRow) ([]byte, bool) {
+	const slot = 2 * digestBytes
+	if len(r.Hex) != len(r.Fields)*slot {
+		return nil, false
+	}
+	if len(e.fields) != len(r.Fields) || len(r.Fields) == 0 || &e.fields[0] != &r.Fields[0] {
+		e.fields = r.Fields
+		e.byName = make([]int, len(r.Fields))
+		for i := range e.byName {
+			e.byName[i] = i
+		}
+		slices.SortFunc(e.byName, func(a, b int) int { return strings.Compare(r.Fields[a], r.Fields[b]) })
+		e.pid = make([]int, len(r.Fields))
+	}
+	need := 1 + len(r.Fields)*(1+digestBytes)
+	if cap(e.buf)-len(e.buf) < need {
+		e.buf = make([]byte, 0, max(64*need, 4096))
+	}
+	start := len(e.buf)
+	b := append(e.buf, blobDigests)
+	for j, i := range e.byName {
+		v := r.Hex[i*slot : (i+1)*slot]
+		if v[0] == 0 {
+			continue // not set
+		}
+		id := e.pid[j]
+		if id == 0 {
+			e.s.mu.Lock()
+			id = e.s.fields.ids[r.Fields[i]]
+			e.s.mu.Unlock()
+			if id == 0 || id > 0xff {
+				return nil, false
+			}
+			e.pid[j] = id
+		}
+		b = append(b, byte(id))
+		for k := 0; k < slot; k += 2 {
+			hi, lo := lowerHex[v[k]], lowerHex[v[k+1]]
+			if hi|lo > 0xf {
+				return nil, false
+			}
+			b = append(b, hi<<4|lo)
+		}
+	}
+	if len(b) == start+1 {
+		return nil, true // no field set: no digests
+	}
+	e.buf = b
+	return b[start:len(b):len(b)], true
 }
 
 // blob is digestBlob of d.

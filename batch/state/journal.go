@@ -47,7 +47,7 @@ type pendingMark struct {
 	// at is when the run first marked the key (what a mark in people
 	// kept as a new person's first_seen).
 	run, at  int64
-	row      int64 // the marks row's id
+	row      *markRow // nil for a mark loaded from the file
 	identity string
 	// loaded: read from the marks rows by a read-only store, which cannot
 	// tell an outcome recorded since from one not, but by the people row:
@@ -55,29 +55,49 @@ type pendingMark struct {
 	loaded bool
 }
 
+// markRow is a marks row this process wrote, and how many of its keys
+// have no outcome yet: its marks share it, so an outcome counts off its
+// row without a look-up.
+type markRow struct {
+	id   int64
+	left int
+}
+
 // markSet is the marks without an outcome.
 type markSet struct {
-	mu   sync.Mutex
-	by   map[markKey]pendingMark
+	mu sync.Mutex
+	// by holds the marks by scope id, then key: a run records a chunk of
+	// one scope's outcomes, and a map keyed by the key alone takes the
+	// runtime's string fast path (a struct key hashed and compared
+	// field by field was most of each outcome's cost in the set).
+	by   map[int64]map[string]pendingMark
+	n    int                  // marks in by
 	ids  map[markKey][]string // (scope id, identity) → keys
 	once sync.Once            // a read-only store's load
 	err  error
 	// rows: this process wrote marks rows that settleMarks has not
 	// deleted yet.
 	rows bool
-	// left counts each marks row's keys without an outcome; dead are the
-	// rows left none, for the next Record to delete (the file keeps the
-	// pages for people, and a dead run's rows hold only what is unknown).
-	left map[int64]int
+	// dead are the marks rows left no key without an outcome (see
+	// markRow), for the next Record to delete (the file keeps the pages
+	// for people, and a dead run's rows hold only what is unknown).
 	dead []int64
 }
 
 func (ms *markSet) add(k markKey, m pendingMark) {
 	if ms.by == nil {
-		ms.by, ms.ids, ms.left = map[markKey]pendingMark{}, map[markKey][]string{}, map[int64]int{}
+		ms.by, ms.ids = map[int64]map[string]pendingMark{}, map[markKey][]string{}
 	}
-	ms.left[m.row]++
-	if old, ok := ms.by[k]; ok {
+	if m.row != nil {
+		m.row.left++
+	}
+	sm := ms.by[k.sid]
+	if sm == nil {
+		sm = map[string]pendingMark{}
+		ms.by[k.sid] = sm
+	}
+	old, ok := sm[k.key]
+	if ok {
 		ms.done(old.row)
 		// A second mark keeps a known identity, as rowsMark does.
 		if m.identity == "" {
@@ -87,8 +107,10 @@ func (ms *markSet) add(k markKey, m pendingMark) {
 			m.at = old.at
 		}
 		ms.dropID(k, old.identity)
+	} else {
+		ms.n++
 	}
-	ms.by[k] = m
+	sm[k.key] = m
 	if m.identity != "" {
 		ik := markKey{k.sid, m.identity}
 		ms.ids[ik] = append(ms.ids[ik], k.key)
@@ -96,20 +118,37 @@ func (ms *markSet) add(k markKey, m pendingMark) {
 }
 
 func (ms *markSet) remove(k markKey) {
-	if old, ok := ms.by[k]; ok {
-		delete(ms.by, k)
+	sm := ms.by[k.sid]
+	if old, ok := sm[k.key]; ok {
+		delete(sm, k.key)
+		ms.n--
 		ms.dropID(k, old.identity)
 		ms.done(old.row)
 	}
 }
 
-// done counts off one key of marks row id.
-func (ms *markSet) done(id int64) {
-	if ms.left[id]--; ms.left[id] <= 0 {
-		delete(ms.left, id)
-		if id != 0 {
-			ms.dead = append(ms.dead, id)
+// get is k's mark.
+func (ms *markSet) get(k markKey) (pendingMark, bool) {
+	m, ok := ms.by[k.sid][k.key]
+	return m, ok
+}
+
+// each calls fn for every mark.
+func (ms *markSet) each(fn func(k markKey, m pendingMark)) {
+	for sid, sm := range ms.by {
+		for key, m := range sm {
+			fn(markKey{sid, key}, m)
 		}
+	}
+}
+
+// done counts off one key of marks row r (nil: loaded, no row of ours).
+func (ms *markSet) done(r *markRow) {
+	if r == nil {
+		return
+	}
+	if r.left--; r.left == 0 {
+		ms.dead = append(ms.dead, r.id)
 	}
 }
 
@@ -225,8 +264,9 @@ func (s *Store) journalMarks(sid, runID, at int64, marks []Mark) error {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	ms.rows = true
+	r := &markRow{id: row}
 	for _, m := range marks {
-		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, row: row, identity: m.Identity})
+		ms.add(markKey{sid, m.Key}, pendingMark{run: runID, at: at, row: r, identity: m.Identity})
 	}
 	return nil
 }
@@ -252,9 +292,9 @@ func (s *Store) settleMarks(run int64) error {
 		return nil
 	}
 	var done []markKey
-	for k, m := range ms.by {
+	ms.each(func(k markKey, m pendingMark) {
 		if run != 0 && m.run != run {
-			continue
+			return
 		}
 		g := by[[3]int64{k.sid, m.run, m.at}]
 		if g == nil {
@@ -264,7 +304,7 @@ func (s *Store) settleMarks(run int64) error {
 		}
 		g.rows = append(g.rows, k.key, m.identity)
 		done = append(done, k)
-	}
+	})
 	ms.mu.Unlock()
 	// Marks of one call together, in the order they were made (the time
 	// each mark was made is what people would hold).
@@ -278,7 +318,7 @@ func (s *Store) settleMarks(run int64) error {
 	}
 	err := s.inTx(false, func(tx *sql.Tx) error {
 		for i, g := range groups {
-			if err := plans[i].exec(tx, [3]any{g.sid, g.at, g.run}, g.rows); err != nil {
+			if err := plans[i].exec(tx, []any{g.sid, g.at, g.run}, g.rows); err != nil {
 				return err
 			}
 		}
@@ -297,9 +337,9 @@ func (s *Store) settleMarks(run int64) error {
 	for _, k := range done {
 		ms.remove(k)
 	}
-	ms.rows = run != 0 && len(ms.by) > 0
+	ms.rows = run != 0 && ms.n > 0
 	if !ms.rows {
-		ms.left, ms.dead = map[int64]int{}, nil
+		ms.dead = nil
 	}
 	ms.mu.Unlock()
 	return nil
@@ -352,7 +392,7 @@ func (s *Store) foldJournal() error {
 	}
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		for i, r := range todo {
-			if err := plans[i].exec(tx, [3]any{r.sid, r.at, r.run}, r.rows); err != nil {
+			if err := plans[i].exec(tx, []any{r.sid, r.at, r.run}, r.rows); err != nil {
 				return err
 			}
 		}
@@ -373,11 +413,11 @@ func (s *Store) overlayGet(sid int64, n Scope, keys []string, out map[string]Per
 	}
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	if len(ms.by) == 0 {
+	if ms.n == 0 {
 		return nil
 	}
 	for _, k := range keys {
-		m, ok := ms.by[markKey{sid, k}]
+		m, ok := ms.get(markKey{sid, k})
 		if !ok {
 			continue
 		}
@@ -401,7 +441,7 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 		return all, false, err
 	}
 	ms.mu.Lock()
-	if len(ms.by) == 0 {
+	if ms.n == 0 {
 		ms.mu.Unlock()
 		return all, false, nil
 	}
@@ -416,7 +456,7 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 	}
 	changed := false
 	for i, p := range all {
-		if m, ok := ms.by[markKey{sid, p.Key}]; ok {
+		if m, ok := ms.get(markKey{sid, p.Key}); ok {
 			if q, ok := m.onto(p.Key, p, true); ok {
 				all[i], changed = q, true
 			}
@@ -426,7 +466,8 @@ func (s *Store) overlayIdentities(sid int64, identities []string, all []Person) 
 		for _, k := range ms.ids[markKey{sid, id}] {
 			if !had[k] {
 				had[k] = true
-				extra = append(extra, hit{k, ms.by[markKey{sid, k}]})
+				m, _ := ms.get(markKey{sid, k})
+				extra = append(extra, hit{k, m})
 			}
 		}
 	}
@@ -492,12 +533,12 @@ func (s *Store) overlayLookup(cands []string, id string, out []Person, sids []in
 	}
 	var hits []hit
 	ms.mu.Lock()
-	for k, m := range ms.by {
+	ms.each(func(k markKey, m pendingMark) {
 		_, held := at[k]
 		if held || isCand[k.key] || id != "" && m.identity == id {
 			hits = append(hits, hit{k, m})
 		}
-	}
+	})
 	ms.mu.Unlock()
 	if len(hits) == 0 {
 		return out, sids, nil

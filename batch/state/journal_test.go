@@ -13,7 +13,7 @@ import (
 func crash(t *testing.T, s *Store) {
 	t.Helper()
 	s.marks.mu.Lock()
-	s.marks.by, s.marks.ids, s.marks.left, s.marks.dead, s.marks.rows = nil, nil, nil, nil, false
+	s.marks.by, s.marks.n, s.marks.ids, s.marks.dead, s.marks.rows = nil, 0, nil, nil, false
 	s.marks.mu.Unlock()
 	require.NoError(t, s.Close())
 }
@@ -263,4 +263,35 @@ func TestKilledRunsMarkFoldsOnOpen(t *testing.T) {
 	assert.Equal(t, [2]string{StatusInFlight, ""}, [2]string{status, prev})
 	p, _ := get(t, s, scopeA, "email:kill@x.org")
 	assert.Equal(t, s.CrashedRuns()[0], p.UpdatedRun)
+}
+
+// One Record of people marked at different times (and one never marked)
+// gives each the first_seen its mark's time, or the outcome's, and a key
+// recorded twice in it ends as its last outcome says.
+func TestRecordKeepsEachMarksTime(t *testing.T) {
+	s, _ := openTemp(t)
+	run := beginRun(t, s, scopeA)
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:a@x.org", "email:c@x.org"}))
+	require.NoError(t, s.MarkInFlight(scopeA, run, []string{"email:b@x.org"}))
+	require.NoError(t, s.Record(scopeA, run, []Outcome{
+		{Key: "email:b@x.org", Status: StatusCreated, VendorID: "vb"},
+		{Key: "email:a@x.org", Status: StatusCreated, VendorID: "va"},
+		{Key: "email:d@x.org", Status: StatusCreated, VendorID: "vd"},
+		{Key: "email:c@x.org", Status: StatusCreated, VendorID: "c1"},
+		{Key: "email:c@x.org", Status: StatusCreated, VendorID: "c2"},
+	}))
+	first := map[string]int64{}
+	var last int64
+	for _, k := range []string{"a", "b", "c", "d"} {
+		var f, l int64
+		require.NoError(t, s.db.QueryRow(`SELECT first_seen, last_seen FROM people WHERE key = ?`, "email:"+k+"@x.org").Scan(&f, &l))
+		first[k], last = f, l
+	}
+	assert.Equal(t, first["a"], first["c"], "marked in one call")
+	assert.Less(t, first["a"], first["b"], "marked a call later")
+	assert.Less(t, first["b"], first["d"], "never marked: the outcome's time")
+	assert.Equal(t, last, first["d"])
+	p, ok := get(t, s, scopeA, "email:c@x.org")
+	require.True(t, ok)
+	assert.Equal(t, "c2", p.VendorID)
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -53,6 +54,32 @@ type Outcome struct {
 	// only).
 	Identity string
 	Digests  map[string]string
+	// Packed is Digests as a run makes them, read when Digests is nil
+	// and Packed.Fields is not: no map a row (see DigestMap).
+	Packed DigestRow
+}
+
+// DigestRow is a row's digests in a run's field order: the hex digits of
+// Fields[i] at Hex[i*24:], zero bytes where the row has no value. The
+// rows of a run share one Fields.
+type DigestRow struct {
+	Fields []string
+	Hex    string
+}
+
+// DigestMap is o's digests by field name (Digests, or Packed's).
+func (o *Outcome) DigestMap() map[string]string {
+	if o.Digests != nil || o.Packed.Fields == nil {
+		return o.Digests
+	}
+	const slot = 2 * digestBytes
+	out := make(map[string]string, len(o.Packed.Fields))
+	for i, name := range o.Packed.Fields {
+		if h := o.Packed.Hex[i*slot : (i+1)*slot]; h[0] != 0 {
+			out[name] = h
+		}
+	}
+	return out
 }
 
 // personCols are the columns scanPerson reads, in order.
@@ -287,26 +314,32 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	// The created and the failed take their rows as parameters (see
 	// rowsStmt); the not sent, rare, one JSON array of [key] arrays. The
 	// digests are encoded first: a new field name is a statement of its own.
-	created := make([]any, 0, 5*len(outs))
+	// The created by first_seen (see rowsCreated), in order within each:
+	// the outcomes of one key share it.
+	type createdAt struct {
+		at   int64
+		rows []any
+	}
+	var created []*createdAt
+	byAt := map[int64]*createdAt{}
 	var failed, unsent []any
 	premark := map[int64][]any{} // by the mark's time
-	var nCreated int
 	enc := digestEncoder{s: s}
 	// A marked key's mark is not in people (see journal.go). The outcome
 	// alone leaves the row mark-then-outcome left, for a created key
 	// unless only the mark carries an identity; the others (rare: failed,
 	// not sent) get the mark first, in the same transaction.
-	var marked []markKey
+	var marked []string                   // keys of scope sid
 	firstSeen := make([]int64, len(outs)) // a new person's: the mark's time
 	s.marks.mu.Lock()
+	sm := s.marks.by[sid]
 	for i, o := range outs {
 		firstSeen[i] = now
-		k := markKey{sid, o.Key}
-		m, ok := s.marks.by[k]
+		m, ok := sm[o.Key]
 		if !ok || m.run != runID {
 			continue
 		}
-		marked = append(marked, k)
+		marked = append(marked, o.Key)
 		firstSeen[i] = m.at
 		if o.Status != StatusCreated || o.Identity == "" && m.identity != "" {
 			premark[m.at] = append(premark[m.at], o.Key, m.identity)
@@ -319,21 +352,32 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	for i, o := range outs {
 		switch o.Status {
 		case StatusCreated:
-			dig, err := enc.blob(o.Digests)
+			dig, err := enc.outcome(&o)
 			if err != nil {
 				return fmt.Errorf("state: record (run %d): key %s: %w", runID, o.Key, err)
 			}
-			created = append(created, o.Key, o.VendorID, o.Identity, dig, firstSeen[i])
-			nCreated++
+			g := byAt[firstSeen[i]]
+			if g == nil {
+				g = &createdAt{at: firstSeen[i]}
+				if len(created) == 0 { // most often the only one
+					g.rows = make([]any, 0, 4*len(outs))
+				}
+				byAt[g.at] = g
+				created = append(created, g)
+			}
+			g.rows = append(g.rows, o.Key, o.VendorID, o.Identity, dig)
 		case StatusFailed:
 			failed = append(failed, o.Key)
 		default:
 			unsent = append(unsent, []string{o.Key})
 		}
 	}
-	cb, err := s.writes.created.plan(nCreated)
-	if err != nil {
-		return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+	slices.SortFunc(created, func(a, b *createdAt) int { return cmp.Compare(a.at, b.at) })
+	cbs := make([]batch, len(created))
+	for i, g := range created {
+		if cbs[i], err = s.writes.created.plan(len(g.rows) / 4); err != nil {
+			return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
+		}
 	}
 	fb, err := s.writes.failed.plan(len(failed))
 	if err != nil {
@@ -346,7 +390,7 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 			return fmt.Errorf("state: record %d outcomes (run %d): %w", len(outs), runID, err)
 		}
 	}
-	shared := [3]any{sid, now, runID}
+	shared := []any{sid, now, runID}
 	err = s.inTx(false, func(tx *sql.Tx) error {
 		for _, id := range dead {
 			if _, err := tx.Stmt(s.writes.journalDone).Exec(id); err != nil {
@@ -354,12 +398,14 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 			}
 		}
 		for i, at := range ats {
-			if err := mbs[i].exec(tx, [3]any{sid, at, runID}, premark[at]); err != nil {
+			if err := mbs[i].exec(tx, []any{sid, at, runID}, premark[at]); err != nil {
 				return fmt.Errorf("%s: %w", StatusInFlight, err)
 			}
 		}
-		if err := cb.exec(tx, shared, created); err != nil {
-			return fmt.Errorf("%s: %w", StatusCreated, err)
+		for i, g := range created {
+			if err := cbs[i].exec(tx, []any{sid, now, runID, g.at}, g.rows); err != nil {
+				return fmt.Errorf("%s: %w", StatusCreated, err)
+			}
 		}
 		if err := fb.exec(tx, shared, failed); err != nil {
 			return fmt.Errorf("%s: %w", StatusFailed, err)
@@ -386,7 +432,7 @@ func (s *Store) Record(sc Scope, runID int64, outs []Outcome) error {
 	}
 	s.marks.mu.Lock()
 	for _, k := range marked {
-		s.marks.remove(k)
+		s.marks.remove(markKey{sid, k})
 	}
 	s.marks.mu.Unlock()
 	return nil

@@ -128,7 +128,7 @@ func TestInTxRollsBack(t *testing.T) {
 	b, err := s.writes.mark.plan(1)
 	require.NoError(t, err)
 	err = s.inTx(true, func(tx *sql.Tx) error {
-		require.NoError(t, b.exec(tx, [3]any{sid, t0.UnixMilli(), run}, []any{"email:a@x.org", ""}))
+		require.NoError(t, b.exec(tx, []any{sid, t0.UnixMilli(), run}, []any{"email:a@x.org", ""}))
 		return boom
 	})
 	require.ErrorIs(t, err, boom)

@@ -36,15 +36,16 @@ var (
 		per: 2,
 	}
 
-	// rowsCreated records [key, vendor_id, identity, digest, first_seen]
-	// rows created; an empty vendor_id keeps a known one, and an already
-	// created key keeps the run that created it. identity likewise, and a
-	// NULL digest. first_seen is a new person's: the time of the mark that
-	// is not in people (see journal.go), or now.
+	// rowsCreated records [key, vendor_id, identity, digest] rows created;
+	// an empty vendor_id keeps a known one, and an already created key
+	// keeps the run that created it. identity likewise, and a NULL digest.
+	// c.first (?4) is a new person's first_seen: the time of the mark that
+	// is not in people (see journal.go), or now; the rows of one
+	// statement share it (a parameter a row less to bind).
 	rowsCreated = rowsStmt{
 		head: `INSERT INTO people (scope_id, key, status, vendor_id, first_seen, last_seen, created_run, updated_run,
 				identity, digest, digest_run, seen_run)
-			SELECT c.sid, v.column1, 'created', v.column2, v.column5, c.now, c.run, c.run,
+			SELECT c.sid, v.column1, 'created', v.column2, c.first, c.now, c.run, c.run,
 				v.column3, v.column4, CASE WHEN v.column4 IS NOT NULL THEN c.run END, c.run FROM c, `,
 		tail: ` WHERE true ON CONFLICT (scope_id, key) DO UPDATE SET
 			vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE people.vendor_id END,
@@ -54,7 +55,8 @@ var (
 			digest = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest ELSE people.digest END,
 			digest_run = CASE WHEN excluded.digest IS NOT NULL THEN excluded.digest_run ELSE people.digest_run END,
 			seen_run = excluded.seen_run, missing_run = NULL`,
-		per: 5,
+		per:   4,
+		first: true,
 	}
 
 	// rowsFailed records the keys failed, unless created.
@@ -162,12 +164,14 @@ func (w *writeStmts) close() error {
 }
 
 // rowsStmt is a write whose rows are bound parameters: c (sid, now, run)
-// is ?1..?3, then head is followed by v, a VALUES of per plain ? a row,
-// and tail. Plain ?: the driver asks SQLite each parameter's name, and
-// SQLite finds a numbered one's by walking the list of them.
+// is ?1..?3 (and first, ?4, when first is set), then head is followed by
+// v, a VALUES of per plain ? a row, and tail. Plain ?: the driver asks
+// SQLite each parameter's name, and SQLite finds a numbered one's by
+// walking the list of them.
 type rowsStmt struct {
 	head, tail string
 	per        int
+	first      bool
 }
 
 // maxRows is the most rows one statement takes (128 × 5 parameters, well
@@ -178,7 +182,11 @@ const maxRows = 128
 // text is the statement for n rows.
 func (r *rowsStmt) text(n int) string {
 	var b strings.Builder
-	b.WriteString("WITH c (sid, now, run) AS (SELECT ?1, ?2, ?3) ")
+	if r.first {
+		b.WriteString("WITH c (sid, now, run, first) AS (SELECT ?1, ?2, ?3, ?4) ")
+	} else {
+		b.WriteString("WITH c (sid, now, run) AS (SELECT ?1, ?2, ?3) ")
+	}
 	b.WriteString(r.head)
 	b.WriteString("(VALUES ")
 	row := "(?" + strings.Repeat(", ?", r.per-1) + ")"
@@ -255,13 +263,13 @@ func (z *sizedStmts) plan(n int) (batch, error) {
 	return batch{stmts: st, sizes: sz, per: z.r.per}, err
 }
 
-// exec runs the batch in tx: shared is ?1..?3, rows each row's parameters
-// (len(rows) is the n given to plan, times per).
-func (b batch) exec(tx *sql.Tx, shared [3]any, rows []any) error {
-	args := make([]any, 0, 3+maxRows*b.per)
+// exec runs the batch in tx: shared is ?1..?3 (or ?4), rows each row's
+// parameters (len(rows) is the n given to plan, times per).
+func (b batch) exec(tx *sql.Tx, shared []any, rows []any) error {
+	args := make([]any, 0, len(shared)+maxRows*b.per)
 	for i, st := range b.stmts {
 		n := b.sizes[i] * b.per
-		args = append(append(args[:0], shared[:]...), rows[:n]...)
+		args = append(append(args[:0], shared...), rows[:n]...)
 		rows = rows[n:]
 		if _, err := tx.Stmt(st).Exec(args...); err != nil {
 			return err

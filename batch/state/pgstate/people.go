@@ -277,7 +277,7 @@ func (s *Store) Record(sc state.Scope, runID int64, outs []state.Outcome) error 
 		c.keys = append(c.keys, o.Key)
 		c.vids = append(c.vids, o.VendorID)
 		c.ids = append(c.ids, o.Identity)
-		c.digs = append(c.digs, state.EncodeDigests(o.Digests))
+		c.digs = append(c.digs, state.EncodeDigests(o.DigestMap()))
 		c.fences = append(c.fences, s.fences[claimKey{sid, o.Key}])
 	}
 	s.mu.Unlock()

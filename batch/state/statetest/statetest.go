@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"in-flight marks and undo", inFlight},
 		{"unknown outcome recovered by the next run", unknownOutcome},
 		{"identity and change digests", identityDigests},
+		{"packed digests stored as their map", packedDigests},
 		{"missing people listed once then still missing", missingPeople},
 		{"missing people over many runs and reopens", missingManyRuns},
 		{"history and runs", history},
@@ -146,6 +147,29 @@ func unknownOutcome(t *testing.T, open func() state.Ledger) {
 	require.NoError(t, err)
 	assert.Equal(t, state.StatusCreated, got["email:ann@x.org"].Status)
 	assert.Equal(t, "v-9", got["email:ann@x.org"].VendorID)
+}
+
+// packedDigests: an outcome's digests as a run packs them (Packed) are
+// stored as their map is; a field the row does not set is not stored.
+func packedDigests(t *testing.T, open func() state.Ledger) {
+	st := open()
+	defer st.Close()
+	run := begin(t, st, scopeA)
+	_, err := st.Claim(scopeA, run, []state.Mark{{Key: "email:ann@x.org"}, {Key: "email:bob@x.org"}})
+	require.NoError(t, err)
+	h, g := "0123456789abcdef01234567", "89abcdef0123456789abcdef"
+	fields := []string{"lastName", "email", "phone"}
+	require.NoError(t, st.Record(scopeA, run, []state.Outcome{
+		{Key: "email:ann@x.org", Status: state.StatusCreated, VendorID: "v-1",
+			Packed: state.DigestRow{Fields: fields, Hex: h + g + string(make([]byte, 24))}},
+		{Key: "email:bob@x.org", Status: state.StatusCreated, VendorID: "v-2",
+			Packed: state.DigestRow{Fields: fields, Hex: g + h + h}},
+	}))
+	got, err := st.Get(scopeA, []string{"email:ann@x.org", "email:bob@x.org"})
+	require.NoError(t, err)
+	ann, bob := got["email:ann@x.org"], got["email:bob@x.org"]
+	assert.Equal(t, map[string]string{"lastName": h, "email": g}, ann.DigestMap())
+	assert.Equal(t, map[string]string{"lastName": g, "email": h, "phone": h}, bob.DigestMap())
 }
 
 func identityDigests(t *testing.T, open func() state.Ledger) {
