@@ -79,17 +79,13 @@ func TestUnknownOutcomeInFlightAfterEndRun(t *testing.T) {
 	require.NoError(t, s.EndRun(run, Counts{}, RunInterrupted))
 
 	assert.Zero(t, marksRows(t, s))
-	for key, want := range map[string][2]string{
+	assertRows(t, s, map[string][2]string{
 		"email:a@x.org":   {StatusInFlight, ""},
 		"email:c@x.org":   {StatusInFlight, ""},
 		"email:d@x.org":   {StatusInFlight, ""},
 		"email:old@x.org": {StatusInFlight, StatusFailed},
 		"email:b@x.org":   {StatusCreated, ""},
-	} {
-		status, prev, ok := rowOf(t, s, key)
-		require.True(t, ok, key)
-		assert.Equal(t, want, [2]string{status, prev}, key)
-	}
+	})
 	a, _ := get(t, s, scopeA, "email:a@x.org")
 	assert.Equal(t, "EA", a.Identity)
 	assert.Equal(t, run, a.UpdatedRun)
@@ -127,16 +123,12 @@ func TestMarksOfADeadRunFoldOnOpen(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	assert.Equal(t, []int64{run}, s.CrashedRuns())
 	assert.Zero(t, marksRows(t, s))
-	for key, want := range map[string][2]string{
+	assertRows(t, s, map[string][2]string{
 		"email:sent@x.org": {StatusInFlight, ""},
 		"email:gone@x.org": {StatusInFlight, ""},
 		"email:prev@x.org": {StatusInFlight, StatusFailed},
 		"email:made@x.org": {StatusCreated, ""},
-	} {
-		status, prev, ok := rowOf(t, s, key)
-		require.True(t, ok, key)
-		assert.Equal(t, want, [2]string{status, prev}, key)
-	}
+	})
 	sent, _ := get(t, s, scopeA, "email:sent@x.org")
 	assert.Equal(t, "E1", sent.Identity)
 	assert.Equal(t, run, sent.UpdatedRun)
@@ -294,4 +286,14 @@ func TestRecordKeepsEachMarksTime(t *testing.T) {
 	p, ok := get(t, s, scopeA, "email:c@x.org")
 	require.True(t, ok)
 	assert.Equal(t, "c2", p.VendorID)
+}
+
+// assertRows checks each key's people row: its status and prev_status.
+func assertRows(t *testing.T, s *Store, want map[string][2]string) {
+	t.Helper()
+	for key, w := range want {
+		status, prev, ok := rowOf(t, s, key)
+		require.True(t, ok, key)
+		assert.Equal(t, w, [2]string{status, prev}, key)
+	}
 }
