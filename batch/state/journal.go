@@ -194,28 +194,49 @@ func (s *Store) pending() (*markSet, error) {
 
 // loadJournal reads the marks rows into s.marks.
 func (s *Store) loadJournal() error {
-	rows, err := s.db.Query(`SELECT run_id, scope_id, at, keys FROM marks ORDER BY id`)
+	rows, err := s.readMarks()
 	if err != nil {
 		return fmt.Errorf("state: marks in flight: %w", err)
 	}
-	defer rows.Close()
 	ms := &s.marks
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	for rows.Next() {
-		var run, sid, at int64
-		var blob []byte
-		if err := rows.Scan(&run, &sid, &at, &blob); err != nil {
-			return fmt.Errorf("state: marks in flight: %w", err)
-		}
-		err := eachMark(blob, func(key, identity string) {
-			ms.add(markKey{sid, key}, pendingMark{run: run, at: at, identity: identity, loaded: true})
-		})
-		if err != nil {
-			return fmt.Errorf("state: marks in flight (run %d): %w", run, err)
+	for _, r := range rows {
+		for i := 0; i < len(r.pairs); i += 2 {
+			key, identity := r.pairs[i].(string), r.pairs[i+1].(string)
+			ms.add(markKey{r.sid, key}, pendingMark{run: r.run, at: r.at, identity: identity, loaded: true})
 		}
 	}
-	return rows.Err()
+	return nil
+}
+
+// marksRow is a marks row read back: its run, scope and time, and its
+// keys and identities in turn (as a mark statement binds them).
+type marksRow struct {
+	run, sid, at int64
+	pairs        []any
+}
+
+// readMarks reads every marks row, in the order they were written.
+func (s *Store) readMarks() ([]marksRow, error) {
+	rs, err := s.db.Query(`SELECT run_id, scope_id, at, keys FROM marks ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []marksRow
+	for rs.Next() {
+		var r marksRow
+		var blob []byte
+		if err := rs.Scan(&r.run, &r.sid, &r.at, &blob); err != nil {
+			return nil, err
+		}
+		if err := eachMark(blob, func(k, id string) { r.pairs = append(r.pairs, k, id) }); err != nil {
+			return nil, fmt.Errorf("run %d: %w", r.run, err)
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
 }
 
 // encodeMarks is a marks row's keys: each key, then its identity.
@@ -352,30 +373,7 @@ func (s *Store) settleMarks(run int64) error {
 // recorded as not sent that had no earlier record is in flight again: the
 // next run looks it up, which finds nobody, and creates it.
 func (s *Store) foldJournal() error {
-	type row struct {
-		sid, run, at int64
-		rows         []any
-	}
-	var todo []row
-	rs, err := s.db.Query(`SELECT run_id, scope_id, at, keys FROM marks ORDER BY id`)
-	if err != nil {
-		return fmt.Errorf("state file %s: marks of crashed runs: %w", s.path, err)
-	}
-	for rs.Next() {
-		var r row
-		var blob []byte
-		if err = rs.Scan(&r.run, &r.sid, &r.at, &blob); err != nil {
-			break
-		}
-		if err = eachMark(blob, func(k, id string) { r.rows = append(r.rows, k, id) }); err != nil {
-			break
-		}
-		todo = append(todo, r)
-	}
-	rs.Close()
-	if err == nil {
-		err = rs.Err()
-	}
+	todo, err := s.readMarks()
 	if err != nil {
 		return fmt.Errorf("state file %s: marks of crashed runs: %w", s.path, err)
 	}
@@ -386,13 +384,13 @@ func (s *Store) foldJournal() error {
 	defer fold.close() //nolint:errcheck // prepared statements of one fold
 	plans := make([]batch, len(todo))
 	for i, r := range todo {
-		if plans[i], err = fold.plan(len(r.rows) / 2); err != nil {
+		if plans[i], err = fold.plan(len(r.pairs) / 2); err != nil {
 			return fmt.Errorf("state file %s: marks of crashed runs: %w", s.path, err)
 		}
 	}
 	err = s.inTx(true, func(tx *sql.Tx) error {
 		for i, r := range todo {
-			if err := plans[i].exec(tx, []any{r.sid, r.at, r.run}, r.rows); err != nil {
+			if err := plans[i].exec(tx, []any{r.sid, r.at, r.run}, r.pairs); err != nil {
 				return err
 			}
 		}
