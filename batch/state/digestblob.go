@@ -147,12 +147,7 @@ func (e *digestEncoder) packed(r DigestRow) ([]byte, bool) {
 		slices.SortFunc(e.byName, func(a, b int) int { return strings.Compare(r.Fields[a], r.Fields[b]) })
 		e.pid = make([]int, len(r.Fields))
 	}
-	need := 1 + len(r.Fields)*(1+digestBytes)
-	if cap(e.buf)-len(e.buf) < need {
-		e.buf = make([]byte, 0, max(64*need, 4096))
-	}
-	start := len(e.buf)
-	b := append(e.buf, blobDigests)
+	start, b := e.open(len(r.Fields))
 	for j, i := range e.byName {
 		v := r.Hex[i*slot : (i+1)*slot]
 		if v[0] == 0 {
@@ -168,13 +163,9 @@ func (e *digestEncoder) packed(r DigestRow) ([]byte, bool) {
 			}
 			e.pid[j] = id
 		}
-		b = append(b, byte(id))
-		for k := 0; k < slot; k += 2 {
-			hi, lo := lowerHex[v[k]], lowerHex[v[k+1]]
-			if hi|lo > 0xf {
-				return nil, false
-			}
-			b = append(b, hi<<4|lo)
+		var ok bool
+		if b, ok = appendDigest(b, byte(id), v); !ok {
+			return nil, false
 		}
 	}
 	if len(b) == start+1 {
@@ -223,28 +214,46 @@ func (e *digestEncoder) encode(d map[string]string) ([]byte, bool) {
 	if len(d) != len(e.names) {
 		return nil, false
 	}
-	need := 1 + len(d)*(1+digestBytes)
-	if cap(e.buf)-len(e.buf) < need {
-		e.buf = make([]byte, 0, max(64*need, 4096))
-	}
-	start := len(e.buf)
-	b := append(e.buf, blobDigests)
+	start, b := e.open(len(d))
 	for i, n := range e.names {
 		v, ok := d[n]
-		if !ok || len(v) != 2*digestBytes {
+		if !ok {
 			return nil, false
 		}
-		b = append(b, e.ids[i])
-		for j := 0; j < len(v); j += 2 {
-			hi, lo := lowerHex[v[j]], lowerHex[v[j+1]]
-			if hi|lo > 0xf {
-				return nil, false
-			}
-			b = append(b, hi<<4|lo)
+		if b, ok = appendDigest(b, e.ids[i], v); !ok {
+			return nil, false
 		}
 	}
 	e.buf = b
 	return b[start:len(b):len(b)], true
+}
+
+// open starts a blob of up to n fields at the end of e.buf (a new buffer
+// when it has no room left): start is where it begins in the returned b,
+// which holds its first byte.
+func (e *digestEncoder) open(n int) (start int, b []byte) {
+	need := 1 + n*(1+digestBytes)
+	if cap(e.buf)-len(e.buf) < need {
+		e.buf = make([]byte, 0, max(64*need, 4096))
+	}
+	return len(e.buf), append(e.buf, blobDigests)
+}
+
+// appendDigest appends a blob entry: field id, then the 12 bytes v's 24
+// lower-case hex digits spell; false for any other v.
+func appendDigest(b []byte, id byte, v string) ([]byte, bool) {
+	if len(v) != 2*digestBytes {
+		return b, false
+	}
+	b = append(b, id)
+	for k := 0; k < len(v); k += 2 {
+		hi, lo := lowerHex[v[k]], lowerHex[v[k+1]]
+		if hi|lo > 0xf {
+			return b, false
+		}
+		b = append(b, hi<<4|lo)
+	}
+	return b, true
 }
 
 // lowerHex is each byte's value as a lower-case hex digit, 0xff for any
